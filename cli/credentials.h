@@ -1,0 +1,23 @@
+/*
+ * The bearer token: from A2A_RECOVER_TOKEN or --token-file, never from argv. The token is
+ * kept in one owned buffer that credentials_free() wipes.
+ */
+#ifndef A2A_CREDENTIALS_H
+#define A2A_CREDENTIALS_H
+
+#include <stddef.h>
+
+struct credentials {
+    char *token; /* owned; NULL when none is configured */
+};
+
+/*
+ * Loads the token: the file wins over the environment. Returns 0, or -1 with a message in
+ * msg (which never contains the token). *warn_mode is set when the file is readable by group
+ * or others.
+ */
+int credentials_load(struct credentials *c, const char *token_file, int *warn_mode, char *msg,
+                     size_t cap);
+void credentials_free(struct credentials *c);
+
+#endif

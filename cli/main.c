@@ -1,0 +1,418 @@
+/*
+ * a2a-recover: options in, one run of the core, a response out, an exit status by the
+ * documented precedence: 2 > 3 > 130/143 > 5 > 4 > 1 > 0.
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "credentials.h"
+#include "messages.h"
+#include "options.h"
+#include "sinks.h"
+
+enum exit_status {
+    EXIT_ALL_DONE = 0,
+    EXIT_FAILURES = 1,
+    EXIT_USAGE = 2,
+    EXIT_INPUT = 3,
+    EXIT_UNREPORTABLE = 4,
+    EXIT_FAIL_FAST = 5,
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+/* No SA_RESTART: a blocked read() of standard input returns at once with EINTR. */
+static void install_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN); /* a closed pipe is an error to report, not a silent death */
+}
+
+/* A file written under a temporary name and renamed into place when complete. */
+struct atomic_file {
+    const char *path; /* borrowed */
+    char *tmp;        /* owned */
+    FILE *f;
+};
+
+static int atomic_open(struct atomic_file *a, const char *path, struct messages *m)
+{
+    size_t n = strlen(path) + 16;
+    int fd;
+
+    a->path = path;
+    a->tmp = malloc(n);
+    a->f = NULL;
+    if (a->tmp == NULL) {
+        msg_error(m, "out of memory");
+        return -1;
+    }
+    snprintf(a->tmp, n, "%s.tmp.XXXXXX", path);
+    fd = mkstemp(a->tmp);
+    if (fd < 0 || (a->f = fdopen(fd, "w")) == NULL) {
+        msg_error(m, "%s: cannot create: %s", path, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            unlink(a->tmp);
+        }
+        free(a->tmp);
+        a->tmp = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* Renames into place when keep is set, else removes the temporary file. */
+static int atomic_close(struct atomic_file *a, int keep, struct messages *m)
+{
+    int rc = 0;
+
+    if (a->f == NULL) {
+        return 0;
+    }
+    if (fflush(a->f) != 0 || fsync(fileno(a->f)) != 0) {
+        keep = keep ? (msg_error(m, "%s: write error: %s", a->path, strerror(errno)), 0) : 0;
+        rc = -1;
+    }
+    fclose(a->f);
+    a->f = NULL;
+    if (keep && rename(a->tmp, a->path) != 0) {
+        msg_error(m, "%s: cannot rename into place: %s", a->path, strerror(errno));
+        rc = -1;
+    }
+    if (!keep || rc != 0) {
+        unlink(a->tmp);
+    }
+    free(a->tmp);
+    a->tmp = NULL;
+    return rc;
+}
+
+/* What the CLI does with every result besides the response. */
+struct cli_sinks {
+    struct messages *msgs;
+    FILE *report; /* owned; NULL when no --report */
+    struct a2a_buf report_line;
+    struct atomic_file failed_file;
+    struct a2a_failed_out failed;
+    int write_error;
+    int progress; /* draw the progress line */
+    int64_t progress_ms;
+    int64_t start_ms;
+    uint64_t done, acked, failed_n;
+    const struct a2a_run_stats *live; /* records read so far */
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void draw_progress(struct cli_sinks *s, int64_t now)
+{
+    char line[160];
+    double secs = (double)(now - s->start_ms) / 1000.0;
+
+    snprintf(line, sizeof(line), "%llu/%llu records  %llu acknowledged  %llu failed  %.0f/s",
+             (unsigned long long)s->done, (unsigned long long)s->live->records,
+             (unsigned long long)s->acked, (unsigned long long)s->failed_n,
+             secs > 0 ? (double)s->done / secs : 0.0);
+    messages_progress(s->msgs, line);
+    s->progress_ms = now;
+}
+
+static void on_result(void *ctx, const struct a2a_result *res)
+{
+    struct cli_sinks *s = ctx;
+
+    s->done++;
+    if (res->outcome == A2A_OUT_ACKNOWLEDGED || res->outcome == A2A_OUT_TASK_DELETED) {
+        s->acked++;
+    } else if (a2a_outcome_failed(res->outcome)) {
+        s->failed_n++;
+    }
+    if (s->report != NULL && a2a_report_write(s->report, res, &s->report_line) != 0) {
+        s->write_error = 1;
+    }
+    if (s->failed_file.f != NULL && a2a_failed_out_add(&s->failed, res) != 0) {
+        s->write_error = 1;
+    }
+    if (s->progress && (s->done & 63) == 0) {
+        int64_t now = now_ms();
+        if (now - s->progress_ms >= 100) {
+            draw_progress(s, now);
+        }
+    }
+}
+
+static int open_sinks(struct cli_sinks *s, const struct options *o)
+{
+    if (o->report != NULL) {
+        s->report = fopen(o->report, "w");
+        if (s->report == NULL) {
+            msg_error(s->msgs, "--report %s: cannot create: %s", o->report, strerror(errno));
+            return -1;
+        }
+    }
+    if (o->failed_out != NULL) {
+        if (atomic_open(&s->failed_file, o->failed_out, s->msgs) != 0) {
+            return -1;
+        }
+        a2a_failed_out_begin(&s->failed, s->failed_file.f);
+    }
+    return 0;
+}
+
+static int close_sinks(struct cli_sinks *s, int ok)
+{
+    int rc = s->write_error ? -1 : 0;
+
+    if (s->report != NULL) {
+        if (fclose(s->report) != 0) {
+            rc = -1;
+        }
+        s->report = NULL;
+    }
+    if (s->failed_file.f != NULL) {
+        if (a2a_failed_out_end(&s->failed) != 0) {
+            rc = -1;
+        }
+        if (atomic_close(&s->failed_file, ok && rc == 0, s->msgs) != 0) {
+            rc = -1;
+        }
+    }
+    a2a_buf_free(&s->report_line);
+    if (rc != 0) {
+        msg_error(s->msgs, "writing --report or --failed-out failed");
+    }
+    return rc;
+}
+
+static int exit_code(const struct a2a_run_stats *st, int run_failed)
+{
+    if (st->input_error || run_failed) {
+        return EXIT_INPUT;
+    }
+    if (st->cancelled) {
+        return 128 + (int)stop_signal;
+    }
+    if (st->fatal_status != 0) {
+        return EXIT_FAIL_FAST;
+    }
+    if (st->unreportable > 0) {
+        return EXIT_UNREPORTABLE;
+    }
+    if (st->failed > 0) {
+        return EXIT_FAILURES;
+    }
+    return EXIT_ALL_DONE;
+}
+
+static const char *fatal_meaning(int status)
+{
+    switch (status) {
+    case 401:
+        return "refused the credentials";
+    case 403:
+        return "forbade the call";
+    case 404:
+        return "has no such endpoint (check -u)";
+    default:
+        return "does not accept POST at this URL";
+    }
+}
+
+static void summarize(struct messages *m, const struct a2a_run_stats *st, int dry_run)
+{
+    double secs = (double)st->elapsed_ms / 1000.0;
+
+    if (st->fatal_status != 0) {
+        msg_error(m, "dispatcher %s (HTTP %d); %llu records not attempted",
+                  fatal_meaning(st->fatal_status), st->fatal_status,
+                  (unsigned long long)st->not_attempted);
+    }
+    if (st->cancelled) {
+        msg_error(m, "interrupted by signal %d; %llu records not acknowledged were listed%s",
+                  (int)stop_signal, (unsigned long long)st->interrupted,
+                  st->input_unread ? "; the input was not read to its end" : "");
+    }
+    msg_info(m,
+             "%s%llu records: %llu skipped, %llu acknowledged (%llu task deleted), %llu failed, "
+             "%llu unreportable; %.3f s, %.0f records/s",
+             dry_run ? "dry run: " : "", (unsigned long long)st->records,
+             (unsigned long long)st->skipped, (unsigned long long)st->acknowledged,
+             (unsigned long long)st->task_deleted, (unsigned long long)st->failed,
+             (unsigned long long)st->unreportable, secs,
+             secs > 0 ? (double)st->records / secs : 0.0);
+}
+
+/* Writes the response to stdout or, atomically, to -o FILE. */
+static int write_response(const struct options *o, const struct a2a_response *resp,
+                          struct messages *m)
+{
+    struct atomic_file af;
+    int rc;
+
+    if (o->output == NULL) {
+        if (a2a_response_write(resp, stdout) != 0) {
+            msg_error(m, "cannot write the response to standard output: %s", strerror(errno));
+            return -1;
+        }
+        return 0;
+    }
+    if (atomic_open(&af, o->output, m) != 0) {
+        return -1;
+    }
+    rc = a2a_response_write(resp, af.f);
+    return atomic_close(&af, rc == 0, m) == 0 && rc == 0 ? 0 : -1;
+}
+
+static void fill_config(struct a2a_run_config *cfg, const struct options *o,
+                        const struct credentials *cred, struct messages *msgs,
+                        struct cli_sinks *sinks)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->input.paths = o->files;
+    cfg->input.npaths = o->nfiles;
+    cfg->input.max_record = o->max_record;
+    cfg->input.cancel = &stop_signal;
+    cfg->dry_run = o->dry_run;
+    cfg->dispatch.url = o->url;
+    cfg->dispatch.token = cred->token;
+    cfg->dispatch.headers = (const char *const *)o->headers;
+    cfg->dispatch.nheaders = o->nheaders;
+    cfg->dispatch.timeout_ms = o->timeout_ms;
+    cfg->dispatch.connect_timeout_ms = o->connect_timeout_ms;
+    cfg->dispatch.retries = o->retries;
+    cfg->dispatch.concurrency = o->concurrency;
+    cfg->dispatch.rate = o->rate;
+    cfg->dispatch.insecure = o->insecure;
+    cfg->dispatch.cacert = o->cacert;
+    cfg->keep_raw = o->failed_out != NULL;
+    cfg->log_records = o->verbosity > 0;
+    cfg->log.emit = messages_emit;
+    cfg->log.ctx = msgs;
+    cfg->cancel = &stop_signal;
+    cfg->on_result = on_result;
+    cfg->result_ctx = sinks;
+}
+
+static int run(const struct options *o, struct messages *msgs)
+{
+    struct credentials cred = {NULL};
+    struct cli_sinks sinks;
+    struct a2a_run_config cfg;
+    struct a2a_run_stats st;
+    struct a2a_response resp = {{NULL, 0, 0}, 0};
+    char why[256];
+    int warn_mode = 0;
+    int run_rc;
+    int rc = EXIT_USAGE;
+
+    memset(&sinks, 0, sizeof(sinks));
+    sinks.msgs = msgs;
+    if (!o->dry_run && credentials_load(&cred, o->token_file, &warn_mode, why, sizeof(why)) != 0) {
+        msg_error(msgs, "%s", why);
+        return EXIT_USAGE;
+    }
+    if (warn_mode) {
+        msg_warn(msgs, "--token-file %s is readable by group or others; chmod 600 it",
+                 o->token_file);
+    }
+    if (!o->dry_run && o->insecure) {
+        msg_warn(msgs, "--insecure: TLS certificates are NOT verified; anyone on the path can "
+                       "read the token and forge answers");
+    }
+    if (open_sinks(&sinks, o) != 0) {
+        goto out;
+    }
+    fill_config(&cfg, o, &cred, msgs, &sinks);
+    sinks.live = &st;
+    sinks.progress = !o->no_progress && o->verbosity >= 0 && isatty(STDERR_FILENO);
+    sinks.start_ms = now_ms();
+    run_rc = a2a_run(&cfg, &resp, &st);
+    if (sinks.progress) {
+        messages_progress(msgs, NULL);
+    }
+    if (run_rc != 0 || st.input_error || st.input_unread) {
+        msg_error(msgs, "%s", st.err.msg);
+    }
+    rc = exit_code(&st, run_rc != 0);
+    /* An input error before any call leaves stdout empty: nothing was done to report. */
+    if (rc != EXIT_INPUT || st.dispatched > 0) {
+        if (write_response(o, &resp, msgs) != 0 && rc == EXIT_ALL_DONE) {
+            rc = EXIT_FAILURES;
+        }
+    }
+    if (close_sinks(&sinks, rc != EXIT_INPUT || st.dispatched > 0) != 0 && rc == EXIT_ALL_DONE) {
+        rc = EXIT_FAILURES;
+    }
+    if (run_rc == 0) {
+        summarize(msgs, &st, o->dry_run);
+    }
+out:
+    if (rc == EXIT_USAGE) {
+        close_sinks(&sinks, 0);
+    }
+    a2a_response_free(&resp);
+    credentials_free(&cred);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o;
+    struct messages msgs = {LOG_TEXT, 0, 0};
+    char why[512];
+    int rc;
+
+    if (options_parse(&o, argc, argv, why, sizeof(why)) != OPT_OK) {
+        fprintf(stderr, "a2a-recover: %s\nTry 'a2a-recover --help' for more information.\n", why);
+        options_free(&o);
+        return EXIT_USAGE;
+    }
+    if (o.help) {
+        options_usage(stdout);
+        options_free(&o);
+        return fflush(stdout) == 0 ? EXIT_ALL_DONE : EXIT_FAILURES;
+    }
+    if (o.version) {
+        printf("a2a-recover %s (%s)\n", A2A_VERSION, curl_version());
+        options_free(&o);
+        return fflush(stdout) == 0 ? EXIT_ALL_DONE : EXIT_FAILURES;
+    }
+    msgs.format = o.log_format;
+    msgs.verbosity = o.verbosity;
+    install_signals();
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        msg_error(&msgs, "cannot initialise libcurl");
+        options_free(&o);
+        return EXIT_INPUT;
+    }
+    rc = run(&o, &msgs);
+    curl_global_cleanup();
+    options_free(&o);
+    return rc;
+}

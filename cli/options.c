@@ -1,0 +1,422 @@
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "number.h"
+
+/* Long-only options get values past the ASCII range. */
+enum {
+    OPT_TOKEN_FILE = 256,
+    OPT_TIMEOUT,
+    OPT_CONNECT_TIMEOUT,
+    OPT_RETRIES,
+    OPT_INSECURE,
+    OPT_CACERT,
+    OPT_RATE,
+    OPT_REPORT,
+    OPT_FAILED_OUT,
+    OPT_LOG_FORMAT,
+    OPT_NO_PROGRESS,
+    OPT_MAX_RECORD,
+};
+
+/* The one option table; --help, the manual and the bash completion must match it (tested). */
+static const struct option long_options[] = {
+    {"cacert", required_argument, NULL, OPT_CACERT},
+    {"concurrency", required_argument, NULL, 'j'},
+    {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+    {"dry-run", no_argument, NULL, 'n'},
+    {"failed-out", required_argument, NULL, OPT_FAILED_OUT},
+    {"header", required_argument, NULL, 'H'},
+    {"help", no_argument, NULL, 'h'},
+    {"insecure", no_argument, NULL, OPT_INSECURE},
+    {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+    {"max-record-size", required_argument, NULL, OPT_MAX_RECORD},
+    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+    {"output", required_argument, NULL, 'o'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"rate", required_argument, NULL, OPT_RATE},
+    {"report", required_argument, NULL, OPT_REPORT},
+    {"retries", required_argument, NULL, OPT_RETRIES},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+    {"url", required_argument, NULL, 'u'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+static const char short_options[] = ":H:hj:no:qu:vV";
+
+void options_usage(FILE *out)
+{
+    fputs("usage: a2a-recover [-hnqVv] [-H header | -H @file] [-j n] [-o file] [-u url]\n"
+          "                   [--cacert file] [--connect-timeout s] [--failed-out file]\n"
+          "                   [--insecure] [--log-format text|json] [--max-record-size bytes]\n"
+          "                   [--no-progress] [--rate n] [--report file] [--retries n]\n"
+          "                   [--timeout s] [--token-file file] [file ...]\n"
+          "\n"
+          "Replay DynamoDB Stream records of a2a_push_pending_dispatches through the A2A\n"
+          "server's redispatch endpoint; print the Lambda partial-batch response.\n"
+          "\n"
+          "  -n, --dry-run            classify only; call nobody\n"
+          "  -u, --url URL            redispatch endpoint (or A2A_RECOVER_URL)\n"
+          "      --token-file FILE    bearer token file (or A2A_RECOVER_TOKEN); never argv\n"
+          "  -H, --header LINE|@FILE  extra request header \"Name: value\"; repeatable\n"
+          "  -j, --concurrency N      calls in flight, 1-256 (default 8)\n"
+          "      --timeout S          seconds per attempt (default 30)\n"
+          "      --connect-timeout S  seconds to connect (default 10)\n"
+          "      --retries N          retries of transient failures, 0-10 (default 2)\n"
+          "      --rate N             at most N calls started per second (default 0: no limit)\n"
+          "      --insecure           do not verify TLS certificates (warns)\n"
+          "      --cacert FILE        trust the CA certificates in FILE\n"
+          "  -o, --output FILE        write the response to FILE (atomically) instead of stdout\n"
+          "      --report FILE        one JSON line per record: outcome, reason, status, timing\n"
+          "      --failed-out FILE    records not acknowledged, as an event to replay\n"
+          "      --log-format FMT     stderr messages as text (default) or json\n"
+          "      --max-record-size B  largest record accepted, bytes (default 16777216)\n"
+          "      --no-progress        no progress line, even on a terminal\n"
+          "  -q, --quiet              errors only on stderr\n"
+          "  -v, --verbose            one line per record on stderr\n"
+          "  -h, --help               this help\n"
+          "  -V, --version            version\n"
+          "\n"
+          "Exit: 0 all acknowledged or skipped, 1 failures listed, 2 usage, 3 input error,\n"
+          "4 a failed record had no SequenceNumber, 5 dispatcher refused (fail-fast),\n"
+          "130/143 interrupted. See a2a-recover(1).\n",
+          out);
+}
+
+static enum opt_status usage_error(char *msg, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, cap, fmt, ap);
+    va_end(ap);
+    return OPT_USAGE;
+}
+
+/* A whole number in [lo, hi]. */
+static int parse_uint(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+    uint64_t v;
+
+    if (a2a_parse_u64(s, strlen(s), &v) != A2A_NUM_OK || s[0] == '+' || v < lo || v > hi) {
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Seconds with up to three decimals, e.g. "30", "0.5", in [min_ms, max_ms] milliseconds. */
+static int parse_seconds(const char *s, long min_ms, long max_ms, long *out)
+{
+    const char *dot = strchr(s, '.');
+    size_t ilen = dot != NULL ? (size_t)(dot - s) : strlen(s);
+    uint64_t whole = 0;
+    uint64_t frac = 0;
+    size_t flen = dot != NULL ? strlen(dot + 1) : 0;
+
+    if (ilen == 0 || a2a_parse_u64(s, ilen, &whole) != A2A_NUM_OK || s[0] == '+') {
+        return -1;
+    }
+    if (dot != NULL) {
+        if (flen == 0 || flen > 3 || a2a_parse_u64(dot + 1, flen, &frac) != A2A_NUM_OK ||
+            dot[1] == '+') {
+            return -1;
+        }
+        for (size_t k = flen; k < 3; k++) {
+            frac *= 10;
+        }
+    }
+    if (whole > (uint64_t)max_ms / 1000 + 1) {
+        return -1;
+    }
+    whole = whole * 1000 + frac;
+    if (whole < (uint64_t)min_ms || whole > (uint64_t)max_ms) {
+        return -1;
+    }
+    *out = (long)whole;
+    return 0;
+}
+
+/* A header line "Name: value": a token name, no CR, LF or NUL anywhere. */
+static int valid_header(const char *line)
+{
+    const char *colon = strchr(line, ':');
+
+    if (colon == NULL || colon == line || strpbrk(line, "\r\n") != NULL) {
+        return 0;
+    }
+    for (const char *p = line; p < colon; p++) {
+        if (*p <= ' ' || *p >= 0x7f || strchr("\"(),/:;<=>?@[\\]{}", *p) != NULL) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int add_header(struct options *o, const char *line)
+{
+    char **grown = realloc(o->headers, (o->nheaders + 1) * sizeof(*o->headers));
+    char *copy = strdup(line);
+
+    if (grown == NULL || copy == NULL) {
+        free(copy);
+        if (grown != NULL) {
+            o->headers = grown;
+        }
+        return -1;
+    }
+    o->headers = grown;
+    o->headers[o->nheaders++] = copy;
+    return 0;
+}
+
+/* -H @FILE: one header a line; blank lines and lines starting with '#' are skipped. */
+static enum opt_status header_file(struct options *o, const char *path, char *msg, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    char *line = NULL;
+    size_t lcap = 0;
+    ssize_t n;
+    unsigned lineno = 0;
+    enum opt_status rc = OPT_OK;
+
+    if (f == NULL) {
+        return usage_error(msg, cap, "-H @%s: cannot open: %s", path, strerror(errno));
+    }
+    while ((n = getline(&line, &lcap, f)) >= 0) {
+        lineno++;
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
+            line[--n] = '\0';
+        }
+        if (n == 0 || line[0] == '#') {
+            continue;
+        }
+        /* Do not echo the line: header files hold API keys. */
+        if ((size_t)n != strlen(line) || !valid_header(line)) {
+            rc = usage_error(msg, cap, "-H @%s: line %u is not a \"Name: value\" header", path,
+                             lineno);
+            break;
+        }
+        if (add_header(o, line) != 0) {
+            rc = usage_error(msg, cap, "out of memory");
+            break;
+        }
+    }
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+static enum opt_status readable_file(const char *opt, const char *path, char *msg, size_t cap)
+{
+    if (access(path, R_OK) != 0) {
+        return usage_error(msg, cap, "%s %s: cannot read: %s", opt, path, strerror(errno));
+    }
+    return OPT_OK;
+}
+
+/* One option with its argument. */
+static enum opt_status apply(struct options *o, int c, const char *arg, char *msg, size_t cap)
+{
+    uint64_t v;
+
+    switch (c) {
+    case 'n':
+        o->dry_run = 1;
+        return OPT_OK;
+    case 'u':
+        o->url = arg;
+        return OPT_OK;
+    case OPT_TOKEN_FILE:
+        o->token_file = arg;
+        return readable_file("--token-file", arg, msg, cap);
+    case 'H':
+        if (arg[0] == '@') {
+            return header_file(o, arg + 1, msg, cap);
+        }
+        if (!valid_header(arg)) {
+            return usage_error(msg, cap, "-H: expected \"Name: value\" (or @FILE)");
+        }
+        return add_header(o, arg) == 0 ? OPT_OK : usage_error(msg, cap, "out of memory");
+    case 'j':
+        if (parse_uint(arg, 1, 256, &v) != 0) {
+            return usage_error(msg, cap, "-j: \"%s\" is not a whole number from 1 to 256", arg);
+        }
+        o->concurrency = (unsigned)v;
+        return OPT_OK;
+    case OPT_TIMEOUT:
+        if (parse_seconds(arg, 1, 3600 * 1000L, &o->timeout_ms) != 0) {
+            return usage_error(msg, cap,
+                               "--timeout: \"%s\" is not a number of seconds from "
+                               "0.001 to 3600",
+                               arg);
+        }
+        return OPT_OK;
+    case OPT_CONNECT_TIMEOUT:
+        if (parse_seconds(arg, 1, 600 * 1000L, &o->connect_timeout_ms) != 0) {
+            return usage_error(msg, cap,
+                               "--connect-timeout: \"%s\" is not a number of seconds "
+                               "from 0.001 to 600",
+                               arg);
+        }
+        return OPT_OK;
+    case OPT_RETRIES:
+        if (parse_uint(arg, 0, 10, &v) != 0) {
+            return usage_error(msg, cap, "--retries: \"%s\" is not a whole number from 0 to 10",
+                               arg);
+        }
+        o->retries = (unsigned)v;
+        return OPT_OK;
+    case OPT_RATE:
+        if (parse_uint(arg, 0, 100000, &v) != 0) {
+            return usage_error(msg, cap, "--rate: \"%s\" is not a whole number from 0 to 100000",
+                               arg);
+        }
+        o->rate = (double)v;
+        return OPT_OK;
+    case OPT_INSECURE:
+        o->insecure = 1;
+        return OPT_OK;
+    case OPT_CACERT:
+        o->cacert = arg;
+        return readable_file("--cacert", arg, msg, cap);
+    case 'o':
+        o->output = arg;
+        return OPT_OK;
+    case OPT_REPORT:
+        o->report = arg;
+        return OPT_OK;
+    case OPT_FAILED_OUT:
+        o->failed_out = arg;
+        return OPT_OK;
+    case OPT_LOG_FORMAT:
+        if (strcmp(arg, "text") == 0) {
+            o->log_format = LOG_TEXT;
+        } else if (strcmp(arg, "json") == 0) {
+            o->log_format = LOG_JSON;
+        } else {
+            return usage_error(msg, cap, "--log-format: \"%s\" is not text or json", arg);
+        }
+        return OPT_OK;
+    case OPT_MAX_RECORD:
+        if (parse_uint(arg, 1024, (uint64_t)1 << 30, &v) != 0) {
+            return usage_error(msg, cap,
+                               "--max-record-size: \"%s\" is not a byte count from "
+                               "1024 to 1073741824",
+                               arg);
+        }
+        o->max_record = (size_t)v;
+        return OPT_OK;
+    case OPT_NO_PROGRESS:
+        o->no_progress = 1;
+        return OPT_OK;
+    case 'q':
+        o->verbosity = -1;
+        return OPT_OK;
+    case 'v':
+        o->verbosity = o->verbosity < 0 ? 1 : o->verbosity + 1;
+        return OPT_OK;
+    case 'h':
+        o->help = 1;
+        return OPT_OK;
+    case 'V':
+        o->version = 1;
+        return OPT_OK;
+    default:
+        return usage_error(msg, cap, "internal: unhandled option %d", c);
+    }
+}
+
+/* Checks that need every option: after the loop. */
+static enum opt_status cross_check(struct options *o, char *msg, size_t cap)
+{
+    const char *env_url = getenv("A2A_RECOVER_URL");
+
+    if (o->help || o->version) {
+        return OPT_OK;
+    }
+    if (o->url == NULL && env_url != NULL && env_url[0] != '\0') {
+        o->url = env_url;
+    }
+    if (o->url != NULL && o->url[0] == '\0') {
+        o->url = NULL;
+    }
+    if (o->dry_run) {
+        return OPT_OK;
+    }
+    if (o->url == NULL) {
+        return usage_error(msg, cap,
+                           "no dispatcher URL: give -u URL or set A2A_RECOVER_URL "
+                           "(or use --dry-run)");
+    }
+    if (strncasecmp(o->url, "http://", 7) != 0 && strncasecmp(o->url, "https://", 8) != 0) {
+        return usage_error(msg, cap, "-u: the URL must start with http:// or https://");
+    }
+    if (strpbrk(o->url, " \r\n\t") != NULL) {
+        return usage_error(msg, cap, "-u: the URL must not contain white space");
+    }
+    if (o->insecure && o->cacert != NULL) {
+        return usage_error(msg, cap, "--insecure and --cacert contradict each other");
+    }
+    return OPT_OK;
+}
+
+enum opt_status options_parse(struct options *o, int argc, char **argv, char *msg, size_t cap)
+{
+    int c;
+
+    memset(o, 0, sizeof(*o));
+    o->concurrency = 8;
+    o->timeout_ms = 30000;
+    o->connect_timeout_ms = 10000;
+    o->retries = 2;
+    o->max_record = (size_t)16 << 20;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
+        enum opt_status st;
+
+        if (c == '?') {
+            if (optopt != 0) {
+                return usage_error(msg, cap, "unknown option -%c", optopt);
+            }
+            return usage_error(msg, cap, "unknown option %s", argv[optind - 1]);
+        }
+        if (c == ':') {
+            return usage_error(msg, cap, "option %s needs a value", argv[optind - 1]);
+        }
+        st = apply(o, c, optarg, msg, cap);
+        if (st != OPT_OK) {
+            return st;
+        }
+    }
+    o->files = (const char *const *)(argv + optind);
+    o->nfiles = (size_t)(argc - optind);
+    return cross_check(o, msg, cap);
+}
+
+void options_free(struct options *o)
+{
+    for (size_t i = 0; i < o->nheaders; i++) {
+        /* header lines may carry API keys: wipe before freeing */
+        volatile char *p = o->headers[i];
+        while (*p != '\0') {
+            *p++ = 0;
+        }
+        free(o->headers[i]);
+    }
+    free(o->headers);
+    o->headers = NULL;
+    o->nheaders = 0;
+}

@@ -1,0 +1,46 @@
+/*
+ * Command-line options: one table, typed validators with bounded ranges, cross-option checks
+ * after the loop. Nothing here reads the network or the input.
+ */
+#ifndef A2A_OPTIONS_H
+#define A2A_OPTIONS_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+enum log_format { LOG_TEXT, LOG_JSON };
+
+struct options {
+    int dry_run;
+    const char *url;        /* borrowed from argv or the environment */
+    const char *token_file; /* borrowed */
+    char **headers;         /* owned array of owned "Name: value" lines */
+    size_t nheaders;
+    unsigned concurrency;
+    long timeout_ms;
+    long connect_timeout_ms;
+    unsigned retries;
+    int insecure;
+    const char *cacert;
+    double rate;
+    const char *output; /* -o */
+    const char *report;
+    const char *failed_out;
+    enum log_format log_format;
+    int verbosity; /* -1 quiet, 0 normal, 1+ verbose */
+    int no_progress;
+    size_t max_record;
+    const char *const *files; /* borrowed from argv */
+    size_t nfiles;
+    int help;
+    int version;
+};
+
+/* Parse results: OK, or a usage error whose message is in the caller's buffer. */
+enum opt_status { OPT_OK, OPT_USAGE };
+
+enum opt_status options_parse(struct options *o, int argc, char **argv, char *msg, size_t cap);
+void options_free(struct options *o);
+void options_usage(FILE *out);
+
+#endif

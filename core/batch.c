@@ -1,0 +1,486 @@
+#include "batch.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "record.h"
+#include "request.h"
+
+#define DEFAULT_WINDOW   4096
+#define DEFAULT_DRAIN_MS 500
+#define PUMP_WAIT_MS     50 /* bounds how late a signal is noticed */
+
+/* A record waiting in the in-order window. */
+struct slot {
+    struct a2a_job job; /* outcome, reason, status, attempts; the call when dispatched */
+    int done;
+    uint64_t position;
+    const char *file; /* borrowed from the input (argv or a constant) */
+    uint64_t offset;
+    struct a2a_buf text; /* owned: seq, then eventName, then raw bytes */
+    size_t seq_len;
+    size_t event_len;
+    size_t raw_len;
+    int has_seq;
+    int has_event_name;
+};
+
+struct run {
+    const struct a2a_run_config *cfg;
+    struct a2a_response *resp;
+    struct a2a_run_stats *st;
+    struct a2a_input *in;
+    struct a2a_record_parser parser;
+    struct a2a_dispatch *engine;
+    struct slot *slots; /* owned ring of nslots */
+    size_t nslots;
+    size_t head;
+    size_t count;
+    enum a2a_outcome stop_outcome; /* NOT_ATTEMPTED or INTERRUPTED once stopped */
+    int stopped;
+    char stop_reason[160];
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void log_event(struct run *r, enum a2a_log_level level, const char *target,
+                      const struct a2a_result *res, const char *message)
+{
+    struct a2a_log_event ev = {level, target, NULL, 0, NULL, 0, message};
+
+    if (r->cfg->log.emit == NULL) {
+        return;
+    }
+    if (res != NULL) {
+        ev.file = res->file;
+        ev.position = res->position;
+        ev.seq = res->has_seq ? res->seq.ptr : NULL;
+        ev.seq_len = res->seq.len;
+    }
+    r->cfg->log.emit(r->cfg->log.ctx, &ev);
+}
+
+static void log_result(struct run *r, const struct a2a_result *res)
+{
+    char line[A2A_REASON_MAX + 160];
+
+    switch (res->outcome) {
+    case A2A_OUT_PARSE_ERROR:
+        log_event(r, A2A_LOG_ERROR, A2A_TARGET_PARSE_ERROR, res, res->reason);
+        break;
+    case A2A_OUT_TRANSIENT:
+        snprintf(line, sizeof(line), "transient failure, listed for retry: %s", res->reason);
+        log_event(r, A2A_LOG_WARN, A2A_TARGET_TRANSIENT, res, line);
+        break;
+    case A2A_OUT_REJECTED:
+        snprintf(line, sizeof(line), "dispatcher rejected the record: %s", res->reason);
+        log_event(r, A2A_LOG_ERROR, A2A_TARGET_RECOVER, res, line);
+        break;
+    default:
+        if (!r->cfg->log_records) {
+            return;
+        }
+        if (res->outcome == A2A_OUT_SKIPPED && res->has_event_name) {
+            snprintf(line, sizeof(line), "skipped (eventName \"%.*s\")",
+                     (int)(res->event_name.len > 40 ? 40 : res->event_name.len),
+                     res->event_name.ptr);
+        } else {
+            snprintf(line, sizeof(line), "%s", a2a_outcome_name(res->outcome));
+        }
+        if (res->reason[0] != '\0') {
+            size_t n = strlen(line);
+            snprintf(line + n, sizeof(line) - n, ": %s", res->reason);
+        }
+        log_event(r, A2A_LOG_DEBUG, A2A_TARGET_RECOVER, res, line);
+        return;
+    }
+    if (!res->has_seq) {
+        log_event(r, A2A_LOG_ERROR, A2A_TARGET_NO_SEQ, res,
+                  "stream record missing SequenceNumber; cannot surface as BatchItemFailure. "
+                  "Record will not be retried.");
+    }
+}
+
+/* Every result passes here exactly once, in input order. */
+static int deliver(struct run *r, const struct a2a_result *res)
+{
+    struct a2a_run_stats *st = r->st;
+
+    switch (res->outcome) {
+    case A2A_OUT_SKIPPED:
+        st->skipped++;
+        break;
+    case A2A_OUT_TASK_DELETED:
+        st->task_deleted++;
+        st->acknowledged++;
+        break;
+    case A2A_OUT_ACKNOWLEDGED:
+        st->acknowledged++;
+        break;
+    case A2A_OUT_NOT_ATTEMPTED:
+        st->not_attempted++;
+        break;
+    case A2A_OUT_INTERRUPTED:
+        st->interrupted++;
+        break;
+    default:
+        break;
+    }
+    if (a2a_outcome_failed(res->outcome)) {
+        if (res->has_seq) {
+            st->failed++;
+        } else {
+            st->unreportable++;
+        }
+    }
+    log_result(r, res);
+    if (a2a_response_add(r->resp, res) != 0) {
+        a2a_error_set(&st->err, A2A_E_NOMEM, "out of memory listing failures");
+        return -1;
+    }
+    if (r->cfg->on_result != NULL) {
+        r->cfg->on_result(r->cfg->result_ctx, res);
+    }
+    return 0;
+}
+
+static void result_from_slot(const struct slot *s, struct a2a_result *res)
+{
+    memset(res, 0, sizeof(*res));
+    res->position = s->position;
+    res->file = s->file;
+    res->offset = s->offset;
+    res->has_seq = s->has_seq;
+    res->seq.ptr = s->text.data;
+    res->seq.len = s->seq_len;
+    res->has_event_name = s->has_event_name;
+    res->event_name.ptr = s->text.data + s->seq_len;
+    res->event_name.len = s->event_len;
+    res->raw.ptr = s->text.data + s->seq_len + s->event_len;
+    res->raw.len = s->raw_len;
+    res->outcome = s->job.outcome;
+    res->reason = s->job.reason;
+    res->http_status = s->job.http_status;
+    res->attempts = s->job.attempts;
+    if (s->job.first_ms > 0 && s->job.done_ms >= s->job.first_ms) {
+        res->elapsed_ms = (uint64_t)(s->job.done_ms - s->job.first_ms);
+    }
+}
+
+/* Hands over every finished record at the head of the window. */
+static int commit(struct run *r)
+{
+    while (r->count > 0 && r->slots[r->head].done) {
+        struct slot *s = &r->slots[r->head];
+        struct a2a_result res;
+
+        result_from_slot(s, &res);
+        if (deliver(r, &res) != 0) {
+            return -1;
+        }
+        a2a_job_release(&s->job);
+        if (s->text.cap > 64 * 1024) {
+            a2a_buf_free(&s->text); /* do not let one huge record pin memory */
+        }
+        s->done = 0;
+        r->head = (r->head + 1) % r->nslots;
+        r->count--;
+    }
+    return 0;
+}
+
+static void on_job_done(void *ctx, struct a2a_job *job)
+{
+    struct slot *s = job->user;
+
+    (void)ctx;
+    s->done = 1;
+}
+
+static void stop(struct run *r, enum a2a_outcome outcome, const char *reason)
+{
+    if (r->stopped) {
+        return;
+    }
+    r->stopped = 1;
+    r->stop_outcome = outcome;
+    snprintf(r->stop_reason, sizeof(r->stop_reason), "%s", reason);
+    if (r->engine != NULL) {
+        a2a_dispatch_abandon(r->engine, outcome, reason);
+    }
+}
+
+/* Notices a signal or a fail-fast answer. */
+static void check_stop(struct run *r)
+{
+    int fatal;
+
+    if (r->stopped) {
+        return;
+    }
+    if (r->cfg->cancel != NULL && *r->cfg->cancel != 0) {
+        int64_t drain = r->cfg->drain_ms > 0 ? r->cfg->drain_ms : DEFAULT_DRAIN_MS;
+        r->st->cancelled = 1;
+        stop(r, A2A_OUT_INTERRUPTED, "interrupted before the dispatcher acknowledged it");
+        a2a_input_set_deadline(r->in, now_ms() + drain);
+        return;
+    }
+    fatal = r->engine != NULL ? a2a_dispatch_fatal_status(r->engine) : 0;
+    if (fatal != 0) {
+        char why[160];
+        r->st->fatal_status = fatal;
+        snprintf(why, sizeof(why),
+                 "not attempted: the dispatcher answered HTTP %d to an earlier "
+                 "call (fail-fast)",
+                 fatal);
+        stop(r, A2A_OUT_NOT_ATTEMPTED, why);
+    }
+}
+
+static int pump(struct run *r, int wait_ms)
+{
+    if (r->engine != NULL && a2a_dispatch_run(r->engine, wait_ms, &r->st->err) != 0) {
+        return -1;
+    }
+    check_stop(r);
+    return commit(r);
+}
+
+/* Waits for a free slot in the window and returns it, reset. */
+static struct slot *claim_slot(struct run *r)
+{
+    struct slot *s;
+
+    while (r->count == r->nslots) {
+        if (pump(r, PUMP_WAIT_MS) != 0) {
+            return NULL;
+        }
+    }
+    s = &r->slots[(r->head + r->count) % r->nslots];
+    r->count++;
+    memset(&s->job, 0, sizeof(s->job));
+    s->job.user = s;
+    s->done = 0;
+    a2a_buf_reset(&s->text);
+    return s;
+}
+
+static int fill_slot(struct run *r, struct slot *s, const struct a2a_raw_record *raw,
+                     const struct a2a_record *rec)
+{
+    int rc = 0;
+
+    s->position = raw->position;
+    s->file = raw->file;
+    s->offset = raw->offset;
+    s->has_seq = rec->has_seq;
+    s->has_event_name = rec->has_event_name;
+    s->seq_len = rec->has_seq ? rec->seq.len : 0;
+    s->event_len = rec->has_event_name ? rec->event_name.len : 0;
+    s->raw_len = r->cfg->keep_raw ? raw->len : 0;
+    rc |= a2a_buf_append(&s->text, rec->seq.ptr, s->seq_len);
+    rc |= a2a_buf_append(&s->text, rec->event_name.ptr, s->event_len);
+    rc |= a2a_buf_append(&s->text, raw->bytes, s->raw_len);
+    if (rc != 0) {
+        a2a_error_set(&r->st->err, A2A_E_NOMEM, "out of memory holding record %llu",
+                      (unsigned long long)raw->position);
+    }
+    return rc == 0 ? 0 : -1;
+}
+
+static int build_job(struct a2a_job *job, const struct a2a_pending *p)
+{
+    int rc = 0;
+
+    rc |= a2a_request_body(&job->body, p);
+    rc |= a2a_buf_puts(&job->idem_header, "Idempotency-Key: ");
+    rc |= a2a_idempotency_key(&job->idem_header, p);
+    rc |= a2a_buf_putc(&job->idem_header, '\0'); /* curl reads header lines as C strings */
+    return rc == 0 ? 0 : -1;
+}
+
+/* The outcome a record has without any call, or -1 when it must be dispatched. */
+static int immediate_outcome(const struct run *r, const struct a2a_record *rec, char *reason,
+                             size_t cap)
+{
+    reason[0] = '\0';
+    switch (rec->cls) {
+    case A2A_RECORD_SKIP:
+        return A2A_OUT_SKIPPED;
+    case A2A_RECORD_INVALID:
+        snprintf(reason, cap, "%s", rec->reason);
+        return A2A_OUT_PARSE_ERROR;
+    case A2A_RECORD_DISPATCH:
+        break;
+    }
+    if (r->stopped) {
+        snprintf(reason, cap, "%s", r->stop_reason);
+        return (int)r->stop_outcome;
+    }
+    if (r->cfg->dry_run) {
+        snprintf(reason, cap, "dry run");
+        return A2A_OUT_ACKNOWLEDGED;
+    }
+    return -1;
+}
+
+static int process(struct run *r, const struct a2a_raw_record *raw)
+{
+    struct a2a_record rec;
+    struct slot *s;
+    char reason[A2A_REASON_MAX];
+    int outcome;
+
+    r->st->records++;
+    if (a2a_record_parse(&r->parser, raw->bytes, raw->len, raw->non_ascii, &rec) != 0) {
+        a2a_error_set(&r->st->err, A2A_E_NOMEM, "out of memory parsing record %llu",
+                      (unsigned long long)raw->position);
+        return -1;
+    }
+    outcome = immediate_outcome(r, &rec, reason, sizeof(reason));
+    if (outcome >= 0 && r->count == 0) {
+        /* Nothing ahead of it: hand it over straight from the input buffer, no copy. */
+        struct a2a_result res = {raw->position,
+                                 raw->file,
+                                 raw->offset,
+                                 rec.has_seq,
+                                 rec.seq,
+                                 rec.has_event_name,
+                                 rec.event_name,
+                                 (enum a2a_outcome)outcome,
+                                 reason,
+                                 0,
+                                 0,
+                                 0,
+                                 {raw->bytes, r->cfg->keep_raw ? raw->len : 0}};
+        return deliver(r, &res);
+    }
+    s = claim_slot(r);
+    if (s == NULL || fill_slot(r, s, raw, &rec) != 0) {
+        return -1;
+    }
+    if (outcome < 0 && r->stopped) {
+        outcome = immediate_outcome(r, &rec, reason, sizeof(reason)); /* stopped meanwhile */
+    }
+    if (outcome >= 0) {
+        s->job.outcome = (enum a2a_outcome)outcome;
+        memcpy(s->job.reason, reason, sizeof(s->job.reason));
+        s->done = 1;
+        return commit(r);
+    }
+    if (build_job(&s->job, &rec.pending) != 0) {
+        a2a_error_set(&r->st->err, A2A_E_NOMEM, "out of memory building a request");
+        return -1;
+    }
+    r->st->dispatched++;
+    a2a_dispatch_add(r->engine, &s->job);
+    return pump(r, 0);
+}
+
+static int setup(struct run *r, struct a2a_error *err)
+{
+    const struct a2a_run_config *cfg = r->cfg;
+
+    if (a2a_input_open(&r->in, &cfg->input, err) != 0) {
+        return -1;
+    }
+    if (cfg->dry_run) {
+        return 0;
+    }
+    r->nslots = cfg->window > 0 ? cfg->window : DEFAULT_WINDOW;
+    r->slots = calloc(r->nslots, sizeof(*r->slots));
+    if (r->slots == NULL) {
+        a2a_error_set(err, A2A_E_NOMEM, "out of memory");
+        return -1;
+    }
+    return a2a_dispatch_new(&r->engine, &cfg->dispatch, &cfg->log, on_job_done, r, err);
+}
+
+static void teardown(struct run *r)
+{
+    if (r->engine != NULL && a2a_dispatch_pending(r->engine) > 0) {
+        a2a_dispatch_abandon(r->engine, A2A_OUT_INTERRUPTED, "run ended early");
+    }
+    a2a_dispatch_free(&r->engine);
+    for (size_t i = 0; i < r->nslots; i++) {
+        a2a_job_release(&r->slots[i].job);
+        a2a_buf_free(&r->slots[i].text);
+    }
+    free(r->slots);
+    a2a_record_parser_free(&r->parser);
+    a2a_input_free(&r->in);
+}
+
+/* Reads and processes every record. Returns 0 (input fully read or input error) or -1. */
+static int read_all(struct run *r)
+{
+    struct a2a_raw_record raw;
+    struct a2a_error in_err = {A2A_OK, ""};
+
+    for (;;) {
+        int got;
+
+        check_stop(r);
+        got = a2a_input_next(r->in, &raw, &in_err);
+        if (got == 0) {
+            return 0;
+        }
+        if (got < 0) {
+            if (in_err.code == A2A_E_INTERRUPTED) {
+                r->st->input_unread = 1;
+            } else if (in_err.code == A2A_E_NOMEM) {
+                a2a_error_set(&r->st->err, in_err.code, "%s", in_err.msg);
+                return -1;
+            } else {
+                r->st->input_error = 1;
+            }
+            a2a_error_set(&r->st->err, in_err.code, "%s", in_err.msg);
+            return 0;
+        }
+        if (process(r, &raw) != 0) {
+            return -1;
+        }
+    }
+}
+
+int a2a_run(const struct a2a_run_config *cfg, struct a2a_response *resp,
+            struct a2a_run_stats *stats)
+{
+    struct run r;
+    int64_t started = now_ms();
+    int rc = -1;
+
+    memset(&r, 0, sizeof(r));
+    memset(stats, 0, sizeof(*stats));
+    r.cfg = cfg;
+    r.resp = resp;
+    r.st = stats;
+    if (setup(&r, &stats->err) != 0) {
+        goto out;
+    }
+    if (read_all(&r) != 0) {
+        goto out;
+    }
+    while (r.engine != NULL && a2a_dispatch_pending(r.engine) > 0) {
+        if (pump(&r, PUMP_WAIT_MS) != 0) {
+            goto out;
+        }
+    }
+    if (commit(&r) != 0) {
+        goto out;
+    }
+    check_stop(&r); /* a signal during the last call still counts */
+    rc = 0;
+out:
+    teardown(&r);
+    stats->elapsed_ms = now_ms() - started;
+    return rc;
+}

@@ -1,0 +1,22 @@
+#include "error.h"
+
+#include <stdio.h>
+
+void a2a_error_set(struct a2a_error *err, enum a2a_errcode code, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err == NULL || err->code != A2A_OK) {
+        return;
+    }
+    err->code = code;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+    va_end(ap);
+}
+
+void a2a_error_clear(struct a2a_error *err)
+{
+    err->code = A2A_OK;
+    err->msg[0] = '\0';
+}

@@ -1,0 +1,32 @@
+/*
+ * Errors as values: core functions fill a struct a2a_error and return a failure code; only
+ * the CLI decides how (and whether) to print it.
+ */
+#ifndef A2A_ERROR_H
+#define A2A_ERROR_H
+
+#include <stdarg.h>
+
+enum a2a_errcode {
+    A2A_OK = 0,
+    A2A_E_INPUT,       /* the input is unreadable, not JSON, or not a stream event */
+    A2A_E_NOMEM,       /* an allocation failed */
+    A2A_E_IO,          /* writing an output failed */
+    A2A_E_CONFIG,      /* a configuration value was refused (bad URL, header, file) */
+    A2A_E_INTERRUPTED, /* the cancel flag was raised */
+    A2A_E_INTERNAL,    /* a library call failed in a way we did not expect */
+};
+
+#define A2A_ERROR_MSG_MAX 512
+
+struct a2a_error {
+    enum a2a_errcode code;
+    char msg[A2A_ERROR_MSG_MAX]; /* "subject: what is wrong", no trailing newline */
+};
+
+/* Records the first error only: later calls leave an already-set error alone. */
+void a2a_error_set(struct a2a_error *err, enum a2a_errcode code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void a2a_error_clear(struct a2a_error *err);
+
+#endif

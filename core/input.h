@@ -1,0 +1,65 @@
+/*
+ * The input reader: bytes from files, standard input or memory -> one raw record at a time.
+ *
+ * Documents may be concatenated or newline-delimited, across any number of files. Each is a
+ * stream event ({"Records":[...]}, including `aws dynamodbstreams get-records` pages), one
+ * record object, or an array of record objects. Records are cut out of the byte stream by a
+ * validating scanner, so a 1 GB {"Records":[...]} document is read in constant memory: only
+ * the current record (at most max_record bytes) is ever held.
+ */
+#ifndef A2A_INPUT_H
+#define A2A_INPUT_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+#define A2A_MAX_DEPTH 512 /* JSON nesting; DynamoDB itself stops at 32 levels */
+
+struct a2a_input;
+
+struct a2a_input_config {
+    const char *const *paths; /* borrowed; "-" is standard input; npaths 0 means stdin */
+    size_t npaths;
+    const char *mem; /* when set: read these bytes instead of paths (fuzzing, tests) */
+    size_t mem_len;
+    const char *mem_name; /* name used in messages for mem input */
+    size_t read_chunk;    /* bytes per read; 0 means 1 MiB (tests use 1 to split tokens) */
+    size_t max_record;    /* largest record or pre-Records prefix kept in memory */
+    const volatile sig_atomic_t *cancel; /* optional; read() interrupted by a signal checks it */
+};
+
+/* A record as it stands in the input; everything is borrowed until the next call. */
+struct a2a_raw_record {
+    const char *bytes;
+    size_t len;
+    const char *file;  /* display name of the input; valid for the life of the reader */
+    uint64_t offset;   /* byte offset of the record in that input */
+    uint64_t position; /* 1-based position in the whole batch */
+    int non_ascii;     /* some string holds bytes >= 0x80: the UTF-8 must be checked */
+};
+
+/* Returns 0, or -1 with err set (out of memory). Files are opened lazily, in order. */
+int a2a_input_open(struct a2a_input **out, const struct a2a_input_config *cfg,
+                   struct a2a_error *err);
+
+/*
+ * Returns 1 with *rec filled, 0 at the end of all input, -1 with err set: A2A_E_INPUT (the
+ * message names the input, the byte offset and what is wrong) or A2A_E_INTERRUPTED (the
+ * deadline passed while waiting for input). After -1 the reader returns -1 again.
+ */
+int a2a_input_next(struct a2a_input *in, struct a2a_raw_record *rec, struct a2a_error *err);
+
+/* Stop waiting for input at this CLOCK_MONOTONIC time in ms (after an interruption). */
+void a2a_input_set_deadline(struct a2a_input *in, int64_t deadline_ms);
+
+/* Name of the input being read, and how far into it the reader got. */
+const char *a2a_input_current_name(const struct a2a_input *in);
+uint64_t a2a_input_current_offset(const struct a2a_input *in);
+
+/* Closes what it opened (never standard input) and frees; NULLs *in; NULL-safe. */
+void a2a_input_free(struct a2a_input **in);
+
+#endif

@@ -1,0 +1,231 @@
+#include "jsonstr.h"
+
+#include <string.h>
+
+int a2a_utf8_valid(const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+
+    while (i < n) {
+        unsigned c = p[i];
+        unsigned need;
+        unsigned min;
+        unsigned cp;
+
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xc2 && c <= 0xdf) {
+            need = 1;
+            min = 0x80;
+            cp = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            need = 2;
+            min = 0x800;
+            cp = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            need = 3;
+            min = 0x10000;
+            cp = c & 0x07;
+        } else {
+            return 0;
+        }
+        if (n - i <= need) {
+            return 0;
+        }
+        for (unsigned k = 1; k <= need; k++) {
+            unsigned cc = p[i + k];
+            if ((cc & 0xc0) != 0x80) {
+                return 0;
+            }
+            cp = (cp << 6) | (cc & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+            return 0;
+        }
+        i += need + 1;
+    }
+    return 1;
+}
+
+static unsigned hex4(const char *s)
+{
+    unsigned v = 0;
+
+    for (int k = 0; k < 4; k++) {
+        char c = s[k];
+        v <<= 4;
+        if (c >= '0' && c <= '9') {
+            v |= (unsigned)(c - '0');
+        } else if (c >= 'a' && c <= 'f') {
+            v |= (unsigned)(c - 'a' + 10);
+        } else {
+            v |= (unsigned)(c - 'A' + 10);
+        }
+    }
+    return v;
+}
+
+static int put_utf8(struct a2a_buf *out, unsigned cp)
+{
+    char tmp[4];
+    size_t n;
+
+    if (cp < 0x80) {
+        tmp[0] = (char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        tmp[0] = (char)(0xc0 | (cp >> 6));
+        tmp[1] = (char)(0x80 | (cp & 0x3f));
+        n = 2;
+    } else if (cp < 0x10000) {
+        tmp[0] = (char)(0xe0 | (cp >> 12));
+        tmp[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        tmp[2] = (char)(0x80 | (cp & 0x3f));
+        n = 3;
+    } else {
+        tmp[0] = (char)(0xf0 | (cp >> 18));
+        tmp[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+        tmp[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        tmp[3] = (char)(0x80 | (cp & 0x3f));
+        n = 4;
+    }
+    return a2a_buf_append(out, tmp, n);
+}
+
+static char simple_escape(char c)
+{
+    switch (c) {
+    case '"':
+        return '"';
+    case '\\':
+        return '\\';
+    case '/':
+        return '/';
+    case 'b':
+        return '\b';
+    case 'f':
+        return '\f';
+    case 'n':
+        return '\n';
+    case 'r':
+        return '\r';
+    default:
+        return '\t'; /* 't': the scanner admitted no other escape letter */
+    }
+}
+
+enum a2a_unescape_status a2a_json_unescape(const char *raw, size_t len, struct a2a_buf *out)
+{
+    size_t i = 0;
+
+    a2a_buf_reset(out);
+    if (a2a_buf_reserve(out, len) != 0) {
+        return A2A_UNESCAPE_NOMEM;
+    }
+    while (i < len) {
+        const char *bs = memchr(raw + i, '\\', len - i);
+        size_t run = bs == NULL ? len - i : (size_t)(bs - (raw + i));
+        unsigned cp;
+
+        a2a_buf_append(out, raw + i, run); /* reserved above: cannot fail */
+        i += run;
+        if (i >= len) {
+            break;
+        }
+        if (raw[i + 1] != 'u') {
+            a2a_buf_putc(out, simple_escape(raw[i + 1])); /* escapes only shrink */
+            i += 2;
+            continue;
+        }
+        cp = hex4(raw + i + 2);
+        i += 6;
+        if (cp >= 0xdc00 && cp <= 0xdfff) {
+            return A2A_UNESCAPE_SURROGATE;
+        }
+        if (cp >= 0xd800 && cp <= 0xdbff) {
+            unsigned lo;
+            if (len - i < 6 || raw[i] != '\\' || raw[i + 1] != 'u') {
+                return A2A_UNESCAPE_SURROGATE;
+            }
+            lo = hex4(raw + i + 2);
+            if (lo < 0xdc00 || lo > 0xdfff) {
+                return A2A_UNESCAPE_SURROGATE;
+            }
+            cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+            i += 6;
+        }
+        if (cp == 0) {
+            return A2A_UNESCAPE_NUL;
+        }
+        if (put_utf8(out, cp) != 0) {
+            return A2A_UNESCAPE_NOMEM;
+        }
+    }
+    return A2A_UNESCAPE_OK;
+}
+
+int a2a_json_escape(struct a2a_buf *out, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i = 0;
+
+    while (i < len) {
+        size_t start = i;
+        unsigned char c;
+
+        while (i < len && (unsigned char)s[i] >= 0x20 && s[i] != '"' && s[i] != '\\') {
+            i++;
+        }
+        if (a2a_buf_append(out, s + start, i - start) != 0) {
+            return -1;
+        }
+        if (i >= len) {
+            break;
+        }
+        c = (unsigned char)s[i++];
+        switch (c) {
+        case '"':
+            if (a2a_buf_append(out, "\\\"", 2) != 0) {
+                return -1;
+            }
+            break;
+        case '\\':
+            if (a2a_buf_append(out, "\\\\", 2) != 0) {
+                return -1;
+            }
+            break;
+        case '\n':
+            if (a2a_buf_append(out, "\\n", 2) != 0) {
+                return -1;
+            }
+            break;
+        case '\r':
+            if (a2a_buf_append(out, "\\r", 2) != 0) {
+                return -1;
+            }
+            break;
+        case '\t':
+            if (a2a_buf_append(out, "\\t", 2) != 0) {
+                return -1;
+            }
+            break;
+        default: {
+            char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf]};
+            if (a2a_buf_append(out, u, sizeof(u)) != 0) {
+                return -1;
+            }
+        }
+        }
+    }
+    return 0;
+}
+
+int a2a_json_put_string(struct a2a_buf *out, const char *s, size_t len)
+{
+    if (a2a_buf_putc(out, '"') != 0 || a2a_json_escape(out, s, len) != 0) {
+        return -1;
+    }
+    return a2a_buf_putc(out, '"');
+}

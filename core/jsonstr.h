@@ -1,0 +1,39 @@
+/*
+ * JSON string helpers shared by the record parser, the request builder and the writers.
+ * Strings always travel as (pointer, length): a value may legitimately contain bytes that a
+ * C string cannot carry, and nothing here ever truncates.
+ */
+#ifndef A2A_JSONSTR_H
+#define A2A_JSONSTR_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+/* A borrowed byte string; not NUL-terminated. */
+struct a2a_str {
+    const char *ptr;
+    size_t len;
+};
+
+enum a2a_unescape_status {
+    A2A_UNESCAPE_OK,
+    A2A_UNESCAPE_NUL,       /* the value contains U+0000 */
+    A2A_UNESCAPE_SURROGATE, /* a \uD800-\uDFFF escape without its pair */
+    A2A_UNESCAPE_NOMEM,
+};
+
+/* 1 when p[0..n) is well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF). */
+int a2a_utf8_valid(const unsigned char *p, size_t n);
+
+/*
+ * Decodes the content of a JSON string literal (the bytes between the quotes, whose escapes
+ * the scanner has already checked) into out, replacing out's contents.
+ */
+enum a2a_unescape_status a2a_json_unescape(const char *raw, size_t len, struct a2a_buf *out);
+
+/* Appends s JSON-escaped without quotes / with quotes. Returns 0 or -1 (out of memory). */
+int a2a_json_escape(struct a2a_buf *out, const char *s, size_t len);
+int a2a_json_put_string(struct a2a_buf *out, const char *s, size_t len);
+
+#endif

@@ -1,0 +1,465 @@
+#include "record.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "number.h"
+
+/* The scratch buffers, by what they hold. */
+enum { S_SEQ, S_EVENT, S_TENANT, S_TASK, S_OWNER, S_NUM, S_KEY };
+
+/*
+ * In-memory walking of a value the input reader already validated: these helpers trust the
+ * syntax but never read past len.
+ */
+static size_t skip_ws(const char *p, size_t i, size_t n)
+{
+    while (i < n && (p[i] == ' ' || p[i] == '\n' || p[i] == '\r' || p[i] == '\t')) {
+        i++;
+    }
+    return i;
+}
+
+/* i is on the opening quote; returns the index after the closing quote. */
+static size_t skip_string(const char *p, size_t i, size_t n)
+{
+    i++;
+    while (i < n) {
+        const char *q = memchr(p + i, '"', n - i);
+        size_t k;
+        size_t backslashes = 0;
+
+        if (q == NULL) {
+            return n;
+        }
+        k = (size_t)(q - p);
+        while (k - backslashes > i && p[k - backslashes - 1] == '\\') {
+            backslashes++;
+        }
+        if (backslashes % 2 == 0) {
+            return k + 1;
+        }
+        i = k + 1;
+    }
+    return n;
+}
+
+static size_t skip_value(const char *p, size_t i, size_t n)
+{
+    int depth = 0;
+
+    do {
+        i = skip_ws(p, i, n);
+        if (i >= n) {
+            return n;
+        }
+        switch (p[i]) {
+        case '"':
+            i = skip_string(p, i, n);
+            break;
+        case '{':
+        case '[':
+            depth++;
+            i++;
+            break;
+        case '}':
+        case ']':
+            depth--;
+            i++;
+            break;
+        case ',':
+        case ':':
+            i++;
+            break;
+        default:
+            while (i < n && p[i] != ',' && p[i] != '}' && p[i] != ']' && p[i] != ' ' &&
+                   p[i] != '\n' && p[i] != '\r' && p[i] != '\t') {
+                i++;
+            }
+        }
+    } while (depth > 0);
+    return i;
+}
+
+struct member {
+    struct a2a_str key; /* decoded name (may point into the parser's key scratch) */
+    size_t val;         /* index of the value's first byte */
+    size_t val_end;     /* index after the value */
+};
+
+struct obj_iter {
+    const char *p;
+    size_t n;
+    size_t i;
+    int first;
+    struct a2a_buf *key_scratch;
+};
+
+static void obj_begin(struct obj_iter *it, const char *p, size_t at, size_t end,
+                      struct a2a_buf *key_scratch)
+{
+    it->p = p;
+    it->n = end;
+    it->i = at + 1; /* past '{' */
+    it->first = 1;
+    it->key_scratch = key_scratch;
+}
+
+/* Returns 1 with *m set, 0 at the closing brace. */
+static int obj_next(struct obj_iter *it, struct member *m)
+{
+    const char *p = it->p;
+    size_t i = skip_ws(p, it->i, it->n);
+    size_t key_end;
+
+    if (i >= it->n || p[i] == '}') {
+        return 0;
+    }
+    if (!it->first && p[i] == ',') {
+        i = skip_ws(p, i + 1, it->n);
+    }
+    it->first = 0;
+    key_end = skip_string(p, i, it->n);
+    m->key.ptr = p + i + 1;
+    m->key.len = key_end - i - 2;
+    if (memchr(m->key.ptr, '\\', m->key.len) != NULL) {
+        if (a2a_json_unescape(m->key.ptr, m->key.len, it->key_scratch) == A2A_UNESCAPE_OK) {
+            m->key.ptr = it->key_scratch->data;
+            m->key.len = it->key_scratch->len;
+        } else {
+            m->key.len = 0; /* U+0000 or a lone surrogate: matches no name we look for */
+        }
+    }
+    i = skip_ws(p, key_end, it->n);
+    m->val = skip_ws(p, i + 1, it->n); /* past ':' */
+    m->val_end = skip_value(p, m->val, it->n);
+    it->i = m->val_end;
+    return 1;
+}
+
+static int key_is(const struct member *m, const char *name, size_t name_len)
+{
+    return m->key.len == name_len && memcmp(m->key.ptr, name, name_len) == 0;
+}
+
+#define KEY_IS(m, lit) key_is((m), (lit), sizeof(lit) - 1)
+
+/* The raw content of a string value (between the quotes). */
+static struct a2a_str string_content(const char *p, const struct member *m)
+{
+    struct a2a_str s = {p + m->val + 1, m->val_end - m->val - 2};
+    return s;
+}
+
+/*
+ * Decodes a string's content into scratch when it holds escapes. Returns the unescape status;
+ * on success *out points at the decoded bytes.
+ */
+static enum a2a_unescape_status decode(struct a2a_str raw, struct a2a_buf *scratch,
+                                       struct a2a_str *out)
+{
+    enum a2a_unescape_status st;
+
+    if (memchr(raw.ptr, '\\', raw.len) == NULL) {
+        *out = raw;
+        return A2A_UNESCAPE_OK;
+    }
+    st = a2a_json_unescape(raw.ptr, raw.len, scratch);
+    if (st == A2A_UNESCAPE_OK) {
+        out->ptr = scratch->data != NULL ? scratch->data : "";
+        out->len = scratch->len;
+    }
+    return st;
+}
+
+/* Writes a value for a message: JSON-quoted, cut at 64 bytes with the full length noted. */
+static void quote_for_message(char *dst, size_t cap, struct a2a_str v)
+{
+    char shown[64 * 6 + 1];
+    size_t o = 0;
+    size_t limit = v.len < 64 ? v.len : 64;
+
+    for (size_t k = 0; k < limit; k++) {
+        unsigned char c = (unsigned char)v.ptr[k];
+        if (c < 0x20 || c == '"' || c == '\\' || c >= 0x7f) {
+            o += (size_t)snprintf(shown + o, sizeof(shown) - o, "\\x%02x", c);
+        } else {
+            shown[o++] = (char)c;
+        }
+    }
+    shown[o] = '\0';
+    if (v.len > limit) {
+        snprintf(dst, cap, "\"%s...\" (%zu bytes)", shown, v.len);
+    } else {
+        snprintf(dst, cap, "\"%s\"", shown);
+    }
+}
+
+/* The first reason wins: later problems of the same record are not reported over it. */
+static void set_reason(struct a2a_record *out, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void set_reason(struct a2a_record *out, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (out->reason[0] != '\0') {
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(out->reason, sizeof(out->reason), fmt, ap);
+    va_end(ap);
+}
+
+/* Envelope: eventName, dynamodb.SequenceNumber, dynamodb.NewImage. Sets *image (or 0). */
+static void parse_envelope(struct a2a_record_parser *p, const char *json, size_t len,
+                           struct a2a_record *out, size_t *image)
+{
+    struct obj_iter top;
+    struct obj_iter ddb;
+    struct member m;
+    int seen_name = 0, seen_ddb = 0, seen_seq = 0, seen_image = 0;
+    size_t ddb_at = 0;
+
+    obj_begin(&top, json, 0, len, &p->scratch[S_KEY]);
+    while (obj_next(&top, &m)) {
+        if (KEY_IS(&m, "eventName")) {
+            if (seen_name++) {
+                set_reason(out, "record has \"%s\" twice", "eventName");
+            } else if (json[m.val] == '"') {
+                out->has_event_name = 1;
+                out->event_name = string_content(json, &m);
+            } else {
+                set_reason(out, "record envelope: %s is not a string", "eventName");
+            }
+        } else if (KEY_IS(&m, "dynamodb")) {
+            if (seen_ddb++) {
+                set_reason(out, "record has \"%s\" twice", "dynamodb");
+            } else if (json[m.val] == '{') {
+                ddb_at = m.val;
+            } else if (json[m.val] != 'n') {
+                set_reason(out, "record envelope: %s is not an object", "dynamodb");
+            }
+        }
+    }
+    if (ddb_at == 0) {
+        return;
+    }
+    obj_begin(&ddb, json, ddb_at, len, &p->scratch[S_KEY]);
+    while (obj_next(&ddb, &m)) {
+        if (KEY_IS(&m, "SequenceNumber")) {
+            if (seen_seq++) {
+                set_reason(out, "record has \"%s\" twice", "dynamodb.SequenceNumber");
+                out->has_seq = 0; /* which one would Lambda mean? list neither */
+            } else if (json[m.val] == '"') {
+                out->has_seq = 1;
+                out->seq = string_content(json, &m);
+            } else if (json[m.val] != 'n') {
+                set_reason(out, "record envelope: %s is neither a string nor null",
+                           "dynamodb.SequenceNumber");
+            }
+        } else if (KEY_IS(&m, "NewImage")) {
+            if (seen_image++) {
+                set_reason(out, "record has \"%s\" twice", "dynamodb.NewImage");
+            } else if (json[m.val] == '{') {
+                *image = m.val;
+            }
+        }
+    }
+}
+
+/* Decodes the SequenceNumber and eventName in place; a bad one is an envelope error. */
+static int decode_envelope_strings(struct a2a_record_parser *p, struct a2a_record *out)
+{
+    enum a2a_unescape_status st;
+
+    if (out->has_seq) {
+        st = decode(out->seq, &p->scratch[S_SEQ], &out->seq);
+        if (st == A2A_UNESCAPE_NOMEM) {
+            return -1;
+        }
+        if (st != A2A_UNESCAPE_OK) {
+            out->has_seq = 0;
+            set_reason(out, "record envelope: %s %s", "dynamodb.SequenceNumber",
+                       st == A2A_UNESCAPE_NUL ? "contains U+0000" : "has a lone surrogate escape");
+        }
+    }
+    if (out->has_event_name) {
+        st = decode(out->event_name, &p->scratch[S_EVENT], &out->event_name);
+        if (st == A2A_UNESCAPE_NOMEM) {
+            return -1;
+        }
+        if (st != A2A_UNESCAPE_OK) {
+            out->has_event_name = 0;
+            set_reason(out, "record envelope: %s %s", "eventName",
+                       st == A2A_UNESCAPE_NUL ? "contains U+0000" : "has a lone surrogate escape");
+        }
+    }
+    return 0;
+}
+
+static const char *const attr_names[5] = {"tenant", "taskId", "owner", "eventSequence",
+                                          "recordedAtMicros"};
+
+/* Reads one {"S": ...} / {"N": ...} value. Returns 0, 1 (reason set), or -1 (no memory). */
+static int attr_value(struct a2a_record_parser *p, const char *json, size_t at, size_t end, int k,
+                      struct a2a_str *val, struct a2a_record *out)
+{
+    const char *type = k < 3 ? "S" : "N";
+    struct obj_iter it;
+    struct member m;
+    struct member extra;
+    /* Numbers share one buffer: each is parsed before the next one is decoded. */
+    struct a2a_buf *scratch = &p->scratch[k < 3 ? S_TENANT + k : S_NUM];
+    enum a2a_unescape_status st;
+
+    if (json[at] != '{') {
+        set_reason(out, "NEW_IMAGE attribute %s has wrong type (expected %s)", attr_names[k], type);
+        return 1;
+    }
+    obj_begin(&it, json, at, end, &p->scratch[S_KEY]);
+    if (!obj_next(&it, &m) || json[m.val] != '"' || !key_is(&m, type, 1) || obj_next(&it, &extra)) {
+        set_reason(out, "NEW_IMAGE attribute %s has wrong type (expected %s)", attr_names[k], type);
+        return 1;
+    }
+    st = decode(string_content(json, &m), scratch, val);
+    if (st == A2A_UNESCAPE_NOMEM) {
+        return -1;
+    }
+    if (st == A2A_UNESCAPE_NUL) {
+        set_reason(out,
+                   "NEW_IMAGE attribute %s contains U+0000, which cannot be carried "
+                   "exactly",
+                   attr_names[k]);
+        return 1;
+    }
+    if (st == A2A_UNESCAPE_SURROGATE) {
+        set_reason(out,
+                   "NEW_IMAGE attribute %s has a lone surrogate escape (not valid "
+                   "Unicode)",
+                   attr_names[k]);
+        return 1;
+    }
+    return 0;
+}
+
+static int parse_number_attr(int k, struct a2a_str v, struct a2a_pending *pd,
+                             struct a2a_record *out)
+{
+    enum a2a_num_status st;
+    char shown[300];
+    int64_t micros = 0;
+
+    if (k == 3) {
+        st = a2a_parse_u64(v.ptr, v.len, &pd->event_sequence);
+    } else {
+        st = a2a_parse_i64(v.ptr, v.len, &micros);
+        pd->recorded_at_micros = micros < 0 ? 0 : micros; /* the seed clamps with max(0) */
+    }
+    if (st == A2A_NUM_OK) {
+        return 0;
+    }
+    quote_for_message(shown, sizeof(shown), v);
+    set_reason(out, "NEW_IMAGE attribute %s = %s is not a valid %s 64-bit number", attr_names[k],
+               shown, k == 3 ? "unsigned" : "signed");
+    return 1;
+}
+
+/* NewImage -> pending dispatch, attributes in the seed's order, the first error wins. */
+static int parse_image(struct a2a_record_parser *p, const char *json, size_t len, size_t image,
+                       struct a2a_record *out)
+{
+    size_t at[5] = {0};
+    size_t end[5] = {0};
+    int count[5] = {0};
+    struct a2a_str *strs[3] = {&out->pending.tenant, &out->pending.task_id, &out->pending.owner};
+
+    if (image != 0) {
+        struct obj_iter it;
+        struct member m;
+        obj_begin(&it, json, image, len, &p->scratch[S_KEY]);
+        while (obj_next(&it, &m)) {
+            for (int k = 0; k < 5; k++) {
+                if (key_is(&m, attr_names[k], strlen(attr_names[k])) && count[k]++ == 0) {
+                    at[k] = m.val;
+                    end[k] = m.val_end;
+                }
+            }
+        }
+    }
+    for (int k = 0; k < 5; k++) {
+        struct a2a_str v;
+        int r;
+
+        if (count[k] == 0) {
+            set_reason(out, "NEW_IMAGE missing required attribute %s", attr_names[k]);
+            return 1;
+        }
+        if (count[k] > 1) {
+            set_reason(out, "NEW_IMAGE attribute %s appears more than once (ambiguous)",
+                       attr_names[k]);
+            return 1;
+        }
+        r = attr_value(p, json, at[k], end[k], k, &v, out);
+        if (r != 0) {
+            return r;
+        }
+        if (k < 3) {
+            *strs[k] = v;
+        } else if (parse_number_attr(k, v, &out->pending, out) != 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int a2a_record_parse(struct a2a_record_parser *p, const char *json, size_t len, int non_ascii,
+                     struct a2a_record *out)
+{
+    size_t image = 0;
+    int r;
+
+    memset(out, 0, sizeof(*out));
+    out->cls = A2A_RECORD_INVALID;
+    if (len == 0 || json[0] != '{') {
+        set_reason(out, "record envelope: the record is not a JSON object");
+        return 0;
+    }
+    parse_envelope(p, json, len, out, &image);
+    if (non_ascii && !a2a_utf8_valid((const unsigned char *)json, len)) {
+        set_reason(out, "record contains invalid UTF-8");
+        if (out->has_seq && !a2a_utf8_valid((const unsigned char *)out->seq.ptr, out->seq.len)) {
+            out->has_seq = 0;
+        }
+    }
+    if (decode_envelope_strings(p, out) != 0) {
+        return -1;
+    }
+    if (out->reason[0] != '\0') {
+        return 0;
+    }
+    if (!out->has_event_name) {
+        set_reason(out, "record envelope: %s is missing", "eventName");
+        return 0;
+    }
+    if (out->event_name.len != 6 || memcmp(out->event_name.ptr, "INSERT", 6) != 0) {
+        out->cls = A2A_RECORD_SKIP;
+        return 0;
+    }
+    r = parse_image(p, json, len, image, out);
+    if (r < 0) {
+        return -1;
+    }
+    if (r == 0) {
+        out->cls = A2A_RECORD_DISPATCH;
+    }
+    return 0;
+}
+
+void a2a_record_parser_free(struct a2a_record_parser *p)
+{
+    for (size_t k = 0; k < sizeof(p->scratch) / sizeof(p->scratch[0]); k++) {
+        a2a_buf_free(&p->scratch[k]);
+    }
+}

@@ -1,0 +1,48 @@
+/*
+ * What happened to one record: the unit that flows from the batch driver to every writer
+ * (response, report, retry file, progress, log).
+ */
+#ifndef A2A_RESULT_H
+#define A2A_RESULT_H
+
+#include <stdint.h>
+
+#include "jsonstr.h"
+
+#define A2A_REASON_MAX 400 /* bytes for a reason, with its NUL */
+
+enum a2a_outcome {
+    A2A_OUT_SKIPPED,       /* not an INSERT: nothing sent */
+    A2A_OUT_ACKNOWLEDGED,  /* 2xx: marker consumed (or --dry-run: would be dispatched) */
+    A2A_OUT_TASK_DELETED,  /* 2xx with {"outcome":"taskDeleted"} */
+    A2A_OUT_PARSE_ERROR,   /* envelope or NewImage malformed: nothing sent */
+    A2A_OUT_TRANSIENT,     /* retries spent on 408/425/429/5xx/network errors */
+    A2A_OUT_REJECTED,      /* 3xx or a permanent 4xx */
+    A2A_OUT_NOT_ATTEMPTED, /* fail-fast stopped the run before this record was sent */
+    A2A_OUT_INTERRUPTED,   /* SIGINT/SIGTERM arrived before a 2xx */
+    A2A_OUT__MAX
+};
+
+/* Name used in reports: "skipped", "acknowledged", ... */
+const char *a2a_outcome_name(enum a2a_outcome o);
+/* 1 for the outcomes that leave the marker unconsumed (listed, or unreportable). */
+int a2a_outcome_failed(enum a2a_outcome o);
+
+/* Everything is borrowed for the duration of the callback that receives it. */
+struct a2a_result {
+    uint64_t position; /* 1-based in the batch */
+    const char *file;  /* input name */
+    uint64_t offset;   /* byte offset of the record in that input */
+    int has_seq;
+    struct a2a_str seq;
+    int has_event_name;
+    struct a2a_str event_name;
+    enum a2a_outcome outcome;
+    const char *reason;  /* NUL-terminated; "" when there is nothing to say */
+    int http_status;     /* last HTTP status, 0 when none */
+    unsigned attempts;   /* HTTP attempts made */
+    uint64_t elapsed_ms; /* from the first attempt to the outcome */
+    struct a2a_str raw;  /* the record's bytes as read; empty when not kept */
+};
+
+#endif

@@ -1,0 +1,128 @@
+#include "sinks.h"
+
+#include <string.h>
+
+static const char *const outcome_names[A2A_OUT__MAX] = {
+    "skipped",   "acknowledged", "task_deleted",  "parse_error",
+    "transient", "rejected",     "not_attempted", "interrupted",
+};
+
+const char *a2a_outcome_name(enum a2a_outcome o)
+{
+    return o < A2A_OUT__MAX ? outcome_names[o] : "unknown";
+}
+
+int a2a_outcome_failed(enum a2a_outcome o)
+{
+    return o != A2A_OUT_SKIPPED && o != A2A_OUT_ACKNOWLEDGED && o != A2A_OUT_TASK_DELETED;
+}
+
+int a2a_response_add(struct a2a_response *r, const struct a2a_result *res)
+{
+    struct a2a_buf *b = &r->items;
+    size_t mark = b->len;
+
+    if (!a2a_outcome_failed(res->outcome) || !res->has_seq) {
+        return 0;
+    }
+    if ((r->count > 0 && a2a_buf_putc(b, ',') != 0) ||
+        a2a_buf_puts(b, "{\"itemIdentifier\":") != 0 ||
+        a2a_json_put_string(b, res->seq.ptr, res->seq.len) != 0 || a2a_buf_putc(b, '}') != 0) {
+        b->len = mark;
+        return -1;
+    }
+    r->count++;
+    return 0;
+}
+
+int a2a_response_write(const struct a2a_response *r, FILE *out)
+{
+    fputs("{\"batchItemFailures\":[", out);
+    if (r->items.len > 0) {
+        fwrite(r->items.data, 1, r->items.len, out);
+    }
+    fputs("]}\n", out);
+    return fflush(out) == 0 && !ferror(out) ? 0 : -1;
+}
+
+void a2a_response_free(struct a2a_response *r)
+{
+    a2a_buf_free(&r->items);
+    r->count = 0;
+}
+
+static int put_field_str(struct a2a_buf *b, const char *name, int present, struct a2a_str s)
+{
+    if (a2a_buf_puts(b, name) != 0) {
+        return -1;
+    }
+    if (!present) {
+        return a2a_buf_puts(b, "null");
+    }
+    return a2a_json_put_string(b, s.ptr, s.len);
+}
+
+int a2a_report_write(FILE *out, const struct a2a_result *res, struct a2a_buf *b)
+{
+    const char *name = a2a_outcome_name(res->outcome);
+    struct a2a_str file = {res->file, strlen(res->file)};
+    struct a2a_str reason = {res->reason, strlen(res->reason)};
+    struct a2a_str outcome = {name, strlen(name)};
+    int rc = 0;
+
+    a2a_buf_reset(b);
+    rc |= a2a_buf_puts(b, "{\"position\":");
+    rc |= a2a_buf_put_u64(b, res->position);
+    rc |= put_field_str(b, ",\"file\":", 1, file);
+    rc |= a2a_buf_puts(b, ",\"offset\":");
+    rc |= a2a_buf_put_u64(b, res->offset);
+    rc |= put_field_str(b, ",\"sequenceNumber\":", res->has_seq, res->seq);
+    rc |= put_field_str(b, ",\"eventName\":", res->has_event_name, res->event_name);
+    rc |= put_field_str(b, ",\"outcome\":", 1, outcome);
+    rc |= put_field_str(b, ",\"reason\":", reason.len > 0, reason);
+    rc |= a2a_buf_puts(b, ",\"httpStatus\":");
+    rc |= res->http_status > 0 ? a2a_buf_put_u64(b, (uint64_t)res->http_status)
+                               : a2a_buf_puts(b, "null");
+    rc |= a2a_buf_puts(b, ",\"attempts\":");
+    rc |= a2a_buf_put_u64(b, res->attempts);
+    rc |= a2a_buf_puts(b, ",\"ms\":");
+    rc |= a2a_buf_put_u64(b, res->elapsed_ms);
+    rc |= a2a_buf_puts(b, "}\n");
+    if (rc != 0) {
+        return -1;
+    }
+    if (fwrite(b->data, 1, b->len, out) != b->len || fflush(out) != 0) {
+        return -1;
+    }
+    return 0;
+}
+
+int a2a_failed_out_begin(struct a2a_failed_out *f, FILE *out)
+{
+    f->out = out;
+    f->count = 0;
+    return fputs("{\"Records\":[", out) < 0 ? -1 : 0;
+}
+
+int a2a_failed_out_add(struct a2a_failed_out *f, const struct a2a_result *res)
+{
+    if (!a2a_outcome_failed(res->outcome)) {
+        return 0;
+    }
+    if (f->count > 0 && fputs(",\n", f->out) < 0) {
+        return -1;
+    }
+    f->count++;
+    if (res->raw.len > 0 && fwrite(res->raw.ptr, 1, res->raw.len, f->out) != res->raw.len) {
+        return -1;
+    }
+    return 0;
+}
+
+int a2a_failed_out_end(struct a2a_failed_out *f)
+{
+    if (fputs("]}\n", f->out) < 0 || fflush(f->out) != 0) {
+        return -1;
+    }
+    return 0;
+}

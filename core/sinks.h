@@ -1,0 +1,37 @@
+/*
+ * Writers for results: the DynamoDbEventResponse, the NDJSON report and the retry file.
+ * Each writes to a FILE * its caller opened and will close.
+ */
+#ifndef A2A_SINKS_H
+#define A2A_SINKS_H
+
+#include <stdio.h>
+
+#include "buf.h"
+#include "result.h"
+
+/* The failing identifiers, in input order: all the response keeps. */
+struct a2a_response {
+    struct a2a_buf items; /* owned: `{"itemIdentifier":"..."}` entries joined by commas */
+    uint64_t count;
+};
+
+/* Lists the record if it failed and has a SequenceNumber. Returns 0 or -1 (no memory). */
+int a2a_response_add(struct a2a_response *r, const struct a2a_result *res);
+/* Writes the one-line response. Returns 0 or -1 (write error). */
+int a2a_response_write(const struct a2a_response *r, FILE *out);
+void a2a_response_free(struct a2a_response *r);
+
+/* One JSON object per line for the result; flushed so that a killed run leaves whole lines. */
+int a2a_report_write(FILE *out, const struct a2a_result *res, struct a2a_buf *scratch);
+
+/* The retry file: {"Records":[<raw record>,...]} holding the records that failed. */
+struct a2a_failed_out {
+    FILE *out; /* borrowed */
+    uint64_t count;
+};
+int a2a_failed_out_begin(struct a2a_failed_out *f, FILE *out);
+int a2a_failed_out_add(struct a2a_failed_out *f, const struct a2a_result *res);
+int a2a_failed_out_end(struct a2a_failed_out *f);
+
+#endif
