@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: set up, then
+#   1. plain build (-Werror): unit, CLI golden (+ valgrind), integration, docs tests
+#   2. AddressSanitizer + UndefinedBehaviorSanitizer build: the same tests
+#   3. the instructions-per-record regression check (callgrind)
+#   4. each fuzz target for FUZZ_SECONDS (default 60)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+
+scripts/setup.sh build -DA2A_WERROR=ON
+ctest --test-dir build --output-on-failure -j "$jobs"
+
+scripts/setup.sh build-asan -DA2A_WERROR=ON -DA2A_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+ctest --test-dir build-asan --output-on-failure -j "$jobs" -E "$(cat tests/asan-exclude.txt 2>/dev/null || echo '^$')"
+
+if [ -x scripts/callgrind-check.sh ]; then
+    scripts/callgrind-check.sh build/cli/a2a-recover
+fi
+if [ -x scripts/fuzz.sh ]; then
+    scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
+fi
+echo "test.sh: all suites passed"
