@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "jsonstr.h"
+#include "swar.h"
 
 #define DEFAULT_CHUNK ((size_t)1 << 20)
 #define NO_MARK       UINT64_MAX
@@ -318,7 +319,7 @@ static int fill(struct a2a_input *in, struct a2a_error *err)
 }
 
 /* The next byte without consuming it: 0..255, -1 at the end of this input, -2 on error. */
-static int peek(struct a2a_input *in, struct a2a_error *err)
+static inline int peek(struct a2a_input *in, struct a2a_error *err)
 {
     while (in->pos >= in->end) {
         int r = fill(in, err);
@@ -331,6 +332,10 @@ static int peek(struct a2a_input *in, struct a2a_error *err)
 
 static int peek_nonspace(struct a2a_input *in, struct a2a_error *err)
 {
+    /* Fast path: compact JSON has no white space between tokens. */
+    if (in->pos < in->end && in->buf[in->pos] > ' ') {
+        return in->buf[in->pos];
+    }
     for (;;) {
         int c = peek(in, err);
         if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
@@ -370,15 +375,9 @@ static int scan_string(struct a2a_input *in, struct a2a_error *err)
 {
     in->pos++;
     for (;;) {
-        const unsigned char *b = in->buf;
-        size_t p = in->pos;
-        size_t e = in->end;
         int c;
 
-        while (p < e && !string_stop[b[p]]) {
-            p++;
-        }
-        in->pos = p;
+        in->pos = a2a_string_run(in->buf, in->pos, in->end);
         c = peek(in, err);
         if (c < 0) {
             return unexpected(in, err, c, "the end of a string");

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "number.h"
+#include "swar.h"
 
 /* The scratch buffers, by what they hold. */
 enum { S_SEQ, S_EVENT, S_TENANT, S_TASK, S_OWNER, S_NUM, S_KEY };
@@ -24,25 +25,19 @@ static size_t skip_ws(const char *p, size_t i, size_t n)
 /* i is on the opening quote; returns the index after the closing quote. */
 static size_t skip_string(const char *p, size_t i, size_t n)
 {
-    i++;
-    while (i < n) {
-        const char *q = memchr(p + i, '"', n - i);
-        size_t k;
-        size_t backslashes = 0;
+    const unsigned char *u = (const unsigned char *)p;
 
-        if (q == NULL) {
+    i++;
+    for (;;) {
+        i = a2a_quote_run(u, i, n);
+        if (i >= n) {
             return n;
         }
-        k = (size_t)(q - p);
-        while (k - backslashes > i && p[k - backslashes - 1] == '\\') {
-            backslashes++;
+        if (p[i] == '"') {
+            return i + 1;
         }
-        if (backslashes % 2 == 0) {
-            return k + 1;
-        }
-        i = k + 1;
+        i += 2; /* a backslash and the byte it escapes */
     }
-    return n;
 }
 
 static size_t skip_value(const char *p, size_t i, size_t n)
@@ -85,14 +80,18 @@ static size_t skip_value(const char *p, size_t i, size_t n)
 struct member {
     struct a2a_str key; /* decoded name (may point into the parser's key scratch) */
     size_t val;         /* index of the value's first byte */
-    size_t val_end;     /* index after the value */
 };
 
+/*
+ * Walks an object's members. A value is skipped only when the caller moves on without
+ * consuming it, so descending into a nested object costs no second scan.
+ */
 struct obj_iter {
     const char *p;
     size_t n;
     size_t i;
     int first;
+    int open; /* i is at the start of a value nobody consumed yet */
     struct a2a_buf *key_scratch;
 };
 
@@ -103,17 +102,24 @@ static void obj_begin(struct obj_iter *it, const char *p, size_t at, size_t end,
     it->n = end;
     it->i = at + 1; /* past '{' */
     it->first = 1;
+    it->open = 0;
     it->key_scratch = key_scratch;
 }
 
-/* Returns 1 with *m set, 0 at the closing brace. */
+/* Returns 1 with *m set, 0 at the closing brace (then it->i is on it). */
 static int obj_next(struct obj_iter *it, struct member *m)
 {
     const char *p = it->p;
-    size_t i = skip_ws(p, it->i, it->n);
+    size_t i;
     size_t key_end;
 
+    if (it->open) {
+        it->i = skip_value(p, it->i, it->n);
+        it->open = 0;
+    }
+    i = skip_ws(p, it->i, it->n);
     if (i >= it->n || p[i] == '}') {
+        it->i = i;
         return 0;
     }
     if (!it->first && p[i] == ',') {
@@ -133,9 +139,26 @@ static int obj_next(struct obj_iter *it, struct member *m)
     }
     i = skip_ws(p, key_end, it->n);
     m->val = skip_ws(p, i + 1, it->n); /* past ':' */
-    m->val_end = skip_value(p, m->val, it->n);
-    it->i = m->val_end;
+    it->i = m->val;
+    it->open = 1;
     return 1;
+}
+
+/* The caller consumed the current value up to end. */
+static void obj_resume(struct obj_iter *it, size_t end)
+{
+    it->i = end;
+    it->open = 0;
+}
+
+/* Consumes the current value, a string, and returns its raw content (between the quotes). */
+static struct a2a_str take_string(struct obj_iter *it, const struct member *m)
+{
+    size_t end = skip_string(it->p, m->val, it->n);
+    struct a2a_str s = {it->p + m->val + 1, end - m->val - 2};
+
+    obj_resume(it, end);
+    return s;
 }
 
 static int key_is(const struct member *m, const char *name, size_t name_len)
@@ -144,13 +167,6 @@ static int key_is(const struct member *m, const char *name, size_t name_len)
 }
 
 #define KEY_IS(m, lit) key_is((m), (lit), sizeof(lit) - 1)
-
-/* The raw content of a string value (between the quotes). */
-static struct a2a_str string_content(const char *p, const struct member *m)
-{
-    struct a2a_str s = {p + m->val + 1, m->val_end - m->val - 2};
-    return s;
-}
 
 /*
  * Decodes a string's content into scratch when it holds escapes. Returns the unescape status;
@@ -212,41 +228,46 @@ static void set_reason(struct a2a_record *out, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Envelope: eventName, dynamodb.SequenceNumber, dynamodb.NewImage. Sets *image (or 0). */
-static void parse_envelope(struct a2a_record_parser *p, const char *json, size_t len,
-                           struct a2a_record *out, size_t *image)
-{
-    struct obj_iter top;
-    struct obj_iter ddb;
-    struct member m;
-    int seen_name = 0, seen_ddb = 0, seen_seq = 0, seen_image = 0;
-    size_t ddb_at = 0;
+static const char *const attr_names[5] = {"tenant", "taskId", "owner", "eventSequence",
+                                          "recordedAtMicros"};
+static const size_t attr_name_lens[5] = {6, 6, 5, 13, 16};
 
-    obj_begin(&top, json, 0, len, &p->scratch[S_KEY]);
-    while (obj_next(&top, &m)) {
-        if (KEY_IS(&m, "eventName")) {
-            if (seen_name++) {
-                set_reason(out, "record has \"%s\" twice", "eventName");
-            } else if (json[m.val] == '"') {
-                out->has_event_name = 1;
-                out->event_name = string_content(json, &m);
-            } else {
-                set_reason(out, "record envelope: %s is not a string", "eventName");
-            }
-        } else if (KEY_IS(&m, "dynamodb")) {
-            if (seen_ddb++) {
-                set_reason(out, "record has \"%s\" twice", "dynamodb");
-            } else if (json[m.val] == '{') {
-                ddb_at = m.val;
-            } else if (json[m.val] != 'n') {
-                set_reason(out, "record envelope: %s is not an object", "dynamodb");
+/* Where the five NewImage attributes stand, and how often each appears. */
+struct image_attrs {
+    int present;  /* NewImage exists and is an object */
+    size_t at[5]; /* index of each attribute's value */
+    int count[5];
+};
+
+/* Notes the attributes of the NewImage object at index at; returns the index after it. */
+static size_t collect_image(struct a2a_record_parser *p, const char *json, size_t at, size_t len,
+                            struct image_attrs *ia)
+{
+    struct obj_iter it;
+    struct member m;
+
+    ia->present = 1;
+    obj_begin(&it, json, at, len, &p->scratch[S_KEY]);
+    while (obj_next(&it, &m)) {
+        for (int k = 0; k < 5; k++) {
+            if (key_is(&m, attr_names[k], attr_name_lens[k]) && ia->count[k]++ == 0) {
+                ia->at[k] = m.val;
             }
         }
     }
-    if (ddb_at == 0) {
-        return;
-    }
-    obj_begin(&ddb, json, ddb_at, len, &p->scratch[S_KEY]);
+    return it.i + 1;
+}
+
+/* The dynamodb object at index at: SequenceNumber and NewImage. Returns the index after it. */
+static size_t parse_ddb(struct a2a_record_parser *p, const char *json, size_t at, size_t len,
+                        struct a2a_record *out, struct image_attrs *ia)
+{
+    struct obj_iter ddb;
+    struct member m;
+    int seen_seq = 0;
+    int seen_image = 0;
+
+    obj_begin(&ddb, json, at, len, &p->scratch[S_KEY]);
     while (obj_next(&ddb, &m)) {
         if (KEY_IS(&m, "SequenceNumber")) {
             if (seen_seq++) {
@@ -254,7 +275,7 @@ static void parse_envelope(struct a2a_record_parser *p, const char *json, size_t
                 out->has_seq = 0; /* which one would Lambda mean? list neither */
             } else if (json[m.val] == '"') {
                 out->has_seq = 1;
-                out->seq = string_content(json, &m);
+                out->seq = take_string(&ddb, &m);
             } else if (json[m.val] != 'n') {
                 set_reason(out, "record envelope: %s is neither a string nor null",
                            "dynamodb.SequenceNumber");
@@ -263,7 +284,40 @@ static void parse_envelope(struct a2a_record_parser *p, const char *json, size_t
             if (seen_image++) {
                 set_reason(out, "record has \"%s\" twice", "dynamodb.NewImage");
             } else if (json[m.val] == '{') {
-                *image = m.val;
+                obj_resume(&ddb, collect_image(p, json, m.val, len, ia));
+            }
+        }
+    }
+    return ddb.i + 1;
+}
+
+/* Envelope: eventName, dynamodb.SequenceNumber, dynamodb.NewImage, in one pass. */
+static void parse_envelope(struct a2a_record_parser *p, const char *json, size_t len,
+                           struct a2a_record *out, struct image_attrs *ia)
+{
+    struct obj_iter top;
+    struct member m;
+    int seen_name = 0;
+    int seen_ddb = 0;
+
+    obj_begin(&top, json, 0, len, &p->scratch[S_KEY]);
+    while (obj_next(&top, &m)) {
+        if (KEY_IS(&m, "eventName")) {
+            if (seen_name++) {
+                set_reason(out, "record has \"%s\" twice", "eventName");
+            } else if (json[m.val] == '"') {
+                out->has_event_name = 1;
+                out->event_name = take_string(&top, &m);
+            } else {
+                set_reason(out, "record envelope: %s is not a string", "eventName");
+            }
+        } else if (KEY_IS(&m, "dynamodb")) {
+            if (seen_ddb++) {
+                set_reason(out, "record has \"%s\" twice", "dynamodb");
+            } else if (json[m.val] == '{') {
+                obj_resume(&top, parse_ddb(p, json, m.val, len, out, ia));
+            } else if (json[m.val] != 'n') {
+                set_reason(out, "record envelope: %s is not an object", "dynamodb");
             }
         }
     }
@@ -299,9 +353,6 @@ static int decode_envelope_strings(struct a2a_record_parser *p, struct a2a_recor
     return 0;
 }
 
-static const char *const attr_names[5] = {"tenant", "taskId", "owner", "eventSequence",
-                                          "recordedAtMicros"};
-
 /* Reads one {"S": ...} / {"N": ...} value. Returns 0, 1 (reason set), or -1 (no memory). */
 static int attr_value(struct a2a_record_parser *p, const char *json, size_t at, size_t end, int k,
                       struct a2a_str *val, struct a2a_record *out)
@@ -310,6 +361,7 @@ static int attr_value(struct a2a_record_parser *p, const char *json, size_t at, 
     struct obj_iter it;
     struct member m;
     struct member extra;
+    struct a2a_str raw;
     /* Numbers share one buffer: each is parsed before the next one is decoded. */
     struct a2a_buf *scratch = &p->scratch[k < 3 ? S_TENANT + k : S_NUM];
     enum a2a_unescape_status st;
@@ -319,11 +371,16 @@ static int attr_value(struct a2a_record_parser *p, const char *json, size_t at, 
         return 1;
     }
     obj_begin(&it, json, at, end, &p->scratch[S_KEY]);
-    if (!obj_next(&it, &m) || json[m.val] != '"' || !key_is(&m, type, 1) || obj_next(&it, &extra)) {
+    if (!obj_next(&it, &m) || json[m.val] != '"' || !key_is(&m, type, 1)) {
         set_reason(out, "NEW_IMAGE attribute %s has wrong type (expected %s)", attr_names[k], type);
         return 1;
     }
-    st = decode(string_content(json, &m), scratch, val);
+    raw = take_string(&it, &m);
+    if (obj_next(&it, &extra)) {
+        set_reason(out, "NEW_IMAGE attribute %s has wrong type (expected %s)", attr_names[k], type);
+        return 1;
+    }
+    st = decode(raw, scratch, val);
     if (st == A2A_UNESCAPE_NOMEM) {
         return -1;
     }
@@ -367,41 +424,25 @@ static int parse_number_attr(int k, struct a2a_str v, struct a2a_pending *pd,
 }
 
 /* NewImage -> pending dispatch, attributes in the seed's order, the first error wins. */
-static int parse_image(struct a2a_record_parser *p, const char *json, size_t len, size_t image,
-                       struct a2a_record *out)
+static int parse_image(struct a2a_record_parser *p, const char *json, size_t len,
+                       const struct image_attrs *ia, struct a2a_record *out)
 {
-    size_t at[5] = {0};
-    size_t end[5] = {0};
-    int count[5] = {0};
     struct a2a_str *strs[3] = {&out->pending.tenant, &out->pending.task_id, &out->pending.owner};
 
-    if (image != 0) {
-        struct obj_iter it;
-        struct member m;
-        obj_begin(&it, json, image, len, &p->scratch[S_KEY]);
-        while (obj_next(&it, &m)) {
-            for (int k = 0; k < 5; k++) {
-                if (key_is(&m, attr_names[k], strlen(attr_names[k])) && count[k]++ == 0) {
-                    at[k] = m.val;
-                    end[k] = m.val_end;
-                }
-            }
-        }
-    }
     for (int k = 0; k < 5; k++) {
         struct a2a_str v;
         int r;
 
-        if (count[k] == 0) {
+        if (ia->count[k] == 0) {
             set_reason(out, "NEW_IMAGE missing required attribute %s", attr_names[k]);
             return 1;
         }
-        if (count[k] > 1) {
+        if (ia->count[k] > 1) {
             set_reason(out, "NEW_IMAGE attribute %s appears more than once (ambiguous)",
                        attr_names[k]);
             return 1;
         }
-        r = attr_value(p, json, at[k], end[k], k, &v, out);
+        r = attr_value(p, json, ia->at[k], len, k, &v, out);
         if (r != 0) {
             return r;
         }
@@ -417,16 +458,17 @@ static int parse_image(struct a2a_record_parser *p, const char *json, size_t len
 int a2a_record_parse(struct a2a_record_parser *p, const char *json, size_t len, int non_ascii,
                      struct a2a_record *out)
 {
-    size_t image = 0;
+    struct image_attrs ia;
     int r;
 
     memset(out, 0, sizeof(*out));
+    memset(&ia, 0, sizeof(ia));
     out->cls = A2A_RECORD_INVALID;
     if (len == 0 || json[0] != '{') {
         set_reason(out, "record envelope: the record is not a JSON object");
         return 0;
     }
-    parse_envelope(p, json, len, out, &image);
+    parse_envelope(p, json, len, out, &ia);
     if (non_ascii && !a2a_utf8_valid((const unsigned char *)json, len)) {
         set_reason(out, "record contains invalid UTF-8");
         if (out->has_seq && !a2a_utf8_valid((const unsigned char *)out->seq.ptr, out->seq.len)) {
@@ -447,7 +489,7 @@ int a2a_record_parse(struct a2a_record_parser *p, const char *json, size_t len, 
         out->cls = A2A_RECORD_SKIP;
         return 0;
     }
-    r = parse_image(p, json, len, image, out);
+    r = parse_image(p, json, len, &ia, out);
     if (r < 0) {
         return -1;
     }
