@@ -89,9 +89,9 @@ static void log_result(struct run *r, const struct a2a_result *res)
             return;
         }
         if (res->outcome == A2A_OUT_SKIPPED && res->has_event_name) {
-            snprintf(line, sizeof(line), "skipped (eventName \"%.*s\")",
-                     (int)(res->event_name.len > 40 ? 40 : res->event_name.len),
-                     res->event_name.ptr);
+            char name[80];
+            a2a_quote_for_message(name, sizeof(name), res->event_name, 16);
+            snprintf(line, sizeof(line), "skipped (eventName %s)", name);
         } else {
             snprintf(line, sizeof(line), "%s", a2a_outcome_name(res->outcome));
         }

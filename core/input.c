@@ -305,8 +305,8 @@ static int fill(struct a2a_input *in, struct a2a_error *err)
             }
             if (in->cfg.cancel != NULL && *in->cfg.cancel != 0 && in->deadline_ms < 0) {
                 /* A signal broke a blocked read: whatever comes next may never come. */
-                a2a_error_set(err, A2A_E_INTERRUPTED, "%s: input not read past byte %llu",
-                              in->name, (unsigned long long)(in->base + in->end));
+                a2a_error_set(err, A2A_E_INTERRUPTED, "%s: input not read past byte %llu", in->name,
+                              (unsigned long long)(in->base + in->end));
                 in->failed = 1;
                 return -1;
             }

@@ -1,5 +1,6 @@
 #include "jsonstr.h"
 
+#include <stdio.h>
 #include <string.h>
 
 int a2a_utf8_valid(const unsigned char *p, size_t n)
@@ -228,4 +229,29 @@ int a2a_json_put_string(struct a2a_buf *out, const char *s, size_t len)
         return -1;
     }
     return a2a_buf_putc(out, '"');
+}
+
+void a2a_quote_for_message(char *dst, size_t cap, struct a2a_str v, size_t max_shown)
+{
+    char shown[64 * 4 + 1];
+    size_t o = 0;
+    size_t limit = v.len < max_shown ? v.len : max_shown;
+
+    if (limit > 64) {
+        limit = 64;
+    }
+    for (size_t k = 0; k < limit; k++) {
+        unsigned char c = (unsigned char)v.ptr[k];
+        if (c < 0x20 || c == '"' || c == '\\' || c >= 0x7f) {
+            o += (size_t)snprintf(shown + o, sizeof(shown) - o, "\\x%02x", c);
+        } else {
+            shown[o++] = (char)c;
+        }
+    }
+    shown[o] = '\0';
+    if (v.len > limit) {
+        snprintf(dst, cap, "\"%s...\" (%zu bytes)", shown, v.len);
+    } else {
+        snprintf(dst, cap, "\"%s\"", shown);
+    }
 }

@@ -36,4 +36,11 @@ enum a2a_unescape_status a2a_json_unescape(const char *raw, size_t len, struct a
 int a2a_json_escape(struct a2a_buf *out, const char *s, size_t len);
 int a2a_json_put_string(struct a2a_buf *out, const char *s, size_t len);
 
+/*
+ * Writes v for a human message: in double quotes, printable ASCII as is, every other byte
+ * (control, quote, backslash, non-ASCII) as \xNN, so a message is one line of plain ASCII
+ * whatever the input held. Shows at most max_shown bytes, then notes the full length.
+ */
+void a2a_quote_for_message(char *dst, size_t cap, struct a2a_str v, size_t max_shown);
+
 #endif

@@ -189,29 +189,6 @@ static enum a2a_unescape_status decode(struct a2a_str raw, struct a2a_buf *scrat
     return st;
 }
 
-/* Writes a value for a message: JSON-quoted, cut at 64 bytes with the full length noted. */
-static void quote_for_message(char *dst, size_t cap, struct a2a_str v)
-{
-    char shown[64 * 6 + 1];
-    size_t o = 0;
-    size_t limit = v.len < 64 ? v.len : 64;
-
-    for (size_t k = 0; k < limit; k++) {
-        unsigned char c = (unsigned char)v.ptr[k];
-        if (c < 0x20 || c == '"' || c == '\\' || c >= 0x7f) {
-            o += (size_t)snprintf(shown + o, sizeof(shown) - o, "\\x%02x", c);
-        } else {
-            shown[o++] = (char)c;
-        }
-    }
-    shown[o] = '\0';
-    if (v.len > limit) {
-        snprintf(dst, cap, "\"%s...\" (%zu bytes)", shown, v.len);
-    } else {
-        snprintf(dst, cap, "\"%s\"", shown);
-    }
-}
-
 /* The first reason wins: later problems of the same record are not reported over it. */
 static void set_reason(struct a2a_record *out, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -417,7 +394,7 @@ static int parse_number_attr(int k, struct a2a_str v, struct a2a_pending *pd,
     if (st == A2A_NUM_OK) {
         return 0;
     }
-    quote_for_message(shown, sizeof(shown), v);
+    a2a_quote_for_message(shown, sizeof(shown), v, 64);
     set_reason(out, "NEW_IMAGE attribute %s = %s is not a valid %s 64-bit number", attr_names[k],
                shown, k == 3 ? "unsigned" : "signed");
     return 1;
@@ -471,8 +448,13 @@ int a2a_record_parse(struct a2a_record_parser *p, const char *json, size_t len, 
     parse_envelope(p, json, len, out, &ia);
     if (non_ascii && !a2a_utf8_valid((const unsigned char *)json, len)) {
         set_reason(out, "record contains invalid UTF-8");
+        /* Nothing that is not valid UTF-8 may reach a JSON output (report, log, response). */
         if (out->has_seq && !a2a_utf8_valid((const unsigned char *)out->seq.ptr, out->seq.len)) {
             out->has_seq = 0;
+        }
+        if (out->has_event_name &&
+            !a2a_utf8_valid((const unsigned char *)out->event_name.ptr, out->event_name.len)) {
+            out->has_event_name = 0;
         }
     }
     if (decode_envelope_strings(p, out) != 0) {
