@@ -337,6 +337,11 @@ static int run(const struct options *o, struct messages *msgs)
         msg_error(msgs, "%s", why);
         return EXIT_USAGE;
     }
+    if (cred.token != NULL && options_has_header(o, "Authorization")) {
+        msg_error(msgs, "a token and an -H Authorization header contradict each other");
+        credentials_free(&cred);
+        return EXIT_USAGE;
+    }
     if (warn_mode) {
         msg_warn(msgs, "--token-file %s is readable by group or others; chmod 600 it",
                  o->token_file);

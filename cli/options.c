@@ -164,6 +164,34 @@ static int valid_header(const char *line)
     return 1;
 }
 
+/* Headers the endpoint contract fixes: a -H line may not replace or duplicate them. */
+static const char *reserved_header(const char *line)
+{
+    static const char *const names[] = {"Content-Type",    "Content-Length", "Transfer-Encoding",
+                                        "Idempotency-Key", "Accept",         "User-Agent",
+                                        "Expect",          "Host",           "Connection"};
+    size_t len = (size_t)(strchr(line, ':') - line);
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strlen(names[i]) == len && strncasecmp(line, names[i], len) == 0) {
+            return names[i];
+        }
+    }
+    return NULL;
+}
+
+int options_has_header(const struct options *o, const char *name)
+{
+    size_t len = strlen(name);
+
+    for (size_t i = 0; i < o->nheaders; i++) {
+        if (strncasecmp(o->headers[i], name, len) == 0 && o->headers[i][len] == ':') {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int add_header(struct options *o, const char *line)
 {
     char **grown = realloc(o->headers, (o->nheaders + 1) * sizeof(*o->headers));
@@ -208,6 +236,11 @@ static enum opt_status header_file(struct options *o, const char *path, char *ms
                              lineno);
             break;
         }
+        if (reserved_header(line) != NULL) {
+            rc = usage_error(msg, cap, "-H @%s: line %u: %s is set by a2a-recover itself", path,
+                             lineno, reserved_header(line));
+            break;
+        }
         if (add_header(o, line) != 0) {
             rc = usage_error(msg, cap, "out of memory");
             break;
@@ -247,6 +280,10 @@ static enum opt_status apply(struct options *o, int c, const char *arg, char *ms
         }
         if (!valid_header(arg)) {
             return usage_error(msg, cap, "-H: expected \"Name: value\" (or @FILE)");
+        }
+        if (reserved_header(arg) != NULL) {
+            return usage_error(msg, cap, "-H: %s is set by a2a-recover itself (endpoint contract)",
+                               reserved_header(arg));
         }
         return add_header(o, arg) == 0 ? OPT_OK : usage_error(msg, cap, "out of memory");
     case 'j':

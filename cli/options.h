@@ -41,6 +41,8 @@ enum opt_status { OPT_OK, OPT_USAGE };
 
 enum opt_status options_parse(struct options *o, int argc, char **argv, char *msg, size_t cap);
 void options_free(struct options *o);
+/* 1 when a -H line sets the header name (case-insensitive). */
+int options_has_header(const struct options *o, const char *name);
 void options_usage(FILE *out);
 
 #endif

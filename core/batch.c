@@ -1,5 +1,6 @@
 #include "batch.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,7 +248,7 @@ static void check_stop(struct run *r)
 
 static int pump(struct run *r, int wait_ms)
 {
-    if (r->engine != NULL && a2a_dispatch_run(r->engine, wait_ms, &r->st->err) != 0) {
+    if (r->engine != NULL && a2a_dispatch_run(r->engine, wait_ms, -1, &r->st->err) != 0) {
         return -1;
     }
     check_stop(r);
@@ -385,11 +386,38 @@ static int process(struct run *r, const struct a2a_raw_record *raw)
     return pump(r, 0);
 }
 
+/*
+ * The input is about to wait on a pipe: keep the calls in flight moving meanwhile, so that a
+ * slow producer (get-records page by page) never starves or times out calls already made.
+ */
+static void on_input_wait(void *ctx, int fd)
+{
+    struct run *r = ctx;
+
+    while (r->engine != NULL && a2a_dispatch_pending(r->engine) > 0) {
+        struct pollfd pfd = {fd, POLLIN, 0};
+
+        if (poll(&pfd, 1, 0) != 0 || r->stopped) {
+            break; /* readable, closed or failed (read() will say), or stopping */
+        }
+        if (a2a_dispatch_run(r->engine, PUMP_WAIT_MS, fd, &r->st->err) != 0) {
+            break;
+        }
+        check_stop(r);
+        if (commit(r) != 0) {
+            break;
+        }
+    }
+}
+
 static int setup(struct run *r, struct a2a_error *err)
 {
     const struct a2a_run_config *cfg = r->cfg;
+    struct a2a_input_config icfg = cfg->input;
 
-    if (a2a_input_open(&r->in, &cfg->input, err) != 0) {
+    icfg.wait_hook = on_input_wait;
+    icfg.wait_ctx = r;
+    if (a2a_input_open(&r->in, &icfg, err) != 0) {
         return -1;
     }
     if (cfg->dry_run) {

@@ -31,10 +31,9 @@ struct a2a_dispatch {
     struct a2a_job *queue_tail;
     size_t queued;
 
-    int64_t next_start_ms; /* rate limit: no call starts before this */
+    double next_start_ms; /* rate limit: no call starts before this (fractional ms) */
     uint64_t rng;
     int fatal_status;
-    char errbuf[CURL_ERROR_SIZE];
 };
 
 static int64_t now_ms(void)
@@ -192,11 +191,14 @@ static CURL *new_easy(struct a2a_dispatch *d)
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    if (strncasecmp(d->cfg.url, "https://", 8) == 0) {
+        /* Wait for ALPN to say whether HTTP/2 multiplexes, rather than opening a connection
+         * per call; over cleartext HTTP/1.1 waiting would only stall calls behind a slow one. */
+        curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    }
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, d->errbuf);
     if (d->cfg.insecure) {
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -281,6 +283,8 @@ static int start_call(struct a2a_dispatch *d, struct a2a_job *job, int64_t now)
     curl_easy_setopt(e, CURLOPT_PRIVATE, job);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, job);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, job);
+    job->errbuf[0] = '\0';
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, job->errbuf); /* per call: errors stay with it */
     if (curl_multi_add_handle(d->multi, e) != CURLM_OK) {
         free(job->header_node);
         job->header_node = NULL;
@@ -298,7 +302,7 @@ static int start_ready(struct a2a_dispatch *d, struct a2a_error *err)
         int64_t now = now_ms();
         struct a2a_job *job;
 
-        if (d->cfg.rate > 0 && now < d->next_start_ms) {
+        if (d->cfg.rate > 0 && (double)now < d->next_start_ms) {
             break;
         }
         job = take_ready(d, now);
@@ -311,8 +315,9 @@ static int start_ready(struct a2a_dispatch *d, struct a2a_error *err)
             return -1;
         }
         if (d->cfg.rate > 0) {
-            int64_t gap = (int64_t)(1000.0 / d->cfg.rate);
-            d->next_start_ms = (d->next_start_ms > now - gap ? d->next_start_ms : now) + gap;
+            double gap = 1000.0 / d->cfg.rate;
+            double t = (double)now;
+            d->next_start_ms = (d->next_start_ms > t - gap ? d->next_start_ms : t) + gap;
         }
     }
     return 0;
@@ -394,7 +399,7 @@ static void settle(struct a2a_dispatch *d, struct a2a_job *job, CURLcode code, l
     job->http_status = (int)status;
     if (code != CURLE_OK && !(code == CURLE_WRITE_ERROR && job->body_capped && status > 0)) {
         snprintf(why, sizeof(why), "%.100s%s%.200s", curl_easy_strerror(code),
-                 d->errbuf[0] != '\0' ? ": " : "", d->errbuf);
+                 job->errbuf[0] != '\0' ? ": " : "", job->errbuf);
         retry_or_fail(d, job, why);
         return;
     }
@@ -460,7 +465,6 @@ static void collect(struct a2a_dispatch *d)
         curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
         release_handle(d, e, job);
         settle(d, job, code, status);
-        d->errbuf[0] = '\0';
     }
 }
 
@@ -473,8 +477,8 @@ static int wait_budget(const struct a2a_dispatch *d, int wait_ms)
     if (d->in_flight < d->cfg.concurrency && d->fatal_status == 0) {
         for (const struct a2a_job *j = d->queue_head; j != NULL; j = j->next) {
             int64_t t = j->not_before_ms;
-            if (d->cfg.rate > 0 && t < d->next_start_ms) {
-                t = d->next_start_ms;
+            if (d->cfg.rate > 0 && (double)t < d->next_start_ms) {
+                t = (int64_t)d->next_start_ms + 1; /* round up: never wake too early */
             }
             if (t < soonest) {
                 soonest = t;
@@ -484,8 +488,9 @@ static int wait_budget(const struct a2a_dispatch *d, int wait_ms)
     return soonest <= now ? 0 : (int)(soonest - now);
 }
 
-int a2a_dispatch_run(struct a2a_dispatch *d, int wait_ms, struct a2a_error *err)
+int a2a_dispatch_run(struct a2a_dispatch *d, int wait_ms, int extra_fd, struct a2a_error *err)
 {
+    struct curl_waitfd extra = {extra_fd, CURL_WAIT_POLLIN, 0};
     int running = 0;
 
     if (start_ready(d, err) != 0) {
@@ -499,7 +504,8 @@ int a2a_dispatch_run(struct a2a_dispatch *d, int wait_ms, struct a2a_error *err)
     if (wait_ms > 0 && (d->in_flight > 0 || d->queued > 0)) {
         int budget = wait_budget(d, wait_ms);
         if (budget > 0) {
-            curl_multi_poll(d->multi, NULL, 0, budget, NULL);
+            curl_multi_poll(d->multi, extra_fd >= 0 ? &extra : NULL, extra_fd >= 0 ? 1 : 0, budget,
+                            NULL);
         }
         curl_multi_perform(d->multi, &running);
         collect(d);

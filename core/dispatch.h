@@ -51,6 +51,7 @@ struct a2a_job {
     struct curl_slist *header_node; /* our own node, chained in front of the shared list */
     struct a2a_buf response;        /* body, capped */
     char retry_after[64];
+    char errbuf[256]; /* libcurl's error text (CURL_ERROR_SIZE) for this call */
     int body_capped;
 };
 
@@ -68,9 +69,10 @@ void a2a_dispatch_add(struct a2a_dispatch *d, struct a2a_job *job);
 
 /*
  * Moves everything forward: starts queued calls, collects answers, re-queues retries. Waits
- * up to wait_ms for network activity when nothing is ready. Returns 0 or -1 (err set).
+ * up to wait_ms for network activity when nothing is ready, or until extra_fd (unless -1)
+ * becomes readable. Returns 0 or -1 (err set).
  */
-int a2a_dispatch_run(struct a2a_dispatch *d, int wait_ms, struct a2a_error *err);
+int a2a_dispatch_run(struct a2a_dispatch *d, int wait_ms, int extra_fd, struct a2a_error *err);
 
 /* Jobs queued or in flight. */
 size_t a2a_dispatch_pending(const struct a2a_dispatch *d);

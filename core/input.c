@@ -30,6 +30,7 @@ struct a2a_input {
     size_t next_path;            /* index of the next path to open */
     int fd;                      /* -1 when no file is open */
     int fd_owned;                /* 0 for standard input, which is never closed */
+    int fd_may_block;            /* a pipe, terminal or socket: reads can wait */
     const char *name;            /* display name of the current input */
     size_t mem_pos;              /* for mem input: bytes handed out so far */
     int at_eof;                  /* the current input has no more bytes */
@@ -141,6 +142,7 @@ static void close_current(struct a2a_input *in)
     }
     in->fd = -1;
     in->fd_owned = 0;
+    in->fd_may_block = 0;
 }
 
 void a2a_input_free(struct a2a_input **pin)
@@ -183,10 +185,11 @@ static int open_next(struct a2a_input *in, struct a2a_error *err)
     if (strcmp(path, "-") == 0) {
         in->name = "<stdin>";
         in->fd = STDIN_FILENO;
+        in->fd_may_block = fstat(in->fd, &st) != 0 || !S_ISREG(st.st_mode);
         return 1;
     }
     in->name = path;
-    in->fd = open(path, O_RDONLY | O_CLOEXEC);
+    in->fd = open(path, O_RDONLY | O_CLOEXEC); /* a named pipe is fine: read as it comes */
     if (in->fd < 0) {
         a2a_error_set(err, A2A_E_INPUT, "%s: cannot open: %s", path, strerror(errno));
         in->failed = 1;
@@ -198,6 +201,7 @@ static int open_next(struct a2a_input *in, struct a2a_error *err)
         in->failed = 1;
         return -1;
     }
+    in->fd_may_block = !S_ISREG(st.st_mode);
     return 1;
 }
 
@@ -292,6 +296,9 @@ static int fill(struct a2a_input *in, struct a2a_error *err)
         memcpy(in->buf + in->end, in->cfg.mem + in->mem_pos, (size_t)n);
         in->mem_pos += (size_t)n;
     } else {
+        if (in->fd_may_block && in->cfg.wait_hook != NULL) {
+            in->cfg.wait_hook(in->cfg.wait_ctx, in->fd);
+        }
         for (;;) {
             if (!wait_readable(in)) {
                 a2a_error_set(err, A2A_E_INTERRUPTED, "%s: input not read past byte %llu", in->name,

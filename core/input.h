@@ -29,6 +29,13 @@ struct a2a_input_config {
     size_t read_chunk;    /* bytes per read; 0 means 1 MiB (tests use 1 to split tokens) */
     size_t max_record;    /* largest record or pre-Records prefix kept in memory */
     const volatile sig_atomic_t *cancel; /* optional; read() interrupted by a signal checks it */
+    /*
+     * Optional: called before a read of a pipe, terminal or socket that may block; it returns
+     * when fd is readable (or it stops waiting), and meanwhile keeps the caller's other work
+     * (calls in flight) moving. Regular files never block, so it is not called for them.
+     */
+    void (*wait_hook)(void *ctx, int fd);
+    void *wait_ctx;
 };
 
 /* A record as it stands in the input; everything is borrowed until the next call. */

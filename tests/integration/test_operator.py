@@ -1,0 +1,462 @@
+#!/usr/bin/env python3
+"""Operator-facing integration tests (issue 4): --report, --failed-out, -o, --rate,
+progress line, summary line; against scripts/test-dispatcher.py.
+
+Run: A2A_RECOVER_BIN=build/cli/a2a-recover python3 tests/integration/test_operator.py -v
+"""
+
+import errno
+import glob
+import json
+import os
+import pty
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import harness  # noqa: E402
+from harness import insert, malformed, modify, remove  # noqa: E402
+
+REPORT_FIELDS = {"position", "file", "offset", "sequenceNumber", "eventName", "outcome",
+                 "reason", "httpStatus", "attempts", "ms"}
+
+
+def seed(tasks=(), faults=None):
+    return {"tasks": [{"tenant": t, "taskId": k, "owner": "alice",
+                       "pushConfigs": [{"id": "cfg", "url": "https://hooks.invalid/" + k}]}
+                      for t, k in tasks],
+            "faults": faults or {}}
+
+
+def seq_of(rec):
+    return rec["dynamodb"].get("SequenceNumber")
+
+
+def dumps_records(records):
+    """A Lambda event whose record texts are known: returns (bytes, [raw bytes per record])."""
+    raws = [json.dumps(r, ensure_ascii=False).encode("utf-8") for r in records]
+    return b'{"Records": [\n' + b",\n".join(raws) + b"\n]}\n", raws
+
+
+class OperatorTest(harness.IntegrationTestCase):
+
+    # -- --report ------------------------------------------------------------
+
+    def check_report_line(self, line, path, data):
+        """Shared checks: field set and types, offset pointing at the record."""
+        self.assertEqual(set(line), REPORT_FIELDS, line)
+        self.assertEqual(line["file"], path)
+        self.assertIsInstance(line["position"], int)
+        self.assertIsInstance(line["attempts"], int)
+        self.assertIsInstance(line["ms"], int)
+        self.assertGreaterEqual(line["ms"], 0)
+        # offset is a byte offset: the record's JSON starts there.
+        obj, _ = json.JSONDecoder().raw_decode(data[line["offset"]:].decode("utf-8"))
+        self.assertEqual(obj["dynamodb"].get("SequenceNumber"), line["sequenceNumber"])
+        self.assertEqual(obj.get("eventName"), line["eventName"])
+
+    def test_report_outcomes_live(self):
+        faults = {"acme:flaky": {"always": 503}, "acme:bad": {"always": 400}}
+        d = self.start_dispatcher(seed=seed([("acme", "ok"), ("acme", "flaky"),
+                                             ("acme", "bad")], faults))
+        file1 = [insert("11", "acme", "ok"), modify("12", "acme", "ok"),
+                 insert("13", "acme", "deleted-task"), malformed("14")]
+        file2 = [insert("21", "acme", "flaky"), insert("22", "acme", "bad"),
+                 remove("23", "acme", "ok")]
+        p1, p2 = self.path("one.json"), self.path("two.json")
+        data1, _ = dumps_records(file1)
+        data2, _ = dumps_records(file2)
+        harness.write_text(p1, data1)
+        harness.write_text(p2, data2)
+        report = self.path("report.jsonl")
+        res = self.run_tool(["-u", d.url, "--retries", "1", "--report", report, p1, p2])
+        self.assertEqual(res.rc, 1, res)
+        self.assertEqual(res.failures, ["14", "21", "22"])
+        rep = harness.read_jsonl(report)
+        self.assertEqual(len(rep), 7)
+        self.assertEqual([r["position"] for r in rep], list(range(1, 8)))
+        for line, path, data in zip(rep, [p1] * 4 + [p2] * 3, [data1] * 4 + [data2] * 3):
+            self.check_report_line(line, path, data)
+        by = {r["sequenceNumber"]: r for r in rep}
+        expect = {
+            # seq: (eventName, outcome, httpStatus, attempts)
+            "11": ("INSERT", "acknowledged", 200, 1),
+            "12": ("MODIFY", "skipped", None, 0),
+            "13": ("INSERT", "task_deleted", 200, 1),
+            "14": ("INSERT", "parse_error", None, 0),
+            "21": ("INSERT", "transient", 503, 2),
+            "22": ("INSERT", "rejected", 400, 1),
+            "23": ("REMOVE", "skipped", None, 0),
+        }
+        for seqno, (ev, outcome, status, attempts) in expect.items():
+            r = by[seqno]
+            self.assertEqual((r["eventName"], r["outcome"], r["httpStatus"], r["attempts"]),
+                             (ev, outcome, status, attempts), r)
+        self.assertIn("owner", by["14"]["reason"])
+        self.assertIn("503", by["21"]["reason"])
+        self.assertIn("400", by["22"]["reason"])
+        # ms covers the retry: two attempts, a backoff in between (>= 0 ms).
+        self.assertGreaterEqual(by["21"]["ms"], by["11"]["ms"])
+        # The calls the report claims match what the dispatcher saw.
+        per_task = {}
+        for q in d.requests():
+            per_task[q["body_json"]["taskId"]] = per_task.get(q["body_json"]["taskId"], 0) + 1
+        self.assertEqual(per_task, {"ok": 1, "deleted-task": 1, "flaky": 2, "bad": 1})
+
+    def test_report_not_attempted(self):
+        d = self.start_dispatcher(seed=seed([("acme", "a"), ("acme", "b")],
+                                            {"acme:b": {"always": 403}}))
+        recs = [insert("1", "acme", "a"), insert("2", "acme", "b"), insert("3", "acme", "a", event_sequence=2),
+                modify("4", "acme", "a"), insert("5", "acme", "c")]
+        ev = self.write_event(recs)
+        report = self.path("r.jsonl")
+        res = self.run_tool(["-u", d.url, "-j", "1", "--report", report, ev])
+        self.assertEqual(res.rc, 5, res)
+        self.assertEqual(res.failures, ["2", "3", "5"])
+        rep = harness.read_jsonl(report)
+        with open(ev, "rb") as f:
+            data = f.read()
+        for line in rep:
+            self.check_report_line(line, ev, data)
+        self.assertEqual([(r["outcome"], r["httpStatus"], r["attempts"]) for r in rep],
+                         [("acknowledged", 200, 1), ("rejected", 403, 1),
+                          ("not_attempted", None, 0), ("skipped", None, 0),
+                          ("not_attempted", None, 0)])
+        self.assertIn("403", rep[2]["reason"])
+
+    def test_report_interrupted_and_partial(self):
+        faults = {"acme:slow": {"delayMs": 20000}}
+        d = self.start_dispatcher(seed=seed([("acme", "fast"), ("acme", "slow")], faults))
+        recs = [insert("1", "acme", "fast"), insert("2", "acme", "slow"),
+                insert("3", "acme", "fast", event_sequence=2), malformed("4")]
+        ev = self.write_event(recs)
+        report = self.path("r.jsonl")
+        failed = self.path("failed.json")
+        p = harness.start_tool(["-u", d.url, "-j", "1", "--report", report,
+                                "--failed-out", failed, ev])
+        try:
+            # Written as records finish: the first line is there while the run hangs.
+            deadline = time.monotonic() + 10
+            while not harness.read_jsonl(report) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            partial = harness.read_jsonl(report)
+            self.assertEqual([r["outcome"] for r in partial], ["acknowledged"])
+            d.wait_requests(1)
+            time.sleep(0.2)
+            p.send_signal(signal.SIGTERM)
+            out, err = p.communicate(timeout=10)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        self.assertEqual(p.returncode, 143, err)
+        rep = harness.read_jsonl(report)
+        self.assertEqual([r["outcome"] for r in rep],
+                         ["acknowledged", "interrupted", "interrupted", "parse_error"])
+        self.assertEqual(rep[1]["attempts"], 1)
+        self.assertEqual(rep[2]["attempts"], 0)
+        self.assertEqual(json.loads(out)["batchItemFailures"],
+                         [{"itemIdentifier": s} for s in ("2", "3", "4")])
+        with open(failed, "rb") as f:
+            self.assertEqual(json.load(f)["Records"], recs[1:])
+        self.assertFalse(glob.glob(failed + ".tmp*"))
+
+    # -- --failed-out round trip ---------------------------------------------------
+
+    def test_failed_out_round_trip(self):
+        tasks = [("acme", "t%d" % i) for i in range(20)]
+        faults = {"acme:t3": {"always": 503}, "acme:t7": {"always": 503},
+                  "acme:t5": {"always": 400}, "acme:t11": {"always": 0},
+                  "acme:t13": {"statuses": [503]}}
+        recs = []
+        for i in range(20):
+            recs.append(insert("%d" % (100 + i), "acme", "t%d" % i, owner="öwner \"%d\"" % i))
+            if i % 6 == 0:
+                recs.append(modify("%d" % (300 + i), "acme", "t%d" % i))
+        recs.insert(4, malformed("400"))
+        recs.insert(9, insert(None, "acme", "t5", event_sequence=99))  # no SequenceNumber
+        recs.append(insert("500", "acme", "unknown-task"))
+        data, raws = dumps_records(recs)
+        ev = harness.write_text(self.path("in.json"), data)
+        failed = self.path("failed.json")
+
+        d1 = self.start_dispatcher(seed=seed(tasks, faults))
+        res1 = self.run_tool(["-u", d1.url, "-j", "4", "--retries", "1", "--failed-out", failed,
+                              ev])
+        self.assertEqual(res1.rc, 4, res1)  # a failed record without SequenceNumber
+        bad = {"103", "105", "107", "111", "400"}  # 503s, 400, resets, malformed
+        self.assertEqual(res1.failures, [seq_of(r) for r in recs if seq_of(r) in bad])
+        with open(failed, "rb") as f:
+            fo_bytes = f.read()
+        fo = json.loads(fo_bytes)
+        self.assertEqual(list(fo), ["Records"])
+        fo_recs = fo["Records"]
+        failed_idx = [i for i, r in enumerate(recs)
+                      if seq_of(r) in res1.failures or seq_of(r) is None]
+        self.assertEqual(fo_recs, [recs[i] for i in failed_idx])
+        for i in failed_idx:  # byte-faithful
+            self.assertIn(raws[i], fo_bytes)
+        self.assertFalse(glob.glob(failed + ".tmp*"))
+
+        # Faults removed: exactly the previously failed records are sent and acknowledged.
+        d2 = self.start_dispatcher(seed=seed(tasks))
+        failed2 = self.path("failed2.json")
+        res2 = self.run_tool(["-u", d2.url, "-j", "4", "--failed-out", failed2, failed])
+        self.assertEqual(res2.rc, 1, res2)
+        self.assertEqual(res2.failures, ["400"])  # still malformed
+        sent = sorted(harness.key_of_request(q) for q in d2.requests())
+        want = sorted(("acme", r["dynamodb"]["NewImage"]["taskId"]["S"],
+                       int(r["dynamodb"]["NewImage"]["eventSequence"]["N"]))
+                      for r in fo_recs if "owner" in r["dynamodb"]["NewImage"])
+        self.assertEqual(sent, want)
+        self.assertEqual({q["status"] for q in d2.requests()}, {200})
+        with open(failed2, "rb") as f:
+            self.assertEqual(json.loads(f.read())["Records"], [recs[4]])
+        # And the third round has nothing left to send.
+        d3 = self.start_dispatcher(seed=seed(tasks))
+        res3 = self.run_tool(["-u", d3.url, failed2])
+        self.assertEqual(res3.rc, 1, res3)
+        self.assertEqual(d3.requests(), [])
+
+    def test_failed_out_empty_when_all_acknowledged(self):
+        d = self.start_dispatcher(seed=seed([("acme", "a")]))
+        failed = self.path("failed.json")
+        res = self.run_tool(["-u", d.url, "--failed-out", failed,
+                             self.write_event([insert("1", "acme", "a"),
+                                               modify("2", "acme", "a")])])
+        self.assertEqual(res.rc, 0, res)
+        with open(failed) as f:
+            self.assertEqual(json.load(f), {"Records": []})
+
+    # -- -o atomicity ----------------------------------------------------------------
+
+    def _o_sigterm(self, pre_existing, delay, sig=signal.SIGTERM):
+        n = 40
+        faults = {"acme:t%d" % i: {"delayMs": 300} for i in range(n)}
+        d = self.start_dispatcher(seed=seed([("acme", "t%d" % i) for i in range(n)], faults))
+        ev = self.write_event([insert(str(i), "acme", "t%d" % i) for i in range(n)])
+        outdir = self.path("out-%s-%s-%s" % (pre_existing, delay, sig))
+        os.mkdir(outdir)
+        out = os.path.join(outdir, "response.json")
+        old = b'{"batchItemFailures":[{"itemIdentifier":"old"}]}\n'
+        if pre_existing:
+            harness.write_text(out, old)
+        p = harness.start_tool(["-u", d.url, "-j", "2", "-o", out, ev])
+        try:
+            time.sleep(delay)
+            p.send_signal(sig)
+            stdout, stderr = p.communicate(timeout=10)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        self.assertEqual(stdout, b"")
+        names = sorted(os.listdir(outdir))
+        return p.returncode, stderr, out, old, names
+
+    def test_output_atomic_on_sigterm(self):
+        for pre_existing in (False, True):
+            for delay in (0.05, 0.4, 1.0):
+                with self.subTest(pre_existing=pre_existing, delay=delay):
+                    rc, stderr, out, old, names = self._o_sigterm(pre_existing, delay)
+                    self.assertEqual(rc, 143, stderr)
+                    # Never a temporary left behind; the file is whole.
+                    self.assertIn(names, ([], ["response.json"]), names)
+                    if names:
+                        with open(out, "rb") as f:
+                            data = f.read()
+                        if data != old:
+                            self.assertTrue(data.endswith(b"]}\n"), data)
+                            doc = json.loads(data)
+                            self.assertEqual(list(doc), ["batchItemFailures"])
+                            # Everything not acknowledged yet is listed.
+                            self.assertGreater(len(doc["batchItemFailures"]), 0)
+
+    def test_output_never_partial_on_sigkill(self):
+        for pre_existing in (False, True):
+            with self.subTest(pre_existing=pre_existing):
+                rc, stderr, out, old, names = self._o_sigterm(pre_existing, 0.4,
+                                                              signal.SIGKILL)
+                self.assertEqual(rc, -signal.SIGKILL)
+                if pre_existing:
+                    with open(out, "rb") as f:
+                        self.assertEqual(f.read(), old)
+                else:
+                    self.assertFalse(os.path.exists(out))
+
+    def test_output_file_matches_stdout(self):
+        d = self.start_dispatcher(seed=seed([("acme", "a")], {"acme:a": {"always": 400}}))
+        ev = self.write_event([insert("1", "acme", "a"), insert("2", "acme", "b"),
+                               malformed("3")])
+        out = self.path("resp.json")
+        r1 = self.run_tool(["-u", d.url, ev])
+        r2 = self.run_tool(["-u", d.url, "-o", out, ev])
+        self.assertEqual((r1.rc, r2.rc), (1, 1))
+        self.assertEqual(r2.stdout, "")
+        with open(out) as f:
+            self.assertEqual(f.read(), r1.stdout)
+        self.assertEqual(sorted(os.listdir(self.tmp)).count("resp.json"), 1)
+        self.assertFalse(glob.glob(out + ".tmp*"))
+
+    # -- --rate ------------------------------------------------------------------------
+
+    def test_rate_limit(self):
+        rate, n = 20, 40
+        d = self.start_dispatcher()
+        ev = self.write_event([insert(str(i), "acme", "t%d" % i) for i in range(n)])
+        res = self.run_tool(["-u", d.url, "-j", "8", "--rate", str(rate), ev])
+        self.assertEqual(res.rc, 0, res)
+        reqs = d.requests()
+        self.assertEqual(len(reqs), n)
+        ts = sorted(q["ts"] for q in reqs)
+        span = ts[-1] - ts[0]
+        # n calls at 20/s: (n-1)/rate = 1.95 s between the first and the last start.
+        # The server stamps a request when it handles it: allow 0.1 s of jitter.
+        self.assertGreaterEqual(span, (n - 1) / rate - 0.35, span)
+        self.assertLess(span, (n - 1) / rate + 1.0, span)
+        self.assertGreaterEqual(res.elapsed, (n - 1) / rate - 0.1, res)
+        self.assertLess(res.elapsed, 4.0)
+        worst = max(sum(1 for t in ts if t0 <= t < t0 + 0.9) for t0 in ts)
+        self.assertLessEqual(worst, rate + 1, "starts within 0.9 s: %d (%r)" % (worst, ts))
+
+    def test_rate_limit_above_1000_per_second(self):
+        # The limit must hold for rates whose gap between starts is under a millisecond.
+        rate, n = 1500, 3000
+        batch, _ = self.gen_batch(n, seed=3, malformed_frac=0, modify_frac=0, remove_frac=0)
+        d = self.start_dispatcher()
+        res = self.run_tool(["-u", d.url, "-j", "8", "--rate", str(rate), "-q", batch])
+        self.assertEqual(res.rc, 0, res)
+        ts = sorted(q["ts"] for q in d.requests())
+        self.assertEqual(len(ts), n)
+        self.assertGreaterEqual(res.elapsed, (n - 1) / rate - 0.25,
+                                "%d calls at --rate %d took %.2f s" % (n, rate, res.elapsed))
+        j = 0
+        worst = 0
+        for i, t in enumerate(ts):  # sliding window; 0.1 s allowed for server jitter
+            while ts[j] < t - 0.9:
+                j += 1
+            worst = max(worst, i - j + 1)
+        self.assertLessEqual(worst, rate * 1.05 + 1, "starts within one second: %d" % worst)
+
+    def test_rate_zero_is_unlimited(self):
+        d = self.start_dispatcher()
+        ev = self.write_event([insert(str(i), "acme", "t%d" % i) for i in range(100)])
+        res = self.run_tool(["-u", d.url, "--rate", "0", ev])
+        self.assertEqual(res.rc, 0, res)
+        self.assertLess(res.elapsed, 2.0)
+
+    # -- progress and summary ---------------------------------------------------------------
+
+    def run_pty(self, args, timeout=60):
+        """Run the tool with a pseudo-terminal as stderr; returns (rc, stdout, tty bytes, s)."""
+        harness.require_bin()
+        master, slave = pty.openpty()
+        outpath = self.path("pty-stdout")
+        t0 = time.monotonic()
+        with open(outpath, "wb") as out:
+            p = subprocess.Popen([harness.BIN] + args, stdin=subprocess.DEVNULL, stdout=out,
+                                 stderr=slave, env=harness.tool_env())
+        os.close(slave)
+        chunks = []
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline:
+                r, _, _ = select.select([master], [], [], 0.1)
+                if r:
+                    try:
+                        data = os.read(master, 65536)
+                    except OSError as e:  # EIO: the child closed its end
+                        if e.errno != errno.EIO:
+                            raise
+                        break
+                    if not data:
+                        break
+                    chunks.append(data)
+                elif p.poll() is not None:
+                    break
+        finally:
+            os.close(master)
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+        elapsed = time.monotonic() - t0
+        with open(outpath, "rb") as f:
+            stdout = f.read()
+        return p.returncode, stdout, b"".join(chunks), elapsed
+
+    def test_progress_on_terminal(self):
+        batch, summary = self.gen_batch(3000, seed=5)
+        d = self.start_dispatcher()
+        rc, stdout, tty, elapsed = self.run_pty(["-u", d.url, batch])
+        self.assertEqual(rc, 1, tty)
+        text = tty.decode("utf-8", "replace")
+        self.assertIn("\x1b[K", text)
+        draws = re.findall(r"\r\x1b\[K(\d+)/(\d+) records[^\r\n]*?(\d+)/s", text)
+        self.assertTrue(draws, text[:2000])
+        for done, total, _rate in draws:
+            self.assertLessEqual(int(done), int(total))
+            self.assertLessEqual(int(total), 3000)
+        # Refreshed at most 10 times a second.
+        self.assertLessEqual(len(draws), 10 * elapsed + 2, (len(draws), elapsed))
+        # Erased at the end: the summary follows an erase, no progress text after it.
+        last_erase = text.rindex("\r\x1b[K")
+        tail = text[last_erase + 4:]
+        self.assertTrue(tail.startswith("a2a-recover: "), repr(tail[:200]))
+        self.assertIn("3000 records:", tail)
+        self.assertNotIn("/3000 records", tail)
+        self.assertEqual(json.loads(stdout)["batchItemFailures"] is not None, True)
+
+    def test_no_progress_when_quiet_or_disabled_on_terminal(self):
+        batch, _ = self.gen_batch(1000, seed=5)
+        d = self.start_dispatcher()
+        for flag in ("-q", "--no-progress"):
+            with self.subTest(flag=flag):
+                rc, stdout, tty, _ = self.run_pty(["-u", d.url, flag, batch])
+                self.assertEqual(rc, 1)
+                text = tty.decode("utf-8", "replace")
+                self.assertNotIn("\x1b[", text)
+                self.assertNotIn("/s ", text.replace("records/s", ""))
+                if flag == "-q":
+                    self.assertNotIn("records:", text)
+                else:
+                    self.assertIn("1000 records:", text)
+
+    def test_no_progress_in_pipe(self):
+        batch, _ = self.gen_batch(3000, seed=5)
+        d = self.start_dispatcher()
+        res = self.run_tool(["-u", d.url, batch])
+        self.assertEqual(res.rc, 1, res)
+        self.assertNotIn("\x1b", res.stderr)
+        self.assertNotIn("\r", res.stderr)
+        self.assertNotRegex(res.stderr, r"\d+/\d+ records")
+        # The summary is the last line of stderr.
+        self.assertRegex(res.stderr.splitlines()[-1], r"^a2a-recover: 3000 records: ")
+
+    def test_summary_line(self):
+        d = self.start_dispatcher(seed=seed([("acme", "a")], {"acme:bad": {"always": 400}}))
+        recs = [insert("1", "acme", "a"), insert("2", "acme", "gone"), modify("3", "acme", "a"),
+                insert("4", "acme", "bad"), malformed("5"), malformed(None)]
+        ev = self.write_event(recs)
+        res = self.run_tool(["-u", d.url, ev])
+        self.assertEqual(res.rc, 4, res)
+        last = res.stderr.splitlines()[-1]
+        self.assertRegex(last, r"^a2a-recover: 6 records: 1 skipped, 2 acknowledged "
+                               r"\(1 task deleted\), 2 failed, 1 unreportable; "
+                               r"\d+\.\d{3} s, \d+ records/s$")
+        quiet = self.run_tool(["-u", d.url, "-q", ev])
+        self.assertEqual(quiet.rc, 4, quiet)
+        self.assertEqual(quiet.stdout, res.stdout)
+        self.assertNotIn("records:", quiet.stderr)
+        ok = self.run_tool(["-u", d.url, "-q", self.write_event([insert("1", "acme", "a")],
+                                                                 "ok.json")])
+        self.assertEqual((ok.rc, ok.stderr), (0, ""))
+
+
+if __name__ == "__main__":
+    unittest.main()
