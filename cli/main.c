@@ -386,6 +386,24 @@ out:
     return rc;
 }
 
+/*
+ * Keeps descriptors 0, 1 and 2 taken, so that no file opened later (--report, --failed-out,
+ * -o) lands on one of them. A closed one gets /dev/null opened the wrong way round, so that
+ * using it still fails as it would have.
+ */
+static void reserve_std_fds(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+            int nfd = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+            if (nfd >= 0 && nfd != fd) {
+                dup2(nfd, fd);
+                close(nfd);
+            }
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     struct options o;
@@ -393,6 +411,7 @@ int main(int argc, char **argv)
     char why[512];
     int rc;
 
+    reserve_std_fds();
     if (options_parse(&o, argc, argv, why, sizeof(why)) != OPT_OK) {
         fprintf(stderr, "a2a-recover: %s\nTry 'a2a-recover --help' for more information.\n", why);
         options_free(&o);

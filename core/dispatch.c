@@ -66,7 +66,7 @@ static int build_headers(struct a2a_dispatch *d, struct a2a_error *err)
 {
     static const char *const fixed[] = {"Content-Type: application/json",
                                         "Accept: application/json",
-                                        "User-Agent: a2a-recover/" A2A_VERSION, "Expect:"};
+                                        ("User-Agent: a2a-recover/" A2A_VERSION), "Expect:"};
     struct curl_slist *l = NULL;
 
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {

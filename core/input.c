@@ -243,10 +243,8 @@ static int make_room(struct a2a_input *in, struct a2a_error *err)
         in->pos -= drop;
         in->base += drop;
     }
-    if (in->cap - in->end >= in->cfg.read_chunk / 2 + 1) {
-        return 0;
-    }
-    if (in->keep != NO_MARK && in->end >= in->cfg.max_record) {
+    /* Only called with the cursor at the end: every byte held belongs to the kept value. */
+    if (in->keep != NO_MARK && in->end > in->cfg.max_record) {
         char what[160];
         snprintf(what, sizeof(what),
                  "%s at byte %llu is larger than the %zu-byte limit "
@@ -255,6 +253,9 @@ static int make_room(struct a2a_input *in, struct a2a_error *err)
                  (unsigned long long)in->keep, in->cfg.max_record);
         fail(in, err, what);
         return -1;
+    }
+    if (in->cap - in->end >= in->cfg.read_chunk / 2 + 1) {
+        return 0;
     }
     want = in->cap == 0 ? in->cfg.read_chunk : in->cap * 2;
     if (want < in->end + in->cfg.read_chunk) {
@@ -495,9 +496,9 @@ static int scan_literal(struct a2a_input *in, struct a2a_error *err, const char 
 
 /* Opens a container on the skip stack. */
 static int push(struct a2a_input *in, struct a2a_error *err, unsigned char *stack, int *depth,
-                unsigned char kind)
+                int limit, unsigned char kind)
 {
-    if (*depth >= A2A_MAX_DEPTH) {
+    if (*depth >= limit) {
         char what[96];
         snprintf(what, sizeof(what), "JSON nested deeper than %d levels", A2A_MAX_DEPTH);
         fail(in, err, what);
@@ -515,10 +516,15 @@ static int skip_value(struct a2a_input *in, struct a2a_error *err)
 {
     unsigned char stack[A2A_MAX_DEPTH];
     int depth = 0;
+    /* The document already opened its object (and, inside Records, the array): they count. */
+    int limit = A2A_MAX_DEPTH - (in->state == DOC_RECORDS ? 2 : 1);
     enum skip_state st = SKIP_VALUE;
     int c;
 
     for (;;) {
+        if (st == SKIP_AFTER && depth == 0) {
+            return 0; /* the value ends here: what follows is not part of it */
+        }
         c = peek_nonspace(in, err);
         if (st == SKIP_KEY) {
             if (c != '"' || scan_string(in, err) != 0) {
@@ -533,9 +539,6 @@ static int skip_value(struct a2a_input *in, struct a2a_error *err)
             continue;
         }
         if (st == SKIP_AFTER) {
-            if (depth == 0) {
-                return 0;
-            }
             if (c == ',') {
                 in->pos++;
                 st = stack[depth - 1] == '{' ? SKIP_KEY : SKIP_VALUE;
@@ -550,7 +553,7 @@ static int skip_value(struct a2a_input *in, struct a2a_error *err)
         }
         /* SKIP_VALUE */
         if (c == '{' || c == '[') {
-            if (push(in, err, stack, &depth, (unsigned char)c) != 0) {
+            if (push(in, err, stack, &depth, limit, (unsigned char)c) != 0) {
                 return -1;
             }
             c = peek_nonspace(in, err);
@@ -635,13 +638,20 @@ static int take_record(struct a2a_input *in, struct a2a_raw_record *rec, uint64_
 {
     size_t off = (size_t)(start - in->base);
 
+    if (in->pos - off > in->cfg.max_record) {
+        char what[160];
+        snprintf(what, sizeof(what),
+                 "record at byte %llu is larger than the %zu-byte limit (--max-record-size)",
+                 (unsigned long long)start, in->cfg.max_record);
+        fail(in, err, what);
+        return -1;
+    }
     rec->bytes = (const char *)in->buf + off;
     rec->len = in->pos - off;
     rec->file = in->name;
     rec->offset = start;
     rec->position = ++in->position;
     rec->non_ascii = in->non_ascii;
-    (void)err;
     return 1;
 }
 
@@ -707,6 +717,15 @@ static int object_member(struct a2a_input *in, struct a2a_raw_record *rec, struc
     }
     in->first_member = 0;
     if (scan_top_key(in, err, &which) != 0) {
+        return -1;
+    }
+    if (which == 1 && !in->saw_records && here(in) - in->doc_start > in->cfg.max_record) {
+        char what[160];
+        snprintf(what, sizeof(what),
+                 "document prefix before \"Records\" at byte %llu is larger than the %zu-byte "
+                 "limit (--max-record-size)",
+                 (unsigned long long)in->doc_start, in->cfg.max_record);
+        fail(in, err, what);
         return -1;
     }
     if (which == 1 && !in->saw_records) {

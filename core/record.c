@@ -235,6 +235,40 @@ static size_t collect_image(struct a2a_record_parser *p, const char *json, size_
     return it.i + 1;
 }
 
+/* 1 when a repeated SequenceNumber (raw) is the string the record already holds. */
+static int same_seq(struct a2a_str again, const struct a2a_record *out)
+{
+    return out->has_seq && again.len == out->seq.len &&
+           memcmp(again.ptr, out->seq.ptr, again.len) == 0;
+}
+
+/*
+ * A second "dynamodb" object: the record keeps its SequenceNumber only when this object
+ * carries the same string (every copy of it). Returns the index after the object.
+ */
+static size_t check_other_ddb(struct a2a_record_parser *p, const char *json, size_t at, size_t len,
+                              struct a2a_record *out)
+{
+    struct obj_iter ddb;
+    struct member m;
+    int found = 0;
+    int same = 1;
+
+    obj_begin(&ddb, json, at, len, &p->scratch[S_KEY]);
+    while (obj_next(&ddb, &m)) {
+        if (KEY_IS(&m, "SequenceNumber")) {
+            found = 1;
+            if (json[m.val] != '"' || !same_seq(take_string(&ddb, &m), out)) {
+                same = 0;
+            }
+        }
+    }
+    if (!found || !same) {
+        out->has_seq = 0;
+    }
+    return ddb.i + 1;
+}
+
 /* The dynamodb object at index at: SequenceNumber and NewImage. Returns the index after it. */
 static size_t parse_ddb(struct a2a_record_parser *p, const char *json, size_t at, size_t len,
                         struct a2a_record *out, struct image_attrs *ia)
@@ -249,7 +283,10 @@ static size_t parse_ddb(struct a2a_record_parser *p, const char *json, size_t at
         if (KEY_IS(&m, "SequenceNumber")) {
             if (seen_seq++) {
                 set_reason(out, "record has \"%s\" twice", "dynamodb.SequenceNumber");
-                out->has_seq = 0; /* which one would Lambda mean? list neither */
+                /* which one would Lambda mean? list neither, unless every copy is the same */
+                if (json[m.val] != '"' || !same_seq(take_string(&ddb, &m), out)) {
+                    out->has_seq = 0;
+                }
             } else if (json[m.val] == '"') {
                 out->has_seq = 1;
                 out->seq = take_string(&ddb, &m);
@@ -291,6 +328,11 @@ static void parse_envelope(struct a2a_record_parser *p, const char *json, size_t
         } else if (KEY_IS(&m, "dynamodb")) {
             if (seen_ddb++) {
                 set_reason(out, "record has \"%s\" twice", "dynamodb");
+                if (json[m.val] == '{') {
+                    obj_resume(&top, check_other_ddb(p, json, m.val, len, out));
+                } else {
+                    out->has_seq = 0;
+                }
             } else if (json[m.val] == '{') {
                 obj_resume(&top, parse_ddb(p, json, m.val, len, out, ia));
             } else if (json[m.val] != 'n') {

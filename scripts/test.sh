@@ -8,10 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
 
-scripts/setup.sh build -DA2A_WERROR=ON
+scripts/setup.sh build -DA2A_WERROR=ON -DBUILD_TESTING=ON
 ctest --test-dir build --output-on-failure -j "$jobs"
 
-scripts/setup.sh build-asan -DA2A_WERROR=ON -DA2A_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+scripts/setup.sh build-asan -DA2A_WERROR=ON -DBUILD_TESTING=ON -DA2A_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 ctest --test-dir build-asan --output-on-failure -j "$jobs" -E "$(cat tests/asan-exclude.txt 2>/dev/null || echo '^$')"
 
 if [ -x scripts/callgrind-check.sh ]; then

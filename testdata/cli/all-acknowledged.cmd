@@ -1,0 +1,1 @@
+$BIN -n "$DATA/ok-batch.json"

@@ -1,0 +1,1 @@
+: > empty.json; $BIN -n "$DATA/ok-batch.json" empty.json

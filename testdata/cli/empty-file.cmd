@@ -1,0 +1,1 @@
+: > empty.json; $BIN -n empty.json

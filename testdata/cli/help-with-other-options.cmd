@@ -1,0 +1,1 @@
+$BIN -n -q --help "$DATA/no-such-file.json" | grep -c "^usage: a2a-recover "

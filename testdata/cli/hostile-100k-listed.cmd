@@ -1,0 +1,9 @@
+# golden: no-valgrind (100,000 failing records)
+awk "BEGIN { for (i = 1; i <= 100000; i++) printf \"{\\\"eventName\\\":\\\"INSERT\\\",\\\"dynamodb\\\":{\\\"SequenceNumber\\\":\\\"98%019d\\\"}}\\n\", i }" >fail.ndjson
+awk "BEGIN { printf \"{\\\"batchItemFailures\\\":[\"; for (i = 1; i <= 100000; i++) printf \"%s{\\\"itemIdentifier\\\":\\\"98%019d\\\"}\", (i > 1 ? \",\" : \"\"), i; print \"]}\" }" >expected.json
+max_seconds 10 $BIN -n fail.ndjson >out.json 2>err.txt
+rc=$?
+cmp -s expected.json out.json || fail "the response is not the 100,000 records in input order"
+[ "$(grep -c "cannot\|missing required attribute tenant" err.txt)" -eq 100000 ] || fail "not one message per record"
+tail -n 1 err.txt >&2
+exit $rc

@@ -1,0 +1,1 @@
+printf '{"Records":[]}\211PNG\r\n\032\n' | $BIN -n

@@ -1,0 +1,1 @@
+$BIN -n "$DATA/hostile-dup-image.json"

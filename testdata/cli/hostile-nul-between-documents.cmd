@@ -1,0 +1,1 @@
+printf '{"Records":[]}\000{"Records":[]}' | $BIN -n

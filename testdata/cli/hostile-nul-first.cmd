@@ -1,0 +1,1 @@
+printf '\000{"Records":[]}' | $BIN -n

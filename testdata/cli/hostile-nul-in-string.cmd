@@ -1,0 +1,1 @@
+printf '{"Records":[{"eventName":"RE\000MOVE"}]}' | $BIN -n

@@ -1,0 +1,1 @@
+printf '{"eventName":"REMOVE\\' > t.json; $BIN -n t.json

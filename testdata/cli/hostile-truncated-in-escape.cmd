@@ -1,0 +1,1 @@
+printf '{"Records":[{"eventName":"INS\\u00' | $BIN -n

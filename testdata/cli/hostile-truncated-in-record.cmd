@@ -1,0 +1,1 @@
+head -c 200 "$DATA/event-lambda.json" | $BIN -n

@@ -1,0 +1,1 @@
+printf '{"Records":[]}\n{"Records":[]]\n' | $BIN -n

@@ -1,0 +1,1 @@
+$BIN -n "$DATA/bad-trailing-comma.json"

@@ -1,0 +1,1 @@
+$BIN -n "$DATA/event-lambda.json" no-such-file.json

@@ -1,0 +1,1 @@
+$BIN -n "$DATA/no-such-file.json"

@@ -1,0 +1,1 @@
+$BIN -n -o no-such-dir/resp.json "$DATA/ok-batch.json"

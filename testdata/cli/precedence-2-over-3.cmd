@@ -1,0 +1,1 @@
+$BIN -n --no-such-option "$DATA/bad-trailing-comma.json"

@@ -1,0 +1,1 @@
+$BIN -n "$DATA/precedence.ndjson" "$DATA/bad-trailing-comma.json"

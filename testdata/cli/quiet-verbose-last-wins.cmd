@@ -1,0 +1,1 @@
+$BIN -n -q -v "$DATA/ok-batch.json"

@@ -1,0 +1,1 @@
+$BIN -n -q "$DATA/damage.json"

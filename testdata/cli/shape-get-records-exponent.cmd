@@ -1,0 +1,1 @@
+$BIN -n "$DATA/get-records-exp.json"

@@ -1,0 +1,1 @@
+printf '{"Items":[],"Count":0}' > items.json; $BIN -n items.json

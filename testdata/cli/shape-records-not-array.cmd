@@ -1,0 +1,1 @@
+printf '{"Records":{"eventName":"INSERT"}}' | $BIN -n

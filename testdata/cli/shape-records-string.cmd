@@ -1,0 +1,1 @@
+printf '{"Records":"[]"}' | $BIN -n

@@ -1,0 +1,1 @@
+printf 'null' | $BIN -n

@@ -1,0 +1,1 @@
+printf '42\n' | $BIN -n

@@ -1,0 +1,1 @@
+printf '{"Records":[]}\n"INSERT"\n' | $BIN -n

@@ -1,0 +1,1 @@
+$BIN -n "$DATA/record-single.json"

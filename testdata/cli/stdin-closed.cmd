@@ -1,0 +1,2 @@
+# golden: no-valgrind (valgrind itself occupies closed standard descriptors)
+$BIN -n <&-

@@ -1,0 +1,1 @@
+$BIN -n --concurrency=257 "$DATA/ok-batch.json"

@@ -1,0 +1,1 @@
+$BIN -n -j abc "$DATA/ok-batch.json"

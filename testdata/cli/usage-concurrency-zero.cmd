@@ -1,0 +1,1 @@
+$BIN -n -j 0 "$DATA/ok-batch.json"

@@ -1,0 +1,1 @@
+$BIN -n --log-format xml "$DATA/ok-batch.json"

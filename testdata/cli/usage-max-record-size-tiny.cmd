@@ -1,0 +1,1 @@
+$BIN -n --max-record-size 10 "$DATA/ok-batch.json"

@@ -1,0 +1,1 @@
+$BIN "$DATA/ok-batch.json"

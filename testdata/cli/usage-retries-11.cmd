@@ -1,0 +1,1 @@
+$BIN -n --retries 11 "$DATA/ok-batch.json"

@@ -1,0 +1,1 @@
+$BIN -n --retries -1 "$DATA/ok-batch.json"

@@ -1,0 +1,1 @@
+$BIN -n --timeout x "$DATA/ok-batch.json"

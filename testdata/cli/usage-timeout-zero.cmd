@@ -1,0 +1,1 @@
+$BIN -n --timeout 0 "$DATA/ok-batch.json"

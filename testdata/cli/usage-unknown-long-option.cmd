@@ -1,0 +1,1 @@
+$BIN -n --frobnicate "$DATA/ok-batch.json"

@@ -1,0 +1,1 @@
+$BIN -n -Z "$DATA/ok-batch.json"

@@ -1,0 +1,1 @@
+printf ' \n\t\r\n' > ws.json; $BIN -n ws.json

@@ -1,0 +1,1023 @@
+/*
+ * input.h: documents -> raw records. Every in-memory case runs three times: with 1 MiB reads,
+ * one byte per read, and seven bytes per read, so that every token straddles a refill.
+ *
+ * Inputs are written with ' standing for " (q() swaps them); expected records are given as
+ * text and must come back byte for byte, in order, at the offset where they stand.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "input.h"
+
+#define L(s)     (s), (sizeof(s) - 1)
+#define MEM_NAME "mem.json"
+#define MAX_RECS 64
+#define MIB      ((size_t)1 << 20)
+
+static const size_t chunks[] = {0, 1, 7};
+
+static int row_failures;
+
+static void row_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void row_fail(const char *fmt, ...)
+{
+    char line[2048];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    print_error("%s\n", line);
+    row_failures++;
+}
+
+static void rows_done(void)
+{
+    int n = row_failures;
+
+    row_failures = 0;
+    if (n != 0) {
+        fail_msg("%d row check(s) failed", n);
+    }
+}
+
+/* A heap copy of exactly len bytes with ' turned into ". */
+static char *q(const char *tmpl, size_t len)
+{
+    char *s = malloc(len > 0 ? len : 1);
+
+    assert_non_null(s);
+    for (size_t i = 0; i < len; i++) {
+        s[i] = tmpl[i] == '\'' ? '"' : tmpl[i];
+    }
+    return s;
+}
+
+/* ---- running the reader ----------------------------------------------------------------- */
+
+struct got_record {
+    char *bytes; /* owned copy */
+    size_t len;
+    char file[256];
+    uint64_t offset;
+    uint64_t position;
+    int non_ascii;
+};
+
+struct got {
+    struct got_record recs[MAX_RECS];
+    size_t n;
+    int rc; /* 0 clean end, -1 error */
+    struct a2a_error err;
+};
+
+static void got_free(struct got *g)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        free(g->recs[i].bytes);
+    }
+    g->n = 0;
+}
+
+/* Reads everything; after an error, checks that the reader keeps failing. */
+static void drain(const struct a2a_input_config *cfg, struct got *g)
+{
+    struct a2a_input *in = NULL;
+    struct a2a_raw_record rec;
+    int r;
+
+    memset(g, 0, sizeof(*g));
+    assert_int_equal(a2a_input_open(&in, cfg, &g->err), 0);
+    assert_non_null(in);
+    for (;;) {
+        r = a2a_input_next(in, &rec, &g->err);
+        if (r <= 0) {
+            break;
+        }
+        assert_true(g->n < MAX_RECS);
+        g->recs[g->n].bytes = malloc(rec.len > 0 ? rec.len : 1);
+        assert_non_null(g->recs[g->n].bytes);
+        memcpy(g->recs[g->n].bytes, rec.bytes, rec.len);
+        g->recs[g->n].len = rec.len;
+        snprintf(g->recs[g->n].file, sizeof(g->recs[g->n].file), "%s", rec.file);
+        g->recs[g->n].offset = rec.offset;
+        g->recs[g->n].position = rec.position;
+        g->recs[g->n].non_ascii = rec.non_ascii;
+        g->n++;
+    }
+    g->rc = r;
+    if (r < 0) {
+        struct a2a_error again = {A2A_OK, ""};
+        assert_int_equal(g->err.code, A2A_E_INPUT);
+        assert_int_equal(a2a_input_next(in, &rec, &again), -1);
+        assert_int_equal(a2a_input_next(in, &rec, &again), -1);
+    } else {
+        assert_int_equal(g->err.code, A2A_OK);
+        assert_int_equal(a2a_input_next(in, &rec, &g->err), 0); /* the end stays the end */
+    }
+    a2a_input_free(&in);
+    assert_null(in);
+    a2a_input_free(&in); /* NULL-safe */
+}
+
+static void drain_mem(const char *bytes, size_t len, size_t chunk, size_t max_record, struct got *g)
+{
+    struct a2a_input_config cfg;
+
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.mem = bytes;
+    cfg.mem_len = len;
+    cfg.mem_name = MEM_NAME;
+    cfg.read_chunk = chunk;
+    cfg.max_record = max_record != 0 ? max_record : MIB;
+    drain(&cfg, g);
+}
+
+/*
+ * An error expectation: exact, or a prefix when it ends in '*', or a substring when it
+ * starts with '~'.
+ */
+static int error_matches(const char *got, const char *want)
+{
+    size_t n = strlen(want);
+
+    if (want[0] == '~') {
+        return strstr(got, want + 1) != NULL;
+    }
+    if (n > 0 && want[n - 1] == '*') {
+        return strncmp(got, want, n - 1) == 0;
+    }
+    return strcmp(got, want) == 0;
+}
+
+/*
+ * Checks records against the expected texts: same bytes, positions 1.., and each one found at
+ * its offset, searching the input forward from the end of the previous record.
+ */
+static void check_records(const char *label, const char *input, size_t input_len,
+                          const struct got *g, const char *const *want, size_t nwant,
+                          uint64_t first_position, const char *file)
+{
+    size_t from = 0;
+
+    if (g->n != nwant) {
+        row_fail("%s: %zu records, want %zu", label, g->n, nwant);
+    }
+    for (size_t i = 0; i < g->n && i < nwant; i++) {
+        const struct got_record *r = &g->recs[i];
+        size_t wl = strlen(want[i]);
+        char *w = q(want[i], wl);
+        size_t at = from;
+
+        while (at + wl <= input_len && memcmp(input + at, w, wl) != 0) {
+            at++;
+        }
+        if (r->len != wl || memcmp(r->bytes, w, wl) != 0) {
+            row_fail("%s: record %zu is \"%.*s\", want \"%s\"", label, i + 1, (int)r->len, r->bytes,
+                     want[i]);
+        } else if (at + wl > input_len) {
+            row_fail("%s: record %zu not found in the input after byte %zu", label, i + 1, from);
+        } else if (r->offset != at) {
+            row_fail("%s: record %zu at offset %llu, want %zu", label, i + 1,
+                     (unsigned long long)r->offset, at);
+        }
+        if (r->position != first_position + i) {
+            row_fail("%s: record %zu has position %llu", label, i + 1,
+                     (unsigned long long)r->position);
+        }
+        if (strcmp(r->file, file) != 0) {
+            row_fail("%s: record %zu names file \"%s\"", label, i + 1, r->file);
+        }
+        if (r->offset + r->len <= input_len && memcmp(input + r->offset, r->bytes, r->len) != 0) {
+            row_fail("%s: record %zu bytes differ from the input at its offset", label, i + 1);
+        }
+        from = at + wl;
+        free(w);
+    }
+}
+
+/* ---- records used by the cases ---------------------------------------------------------- */
+
+/* brackets and quotes inside strings, nested arrays, every literal */
+#define R1                                                                                         \
+    "{'eventID':'1','eventName':'INSERT','dynamodb':{'SequenceNumber':'111','NewImage':{"          \
+    "'tenant':{'S':'a]}\\'{[,:'},'n':{'L':[{'N':'1'},[],{},[[]],true,false,null]}}}}"
+/* numbers in every JSON form, as get-records prints them */
+#define R2                                                                                         \
+    "{'eventName':'MODIFY','dynamodb':{'SequenceNumber':'222','ApproximateCreationDateTime':"      \
+    "1.44130524E9,'x':-1.5e-3,'y':[0,-0,1E+2,0.5,1e-0,123456789012345678901234567890]}}"
+/* an ISO-8601 timestamp and escapes of every kind */
+#define R3                                                                                         \
+    "{'eventName':'REMOVE','dynamodb':{'SequenceNumber':'333','ApproximateCreationDateTime':"      \
+    "'2024-01-01T00:00:00.000Z','u':'\\u00e9\\uD83D\\uDE00\\/\\\\\\'\\b\\f\\n\\r\\t'}}"
+#define R4 "{'eventName':'INSERT','dynamodb':{'SequenceNumber':'444'}}"
+#define R5 "{'dynamodb':{'Keys':{'Records':{'L':[]}}}}"
+
+struct input_case {
+    const char *name;
+    const char *in;
+    size_t in_len;
+    const char *recs[12]; /* NULL-terminated */
+    const char *error;    /* NULL: a clean end */
+};
+
+#define NOT_STREAM                                                                                 \
+    "not a stream event: a document must be an object with a \"Records\" array, a record "         \
+    "object, or an array of records"
+#define NOT_RECORD                                                                                 \
+    "not a stream event: object has no \"Records\" array and is not a record (no \"eventName\" "   \
+    "or "                                                                                          \
+    "\"dynamodb\")"
+
+static const struct input_case cases[] = {
+    /* the shapes */
+    {"Lambda event", L("{'Records':[" R1 "," R2 "," R3 "]}"), {R1, R2, R3}, NULL},
+    {"Lambda event with envelope fields",
+     L("{'Records':[" R1 "],'window':{'start':'x'},'isFinalInvokeForWindow':false}"),
+     {R1},
+     NULL},
+    {"get-records, NextShardIterator before Records",
+     L("{\n  'NextShardIterator': 'arn:aws:dynamodb:us-west-2:1:table/t/stream/2024|1|AAA==',\n"
+       "  'Records': [\n    " R2 ",\n    " R3 "\n  ]\n}\n"),
+     {R2, R3},
+     NULL},
+    {"get-records, NextShardIterator after Records",
+     L("{'Records':[" R3 "," R2 "],'NextShardIterator':'arn:x|1|[]{}'}"),
+     {R3, R2},
+     NULL},
+    {"get-records, other members on both sides",
+     L("{'ResponseMetadata':{'Records':1,'L':[{'a':[]}]},'Records':[" R4
+       "],'NextShardIterator':null,"
+       "'More':[[{}]]}"),
+     {R4},
+     NULL},
+    {"empty Records", L("{'Records':[]}"), {NULL}, NULL},
+    {"empty Records, blanks", L(" \n{ 'Records' : [ \t\r\n ] }\n "), {NULL}, NULL},
+    {"Records name escaped", L("{'Rec\\u006frds':[" R4 "]}"), {R4}, NULL},
+    {"event that also has record keys",
+     L("{'eventName':'x','dynamodb':{},'Records':[" R4 "]}"),
+     {R4},
+     NULL},
+    {"single record", L(R1), {R1}, NULL},
+    {"single record with blanks around", L("\n\n  " R3 "  \n"), {R3}, NULL},
+    {"single record, dynamodb only", L(R5), {R5}, NULL},
+    {"single record, eventName only", L("{'eventName':5}"), {"{'eventName':5}"}, NULL},
+    {"single record, escaped eventName key",
+     L("{'x':1,'event\\u004eame':'INSERT'}"),
+     {"{'x':1,'event\\u004eame':'INSERT'}"},
+     NULL},
+    {"array of records", L("[" R1 "," R4 "]"), {R1, R4}, NULL},
+    {"empty array", L("[]"), {NULL}, NULL},
+    {"array elements of any kind",
+     L("[1,'x',null,[],{}," R4 "]"),
+     {"1", "'x'", "null", "[]", "{}", R4},
+     NULL},
+    {"Records elements of any kind",
+     L("{'Records':[ -1.5e+3 , true,{ }, [ 1 ] ]}"),
+     {"-1.5e+3", "true", "{ }", "[ 1 ]"},
+     NULL},
+    {"whitespace between elements",
+     L("{ 'Records' : [\n\t" R1 "\r\n ,\n " R2 " \n ] \n}"),
+     {R1, R2},
+     NULL},
+    /* several documents */
+    {"concatenated with whitespace",
+     L("{'Records':[" R1 "]} {'Records':[" R2 "]}\n[" R3 "]\n " R4 "\t\n"),
+     {R1, R2, R3, R4},
+     NULL},
+    {"concatenated without whitespace",
+     L("{'Records':[" R1 "]}{'Records':[" R2 "]}[" R3 "]" R4 "[]{'Records':[]}" R5),
+     {R1, R2, R3, R4, R5},
+     NULL},
+    {"NDJSON", L(R1 "\n" R2 "\n" R3 "\n"), {R1, R2, R3}, NULL},
+    {"NDJSON with CRLF, no final newline", L(R1 "\r\n" R4 "\r\n" R4), {R1, R4, R4}, NULL},
+    {"the same record twice", L("{'Records':[" R4 "," R4 "]}" R4), {R4, R4, R4}, NULL},
+    {"non-ASCII text",
+     L("{'Records':[{'eventName':'caf\xc3\xa9'},{'eventName':'cafe'}]}"),
+     {"{'eventName':'caf\xc3\xa9'}", "{'eventName':'cafe'}"},
+     NULL},
+
+    /* errors, with the byte offset */
+    {"empty input",
+     L(""),
+     {NULL},
+     MEM_NAME ": byte 0: no JSON document in this input (empty file?)"},
+    {"only whitespace",
+     L(" \n\t\r\n"),
+     {NULL},
+     MEM_NAME ": byte 5: no JSON document in this input (empty file?)"},
+    {"not JSON",
+     L("hello"),
+     {NULL},
+     MEM_NAME ": byte 0: invalid JSON: found 'h' where a JSON document was expected"},
+    {"garbage after a document",
+     L("{'Records':[" R4 "]} garbage"),
+     {R4},
+     MEM_NAME ": byte 73: invalid JSON: found 'g' where a JSON document was expected"},
+    {"closing bracket at the top",
+     L("]"),
+     {NULL},
+     MEM_NAME ": byte 0: invalid JSON: found ']' where a JSON document was expected"},
+    {"scalar document: number", L("42"), {NULL}, MEM_NAME ": byte 0: " NOT_STREAM},
+    {"scalar document: negative number", L(" -1"), {NULL}, MEM_NAME ": byte 1: " NOT_STREAM},
+    {"scalar document: string", L("'Records'"), {NULL}, MEM_NAME ": byte 0: " NOT_STREAM},
+    {"scalar document: true", L("true"), {NULL}, MEM_NAME ": byte 0: " NOT_STREAM},
+    {"scalar document: null", L("null"), {NULL}, MEM_NAME ": byte 0: " NOT_STREAM},
+    {"scalar after a good document", L("[" R4 "]\n7"), {R4}, MEM_NAME ": byte 61: " NOT_STREAM},
+    {"object neither event nor record",
+     L("{'foo':1,'bar':{'eventName':'INSERT'}}"),
+     {NULL},
+     MEM_NAME ": byte 0: " NOT_RECORD},
+    {"empty object", L("{}"), {NULL}, MEM_NAME ": byte 0: " NOT_RECORD},
+    {"neither, after a good document",
+     L("[]\n{'records':[]}"),
+     {NULL},
+     MEM_NAME ": byte 3: " NOT_RECORD},
+    {"Records is an object",
+     L("{'Records':{'a':1}}"),
+     {NULL},
+     MEM_NAME ": byte 11: not a stream event: \"Records\" is not an array"},
+    {"Records is null",
+     L("{'Records':null}"),
+     {NULL},
+     MEM_NAME ": byte 11: not a stream event: \"Records\" is not an array"},
+    {"Records is a string",
+     L("{'x':1, 'Records' : '[]'}"),
+     {NULL},
+     MEM_NAME ": byte 20: not a stream event: \"Records\" is not an array"},
+    {"Records twice",
+     L("{'Records':[" R4 "],'Records':[]}"),
+     {R4},
+     MEM_NAME ": byte 82: not a stream event: \"Records\" appears twice"},
+    {"Records twice, once escaped",
+     L("{'Records':[],'Rec\\u006frds':[]}"),
+     {NULL},
+     MEM_NAME ": byte 29: not a stream event: \"Records\" appears twice"},
+    {"truncated after a comma",
+     L("{'Records':[" R4 ","),
+     {R4},
+     MEM_NAME ": byte 71: invalid JSON: input ends where a record was expected (truncated?)"},
+    {"truncated inside a record",
+     L("{'Records':[" R4 ",{'eventName':'INS"),
+     {R4},
+     MEM_NAME ": byte 88 (record 2): invalid JSON: input ends where the end of a string was "
+              "expected (truncated?)"},
+    {"truncated after Records",
+     L("{'Records':[" R4 "]"),
+     {R4},
+     MEM_NAME ": byte 71: invalid JSON: input ends where ',' or '}' was expected (truncated?)"},
+    {"truncated single record",
+     L("{'eventName':'INSERT'"),
+     {NULL},
+     MEM_NAME ": byte 21: invalid JSON: input ends where ',' or '}' was expected (truncated?)"},
+    {"truncated array",
+     L("[" R4),
+     {R4},
+     MEM_NAME ": byte 59: invalid JSON: input ends where ',' or ']' was expected (truncated?)"},
+    {"truncated in a \\u escape",
+     L("[{'a':'\\u12"),
+     {NULL},
+     MEM_NAME ": byte 11 (record 1): invalid JSON: input ends where a hex digit of a \\u escape "
+              "was expected (truncated?)"},
+    {"trailing comma in Records",
+     L("{'Records':[" R4 ",]}"),
+     {R4},
+     MEM_NAME ": byte 71 (record 2): invalid JSON: found ']' where a JSON value was expected"},
+    {"missing comma",
+     L("[{'a':1} {'b':2}]"),
+     {"{'a':1}"},
+     MEM_NAME ": byte 9: invalid JSON: found '{' where ',' or ']' was expected"},
+    {"missing colon",
+     L("[{'a' 1}]"),
+     {NULL},
+     MEM_NAME ": byte 6 (record 1): invalid JSON: found '1' where ':' was expected"},
+    {"mismatched bracket",
+     L("{'Records':[{'a':[1}]}]}"),
+     {NULL},
+     MEM_NAME ": byte 19 (record 1): invalid JSON: found '}' where ',' or ']' was expected"},
+    {"leading zero",
+     L("[{'a':01}]"),
+     {NULL},
+     MEM_NAME ": byte 7 (record 1): invalid JSON: found '1' where ',' or '}' was expected"},
+    {"bare minus",
+     L("[{'a':-}]"),
+     {NULL},
+     MEM_NAME ": byte 7 (record 1): invalid JSON: found '}' where a digit was expected"},
+    {"bad literal",
+     L("[{'a':tru}]"),
+     {NULL},
+     MEM_NAME ": byte 9 (record 1): invalid JSON: found '}' where a JSON value was expected"},
+    {"capital literal",
+     L("[True]"),
+     {NULL},
+     MEM_NAME ": byte 1 (record 1): invalid JSON: found 'T' where a JSON value was expected"},
+    {"NUL byte between documents",
+     L("[]\0[]"),
+     {NULL},
+     MEM_NAME ": byte 2: invalid JSON: found byte 0x00 where a JSON document was expected"},
+    {"NUL byte in a string",
+     L("[{'a':'x\0y'}]"),
+     {NULL},
+     MEM_NAME ": byte 8 (record 1): invalid JSON: found byte 0x00 where a string character "
+              "(control characters must be escaped) was expected"},
+    {"raw newline in a string",
+     L("{'Records':[{'a':'x\ny'}]}"),
+     {NULL},
+     MEM_NAME ": byte 19 (record 1): invalid JSON: found byte 0x0a where a string character "
+              "(control characters must be escaped) was expected"},
+    {"raw tab in a member name",
+     L("{'Records':[],'a\tb':1}"),
+     {NULL},
+     MEM_NAME ": byte 16: invalid JSON: found byte 0x09 where a string character (control "
+              "characters must be escaped) was expected"},
+    {"bad escape letter",
+     L("[{'a':'\\x'}]"),
+     {NULL},
+     MEM_NAME ": byte 8 (record 1): invalid JSON: found 'x' where an escape letter was expected"},
+    {"bad \\u digit",
+     L("[{'a':'\\u12G4'}]"),
+     {NULL},
+     MEM_NAME ": byte 11 (record 1): invalid JSON: found 'G' where a hex digit of a \\u escape "
+              "was expected"},
+    {"records before a bad document are returned",
+     L(R1 "\n" R2 "\n{bad}\n"),
+     {R1, R2},
+     "~invalid JSON"},
+};
+
+static void run_case(const struct input_case *c, size_t chunk)
+{
+    char *in = q(c->in, c->in_len);
+    const char *want[12];
+    size_t nwant = 0;
+    struct got g;
+    char label[160];
+
+    while (nwant < 12 && c->recs[nwant] != NULL) {
+        want[nwant] = c->recs[nwant];
+        nwant++;
+    }
+    snprintf(label, sizeof(label), "%s (read_chunk %zu)", c->name, chunk);
+    drain_mem(in, c->in_len, chunk, 0, &g);
+    check_records(label, in, c->in_len, &g, want, nwant, 1, MEM_NAME);
+    if (c->error == NULL && g.rc != 0) {
+        row_fail("%s: error \"%s\"", label, g.err.msg);
+    }
+    if (c->error != NULL && g.rc == 0) {
+        row_fail("%s: no error, want \"%s\"", label, c->error);
+    }
+    if (c->error != NULL && g.rc != 0 && !error_matches(g.err.msg, c->error)) {
+        row_fail("%s:\n  error \"%s\"\n  want  \"%s\"", label, g.err.msg, c->error);
+    }
+    got_free(&g);
+    free(in);
+}
+
+static void test_cases(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+            run_case(&cases[k], chunks[c]);
+        }
+    }
+    rows_done();
+}
+
+/* The non_ascii flag belongs to each record: set by its own bytes only. */
+static void test_non_ascii_per_record(void **state)
+{
+    static const char src[] =
+        "{'Records':[{'a':'x'},{'a':'\xc3\xa9'},{'a':'y'},{'\xe2\x82\xac':1}]}"
+        "{'eventName':'e','k':'\xf0\x9f\x98\x80'}[{'b':'c'}]";
+    static const int want[] = {0, 1, 0, 1, 1, 0};
+    char *in = q(src, sizeof(src) - 1);
+
+    (void)state;
+    for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+        struct got g;
+        drain_mem(in, sizeof(src) - 1, chunks[c], 0, &g);
+        assert_int_equal(g.rc, 0);
+        assert_int_equal(g.n, 6);
+        for (size_t i = 0; i < g.n; i++) {
+            if (g.recs[i].non_ascii != want[i]) {
+                row_fail("chunk %zu record %zu: non_ascii %d", chunks[c], i + 1,
+                         g.recs[i].non_ascii);
+            }
+        }
+        got_free(&g);
+    }
+    free(in);
+    rows_done();
+}
+
+/* ---- generated inputs: depth, size, volume ---------------------------------------------- */
+
+/* Builds prefix + depth x '[' + depth x ']' + suffix. */
+static char *nested(const char *prefix, size_t depth, const char *suffix, size_t *len)
+{
+    size_t pl = strlen(prefix);
+    size_t sl = strlen(suffix);
+    char *s = malloc(pl + 2 * depth + sl);
+
+    assert_non_null(s);
+    memcpy(s, prefix, pl);
+    memset(s + pl, '[', depth);
+    memset(s + pl + depth, ']', depth);
+    memcpy(s + pl + 2 * depth, suffix, sl);
+    *len = pl + 2 * depth + sl;
+    for (size_t i = 0; i < *len; i++) {
+        s[i] = s[i] == '\'' ? '"' : s[i];
+    }
+    return s;
+}
+
+static void test_nesting(void **state)
+{
+    /* each shape; the total document depth is the brackets plus what the prefix opens */
+    static const struct {
+        const char *prefix;
+        const char *suffix;
+        size_t opened; /* containers the prefix opens */
+    } shapes[] = {
+        {"{'Records':[{'eventName':'INSERT','x':", "}]}", 3},
+        {"{'eventName':'INSERT','x':", "}", 1},
+        {"[{'eventName':'INSERT','x':", "}]", 2},
+        {"{'NextShardIterator':", ",'Records':[]}", 1},
+        {"", "", 0},
+    };
+
+    (void)state;
+    for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+        for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+            size_t len;
+            struct got g;
+            char want[64];
+            /* 512 levels in all are fine */
+            char *in = nested(shapes[s].prefix, 512 - shapes[s].opened, shapes[s].suffix, &len);
+
+            drain_mem(in, len, chunks[c], 0, &g);
+            if (g.rc != 0) {
+                row_fail("shape %zu chunk %zu: depth 512 refused: %s", s, chunks[c], g.err.msg);
+            }
+            got_free(&g);
+            free(in);
+
+            /* 513 levels are refused, at the bracket that opens the 513th */
+            in = nested(shapes[s].prefix, 513 - shapes[s].opened, shapes[s].suffix, &len);
+            drain_mem(in, len, chunks[c], 0, &g);
+            snprintf(want, sizeof(want), MEM_NAME ": byte %zu",
+                     strlen(shapes[s].prefix) + 512 - shapes[s].opened);
+            if (g.rc != -1 || strncmp(g.err.msg, want, strlen(want)) != 0 ||
+                (g.err.msg[strlen(want)] != ':' && g.err.msg[strlen(want)] != ' ') ||
+                strstr(g.err.msg, "JSON nested deeper than 512 levels") == NULL) {
+                row_fail("shape %zu chunk %zu: depth 513: rc %d \"%s\", want \"%s...\"", s,
+                         chunks[c], g.rc, g.err.msg, want);
+            }
+            got_free(&g);
+            free(in);
+
+            /* far deeper is an input error naming the limit, not a crash */
+            in = nested(shapes[s].prefix, 600, shapes[s].suffix, &len);
+            drain_mem(in, len, chunks[c], 0, &g);
+            if (g.rc != -1 || strstr(g.err.msg, "JSON nested deeper than 512 levels") == NULL ||
+                strncmp(g.err.msg, MEM_NAME ": byte ", strlen(MEM_NAME ": byte ")) != 0) {
+                row_fail("shape %zu chunk %zu: depth 600: rc %d \"%s\"", s, chunks[c], g.rc,
+                         g.err.msg);
+            }
+            got_free(&g);
+            free(in);
+
+            /* and 100,000 levels too (the scanner keeps no C stack per level) */
+            in = nested(shapes[s].prefix, 100000, shapes[s].suffix, &len);
+            drain_mem(in, len, chunks[c] == 1 ? 4096 : chunks[c], 0, &g);
+            if (g.rc != -1 || strstr(g.err.msg, "nested deeper") == NULL) {
+                row_fail("shape %zu: depth 100000: rc %d \"%s\"", s, g.rc, g.err.msg);
+            }
+            got_free(&g);
+            free(in);
+        }
+    }
+    rows_done();
+}
+
+/* A record of exactly len bytes: {'eventName':'INSERT','p':'xxx...'} */
+static char *record_of(size_t len)
+{
+    static const char head[] = "{'eventName':'INSERT','p':'";
+    char *r = malloc(len + 1);
+
+    assert_non_null(r);
+    assert_true(len >= sizeof(head) + 2);
+    memcpy(r, head, sizeof(head) - 1);
+    memset(r + sizeof(head) - 1, 'x', len - (sizeof(head) - 1) - 2);
+    memcpy(r + len - 2, "'}", 2);
+    r[len] = '\0';
+    return r;
+}
+
+/* Records larger than max_record are an input error; records of exactly max_record are not. */
+static void test_max_record(void **state)
+{
+    static const struct {
+        const char *before;
+        const char *after;
+    } shapes[] = {
+        {"{'Records':[", "]}"},
+        {"[", "]"},
+        {"", ""},
+        {"", "\n"},
+        {"{'Records':[{'eventName':'MODIFY'},", ",{'eventName':'REMOVE'}]}"},
+    };
+    static const size_t limits[] = {1024, 4096, 100000};
+
+    (void)state;
+    for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+        for (size_t l = 0; l < sizeof(limits) / sizeof(limits[0]); l++) {
+            for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+                for (int over = 0; over < 3; over++) {
+                    /* exactly the limit, one byte over, five times over */
+                    size_t rl = over == 0 ? limits[l] : (over == 1 ? limits[l] + 1 : limits[l] * 5);
+                    char *rec = record_of(rl);
+                    size_t bl = strlen(shapes[s].before);
+                    size_t al = strlen(shapes[s].after);
+                    size_t len = bl + rl + al;
+                    char *tmpl = malloc(len);
+                    char *in;
+                    struct got g;
+                    int found = 0;
+
+                    assert_non_null(tmpl);
+                    memcpy(tmpl, shapes[s].before, bl);
+                    memcpy(tmpl + bl, rec, rl);
+                    memcpy(tmpl + bl + rl, shapes[s].after, al);
+                    in = q(tmpl, len);
+                    drain_mem(in, len, chunks[c], limits[l], &g);
+                    for (size_t i = 0; i < g.n; i++) {
+                        found |= g.recs[i].len == rl;
+                    }
+                    if (over == 0 && (g.rc != 0 || !found)) {
+                        row_fail("shape %zu limit %zu chunk %zu: record of %zu bytes: rc %d %s", s,
+                                 limits[l], chunks[c], rl, g.rc, g.err.msg);
+                    }
+                    if (over > 0 &&
+                        (g.rc != -1 || found ||
+                         strstr(g.err.msg, "-byte limit (--max-record-size)") == NULL)) {
+                        row_fail("shape %zu limit %zu chunk %zu: record of %zu bytes: rc %d, "
+                                 "returned %d, \"%s\"",
+                                 s, limits[l], chunks[c], rl, g.rc, found, g.err.msg);
+                    }
+                    got_free(&g);
+                    free(in);
+                    free(tmpl);
+                    free(rec);
+                }
+            }
+        }
+    }
+    rows_done();
+}
+
+/* What precedes "Records" is held in memory too, and bounded by the same limit. */
+static void test_prefix_limit(void **state)
+{
+    static const char head[] = "{'NextShardIterator':'";
+    static const char tail[] = "','Records':[{'eventName':'INSERT'}]}";
+    size_t pad = 5000;
+    size_t len = sizeof(head) - 1 + pad + sizeof(tail) - 1;
+    char *tmpl = malloc(len);
+    char *in;
+
+    (void)state;
+    assert_non_null(tmpl);
+    memcpy(tmpl, head, sizeof(head) - 1);
+    memset(tmpl + sizeof(head) - 1, 'i', pad);
+    memcpy(tmpl + sizeof(head) - 1 + pad, tail, sizeof(tail) - 1);
+    in = q(tmpl, len);
+    for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+        struct got g;
+        drain_mem(in, len, chunks[c], 100000, &g);
+        assert_int_equal(g.rc, 0);
+        assert_int_equal(g.n, 1);
+        got_free(&g);
+        drain_mem(in, len, chunks[c], 1024, &g);
+        if (g.rc != -1 ||
+            strstr(g.err.msg, "document prefix before \"Records\" at byte 0 is larger than the "
+                              "1024-byte limit") == NULL) {
+            row_fail("chunk %zu: rc %d \"%s\"", chunks[c], g.rc, g.err.msg);
+        }
+        got_free(&g);
+    }
+    free(in);
+    free(tmpl);
+    rows_done();
+}
+
+/* A 3 MiB record through the default 1 MiB reads, and many records through small reads. */
+static void test_volume(void **state)
+{
+    size_t big = 3 * MIB + 17;
+    char *rec = record_of(big);
+    size_t len = big + 14;
+    char *in = malloc(len);
+    struct got g;
+    struct a2a_input *reader = NULL;
+    struct a2a_input_config cfg;
+    struct a2a_raw_record raw;
+    struct a2a_error err = {A2A_OK, ""};
+    char *many;
+    size_t n = 0;
+    uint64_t count = 0;
+
+    (void)state;
+    assert_non_null(in);
+    memcpy(in, "{\"Records\":[", 12);
+    memcpy(in + 12, rec, big);
+    memcpy(in + 12 + big, "]}", 2);
+    for (size_t i = 0; i < len; i++) {
+        in[i] = in[i] == '\'' ? '"' : in[i];
+    }
+    drain_mem(in, len, 0, 16 * MIB, &g);
+    assert_int_equal(g.rc, 0);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.recs[0].len, big);
+    assert_int_equal(g.recs[0].offset, 12);
+    assert_memory_equal(g.recs[0].bytes, in + 12, big);
+    got_free(&g);
+    free(in);
+    free(rec);
+
+    /* 20,000 records, positions counted through, offsets exact, at 7-byte reads */
+    many = malloc(20000 * 64 + 64);
+    assert_non_null(many);
+    n += (size_t)sprintf(many + n, "{\"Records\":[");
+    for (int i = 0; i < 20000; i++) {
+        n +=
+            (size_t)sprintf(many + n, "%s{\"eventName\":\"INSERT\",\"i\":%d}", i > 0 ? "," : "", i);
+    }
+    n += (size_t)sprintf(many + n, "]}");
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.mem = many;
+    cfg.mem_len = n;
+    cfg.read_chunk = 7;
+    cfg.max_record = 1024;
+    assert_int_equal(a2a_input_open(&reader, &cfg, &err), 0);
+    for (;;) {
+        char want[64];
+        int wl;
+        int r = a2a_input_next(reader, &raw, &err);
+        if (r <= 0) {
+            assert_int_equal(r, 0);
+            break;
+        }
+        wl = snprintf(want, sizeof(want), "{\"eventName\":\"INSERT\",\"i\":%llu}",
+                      (unsigned long long)count);
+        count++;
+        assert_int_equal(raw.position, count);
+        assert_int_equal(raw.len, (size_t)wl);
+        assert_memory_equal(raw.bytes, want, (size_t)wl);
+        assert_memory_equal(many + raw.offset, want, (size_t)wl);
+        assert_string_equal(raw.file, "<memory>"); /* no mem_name given */
+    }
+    assert_int_equal(count, 20000);
+    a2a_input_free(&reader);
+    free(many);
+}
+
+/* ---- files ------------------------------------------------------------------------------ */
+
+struct files {
+    char dir[256];
+    char path[8][300];
+};
+
+static void write_file(const char *path, const char *tmpl, size_t len)
+{
+    char *data = q(tmpl, len);
+    FILE *f = fopen(path, "wb");
+
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+    free(data);
+}
+
+enum { F_A, F_B, F_C, F_EMPTY, F_MISSING, F_HALF1, F_HALF2, F_NUL };
+
+static int files_setup(void **state)
+{
+    struct files *fs = calloc(1, sizeof(*fs));
+    const char *tmp = getenv("TMPDIR");
+
+    if (fs == NULL) {
+        return -1;
+    }
+    snprintf(fs->dir, sizeof(fs->dir), "%s/a2a-unit-input-XXXXXX",
+             tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
+    if (mkdtemp(fs->dir) == NULL) {
+        free(fs);
+        return -1;
+    }
+    static const char *const names[] = {"a.json",       "b.ndjson",   "c.json",     "empty.json",
+                                        "missing.json", "half1.json", "half2.json", "nul.json"};
+    for (int i = 0; i < 8; i++) {
+        snprintf(fs->path[i], sizeof(fs->path[i]), "%s/%s", fs->dir, names[i]);
+    }
+    write_file(fs->path[F_A], L("{'Records':[" R1 "," R2 "]}\n"));
+    write_file(fs->path[F_B], L(R3 "\n" R4 "\n"));
+    write_file(fs->path[F_C], L("[" R5 "]"));
+    write_file(fs->path[F_EMPTY], L(""));
+    write_file(fs->path[F_HALF1], L("{'Records':[" R4));
+    write_file(fs->path[F_HALF2], L("]}"));
+    write_file(fs->path[F_NUL], L("[" R4 "]\n\0"));
+    *state = fs;
+    return 0;
+}
+
+static int files_teardown(void **state)
+{
+    struct files *fs = *state;
+
+    for (int i = 0; i < 8; i++) {
+        unlink(fs->path[i]);
+    }
+    rmdir(fs->dir);
+    free(fs);
+    return 0;
+}
+
+static void drain_files(const char *const *paths, size_t n, size_t chunk, struct got *g)
+{
+    struct a2a_input_config cfg;
+
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.paths = paths;
+    cfg.npaths = n;
+    cfg.read_chunk = chunk;
+    cfg.max_record = MIB;
+    drain(&cfg, g);
+}
+
+/* Three files of three shapes: one batch, positions running on, offsets per file. */
+static void test_files_multiple(void **state)
+{
+    struct files *fs = *state;
+    const char *paths[] = {fs->path[F_A], fs->path[F_B], fs->path[F_C]};
+    static const struct {
+        int file;
+        uint64_t offset;
+        size_t len;
+    } want[] = {
+        {F_A, 12, sizeof(R1) - 1}, {F_A, 12 + sizeof(R1), sizeof(R2) - 1},
+        {F_B, 0, sizeof(R3) - 1},  {F_B, sizeof(R3), sizeof(R4) - 1},
+        {F_C, 1, sizeof(R5) - 1},
+    };
+
+    for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+        struct got g;
+        drain_files(paths, 3, chunks[c], &g);
+        if (g.rc != 0) {
+            row_fail("chunk %zu: %s", chunks[c], g.err.msg);
+        }
+        assert_int_equal(g.n, 5);
+        for (size_t i = 0; i < g.n; i++) {
+            if (strcmp(g.recs[i].file, fs->path[want[i].file]) != 0 ||
+                g.recs[i].offset != want[i].offset || g.recs[i].len != want[i].len ||
+                g.recs[i].position != i + 1) {
+                row_fail("chunk %zu record %zu: %s offset %llu len %zu position %llu", chunks[c],
+                         i + 1, g.recs[i].file, (unsigned long long)g.recs[i].offset, g.recs[i].len,
+                         (unsigned long long)g.recs[i].position);
+            }
+        }
+        got_free(&g);
+    }
+    rows_done();
+}
+
+struct file_error_case {
+    const char *name;
+    int files[3];
+    size_t nfiles;
+    size_t records_before;
+    const char *what; /* the message after "<path>: " */
+    int failing;      /* which file the message names */
+};
+
+static void test_files_errors(void **state)
+{
+    struct files *fs = *state;
+    static const struct file_error_case cases_f[] = {
+        {"missing file alone",
+         {F_MISSING},
+         1,
+         0,
+         "cannot open: No such file or directory",
+         F_MISSING},
+        {"missing file after a good one",
+         {F_A, F_MISSING, F_C},
+         3,
+         2,
+         "cannot open: No such file or directory",
+         F_MISSING},
+        {"directory", {-1}, 1, 0, "is a directory, not a file", -1},
+        {"directory after a good file", {F_B, -1}, 2, 2, "is a directory, not a file", -1},
+        {"empty file among good ones",
+         {F_A, F_EMPTY, F_C},
+         3,
+         2,
+         "byte 0: no JSON document in this input (empty file?)",
+         F_EMPTY},
+        {"a document does not span files",
+         {F_HALF1, F_HALF2},
+         2,
+         1,
+         "byte 70: invalid JSON: input ends where ',' or ']' was expected (truncated?)",
+         F_HALF1},
+        {"NUL byte in a file",
+         {F_C, F_NUL},
+         2,
+         2,
+         "byte 61: invalid JSON: found byte 0x00 where a JSON document was expected",
+         F_NUL},
+    };
+
+    for (size_t k = 0; k < sizeof(cases_f) / sizeof(cases_f[0]); k++) {
+        const struct file_error_case *e = &cases_f[k];
+        const char *paths[3];
+        char want[600];
+
+        for (size_t i = 0; i < e->nfiles; i++) {
+            paths[i] = e->files[i] < 0 ? fs->dir : fs->path[e->files[i]];
+        }
+        snprintf(want, sizeof(want), "%s: %s", e->failing < 0 ? fs->dir : fs->path[e->failing],
+                 e->what);
+        for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+            struct got g;
+            drain_files(paths, e->nfiles, chunks[c], &g);
+            if (g.rc != -1 || g.n != e->records_before || strcmp(g.err.msg, want) != 0) {
+                row_fail("%s (chunk %zu): rc %d, %zu records, \"%s\"; want \"%s\" after %zu",
+                         e->name, chunks[c], g.rc, g.n, g.err.msg, want, e->records_before);
+            }
+            got_free(&g);
+        }
+    }
+    rows_done();
+}
+
+/* The reader reports where it stands, for messages about a stopped run. */
+static void test_current_position(void **state)
+{
+    struct files *fs = *state;
+    const char *paths[] = {fs->path[F_A], fs->path[F_B]};
+    struct a2a_input_config cfg;
+    struct a2a_input *in = NULL;
+    struct a2a_raw_record raw;
+    struct a2a_error err = {A2A_OK, ""};
+
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.paths = paths;
+    cfg.npaths = 2;
+    cfg.read_chunk = 1;
+    cfg.max_record = MIB;
+    assert_int_equal(a2a_input_open(&in, &cfg, &err), 0);
+    assert_int_equal(a2a_input_next(in, &raw, &err), 1);
+    assert_string_equal(a2a_input_current_name(in), fs->path[F_A]);
+    assert_int_equal(a2a_input_current_offset(in), raw.offset + raw.len);
+    assert_int_equal(a2a_input_next(in, &raw, &err), 1);
+    assert_int_equal(a2a_input_next(in, &raw, &err), 1);
+    assert_string_equal(a2a_input_current_name(in), fs->path[F_B]);
+    /* past the record, and at most past the newline after it */
+    assert_true(a2a_input_current_offset(in) >= raw.offset + raw.len);
+    assert_true(a2a_input_current_offset(in) <= raw.offset + raw.len + 1);
+    a2a_input_free(&in);
+}
+
+int main(void)
+{
+    const struct CMUnitTest memory[] = {
+        cmocka_unit_test(test_cases),        cmocka_unit_test(test_non_ascii_per_record),
+        cmocka_unit_test(test_nesting),      cmocka_unit_test(test_max_record),
+        cmocka_unit_test(test_prefix_limit), cmocka_unit_test(test_volume),
+    };
+    const struct CMUnitTest files[] = {
+        cmocka_unit_test(test_files_multiple),
+        cmocka_unit_test(test_files_errors),
+        cmocka_unit_test(test_current_position),
+    };
+    int failed = 0;
+
+    failed += cmocka_run_group_tests_name("memory", memory, NULL, NULL);
+    failed += cmocka_run_group_tests_name("files", files, files_setup, files_teardown);
+    return failed;
+}

@@ -1,0 +1,442 @@
+/*
+ * retry.h: status classes, full-jitter backoff bounds and Retry-After parsing, with the
+ * random draw and the clock injected.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "retry.h"
+
+static int row_failures;
+
+static void row_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void row_fail(const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    print_error("%s\n", line);
+    row_failures++;
+}
+
+static void rows_done(void)
+{
+    int n = row_failures;
+
+    row_failures = 0;
+    if (n != 0) {
+        fail_msg("%d row check(s) failed", n);
+    }
+}
+
+/* ---- status classes --------------------------------------------------------------------- */
+
+struct status_row {
+    long status;
+    enum a2a_http_class want;
+};
+
+#define S2 A2A_HTTP_SUCCESS
+#define ST A2A_HTTP_TRANSIENT
+#define SP A2A_HTTP_PERMANENT
+#define SF A2A_HTTP_FATAL
+
+static const struct status_row status_rows[] = {
+    {200, S2},
+    {201, S2},
+    {202, S2},
+    {204, S2},
+    {299, S2},
+    /* 1xx as a final answer, 3xx (redirects are never followed) */
+    {100, SP},
+    {101, SP},
+    {199, SP},
+    {300, SP},
+    {301, SP},
+    {302, SP},
+    {303, SP},
+    {304, SP},
+    {307, SP},
+    {308, SP},
+    {399, SP},
+    /* 4xx: fail fast on 401/403/404/405, retry 408/425/429, the rest fails the record */
+    {400, SP},
+    {401, SF},
+    {402, SP},
+    {403, SF},
+    {404, SF},
+    {405, SF},
+    {406, SP},
+    {407, SP},
+    {408, ST},
+    {409, SP},
+    {410, SP},
+    {413, SP},
+    {415, SP},
+    {422, SP},
+    {424, SP},
+    {425, ST},
+    {426, SP},
+    {428, SP},
+    {429, ST},
+    {431, SP},
+    {451, SP},
+    {499, SP},
+    /* every 5xx */
+    {500, ST},
+    {501, ST},
+    {502, ST},
+    {503, ST},
+    {504, ST},
+    {505, ST},
+    {511, ST},
+    {599, ST},
+    /* nonsense */
+    {600, SP},
+    {999, SP},
+    {0, SP},
+    {-1, SP},
+    {99, SP},
+    {1000, SP},
+    {200000, SP},
+};
+
+static const char *class_name(enum a2a_http_class c)
+{
+    switch (c) {
+    case A2A_HTTP_SUCCESS:
+        return "SUCCESS";
+    case A2A_HTTP_TRANSIENT:
+        return "TRANSIENT";
+    case A2A_HTTP_PERMANENT:
+        return "PERMANENT";
+    case A2A_HTTP_FATAL:
+        return "FATAL";
+    }
+    return "?";
+}
+
+static void test_classify(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < sizeof(status_rows) / sizeof(status_rows[0]); k++) {
+        enum a2a_http_class got = a2a_http_classify(status_rows[k].status);
+        if (got != status_rows[k].want) {
+            row_fail("HTTP %ld: %s, want %s", status_rows[k].status, class_name(got),
+                     class_name(status_rows[k].want));
+        }
+    }
+    rows_done();
+}
+
+/* Every status from 100 to 599 against the contract's rules, written independently. */
+static void test_classify_every_status(void **state)
+{
+    (void)state;
+    for (long s = 100; s <= 599; s++) {
+        enum a2a_http_class want;
+        if (s >= 200 && s <= 299) {
+            want = A2A_HTTP_SUCCESS;
+        } else if (s == 401 || s == 403 || s == 404 || s == 405) {
+            want = A2A_HTTP_FATAL;
+        } else if (s == 408 || s == 425 || s == 429 || s >= 500) {
+            want = A2A_HTTP_TRANSIENT;
+        } else {
+            want = A2A_HTTP_PERMANENT;
+        }
+        if (a2a_http_classify(s) != want) {
+            row_fail("HTTP %ld: %s, want %s", s, class_name(a2a_http_classify(s)),
+                     class_name(want));
+        }
+    }
+    rows_done();
+}
+
+/* ---- backoff ---------------------------------------------------------------------------- */
+
+/* min(cap, base * 2^(retry - 1)), computed without the code under test. */
+static uint64_t ceiling_for(unsigned retry, uint64_t base, uint64_t cap)
+{
+    uint64_t c = base;
+
+    for (unsigned k = 1; k < retry; k++) {
+        if (c >= cap) {
+            break;
+        }
+        c *= 2;
+    }
+    return c < cap ? c : cap;
+}
+
+static void test_backoff_ceilings(void **state)
+{
+    /* retry 1..10 with the contract's base 200 ms and cap 10 s */
+    static const uint64_t want_ceiling[11] = {0,    200,   400,   800,   1600, 3200,
+                                              6400, 10000, 10000, 10000, 10000};
+
+    (void)state;
+    assert_int_equal(A2A_BACKOFF_BASE_MS, 200);
+    assert_int_equal(A2A_BACKOFF_CAP_MS, 10000);
+    assert_int_equal(A2A_RETRY_AFTER_CAP_MS, 60000);
+    for (unsigned retry = 1; retry <= 10; retry++) {
+        uint64_t c = want_ceiling[retry];
+        struct {
+            uint64_t random;
+            uint64_t want;
+        } draws[] = {
+            {0, 0},
+            {c, c},         /* the top of the range is reachable */
+            {c + 1, 0},     /* and the range wraps just above it */
+            {c / 2, c / 2}, /* the middle */
+            {UINT64_MAX, UINT64_MAX % (c + 1)},
+            {UINT64_MAX / 2, (UINT64_MAX / 2) % (c + 1)},
+            {(uint64_t)1 << 63, ((uint64_t)1 << 63) % (c + 1)},
+        };
+
+        assert_true(c == ceiling_for(retry, 200, 10000));
+        for (size_t d = 0; d < sizeof(draws) / sizeof(draws[0]); d++) {
+            uint64_t got =
+                a2a_backoff_ms(retry, A2A_BACKOFF_BASE_MS, A2A_BACKOFF_CAP_MS, draws[d].random);
+            if (got != draws[d].want || got > c) {
+                row_fail("retry %u random %llu: %llu ms, want %llu (ceiling %llu)", retry,
+                         (unsigned long long)draws[d].random, (unsigned long long)got,
+                         (unsigned long long)draws[d].want, (unsigned long long)c);
+            }
+        }
+    }
+    rows_done();
+}
+
+/* Full jitter: draws 0..ceiling map onto every delay of [0, ceiling], none beyond. */
+static void test_backoff_covers_range(void **state)
+{
+    (void)state;
+    for (unsigned retry = 1; retry <= 10; retry++) {
+        uint64_t c = ceiling_for(retry, 200, 10000);
+        for (uint64_t r = 0; r <= c; r++) {
+            if (a2a_backoff_ms(retry, 200, 10000, r) != r) {
+                row_fail("retry %u draw %llu", retry, (unsigned long long)r);
+                break;
+            }
+        }
+        /* and from a pseudo-random sequence of draws, nothing above the ceiling */
+        uint64_t x = 0x9e3779b97f4a7c15ULL;
+        for (int k = 0; k < 2000; k++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            if (a2a_backoff_ms(retry, 200, 10000, x) > c) {
+                row_fail("retry %u draw %llu above %llu", retry, (unsigned long long)x,
+                         (unsigned long long)c);
+                break;
+            }
+        }
+    }
+    rows_done();
+}
+
+/* Other bases and caps, and retry counts far beyond any configuration. */
+static void test_backoff_other_parameters(void **state)
+{
+    static const struct {
+        unsigned retry;
+        uint64_t base;
+        uint64_t cap;
+    } rows[] = {
+        {11, 200, 10000}, {32, 200, 10000},   {64, 200, 10000},
+        {65, 200, 10000}, {1000, 200, 10000}, {4000000000u, 200, 10000},
+        {1, 500, 300},    {3, 500, 300},      {1, 1, 1},
+        {5, 1, 1},        {1, 0, 0},          {5, 0, 0},
+        {1, 100, 0},      {20, 1, 1000000},   {3, 3, 10},
+        {2, 200, 401},    {2, 200, 399},
+    };
+
+    (void)state;
+    for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
+        uint64_t c = ceiling_for(rows[k].retry, rows[k].base, rows[k].cap);
+        uint64_t top = a2a_backoff_ms(rows[k].retry, rows[k].base, rows[k].cap, c);
+        uint64_t max = a2a_backoff_ms(rows[k].retry, rows[k].base, rows[k].cap, UINT64_MAX);
+
+        if (top != c || max > c ||
+            a2a_backoff_ms(rows[k].retry, rows[k].base, rows[k].cap, 0) != 0) {
+            row_fail("retry %u base %llu cap %llu: top %llu max %llu, ceiling %llu", rows[k].retry,
+                     (unsigned long long)rows[k].base, (unsigned long long)rows[k].cap,
+                     (unsigned long long)top, (unsigned long long)max, (unsigned long long)c);
+        }
+    }
+    rows_done();
+}
+
+/* ---- Retry-After ------------------------------------------------------------------------ */
+
+#define NOW ((time_t)1700000000) /* Tue, 14 Nov 2023 22:13:20 GMT */
+
+struct after_row {
+    const char *value;
+    int64_t want;
+};
+
+static const struct after_row after_rows[] = {
+    {"0", 0},
+    {"5", 5000},
+    {" 7 ", 7000},
+    {"\t7\t", 7000},
+    {"7\r\n", 7000},
+    {"007", 7000},
+    {"59", 59000},
+    {"60", 60000},
+    {"61", 60000},
+    {"120", 60000},
+    {"86400", 60000},
+    {"4294967296", 60000},
+    {"9223372036854775807", 60000},
+    {"18446744073709551615", 60000},
+    {"18446744073709551616", 60000},
+    {"99999999999999999999999999999999999999999999999999", 60000},
+    /* neither delta-seconds nor an HTTP-date */
+    {"-1", -1},
+    {"-0", -1},
+    {"+5", -1},
+    {"abc", -1},
+    {"", -1},
+    {" ", -1},
+    {"\t \r\n", -1},
+    {"1.5", -1},
+    {"5s", -1},
+    {"5 5", -1},
+    {"0x10", -1},
+    {"1e3", -1},
+    {"now", -1},
+    {"tomorrow", -1},
+    {"Someday, 99 Foo 2023 25:61:61 GMT", -1},
+    {"Tue, 14 Nov 2023 22:13:20 GMT and a lot more text that makes it longer than any date", -1},
+};
+
+static void test_retry_after_table(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < sizeof(after_rows) / sizeof(after_rows[0]); k++) {
+        int64_t got = a2a_retry_after_ms(after_rows[k].value, NOW);
+        if (got != after_rows[k].want) {
+            row_fail("Retry-After \"%s\": %lld, want %lld", after_rows[k].value, (long long)got,
+                     (long long)after_rows[k].want);
+        }
+    }
+    rows_done();
+}
+
+/* The long decimal string: 10,000 digits is capped, not wrapped. */
+static void test_retry_after_huge(void **state)
+{
+    char digits[10001];
+
+    (void)state;
+    memset(digits, '9', sizeof(digits) - 1);
+    digits[sizeof(digits) - 1] = '\0';
+    assert_int_equal(a2a_retry_after_ms(digits, NOW), 60000);
+    memset(digits, '0', sizeof(digits) - 2);
+    assert_int_equal(a2a_retry_after_ms(digits, NOW), 9000);
+}
+
+/* The three date forms RFC 9110 accepts (literal formats, so the compiler checks them). */
+static size_t http_date(char *out, size_t cap, int form, const struct tm *tm)
+{
+    switch (form) {
+    case 0:
+        return strftime(out, cap, "%a, %d %b %Y %H:%M:%S GMT", tm); /* IMF-fixdate */
+    case 1: { /* obsolete RFC 850, with its two-digit year */
+        size_t n = strftime(out, cap, "%A, %d-%b-", tm);
+        n += (size_t)snprintf(out + n, cap - n, "%02d", tm->tm_year % 100);
+        return n + strftime(out + n, cap - n, " %H:%M:%S GMT", tm);
+    }
+    case 2:
+        return strftime(out, cap, "%a %b %e %H:%M:%S %Y", tm); /* obsolete asctime */
+    default:
+        return strftime(out, cap, "  %a, %d %b %Y %H:%M:%S GMT ", tm); /* with blanks */
+    }
+}
+
+/* HTTP-dates built with strftime from NOW + delta, in all three forms RFC 9110 accepts. */
+static void test_retry_after_dates(void **state)
+{
+    static const struct {
+        long delta;
+        int64_t want;
+    } rows[] = {
+        {1, 1000},   {2, 2000},   {30, 30000},   {59, 59000},
+        {60, 60000}, {61, 60000}, {3600, 60000}, {86400 * 400L, 60000},
+        {0, 0},      {-1, 0},     {-60, 0},      {-86400 * 400L, 0},
+    };
+
+    (void)state;
+    for (int f = 0; f < 4; f++) {
+        for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
+            time_t when = NOW + rows[k].delta;
+            struct tm tm;
+            char date[96];
+            int64_t got;
+
+            assert_non_null(gmtime_r(&when, &tm));
+            assert_true(http_date(date, sizeof(date), f, &tm) > 0);
+            got = a2a_retry_after_ms(date, NOW);
+            if (got != rows[k].want) {
+                row_fail("Retry-After \"%s\" at %lld: %lld, want %lld", date, (long long)NOW,
+                         (long long)got, (long long)rows[k].want);
+            }
+        }
+    }
+    rows_done();
+}
+
+/* The same date against different clocks: the delay follows the injected now. */
+static void test_retry_after_clock(void **state)
+{
+    const char *date = "Tue, 14 Nov 2023 22:13:20 GMT"; /* == NOW */
+
+    (void)state;
+    assert_int_equal(a2a_retry_after_ms(date, NOW), 0);
+    assert_int_equal(a2a_retry_after_ms(date, NOW - 10), 10000);
+    assert_int_equal(a2a_retry_after_ms(date, NOW - 45), 45000);
+    assert_int_equal(a2a_retry_after_ms(date, NOW - 61), 60000);
+    assert_int_equal(a2a_retry_after_ms(date, NOW + 10), 0);
+    assert_int_equal(a2a_retry_after_ms(date, 0), 60000);
+    /* delta-seconds do not depend on the clock */
+    assert_int_equal(a2a_retry_after_ms("5", 0), 5000);
+    assert_int_equal(a2a_retry_after_ms("5", NOW * 2), 5000);
+}
+
+int main(void)
+{
+    const struct CMUnitTest classify[] = {
+        cmocka_unit_test(test_classify),
+        cmocka_unit_test(test_classify_every_status),
+    };
+    const struct CMUnitTest backoff[] = {
+        cmocka_unit_test(test_backoff_ceilings),
+        cmocka_unit_test(test_backoff_covers_range),
+        cmocka_unit_test(test_backoff_other_parameters),
+    };
+    const struct CMUnitTest retry_after[] = {
+        cmocka_unit_test(test_retry_after_table),
+        cmocka_unit_test(test_retry_after_huge),
+        cmocka_unit_test(test_retry_after_dates),
+        cmocka_unit_test(test_retry_after_clock),
+    };
+    int failed = 0;
+
+    failed += cmocka_run_group_tests_name("classify", classify, NULL, NULL);
+    failed += cmocka_run_group_tests_name("backoff", backoff, NULL, NULL);
+    failed += cmocka_run_group_tests_name("retry_after", retry_after, NULL, NULL);
+    return failed;
+}
