@@ -1,0 +1,516 @@
+#!/usr/bin/env bash
+# bench.sh - benchmark a2a-recover against the tools people would otherwise use
+#
+# usage: scripts/bench.sh [--records N] [--dispatch-records N] [--runs K]
+#                         [--quick] [--workdir DIR] [--bin PATH] [--no-install]
+#        scripts/bench.sh --memory [--quick] [--workdir DIR] [--bin PATH]
+#        scripts/bench.sh --scaling [--quick] [--bin PATH]
+#
+# Default mode (issue 5): installs what is missing from Debian (nginx-light,
+# wrk, jq, time, valgrind), builds a2a-recover Release in build-bench/,
+# generates deterministic workloads with scripts/gen-batch.py (kept in
+# build-bench/workloads/ and reused), starts nginx on 127.0.0.1 on a free port
+# answering every POST with 200 {"outcome":"dispatched"}, and prints one
+# markdown table:
+#   a2a-recover -n on the lambda, ndjson and pages shapes (--records, 200000)
+#   jq peer (scripts/bench/peer.jq) and Python peer (scripts/bench/peer_dry.py)
+#     dry runs on the lambda shape
+#   a2a-recover dispatch at -j 1, -j 4, -j 16 and the Python dispatch peer
+#     (scripts/bench/peer_dispatch.py, 16 threads, keep-alive) on a smaller
+#     lambda workload (--dispatch-records, 50000)
+#   wrk, 16 connections for 10 s, POSTing a typical body (the ceiling)
+# with records/s, requests/s, peak RSS (/usr/bin/time %M) and the ratios the
+# issue sets as targets, each measured within one run.  Every row checks its
+# response against the generator's --expected list (and, for dispatch rows,
+# the number of requests nginx answered).  --runs K repeats the whole set and
+# reports medians.
+#
+# --memory   generates a ~1 GB input in every shape (one {"Records":[...]}
+#            document, NDJSON, concatenated pages) under --workdir (default:
+#            a temporary directory in /tmp), reports the peak RSS of
+#            `a2a-recover -n -q` on each (target <= 32 MB), deletes them.
+# --scaling  dry-run CPU cost per record at 10k, 100k, 1M and 10M records,
+#            each streamed from gen-batch.py through a pipe (10M records is
+#            ~9 GB); only the tool's own user+sys CPU time is counted
+#            (scripts/bench/rusage.py: wait4() figures in microseconds).
+# --quick    smaller sizes everywhere (a smoke test of the script itself).
+#
+# Exit status: 0 checks ok and targets met; 1 a check failed or a step broke;
+# 2 usage; 3 a target was missed.
+
+set -euo pipefail
+export LC_ALL=C
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BENCH="$ROOT/scripts/bench"
+GEN="$ROOT/scripts/gen-batch.py"
+BUILD="$ROOT/build-bench"
+
+mode=table
+records=200000
+dispatch_records=50000
+runs=1
+quick=0
+workdir=
+bin=
+install=1
+wrk_seconds=10
+records_set=0
+dispatch_set=0
+
+usage()
+{
+	sed -n '4,7s/^# \{0,1\}//p' "$0" >&2
+	echo "try 'scripts/bench.sh --help' for more" >&2
+	exit 2
+}
+
+help()
+{
+	sed -n '2,/^$/s/^# \{0,1\}//p' "$0"
+	exit 0
+}
+
+count()
+{
+	case $2 in
+	'' | *[!0-9]*) echo "bench.sh: $1: not a number: '$2'" >&2; exit 2 ;;
+	esac
+	echo "$2"
+}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--records) [ $# -ge 2 ] || usage; records=$(count "$1" "$2"); records_set=1; shift ;;
+	--dispatch-records)
+		[ $# -ge 2 ] || usage; dispatch_records=$(count "$1" "$2"); dispatch_set=1; shift ;;
+	--runs) [ $# -ge 2 ] || usage; runs=$(count "$1" "$2"); shift ;;
+	--workdir) [ $# -ge 2 ] || usage; workdir=$2; shift ;;
+	--bin) [ $# -ge 2 ] || usage; bin=$2; shift ;;
+	--quick) quick=1 ;;
+	--memory) mode=memory ;;
+	--scaling) mode=scaling ;;
+	--no-install) install=0 ;;
+	-h | --help) help ;;
+	*) echo "bench.sh: unknown argument: $1" >&2; usage ;;
+	esac
+	shift
+done
+[ "$runs" -ge 1 ] || { echo "bench.sh: --runs must be >= 1" >&2; exit 2; }
+if [ "$quick" = 1 ]; then
+	[ "$records_set" = 1 ] || records=20000
+	[ "$dispatch_set" = 1 ] || dispatch_records=5000
+	wrk_seconds=3
+fi
+if [ "$records" -lt 1 ] || [ "$dispatch_records" -lt 1 ]; then
+	echo "bench.sh: record counts must be >= 1" >&2
+	exit 2
+fi
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+die() { printf 'bench.sh: %s\n' "$*" >&2; exit 1; }
+
+# --- Cleanup: nginx (by the pid it wrote), temporary files -----------------
+
+TMPD=$(mktemp -d /tmp/a2a-bench.XXXXXX)
+NGX_PREFIX=
+MEM_DIR=
+CHILD= # process group of the command being measured
+
+cleanup()
+{
+	local pid
+	if [ -n "$CHILD" ]; then
+		kill -TERM -- "-$CHILD" 2>/dev/null || true
+		wait "$CHILD" 2>/dev/null || true
+	fi
+	if [ -n "$NGX_PREFIX" ] && [ -s "$NGX_PREFIX/nginx.pid" ]; then
+		pid=$(cat "$NGX_PREFIX/nginx.pid")
+		kill -QUIT "$pid" 2>/dev/null || true
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.2
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	[ -z "$NGX_PREFIX" ] || rm -rf "$NGX_PREFIX"
+	[ -z "$MEM_DIR" ] || rm -rf "$MEM_DIR"
+	rm -rf "$TMPD"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- Tools -----------------------------------------------------------------
+
+install_missing()
+{
+	local need=()
+
+	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+	command -v wrk >/dev/null 2>&1 || need+=(wrk)
+	command -v jq >/dev/null 2>&1 || need+=(jq)
+	[ -x /usr/bin/time ] || need+=(time)
+	command -v valgrind >/dev/null 2>&1 || need+=(valgrind)
+	command -v curl >/dev/null 2>&1 || need+=(curl)
+	command -v cmake >/dev/null 2>&1 || need+=(cmake)
+	command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+	command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+	if command -v pkg-config >/dev/null 2>&1; then
+		pkg-config --exists libcjson || need+=(libcjson-dev)
+		pkg-config --exists libcurl || need+=(libcurl4-openssl-dev)
+	else
+		need+=(libcjson-dev libcurl4-openssl-dev)
+	fi
+	[ ${#need[@]} -gt 0 ] || return 0
+	[ "$install" = 1 ] || die "missing (and --no-install given): ${need[*]}"
+	local sudo=
+	[ "$(id -u)" = 0 ] || sudo=sudo
+	say "installing from Debian: ${need[*]}"
+	$sudo apt-get update -qq >&2
+	if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >&2; then
+		# Debian 13 has no nginx-light: the plain package does as well.
+		need=("${need[@]/nginx-light/nginx}")
+		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >&2 ||
+			die "apt-get install failed"
+	fi
+}
+
+build()
+{
+	if [ -n "$bin" ]; then
+		[ -x "$bin" ] || die "--bin $bin: not an executable"
+		A2A=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+		return
+	fi
+	say "building a2a-recover (Release) in $BUILD"
+	if ! { cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF &&
+		cmake --build "$BUILD" -j2 --target a2a-recover; } >"$TMPD/build.log" 2>&1; then
+		cat "$TMPD/build.log" >&2
+		die "build failed"
+	fi
+	A2A="$BUILD/cli/a2a-recover"
+}
+
+NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
+
+# --- Measuring ---------------------------------------------------------------
+
+# run CMD...: runs CMD in a process group of its own and waits for it, so
+# that a signal reaches the trap at once and cleanup can stop the whole
+# group (/usr/bin/time does not pass SIGTERM on to its child).
+run()
+{
+	local rc=0
+	setsid "$@" &
+	CHILD=$!
+	wait "$CHILD" || rc=$?
+	CHILD=
+	return "$rc"
+}
+
+# measure OUT ERR CMD...: runs CMD with stdout to OUT and stderr to ERR under
+# /usr/bin/time; sets M_RC, M_WALL (s) and M_RSS (KB).
+measure()
+{
+	local out=$1 err=$2 t0 t1
+	shift 2
+	M_RC=0
+	t0=$EPOCHREALTIME
+	run /usr/bin/time -f '%M %U %S' -o "$TMPD/time" "$@" >"$out" 2>"$err" || M_RC=$?
+	t1=$EPOCHREALTIME
+	read -r M_RSS _ < <(tail -n 1 "$TMPD/time")
+	M_WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')
+}
+
+# check_response EXPECTED OUT RC: "ok" or what is wrong.  Exit 0 (nothing
+# listed) and 1 (failures listed) are both normal for a run with failures.
+check_response()
+{
+	local verdict
+	if [ "$3" != 0 ] && [ "$3" != 1 ]; then
+		echo "exit status $3"
+		return
+	fi
+	verdict=$(python3 "$BENCH/table.py" same "$1" "$2") || true
+	echo "$verdict"
+}
+
+# row RUN KEY LABEL WORKLOAD RECORDS REQUESTS CHECK: one line of results.
+row()
+{
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "$6" \
+		"$M_WALL" "$M_RSS" "$7" >>"$RESULTS"
+	say "run $1: $3: ${M_WALL}s, ${M_RSS} KB, $7"
+}
+
+# --- Workloads ---------------------------------------------------------------
+
+# workload SHAPE N: generates (once) DIR/SHAPE-N.json with its .expected and
+# .summary files; prints the path of the input.
+workload()
+{
+	local shape=$1 n=$2 base
+	base="$WORKDIR/$shape-$n-seed1"
+	if [ ! -s "$base.json" ] || [ ! -s "$base.expected" ] || [ ! -s "$base.summary" ]; then
+		say "generating $shape workload of $n records"
+		python3 "$GEN" --records "$n" --shape "$shape" --seed 1 --out "$base.json.tmp" \
+			--expected "$base.expected" --summary 2>"$base.summary.tmp" ||
+			die "gen-batch.py failed"
+		mv "$base.summary.tmp" "$base.summary"
+		mv "$base.json.tmp" "$base.json"
+	fi
+	echo "$base.json"
+}
+
+summary_field()
+{
+	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"
+}
+
+# --- nginx -------------------------------------------------------------------
+
+free_port()
+{
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+start_nginx()
+{
+	local status='' tries
+	NGX_PREFIX=$(mktemp -d /tmp/a2a-bench-nginx.XXXXXX)
+	chmod 755 "$NGX_PREFIX" # workers run as nobody when started by root
+	if "$NGINX" -V 2>&1 | grep -q stub_status; then
+		status='location = /nginx_status { stub_status; }'
+	fi
+	for tries in 1 2 3 4 5; do
+		NGX_PORT=$(free_port)
+		sed -e "s|@PREFIX@|$NGX_PREFIX|g" -e "s|@PORT@|$NGX_PORT|g" \
+			-e "s|@STATUS_LOCATION@|$status|" \
+			"$BENCH/nginx.conf.in" >"$NGX_PREFIX/nginx.conf"
+		if "$NGINX" -p "$NGX_PREFIX" -e "$NGX_PREFIX/error.log" \
+			-c "$NGX_PREFIX/nginx.conf" 2>>"$NGX_PREFIX/start.log"; then
+			break
+		fi
+		[ "$tries" -lt 5 ] || { cat "$NGX_PREFIX/start.log" "$NGX_PREFIX/error.log" >&2 || true
+			die "nginx did not start"; }
+	done
+	URL="http://127.0.0.1:$NGX_PORT/internal/push/redispatch"
+	HAVE_STATUS=0
+	[ -z "$status" ] || HAVE_STATUS=1
+	for _ in $(seq 50); do
+		curl -s -o /dev/null "http://127.0.0.1:$NGX_PORT/" && break
+		sleep 0.1
+	done
+	verify_nginx
+	say "nginx on 127.0.0.1:$NGX_PORT (pid $(cat "$NGX_PREFIX/nginx.pid"))"
+}
+
+# Two POSTs on one connection: both must get the fixed answer, and the second
+# must reuse the connection, which works only if nginx read the first body
+# (32 KB here: unread bytes would be parsed as the next request).
+verify_nginx()
+{
+	local body="$TMPD/big-body.json" got
+	python3 -c 'import sys; sys.stdout.write("{\"pad\":\"" + "x" * 32768 + "\"}")' >"$body"
+	got=$(curl -sS -H 'Content-Type: application/json' --data-binary "@$body" \
+		-w ' %{http_code} %{num_connects}\n' "$URL" \
+		--next -H 'Content-Type: application/json' --data-binary "@$body" \
+		-w ' %{http_code} %{num_connects}\n' "$URL") || die "curl to nginx failed"
+	if [ "$got" != '{"outcome":"dispatched"} 200 1
+{"outcome":"dispatched"} 200 0' ]; then
+		printf '%s\n' "$got" >&2
+		die "nginx does not answer POSTs with 200 {\"outcome\":\"dispatched\"} on keep-alive"
+	fi
+}
+
+# nginx's count of requests so far (0 without stub_status).
+nginx_requests()
+{
+	if [ "$HAVE_STATUS" = 1 ]; then
+		curl -s "http://127.0.0.1:$NGX_PORT/nginx_status" | awk 'NR == 3 { print $3 }'
+	else
+		echo 0
+	fi
+}
+
+# served BEFORE: requests answered since BEFORE (less the status requests).
+served()
+{
+	echo $(($(nginx_requests) - $1 - 1))
+}
+
+# --- Modes -------------------------------------------------------------------
+
+# check_dispatch EXPECTED OUT RC SERVED WANT
+check_dispatch()
+{
+	local c
+	c=$(check_response "$1" "$2" "$3")
+	if [ "$c" = ok ] && [ "$HAVE_STATUS" = 1 ] && [ "$4" != "$5" ]; then
+		c="nginx answered $4 requests, $5 expected"
+	fi
+	echo "$c"
+}
+
+mode_table()
+{
+	local run shape f exp n nd dexp dfile want before s c j wout reqs dur non2xx
+
+	install_missing
+	build
+	WORKDIR=${workdir:-$BUILD/workloads}
+	mkdir -p "$WORKDIR"
+	for shape in lambda ndjson pages; do
+		workload "$shape" "$records" >/dev/null
+	done
+	dfile=$(workload lambda "$dispatch_records")
+	dexp=${dfile%.json}.expected
+	want=$(summary_field "${dfile%.json}.summary" insert_valid)
+	start_nginx
+	RESULTS="$TMPD/results.tsv"
+	: >"$RESULTS"
+	n=$records
+	nd=$dispatch_records
+
+	for run in $(seq "$runs"); do
+		for shape in lambda ndjson pages; do
+			f=$(workload "$shape" "$n")
+			exp=${f%.json}.expected
+			measure "$TMPD/out" /dev/null "$A2A" -n -q "$f"
+			row "$run" "dry_$shape" "a2a-recover -n ($shape)" "$shape, $n rec" "$n" - \
+				"$(check_response "$exp" "$TMPD/out" "$M_RC")"
+		done
+		f=$(workload lambda "$n")
+		exp=${f%.json}.expected
+		measure "$TMPD/out" "$TMPD/err" jq -c -f "$BENCH/peer.jq" "$f"
+		row "$run" jq_dry "jq peer dry run" "lambda, $n rec" "$n" - \
+			"$(check_response "$exp" "$TMPD/out" "$M_RC")"
+		measure "$TMPD/out" "$TMPD/err" python3 "$BENCH/peer_dry.py" "$f"
+		row "$run" py_dry "Python peer dry run" "lambda, $n rec" "$n" - \
+			"$(check_response "$exp" "$TMPD/out" "$M_RC")"
+
+		for j in 1 4 16; do
+			before=$(nginx_requests)
+			measure "$TMPD/out" "$TMPD/err" "$A2A" -q --no-progress -j "$j" -u "$URL" "$dfile"
+			s=$(served "$before")
+			row "$run" "disp_j$j" "a2a-recover -j $j" "lambda, $nd rec, $want POSTs" \
+				"$nd" "$want" "$(check_dispatch "$dexp" "$TMPD/out" "$M_RC" "$s" "$want")"
+		done
+		before=$(nginx_requests)
+		measure "$TMPD/out" "$TMPD/err" python3 "$BENCH/peer_dispatch.py" --threads 16 "$URL" "$dfile"
+		s=$(served "$before")
+		row "$run" py_disp "Python peer dispatch (16 threads)" "lambda, $nd rec, $want POSTs" \
+			"$nd" "$want" "$(check_dispatch "$dexp" "$TMPD/out" "$M_RC" "$s" "$want")"
+
+		measure "$TMPD/wrk.out" "$TMPD/err" wrk -t 2 -c 16 -d "${wrk_seconds}s" \
+			-s "$BENCH/post.lua" "$URL"
+		wout="$TMPD/wrk.out"
+		reqs=$(awk '/requests in/ { print $1 }' "$wout")
+		dur=$(awk '/requests in/ { sub(/s,$/, "", $4); print $4 }' "$wout")
+		non2xx=$(awk '/Non-2xx/ { print $NF }' "$wout")
+		c=ok
+		if [ "$M_RC" != 0 ] || [ -z "$reqs" ]; then
+			c="wrk failed (exit $M_RC)"
+		elif [ -n "$non2xx" ]; then
+			c="$non2xx non-2xx answers"
+		elif grep -q 'Socket errors' "$wout"; then
+			c="$(grep 'Socket errors' "$wout" | sed 's/^ *//')"
+		fi
+		# wrk's own measured duration, not its start-up and tear-down.
+		M_WALL=${dur:-$M_WALL}
+		row "$run" wrk "wrk, 16 connections, ${wrk_seconds} s" "POST, typical body" - \
+			"${reqs:-0}" "$c"
+	done
+
+	echo
+	echo "a2a-recover benchmark: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)," \
+		"$(python3 -c "import os; print(os.path.getsize('$(workload lambda "$n")') // 1000000)") MB lambda input"
+	echo
+	python3 "$BENCH/table.py" main "$RESULTS"
+}
+
+mode_memory()
+{
+	local n shape f exp bytes rc=0
+
+	install_missing
+	build
+	if [ -n "$workdir" ]; then
+		mkdir -p "$workdir"
+		MEM_DIR=$(mktemp -d "$workdir/a2a-bench-memory.XXXXXX")
+	else
+		MEM_DIR=$(mktemp -d /tmp/a2a-bench-memory.XXXXXX)
+	fi
+	# ~930 bytes a record: 1,160,000 records is a little over 1 GiB.
+	n=1160000
+	[ "$quick" = 0 ] || n=116000
+	RESULTS="$TMPD/memory.tsv"
+	: >"$RESULTS"
+	for shape in lambda ndjson pages; do
+		f="$MEM_DIR/$shape.json"
+		exp="$MEM_DIR/$shape.expected"
+		say "generating $shape input of $n records in $MEM_DIR"
+		python3 "$GEN" --records "$n" --shape "$shape" --seed 1 --out "$f" --expected "$exp" ||
+			die "gen-batch.py failed"
+		bytes=$(stat -c %s "$f")
+		measure "$TMPD/out" /dev/null "$A2A" -n -q "$f"
+		row 1 "mem_$shape" "$shape" "$((bytes / 1000000)) MB" "$n" - \
+			"$(check_response "$exp" "$TMPD/out" "$M_RC")"
+		rm -f "$f"
+	done
+	echo
+	python3 "$BENCH/table.py" memory "$RESULTS" || rc=$?
+	return "$rc"
+}
+
+mode_scaling()
+{
+	local n reps cpu rss c exp sizes user sys rc=0
+
+	install_missing
+	build
+	RESULTS="$TMPD/scaling.tsv"
+	: >"$RESULTS"
+	# 1 record measures the start-up (dynamic linking, curl_global_init),
+	# which table.py takes off the larger sizes' per-record figures.
+	sizes="1 10000 100000 1000000 10000000"
+	[ "$quick" = 0 ] || sizes="1 10000 100000 1000000"
+	for n in $sizes; do
+		# Small sizes are repeated (up to 1M records, at most 100 processes)
+		# so that each figure sums enough CPU time to be steady.
+		reps=$(((1000000 + n - 1) / n))
+		[ "$reps" -le 100 ] || reps=100
+		exp="$TMPD/scaling.expected"
+		cpu=0
+		rss=0
+		c=ok
+		say "scaling: $n records x $reps"
+		for _ in $(seq "$reps"); do
+			# rusage.py is /usr/bin/time with microseconds: GNU time's
+			# %U/%S hundredths are too coarse for a 10 ms run.
+			M_RC=0
+			run sh -c 'python3 "$1" --records "$2" --seed 1 --expected "$3" |
+				python3 "$4" "$5" "$6" -n -q' sh "$GEN" "$n" "$exp" "$BENCH/rusage.py" \
+				"$TMPD/time" "$A2A" >"$TMPD/out" 2>/dev/null || M_RC=$?
+			read -r M_RSS user sys < <(tail -n 1 "$TMPD/time")
+			cpu=$(awk -v c="$cpu" -v u="$user" -v s="$sys" 'BEGIN { printf "%.6f", c + u + s }')
+			[ "$M_RSS" -le "$rss" ] || rss=$M_RSS
+			if [ "$c" = ok ]; then
+				c=$(check_response "$exp" "$TMPD/out" "$M_RC")
+			fi
+		done
+		M_WALL=$cpu
+		M_RSS=$rss
+		row 1 "scale_$n" "$n" pipe "$n" "$reps" "$c"
+	done
+	echo
+	python3 "$BENCH/table.py" scaling "$RESULTS" || rc=$?
+	return "$rc"
+}
+
+case $mode in
+table) mode_table ;;
+memory) mode_memory ;;
+scaling) mode_scaling ;;
+esac
