@@ -343,12 +343,13 @@ static int run(const struct options *o, struct messages *msgs)
         return EXIT_USAGE;
     }
     if (warn_mode) {
-        msg_warn(msgs, "--token-file %s is readable by group or others; chmod 600 it",
-                 o->token_file);
+        msg_warn_always(msgs, "--token-file %s is readable by group or others; chmod 600 it",
+                        o->token_file);
     }
     if (!o->dry_run && o->insecure) {
-        msg_warn(msgs, "--insecure: TLS certificates are NOT verified; anyone on the path can "
-                       "read the token and forge answers");
+        msg_warn_always(msgs,
+                        "--insecure: TLS certificates are NOT verified; anyone on the path can "
+                        "read the token and forge answers");
     }
     if (open_sinks(&sinks, o) != 0) {
         goto out;

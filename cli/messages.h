@@ -21,6 +21,9 @@ void messages_emit(void *ctx, const struct a2a_log_event *ev);
 void msg_error(struct messages *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void msg_warn(struct messages *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void msg_info(struct messages *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A security warning: shown even with -q. */
+void msg_warn_always(struct messages *m, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Draws (or with line == NULL erases) the progress line. */
 void messages_progress(struct messages *m, const char *line);

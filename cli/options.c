@@ -412,6 +412,7 @@ static enum opt_status cross_check(struct options *o, char *msg, size_t cap)
 enum opt_status options_parse(struct options *o, int argc, char **argv, char *msg, size_t cap)
 {
     int c;
+    int idx = -1;
 
     memset(o, 0, sizeof(*o));
     o->concurrency = 8;
@@ -421,14 +422,29 @@ enum opt_status options_parse(struct options *o, int argc, char **argv, char *ms
     o->max_record = (size_t)16 << 20;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, short_options, long_options, &idx)) != -1) {
         enum opt_status st;
 
         if (c == '?') {
             if (optopt != 0) {
                 return usage_error(msg, cap, "unknown option -%c", optopt);
             }
-            return usage_error(msg, cap, "unknown option %s", argv[optind - 1]);
+            /* Name only: what follows '=' may be a secret typed in the wrong place. */
+            return usage_error(msg, cap, "unknown option %.*s", (int)strcspn(argv[optind - 1], "="),
+                               argv[optind - 1]);
+        }
+        if (idx >= 0) {
+            /* No abbreviations: "--token SECRET" must not be taken for --token-file. */
+            const char *text = optarg != NULL && optind >= 2 && optarg == argv[optind - 1]
+                                   ? argv[optind - 2]
+                                   : argv[optind - 1];
+            size_t len = strlen(long_options[idx].name);
+            if (strncmp(text, "--", 2) != 0 ||
+                strncmp(text + 2, long_options[idx].name, len) != 0 ||
+                (text[2 + len] != '\0' && text[2 + len] != '=')) {
+                return usage_error(msg, cap, "unknown option %.*s", (int)strcspn(text, "="), text);
+            }
+            idx = -1;
         }
         if (c == ':') {
             return usage_error(msg, cap, "option %s needs a value", argv[optind - 1]);
