@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "rows.h"
+
 #include "batch.h"
 
 #define MEM_NAME "batch.json"
@@ -24,31 +26,6 @@
 #define SEQ40 "1234567890123456789012345678901234567890"
 
 /* Checks report every mismatch, then the test fails once at its end (with nothing leaked). */
-static int row_failures;
-
-static void row_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void row_fail(const char *fmt, ...)
-{
-    char line[2048];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    print_error("%s\n", line);
-    row_failures++;
-}
-
-static void rows_done(void)
-{
-    int n = row_failures;
-
-    row_failures = 0;
-    if (n != 0) {
-        fail_msg("%d check(s) failed", n);
-    }
-}
 
 /* One record of the batch: its text and what must become of it. */
 struct batch_row {

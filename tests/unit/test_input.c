@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "rows.h"
+
 #include "input.h"
 
 #define L(s)     (s), (sizeof(s) - 1)
@@ -25,32 +27,6 @@
 #define MIB      ((size_t)1 << 20)
 
 static const size_t chunks[] = {0, 1, 7};
-
-static int row_failures;
-
-static void row_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void row_fail(const char *fmt, ...)
-{
-    char line[2048];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    print_error("%s\n", line);
-    row_failures++;
-}
-
-static void rows_done(void)
-{
-    int n = row_failures;
-
-    row_failures = 0;
-    if (n != 0) {
-        fail_msg("%d row check(s) failed", n);
-    }
-}
 
 /* A heap copy of exactly len bytes with ' turned into ". */
 static char *q(const char *tmpl, size_t len)

@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "rows.h"
+
 #include "record.h"
 
 /* The five attributes in the seed's order, with a valid value each. */
@@ -49,31 +51,6 @@ static char *q(const char *tmpl, size_t len)
 }
 
 /* Table rows report every mismatch, then the test fails once at its end. */
-static int row_failures;
-
-static void row_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void row_fail(const char *fmt, ...)
-{
-    char line[1024];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    print_error("%s\n", line);
-    row_failures++;
-}
-
-static void rows_done(void)
-{
-    int n = row_failures;
-
-    row_failures = 0;
-    if (n != 0) {
-        fail_msg("%d row check(s) failed", n);
-    }
-}
 
 static int has_high_bytes(const char *s, size_t len)
 {

@@ -12,38 +12,14 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
+#include "rows.h"
+
 #include "request.h"
 
 #define L(s)                                                                                       \
     {                                                                                              \
         (s), sizeof(s) - 1                                                                         \
     }
-
-static int row_failures;
-
-static void row_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void row_fail(const char *fmt, ...)
-{
-    char line[2048];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    print_error("%s\n", line);
-    row_failures++;
-}
-
-static void rows_done(void)
-{
-    int n = row_failures;
-
-    row_failures = 0;
-    if (n != 0) {
-        fail_msg("%d row check(s) failed", n);
-    }
-}
 
 /* Printable rendering of bytes for messages. */
 static const char *show(const char *p, size_t n)
