@@ -104,6 +104,9 @@ void messages_emit(void *ctx, const struct a2a_log_event *ev)
 }
 
 static void vemit(struct messages *m, enum a2a_log_level level, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void vemit(struct messages *m, enum a2a_log_level level, const char *fmt, va_list ap)
 {
     char text[1024];
     struct a2a_log_event ev = {level, A2A_TARGET_RECOVER, NULL, 0, NULL, 0, text};

@@ -95,6 +95,9 @@ void options_usage(FILE *out)
 }
 
 static enum opt_status usage_error(char *msg, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static enum opt_status usage_error(char *msg, size_t cap, const char *fmt, ...)
 {
     va_list ap;
 
