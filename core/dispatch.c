@@ -536,7 +536,7 @@ void a2a_dispatch_abandon(struct a2a_dispatch *d, enum a2a_outcome outcome, cons
         job = NULL;
         curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&job);
         release_handle(d, e, job);
-        snprintf(job->reason, sizeof(job->reason), "%s", reason);
+        snprintf(job->reason, sizeof(job->reason), "call abandoned in flight; %.300s", reason);
         finish(d, job, outcome);
     }
     while ((job = take_ready(d, INT64_MAX)) != NULL) {

@@ -132,6 +132,23 @@ def read_http_request(conn):
     return head + b"\r\n\r\n" + body
 
 
+def never_accepting_port(test):
+    """A loopback port whose accept queue is full: further SYNs are dropped, never
+    answered, so a connect stalls until the client's own timeout."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    test.addCleanup(listener.close)
+    port = listener.getsockname()[1]
+    for _ in range(4):
+        c = socket.socket()
+        c.setblocking(False)
+        c.connect_ex(("127.0.0.1", port))
+        test.addCleanup(c.close)
+    time.sleep(0.2)
+    return port
+
+
 class RawServer:
     """A hostile HTTP server on 127.0.0.1: `respond(conn, stop_event)` writes
     whatever it likes after each request has been read. Counts requests."""
@@ -370,6 +387,7 @@ def redirect_to(location, status):
 
 
 class SteeringTest(harness.IntegrationTestCase):
+
     def raw_server(self, respond):
         s = RawServer(respond)
         self.addCleanup(s.stop)
@@ -401,18 +419,7 @@ class SteeringTest(harness.IntegrationTestCase):
         self.assertEqual((line["outcome"], line["attempts"]), ("transient", 3), line)
 
     def test_server_that_never_accepts_is_cut_by_connect_timeout(self):
-        listener = socket.socket()
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(0)
-        self.addCleanup(listener.close)
-        port = listener.getsockname()[1]
-        # Fill the accept queue so further SYNs are dropped, never answered.
-        for _ in range(4):
-            c = socket.socket()
-            c.setblocking(False)
-            c.connect_ex(("127.0.0.1", port))
-            self.addCleanup(c.close)
-        time.sleep(0.2)
+        port = never_accepting_port(self)
         probe = socket.socket()
         probe.settimeout(1.0)
         try:
@@ -571,17 +578,7 @@ class PromptStopTest(harness.IntegrationTestCase):
         self.interrupt(s.url, signal.SIGTERM, started=lambda: bool(s.requests))
 
     def test_sigint_during_stalled_connect(self):
-        listener = socket.socket()
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(0)
-        self.addCleanup(listener.close)
-        port = listener.getsockname()[1]
-        for _ in range(4):
-            c = socket.socket()
-            c.setblocking(False)
-            c.connect_ex(("127.0.0.1", port))
-            self.addCleanup(c.close)
-        time.sleep(0.2)
+        port = never_accepting_port(self)
         url = "http://127.0.0.1:%d/internal/push/redispatch" % port
         t0 = time.monotonic()
         self.interrupt(url, signal.SIGINT, started=lambda: time.monotonic() - t0 > 0.2)
