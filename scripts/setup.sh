@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake pkg-config libcjson-dev libcurl4-openssl-dev libcmocka-dev
-          python3 valgrind mandoc openssl ca-certificates)
+          python3 valgrind mandoc openssl ca-certificates nginx-light)
 missing=()
 for p in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
