@@ -365,6 +365,10 @@ static int run(const struct options *o, struct messages *msgs)
     if (run_rc != 0 || st.input_error || st.input_unread) {
         msg_error(msgs, "%s", st.err.msg);
     }
+    if (run_rc != 0 && st.err.code == A2A_E_CONFIG) {
+        rc = EXIT_USAGE; /* refused before anything was read or sent */
+        goto out;
+    }
     rc = exit_code(&st, run_rc != 0);
     /* An input error before any call leaves stdout empty: nothing was done to report. */
     if (rc != EXIT_INPUT || st.dispatched > 0) {

@@ -25,6 +25,7 @@ struct a2a_dispatch {
     CURL **active; /* owned easy handles with a call in flight */
     size_t in_flight;
     struct curl_slist *headers; /* owned: the headers every call carries */
+    CURLU *url;                 /* owned: the endpoint, parsed once */
     char *auth_line;            /* owned: "Authorization: Bearer ..."; wiped on free */
 
     struct a2a_job *queue_head; /* jobs not yet started or waiting to retry, FIFO */
@@ -131,6 +132,12 @@ int a2a_dispatch_new(struct a2a_dispatch **out, const struct a2a_dispatch_config
         a2a_dispatch_free(&d);
         return -1;
     }
+    d->url = curl_url();
+    if (d->url == NULL || curl_url_set(d->url, CURLUPART_URL, d->cfg.url, 0) != CURLUE_OK) {
+        a2a_error_set(err, A2A_E_CONFIG, "-u: not a URL libcurl can use");
+        a2a_dispatch_free(&d);
+        return -1;
+    }
     curl_multi_setopt(d->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)d->cfg.concurrency);
     curl_multi_setopt(d->multi, CURLMOPT_MAXCONNECTS, (long)d->cfg.concurrency);
     curl_multi_setopt(d->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
@@ -184,7 +191,7 @@ static CURL *new_easy(struct a2a_dispatch *d)
     if (e == NULL) {
         return NULL;
     }
-    curl_easy_setopt(e, CURLOPT_URL, d->cfg.url);
+    curl_easy_setopt(e, CURLOPT_CURLU, d->url); /* parsed once, not per call */
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, d->cfg.timeout_ms);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, d->cfg.connect_timeout_ms);
@@ -565,6 +572,7 @@ void a2a_dispatch_free(struct a2a_dispatch **pd)
     if (d->multi != NULL) {
         curl_multi_cleanup(d->multi);
     }
+    curl_url_cleanup(d->url);
     for (struct curl_slist *l = d->headers; l != NULL; l = l->next) {
         wipe(l->data, strlen(l->data)); /* the credential line among them */
     }
