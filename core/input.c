@@ -56,21 +56,6 @@ struct a2a_input {
     int failed;
 };
 
-/* Byte classes inside strings: 0 plain, 1 stops the fast loop. */
-static unsigned char string_stop[256];
-static int string_stop_ready;
-
-static void init_tables(void)
-{
-    if (string_stop_ready) {
-        return;
-    }
-    for (int c = 0; c < 256; c++) {
-        string_stop[c] = (unsigned char)(c < 0x20 || c == '"' || c == '\\' || c >= 0x80);
-    }
-    string_stop_ready = 1;
-}
-
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -106,7 +91,6 @@ int a2a_input_open(struct a2a_input **out, const struct a2a_input_config *cfg,
         a2a_error_set(err, A2A_E_NOMEM, "out of memory");
         return -1;
     }
-    init_tables();
     in->cfg = *cfg;
     if (in->cfg.read_chunk == 0) {
         in->cfg.read_chunk = DEFAULT_CHUNK;
@@ -397,7 +381,7 @@ static int scan_string(struct a2a_input *in, struct a2a_error *err)
         if (c < 0) {
             return unexpected(in, err, c, "the end of a string");
         }
-        if (!string_stop[c]) {
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
             continue; /* the fast loop ran off the buffer: more plain bytes arrived */
         }
         if (c == '"') {

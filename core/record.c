@@ -211,7 +211,6 @@ static const size_t attr_name_lens[5] = {6, 6, 5, 13, 16};
 
 /* Where the five NewImage attributes stand, and how often each appears. */
 struct image_attrs {
-    int present;  /* NewImage exists and is an object */
     size_t at[5]; /* index of each attribute's value */
     int count[5];
 };
@@ -223,7 +222,6 @@ static size_t collect_image(struct a2a_record_parser *p, const char *json, size_
     struct obj_iter it;
     struct member m;
 
-    ia->present = 1;
     obj_begin(&it, json, at, len, &p->scratch[S_KEY]);
     while (obj_next(&it, &m)) {
         for (int k = 0; k < 5; k++) {
