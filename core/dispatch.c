@@ -410,12 +410,15 @@ static void settle(struct a2a_dispatch *d, struct a2a_job *job, CURLcode code, l
         retry_or_fail(d, job, why);
         return;
     }
-    body_excerpt(job, excerpt, sizeof(excerpt));
-    switch (a2a_http_classify(status)) {
-    case A2A_HTTP_SUCCESS:
+    if (a2a_http_classify(status) == A2A_HTTP_SUCCESS) {
         snprintf(job->reason, sizeof(job->reason), "HTTP %ld", status);
         finish(d, job, says_task_deleted(job) ? A2A_OUT_TASK_DELETED : A2A_OUT_ACKNOWLEDGED);
         return;
+    }
+    body_excerpt(job, excerpt, sizeof(excerpt)); /* only failures quote the body */
+    switch (a2a_http_classify(status)) {
+    case A2A_HTTP_SUCCESS:
+        return; /* handled above */
     case A2A_HTTP_TRANSIENT:
         snprintf(why, sizeof(why), "HTTP %ld %s", status, excerpt);
         retry_or_fail(d, job, why);

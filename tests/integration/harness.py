@@ -34,7 +34,13 @@ Stable API (other test files depend on it; extend, do not change):
         .stop()                SIGTERM, wait (SIGKILL after 5 s); idempotent
         usable as a context manager.
         Also stable, for subclasses (e.g. a TLS variant): .args (the command
-        line, list), .proc (Popen), .port_file, .record_file, .log_file, .log().
+        line, list), .proc (Popen), .port_file, .record_file, .log_file, .log(),
+        .healthy() (one health probe; override to probe differently).
+
+    free_port() -> int      a loopback port that was free a moment ago
+    signal_and_wait(proc, sig, timeout=10) -> (stdout, stderr, seconds)
+        Sends sig to a start_tool() process, waits for it to end, and times the
+        stop; kills it if it is still running afterwards.
 
     run_tool(args, input=None, env=None, timeout=60, token=None,
              clear_env=True, cwd=None) -> ToolResult
@@ -71,6 +77,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -265,6 +272,11 @@ class Dispatcher:
 
     # -- lifecycle --------------------------------------------------------
 
+    def healthy(self):
+        """One GET /_health; subclasses override it (a TLS variant probes over https)."""
+        with urllib.request.urlopen(self.base_url + "/_health", timeout=2) as r:
+            return r.status == 200
+
     def start(self, timeout=10):
         for p in (self.port_file, self.record_file):
             if os.path.exists(p):
@@ -292,9 +304,8 @@ class Dispatcher:
         # The port file is written before serve_forever runs; wait until it answers.
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(self.base_url + "/_health", timeout=2) as r:
-                    if r.status == 200:
-                        return self
+                if self.healthy():
+                    return self
             except OSError:
                 time.sleep(0.02)
         self.stop()
@@ -470,3 +481,25 @@ class IntegrationTestCase(unittest.TestCase):
     def gen_batch(self, records, name="batch.json", **kw):
         out = self.path(name)
         return out, gen_batch(out, records, **kw)
+
+
+def free_port():
+    """A loopback port that was free a moment ago."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def signal_and_wait(proc, sig, timeout=10):
+    """Sends sig to a running tool and waits; returns (stdout, stderr, seconds to stop)."""
+    try:
+        t0 = time.monotonic()
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=timeout)
+        return out, err, time.monotonic() - t0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()

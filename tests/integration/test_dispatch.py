@@ -32,13 +32,6 @@ def seed(tasks=(), faults=None, configs=1):
     }
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
 
 class DispatchTest(harness.IntegrationTestCase):
 
@@ -258,7 +251,7 @@ class DispatchTest(harness.IntegrationTestCase):
         self.assertGreaterEqual(reqs[1]["ts"] - reqs[0]["ts"], 0.9)
 
     def test_connection_refused(self):
-        url = "http://127.0.0.1:%d/internal/push/redispatch" % free_port()
+        url = "http://127.0.0.1:%d/internal/push/redispatch" % harness.free_port()
         ev = self.write_event([insert("1", "acme", "a"), modify("2", "acme", "a"),
                                insert("3", "acme", "b")])
         res = self.run_tool(["-u", url, "--retries", "1", ev])
@@ -336,14 +329,8 @@ class DispatchTest(harness.IntegrationTestCase):
         p = harness.start_tool(["-u", d.url, "-j", "1", "--report", report, batch])
         try:
             d.wait_requests(200, timeout=10)
-            t0 = time.monotonic()
-            p.send_signal(signal.SIGTERM)
-            out, err = p.communicate(timeout=10)
-            took = time.monotonic() - t0
         finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
+            out, err, took = harness.signal_and_wait(p, signal.SIGTERM)
         self.assertEqual(p.returncode, 143, err[-2000:])
         self.assertLess(took, 1.0)
         listed = [f["itemIdentifier"] for f in json.loads(out)["batchItemFailures"]]
@@ -601,14 +588,8 @@ class DispatchTest(harness.IntegrationTestCase):
                     break
                 time.sleep(0.02)
             time.sleep(0.2)
-            t0 = time.monotonic()
-            p.send_signal(sig)
-            out, err = p.communicate(timeout=10)
-            took = time.monotonic() - t0
         finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
+            out, err, took = harness.signal_and_wait(p, sig)
         self.assertEqual(p.returncode, expect_rc, err)
         self.assertLess(took, 1.0, "stopped %.2f s after the signal" % took)
         resp = json.loads(out)

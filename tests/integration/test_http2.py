@@ -43,13 +43,6 @@ http {{
 """
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
 
 def nginx_binary():
     for candidate in (shutil.which("nginx"), "/usr/sbin/nginx"):
@@ -64,7 +57,7 @@ class Http2Test(harness.IntegrationTestCase):
         self.assertIsNotNone(binary, "nginx is needed for this test: run scripts/setup.sh")
         d = self.path("nginx")
         os.makedirs(os.path.join(d, "body"))
-        port = free_port()
+        port = harness.free_port()
         with open(os.path.join(d, "nginx.conf"), "w") as f:
             f.write(NGINX_CONF.format(d=d, port=port, cert=pki["cert"], key=pki["key"]))
         proc = subprocess.Popen([binary, "-p", d, "-c", os.path.join(d, "nginx.conf")],

@@ -83,31 +83,12 @@ class TLSDispatcher(harness.Dispatcher):
     def base_url(self):
         return "https://127.0.0.1:%d" % self.port
 
-    def start(self, timeout=10):
-        for p in (self.port_file, self.record_file):
-            if os.path.exists(p):
-                os.unlink(p)
-        self._log = open(self.log_file, "wb")
-        self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=self._log,
-                                     stderr=subprocess.STDOUT)
+    def healthy(self):
         ctx = ssl.create_default_context()
         ctx.check_hostname = False  # only a health probe: the certificate is what is tested
         ctx.verify_mode = ssl.CERT_NONE
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("test dispatcher exited: %s" % self.log())
-            try:
-                with open(self.port_file) as f:
-                    self.port = int(f.read().strip())
-                with urllib.request.urlopen(self.base_url + "/_health", timeout=2,
-                                            context=ctx) as r:
-                    if r.status == 200:
-                        return self
-            except (OSError, ValueError):
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("TLS test dispatcher did not start: %s" % self.log())
+        with urllib.request.urlopen(self.base_url + "/_health", timeout=2, context=ctx) as r:
+            return r.status == 200
 
 
 def read_http_request(conn):
@@ -558,14 +539,8 @@ class PromptStopTest(harness.IntegrationTestCase):
             self.assertTrue(started(), "the call did not start")
             time.sleep(0.3)
             self.assertIsNone(p.poll(), "the tool ended before the signal")
-            t0 = time.monotonic()
-            p.send_signal(sig)
-            out, err = p.communicate(timeout=20)
-            elapsed = time.monotonic() - t0
         finally:
-            if p.poll() is None:
-                p.kill()
-                p.communicate()
+            out, err, elapsed = harness.signal_and_wait(p, sig, timeout=20)
         self.assertEqual(p.returncode, 128 + sig, err)
         self.assertLess(elapsed, 1.5, "stopped %.2f s after the signal" % elapsed)
         self.assertEqual(json.loads(out), {"batchItemFailures": [

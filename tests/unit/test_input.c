@@ -28,18 +28,6 @@
 
 static const size_t chunks[] = {0, 1, 7};
 
-/* A heap copy of exactly len bytes with ' turned into ". */
-static char *q(const char *tmpl, size_t len)
-{
-    char *s = malloc(len > 0 ? len : 1);
-
-    assert_non_null(s);
-    for (size_t i = 0; i < len; i++) {
-        s[i] = tmpl[i] == '\'' ? '"' : tmpl[i];
-    }
-    return s;
-}
-
 /* ---- running the reader ----------------------------------------------------------------- */
 
 struct got_record {

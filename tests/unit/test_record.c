@@ -38,18 +38,6 @@ static const char *const attr_ok[5] = {"{'S':'acme'}", "{'S':'task-1'}", "{'S':'
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
-/* A heap copy of exactly len bytes with ' turned into ". */
-static char *q(const char *tmpl, size_t len)
-{
-    char *s = malloc(len > 0 ? len : 1);
-
-    assert_non_null(s);
-    for (size_t i = 0; i < len; i++) {
-        s[i] = tmpl[i] == '\'' ? '"' : tmpl[i];
-    }
-    return s;
-}
-
 /* Table rows report every mismatch, then the test fails once at its end. */
 
 static int has_high_bytes(const char *s, size_t len)
