@@ -308,6 +308,7 @@ static void fill_config(struct a2a_run_config *cfg, const struct options *o,
     cfg->dispatch.retries = o->retries;
     cfg->dispatch.concurrency = o->concurrency;
     cfg->dispatch.rate = o->rate;
+    cfg->dispatch.threads = o->threads;
     cfg->dispatch.insecure = o->insecure;
     cfg->dispatch.cacert = o->cacert;
     cfg->keep_raw = o->failed_out != NULL;

@@ -25,6 +25,7 @@ enum {
     OPT_LOG_FORMAT,
     OPT_NO_PROGRESS,
     OPT_MAX_RECORD,
+    OPT_THREADS,
 };
 
 /* The one option table; --help, the manual and the bash completion must match it (tested). */
@@ -45,6 +46,7 @@ static const struct option long_options[] = {
     {"rate", required_argument, NULL, OPT_RATE},
     {"report", required_argument, NULL, OPT_REPORT},
     {"retries", required_argument, NULL, OPT_RETRIES},
+    {"threads", required_argument, NULL, OPT_THREADS},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
     {"url", required_argument, NULL, 'u'},
@@ -61,7 +63,7 @@ void options_usage(FILE *out)
           "                   [--cacert file] [--connect-timeout s] [--failed-out file]\n"
           "                   [--insecure] [--log-format text|json] [--max-record-size bytes]\n"
           "                   [--no-progress] [--rate n] [--report file] [--retries n]\n"
-          "                   [--timeout s] [--token-file file] [file ...]\n"
+          "                   [--threads n] [--timeout s] [--token-file file] [file ...]\n"
           "\n"
           "Replay DynamoDB Stream records of a2a_push_pending_dispatches through the A2A\n"
           "server's redispatch endpoint; print the Lambda partial-batch response.\n"
@@ -75,6 +77,8 @@ void options_usage(FILE *out)
           "      --connect-timeout S  seconds to connect (default 10)\n"
           "      --retries N          retries of transient failures, 0-10 (default 2)\n"
           "      --rate N             at most N calls started per second (default 0: no limit)\n"
+          "      --threads N          HTTP engine threads, 1-64 (default: one per 8 calls\n"
+          "                           in flight, at most one per core)\n"
           "      --insecure           do not verify TLS certificates (warns)\n"
           "      --cacert FILE        trust the CA certificates in FILE\n"
           "  -o, --output FILE        write the response to FILE (atomically) instead of stdout\n"
@@ -324,6 +328,13 @@ static enum opt_status apply(struct options *o, int c, const char *arg, char *ms
                                arg);
         }
         o->rate = (double)v;
+        return OPT_OK;
+    case OPT_THREADS:
+        if (parse_uint(arg, 1, 64, &v) != 0) {
+            return usage_error(msg, cap, "--threads: \"%s\" is not a whole number from 1 to 64",
+                               arg);
+        }
+        o->threads = (unsigned)v;
         return OPT_OK;
     case OPT_INSECURE:
         o->insecure = 1;

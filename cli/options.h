@@ -23,6 +23,7 @@ struct options {
     int insecure;
     const char *cacert;
     double rate;
+    unsigned threads;   /* 0: the core picks */
     const char *output; /* -o */
     const char *report;
     const char *failed_out;

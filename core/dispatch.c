@@ -1,17 +1,52 @@
 #include "dispatch.h"
 
-#include <cjson/cJSON.h>
-#include <curl/curl.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "retry.h"
+#include "engine.h"
 
-#define RESPONSE_CAP (64 * 1024) /* response bodies are only ever logged */
+/*
+ * The pool: each lane is a thread running one engine (one libcurl multi handle with its own
+ * connections). The caller's thread parses records and hands jobs over; lanes hand finished
+ * jobs back; the caller's callback only ever runs on the caller's thread. Formatting requests
+ * and reading answers is most of the work per call, so a second core doubles the rate that
+ * one multi handle tops out at.
+ *
+ * One mutex guards every hand-over. Nobody is woken per job: a lane is woken only when it has
+ * room for a new job and sleeps, the caller only when it waits and a lane has something back.
+ */
+
+#define LANE_IDLE_WAIT_MS 1000 /* a lane with nothing to do sleeps until woken, re-checking */
+#define CALLS_PER_LANE    8    /* one multi handle keeps up with this many loopback calls */
+#define MAX_LANES         8
+#define WAKE_BATCH        32 /* a waiting caller is woken once this many jobs are back */
+
+struct job_list {
+    struct a2a_job *head;
+    struct a2a_job *tail;
+};
+
+struct lane {
+    struct a2a_dispatch *pool;
+    struct a2a_engine *engine; /* owned; touched only by the lane's thread once it runs */
+    pthread_t thread;
+    int running; /* the thread was started (joined on free) */
+
+    /* Guarded by pool->mu. */
+    struct job_list inbox; /* handed over, not yet taken by the lane */
+    int sleeping;          /* waiting with room for jobs: wake it when one arrives */
+    int abandon;           /* abandon requested, not yet done */
+
+    /* The caller's thread only. */
+    size_t outstanding; /* handed to this lane, not yet handed back */
+};
 
 struct a2a_dispatch {
     struct a2a_dispatch_config cfg; /* copied; strings borrowed */
@@ -19,39 +54,62 @@ struct a2a_dispatch {
     a2a_job_done_fn *on_done;
     void *ctx;
 
-    CURLM *multi;
-    CURL **idle; /* owned easy handles ready for reuse */
-    size_t nidle;
-    CURL **active; /* owned easy handles with a call in flight */
-    size_t in_flight;
     struct curl_slist *headers; /* owned: the headers every call carries */
-    CURLU *url;                 /* owned: the endpoint, parsed once */
+    CURLU *url;                 /* owned: the endpoint, parsed once; lanes copy it */
     char *auth_line;            /* owned: "Authorization: Bearer ..."; wiped on free */
+    atomic_int fatal_status;    /* first fail-fast status any lane saw */
 
-    struct a2a_job *queue_head; /* jobs not yet started or waiting to retry, FIFO */
-    struct a2a_job *queue_tail;
-    size_t queued;
+    struct lane *lanes; /* owned array of nlanes */
+    unsigned nlanes;
+    int wake_fds[2]; /* owned pipe: a lane writes a byte to wake the waiting caller */
 
-    double next_start_ms; /* rate limit: no call starts before this (fractional ms) */
-    uint64_t rng;
-    int fatal_status;
+    pthread_mutex_t mu;
+    pthread_cond_t abandoned; /* signalled as each lane finishes an abandon */
+    /* Guarded by mu. */
+    struct job_list outbox; /* finished, not yet handed back to the caller */
+    size_t outbox_len;
+    size_t caller_wants; /* the caller sleeps on wake_fds[0] until this many are back; 0: awake */
+    int quit;
+    enum a2a_outcome abandon_outcome;
+    char abandon_reason[A2A_REASON_MAX];
+    struct a2a_error lane_err; /* the first engine failure (out of memory) */
+
+    /* The caller's thread only. */
+    size_t outstanding; /* added and not yet handed back */
 };
 
-static int64_t now_ms(void)
+static void list_push(struct job_list *l, struct a2a_job *job)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    job->next = NULL;
+    if (l->tail != NULL) {
+        l->tail->next = job;
+    } else {
+        l->head = job;
+    }
+    l->tail = job;
 }
 
-static uint64_t next_random(struct a2a_dispatch *d)
+/* Appends a chain (linked through next, NULL-terminated). Returns its length. */
+static size_t list_splice(struct job_list *l, struct a2a_job *chain)
 {
-    /* xorshift64*: jitter needs spread, not secrecy */
-    d->rng ^= d->rng >> 12;
-    d->rng ^= d->rng << 25;
-    d->rng ^= d->rng >> 27;
-    return d->rng * 0x2545F4914F6CDD1DULL;
+    size_t n = 0;
+
+    while (chain != NULL) {
+        struct a2a_job *next = chain->next;
+        list_push(l, chain);
+        chain = next;
+        n++;
+    }
+    return n;
+}
+
+static struct a2a_job *list_take(struct job_list *l)
+{
+    struct a2a_job *head = l->head;
+
+    l->head = NULL;
+    l->tail = NULL;
+    return head;
 }
 
 static void wipe(char *p, size_t n)
@@ -63,19 +121,35 @@ static void wipe(char *p, size_t n)
     }
 }
 
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int append_header(struct a2a_dispatch *d, const char *line)
+{
+    struct curl_slist *l = curl_slist_append(d->headers, line);
+
+    if (l == NULL) {
+        return -1;
+    }
+    d->headers = l;
+    return 0;
+}
+
 static int build_headers(struct a2a_dispatch *d, struct a2a_error *err)
 {
     static const char *const fixed[] = {"Content-Type: application/json",
                                         "Accept: application/json",
                                         ("User-Agent: a2a-recover/" A2A_VERSION), "Expect:"};
-    struct curl_slist *l = NULL;
 
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
-        l = curl_slist_append(d->headers, fixed[i]);
-        if (l == NULL) {
+        if (append_header(d, fixed[i]) != 0) {
             goto nomem;
         }
-        d->headers = l;
     }
     if (d->cfg.token != NULL) {
         size_t n = strlen(d->cfg.token) + sizeof("Authorization: Bearer ");
@@ -85,23 +159,168 @@ static int build_headers(struct a2a_dispatch *d, struct a2a_error *err)
         }
         snprintf(d->auth_line, n, "Authorization: Bearer %s", d->cfg.token);
         /* curl copies the line: that copy is wiped through the slist on free */
-        l = curl_slist_append(d->headers, d->auth_line);
-        if (l == NULL) {
+        if (append_header(d, d->auth_line) != 0) {
             goto nomem;
         }
-        d->headers = l;
     }
     for (size_t i = 0; i < d->cfg.nheaders; i++) {
-        l = curl_slist_append(d->headers, d->cfg.headers[i]);
-        if (l == NULL) {
+        if (append_header(d, d->cfg.headers[i]) != 0) {
             goto nomem;
         }
-        d->headers = l;
     }
     return 0;
 nomem:
     a2a_error_set(err, A2A_E_NOMEM, "out of memory building request headers");
     return -1;
+}
+
+/* The lane count: one per CALLS_PER_LANE calls, no more than the cores. */
+static unsigned lane_count(const struct a2a_dispatch_config *cfg)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned n = cfg->threads;
+
+    if (n == 0) {
+        n = (cfg->concurrency + CALLS_PER_LANE - 1) / CALLS_PER_LANE;
+        if (cores > 0 && n > (unsigned)cores) {
+            n = (unsigned)cores;
+        }
+        if (n > MAX_LANES) {
+            n = MAX_LANES;
+        }
+    }
+    if (n > cfg->concurrency) {
+        n = cfg->concurrency;
+    }
+    return n > 0 ? n : 1;
+}
+
+/* Hands finished jobs back to the caller; d->mu must be held. */
+static void publish(struct a2a_dispatch *d, struct a2a_job *done)
+{
+    d->outbox_len += list_splice(&d->outbox, done);
+    if (d->caller_wants > 0 &&
+        (d->outbox_len >= d->caller_wants || atomic_load(&d->fatal_status) != 0)) {
+        char byte = 1;
+        d->caller_wants = 0;
+        if (write(d->wake_fds[1], &byte, 1) < 0) {
+            /* EAGAIN: the pipe is full of wake-ups already; nothing is lost */
+        }
+    }
+}
+
+/* One pass of a lane: take hand-overs, move calls on, hand results back. Returns 1 to sleep. */
+static int lane_pass(struct lane *l)
+{
+    struct a2a_dispatch *d = l->pool;
+    struct a2a_error err = {A2A_OK, ""};
+    struct a2a_job *in;
+    int abandon;
+    int idle;
+
+    pthread_mutex_lock(&d->mu);
+    in = list_take(&l->inbox);
+    abandon = l->abandon;
+    pthread_mutex_unlock(&d->mu);
+
+    while (in != NULL) {
+        struct a2a_job *next = in->next;
+        a2a_engine_add(l->engine, in);
+        in = next;
+    }
+    if (abandon) {
+        /* abandon_* were written before the flag, under the same lock */
+        a2a_engine_abandon(l->engine, d->abandon_outcome, d->abandon_reason);
+    } else if (a2a_engine_step(l->engine, &err) != 0) {
+        pthread_mutex_lock(&d->mu);
+        if (d->lane_err.code == A2A_OK) {
+            d->lane_err = err;
+        }
+        pthread_mutex_unlock(&d->mu);
+    }
+
+    pthread_mutex_lock(&d->mu);
+    publish(d, a2a_engine_take_done(l->engine));
+    if (abandon) {
+        l->abandon = 0;
+        pthread_cond_broadcast(&d->abandoned);
+    }
+    idle = l->inbox.head == NULL && !l->abandon && !d->quit;
+    l->sleeping = idle && a2a_engine_has_room(l->engine);
+    pthread_mutex_unlock(&d->mu);
+    return idle;
+}
+
+static void *lane_main(void *arg)
+{
+    struct lane *l = arg;
+    struct a2a_dispatch *d = l->pool;
+
+    for (;;) {
+        int quit;
+
+        pthread_mutex_lock(&d->mu);
+        quit = d->quit;
+        pthread_mutex_unlock(&d->mu);
+        if (quit) {
+            return NULL;
+        }
+        if (lane_pass(l)) {
+            /* A job handed over after the pass finds sleeping set and wakes us. */
+            a2a_engine_wait(l->engine, LANE_IDLE_WAIT_MS);
+            pthread_mutex_lock(&d->mu);
+            l->sleeping = 0;
+            pthread_mutex_unlock(&d->mu);
+        }
+    }
+}
+
+static int start_lanes(struct a2a_dispatch *d, struct a2a_error *err)
+{
+    struct a2a_engine_shared shared = {&d->cfg, d->headers, d->url, &d->fatal_status};
+    uint64_t seed = d->cfg.random_seed != 0 ? d->cfg.random_seed
+                                            : ((uint64_t)now_ms() << 16) ^ (uint64_t)getpid() ^ 1;
+    sigset_t all;
+    sigset_t old;
+    int rc = 0;
+
+    for (unsigned i = 0; i < d->nlanes; i++) {
+        unsigned cap = d->cfg.concurrency / d->nlanes + (i < d->cfg.concurrency % d->nlanes);
+        d->lanes[i].pool = d;
+        /* Jobs go to the least loaded lane, so lanes start calls at about the same pace:
+         * each keeps an equal share of the rate and together they keep all of it. */
+        double rate = d->cfg.rate / d->nlanes;
+        if (a2a_engine_new(&d->lanes[i].engine, &shared, cap, rate,
+                           seed + i * 0x9E3779B97F4A7C15ULL, err) != 0) {
+            return -1;
+        }
+    }
+    /* Signals belong to the caller's thread: lanes start with every signal blocked. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    for (unsigned i = 0; i < d->nlanes && rc == 0; i++) {
+        if (pthread_create(&d->lanes[i].thread, NULL, lane_main, &d->lanes[i]) != 0) {
+            a2a_error_set(err, A2A_E_NOMEM, "cannot start a dispatch thread");
+            rc = -1;
+        } else {
+            d->lanes[i].running = 1;
+        }
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
+static int open_wake_pipe(struct a2a_dispatch *d)
+{
+    if (pipe(d->wake_fds) != 0) {
+        d->wake_fds[0] = d->wake_fds[1] = -1;
+        return -1;
+    }
+    for (int i = 0; i < 2; i++) {
+        fcntl(d->wake_fds[i], F_SETFD, FD_CLOEXEC);
+        fcntl(d->wake_fds[i], F_SETFL, fcntl(d->wake_fds[i], F_GETFL) | O_NONBLOCK);
+    }
+    return 0;
 }
 
 int a2a_dispatch_new(struct a2a_dispatch **out, const struct a2a_dispatch_config *cfg,
@@ -122,13 +341,14 @@ int a2a_dispatch_new(struct a2a_dispatch **out, const struct a2a_dispatch_config
     d->log = *log;
     d->on_done = on_done;
     d->ctx = ctx;
-    d->rng = cfg->random_seed != 0 ? cfg->random_seed
-                                   : ((uint64_t)now_ms() << 16) ^ (uint64_t)getpid() ^ 1;
-    d->idle = calloc(d->cfg.concurrency, sizeof(*d->idle));
-    d->active = calloc(d->cfg.concurrency, sizeof(*d->active));
-    d->multi = curl_multi_init();
-    if (d->idle == NULL || d->active == NULL || d->multi == NULL || build_headers(d, err) != 0) {
-        a2a_error_set(err, A2A_E_NOMEM, "out of memory setting up the HTTP client");
+    d->wake_fds[0] = d->wake_fds[1] = -1;
+    atomic_init(&d->fatal_status, 0);
+    pthread_mutex_init(&d->mu, NULL);
+    pthread_cond_init(&d->abandoned, NULL);
+    d->nlanes = lane_count(&d->cfg);
+    d->lanes = calloc(d->nlanes, sizeof(*d->lanes));
+    if (d->lanes == NULL || build_headers(d, err) != 0 || open_wake_pipe(d) != 0) {
+        a2a_error_set(err, A2A_E_NOMEM, "out of resources setting up the HTTP client");
         a2a_dispatch_free(&d);
         return -1;
     }
@@ -138,196 +358,116 @@ int a2a_dispatch_new(struct a2a_dispatch **out, const struct a2a_dispatch_config
         a2a_dispatch_free(&d);
         return -1;
     }
-    curl_multi_setopt(d->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)d->cfg.concurrency);
-    curl_multi_setopt(d->multi, CURLMOPT_MAXCONNECTS, (long)d->cfg.concurrency);
-    curl_multi_setopt(d->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+    if (start_lanes(d, err) != 0) {
+        a2a_dispatch_free(&d);
+        return -1;
+    }
     *out = d;
     return 0;
 }
 
-static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
-{
-    struct a2a_job *job = userp;
-    size_t n = size * nmemb;
-    size_t room = RESPONSE_CAP - job->response.len;
-
-    if (n > room) {
-        /* Keep what fits; stop reading a body that is only ever logged. */
-        a2a_buf_append(&job->response, data, room);
-        job->body_capped = 1;
-        return 0;
-    }
-    if (a2a_buf_append(&job->response, data, n) != 0) {
-        return 0;
-    }
-    return n;
-}
-
-static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
-{
-    struct a2a_job *job = userp;
-    size_t n = size * nmemb;
-    static const char name[] = "retry-after:";
-
-    if (n > sizeof(name) - 1 && strncasecmp(data, name, sizeof(name) - 1) == 0) {
-        size_t vlen = n - (sizeof(name) - 1);
-        const char *v = data + sizeof(name) - 1;
-        while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n')) {
-            vlen--;
-        }
-        if (vlen >= sizeof(job->retry_after)) {
-            vlen = sizeof(job->retry_after) - 1;
-        }
-        memcpy(job->retry_after, v, vlen);
-        job->retry_after[vlen] = '\0';
-    }
-    return n;
-}
-
-static CURL *new_easy(struct a2a_dispatch *d)
-{
-    CURL *e = curl_easy_init();
-
-    if (e == NULL) {
-        return NULL;
-    }
-    curl_easy_setopt(e, CURLOPT_CURLU, d->url); /* parsed once, not per call */
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, d->cfg.timeout_ms);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, d->cfg.connect_timeout_ms);
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-    if (strncasecmp(d->cfg.url, "https://", 8) == 0) {
-        /* Wait for ALPN to say whether HTTP/2 multiplexes, rather than opening a connection
-         * per call; over cleartext HTTP/1.1 waiting would only stall calls behind a slow one. */
-        curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
-    }
-    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-    if (d->cfg.insecure) {
-        curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-        curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
-    }
-    if (d->cfg.cacert != NULL) {
-        curl_easy_setopt(e, CURLOPT_CAINFO, d->cfg.cacert);
-    }
-    return e;
-}
-
-static void enqueue(struct a2a_dispatch *d, struct a2a_job *job)
-{
-    job->next = NULL;
-    if (d->queue_tail != NULL) {
-        d->queue_tail->next = job;
-    } else {
-        d->queue_head = job;
-    }
-    d->queue_tail = job;
-    d->queued++;
-}
-
 void a2a_dispatch_add(struct a2a_dispatch *d, struct a2a_job *job)
 {
+    struct lane *l = &d->lanes[0];
+    int wake;
+
+    for (unsigned i = 1; i < d->nlanes; i++) {
+        if (d->lanes[i].outstanding < l->outstanding) {
+            l = &d->lanes[i]; /* the least loaded lane: a slow one does not hoard work */
+        }
+    }
     job->attempts = 0;
     job->http_status = 0;
     job->reason[0] = '\0';
     job->not_before_ms = 0;
     job->first_ms = 0;
-    enqueue(d, job);
+    job->lane = (unsigned)(l - d->lanes);
+    l->outstanding++;
+    d->outstanding++;
+
+    pthread_mutex_lock(&d->mu);
+    list_push(&l->inbox, job);
+    wake = l->sleeping;
+    l->sleeping = 0;
+    pthread_mutex_unlock(&d->mu);
+    if (wake) {
+        a2a_engine_wakeup(l->engine);
+    }
 }
 
-/* Removes and returns the first queued job whose time has come, or NULL. */
-static struct a2a_job *take_ready(struct a2a_dispatch *d, int64_t now)
+/* Runs the caller's callback for every job handed back. Returns how many. */
+static size_t deliver(struct a2a_dispatch *d)
 {
-    struct a2a_job *prev = NULL;
+    struct a2a_job *job;
+    size_t n = 0;
 
-    for (struct a2a_job *j = d->queue_head; j != NULL; prev = j, j = j->next) {
-        if (j->not_before_ms > now) {
-            continue;
-        }
-        if (prev != NULL) {
-            prev->next = j->next;
-        } else {
-            d->queue_head = j->next;
-        }
-        if (d->queue_tail == j) {
-            d->queue_tail = prev;
-        }
-        d->queued--;
-        j->next = NULL;
-        return j;
+    pthread_mutex_lock(&d->mu);
+    job = list_take(&d->outbox);
+    d->outbox_len = 0;
+    pthread_mutex_unlock(&d->mu);
+    while (job != NULL) {
+        struct a2a_job *next = job->next;
+        job->next = NULL;
+        d->lanes[job->lane].outstanding--;
+        d->outstanding--;
+        d->on_done(d->ctx, job);
+        job = next;
+        n++;
     }
-    return NULL;
+    return n;
 }
 
-static int start_call(struct a2a_dispatch *d, struct a2a_job *job, int64_t now)
+/* Sleeps until a lane hands something back, extra_fd is readable, or wait_ms passes. */
+static void wait_for_lanes(struct a2a_dispatch *d, int wait_ms, int extra_fd)
 {
-    CURL *e = d->nidle > 0 ? d->idle[--d->nidle] : new_easy(d);
+    struct pollfd fds[2] = {{d->wake_fds[0], POLLIN, 0}, {extra_fd, POLLIN, 0}};
+    char sink[64];
+    int wait;
 
-    if (e == NULL) {
+    pthread_mutex_lock(&d->mu);
+    wait = d->outbox.head == NULL;
+    if (wait) {
+        /* Woken per batch, not per job; the timeout bounds how late a straggler is seen. */
+        d->caller_wants = d->outstanding < WAKE_BATCH ? d->outstanding : WAKE_BATCH;
+    }
+    pthread_mutex_unlock(&d->mu);
+    if (!wait) {
+        return;
+    }
+    poll(fds, extra_fd >= 0 ? 2 : 1, wait_ms); /* EINTR: the caller checks its signal flag */
+    while (read(d->wake_fds[0], sink, sizeof(sink)) > 0) {
+    }
+    pthread_mutex_lock(&d->mu);
+    d->caller_wants = 0;
+    pthread_mutex_unlock(&d->mu);
+}
+
+int a2a_dispatch_run(struct a2a_dispatch *d, int wait_ms, int extra_fd, struct a2a_error *err)
+{
+    struct a2a_error lane_err;
+
+    if (deliver(d) == 0 && wait_ms > 0 && d->outstanding > 0) {
+        wait_for_lanes(d, wait_ms, extra_fd);
+        deliver(d);
+    }
+    pthread_mutex_lock(&d->mu);
+    lane_err = d->lane_err;
+    pthread_mutex_unlock(&d->mu);
+    if (lane_err.code != A2A_OK) {
+        *err = lane_err;
         return -1;
     }
-    job->header_node = malloc(sizeof(*job->header_node));
-    if (job->header_node == NULL) {
-        curl_easy_cleanup(e);
-        return -1;
-    }
-    /* Our node in front of the shared list: no per-call copy of the common headers. */
-    job->header_node->data = job->idem_header.data;
-    job->header_node->next = d->headers;
-    a2a_buf_reset(&job->response);
-    job->retry_after[0] = '\0';
-    job->body_capped = 0;
-    job->attempts++;
-    if (job->first_ms == 0) {
-        job->first_ms = now;
-    }
-    curl_easy_setopt(e, CURLOPT_POSTFIELDS, job->body.data);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)job->body.len);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, job->header_node);
-    curl_easy_setopt(e, CURLOPT_PRIVATE, job);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, job);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, job);
-    job->errbuf[0] = '\0';
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, job->errbuf); /* per call: errors stay with it */
-    if (curl_multi_add_handle(d->multi, e) != CURLM_OK) {
-        free(job->header_node);
-        job->header_node = NULL;
-        curl_easy_cleanup(e);
-        return -1;
-    }
-    d->active[d->in_flight++] = e;
     return 0;
 }
 
-/* Starts queued calls while a slot is free and the rate allows. */
-static int start_ready(struct a2a_dispatch *d, struct a2a_error *err)
+size_t a2a_dispatch_pending(const struct a2a_dispatch *d)
 {
-    while (d->fatal_status == 0 && d->in_flight < d->cfg.concurrency && d->queued > 0) {
-        int64_t now = now_ms();
-        struct a2a_job *job;
+    return d->outstanding;
+}
 
-        if (d->cfg.rate > 0 && (double)now < d->next_start_ms) {
-            break;
-        }
-        job = take_ready(d, now);
-        if (job == NULL) {
-            break;
-        }
-        if (start_call(d, job, now) != 0) {
-            enqueue(d, job);
-            a2a_error_set(err, A2A_E_NOMEM, "cannot start an HTTP call: out of memory");
-            return -1;
-        }
-        if (d->cfg.rate > 0) {
-            double gap = 1000.0 / d->cfg.rate;
-            double t = (double)now;
-            d->next_start_ms = (d->next_start_ms > t - gap ? d->next_start_ms : t) + gap;
-        }
-    }
-    return 0;
+int a2a_dispatch_fatal_status(const struct a2a_dispatch *d)
+{
+    return atomic_load(&d->fatal_status);
 }
 
 static void emit(struct a2a_dispatch *d, enum a2a_log_level level, const char *target,
@@ -340,220 +480,51 @@ static void emit(struct a2a_dispatch *d, enum a2a_log_level level, const char *t
     }
 }
 
-/* A short printable excerpt of a response body, for reasons and logs. */
-static void body_excerpt(const struct a2a_job *job, char *out, size_t cap)
-{
-    size_t o = 0;
-
-    for (size_t i = 0; i < job->response.len && o + 1 < cap && i < 120; i++) {
-        unsigned char c = (unsigned char)job->response.data[i];
-        out[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '.';
-    }
-    out[o] = '\0';
-}
-
-static int says_task_deleted(const struct a2a_job *job)
-{
-    cJSON *doc;
-    const cJSON *outcome;
-    int deleted = 0;
-
-    if (job->response.len == 0 || job->body_capped) {
-        return 0;
-    }
-    doc = cJSON_ParseWithLength(job->response.data, job->response.len);
-    outcome = cJSON_GetObjectItemCaseSensitive(doc, "outcome");
-    if (cJSON_IsString(outcome) && strcmp(outcome->valuestring, "taskDeleted") == 0) {
-        deleted = 1;
-    }
-    cJSON_Delete(doc);
-    return deleted;
-}
-
-static void finish(struct a2a_dispatch *d, struct a2a_job *job, enum a2a_outcome outcome)
-{
-    job->outcome = outcome;
-    job->done_ms = now_ms();
-    d->on_done(d->ctx, job);
-}
-
-/* Either re-queues the job for another attempt or finishes it as transient. */
-static void retry_or_fail(struct a2a_dispatch *d, struct a2a_job *job, const char *why)
-{
-    int64_t delay;
-
-    if (job->attempts > d->cfg.retries) {
-        snprintf(job->reason, sizeof(job->reason), "%.320s; gave up after %u attempt%s", why,
-                 job->attempts, job->attempts == 1 ? "" : "s");
-        finish(d, job, A2A_OUT_TRANSIENT);
-        return;
-    }
-    delay = job->retry_after[0] != '\0' ? a2a_retry_after_ms(job->retry_after, time(NULL)) : -1;
-    if (delay < 0) {
-        delay = (int64_t)a2a_backoff_ms(job->attempts, A2A_BACKOFF_BASE_MS, A2A_BACKOFF_CAP_MS,
-                                        next_random(d));
-    }
-    snprintf(job->reason, sizeof(job->reason), "%s", why);
-    job->not_before_ms = now_ms() + delay;
-    enqueue(d, job);
-}
-
-static void settle(struct a2a_dispatch *d, struct a2a_job *job, CURLcode code, long status)
-{
-    char why[320];
-    char excerpt[128];
-
-    job->http_status = (int)status;
-    if (code != CURLE_OK && !(code == CURLE_WRITE_ERROR && job->body_capped && status > 0)) {
-        snprintf(why, sizeof(why), "%.100s%s%.200s", curl_easy_strerror(code),
-                 job->errbuf[0] != '\0' ? ": " : "", job->errbuf);
-        retry_or_fail(d, job, why);
-        return;
-    }
-    if (a2a_http_classify(status) == A2A_HTTP_SUCCESS) {
-        snprintf(job->reason, sizeof(job->reason), "HTTP %ld", status);
-        finish(d, job, says_task_deleted(job) ? A2A_OUT_TASK_DELETED : A2A_OUT_ACKNOWLEDGED);
-        return;
-    }
-    body_excerpt(job, excerpt, sizeof(excerpt)); /* only failures quote the body */
-    switch (a2a_http_classify(status)) {
-    case A2A_HTTP_SUCCESS:
-        return; /* handled above */
-    case A2A_HTTP_TRANSIENT:
-        snprintf(why, sizeof(why), "HTTP %ld %s", status, excerpt);
-        retry_or_fail(d, job, why);
-        return;
-    case A2A_HTTP_FATAL:
-        if (d->fatal_status == 0) {
-            d->fatal_status = (int)status;
-        }
-        snprintf(job->reason, sizeof(job->reason), "HTTP %ld (every call would fail alike) %s",
-                 status, excerpt);
-        finish(d, job, A2A_OUT_REJECTED);
-        return;
-    case A2A_HTTP_PERMANENT:
-        snprintf(job->reason, sizeof(job->reason), "HTTP %ld (permanent, not retried) %s", status,
-                 excerpt);
-        finish(d, job, A2A_OUT_REJECTED);
-        return;
-    }
-}
-
-static void release_handle(struct a2a_dispatch *d, CURL *e, struct a2a_job *job)
-{
-    curl_multi_remove_handle(d->multi, e);
-    for (size_t i = 0; i < d->in_flight; i++) {
-        if (d->active[i] == e) {
-            d->active[i] = d->active[--d->in_flight];
-            break;
-        }
-    }
-    free(job->header_node);
-    job->header_node = NULL;
-    if (d->nidle < d->cfg.concurrency) {
-        d->idle[d->nidle++] = e;
-    } else {
-        curl_easy_cleanup(e);
-    }
-}
-
-static void collect(struct a2a_dispatch *d)
-{
-    CURLMsg *msg;
-    int left;
-
-    while ((msg = curl_multi_info_read(d->multi, &left)) != NULL) {
-        CURL *e = msg->easy_handle;
-        struct a2a_job *job = NULL;
-        long status = 0;
-        CURLcode code = msg->data.result;
-
-        if (msg->msg != CURLMSG_DONE) {
-            continue;
-        }
-        curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&job);
-        curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-        release_handle(d, e, job);
-        settle(d, job, code, status);
-    }
-}
-
-/* How long the loop may sleep before a queued job or the rate limit wants attention. */
-static int wait_budget(const struct a2a_dispatch *d, int wait_ms)
-{
-    int64_t now = now_ms();
-    int64_t soonest = now + wait_ms;
-
-    if (d->in_flight < d->cfg.concurrency && d->fatal_status == 0) {
-        for (const struct a2a_job *j = d->queue_head; j != NULL; j = j->next) {
-            int64_t t = j->not_before_ms;
-            if (d->cfg.rate > 0 && (double)t < d->next_start_ms) {
-                t = (int64_t)d->next_start_ms + 1; /* round up: never wake too early */
-            }
-            if (t < soonest) {
-                soonest = t;
-            }
-        }
-    }
-    return soonest <= now ? 0 : (int)(soonest - now);
-}
-
-int a2a_dispatch_run(struct a2a_dispatch *d, int wait_ms, int extra_fd, struct a2a_error *err)
-{
-    struct curl_waitfd extra = {extra_fd, CURL_WAIT_POLLIN, 0};
-    int running = 0;
-
-    if (start_ready(d, err) != 0) {
-        return -1;
-    }
-    curl_multi_perform(d->multi, &running);
-    collect(d);
-    if (start_ready(d, err) != 0) {
-        return -1;
-    }
-    if (wait_ms > 0 && (d->in_flight > 0 || d->queued > 0)) {
-        int budget = wait_budget(d, wait_ms);
-        if (budget > 0) {
-            curl_multi_poll(d->multi, extra_fd >= 0 ? &extra : NULL, extra_fd >= 0 ? 1 : 0, budget,
-                            NULL);
-        }
-        curl_multi_perform(d->multi, &running);
-        collect(d);
-        if (start_ready(d, err) != 0) {
-            return -1;
-        }
-    }
-    return 0;
-}
-
-size_t a2a_dispatch_pending(const struct a2a_dispatch *d)
-{
-    return d->queued + d->in_flight;
-}
-
-int a2a_dispatch_fatal_status(const struct a2a_dispatch *d)
-{
-    return d->fatal_status;
-}
-
 void a2a_dispatch_abandon(struct a2a_dispatch *d, enum a2a_outcome outcome, const char *reason)
 {
-    struct a2a_job *job;
+    int busy = 1;
 
-    /* In-flight calls first: the endpoint is idempotent, so abandoning one is safe. */
-    while (d->in_flight > 0) {
-        CURL *e = d->active[d->in_flight - 1];
-        job = NULL;
-        curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&job);
-        release_handle(d, e, job);
-        snprintf(job->reason, sizeof(job->reason), "call abandoned in flight; %.300s", reason);
-        finish(d, job, outcome);
+    pthread_mutex_lock(&d->mu);
+    d->abandon_outcome = outcome;
+    snprintf(d->abandon_reason, sizeof(d->abandon_reason), "%s", reason);
+    for (unsigned i = 0; i < d->nlanes; i++) {
+        d->lanes[i].abandon = 1;
     }
-    while ((job = take_ready(d, INT64_MAX)) != NULL) {
-        snprintf(job->reason, sizeof(job->reason), "%s", reason);
-        finish(d, job, outcome);
+    pthread_mutex_unlock(&d->mu);
+    for (unsigned i = 0; i < d->nlanes; i++) {
+        a2a_engine_wakeup(d->lanes[i].engine);
     }
+    pthread_mutex_lock(&d->mu);
+    while (busy) {
+        busy = 0;
+        for (unsigned i = 0; i < d->nlanes; i++) {
+            busy |= d->lanes[i].abandon;
+        }
+        if (busy) {
+            pthread_cond_wait(&d->abandoned, &d->mu);
+        }
+    }
+    pthread_mutex_unlock(&d->mu);
+    deliver(d);
     emit(d, A2A_LOG_DEBUG, A2A_TARGET_RECOVER, "dispatch engine stopped");
+}
+
+static void stop_lanes(struct a2a_dispatch *d)
+{
+    pthread_mutex_lock(&d->mu);
+    d->quit = 1;
+    pthread_mutex_unlock(&d->mu);
+    for (unsigned i = 0; i < d->nlanes; i++) {
+        if (d->lanes[i].running) {
+            a2a_engine_wakeup(d->lanes[i].engine);
+        }
+    }
+    for (unsigned i = 0; i < d->nlanes; i++) {
+        if (d->lanes[i].running) {
+            pthread_join(d->lanes[i].thread, NULL);
+            d->lanes[i].running = 0;
+        }
+    }
 }
 
 void a2a_dispatch_free(struct a2a_dispatch **pd)
@@ -563,17 +534,17 @@ void a2a_dispatch_free(struct a2a_dispatch **pd)
     if (d == NULL) {
         return;
     }
-    for (size_t i = 0; i < d->nidle; i++) {
-        curl_easy_cleanup(d->idle[i]);
+    if (d->lanes != NULL) {
+        stop_lanes(d);
+        for (unsigned i = 0; i < d->nlanes; i++) {
+            a2a_engine_free(&d->lanes[i].engine);
+        }
+        free(d->lanes);
     }
-    free(d->idle);
-    for (size_t i = 0; i < d->in_flight; i++) {
-        curl_multi_remove_handle(d->multi, d->active[i]);
-        curl_easy_cleanup(d->active[i]);
-    }
-    free(d->active);
-    if (d->multi != NULL) {
-        curl_multi_cleanup(d->multi);
+    for (int i = 0; i < 2; i++) {
+        if (d->wake_fds[i] >= 0) {
+            close(d->wake_fds[i]);
+        }
     }
     curl_url_cleanup(d->url);
     for (struct curl_slist *l = d->headers; l != NULL; l = l->next) {
@@ -584,6 +555,8 @@ void a2a_dispatch_free(struct a2a_dispatch **pd)
         wipe(d->auth_line, strlen(d->auth_line));
         free(d->auth_line);
     }
+    pthread_cond_destroy(&d->abandoned);
+    pthread_mutex_destroy(&d->mu);
     free(d);
     *pd = NULL;
 }
@@ -593,6 +566,4 @@ void a2a_job_release(struct a2a_job *job)
     a2a_buf_free(&job->body);
     a2a_buf_free(&job->idem_header);
     a2a_buf_free(&job->response);
-    free(job->header_node);
-    job->header_node = NULL;
 }

@@ -1,14 +1,17 @@
 /*
- * The dispatch engine: one libcurl multi handle driving up to `concurrency` redispatch calls
- * at once over reused keep-alive (or HTTP/2 multiplexed) connections, with retries re-queued
- * at a not-before time. No thread or process per call.
+ * The dispatch pool: up to `concurrency` redispatch calls at once over reused keep-alive (or
+ * HTTP/2 multiplexed) connections, with retries re-queued at a not-before time. The calls run
+ * on a few engine threads ("lanes"), each one libcurl multi handle (core/engine.h); no thread
+ * or process per call.
  *
- * Jobs belong to the caller; the engine borrows each from a2a_dispatch_add() until it hands
- * it back through on_done, exactly once.
+ * Jobs belong to the caller; the pool borrows each from a2a_dispatch_add() until it hands it
+ * back through on_done, exactly once. Every function here, and on_done, runs on the caller's
+ * thread; the caller never touches a job it has handed over.
  */
 #ifndef A2A_DISPATCH_H
 #define A2A_DISPATCH_H
 
+#include <curl/curl.h>
 #include <stdint.h>
 
 #include "buf.h"
@@ -29,6 +32,7 @@ struct a2a_dispatch_config {
     int insecure;         /* skip TLS verification */
     const char *cacert;   /* borrowed; NULL for the system store */
     uint64_t random_seed; /* jitter; 0 picks one from the clock */
+    unsigned threads;     /* engine threads; 0 picks one per 8 calls, at most the cores */
 };
 
 struct a2a_job {
@@ -48,8 +52,9 @@ struct a2a_job {
     /* Engine-private. */
     int64_t not_before_ms;
     struct a2a_job *next;
-    struct curl_slist *header_node; /* our own node, chained in front of the shared list */
-    struct a2a_buf response;        /* body, capped */
+    unsigned lane;                 /* the engine thread it was handed to */
+    struct curl_slist header_node; /* its Idempotency-Key, chained in front of the shared list */
+    struct a2a_buf response;       /* body, capped */
     char retry_after[64];
     char errbuf[256]; /* libcurl's error text (CURL_ERROR_SIZE) for this call */
     int body_capped;
@@ -68,9 +73,9 @@ int a2a_dispatch_new(struct a2a_dispatch **out, const struct a2a_dispatch_config
 void a2a_dispatch_add(struct a2a_dispatch *d, struct a2a_job *job);
 
 /*
- * Moves everything forward: starts queued calls, collects answers, re-queues retries. Waits
- * up to wait_ms for network activity when nothing is ready, or until extra_fd (unless -1)
- * becomes readable. Returns 0 or -1 (err set).
+ * Hands back every finished job through on_done. When none has finished, waits up to wait_ms
+ * for one, or until extra_fd (unless -1) becomes readable. Returns 0, or -1 (err set) once an
+ * engine thread failed.
  */
 int a2a_dispatch_run(struct a2a_dispatch *d, int wait_ms, int extra_fd, struct a2a_error *err);
 
@@ -83,7 +88,8 @@ int a2a_dispatch_fatal_status(const struct a2a_dispatch *d);
 /* Hands every queued and in-flight job back with this outcome, abandoning open calls. */
 void a2a_dispatch_abandon(struct a2a_dispatch *d, enum a2a_outcome outcome, const char *reason);
 
-/* Frees the engine (abandons nothing: call _abandon first); wipes the credential. */
+/* Stops the threads and frees the pool (abandons nothing: call _abandon first); wipes the
+ * credential. */
 void a2a_dispatch_free(struct a2a_dispatch **d);
 
 /* Frees a job's buffers. */

@@ -2,6 +2,7 @@
 # The whole test suite, as CI runs it: set up, then
 #   1. plain build (-Werror): unit, CLI golden (+ valgrind), integration, docs tests
 #   2. AddressSanitizer + UndefinedBehaviorSanitizer build: the same tests
+#   2b. ThreadSanitizer build: the integration tests that run several engine threads
 #   3. the instructions-per-record regression check (callgrind)
 #   4. each fuzz target for FUZZ_SECONDS (default 60)
 set -euo pipefail
@@ -13,6 +14,15 @@ ctest --test-dir build --output-on-failure -j "$jobs"
 
 scripts/setup.sh build-asan -DA2A_WERROR=ON -DBUILD_TESTING=ON -DA2A_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 ctest --test-dir build-asan --output-on-failure -j "$jobs" -E "$(cat tests/asan-exclude.txt 2>/dev/null || echo '^$')"
+
+# The engine threads share only the pool's hand-over lists: TSan checks them on the live
+# tests that run several threads (fail-fast, signals, faults, the shared rate). Timing-bound
+# tests stay out: TSan slows the reader ~10x.
+scripts/setup.sh build-tsan -DA2A_WERROR=ON -DBUILD_TESTING=OFF -DA2A_TSAN=ON \
+    -DCMAKE_BUILD_TYPE=Debug
+A2A_RECOVER_BIN=$PWD/build-tsan/cli/a2a-recover TSAN_OPTIONS="halt_on_error=1 exitcode=66" \
+    python3 -m unittest -k fail_fast_on_two -k mid_run_on_two -k randomized_invariant_on_three \
+    -k rate_limit_shared tests/integration/test_dispatch.py tests/integration/test_operator.py
 
 if [ -x scripts/callgrind-check.sh ]; then
     scripts/callgrind-check.sh build/cli/a2a-recover

@@ -320,13 +320,19 @@ class DispatchTest(harness.IntegrationTestCase):
         self.assertEqual([r["attempts"] for r in rep], [1, 1], rep)
 
     def test_sigterm_large_batch_lists_every_unacknowledged(self):
+        self._sigterm_large_batch(["-j", "1"])
+
+    def test_sigterm_large_batch_on_three_engine_threads(self):
+        self._sigterm_large_batch(["-j", "6", "--threads", "3"])
+
+    def _sigterm_large_batch(self, engine_args):
         n = 8000
         batch, summary = self.gen_batch(n, seed=11)
         with open(batch, "rb") as f:
             records = json.load(f)["Records"]
         d = self.start_dispatcher()
         report = self.path("r.jsonl")
-        p = harness.start_tool(["-u", d.url, "-j", "1", "--report", report, batch])
+        p = harness.start_tool(["-u", d.url] + engine_args + ["--report", report, batch])
         try:
             d.wait_requests(200, timeout=10)
         finally:
@@ -383,6 +389,13 @@ class DispatchTest(harness.IntegrationTestCase):
         self.assertEqual(rep["900"]["outcome"], "skipped")
 
     def test_401_fail_fast_after_successes_concurrent(self):
+        self._fail_fast_concurrent(["-j", "8"])
+
+    def test_401_fail_fast_on_two_engine_threads(self):
+        # The other thread stops starting calls too: the stop is shared, not per thread.
+        self._fail_fast_concurrent(["-j", "8", "--threads", "2"])
+
+    def _fail_fast_concurrent(self, engine_args):
         # The 401 comes from one task in the middle; -j 8 has other calls in flight.
         faults = {"acme:task-20": {"always": 401}}
         for i in range(21, 201):
@@ -390,7 +403,7 @@ class DispatchTest(harness.IntegrationTestCase):
         d = self.start_dispatcher(seed=seed([("acme", "task-%d" % i) for i in range(1, 201)],
                                             faults))
         recs = [insert(str(i), "acme", "task-%d" % i) for i in range(1, 201)]
-        res = self.run_tool(["-u", d.url, "-j", "8", self.write_event(recs)])
+        res = self.run_tool(["-u", d.url] + engine_args + [self.write_event(recs)])
         self.assertEqual(res.rc, 5, res)
         time.sleep(0.2)  # delayed requests are logged after their delay
         reqs = d.requests()
@@ -569,7 +582,7 @@ class DispatchTest(harness.IntegrationTestCase):
 
     # -- signals ----------------------------------------------------------------
 
-    def _signal_run(self, sig, expect_rc):
+    def _signal_run(self, sig, expect_rc, engine_args=("-j", "4")):
         n = 30
         tasks = [("acme", "t%d" % i) for i in range(n)]
         # The first five answer at once; the rest take 20 s (longer than the test).
@@ -578,8 +591,8 @@ class DispatchTest(harness.IntegrationTestCase):
         recs = [insert(str(i), "acme", "t%d" % i) for i in range(n)]
         recs.insert(2, modify("m", "acme", "t0"))
         report = self.path("r.jsonl")
-        p = harness.start_tool(["-u", d.url, "-j", "4", "--timeout", "60", "--report", report,
-                                self.write_event(recs)])
+        p = harness.start_tool(["-u", d.url] + list(engine_args) +
+                               ["--timeout", "60", "--report", report, self.write_event(recs)])
         try:
             # Wait until the fast five are acknowledged (in the report) and slow ones hang.
             deadline = time.monotonic() + 10
@@ -609,9 +622,19 @@ class DispatchTest(harness.IntegrationTestCase):
     def test_sigint_mid_run(self):
         self._signal_run(signal.SIGINT, 130)
 
+    def test_sigterm_mid_run_on_two_engine_threads(self):
+        # Only the reading thread takes signals; both engine threads abandon their calls.
+        self._signal_run(signal.SIGTERM, 143, ("-j", "4", "--threads", "2"))
+
     # -- randomized invariant ----------------------------------------------------
 
     def test_randomized_invariant(self):
+        self._randomized_invariant(["-j", "8"])
+
+    def test_randomized_invariant_on_three_engine_threads(self):
+        self._randomized_invariant(["-j", "9", "--threads", "3"])
+
+    def _randomized_invariant(self, engine_args):
         n = 2000
         batch, summary = self.gen_batch(n, seed=7, tasks=500)
         with open(batch, "rb") as f:
@@ -627,8 +650,8 @@ class DispatchTest(harness.IntegrationTestCase):
         d = self.start_dispatcher(seed=seed(seeded), fail_rate=0.3, delay_ms=1500,
                                   random_seed=20261126)
         report = self.path("report.jsonl")
-        res = self.run_tool(["-u", d.url, "-j", "8", "--timeout", "1", "--report", report,
-                             batch], timeout=170)
+        res = self.run_tool(["-u", d.url] + engine_args + ["--timeout", "1", "--report", report,
+                                                           batch], timeout=170)
         self.assertEqual(res.rc, 1, res)
         time.sleep(1.6)  # delayed requests are logged when their delay ends
         reqs = d.requests()
@@ -692,7 +715,7 @@ class DispatchTest(harness.IntegrationTestCase):
                                         remove_frac=0)
         d = self.start_dispatcher()
         rates = {}
-        for j in (1, 8):
+        for j in (1, 8, 16):
             before = len(d.requests())
             res = self.run_tool(["-u", d.url, "-j", str(j), "-q", batch], timeout=120)
             self.assertEqual(res.rc, 0, res)
@@ -701,9 +724,10 @@ class DispatchTest(harness.IntegrationTestCase):
             # Keep-alive: at most -j connections for the whole run.
             peers = {q["peer"] for q in d.requests()[before:]}
             self.assertLessEqual(len(peers), j, "connections used at -j %d" % j)
-        self.assertEqual(len(d.requests()), 2 * n)
+        self.assertEqual(len(d.requests()), 3 * n)
         print("\nthroughput against the test dispatcher: -j 1: %.0f records/s, "
-              "-j 8: %.0f records/s" % (rates[1], rates[8]), file=sys.stderr)
+              "-j 8: %.0f records/s, -j 16: %.0f records/s" % (rates[1], rates[8], rates[16]),
+              file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -326,12 +326,20 @@ class OperatorTest(harness.IntegrationTestCase):
         self.assertLessEqual(worst, rate + 1, "starts within 0.9 s: %d (%r)" % (worst, ts))
 
     def test_rate_limit_above_1000_per_second(self):
+        self._rate_limit_fast(["-j", "8"])
+
+    def test_rate_limit_shared_by_two_engine_threads(self):
+        # Each thread keeps half the rate: together they keep the limit, and reach it.
+        self._rate_limit_fast(["-j", "8", "--threads", "2"])
+
+    def _rate_limit_fast(self, engine_args):
         # The limit must hold for rates whose gap between starts is under a millisecond.
         rate, n = 1500, 3000
         batch, _ = self.gen_batch(n, seed=3, malformed_frac=0, modify_frac=0, remove_frac=0)
         d = self.start_dispatcher()
-        res = self.run_tool(["-u", d.url, "-j", "8", "--rate", str(rate), "-q", batch])
+        res = self.run_tool(["-u", d.url] + engine_args + ["--rate", str(rate), "-q", batch])
         self.assertEqual(res.rc, 0, res)
+        self.assertLess(res.elapsed, (n - 1) / rate + 1.5, "the rate was not reached")
         ts = sorted(q["ts"] for q in d.requests())
         self.assertEqual(len(ts), n)
         self.assertGreaterEqual(res.elapsed, (n - 1) / rate - 0.25,

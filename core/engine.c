@@ -1,0 +1,523 @@
+#include "engine.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "retry.h"
+
+#define RESPONSE_CAP (64 * 1024) /* response bodies are only ever logged */
+
+struct a2a_engine {
+    struct a2a_engine_shared shared; /* copied; what it points to is borrowed */
+    const struct a2a_dispatch_config *cfg;
+    unsigned cap; /* calls in flight at most */
+    double rate;  /* calls started per second at most; 0 for no limit */
+
+    CURLM *multi;
+    CURL **idle; /* owned easy handles ready for reuse */
+    size_t nidle;
+    CURL **active; /* owned easy handles with a call in flight */
+    size_t in_flight;
+    CURLU *url; /* owned: this engine's copy of the endpoint, parsed once */
+
+    struct a2a_job *queue_head; /* jobs not yet started or waiting to retry, FIFO */
+    struct a2a_job *queue_tail;
+    size_t queued;
+    struct a2a_job *done_head; /* finished jobs the owner has not taken yet, FIFO */
+    struct a2a_job *done_tail;
+
+    double next_start_ms; /* rate limit: no call starts before this (fractional ms) */
+    uint64_t rng;
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static uint64_t next_random(struct a2a_engine *d)
+{
+    /* xorshift64*: jitter needs spread, not secrecy */
+    d->rng ^= d->rng >> 12;
+    d->rng ^= d->rng << 25;
+    d->rng ^= d->rng >> 27;
+    return d->rng * 0x2545F4914F6CDD1DULL;
+}
+
+static int stopped(const struct a2a_engine *d)
+{
+    return atomic_load_explicit(d->shared.fatal_status, memory_order_relaxed) != 0;
+}
+
+int a2a_engine_new(struct a2a_engine **out, const struct a2a_engine_shared *shared, unsigned cap,
+                   double rate, uint64_t seed, struct a2a_error *err)
+{
+    struct a2a_engine *d = calloc(1, sizeof(*d));
+
+    *out = NULL;
+    if (d == NULL) {
+        a2a_error_set(err, A2A_E_NOMEM, "out of memory");
+        return -1;
+    }
+    d->shared = *shared;
+    d->cfg = shared->cfg;
+    d->cap = cap > 0 ? cap : 1;
+    d->rate = rate;
+    d->rng = seed != 0 ? seed : 1;
+    d->idle = calloc(d->cap, sizeof(*d->idle));
+    d->active = calloc(d->cap, sizeof(*d->active));
+    d->multi = curl_multi_init();
+    d->url = curl_url_dup(shared->url);
+    if (d->idle == NULL || d->active == NULL || d->multi == NULL || d->url == NULL) {
+        a2a_error_set(err, A2A_E_NOMEM, "out of memory setting up the HTTP client");
+        a2a_engine_free(&d);
+        return -1;
+    }
+    curl_multi_setopt(d->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)d->cap);
+    curl_multi_setopt(d->multi, CURLMOPT_MAXCONNECTS, (long)d->cap);
+    curl_multi_setopt(d->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+    *out = d;
+    return 0;
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
+{
+    struct a2a_job *job = userp;
+    size_t n = size * nmemb;
+    size_t room = RESPONSE_CAP - job->response.len;
+
+    if (n > room) {
+        /* Keep what fits; stop reading a body that is only ever logged. */
+        a2a_buf_append(&job->response, data, room);
+        job->body_capped = 1;
+        return 0;
+    }
+    if (a2a_buf_append(&job->response, data, n) != 0) {
+        return 0;
+    }
+    return n;
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
+{
+    struct a2a_job *job = userp;
+    size_t n = size * nmemb;
+    static const char name[] = "retry-after:";
+
+    if (n > sizeof(name) - 1 && strncasecmp(data, name, sizeof(name) - 1) == 0) {
+        size_t vlen = n - (sizeof(name) - 1);
+        const char *v = data + sizeof(name) - 1;
+        while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n')) {
+            vlen--;
+        }
+        if (vlen >= sizeof(job->retry_after)) {
+            vlen = sizeof(job->retry_after) - 1;
+        }
+        memcpy(job->retry_after, v, vlen);
+        job->retry_after[vlen] = '\0';
+    }
+    return n;
+}
+
+static CURL *new_easy(struct a2a_engine *d)
+{
+    CURL *e = curl_easy_init();
+
+    if (e == NULL) {
+        return NULL;
+    }
+    curl_easy_setopt(e, CURLOPT_CURLU, d->url); /* parsed once, not per call */
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, d->cfg->timeout_ms);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, d->cfg->connect_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+    if (strncasecmp(d->cfg->url, "https://", 8) == 0) {
+        /* Wait for ALPN to say whether HTTP/2 multiplexes, rather than opening a connection
+         * per call; over cleartext HTTP/1.1 waiting would only stall calls behind a slow one. */
+        curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    }
+    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    if (d->cfg->insecure) {
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    if (d->cfg->cacert != NULL) {
+        curl_easy_setopt(e, CURLOPT_CAINFO, d->cfg->cacert);
+    }
+    return e;
+}
+
+static void enqueue(struct a2a_engine *d, struct a2a_job *job)
+{
+    job->next = NULL;
+    if (d->queue_tail != NULL) {
+        d->queue_tail->next = job;
+    } else {
+        d->queue_head = job;
+    }
+    d->queue_tail = job;
+    d->queued++;
+}
+
+void a2a_engine_add(struct a2a_engine *d, struct a2a_job *job)
+{
+    enqueue(d, job);
+}
+
+/* Removes and returns the first queued job whose time has come, or NULL. */
+static struct a2a_job *take_ready(struct a2a_engine *d, int64_t now)
+{
+    struct a2a_job *prev = NULL;
+
+    for (struct a2a_job *j = d->queue_head; j != NULL; prev = j, j = j->next) {
+        if (j->not_before_ms > now) {
+            continue;
+        }
+        if (prev != NULL) {
+            prev->next = j->next;
+        } else {
+            d->queue_head = j->next;
+        }
+        if (d->queue_tail == j) {
+            d->queue_tail = prev;
+        }
+        d->queued--;
+        j->next = NULL;
+        return j;
+    }
+    return NULL;
+}
+
+static int start_call(struct a2a_engine *d, struct a2a_job *job, int64_t now)
+{
+    CURL *e = d->nidle > 0 ? d->idle[--d->nidle] : new_easy(d);
+
+    if (e == NULL) {
+        return -1;
+    }
+    /* Our node in front of the shared list: no per-call copy of the common headers. */
+    job->header_node.data = job->idem_header.data;
+    job->header_node.next = (struct curl_slist *)d->shared.headers;
+    a2a_buf_reset(&job->response);
+    job->retry_after[0] = '\0';
+    job->body_capped = 0;
+    job->attempts++;
+    if (job->first_ms == 0) {
+        job->first_ms = now;
+    }
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, job->body.data);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)job->body.len);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, &job->header_node);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, job);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, job);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, job);
+    job->errbuf[0] = '\0';
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, job->errbuf); /* per call: errors stay with it */
+    if (curl_multi_add_handle(d->multi, e) != CURLM_OK) {
+        curl_easy_cleanup(e);
+        return -1;
+    }
+    d->active[d->in_flight++] = e;
+    return 0;
+}
+
+/* Starts queued calls while a slot is free and the rate allows. */
+static int start_ready(struct a2a_engine *d, struct a2a_error *err)
+{
+    while (!stopped(d) && d->in_flight < d->cap && d->queued > 0) {
+        int64_t now = now_ms();
+        struct a2a_job *job;
+
+        if (d->rate > 0 && (double)now < d->next_start_ms) {
+            break;
+        }
+        job = take_ready(d, now);
+        if (job == NULL) {
+            break;
+        }
+        if (start_call(d, job, now) != 0) {
+            enqueue(d, job);
+            a2a_error_set(err, A2A_E_NOMEM, "cannot start an HTTP call: out of memory");
+            return -1;
+        }
+        if (d->rate > 0) {
+            double gap = 1000.0 / d->rate;
+            double t = (double)now;
+            d->next_start_ms = (d->next_start_ms > t - gap ? d->next_start_ms : t) + gap;
+        }
+    }
+    return 0;
+}
+
+/* A short printable excerpt of a response body, for reasons and logs. */
+static void body_excerpt(const struct a2a_job *job, char *out, size_t cap)
+{
+    size_t o = 0;
+
+    for (size_t i = 0; i < job->response.len && o + 1 < cap && i < 120; i++) {
+        unsigned char c = (unsigned char)job->response.data[i];
+        out[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '.';
+    }
+    out[o] = '\0';
+}
+
+static int contains(const char *hay, size_t n, const char *needle)
+{
+    size_t k = strlen(needle);
+
+    for (size_t i = 0; i + k <= n; i++) {
+        if (hay[i] == needle[0] && memcmp(hay + i, needle, k) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int says_task_deleted(const struct a2a_job *job)
+{
+    const char *body = job->response.data;
+    size_t n = job->response.len;
+    cJSON *doc;
+    const cJSON *outcome;
+    int deleted = 0;
+
+    if (n == 0 || job->body_capped) {
+        return 0;
+    }
+    if (!contains(body, n, "taskDeleted") && memchr(body, '\\', n) == NULL) {
+        return 0; /* unescaped and without the word: no need to parse it to know */
+    }
+    doc = cJSON_ParseWithLength(job->response.data, job->response.len);
+    outcome = cJSON_GetObjectItemCaseSensitive(doc, "outcome");
+    if (cJSON_IsString(outcome) && strcmp(outcome->valuestring, "taskDeleted") == 0) {
+        deleted = 1;
+    }
+    cJSON_Delete(doc);
+    return deleted;
+}
+
+static void finish(struct a2a_engine *d, struct a2a_job *job, enum a2a_outcome outcome)
+{
+    job->outcome = outcome;
+    job->done_ms = now_ms();
+    job->next = NULL;
+    if (d->done_tail != NULL) {
+        d->done_tail->next = job;
+    } else {
+        d->done_head = job;
+    }
+    d->done_tail = job;
+}
+
+/* Either re-queues the job for another attempt or finishes it as transient. */
+static void retry_or_fail(struct a2a_engine *d, struct a2a_job *job, const char *why)
+{
+    int64_t delay;
+
+    if (job->attempts > d->cfg->retries) {
+        snprintf(job->reason, sizeof(job->reason), "%.320s; gave up after %u attempt%s", why,
+                 job->attempts, job->attempts == 1 ? "" : "s");
+        finish(d, job, A2A_OUT_TRANSIENT);
+        return;
+    }
+    delay = job->retry_after[0] != '\0' ? a2a_retry_after_ms(job->retry_after, time(NULL)) : -1;
+    if (delay < 0) {
+        delay = (int64_t)a2a_backoff_ms(job->attempts, A2A_BACKOFF_BASE_MS, A2A_BACKOFF_CAP_MS,
+                                        next_random(d));
+    }
+    snprintf(job->reason, sizeof(job->reason), "%s", why);
+    job->not_before_ms = now_ms() + delay;
+    enqueue(d, job);
+}
+
+static void settle(struct a2a_engine *d, struct a2a_job *job, CURLcode code, long status)
+{
+    char why[320];
+    char excerpt[128];
+
+    job->http_status = (int)status;
+    if (code != CURLE_OK && !(code == CURLE_WRITE_ERROR && job->body_capped && status > 0)) {
+        snprintf(why, sizeof(why), "%.100s%s%.200s", curl_easy_strerror(code),
+                 job->errbuf[0] != '\0' ? ": " : "", job->errbuf);
+        retry_or_fail(d, job, why);
+        return;
+    }
+    if (a2a_http_classify(status) == A2A_HTTP_SUCCESS) {
+        snprintf(job->reason, sizeof(job->reason), "HTTP %ld", status);
+        finish(d, job, says_task_deleted(job) ? A2A_OUT_TASK_DELETED : A2A_OUT_ACKNOWLEDGED);
+        return;
+    }
+    body_excerpt(job, excerpt, sizeof(excerpt)); /* only failures quote the body */
+    switch (a2a_http_classify(status)) {
+    case A2A_HTTP_SUCCESS:
+        return; /* handled above */
+    case A2A_HTTP_TRANSIENT:
+        snprintf(why, sizeof(why), "HTTP %ld %s", status, excerpt);
+        retry_or_fail(d, job, why);
+        return;
+    case A2A_HTTP_FATAL: {
+        int none = 0; /* the first fail-fast answer of any engine wins */
+        atomic_compare_exchange_strong(d->shared.fatal_status, &none, (int)status);
+    }
+        snprintf(job->reason, sizeof(job->reason), "HTTP %ld (every call would fail alike) %s",
+                 status, excerpt);
+        finish(d, job, A2A_OUT_REJECTED);
+        return;
+    case A2A_HTTP_PERMANENT:
+        snprintf(job->reason, sizeof(job->reason), "HTTP %ld (permanent, not retried) %s", status,
+                 excerpt);
+        finish(d, job, A2A_OUT_REJECTED);
+        return;
+    }
+}
+
+static void release_handle(struct a2a_engine *d, CURL *e)
+{
+    curl_multi_remove_handle(d->multi, e);
+    for (size_t i = 0; i < d->in_flight; i++) {
+        if (d->active[i] == e) {
+            d->active[i] = d->active[--d->in_flight];
+            break;
+        }
+    }
+    if (d->nidle < d->cap) {
+        d->idle[d->nidle++] = e;
+    } else {
+        curl_easy_cleanup(e);
+    }
+}
+
+static void collect(struct a2a_engine *d)
+{
+    CURLMsg *msg;
+    int left;
+
+    while ((msg = curl_multi_info_read(d->multi, &left)) != NULL) {
+        CURL *e = msg->easy_handle;
+        struct a2a_job *job = NULL;
+        long status = 0;
+        CURLcode code = msg->data.result;
+
+        if (msg->msg != CURLMSG_DONE) {
+            continue;
+        }
+        curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&job);
+        curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+        release_handle(d, e);
+        settle(d, job, code, status);
+    }
+}
+
+/* How long the loop may sleep before a queued job or the rate limit wants attention. */
+static int wait_budget(const struct a2a_engine *d, int wait_ms)
+{
+    int64_t now = now_ms();
+    int64_t soonest = now + wait_ms;
+
+    if (d->in_flight < d->cap && !stopped(d)) {
+        for (const struct a2a_job *j = d->queue_head; j != NULL; j = j->next) {
+            int64_t t = j->not_before_ms;
+            if (d->rate > 0 && (double)t < d->next_start_ms) {
+                t = (int64_t)d->next_start_ms + 1; /* round up: never wake too early */
+            }
+            if (t < soonest) {
+                soonest = t;
+            }
+        }
+    }
+    return soonest <= now ? 0 : (int)(soonest - now);
+}
+
+int a2a_engine_step(struct a2a_engine *d, struct a2a_error *err)
+{
+    int running = 0;
+
+    if (start_ready(d, err) != 0) {
+        return -1;
+    }
+    curl_multi_perform(d->multi, &running);
+    collect(d);
+    return start_ready(d, err);
+}
+
+void a2a_engine_wait(struct a2a_engine *d, int max_ms)
+{
+    int budget = wait_budget(d, max_ms);
+
+    if (budget > 0) {
+        curl_multi_poll(d->multi, NULL, 0, budget, NULL);
+    }
+}
+
+void a2a_engine_wakeup(struct a2a_engine *d)
+{
+    curl_multi_wakeup(d->multi);
+}
+
+int a2a_engine_has_room(const struct a2a_engine *d)
+{
+    return d->in_flight < d->cap && !stopped(d);
+}
+
+void a2a_engine_abandon(struct a2a_engine *d, enum a2a_outcome outcome, const char *reason)
+{
+    struct a2a_job *job;
+
+    /* In-flight calls first: the endpoint is idempotent, so abandoning one is safe. */
+    while (d->in_flight > 0) {
+        CURL *e = d->active[d->in_flight - 1];
+        job = NULL;
+        curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&job);
+        release_handle(d, e);
+        snprintf(job->reason, sizeof(job->reason), "call abandoned in flight; %.300s", reason);
+        finish(d, job, outcome);
+    }
+    while ((job = take_ready(d, INT64_MAX)) != NULL) {
+        snprintf(job->reason, sizeof(job->reason), "%s", reason);
+        finish(d, job, outcome);
+    }
+}
+
+struct a2a_job *a2a_engine_take_done(struct a2a_engine *d)
+{
+    struct a2a_job *list = d->done_head;
+
+    d->done_head = NULL;
+    d->done_tail = NULL;
+    return list;
+}
+
+void a2a_engine_free(struct a2a_engine **pd)
+{
+    struct a2a_engine *d = *pd;
+
+    if (d == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < d->nidle; i++) {
+        curl_easy_cleanup(d->idle[i]);
+    }
+    free(d->idle);
+    for (size_t i = 0; i < d->in_flight; i++) {
+        curl_multi_remove_handle(d->multi, d->active[i]);
+        curl_easy_cleanup(d->active[i]);
+    }
+    free(d->active);
+    if (d->multi != NULL) {
+        curl_multi_cleanup(d->multi);
+    }
+    curl_url_cleanup(d->url);
+    free(d);
+    *pd = NULL;
+}

@@ -1,0 +1,58 @@
+#ifndef A2A_ENGINE_H
+#define A2A_ENGINE_H
+
+/*
+ * One libcurl multi handle driving up to `cap` calls: starts queued jobs, collects answers,
+ * re-queues retries with backoff, honours the rate limit. Single-threaded: every call on one
+ * engine comes from the same thread (the dispatch pool gives each engine a thread of its own).
+ * Finished jobs collect on a done list the owner takes with a2a_engine_take_done().
+ */
+
+#include <curl/curl.h>
+#include <stdatomic.h>
+
+#include "dispatch.h"
+
+/* What the engines of one pool share: read-only once the pool starts, except `fatal_status`. */
+struct a2a_engine_shared {
+    const struct a2a_dispatch_config *cfg;
+    const struct curl_slist *headers; /* the headers every call carries */
+    CURLU *url;                       /* read only: each engine works on its own copy */
+    atomic_int *fatal_status;         /* first 401/403/404/405 seen by any engine; 0 before */
+};
+
+struct a2a_engine;
+
+/* At most `cap` calls in flight, `rate` started per second (0: no limit). Returns 0, or -1
+ * with err set (A2A_E_NOMEM). */
+int a2a_engine_new(struct a2a_engine **out, const struct a2a_engine_shared *shared, unsigned cap,
+                   double rate, uint64_t seed, struct a2a_error *err);
+
+/* Queues a job (FIFO); it starts when a slot, its retry time and the rate allow. */
+void a2a_engine_add(struct a2a_engine *e, struct a2a_job *job);
+
+/* Starts, advances and collects calls without waiting. Returns 0 or -1 (err set). */
+int a2a_engine_step(struct a2a_engine *e, struct a2a_error *err);
+
+/*
+ * Sleeps until network activity, a2a_engine_wakeup(), the next retry or rate slot, or
+ * max_ms, whichever comes first.
+ */
+void a2a_engine_wait(struct a2a_engine *e, int max_ms);
+
+/* Interrupts a2a_engine_wait() from any thread. */
+void a2a_engine_wakeup(struct a2a_engine *e);
+
+/* Nonzero when a new job could start at once (a slot is free and no fail-fast stop). */
+int a2a_engine_has_room(const struct a2a_engine *e);
+
+/* Finishes every queued and in-flight job with this outcome, abandoning open calls. */
+void a2a_engine_abandon(struct a2a_engine *e, enum a2a_outcome outcome, const char *reason);
+
+/* Takes the finished jobs, oldest first, chained through job->next; NULL when none. */
+struct a2a_job *a2a_engine_take_done(struct a2a_engine *e);
+
+/* Frees the engine and its handles (finishes nothing: abandon first). */
+void a2a_engine_free(struct a2a_engine **e);
+
+#endif

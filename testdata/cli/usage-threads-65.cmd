@@ -1,0 +1,1 @@
+$BIN -n --threads 65 "$DATA/ok-batch.json"

@@ -1,0 +1,1 @@
+$BIN -n --threads x "$DATA/ok-batch.json"

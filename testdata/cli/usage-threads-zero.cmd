@@ -1,0 +1,1 @@
+$BIN -n --threads 0 "$DATA/ok-batch.json"
