@@ -1,5 +1,6 @@
 #include "dispatch.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -14,16 +15,18 @@
 
 /*
  * The pool: each lane is a thread running one engine (one libcurl multi handle with its own
- * connections). The caller's thread parses records and hands jobs over; lanes hand finished
- * jobs back; the caller's callback only ever runs on the caller's thread. Formatting requests
- * and reading answers is most of the work per call, so a second core doubles the rate that
- * one multi handle tops out at.
+ * connections). The caller's thread parses records, builds requests and queues them; lanes
+ * pull from that one queue only as many as they can start, so a lane with slow calls never
+ * sits on work another lane could do. Lanes hand finished jobs back; the caller's callback
+ * only ever runs on the caller's thread. Sending, reading and accounting for calls in libcurl
+ * is most of the work per record: a second core doubles what one multi handle tops out at.
  *
- * One mutex guards every hand-over. Nobody is woken per job: a lane is woken only when it has
- * room for a new job and sleeps, the caller only when it waits and a lane has something back.
+ * One mutex guards every hand-over, and no libcurl call or callback runs under it. Nobody is
+ * woken per job: a lane only when it sleeps with room for one, the caller only once a batch
+ * is back (or a lane failed, or fail-fast).
  */
 
-#define LANE_IDLE_WAIT_MS 1000 /* a lane with nothing to do sleeps until woken, re-checking */
+#define LANE_IDLE_WAIT_MS 1000 /* a sleeping lane re-checks this often even if never woken */
 #define CALLS_PER_LANE    8    /* one multi handle keeps up with this many loopback calls */
 #define MAX_LANES         8
 #define WAKE_BATCH        32 /* a waiting caller is woken once this many jobs are back */
@@ -35,17 +38,16 @@ struct job_list {
 
 struct lane {
     struct a2a_dispatch *pool;
-    struct a2a_engine *engine; /* owned; touched only by the lane's thread once it runs */
+    /* Owned. Driven only by the lane's thread; the caller only wakes it, and frees it after
+     * the join. */
+    struct a2a_engine *engine;
     pthread_t thread;
     int running; /* the thread was started (joined on free) */
 
     /* Guarded by pool->mu. */
-    struct job_list inbox; /* handed over, not yet taken by the lane */
-    int sleeping;          /* waiting with room for jobs: wake it when one arrives */
-    int abandon;           /* abandon requested, not yet done */
-
-    /* The caller's thread only. */
-    size_t outstanding; /* handed to this lane, not yet handed back */
+    int sleeping; /* waiting with room for jobs: wake it when one is queued */
+    int abandon;  /* abandon requested, not yet done */
+    int failed;   /* its engine failed: it starts nothing more, only abandons or quits */
 };
 
 struct a2a_dispatch {
@@ -54,18 +56,20 @@ struct a2a_dispatch {
     a2a_job_done_fn *on_done;
     void *ctx;
 
-    struct curl_slist *headers; /* owned: the headers every call carries */
-    CURLU *url;                 /* owned: the endpoint, parsed once; lanes copy it */
-    char *auth_line;            /* owned: "Authorization: Bearer ..."; wiped on free */
-    atomic_int fatal_status;    /* first fail-fast status any lane saw */
+    struct curl_slist *headers;    /* owned: the headers every call carries */
+    CURLU *url;                    /* owned: the endpoint, parsed once; lanes copy it */
+    char *auth_line;               /* owned: "Authorization: Bearer ..."; wiped on free */
+    atomic_int fatal_status;       /* first fail-fast status any lane saw */
+    _Atomic int64_t next_start_ns; /* --rate: the one schedule every lane claims starts on */
 
     struct lane *lanes; /* owned array of nlanes */
     unsigned nlanes;
     int wake_fds[2]; /* owned pipe: a lane writes a byte to wake the waiting caller */
 
     pthread_mutex_t mu;
-    pthread_cond_t abandoned; /* signalled as each lane finishes an abandon */
+    pthread_cond_t lanes_cv; /* a lane finished an abandon; or abandon/quit for a failed lane */
     /* Guarded by mu. */
+    struct job_list queue;  /* added, not yet pulled by a lane */
     struct job_list outbox; /* finished, not yet handed back to the caller */
     size_t outbox_len;
     size_t caller_wants; /* the caller sleeps on wake_fds[0] until this many are back; 0: awake */
@@ -199,8 +203,8 @@ static unsigned lane_count(const struct a2a_dispatch_config *cfg)
 static void publish(struct a2a_dispatch *d, struct a2a_job *done)
 {
     d->outbox_len += list_splice(&d->outbox, done);
-    if (d->caller_wants > 0 &&
-        (d->outbox_len >= d->caller_wants || atomic_load(&d->fatal_status) != 0)) {
+    if (d->caller_wants > 0 && (d->outbox_len >= d->caller_wants || d->lane_err.code != A2A_OK ||
+                                atomic_load(&d->fatal_status) != 0)) {
         char byte = 1;
         d->caller_wants = 0;
         if (write(d->wake_fds[1], &byte, 1) < 0) {
@@ -209,18 +213,55 @@ static void publish(struct a2a_dispatch *d, struct a2a_job *done)
     }
 }
 
-/* One pass of a lane: take hand-overs, move calls on, hand results back. Returns 1 to sleep. */
+/* Takes up to n queued jobs, oldest first; d->mu must be held. */
+static struct a2a_job *pull(struct a2a_dispatch *d, size_t n)
+{
+    struct a2a_job *head = d->queue.head;
+    struct a2a_job *last = NULL;
+
+    for (struct a2a_job *j = head; j != NULL && n > 0; j = j->next, n--) {
+        last = j;
+    }
+    if (last == NULL) {
+        return NULL;
+    }
+    d->queue.head = last->next;
+    if (d->queue.head == NULL) {
+        d->queue.tail = NULL;
+    }
+    last->next = NULL;
+    return head;
+}
+
+/* A failed lane starts nothing more: it waits, without spinning, for abandon or quit. */
+static void park_failed_lane(struct lane *l)
+{
+    struct a2a_dispatch *d = l->pool;
+
+    pthread_mutex_lock(&d->mu);
+    while (!l->abandon && !d->quit) {
+        pthread_cond_wait(&d->lanes_cv, &d->mu);
+    }
+    pthread_mutex_unlock(&d->mu);
+}
+
+/*
+ * One pass of a lane: pull what it can start, move calls on, hand results back. Returns 1
+ * when it should wait for the network, a timer or a wake-up before the next pass.
+ */
 static int lane_pass(struct lane *l)
 {
     struct a2a_dispatch *d = l->pool;
     struct a2a_error err = {A2A_OK, ""};
+    size_t room = a2a_engine_room(l->engine);
     struct a2a_job *in;
     int abandon;
+    int stepped = 0;
     int idle;
 
     pthread_mutex_lock(&d->mu);
-    in = list_take(&l->inbox);
     abandon = l->abandon;
+    in = l->failed || abandon ? NULL : pull(d, room);
     pthread_mutex_unlock(&d->mu);
 
     while (in != NULL) {
@@ -231,22 +272,25 @@ static int lane_pass(struct lane *l)
     if (abandon) {
         /* abandon_* were written before the flag, under the same lock */
         a2a_engine_abandon(l->engine, d->abandon_outcome, d->abandon_reason);
-    } else if (a2a_engine_step(l->engine, &err) != 0) {
-        pthread_mutex_lock(&d->mu);
-        if (d->lane_err.code == A2A_OK) {
-            d->lane_err = err;
-        }
-        pthread_mutex_unlock(&d->mu);
+    } else if (!l->failed) {
+        stepped = a2a_engine_step(l->engine, &err) == 0 ? 1 : -1;
     }
 
     pthread_mutex_lock(&d->mu);
+    if (stepped < 0) {
+        l->failed = 1;
+        if (d->lane_err.code == A2A_OK) {
+            d->lane_err = err;
+        }
+    }
     publish(d, a2a_engine_take_done(l->engine));
     if (abandon) {
         l->abandon = 0;
-        pthread_cond_broadcast(&d->abandoned);
+        pthread_cond_broadcast(&d->lanes_cv);
     }
-    idle = l->inbox.head == NULL && !l->abandon && !d->quit;
-    l->sleeping = idle && a2a_engine_has_room(l->engine);
+    room = l->failed ? 0 : a2a_engine_room(l->engine);
+    idle = !l->abandon && !d->quit && (room == 0 || d->queue.head == NULL);
+    l->sleeping = idle && room > 0;
     pthread_mutex_unlock(&d->mu);
     return idle;
 }
@@ -258,15 +302,19 @@ static void *lane_main(void *arg)
 
     for (;;) {
         int quit;
+        int failed;
 
         pthread_mutex_lock(&d->mu);
         quit = d->quit;
+        failed = l->failed && !l->abandon;
         pthread_mutex_unlock(&d->mu);
         if (quit) {
             return NULL;
         }
-        if (lane_pass(l)) {
-            /* A job handed over after the pass finds sleeping set and wakes us. */
+        if (failed) {
+            park_failed_lane(l);
+        } else if (lane_pass(l)) {
+            /* A job queued after the pass finds sleeping set and wakes us. */
             a2a_engine_wait(l->engine, LANE_IDLE_WAIT_MS);
             pthread_mutex_lock(&d->mu);
             l->sleeping = 0;
@@ -277,27 +325,31 @@ static void *lane_main(void *arg)
 
 static int start_lanes(struct a2a_dispatch *d, struct a2a_error *err)
 {
-    struct a2a_engine_shared shared = {&d->cfg, d->headers, d->url, &d->fatal_status};
+    struct a2a_engine_shared shared = {&d->cfg, d->headers, d->url, &d->fatal_status,
+                                       &d->next_start_ns};
     uint64_t seed = d->cfg.random_seed != 0 ? d->cfg.random_seed
                                             : ((uint64_t)now_ms() << 16) ^ (uint64_t)getpid() ^ 1;
-    sigset_t all;
+    sigset_t async;
     sigset_t old;
     int rc = 0;
 
     for (unsigned i = 0; i < d->nlanes; i++) {
         unsigned cap = d->cfg.concurrency / d->nlanes + (i < d->cfg.concurrency % d->nlanes);
         d->lanes[i].pool = d;
-        /* Jobs go to the least loaded lane, so lanes start calls at about the same pace:
-         * each keeps an equal share of the rate and together they keep all of it. */
-        double rate = d->cfg.rate / d->nlanes;
-        if (a2a_engine_new(&d->lanes[i].engine, &shared, cap, rate,
-                           seed + i * 0x9E3779B97F4A7C15ULL, err) != 0) {
+        if (a2a_engine_new(&d->lanes[i].engine, &shared, cap, seed + i * 0x9E3779B97F4A7C15ULL,
+                           err) != 0) {
             return -1;
         }
     }
-    /* Signals belong to the caller's thread: lanes start with every signal blocked. */
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
+    /* Signals from outside (SIGINT, SIGTERM, ...) belong to the caller's thread, which
+     * watches for them; faults stay deliverable to the thread that causes them. */
+    sigfillset(&async);
+    sigdelset(&async, SIGSEGV);
+    sigdelset(&async, SIGBUS);
+    sigdelset(&async, SIGFPE);
+    sigdelset(&async, SIGILL);
+    sigdelset(&async, SIGABRT);
+    pthread_sigmask(SIG_BLOCK, &async, &old);
     for (unsigned i = 0; i < d->nlanes && rc == 0; i++) {
         if (pthread_create(&d->lanes[i].thread, NULL, lane_main, &d->lanes[i]) != 0) {
             a2a_error_set(err, A2A_E_NOMEM, "cannot start a dispatch thread");
@@ -343,12 +395,19 @@ int a2a_dispatch_new(struct a2a_dispatch **out, const struct a2a_dispatch_config
     d->ctx = ctx;
     d->wake_fds[0] = d->wake_fds[1] = -1;
     atomic_init(&d->fatal_status, 0);
+    atomic_init(&d->next_start_ns, 0);
     pthread_mutex_init(&d->mu, NULL);
-    pthread_cond_init(&d->abandoned, NULL);
+    pthread_cond_init(&d->lanes_cv, NULL);
     d->nlanes = lane_count(&d->cfg);
     d->lanes = calloc(d->nlanes, sizeof(*d->lanes));
-    if (d->lanes == NULL || build_headers(d, err) != 0 || open_wake_pipe(d) != 0) {
-        a2a_error_set(err, A2A_E_NOMEM, "out of resources setting up the HTTP client");
+    if (d->lanes == NULL || build_headers(d, err) != 0) {
+        a2a_error_set(err, A2A_E_NOMEM, "out of memory setting up the HTTP client");
+        a2a_dispatch_free(&d);
+        return -1;
+    }
+    if (open_wake_pipe(d) != 0) {
+        a2a_error_set(err, A2A_E_NOMEM, "cannot open a pipe for the dispatch threads: %s",
+                      strerror(errno));
         a2a_dispatch_free(&d);
         return -1;
     }
@@ -368,30 +427,26 @@ int a2a_dispatch_new(struct a2a_dispatch **out, const struct a2a_dispatch_config
 
 void a2a_dispatch_add(struct a2a_dispatch *d, struct a2a_job *job)
 {
-    struct lane *l = &d->lanes[0];
-    int wake;
+    struct lane *wake = NULL;
 
-    for (unsigned i = 1; i < d->nlanes; i++) {
-        if (d->lanes[i].outstanding < l->outstanding) {
-            l = &d->lanes[i]; /* the least loaded lane: a slow one does not hoard work */
-        }
-    }
     job->attempts = 0;
     job->http_status = 0;
     job->reason[0] = '\0';
     job->not_before_ms = 0;
     job->first_ms = 0;
-    job->lane = (unsigned)(l - d->lanes);
-    l->outstanding++;
     d->outstanding++;
 
     pthread_mutex_lock(&d->mu);
-    list_push(&l->inbox, job);
-    wake = l->sleeping;
-    l->sleeping = 0;
+    list_push(&d->queue, job);
+    for (unsigned i = 0; i < d->nlanes && wake == NULL; i++) {
+        if (d->lanes[i].sleeping) {
+            wake = &d->lanes[i];
+            wake->sleeping = 0; /* one wake-up per job: the next job wakes the next lane */
+        }
+    }
     pthread_mutex_unlock(&d->mu);
-    if (wake) {
-        a2a_engine_wakeup(l->engine);
+    if (wake != NULL) {
+        a2a_engine_wakeup(wake->engine);
     }
 }
 
@@ -408,7 +463,6 @@ static size_t deliver(struct a2a_dispatch *d)
     while (job != NULL) {
         struct a2a_job *next = job->next;
         job->next = NULL;
-        d->lanes[job->lane].outstanding--;
         d->outstanding--;
         d->on_done(d->ctx, job);
         job = next;
@@ -417,7 +471,7 @@ static size_t deliver(struct a2a_dispatch *d)
     return n;
 }
 
-/* Sleeps until a lane hands something back, extra_fd is readable, or wait_ms passes. */
+/* Sleeps until a batch of jobs is back, extra_fd is readable, or wait_ms passes. */
 static void wait_for_lanes(struct a2a_dispatch *d, int wait_ms, int extra_fd)
 {
     struct pollfd fds[2] = {{d->wake_fds[0], POLLIN, 0}, {extra_fd, POLLIN, 0}};
@@ -425,9 +479,9 @@ static void wait_for_lanes(struct a2a_dispatch *d, int wait_ms, int extra_fd)
     int wait;
 
     pthread_mutex_lock(&d->mu);
-    wait = d->outbox.head == NULL;
+    wait = d->outbox.head == NULL && d->lane_err.code == A2A_OK;
     if (wait) {
-        /* Woken per batch, not per job; the timeout bounds how late a straggler is seen. */
+        /* Woken per batch, not per job; wait_ms bounds how late a straggler is seen. */
         d->caller_wants = d->outstanding < WAKE_BATCH ? d->outstanding : WAKE_BATCH;
     }
     pthread_mutex_unlock(&d->mu);
@@ -435,11 +489,11 @@ static void wait_for_lanes(struct a2a_dispatch *d, int wait_ms, int extra_fd)
         return;
     }
     poll(fds, extra_fd >= 0 ? 2 : 1, wait_ms); /* EINTR: the caller checks its signal flag */
+    pthread_mutex_lock(&d->mu);
+    d->caller_wants = 0; /* first, so that no byte is written after the drain below */
+    pthread_mutex_unlock(&d->mu);
     while (read(d->wake_fds[0], sink, sizeof(sink)) > 0) {
     }
-    pthread_mutex_lock(&d->mu);
-    d->caller_wants = 0;
-    pthread_mutex_unlock(&d->mu);
 }
 
 int a2a_dispatch_run(struct a2a_dispatch *d, int wait_ms, int extra_fd, struct a2a_error *err)
@@ -480,16 +534,36 @@ static void emit(struct a2a_dispatch *d, enum a2a_log_level level, const char *t
     }
 }
 
+/* Finishes the jobs no lane has pulled yet; on the caller's thread. */
+static void abandon_queued(struct a2a_dispatch *d, enum a2a_outcome outcome, const char *reason)
+{
+    struct a2a_job *job;
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    pthread_mutex_lock(&d->mu);
+    job = list_take(&d->queue);
+    for (struct a2a_job *j = job; j != NULL; j = j->next) {
+        j->outcome = outcome;
+        j->done_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        snprintf(j->reason, sizeof(j->reason), "%s", reason);
+    }
+    d->outbox_len += list_splice(&d->outbox, job);
+    pthread_mutex_unlock(&d->mu);
+}
+
 void a2a_dispatch_abandon(struct a2a_dispatch *d, enum a2a_outcome outcome, const char *reason)
 {
     int busy = 1;
 
+    abandon_queued(d, outcome, reason);
     pthread_mutex_lock(&d->mu);
     d->abandon_outcome = outcome;
     snprintf(d->abandon_reason, sizeof(d->abandon_reason), "%s", reason);
     for (unsigned i = 0; i < d->nlanes; i++) {
         d->lanes[i].abandon = 1;
     }
+    pthread_cond_broadcast(&d->lanes_cv); /* a failed lane waits there */
     pthread_mutex_unlock(&d->mu);
     for (unsigned i = 0; i < d->nlanes; i++) {
         a2a_engine_wakeup(d->lanes[i].engine);
@@ -501,7 +575,7 @@ void a2a_dispatch_abandon(struct a2a_dispatch *d, enum a2a_outcome outcome, cons
             busy |= d->lanes[i].abandon;
         }
         if (busy) {
-            pthread_cond_wait(&d->abandoned, &d->mu);
+            pthread_cond_wait(&d->lanes_cv, &d->mu);
         }
     }
     pthread_mutex_unlock(&d->mu);
@@ -513,6 +587,7 @@ static void stop_lanes(struct a2a_dispatch *d)
 {
     pthread_mutex_lock(&d->mu);
     d->quit = 1;
+    pthread_cond_broadcast(&d->lanes_cv);
     pthread_mutex_unlock(&d->mu);
     for (unsigned i = 0; i < d->nlanes; i++) {
         if (d->lanes[i].running) {
@@ -555,7 +630,7 @@ void a2a_dispatch_free(struct a2a_dispatch **pd)
         wipe(d->auth_line, strlen(d->auth_line));
         free(d->auth_line);
     }
-    pthread_cond_destroy(&d->abandoned);
+    pthread_cond_destroy(&d->lanes_cv);
     pthread_mutex_destroy(&d->mu);
     free(d);
     *pd = NULL;

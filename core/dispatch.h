@@ -6,7 +6,8 @@
  *
  * Jobs belong to the caller; the pool borrows each from a2a_dispatch_add() until it hands it
  * back through on_done, exactly once. Every function here, and on_done, runs on the caller's
- * thread; the caller never touches a job it has handed over.
+ * thread; the caller never touches a job it has handed over. libcurl must be initialised
+ * (curl_global_init) before a2a_dispatch_new(): the engine threads start at once.
  */
 #ifndef A2A_DISPATCH_H
 #define A2A_DISPATCH_H
@@ -52,7 +53,6 @@ struct a2a_job {
     /* Engine-private. */
     int64_t not_before_ms;
     struct a2a_job *next;
-    unsigned lane;                 /* the engine thread it was handed to */
     struct curl_slist header_node; /* its Idempotency-Key, chained in front of the shared list */
     struct a2a_buf response;       /* body, capped */
     char retry_after[64];
@@ -73,9 +73,10 @@ int a2a_dispatch_new(struct a2a_dispatch **out, const struct a2a_dispatch_config
 void a2a_dispatch_add(struct a2a_dispatch *d, struct a2a_job *job);
 
 /*
- * Hands back every finished job through on_done. When none has finished, waits up to wait_ms
- * for one, or until extra_fd (unless -1) becomes readable. Returns 0, or -1 (err set) once an
- * engine thread failed.
+ * Hands back every finished job through on_done. When none has finished, waits until a batch
+ * of them (32, or all outstanding if fewer) is back, extra_fd (unless -1) becomes readable,
+ * or wait_ms passes: keep wait_ms short, it bounds how late a lone straggler is handed back.
+ * Returns 0, or -1 (err set) once an engine thread failed.
  */
 int a2a_dispatch_run(struct a2a_dispatch *d, int wait_ms, int extra_fd, struct a2a_error *err);
 

@@ -14,8 +14,9 @@
 struct a2a_engine {
     struct a2a_engine_shared shared; /* copied; what it points to is borrowed */
     const struct a2a_dispatch_config *cfg;
-    unsigned cap; /* calls in flight at most */
-    double rate;  /* calls started per second at most; 0 for no limit */
+    unsigned cap;        /* calls in flight at most */
+    int64_t gap_ns;      /* --rate: the shared schedule spaces starts this far apart; 0: no limit */
+    int64_t catch_up_ns; /* how far behind the schedule may be made up at once */
 
     CURLM *multi;
     CURL **idle; /* owned easy handles ready for reuse */
@@ -30,16 +31,20 @@ struct a2a_engine {
     struct a2a_job *done_head; /* finished jobs the owner has not taken yet, FIFO */
     struct a2a_job *done_tail;
 
-    double next_start_ms; /* rate limit: no call starts before this (fractional ms) */
     uint64_t rng;
 };
 
-static int64_t now_ms(void)
+static int64_t now_ns(void)
 {
     struct timespec ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t now_ms(void)
+{
+    return now_ns() / 1000000;
 }
 
 static uint64_t next_random(struct a2a_engine *d)
@@ -57,7 +62,7 @@ static int stopped(const struct a2a_engine *d)
 }
 
 int a2a_engine_new(struct a2a_engine **out, const struct a2a_engine_shared *shared, unsigned cap,
-                   double rate, uint64_t seed, struct a2a_error *err)
+                   uint64_t seed, struct a2a_error *err)
 {
     struct a2a_engine *d = calloc(1, sizeof(*d));
 
@@ -69,7 +74,11 @@ int a2a_engine_new(struct a2a_engine **out, const struct a2a_engine_shared *shar
     d->shared = *shared;
     d->cfg = shared->cfg;
     d->cap = cap > 0 ? cap : 1;
-    d->rate = rate;
+    if (d->cfg->rate > 0) {
+        d->gap_ns = (int64_t)(1e9 / d->cfg->rate);
+        d->gap_ns += (double)d->gap_ns * d->cfg->rate < 1e9; /* round up: never above the rate */
+        d->catch_up_ns = d->gap_ns > 1000000 ? d->gap_ns : 1000000;
+    }
     d->rng = seed != 0 ? seed : 1;
     d->idle = calloc(d->cap, sizeof(*d->idle));
     d->active = calloc(d->cap, sizeof(*d->active));
@@ -232,29 +241,60 @@ static int start_call(struct a2a_engine *d, struct a2a_job *job, int64_t now)
     return 0;
 }
 
+/*
+ * Claims the next start on the --rate schedule every engine of the pool shares, so that
+ * together they start at most `rate` calls a second. Returns 0 when it is not time yet.
+ */
+static int claim_start(struct a2a_engine *d)
+{
+    int64_t now;
+    int64_t next;
+    int64_t slot;
+
+    if (d->gap_ns == 0) {
+        return 1;
+    }
+    now = now_ns();
+    slot = atomic_load(d->shared.next_start_ns);
+    do {
+        if (now < slot) {
+            return 0;
+        }
+        /* Timers wake us up to 1 ms late: starts owed for that long may be made up, so rates
+         * above 1000/s are reached; an idle spell earns no burst beyond that. */
+        next = (slot > now - d->catch_up_ns ? slot : now - d->catch_up_ns) + d->gap_ns;
+    } while (!atomic_compare_exchange_weak(d->shared.next_start_ns, &slot, next));
+    return 1;
+}
+
+static void push_front(struct a2a_engine *d, struct a2a_job *job)
+{
+    job->next = d->queue_head;
+    d->queue_head = job;
+    if (d->queue_tail == NULL) {
+        d->queue_tail = job;
+    }
+    d->queued++;
+}
+
 /* Starts queued calls while a slot is free and the rate allows. */
 static int start_ready(struct a2a_engine *d, struct a2a_error *err)
 {
     while (!stopped(d) && d->in_flight < d->cap && d->queued > 0) {
         int64_t now = now_ms();
-        struct a2a_job *job;
+        struct a2a_job *job = take_ready(d, now);
 
-        if (d->rate > 0 && (double)now < d->next_start_ms) {
-            break;
-        }
-        job = take_ready(d, now);
         if (job == NULL) {
             break;
         }
+        if (!claim_start(d)) {
+            push_front(d, job); /* keeps its place: first in line at the next slot */
+            break;
+        }
         if (start_call(d, job, now) != 0) {
-            enqueue(d, job);
+            push_front(d, job);
             a2a_error_set(err, A2A_E_NOMEM, "cannot start an HTTP call: out of memory");
             return -1;
-        }
-        if (d->rate > 0) {
-            double gap = 1000.0 / d->rate;
-            double t = (double)now;
-            d->next_start_ms = (d->next_start_ms > t - gap ? d->next_start_ms : t) + gap;
         }
     }
     return 0;
@@ -392,6 +432,13 @@ static void release_handle(struct a2a_engine *d, CURL *e)
         }
     }
     if (d->nidle < d->cap) {
+        /* The job goes back to its owner: an idle handle must not point into it. */
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, NULL);
+        curl_easy_setopt(e, CURLOPT_HTTPHEADER, NULL);
+        curl_easy_setopt(e, CURLOPT_PRIVATE, NULL);
+        curl_easy_setopt(e, CURLOPT_WRITEDATA, NULL);
+        curl_easy_setopt(e, CURLOPT_HEADERDATA, NULL);
+        curl_easy_setopt(e, CURLOPT_ERRORBUFFER, NULL);
         d->idle[d->nidle++] = e;
     } else {
         curl_easy_cleanup(e);
@@ -426,11 +473,10 @@ static int wait_budget(const struct a2a_engine *d, int wait_ms)
     int64_t soonest = now + wait_ms;
 
     if (d->in_flight < d->cap && !stopped(d)) {
+        int64_t slot = d->gap_ns > 0 ? atomic_load(d->shared.next_start_ns) : 0;
+        int64_t slot_ms = slot / 1000000 + (slot % 1000000 != 0); /* never wake too early */
         for (const struct a2a_job *j = d->queue_head; j != NULL; j = j->next) {
-            int64_t t = j->not_before_ms;
-            if (d->rate > 0 && (double)t < d->next_start_ms) {
-                t = (int64_t)d->next_start_ms + 1; /* round up: never wake too early */
-            }
+            int64_t t = j->not_before_ms > slot_ms ? j->not_before_ms : slot_ms;
             if (t < soonest) {
                 soonest = t;
             }
@@ -465,9 +511,18 @@ void a2a_engine_wakeup(struct a2a_engine *d)
     curl_multi_wakeup(d->multi);
 }
 
-int a2a_engine_has_room(const struct a2a_engine *d)
+size_t a2a_engine_room(const struct a2a_engine *d)
 {
-    return d->in_flight < d->cap && !stopped(d);
+    int64_t now = now_ms();
+    size_t busy = d->in_flight;
+
+    if (stopped(d)) {
+        return 0;
+    }
+    for (const struct a2a_job *j = d->queue_head; j != NULL && busy < d->cap; j = j->next) {
+        busy += j->not_before_ms <= now; /* ready retries take slots; waiting ones do not yet */
+    }
+    return busy < d->cap ? d->cap - busy : 0;
 }
 
 void a2a_engine_abandon(struct a2a_engine *d, enum a2a_outcome outcome, const char *reason)

@@ -19,14 +19,14 @@ struct a2a_engine_shared {
     const struct curl_slist *headers; /* the headers every call carries */
     CURLU *url;                       /* read only: each engine works on its own copy */
     atomic_int *fatal_status;         /* first 401/403/404/405 seen by any engine; 0 before */
+    _Atomic int64_t *next_start_ns;   /* --rate: no call of any engine starts before this */
 };
 
 struct a2a_engine;
 
-/* At most `cap` calls in flight, `rate` started per second (0: no limit). Returns 0, or -1
- * with err set (A2A_E_NOMEM). */
+/* At most `cap` calls in flight. Returns 0, or -1 with err set (A2A_E_NOMEM). */
 int a2a_engine_new(struct a2a_engine **out, const struct a2a_engine_shared *shared, unsigned cap,
-                   double rate, uint64_t seed, struct a2a_error *err);
+                   uint64_t seed, struct a2a_error *err);
 
 /* Queues a job (FIFO); it starts when a slot, its retry time and the rate allow. */
 void a2a_engine_add(struct a2a_engine *e, struct a2a_job *job);
@@ -43,8 +43,9 @@ void a2a_engine_wait(struct a2a_engine *e, int max_ms);
 /* Interrupts a2a_engine_wait() from any thread. */
 void a2a_engine_wakeup(struct a2a_engine *e);
 
-/* Nonzero when a new job could start at once (a slot is free and no fail-fast stop). */
-int a2a_engine_has_room(const struct a2a_engine *e);
+/* How many more jobs it could start now: free slots not claimed by queued jobs (0 once a
+ * fail-fast answer stopped the pool). */
+size_t a2a_engine_room(const struct a2a_engine *e);
 
 /* Finishes every queued and in-flight job with this outcome, abandoning open calls. */
 void a2a_engine_abandon(struct a2a_engine *e, enum a2a_outcome outcome, const char *reason);

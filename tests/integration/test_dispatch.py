@@ -228,6 +228,26 @@ class DispatchTest(harness.IntegrationTestCase):
         # All fast calls were answered before the slow one was.
         self.assertEqual(reqs[-1]["body_json"]["taskId"], "t0")
 
+    def test_slow_call_leaves_the_work_to_the_other_thread(self):
+        # Two threads of one call each: while t0 hangs on one, the other must take every
+        # other record (work is pulled by whichever thread can start it, never pinned).
+        n = 40
+        d = self.start_dispatcher(seed=seed([("acme", "t%d" % i) for i in range(n)],
+                                            {"acme:t0": {"delayMs": 3000}}))
+        ev = self.write_event([insert(str(i), "acme", "t%d" % i) for i in range(n)])
+        p = harness.start_tool(["-u", d.url, "-j", "2", "--threads", "2", ev])
+        try:
+            fast = d.wait_requests(n - 1, timeout=2.0)  # long before t0's 3 s are up
+            out, err = p.communicate(timeout=10)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.communicate()
+        self.assertEqual(len(fast), n - 1, "records held behind the slow call")
+        self.assertNotIn("t0", {q["body_json"]["taskId"] for q in fast})
+        self.assertEqual(p.returncode, 0, err)
+        self.assertEqual(json.loads(out), {"batchItemFailures": []})
+
     def test_429_retry_after_honoured(self):
         d = self.start_dispatcher(seed=seed([("acme", "t")],
                                             {"acme:t": {"statuses": [429], "retryAfter": "1"}}))

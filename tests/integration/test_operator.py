@@ -307,10 +307,17 @@ class OperatorTest(harness.IntegrationTestCase):
     # -- --rate ------------------------------------------------------------------------
 
     def test_rate_limit(self):
+        self._rate_limit(["-j", "8"])
+
+    def test_rate_limit_on_four_engine_threads_has_no_burst(self):
+        # One schedule for all threads: four threads do not start four calls at once.
+        self._rate_limit(["-j", "8", "--threads", "4"])
+
+    def _rate_limit(self, engine_args):
         rate, n = 20, 40
         d = self.start_dispatcher()
         ev = self.write_event([insert(str(i), "acme", "t%d" % i) for i in range(n)])
-        res = self.run_tool(["-u", d.url, "-j", "8", "--rate", str(rate), ev])
+        res = self.run_tool(["-u", d.url] + engine_args + ["--rate", str(rate), ev])
         self.assertEqual(res.rc, 0, res)
         reqs = d.requests()
         self.assertEqual(len(reqs), n)
