@@ -155,6 +155,10 @@ static CURL *new_easy(struct a2a_engine *d)
         curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
     }
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    if (d->shared.no_proxy) {
+        curl_easy_setopt(e, CURLOPT_PROXY, "");   /* what libcurl would have found */
+        curl_easy_setopt(e, CURLOPT_NOPROXY, ""); /* and no no_proxy to look up either */
+    }
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
     if (d->cfg->insecure) {

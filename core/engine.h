@@ -20,6 +20,7 @@ struct a2a_engine_shared {
     CURLU *url;                       /* read only: each engine works on its own copy */
     atomic_int *fatal_status;         /* first 401/403/404/405 seen by any engine; 0 before */
     _Atomic int64_t *next_start_ns;   /* --rate: no call of any engine starts before this */
+    int no_proxy; /* no proxy variable is set: spare libcurl looking them up on every call */
 };
 
 struct a2a_engine;

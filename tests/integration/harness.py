@@ -94,6 +94,10 @@ GEN_BATCH_SCRIPT = os.path.join(SOURCE_DIR, "scripts", "gen-batch.py")
 PYTHON = sys.executable or "python3"
 
 ENV_VARS = ("A2A_RECOVER_URL", "A2A_RECOVER_TOKEN")
+# A proxy of the machine running the tests must not come between the tool and the loopback
+# test dispatcher; the proxy tests set their own.
+PROXY_VARS = ("http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY",
+              "no_proxy", "NO_PROXY")
 
 
 def require_bin():
@@ -410,7 +414,7 @@ class ToolResult:
 def tool_env(env=None, token=None, clear_env=True):
     e = dict(os.environ)
     if clear_env:
-        for k in ENV_VARS:
+        for k in ENV_VARS + PROXY_VARS:
             e.pop(k, None)
     if token is not None:
         e["A2A_RECOVER_TOKEN"] = token
