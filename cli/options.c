@@ -266,10 +266,26 @@ static enum opt_status readable_file(const char *opt, const char *path, char *ms
     return OPT_OK;
 }
 
+/* A whole-number option from lo to hi; *out is set only when the value is valid. */
+static enum opt_status whole_number(const char *opt, const char *arg, unsigned lo, unsigned hi,
+                                    unsigned *out, char *msg, size_t cap)
+{
+    uint64_t v;
+
+    if (parse_uint(arg, lo, hi, &v) != 0) {
+        return usage_error(msg, cap, "%s: \"%s\" is not a whole number from %u to %u", opt, arg, lo,
+                           hi);
+    }
+    *out = (unsigned)v;
+    return OPT_OK;
+}
+
 /* One option with its argument. */
 static enum opt_status apply(struct options *o, int c, const char *arg, char *msg, size_t cap)
 {
     uint64_t v;
+    unsigned per_second;
+    enum opt_status st;
 
     switch (c) {
     case 'n':
@@ -294,11 +310,7 @@ static enum opt_status apply(struct options *o, int c, const char *arg, char *ms
         }
         return add_header(o, arg) == 0 ? OPT_OK : usage_error(msg, cap, "out of memory");
     case 'j':
-        if (parse_uint(arg, 1, 256, &v) != 0) {
-            return usage_error(msg, cap, "-j: \"%s\" is not a whole number from 1 to 256", arg);
-        }
-        o->concurrency = (unsigned)v;
-        return OPT_OK;
+        return whole_number("-j", arg, 1, 256, &o->concurrency, msg, cap);
     case OPT_TIMEOUT:
         if (parse_seconds(arg, 1, 3600 * 1000L, &o->timeout_ms) != 0) {
             return usage_error(msg, cap,
@@ -316,26 +328,13 @@ static enum opt_status apply(struct options *o, int c, const char *arg, char *ms
         }
         return OPT_OK;
     case OPT_RETRIES:
-        if (parse_uint(arg, 0, 10, &v) != 0) {
-            return usage_error(msg, cap, "--retries: \"%s\" is not a whole number from 0 to 10",
-                               arg);
-        }
-        o->retries = (unsigned)v;
-        return OPT_OK;
+        return whole_number("--retries", arg, 0, 10, &o->retries, msg, cap);
     case OPT_RATE:
-        if (parse_uint(arg, 0, 100000, &v) != 0) {
-            return usage_error(msg, cap, "--rate: \"%s\" is not a whole number from 0 to 100000",
-                               arg);
-        }
-        o->rate = (double)v;
-        return OPT_OK;
+        st = whole_number("--rate", arg, 0, 100000, &per_second, msg, cap);
+        o->rate = st == OPT_OK ? (double)per_second : o->rate;
+        return st;
     case OPT_THREADS:
-        if (parse_uint(arg, 1, 64, &v) != 0) {
-            return usage_error(msg, cap, "--threads: \"%s\" is not a whole number from 1 to 64",
-                               arg);
-        }
-        o->threads = (unsigned)v;
-        return OPT_OK;
+        return whole_number("--threads", arg, 1, 64, &o->threads, msg, cap);
     case OPT_INSECURE:
         o->insecure = 1;
         return OPT_OK;

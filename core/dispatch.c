@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "joblist.h"
 
 /*
  * The pool: each lane is a thread running one engine (one libcurl multi handle with its own
@@ -30,11 +31,6 @@
 #define CALLS_PER_LANE    8    /* one multi handle keeps up with this many loopback calls */
 #define MAX_LANES         8
 #define WAKE_BATCH        32 /* a waiting caller is woken once this many jobs are back */
-
-struct job_list {
-    struct a2a_job *head;
-    struct a2a_job *tail;
-};
 
 struct lane {
     struct a2a_dispatch *pool;
@@ -69,8 +65,8 @@ struct a2a_dispatch {
     pthread_mutex_t mu;
     pthread_cond_t lanes_cv; /* a lane finished an abandon; or abandon/quit for a failed lane */
     /* Guarded by mu. */
-    struct job_list queue;  /* added, not yet pulled by a lane */
-    struct job_list outbox; /* finished, not yet handed back to the caller */
+    struct a2a_job_list queue;  /* added, not yet pulled by a lane */
+    struct a2a_job_list outbox; /* finished, not yet handed back to the caller */
     size_t outbox_len;
     size_t caller_wants; /* the caller sleeps on wake_fds[0] until this many are back; 0: awake */
     int quit;
@@ -81,40 +77,6 @@ struct a2a_dispatch {
     /* The caller's thread only. */
     size_t outstanding; /* added and not yet handed back */
 };
-
-static void list_push(struct job_list *l, struct a2a_job *job)
-{
-    job->next = NULL;
-    if (l->tail != NULL) {
-        l->tail->next = job;
-    } else {
-        l->head = job;
-    }
-    l->tail = job;
-}
-
-/* Appends a chain (linked through next, NULL-terminated). Returns its length. */
-static size_t list_splice(struct job_list *l, struct a2a_job *chain)
-{
-    size_t n = 0;
-
-    while (chain != NULL) {
-        struct a2a_job *next = chain->next;
-        list_push(l, chain);
-        chain = next;
-        n++;
-    }
-    return n;
-}
-
-static struct a2a_job *list_take(struct job_list *l)
-{
-    struct a2a_job *head = l->head;
-
-    l->head = NULL;
-    l->tail = NULL;
-    return head;
-}
 
 static void wipe(char *p, size_t n)
 {
@@ -202,7 +164,7 @@ static unsigned lane_count(const struct a2a_dispatch_config *cfg)
 /* Hands finished jobs back to the caller; d->mu must be held. */
 static void publish(struct a2a_dispatch *d, struct a2a_job *done)
 {
-    d->outbox_len += list_splice(&d->outbox, done);
+    d->outbox_len += a2a_job_list_splice(&d->outbox, done);
     if (d->caller_wants > 0 && (d->outbox_len >= d->caller_wants || d->lane_err.code != A2A_OK ||
                                 atomic_load(&d->fatal_status) != 0)) {
         char byte = 1;
@@ -456,7 +418,7 @@ void a2a_dispatch_add(struct a2a_dispatch *d, struct a2a_job *job)
     d->outstanding++;
 
     pthread_mutex_lock(&d->mu);
-    list_push(&d->queue, job);
+    a2a_job_list_push(&d->queue, job);
     for (unsigned i = 0; i < d->nlanes && wake == NULL; i++) {
         if (d->lanes[i].sleeping) {
             wake = &d->lanes[i];
@@ -476,7 +438,7 @@ static size_t deliver(struct a2a_dispatch *d)
     size_t n = 0;
 
     pthread_mutex_lock(&d->mu);
-    job = list_take(&d->outbox);
+    job = a2a_job_list_take(&d->outbox);
     d->outbox_len = 0;
     pthread_mutex_unlock(&d->mu);
     while (job != NULL) {
@@ -561,13 +523,13 @@ static void abandon_queued(struct a2a_dispatch *d, enum a2a_outcome outcome, con
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     pthread_mutex_lock(&d->mu);
-    job = list_take(&d->queue);
+    job = a2a_job_list_take(&d->queue);
     for (struct a2a_job *j = job; j != NULL; j = j->next) {
         j->outcome = outcome;
         j->done_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
         snprintf(j->reason, sizeof(j->reason), "%s", reason);
     }
-    d->outbox_len += list_splice(&d->outbox, job);
+    d->outbox_len += a2a_job_list_splice(&d->outbox, job);
     pthread_mutex_unlock(&d->mu);
 }
 

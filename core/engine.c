@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "joblist.h"
 #include "retry.h"
 
 #define RESPONSE_CAP (64 * 1024) /* response bodies are only ever logged */
@@ -25,11 +26,9 @@ struct a2a_engine {
     size_t in_flight;
     CURLU *url; /* owned: this engine's copy of the endpoint, parsed once */
 
-    struct a2a_job *queue_head; /* jobs not yet started or waiting to retry, FIFO */
-    struct a2a_job *queue_tail;
+    struct a2a_job_list queue; /* jobs not yet started or waiting to retry */
     size_t queued;
-    struct a2a_job *done_head; /* finished jobs the owner has not taken yet, FIFO */
-    struct a2a_job *done_tail;
+    struct a2a_job_list done; /* finished jobs the owner has not taken yet */
 
     uint64_t rng;
 };
@@ -173,13 +172,7 @@ static CURL *new_easy(struct a2a_engine *d)
 
 static void enqueue(struct a2a_engine *d, struct a2a_job *job)
 {
-    job->next = NULL;
-    if (d->queue_tail != NULL) {
-        d->queue_tail->next = job;
-    } else {
-        d->queue_head = job;
-    }
-    d->queue_tail = job;
+    a2a_job_list_push(&d->queue, job);
     d->queued++;
 }
 
@@ -193,17 +186,17 @@ static struct a2a_job *take_ready(struct a2a_engine *d, int64_t now)
 {
     struct a2a_job *prev = NULL;
 
-    for (struct a2a_job *j = d->queue_head; j != NULL; prev = j, j = j->next) {
+    for (struct a2a_job *j = d->queue.head; j != NULL; prev = j, j = j->next) {
         if (j->not_before_ms > now) {
             continue;
         }
         if (prev != NULL) {
             prev->next = j->next;
         } else {
-            d->queue_head = j->next;
+            d->queue.head = j->next;
         }
-        if (d->queue_tail == j) {
-            d->queue_tail = prev;
+        if (d->queue.tail == j) {
+            d->queue.tail = prev;
         }
         d->queued--;
         j->next = NULL;
@@ -273,11 +266,7 @@ static int claim_start(struct a2a_engine *d)
 
 static void push_front(struct a2a_engine *d, struct a2a_job *job)
 {
-    job->next = d->queue_head;
-    d->queue_head = job;
-    if (d->queue_tail == NULL) {
-        d->queue_tail = job;
-    }
+    a2a_job_list_push_front(&d->queue, job);
     d->queued++;
 }
 
@@ -355,13 +344,7 @@ static void finish(struct a2a_engine *d, struct a2a_job *job, enum a2a_outcome o
 {
     job->outcome = outcome;
     job->done_ms = now_ms();
-    job->next = NULL;
-    if (d->done_tail != NULL) {
-        d->done_tail->next = job;
-    } else {
-        d->done_head = job;
-    }
-    d->done_tail = job;
+    a2a_job_list_push(&d->done, job);
 }
 
 /* Either re-queues the job for another attempt or finishes it as transient. */
@@ -479,7 +462,7 @@ static int wait_budget(const struct a2a_engine *d, int wait_ms)
     if (d->in_flight < d->cap && !stopped(d)) {
         int64_t slot = d->gap_ns > 0 ? atomic_load(d->shared.next_start_ns) : 0;
         int64_t slot_ms = slot / 1000000 + (slot % 1000000 != 0); /* never wake too early */
-        for (const struct a2a_job *j = d->queue_head; j != NULL; j = j->next) {
+        for (const struct a2a_job *j = d->queue.head; j != NULL; j = j->next) {
             int64_t t = j->not_before_ms > slot_ms ? j->not_before_ms : slot_ms;
             if (t < soonest) {
                 soonest = t;
@@ -523,7 +506,7 @@ size_t a2a_engine_room(const struct a2a_engine *d)
     if (stopped(d)) {
         return 0;
     }
-    for (const struct a2a_job *j = d->queue_head; j != NULL && busy < d->cap; j = j->next) {
+    for (const struct a2a_job *j = d->queue.head; j != NULL && busy < d->cap; j = j->next) {
         busy += j->not_before_ms <= now; /* ready retries take slots; waiting ones do not yet */
     }
     return busy < d->cap ? d->cap - busy : 0;
@@ -550,11 +533,7 @@ void a2a_engine_abandon(struct a2a_engine *d, enum a2a_outcome outcome, const ch
 
 struct a2a_job *a2a_engine_take_done(struct a2a_engine *d)
 {
-    struct a2a_job *list = d->done_head;
-
-    d->done_head = NULL;
-    d->done_tail = NULL;
-    return list;
+    return a2a_job_list_take(&d->done);
 }
 
 void a2a_engine_free(struct a2a_engine **pd)
