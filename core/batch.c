@@ -291,6 +291,9 @@ static int fill_slot(struct run *r, struct slot *s, const struct a2a_raw_record 
     rc |= a2a_buf_append(&s->text, rec->event_name.ptr, s->event_len);
     rc |= a2a_buf_append(&s->text, raw->bytes, s->raw_len);
     if (rc != 0) {
+        /* Nothing half-copied may be read back: the record becomes unreportable. */
+        s->has_seq = s->has_event_name = 0;
+        s->seq_len = s->event_len = s->raw_len = 0;
         a2a_error_set(&r->st->err, A2A_E_NOMEM, "out of memory holding record %llu",
                       (unsigned long long)raw->position);
     }
@@ -447,6 +450,34 @@ static void teardown(struct run *r)
     a2a_input_free(&r->in);
 }
 
+/*
+ * The run cannot go on (out of memory, a failed engine thread): still hand over every record
+ * already read, so that none is left out of the response as if it had been acknowledged.
+ * Calls in flight are abandoned and queued ones never start; all are listed as interrupted.
+ */
+static void salvage(struct run *r)
+{
+    struct a2a_error cause = r->st->err;
+    char reason[A2A_REASON_MAX];
+
+    snprintf(reason, sizeof(reason), "the run stopped before a 2xx: %.200s", cause.msg);
+    if (r->engine != NULL && a2a_dispatch_pending(r->engine) > 0) {
+        a2a_dispatch_abandon(r->engine, A2A_OUT_INTERRUPTED, reason);
+    }
+    for (size_t i = 0; i < r->count; i++) {
+        struct slot *s = &r->slots[(r->head + i) % r->nslots];
+        if (!s->done) { /* read, but its call was never built */
+            s->job.outcome = A2A_OUT_INTERRUPTED;
+            snprintf(s->job.reason, sizeof(s->job.reason), "%s", reason);
+            s->done = 1;
+        }
+    }
+    if (commit(r) != 0) {
+        /* out of memory again: what was handed over stands; the run fails either way */
+    }
+    r->st->err = cause; /* the first failure is the one to report */
+}
+
 /* Reads and processes every record. Returns 0 (input fully read or input error) or -1. */
 static int read_all(struct run *r)
 {
@@ -508,6 +539,9 @@ int a2a_run(const struct a2a_run_config *cfg, struct a2a_response *resp,
     check_stop(&r); /* a signal during the last call still counts */
     rc = 0;
 out:
+    if (rc != 0 && r.slots != NULL) {
+        salvage(&r);
+    }
     teardown(&r);
     stats->elapsed_ms = now_ms() - started;
     return rc;

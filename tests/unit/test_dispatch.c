@@ -1,0 +1,185 @@
+/*
+ * dispatch.h through a2a_run: what happens when an engine thread cannot start a call. The
+ * binary links with -Wl,--wrap=curl_easy_init (tests/unit/CMakeLists.txt), so a test can make
+ * libcurl "run out of memory" for every new easy handle; no connection is ever made.
+ */
+#define _GNU_SOURCE /* open_memstream */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <curl/curl.h>
+
+#include "batch.h"
+#include "sinks.h"
+
+#define NRECORDS 200
+
+CURL *__real_curl_easy_init(void);
+CURL *__wrap_curl_easy_init(void);
+
+static volatile int easy_init_fails; /* set before a run, read by the engine threads */
+
+CURL *__wrap_curl_easy_init(void)
+{
+    return easy_init_fails ? NULL : __real_curl_easy_init();
+}
+
+struct seen {
+    size_t n;
+    size_t interrupted;
+    size_t skipped;
+    size_t other;
+    uint64_t next_position;
+    int in_order;
+    char reason[A2A_REASON_MAX];
+};
+
+static void on_result(void *ctx, const struct a2a_result *res)
+{
+    struct seen *s = ctx;
+
+    s->in_order &= res->position == s->next_position;
+    s->next_position++;
+    s->n++;
+    if (res->outcome == A2A_OUT_INTERRUPTED) {
+        s->interrupted++;
+        snprintf(s->reason, sizeof(s->reason), "%s", res->reason);
+    } else if (res->outcome == A2A_OUT_SKIPPED) {
+        s->skipped++;
+    } else {
+        s->other++;
+    }
+}
+
+/* NRECORDS valid INSERTs, every tenth a MODIFY instead; SequenceNumbers 1..NRECORDS. */
+static char *batch(size_t *len)
+{
+    size_t cap = NRECORDS * 256 + 64;
+    char *s = malloc(cap);
+    size_t n = 0;
+
+    assert_non_null(s);
+    n += (size_t)snprintf(s + n, cap - n, "{\"Records\":[");
+    for (int i = 1; i <= NRECORDS; i++) {
+        n += (size_t)snprintf(
+            s + n, cap - n,
+            "%s{\"eventName\":\"%s\",\"dynamodb\":{\"SequenceNumber\":\"%d\",\"NewImage\":{"
+            "\"tenant\":{\"S\":\"acme\"},\"taskId\":{\"S\":\"t%d\"},\"owner\":{\"S\":\"o\"},"
+            "\"eventSequence\":{\"N\":\"1\"},\"recordedAtMicros\":{\"N\":\"2\"}}}}",
+            i > 1 ? "," : "", i % 10 == 0 ? "MODIFY" : "INSERT", i, i);
+    }
+    n += (size_t)snprintf(s + n, cap - n, "]}");
+    assert_true(n < cap);
+    *len = n;
+    return s;
+}
+
+static char *response_text(const struct a2a_response *resp)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+
+    assert_non_null(f);
+    assert_int_equal(a2a_response_write(resp, f), 0);
+    fclose(f);
+    return text;
+}
+
+/* Every record read is handed over, and every INSERT among them is listed, in input order. */
+static void check_salvaged(const struct a2a_run_stats *st, const struct seen *seen,
+                           const struct a2a_response *resp)
+{
+    char *text = response_text(resp);
+    char want[NRECORDS * 32 + 64];
+    size_t n = 0;
+
+    assert_true(st->records >= 1);
+    assert_int_equal(seen->n, st->records);
+    assert_true(seen->in_order);
+    assert_int_equal(seen->other, 0);
+    assert_int_equal(seen->skipped, st->records / 10);
+    assert_int_equal(seen->interrupted, st->records - st->records / 10);
+    n += (size_t)snprintf(want + n, sizeof(want) - n, "{\"batchItemFailures\":[");
+    for (uint64_t i = 1; i <= st->records; i++) {
+        if (i % 10 != 0) {
+            n += (size_t)snprintf(want + n, sizeof(want) - n, "%s{\"itemIdentifier\":\"%llu\"}",
+                                  i > 1 ? "," : "", (unsigned long long)i);
+        }
+    }
+    snprintf(want + n, sizeof(want) - n, "]}\n");
+    assert_string_equal(text, want);
+    free(text);
+}
+
+static void run_failing(unsigned concurrency, unsigned threads)
+{
+    struct a2a_run_config cfg;
+    struct a2a_response resp;
+    struct a2a_run_stats st;
+    struct seen seen;
+    size_t len;
+    char *input = batch(&len);
+
+    memset(&cfg, 0, sizeof(cfg));
+    memset(&resp, 0, sizeof(resp));
+    memset(&seen, 0, sizeof(seen));
+    seen.in_order = 1;
+    seen.next_position = 1; /* positions count from 1 */
+    cfg.input.mem = input;
+    cfg.input.mem_len = len;
+    cfg.input.mem_name = "batch.json";
+    cfg.input.max_record = (size_t)1 << 20;
+    cfg.dispatch.url = "http://127.0.0.1:9/internal/push/redispatch";
+    cfg.dispatch.timeout_ms = 1000;
+    cfg.dispatch.connect_timeout_ms = 1000;
+    cfg.dispatch.concurrency = concurrency;
+    cfg.dispatch.threads = threads;
+    cfg.dispatch.random_seed = 1;
+    cfg.on_result = on_result;
+    cfg.result_ctx = &seen;
+
+    easy_init_fails = 1;
+    assert_int_equal(a2a_run(&cfg, &resp, &st), -1);
+    easy_init_fails = 0;
+
+    assert_int_equal(st.err.code, A2A_E_NOMEM);
+    assert_non_null(strstr(st.err.msg, "cannot start an HTTP call"));
+    assert_non_null(strstr(seen.reason, "the run stopped before a 2xx: cannot start an HTTP call"));
+    check_salvaged(&st, &seen, &resp);
+    a2a_response_free(&resp);
+    free(input);
+}
+
+/* A lane that cannot start a call fails the run, but nothing read is left unlisted. */
+static void test_failed_engine_thread_lists_every_record_read(void **state)
+{
+    (void)state;
+    run_failing(8, 1);
+}
+
+static void test_failed_engine_threads_of_four_list_every_record_read(void **state)
+{
+    (void)state;
+    run_failing(16, 4);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_failed_engine_thread_lists_every_record_read),
+        cmocka_unit_test(test_failed_engine_threads_of_four_list_every_record_read),
+    };
+    int rc;
+
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    rc = cmocka_run_group_tests(tests, NULL, NULL);
+    curl_global_cleanup();
+    return rc;
+}
