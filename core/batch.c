@@ -39,6 +39,12 @@ struct run {
     size_t nslots;
     size_t head;
     size_t count;
+    /* The record being placed: read, but not yet in the window nor handed over. It points
+     * into the input buffer (valid until the next read); salvage() lists it if placing it
+     * failed. */
+    int has_unplaced;
+    struct a2a_result unplaced;
+    char unplaced_reason[A2A_REASON_MAX];
     enum a2a_outcome stop_outcome; /* NOT_ATTEMPTED or INTERRUPTED once stopped */
     int stopped;
     char stop_reason[160];
@@ -115,6 +121,11 @@ static int deliver(struct run *r, const struct a2a_result *res)
 {
     struct a2a_run_stats *st = r->st;
 
+    /* First, since it alone can fail: a result is either fully handed over or not at all. */
+    if (a2a_response_add(r->resp, res) != 0) {
+        a2a_error_set(&st->err, A2A_E_NOMEM, "out of memory listing failures");
+        return -1;
+    }
     switch (res->outcome) {
     case A2A_OUT_SKIPPED:
         st->skipped++;
@@ -143,10 +154,6 @@ static int deliver(struct run *r, const struct a2a_result *res)
         }
     }
     log_result(r, res);
-    if (a2a_response_add(r->resp, res) != 0) {
-        a2a_error_set(&st->err, A2A_E_NOMEM, "out of memory listing failures");
-        return -1;
-    }
     if (r->cfg->on_result != NULL) {
         r->cfg->on_result(r->cfg->result_ctx, res);
     }
@@ -291,9 +298,6 @@ static int fill_slot(struct run *r, struct slot *s, const struct a2a_raw_record 
     rc |= a2a_buf_append(&s->text, rec->event_name.ptr, s->event_len);
     rc |= a2a_buf_append(&s->text, raw->bytes, s->raw_len);
     if (rc != 0) {
-        /* Nothing half-copied may be read back: the record becomes unreportable. */
-        s->has_seq = s->has_event_name = 0;
-        s->seq_len = s->event_len = s->raw_len = 0;
         a2a_error_set(&r->st->err, A2A_E_NOMEM, "out of memory holding record %llu",
                       (unsigned long long)raw->position);
     }
@@ -336,6 +340,35 @@ static int immediate_outcome(const struct run *r, const struct a2a_record *rec, 
     return -1;
 }
 
+/* Remembers the record being placed; until it is parsed, nothing of it is known. */
+static void hold_unplaced(struct run *r, const struct a2a_raw_record *raw)
+{
+    memset(&r->unplaced, 0, sizeof(r->unplaced));
+    r->unplaced.position = raw->position;
+    r->unplaced.file = raw->file;
+    r->unplaced.offset = raw->offset;
+    r->unplaced.outcome = A2A_OUT_INTERRUPTED;
+    r->unplaced.reason = r->unplaced_reason;
+    r->unplaced.raw.ptr = raw->bytes;
+    r->unplaced.raw.len = r->cfg->keep_raw ? raw->len : 0;
+    r->unplaced_reason[0] = '\0';
+    r->has_unplaced = 1;
+}
+
+/* Once parsed: its identifier, and its outcome when it needs no call. */
+static void note_unplaced(struct run *r, const struct a2a_record *rec, int outcome,
+                          const char *reason)
+{
+    r->unplaced.has_seq = rec->has_seq;
+    r->unplaced.seq = rec->seq;
+    r->unplaced.has_event_name = rec->has_event_name;
+    r->unplaced.event_name = rec->event_name;
+    if (outcome >= 0) {
+        r->unplaced.outcome = (enum a2a_outcome)outcome;
+        snprintf(r->unplaced_reason, sizeof(r->unplaced_reason), "%s", reason);
+    }
+}
+
 static int process(struct run *r, const struct a2a_raw_record *raw)
 {
     struct a2a_record rec;
@@ -344,12 +377,14 @@ static int process(struct run *r, const struct a2a_raw_record *raw)
     int outcome;
 
     r->st->records++;
+    hold_unplaced(r, raw);
     if (a2a_record_parse(&r->parser, raw->bytes, raw->len, raw->non_ascii, &rec) != 0) {
         a2a_error_set(&r->st->err, A2A_E_NOMEM, "out of memory parsing record %llu",
                       (unsigned long long)raw->position);
         return -1;
     }
     outcome = immediate_outcome(r, &rec, reason, sizeof(reason));
+    note_unplaced(r, &rec, outcome, reason);
     if (outcome >= 0 && r->count == 0) {
         /* Nothing ahead of it: hand it over straight from the input buffer, no copy. */
         struct a2a_result res = {raw->position,
@@ -365,12 +400,21 @@ static int process(struct run *r, const struct a2a_raw_record *raw)
                                  0,
                                  0,
                                  {raw->bytes, r->cfg->keep_raw ? raw->len : 0}};
-        return deliver(r, &res);
+        if (deliver(r, &res) != 0) {
+            return -1;
+        }
+        r->has_unplaced = 0;
+        return 0;
     }
     s = claim_slot(r);
-    if (s == NULL || fill_slot(r, s, raw, &rec) != 0) {
+    if (s == NULL) {
         return -1;
     }
+    if (fill_slot(r, s, raw, &rec) != 0) {
+        r->count--; /* give the slot back: the record stays unplaced, salvage() lists it */
+        return -1;
+    }
+    r->has_unplaced = 0;
     if (outcome < 0 && r->stopped) {
         outcome = immediate_outcome(r, &rec, reason, sizeof(reason)); /* stopped meanwhile */
     }
@@ -472,8 +516,15 @@ static void salvage(struct run *r)
             s->done = 1;
         }
     }
-    if (commit(r) != 0) {
-        /* out of memory again: what was handed over stands; the run fails either way */
+    /* Best effort from here on: out of memory again leaves the rest unlisted, and the run
+     * fails (exit 3) either way. The unplaced record comes last: it was read last. */
+    if (commit(r) == 0 && r->has_unplaced) {
+        if (r->unplaced.outcome == A2A_OUT_INTERRUPTED) {
+            snprintf(r->unplaced_reason, sizeof(r->unplaced_reason), "%s", reason);
+        }
+        if (deliver(r, &r->unplaced) == 0) {
+            r->has_unplaced = 0;
+        }
     }
     r->st->err = cause; /* the first failure is the one to report */
 }
@@ -539,7 +590,7 @@ int a2a_run(const struct a2a_run_config *cfg, struct a2a_response *resp,
     check_stop(&r); /* a signal during the last call still counts */
     rc = 0;
 out:
-    if (rc != 0 && r.slots != NULL) {
+    if (rc != 0) {
         salvage(&r);
     }
     teardown(&r);

@@ -17,10 +17,11 @@
 /*
  * The pool: each lane is a thread running one engine (one libcurl multi handle with its own
  * connections). The caller's thread parses records, builds requests and queues them; lanes
- * pull from that one queue only as many as they can start, so a lane with slow calls never
- * sits on work another lane could do. Lanes hand finished jobs back; the caller's callback
- * only ever runs on the caller's thread. Sending, reading and accounting for calls in libcurl
- * is most of the work per record: a second core doubles what one multi handle tops out at.
+ * pull from that one queue only as many as they have free slots for, so a lane with slow
+ * calls never sits on new work another lane could do (its retries stay with it). Lanes hand
+ * finished jobs back; the caller's callback only ever runs on the caller's thread. Sending, reading
+ * and accounting for calls in libcurl is most of the work per record: a second core doubles what
+ * one multi handle tops out at.
  *
  * One mutex guards every hand-over, and no libcurl call or callback runs under it. Nobody is
  * woken per job: a lane only when it sleeps with room for one, the caller only once a batch
@@ -43,7 +44,7 @@ struct lane {
     /* Guarded by pool->mu. */
     int sleeping; /* waiting with room for jobs: wake it when one is queued */
     int abandon;  /* abandon requested, not yet done */
-    int failed;   /* its engine failed: it starts nothing more, only abandons or quits */
+    int failed;   /* its engine failed: it starts nothing more (written by the lane only) */
 };
 
 struct a2a_dispatch {
@@ -161,6 +162,18 @@ static unsigned lane_count(const struct a2a_dispatch_config *cfg)
     return n > 0 ? n : 1;
 }
 
+/* Takes the wake-up of a lane asleep with room for a job, or NULL; d->mu must be held. */
+static struct lane *take_sleeper(struct a2a_dispatch *d)
+{
+    for (unsigned i = 0; i < d->nlanes; i++) {
+        if (d->lanes[i].sleeping) {
+            d->lanes[i].sleeping = 0; /* one wake-up per job: the next job wakes the next */
+            return &d->lanes[i];
+        }
+    }
+    return NULL;
+}
+
 /* Hands finished jobs back to the caller; d->mu must be held. */
 static void publish(struct a2a_dispatch *d, struct a2a_job *done)
 {
@@ -217,6 +230,7 @@ static int lane_pass(struct lane *l)
     struct a2a_error err = {A2A_OK, ""};
     size_t room = a2a_engine_room(l->engine);
     struct a2a_job *in;
+    struct lane *pass_on = NULL;
     int abandon;
     int stepped = 0;
     int idle;
@@ -251,9 +265,17 @@ static int lane_pass(struct lane *l)
         pthread_cond_broadcast(&d->lanes_cv);
     }
     room = l->failed ? 0 : a2a_engine_room(l->engine);
-    idle = !l->abandon && !d->quit && (room == 0 || d->queue.head == NULL);
+    idle = !l->abandon && !d->quit && !l->failed && (room == 0 || d->queue.head == NULL);
     l->sleeping = idle && room > 0;
+    if (room == 0 && d->queue.head != NULL) {
+        /* A wake-up may have come here after this lane's room filled with ready retries:
+         * pass it on to a lane that can take the job, rather than leave the job waiting. */
+        pass_on = take_sleeper(d);
+    }
     pthread_mutex_unlock(&d->mu);
+    if (pass_on != NULL) {
+        a2a_engine_wakeup(pass_on->engine);
+    }
     return idle;
 }
 
@@ -419,12 +441,7 @@ void a2a_dispatch_add(struct a2a_dispatch *d, struct a2a_job *job)
 
     pthread_mutex_lock(&d->mu);
     a2a_job_list_push(&d->queue, job);
-    for (unsigned i = 0; i < d->nlanes && wake == NULL; i++) {
-        if (d->lanes[i].sleeping) {
-            wake = &d->lanes[i];
-            wake->sleeping = 0; /* one wake-up per job: the next job wakes the next lane */
-        }
-    }
+    wake = take_sleeper(d);
     pthread_mutex_unlock(&d->mu);
     if (wake != NULL) {
         a2a_engine_wakeup(wake->engine);
@@ -518,15 +535,14 @@ static void emit(struct a2a_dispatch *d, enum a2a_log_level level, const char *t
 /* Finishes the jobs no lane has pulled yet; on the caller's thread. */
 static void abandon_queued(struct a2a_dispatch *d, enum a2a_outcome outcome, const char *reason)
 {
+    int64_t now = now_ms();
     struct a2a_job *job;
-    struct timespec ts;
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
     pthread_mutex_lock(&d->mu);
     job = a2a_job_list_take(&d->queue);
     for (struct a2a_job *j = job; j != NULL; j = j->next) {
         j->outcome = outcome;
-        j->done_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        j->done_ms = now;
         snprintf(j->reason, sizeof(j->reason), "%s", reason);
     }
     d->outbox_len += a2a_job_list_splice(&d->outbox, job);

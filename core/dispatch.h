@@ -50,9 +50,9 @@ struct a2a_job {
     int64_t first_ms; /* monotonic ms of the first attempt */
     int64_t done_ms;
 
-    /* Engine-private. */
+    /* Private to the pool and its engines. */
     int64_t not_before_ms;
-    struct a2a_job *next;
+    struct a2a_job *next; /* the list it waits in: pool queue or outbox, engine queue or done */
     struct curl_slist header_node; /* its Idempotency-Key, chained in front of the shared list */
     struct a2a_buf response;       /* body, capped */
     char retry_after[64];

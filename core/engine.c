@@ -11,13 +11,13 @@
 #include "retry.h"
 
 #define RESPONSE_CAP (64 * 1024) /* response bodies are only ever logged */
+#define CATCH_UP_NS  1000000     /* --rate: how far behind its schedule may be made up at once */
 
 struct a2a_engine {
     struct a2a_engine_shared shared; /* copied; what it points to is borrowed */
     const struct a2a_dispatch_config *cfg;
-    unsigned cap;        /* calls in flight at most */
-    int64_t gap_ns;      /* --rate: the shared schedule spaces starts this far apart; 0: no limit */
-    int64_t catch_up_ns; /* how far behind the schedule may be made up at once */
+    unsigned cap;   /* calls in flight at most */
+    int64_t gap_ns; /* --rate: the shared schedule spaces starts this far apart; 0: no limit */
 
     CURLM *multi;
     CURL **idle; /* owned easy handles ready for reuse */
@@ -76,7 +76,6 @@ int a2a_engine_new(struct a2a_engine **out, const struct a2a_engine_shared *shar
     if (d->cfg->rate > 0) {
         d->gap_ns = (int64_t)(1e9 / d->cfg->rate);
         d->gap_ns += (double)d->gap_ns * d->cfg->rate < 1e9; /* round up: never above the rate */
-        d->catch_up_ns = d->gap_ns > 1000000 ? d->gap_ns : 1000000;
     }
     d->rng = seed != 0 ? seed : 1;
     d->idle = calloc(d->cap, sizeof(*d->idle));
@@ -218,10 +217,6 @@ static int start_call(struct a2a_engine *d, struct a2a_job *job, int64_t now)
     a2a_buf_reset(&job->response);
     job->retry_after[0] = '\0';
     job->body_capped = 0;
-    job->attempts++;
-    if (job->first_ms == 0) {
-        job->first_ms = now;
-    }
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, job->body.data);
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)job->body.len);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, &job->header_node);
@@ -233,6 +228,10 @@ static int start_call(struct a2a_engine *d, struct a2a_job *job, int64_t now)
     if (curl_multi_add_handle(d->multi, e) != CURLM_OK) {
         curl_easy_cleanup(e);
         return -1;
+    }
+    job->attempts++; /* only a call that was really started counts */
+    if (job->first_ms == 0) {
+        job->first_ms = now;
     }
     d->active[d->in_flight++] = e;
     return 0;
@@ -259,7 +258,7 @@ static int claim_start(struct a2a_engine *d)
         }
         /* Timers wake us up to 1 ms late: starts owed for that long may be made up, so rates
          * above 1000/s are reached; an idle spell earns no burst beyond that. */
-        next = (slot > now - d->catch_up_ns ? slot : now - d->catch_up_ns) + d->gap_ns;
+        next = (slot > now - CATCH_UP_NS ? slot : now - CATCH_UP_NS) + d->gap_ns;
     } while (!atomic_compare_exchange_weak(d->shared.next_start_ns, &slot, next));
     return 1;
 }
@@ -281,7 +280,7 @@ static int start_ready(struct a2a_engine *d, struct a2a_error *err)
             break;
         }
         if (!claim_start(d)) {
-            push_front(d, job); /* keeps its place: first in line at the next slot */
+            push_front(d, job); /* first in line at the next slot */
             break;
         }
         if (start_call(d, job, now) != 0) {
@@ -456,20 +455,21 @@ static void collect(struct a2a_engine *d)
 /* How long the loop may sleep before a queued job or the rate limit wants attention. */
 static int wait_budget(const struct a2a_engine *d, int wait_ms)
 {
-    int64_t now = now_ms();
-    int64_t soonest = now + wait_ms;
+    int64_t now = now_ns();
+    int64_t soonest = now + (int64_t)wait_ms * 1000000;
 
     if (d->in_flight < d->cap && !stopped(d)) {
         int64_t slot = d->gap_ns > 0 ? atomic_load(d->shared.next_start_ns) : 0;
-        int64_t slot_ms = slot / 1000000 + (slot % 1000000 != 0); /* never wake too early */
         for (const struct a2a_job *j = d->queue.head; j != NULL; j = j->next) {
-            int64_t t = j->not_before_ms > slot_ms ? j->not_before_ms : slot_ms;
+            int64_t t = j->not_before_ms * 1000000;
+            t = t > slot ? t : slot;
             if (t < soonest) {
                 soonest = t;
             }
         }
     }
-    return soonest <= now ? 0 : (int)(soonest - now);
+    /* In nanoseconds, rounded up once: never wakes early, oversleeps by under 1 ms. */
+    return soonest <= now ? 0 : (int)((soonest - now + 999999) / 1000000);
 }
 
 int a2a_engine_step(struct a2a_engine *d, struct a2a_error *err)

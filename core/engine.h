@@ -13,7 +13,7 @@
 
 #include "dispatch.h"
 
-/* What the engines of one pool share: read-only once the pool starts, except `fatal_status`. */
+/* What the engines of one pool share: read-only once the pool starts, except the two atomics. */
 struct a2a_engine_shared {
     const struct a2a_dispatch_config *cfg;
     const struct curl_slist *headers; /* the headers every call carries */
@@ -44,8 +44,8 @@ void a2a_engine_wait(struct a2a_engine *e, int max_ms);
 /* Interrupts a2a_engine_wait() from any thread. */
 void a2a_engine_wakeup(struct a2a_engine *e);
 
-/* How many more jobs it could start now: free slots not claimed by queued jobs (0 once a
- * fail-fast answer stopped the pool). */
+/* How many more jobs it could start now: free slots not taken by queued jobs that are ready
+ * (a retry still waiting takes none yet); 0 once a fail-fast answer stopped the pool. */
 size_t a2a_engine_room(const struct a2a_engine *e);
 
 /* Finishes every queued and in-flight job with this outcome, abandoning open calls. */

@@ -26,6 +26,7 @@ static inline void a2a_job_list_push(struct a2a_job_list *l, struct a2a_job *job
     l->tail = job;
 }
 
+/* Puts a job back at the head: the next one out. */
 static inline void a2a_job_list_push_front(struct a2a_job_list *l, struct a2a_job *job)
 {
     job->next = l->head;

@@ -19,7 +19,7 @@ enum a2a_outcome {
     A2A_OUT_TRANSIENT,     /* retries spent on 408/425/429/5xx/network errors */
     A2A_OUT_REJECTED,      /* 3xx or a permanent 4xx */
     A2A_OUT_NOT_ATTEMPTED, /* fail-fast stopped the run before this record was sent */
-    A2A_OUT_INTERRUPTED,   /* SIGINT/SIGTERM arrived before a 2xx */
+    A2A_OUT_INTERRUPTED,   /* SIGINT/SIGTERM, or an internal error, stopped it before a 2xx */
     A2A_OUT__MAX
 };
 

@@ -18,8 +18,10 @@ ctest --test-dir build-asan --output-on-failure -j "$jobs" -E "$(cat tests/asan-
 # The engine threads share only the pool's hand-over lists: TSan checks them on the live
 # tests that run several threads (fail-fast, signals, faults, the shared rate). Timing-bound
 # tests stay out: TSan slows the reader ~10x.
-scripts/setup.sh build-tsan -DA2A_WERROR=ON -DBUILD_TESTING=OFF -DA2A_TSAN=ON \
+scripts/setup.sh build-tsan -DA2A_WERROR=ON -DBUILD_TESTING=ON -DA2A_TSAN=ON \
     -DCMAKE_BUILD_TYPE=Debug
+TSAN_OPTIONS="halt_on_error=1 exitcode=66" ctest --test-dir build-tsan --output-on-failure \
+    -R unit_test_dispatch
 A2A_RECOVER_BIN=$PWD/build-tsan/cli/a2a-recover TSAN_OPTIONS="halt_on_error=1 exitcode=66" \
     python3 -m unittest -k fail_fast_on_two -k mid_run_on_two -k randomized_invariant_on_three \
     -k rate_limit_shared -k four_engine_threads -k leaves_the_work \

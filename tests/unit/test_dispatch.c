@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <curl/curl.h>
@@ -23,11 +24,18 @@
 CURL *__real_curl_easy_init(void);
 CURL *__wrap_curl_easy_init(void);
 
-static volatile int easy_init_fails; /* set before a run, read by the engine threads */
+/* Set before a run (before the engine threads start), read by them. */
+static volatile int easy_init_fails;
+static volatile long easy_init_delay_ms; /* how long the failure takes to come */
 
 CURL *__wrap_curl_easy_init(void)
 {
-    return easy_init_fails ? NULL : __real_curl_easy_init();
+    if (easy_init_fails) {
+        struct timespec ts = {0, easy_init_delay_ms * 1000000L};
+        nanosleep(&ts, NULL);
+        return NULL;
+    }
+    return __real_curl_easy_init();
 }
 
 struct seen {
@@ -118,7 +126,7 @@ static void check_salvaged(const struct a2a_run_stats *st, const struct seen *se
     free(text);
 }
 
-static void run_failing(unsigned concurrency, unsigned threads)
+static void run_failing(unsigned concurrency, unsigned threads, size_t window, long delay_ms)
 {
     struct a2a_run_config cfg;
     struct a2a_response resp;
@@ -142,10 +150,12 @@ static void run_failing(unsigned concurrency, unsigned threads)
     cfg.dispatch.concurrency = concurrency;
     cfg.dispatch.threads = threads;
     cfg.dispatch.random_seed = 1;
+    cfg.window = window;
     cfg.on_result = on_result;
     cfg.result_ctx = &seen;
 
     easy_init_fails = 1;
+    easy_init_delay_ms = delay_ms;
     assert_int_equal(a2a_run(&cfg, &resp, &st), -1);
     easy_init_fails = 0;
 
@@ -161,13 +171,21 @@ static void run_failing(unsigned concurrency, unsigned threads)
 static void test_failed_engine_thread_lists_every_record_read(void **state)
 {
     (void)state;
-    run_failing(8, 1);
+    run_failing(8, 1, 0, 0);
 }
 
 static void test_failed_engine_threads_of_four_list_every_record_read(void **state)
 {
     (void)state;
-    run_failing(16, 4);
+    run_failing(16, 4, 0, 0);
+}
+
+/* A window of 4 and a failure 200 ms late: it finds the reader waiting for a slot with the
+ * fifth record in its hands, not yet in the window; that record must be listed too. */
+static void test_record_waiting_for_a_slot_is_listed_too(void **state)
+{
+    (void)state;
+    run_failing(2, 2, 4, 200);
 }
 
 int main(void)
@@ -175,6 +193,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_failed_engine_thread_lists_every_record_read),
         cmocka_unit_test(test_failed_engine_threads_of_four_list_every_record_read),
+        cmocka_unit_test(test_record_waiting_for_a_slot_is_listed_too),
     };
     int rc;
 
