@@ -284,7 +284,7 @@ static enum opt_status whole_number(const char *opt, const char *arg, unsigned l
 static enum opt_status apply(struct options *o, int c, const char *arg, char *msg, size_t cap)
 {
     uint64_t v;
-    unsigned per_second;
+    unsigned per_second = 0;
     enum opt_status st;
 
     switch (c) {
