@@ -340,10 +340,12 @@ static int immediate_outcome(const struct run *r, const struct a2a_record *rec, 
     return -1;
 }
 
-/* Remembers the record being placed; until it is parsed, nothing of it is known. */
+/* Remembers the record being placed; should it stay unplaced, salvage() lists it. Until it
+ * is parsed nothing of it is known: unreportable, interrupted. Kept cheap: every record. */
 static void hold_unplaced(struct run *r, const struct a2a_raw_record *raw)
 {
-    memset(&r->unplaced, 0, sizeof(r->unplaced));
+    r->unplaced.has_seq = 0;
+    r->unplaced.has_event_name = 0;
     r->unplaced.position = raw->position;
     r->unplaced.file = raw->file;
     r->unplaced.offset = raw->offset;
@@ -355,7 +357,7 @@ static void hold_unplaced(struct run *r, const struct a2a_raw_record *raw)
     r->has_unplaced = 1;
 }
 
-/* Once parsed: its identifier, and its outcome when it needs no call. */
+/* Placing it failed after parsing: keep its identifier, and its outcome if it needs no call. */
 static void note_unplaced(struct run *r, const struct a2a_record *rec, int outcome,
                           const char *reason)
 {
@@ -384,7 +386,6 @@ static int process(struct run *r, const struct a2a_raw_record *raw)
         return -1;
     }
     outcome = immediate_outcome(r, &rec, reason, sizeof(reason));
-    note_unplaced(r, &rec, outcome, reason);
     if (outcome >= 0 && r->count == 0) {
         /* Nothing ahead of it: hand it over straight from the input buffer, no copy. */
         struct a2a_result res = {raw->position,
@@ -401,17 +402,16 @@ static int process(struct run *r, const struct a2a_raw_record *raw)
                                  0,
                                  {raw->bytes, r->cfg->keep_raw ? raw->len : 0}};
         if (deliver(r, &res) != 0) {
+            note_unplaced(r, &rec, outcome, reason);
             return -1;
         }
         r->has_unplaced = 0;
         return 0;
     }
     s = claim_slot(r);
-    if (s == NULL) {
-        return -1;
-    }
-    if (fill_slot(r, s, raw, &rec) != 0) {
-        r->count--; /* give the slot back: the record stays unplaced, salvage() lists it */
+    if (s == NULL || fill_slot(r, s, raw, &rec) != 0) {
+        r->count -= s != NULL; /* give the slot back: the record stays unplaced */
+        note_unplaced(r, &rec, outcome, reason);
         return -1;
     }
     r->has_unplaced = 0;
