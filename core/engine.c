@@ -46,51 +46,52 @@ static int64_t now_ms(void)
     return now_ns() / 1000000;
 }
 
-static uint64_t next_random(struct a2a_engine *d)
+static uint64_t next_random(struct a2a_engine *eng)
 {
     /* xorshift64*: jitter needs spread, not secrecy */
-    d->rng ^= d->rng >> 12;
-    d->rng ^= d->rng << 25;
-    d->rng ^= d->rng >> 27;
-    return d->rng * 0x2545F4914F6CDD1DULL;
+    eng->rng ^= eng->rng >> 12;
+    eng->rng ^= eng->rng << 25;
+    eng->rng ^= eng->rng >> 27;
+    return eng->rng * 0x2545F4914F6CDD1DULL;
 }
 
-static int stopped(const struct a2a_engine *d)
+static int stopped(const struct a2a_engine *eng)
 {
-    return atomic_load_explicit(d->shared.fatal_status, memory_order_relaxed) != 0;
+    return atomic_load_explicit(eng->shared.fatal_status, memory_order_relaxed) != 0;
 }
 
 int a2a_engine_new(struct a2a_engine **out, const struct a2a_engine_shared *shared, unsigned cap,
                    uint64_t seed, struct a2a_error *err)
 {
-    struct a2a_engine *d = calloc(1, sizeof(*d));
+    struct a2a_engine *eng = calloc(1, sizeof(*eng));
 
     *out = NULL;
-    if (d == NULL) {
+    if (eng == NULL) {
         a2a_error_set(err, A2A_E_NOMEM, "out of memory");
         return -1;
     }
-    d->shared = *shared;
-    d->cfg = shared->cfg;
-    d->cap = cap > 0 ? cap : 1;
-    if (d->cfg->rate > 0) {
-        d->gap_ns = (int64_t)(1e9 / d->cfg->rate);
-        d->gap_ns += (double)d->gap_ns * d->cfg->rate < 1e9; /* round up: never above the rate */
+    eng->shared = *shared;
+    eng->cfg = shared->cfg;
+    eng->cap = cap > 0 ? cap : 1;
+    if (eng->cfg->rate > 0) {
+        eng->gap_ns = (int64_t)(1e9 / eng->cfg->rate);
+        /* round up: never above the rate */
+        eng->gap_ns += (double)eng->gap_ns * eng->cfg->rate < 1e9;
     }
-    d->rng = seed != 0 ? seed : 1;
-    d->idle = calloc(d->cap, sizeof(*d->idle));
-    d->active = calloc(d->cap, sizeof(*d->active));
-    d->multi = curl_multi_init();
-    d->url = curl_url_dup(shared->url);
-    if (d->idle == NULL || d->active == NULL || d->multi == NULL || d->url == NULL) {
+    eng->rng = seed != 0 ? seed : 1;
+    eng->idle = calloc(eng->cap, sizeof(*eng->idle));
+    eng->active = calloc(eng->cap, sizeof(*eng->active));
+    eng->multi = curl_multi_init();
+    eng->url = curl_url_dup(shared->url);
+    if (eng->idle == NULL || eng->active == NULL || eng->multi == NULL || eng->url == NULL) {
         a2a_error_set(err, A2A_E_NOMEM, "out of memory setting up the HTTP client");
-        a2a_engine_free(&d);
+        a2a_engine_free(&eng);
         return -1;
     }
-    curl_multi_setopt(d->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)d->cap);
-    curl_multi_setopt(d->multi, CURLMOPT_MAXCONNECTS, (long)d->cap);
-    curl_multi_setopt(d->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
-    *out = d;
+    curl_multi_setopt(eng->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)eng->cap);
+    curl_multi_setopt(eng->multi, CURLMOPT_MAXCONNECTS, (long)eng->cap);
+    curl_multi_setopt(eng->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+    *out = eng;
     return 0;
 }
 
@@ -133,87 +134,87 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
     return n;
 }
 
-static CURL *new_easy(struct a2a_engine *d)
+static CURL *new_easy(struct a2a_engine *eng)
 {
     CURL *e = curl_easy_init();
 
     if (e == NULL) {
         return NULL;
     }
-    curl_easy_setopt(e, CURLOPT_CURLU, d->url); /* parsed once, not per call */
+    curl_easy_setopt(e, CURLOPT_CURLU, eng->url); /* parsed once, not per call */
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, d->cfg->timeout_ms);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, d->cfg->connect_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, eng->cfg->timeout_ms);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, eng->cfg->connect_timeout_ms);
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-    if (strncasecmp(d->cfg->url, "https://", 8) == 0) {
+    if (strncasecmp(eng->cfg->url, "https://", 8) == 0) {
         /* Wait for ALPN to say whether HTTP/2 multiplexes, rather than opening a connection
          * per call; over cleartext HTTP/1.1 waiting would only stall calls behind a slow one. */
         curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
     }
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-    if (d->shared.no_proxy) {
+    if (eng->shared.no_proxy) {
         curl_easy_setopt(e, CURLOPT_PROXY, "");   /* what libcurl would have found */
         curl_easy_setopt(e, CURLOPT_NOPROXY, ""); /* and no no_proxy to look up either */
     }
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-    if (d->cfg->insecure) {
+    if (eng->cfg->insecure) {
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
     }
-    if (d->cfg->cacert != NULL) {
-        curl_easy_setopt(e, CURLOPT_CAINFO, d->cfg->cacert);
+    if (eng->cfg->cacert != NULL) {
+        curl_easy_setopt(e, CURLOPT_CAINFO, eng->cfg->cacert);
     }
     return e;
 }
 
-static void enqueue(struct a2a_engine *d, struct a2a_job *job)
+static void enqueue(struct a2a_engine *eng, struct a2a_job *job)
 {
-    a2a_job_list_push(&d->queue, job);
-    d->queued++;
+    a2a_job_list_push(&eng->queue, job);
+    eng->queued++;
 }
 
-void a2a_engine_add(struct a2a_engine *d, struct a2a_job *job)
+void a2a_engine_add(struct a2a_engine *eng, struct a2a_job *job)
 {
-    enqueue(d, job);
+    enqueue(eng, job);
 }
 
 /* Removes and returns the first queued job whose time has come, or NULL. */
-static struct a2a_job *take_ready(struct a2a_engine *d, int64_t now)
+static struct a2a_job *take_ready(struct a2a_engine *eng, int64_t now)
 {
     struct a2a_job *prev = NULL;
 
-    for (struct a2a_job *j = d->queue.head; j != NULL; prev = j, j = j->next) {
+    for (struct a2a_job *j = eng->queue.head; j != NULL; prev = j, j = j->next) {
         if (j->not_before_ms > now) {
             continue;
         }
         if (prev != NULL) {
             prev->next = j->next;
         } else {
-            d->queue.head = j->next;
+            eng->queue.head = j->next;
         }
-        if (d->queue.tail == j) {
-            d->queue.tail = prev;
+        if (eng->queue.tail == j) {
+            eng->queue.tail = prev;
         }
-        d->queued--;
+        eng->queued--;
         j->next = NULL;
         return j;
     }
     return NULL;
 }
 
-static int start_call(struct a2a_engine *d, struct a2a_job *job, int64_t now)
+static int start_call(struct a2a_engine *eng, struct a2a_job *job, int64_t now)
 {
-    CURL *e = d->nidle > 0 ? d->idle[--d->nidle] : new_easy(d);
+    CURL *e = eng->nidle > 0 ? eng->idle[--eng->nidle] : new_easy(eng);
 
     if (e == NULL) {
         return -1;
     }
     /* Our node in front of the shared list: no per-call copy of the common headers. */
     job->header_node.data = job->idem_header.data;
-    job->header_node.next = (struct curl_slist *)d->shared.headers;
+    job->header_node.next = (struct curl_slist *)eng->shared.headers;
     a2a_buf_reset(&job->response);
     job->retry_after[0] = '\0';
     job->body_capped = 0;
@@ -225,7 +226,7 @@ static int start_call(struct a2a_engine *d, struct a2a_job *job, int64_t now)
     curl_easy_setopt(e, CURLOPT_HEADERDATA, job);
     job->errbuf[0] = '\0';
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, job->errbuf); /* per call: errors stay with it */
-    if (curl_multi_add_handle(d->multi, e) != CURLM_OK) {
+    if (curl_multi_add_handle(eng->multi, e) != CURLM_OK) {
         curl_easy_cleanup(e);
         return -1;
     }
@@ -233,7 +234,7 @@ static int start_call(struct a2a_engine *d, struct a2a_job *job, int64_t now)
     if (job->first_ms == 0) {
         job->first_ms = now;
     }
-    d->active[d->in_flight++] = e;
+    eng->active[eng->in_flight++] = e;
     return 0;
 }
 
@@ -241,50 +242,50 @@ static int start_call(struct a2a_engine *d, struct a2a_job *job, int64_t now)
  * Claims the next start on the --rate schedule every engine of the pool shares, so that
  * together they start at most `rate` calls a second. Returns 0 when it is not time yet.
  */
-static int claim_start(struct a2a_engine *d)
+static int claim_start(struct a2a_engine *eng)
 {
     int64_t now;
     int64_t next;
     int64_t slot;
 
-    if (d->gap_ns == 0) {
+    if (eng->gap_ns == 0) {
         return 1;
     }
     now = now_ns();
-    slot = atomic_load(d->shared.next_start_ns);
+    slot = atomic_load(eng->shared.next_start_ns);
     do {
         if (now < slot) {
             return 0;
         }
         /* Timers wake us up to 1 ms late: starts owed for that long may be made up, so rates
          * above 1000/s are reached; an idle spell earns no burst beyond that. */
-        next = (slot > now - CATCH_UP_NS ? slot : now - CATCH_UP_NS) + d->gap_ns;
-    } while (!atomic_compare_exchange_weak(d->shared.next_start_ns, &slot, next));
+        next = (slot > now - CATCH_UP_NS ? slot : now - CATCH_UP_NS) + eng->gap_ns;
+    } while (!atomic_compare_exchange_weak(eng->shared.next_start_ns, &slot, next));
     return 1;
 }
 
-static void push_front(struct a2a_engine *d, struct a2a_job *job)
+static void push_front(struct a2a_engine *eng, struct a2a_job *job)
 {
-    a2a_job_list_push_front(&d->queue, job);
-    d->queued++;
+    a2a_job_list_push_front(&eng->queue, job);
+    eng->queued++;
 }
 
 /* Starts queued calls while a slot is free and the rate allows. */
-static int start_ready(struct a2a_engine *d, struct a2a_error *err)
+static int start_ready(struct a2a_engine *eng, struct a2a_error *err)
 {
-    while (!stopped(d) && d->in_flight < d->cap && d->queued > 0) {
+    while (!stopped(eng) && eng->in_flight < eng->cap && eng->queued > 0) {
         int64_t now = now_ms();
-        struct a2a_job *job = take_ready(d, now);
+        struct a2a_job *job = take_ready(eng, now);
 
         if (job == NULL) {
             break;
         }
-        if (!claim_start(d)) {
-            push_front(d, job); /* first in line at the next slot */
+        if (!claim_start(eng)) {
+            push_front(eng, job); /* first in line at the next slot */
             break;
         }
-        if (start_call(d, job, now) != 0) {
-            push_front(d, job);
+        if (start_call(eng, job, now) != 0) {
+            push_front(eng, job);
             a2a_error_set(err, A2A_E_NOMEM, "cannot start an HTTP call: out of memory");
             return -1;
         }
@@ -339,35 +340,35 @@ static int says_task_deleted(const struct a2a_job *job)
     return deleted;
 }
 
-static void finish(struct a2a_engine *d, struct a2a_job *job, enum a2a_outcome outcome)
+static void finish(struct a2a_engine *eng, struct a2a_job *job, enum a2a_outcome outcome)
 {
     job->outcome = outcome;
     job->done_ms = now_ms();
-    a2a_job_list_push(&d->done, job);
+    a2a_job_list_push(&eng->done, job);
 }
 
 /* Either re-queues the job for another attempt or finishes it as transient. */
-static void retry_or_fail(struct a2a_engine *d, struct a2a_job *job, const char *why)
+static void retry_or_fail(struct a2a_engine *eng, struct a2a_job *job, const char *why)
 {
     int64_t delay;
 
-    if (job->attempts > d->cfg->retries) {
+    if (job->attempts > eng->cfg->retries) {
         snprintf(job->reason, sizeof(job->reason), "%.320s; gave up after %u attempt%s", why,
                  job->attempts, job->attempts == 1 ? "" : "s");
-        finish(d, job, A2A_OUT_TRANSIENT);
+        finish(eng, job, A2A_OUT_TRANSIENT);
         return;
     }
     delay = job->retry_after[0] != '\0' ? a2a_retry_after_ms(job->retry_after, time(NULL)) : -1;
     if (delay < 0) {
         delay = (int64_t)a2a_backoff_ms(job->attempts, A2A_BACKOFF_BASE_MS, A2A_BACKOFF_CAP_MS,
-                                        next_random(d));
+                                        next_random(eng));
     }
     snprintf(job->reason, sizeof(job->reason), "%s", why);
     job->not_before_ms = now_ms() + delay;
-    enqueue(d, job);
+    enqueue(eng, job);
 }
 
-static void settle(struct a2a_engine *d, struct a2a_job *job, CURLcode code, long status)
+static void settle(struct a2a_engine *eng, struct a2a_job *job, CURLcode code, long status)
 {
     char why[320];
     char excerpt[128];
@@ -376,12 +377,12 @@ static void settle(struct a2a_engine *d, struct a2a_job *job, CURLcode code, lon
     if (code != CURLE_OK && !(code == CURLE_WRITE_ERROR && job->body_capped && status > 0)) {
         snprintf(why, sizeof(why), "%.100s%s%.200s", curl_easy_strerror(code),
                  job->errbuf[0] != '\0' ? ": " : "", job->errbuf);
-        retry_or_fail(d, job, why);
+        retry_or_fail(eng, job, why);
         return;
     }
     if (a2a_http_classify(status) == A2A_HTTP_SUCCESS) {
         snprintf(job->reason, sizeof(job->reason), "HTTP %ld", status);
-        finish(d, job, says_task_deleted(job) ? A2A_OUT_TASK_DELETED : A2A_OUT_ACKNOWLEDGED);
+        finish(eng, job, says_task_deleted(job) ? A2A_OUT_TASK_DELETED : A2A_OUT_ACKNOWLEDGED);
         return;
     }
     body_excerpt(job, excerpt, sizeof(excerpt)); /* only failures quote the body */
@@ -390,34 +391,34 @@ static void settle(struct a2a_engine *d, struct a2a_job *job, CURLcode code, lon
         return; /* handled above */
     case A2A_HTTP_TRANSIENT:
         snprintf(why, sizeof(why), "HTTP %ld %s", status, excerpt);
-        retry_or_fail(d, job, why);
+        retry_or_fail(eng, job, why);
         return;
     case A2A_HTTP_FATAL: {
         int none = 0; /* the first fail-fast answer of any engine wins */
-        atomic_compare_exchange_strong(d->shared.fatal_status, &none, (int)status);
+        atomic_compare_exchange_strong(eng->shared.fatal_status, &none, (int)status);
     }
         snprintf(job->reason, sizeof(job->reason), "HTTP %ld (every call would fail alike) %s",
                  status, excerpt);
-        finish(d, job, A2A_OUT_REJECTED);
+        finish(eng, job, A2A_OUT_REJECTED);
         return;
     case A2A_HTTP_PERMANENT:
         snprintf(job->reason, sizeof(job->reason), "HTTP %ld (permanent, not retried) %s", status,
                  excerpt);
-        finish(d, job, A2A_OUT_REJECTED);
+        finish(eng, job, A2A_OUT_REJECTED);
         return;
     }
 }
 
-static void release_handle(struct a2a_engine *d, CURL *e)
+static void release_handle(struct a2a_engine *eng, CURL *e)
 {
-    curl_multi_remove_handle(d->multi, e);
-    for (size_t i = 0; i < d->in_flight; i++) {
-        if (d->active[i] == e) {
-            d->active[i] = d->active[--d->in_flight];
+    curl_multi_remove_handle(eng->multi, e);
+    for (size_t i = 0; i < eng->in_flight; i++) {
+        if (eng->active[i] == e) {
+            eng->active[i] = eng->active[--eng->in_flight];
             break;
         }
     }
-    if (d->nidle < d->cap) {
+    if (eng->nidle < eng->cap) {
         /* The job goes back to its owner: an idle handle must not point into it. */
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, NULL);
         curl_easy_setopt(e, CURLOPT_HTTPHEADER, NULL);
@@ -425,18 +426,18 @@ static void release_handle(struct a2a_engine *d, CURL *e)
         curl_easy_setopt(e, CURLOPT_WRITEDATA, NULL);
         curl_easy_setopt(e, CURLOPT_HEADERDATA, NULL);
         curl_easy_setopt(e, CURLOPT_ERRORBUFFER, NULL);
-        d->idle[d->nidle++] = e;
+        eng->idle[eng->nidle++] = e;
     } else {
         curl_easy_cleanup(e);
     }
 }
 
-static void collect(struct a2a_engine *d)
+static void collect(struct a2a_engine *eng)
 {
     CURLMsg *msg;
     int left;
 
-    while ((msg = curl_multi_info_read(d->multi, &left)) != NULL) {
+    while ((msg = curl_multi_info_read(eng->multi, &left)) != NULL) {
         CURL *e = msg->easy_handle;
         struct a2a_job *job = NULL;
         long status = 0;
@@ -447,20 +448,20 @@ static void collect(struct a2a_engine *d)
         }
         curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&job);
         curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-        release_handle(d, e);
-        settle(d, job, code, status);
+        release_handle(eng, e);
+        settle(eng, job, code, status);
     }
 }
 
 /* How long the loop may sleep before a queued job or the rate limit wants attention. */
-static int wait_budget(const struct a2a_engine *d, int wait_ms)
+static int wait_budget(const struct a2a_engine *eng, int wait_ms)
 {
     int64_t now = now_ns();
     int64_t soonest = now + (int64_t)wait_ms * 1000000;
 
-    if (d->in_flight < d->cap && !stopped(d)) {
-        int64_t slot = d->gap_ns > 0 ? atomic_load(d->shared.next_start_ns) : 0;
-        for (const struct a2a_job *j = d->queue.head; j != NULL; j = j->next) {
+    if (eng->in_flight < eng->cap && !stopped(eng)) {
+        int64_t slot = eng->gap_ns > 0 ? atomic_load(eng->shared.next_start_ns) : 0;
+        for (const struct a2a_job *j = eng->queue.head; j != NULL; j = j->next) {
             int64_t t = j->not_before_ms * 1000000;
             t = t > slot ? t : slot;
             if (t < soonest) {
@@ -472,90 +473,90 @@ static int wait_budget(const struct a2a_engine *d, int wait_ms)
     return soonest <= now ? 0 : (int)((soonest - now + 999999) / 1000000);
 }
 
-int a2a_engine_step(struct a2a_engine *d, struct a2a_error *err)
+int a2a_engine_step(struct a2a_engine *eng, struct a2a_error *err)
 {
     int running = 0;
 
-    if (start_ready(d, err) != 0) {
+    if (start_ready(eng, err) != 0) {
         return -1;
     }
-    curl_multi_perform(d->multi, &running);
-    collect(d);
-    return start_ready(d, err);
+    curl_multi_perform(eng->multi, &running);
+    collect(eng);
+    return start_ready(eng, err);
 }
 
-void a2a_engine_wait(struct a2a_engine *d, int max_ms)
+void a2a_engine_wait(struct a2a_engine *eng, int max_ms)
 {
-    int budget = wait_budget(d, max_ms);
+    int budget = wait_budget(eng, max_ms);
 
     if (budget > 0) {
-        curl_multi_poll(d->multi, NULL, 0, budget, NULL);
+        curl_multi_poll(eng->multi, NULL, 0, budget, NULL);
     }
 }
 
-void a2a_engine_wakeup(struct a2a_engine *d)
+void a2a_engine_wakeup(struct a2a_engine *eng)
 {
-    curl_multi_wakeup(d->multi);
+    curl_multi_wakeup(eng->multi);
 }
 
-size_t a2a_engine_room(const struct a2a_engine *d)
+size_t a2a_engine_room(const struct a2a_engine *eng)
 {
     int64_t now = now_ms();
-    size_t busy = d->in_flight;
+    size_t busy = eng->in_flight;
 
-    if (stopped(d)) {
+    if (stopped(eng)) {
         return 0;
     }
-    for (const struct a2a_job *j = d->queue.head; j != NULL && busy < d->cap; j = j->next) {
+    for (const struct a2a_job *j = eng->queue.head; j != NULL && busy < eng->cap; j = j->next) {
         busy += j->not_before_ms <= now; /* ready retries take slots; waiting ones do not yet */
     }
-    return busy < d->cap ? d->cap - busy : 0;
+    return busy < eng->cap ? eng->cap - busy : 0;
 }
 
-void a2a_engine_abandon(struct a2a_engine *d, enum a2a_outcome outcome, const char *reason)
+void a2a_engine_abandon(struct a2a_engine *eng, enum a2a_outcome outcome, const char *reason)
 {
     struct a2a_job *job;
 
     /* In-flight calls first: the endpoint is idempotent, so abandoning one is safe. */
-    while (d->in_flight > 0) {
-        CURL *e = d->active[d->in_flight - 1];
+    while (eng->in_flight > 0) {
+        CURL *e = eng->active[eng->in_flight - 1];
         job = NULL;
         curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&job);
-        release_handle(d, e);
+        release_handle(eng, e);
         snprintf(job->reason, sizeof(job->reason), "call abandoned in flight; %.300s", reason);
-        finish(d, job, outcome);
+        finish(eng, job, outcome);
     }
-    while ((job = take_ready(d, INT64_MAX)) != NULL) {
+    while ((job = take_ready(eng, INT64_MAX)) != NULL) {
         snprintf(job->reason, sizeof(job->reason), "%s", reason);
-        finish(d, job, outcome);
+        finish(eng, job, outcome);
     }
 }
 
-struct a2a_job *a2a_engine_take_done(struct a2a_engine *d)
+struct a2a_job *a2a_engine_take_done(struct a2a_engine *eng)
 {
-    return a2a_job_list_take(&d->done);
+    return a2a_job_list_take(&eng->done);
 }
 
-void a2a_engine_free(struct a2a_engine **pd)
+void a2a_engine_free(struct a2a_engine **peng)
 {
-    struct a2a_engine *d = *pd;
+    struct a2a_engine *eng = *peng;
 
-    if (d == NULL) {
+    if (eng == NULL) {
         return;
     }
-    for (size_t i = 0; i < d->nidle; i++) {
-        curl_easy_cleanup(d->idle[i]);
+    for (size_t i = 0; i < eng->nidle; i++) {
+        curl_easy_cleanup(eng->idle[i]);
     }
-    free(d->idle);
-    for (size_t i = 0; i < d->in_flight; i++) {
-        curl_multi_remove_handle(d->multi, d->active[i]);
-        curl_easy_cleanup(d->active[i]);
+    free(eng->idle);
+    for (size_t i = 0; i < eng->in_flight; i++) {
+        curl_multi_remove_handle(eng->multi, eng->active[i]);
+        curl_easy_cleanup(eng->active[i]);
     }
-    free(d->active);
-    if (d->multi != NULL) {
-        curl_multi_cleanup(d->multi);
+    free(eng->active);
+    if (eng->multi != NULL) {
+        curl_multi_cleanup(eng->multi);
     }
-    curl_url_cleanup(d->url);
-    free(d);
-    *pd = NULL;
+    curl_url_cleanup(eng->url);
+    free(eng);
+    *peng = NULL;
 }
