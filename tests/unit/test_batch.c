@@ -16,6 +16,7 @@
 #include "rows.h"
 
 #include "batch.h"
+#include "response.h"
 
 #define MEM_NAME "batch.json"
 #define IMAGE_OK                                                                                   \
@@ -217,19 +218,6 @@ static void seen_free(struct seen *s)
         free(s->results[i].raw);
     }
     s->n = 0;
-}
-
-/* The response line as a2a_response_write prints it. */
-static char *response_text(const struct a2a_response *resp)
-{
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-
-    assert_non_null(f);
-    assert_int_equal(a2a_response_write(resp, f), 0);
-    assert_int_equal(fclose(f), 0);
-    return text;
 }
 
 static void run_dry(const char *input, size_t len, size_t chunk, int keep_raw,

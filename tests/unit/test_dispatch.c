@@ -3,7 +3,6 @@
  * binary links with -Wl,--wrap=curl_easy_init (tests/unit/CMakeLists.txt), so a test can make
  * libcurl "run out of memory" for every new easy handle; no connection is ever made.
  */
-#define _GNU_SOURCE /* open_memstream */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +16,7 @@
 #include <curl/curl.h>
 
 #include "batch.h"
+#include "response.h"
 #include "sinks.h"
 
 #define NRECORDS 200
@@ -86,18 +86,6 @@ static char *batch(size_t *len)
     assert_true(n < cap);
     *len = n;
     return s;
-}
-
-static char *response_text(const struct a2a_response *resp)
-{
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-
-    assert_non_null(f);
-    assert_int_equal(a2a_response_write(resp, f), 0);
-    fclose(f);
-    return text;
 }
 
 /* Every record read is handed over, and every INSERT among them is listed, in input order. */
