@@ -171,16 +171,23 @@ static int valid_header(const char *line)
     return 1;
 }
 
+/* Whether the header line "Name: value" has this name (names are case-insensitive). */
+static int header_named(const char *line, const char *name)
+{
+    size_t len = strlen(name);
+
+    return strncasecmp(line, name, len) == 0 && line[len] == ':';
+}
+
 /* Headers the endpoint contract fixes: a -H line may not replace or duplicate them. */
 static const char *reserved_header(const char *line)
 {
     static const char *const names[] = {"Content-Type",    "Content-Length", "Transfer-Encoding",
                                         "Idempotency-Key", "Accept",         "User-Agent",
                                         "Expect",          "Host",           "Connection"};
-    size_t len = (size_t)(strchr(line, ':') - line);
 
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (strlen(names[i]) == len && strncasecmp(line, names[i], len) == 0) {
+        if (header_named(line, names[i])) {
             return names[i];
         }
     }
@@ -189,10 +196,8 @@ static const char *reserved_header(const char *line)
 
 int options_has_header(const struct options *o, const char *name)
 {
-    size_t len = strlen(name);
-
     for (size_t i = 0; i < o->nheaders; i++) {
-        if (strncasecmp(o->headers[i], name, len) == 0 && o->headers[i][len] == ':') {
+        if (header_named(o->headers[i], name)) {
             return 1;
         }
     }

@@ -39,9 +39,7 @@ struct run {
     size_t nslots;
     size_t head;
     size_t count;
-    /* The record being placed: read, but not yet in the window nor handed over. It points
-     * into the input buffer (valid until the next read); salvage() lists it if placing it
-     * failed. */
+    /* A record read whose placing failed: neither in the window nor handed over. */
     int has_unplaced;
     struct a2a_result unplaced;
     char unplaced_reason[A2A_REASON_MAX];
@@ -340,35 +338,38 @@ static int immediate_outcome(const struct run *r, const struct a2a_record *rec, 
     return -1;
 }
 
-/* Remembers the record being placed; should it stay unplaced, salvage() lists it. Until it
- * is parsed nothing of it is known: unreportable, interrupted. Kept cheap: every record. */
-static void hold_unplaced(struct run *r, const struct a2a_raw_record *raw)
+/* The result of a record as read and parsed (rec NULL: it could not be parsed), no call. */
+static void result_of(struct a2a_result *res, const struct run *r, const struct a2a_raw_record *raw,
+                      const struct a2a_record *rec, enum a2a_outcome outcome, const char *reason)
 {
-    r->unplaced.has_seq = 0;
-    r->unplaced.has_event_name = 0;
-    r->unplaced.position = raw->position;
-    r->unplaced.file = raw->file;
-    r->unplaced.offset = raw->offset;
-    r->unplaced.outcome = A2A_OUT_INTERRUPTED;
-    r->unplaced.reason = r->unplaced_reason;
-    r->unplaced.raw.ptr = raw->bytes;
-    r->unplaced.raw.len = r->cfg->keep_raw ? raw->len : 0;
-    r->unplaced_reason[0] = '\0';
-    r->has_unplaced = 1;
+    memset(res, 0, sizeof(*res));
+    res->position = raw->position;
+    res->file = raw->file;
+    res->offset = raw->offset;
+    if (rec != NULL) {
+        res->has_seq = rec->has_seq;
+        res->seq = rec->seq;
+        res->has_event_name = rec->has_event_name;
+        res->event_name = rec->event_name;
+    }
+    res->outcome = outcome;
+    res->reason = reason;
+    res->raw.ptr = raw->bytes;
+    res->raw.len = r->cfg->keep_raw ? raw->len : 0;
 }
 
-/* Placing it failed after parsing: keep its identifier, and its outcome if it needs no call. */
-static void note_unplaced(struct run *r, const struct a2a_record *rec, int outcome,
-                          const char *reason)
+/*
+ * Placing the record failed (no slot, no memory): keep it, pointing into the input buffer
+ * (valid: nothing more is read), for salvage() to list last. An outcome < 0 means it needed
+ * a call: salvage() says why it got none.
+ */
+static void keep_unplaced(struct run *r, const struct a2a_raw_record *raw,
+                          const struct a2a_record *rec, int outcome, const char *reason)
 {
-    r->unplaced.has_seq = rec->has_seq;
-    r->unplaced.seq = rec->seq;
-    r->unplaced.has_event_name = rec->has_event_name;
-    r->unplaced.event_name = rec->event_name;
-    if (outcome >= 0) {
-        r->unplaced.outcome = (enum a2a_outcome)outcome;
-        snprintf(r->unplaced_reason, sizeof(r->unplaced_reason), "%s", reason);
-    }
+    snprintf(r->unplaced_reason, sizeof(r->unplaced_reason), "%s", outcome >= 0 ? reason : "");
+    result_of(&r->unplaced, r, raw, rec,
+              outcome >= 0 ? (enum a2a_outcome)outcome : A2A_OUT_INTERRUPTED, r->unplaced_reason);
+    r->has_unplaced = 1;
 }
 
 static int process(struct run *r, const struct a2a_raw_record *raw)
@@ -379,42 +380,29 @@ static int process(struct run *r, const struct a2a_raw_record *raw)
     int outcome;
 
     r->st->records++;
-    hold_unplaced(r, raw);
     if (a2a_record_parse(&r->parser, raw->bytes, raw->len, raw->non_ascii, &rec) != 0) {
         a2a_error_set(&r->st->err, A2A_E_NOMEM, "out of memory parsing record %llu",
                       (unsigned long long)raw->position);
+        keep_unplaced(r, raw, NULL, -1, NULL);
         return -1;
     }
     outcome = immediate_outcome(r, &rec, reason, sizeof(reason));
     if (outcome >= 0 && r->count == 0) {
         /* Nothing ahead of it: hand it over straight from the input buffer, no copy. */
-        struct a2a_result res = {raw->position,
-                                 raw->file,
-                                 raw->offset,
-                                 rec.has_seq,
-                                 rec.seq,
-                                 rec.has_event_name,
-                                 rec.event_name,
-                                 (enum a2a_outcome)outcome,
-                                 reason,
-                                 0,
-                                 0,
-                                 0,
-                                 {raw->bytes, r->cfg->keep_raw ? raw->len : 0}};
+        struct a2a_result res;
+        result_of(&res, r, raw, &rec, (enum a2a_outcome)outcome, reason);
         if (deliver(r, &res) != 0) {
-            note_unplaced(r, &rec, outcome, reason);
+            keep_unplaced(r, raw, &rec, outcome, reason);
             return -1;
         }
-        r->has_unplaced = 0;
         return 0;
     }
     s = claim_slot(r);
     if (s == NULL || fill_slot(r, s, raw, &rec) != 0) {
         r->count -= s != NULL; /* give the slot back: the record stays unplaced */
-        note_unplaced(r, &rec, outcome, reason);
+        keep_unplaced(r, raw, &rec, outcome, reason);
         return -1;
     }
-    r->has_unplaced = 0;
     if (outcome < 0 && r->stopped) {
         outcome = immediate_outcome(r, &rec, reason, sizeof(reason)); /* stopped meanwhile */
     }
@@ -522,9 +510,7 @@ static void salvage(struct run *r)
         if (r->unplaced.outcome == A2A_OUT_INTERRUPTED) {
             snprintf(r->unplaced_reason, sizeof(r->unplaced_reason), "%s", reason);
         }
-        if (deliver(r, &r->unplaced) == 0) {
-            r->has_unplaced = 0;
-        }
+        (void)deliver(r, &r->unplaced);
     }
     r->st->err = cause; /* the first failure is the one to report */
 }

@@ -55,7 +55,6 @@ struct a2a_dispatch {
 
     struct curl_slist *headers;    /* owned: the headers every call carries */
     CURLU *url;                    /* owned: the endpoint, parsed once; lanes copy it */
-    char *auth_line;               /* owned: "Authorization: Bearer ..."; wiped on free */
     atomic_int fatal_status;       /* first fail-fast status any lane saw */
     _Atomic int64_t next_start_ns; /* --rate: the one schedule every lane claims starts on */
 
@@ -120,13 +119,17 @@ static int build_headers(struct a2a_dispatch *d, struct a2a_error *err)
     }
     if (d->cfg.token != NULL) {
         size_t n = strlen(d->cfg.token) + sizeof("Authorization: Bearer ");
-        d->auth_line = malloc(n);
-        if (d->auth_line == NULL) {
+        char *auth_line = malloc(n);
+        int rc;
+        if (auth_line == NULL) {
             goto nomem;
         }
-        snprintf(d->auth_line, n, "Authorization: Bearer %s", d->cfg.token);
-        /* curl copies the line: that copy is wiped through the slist on free */
-        if (append_header(d, d->auth_line) != 0) {
+        snprintf(auth_line, n, "Authorization: Bearer %s", d->cfg.token);
+        /* curl keeps a copy, wiped through the slist on free; ours goes at once */
+        rc = append_header(d, auth_line);
+        wipe(auth_line, n);
+        free(auth_line);
+        if (rc != 0) {
             goto nomem;
         }
     }
@@ -188,26 +191,6 @@ static void publish(struct a2a_dispatch *d, struct a2a_job *done)
     }
 }
 
-/* Takes up to n queued jobs, oldest first; d->mu must be held. */
-static struct a2a_job *pull(struct a2a_dispatch *d, size_t n)
-{
-    struct a2a_job *head = d->queue.head;
-    struct a2a_job *last = NULL;
-
-    for (struct a2a_job *j = head; j != NULL && n > 0; j = j->next, n--) {
-        last = j;
-    }
-    if (last == NULL) {
-        return NULL;
-    }
-    d->queue.head = last->next;
-    if (d->queue.head == NULL) {
-        d->queue.tail = NULL;
-    }
-    last->next = NULL;
-    return head;
-}
-
 /* A failed lane starts nothing more: it waits, without spinning, for abandon or quit. */
 static void park_failed_lane(struct lane *l)
 {
@@ -237,14 +220,10 @@ static int lane_pass(struct lane *l)
 
     pthread_mutex_lock(&d->mu);
     abandon = l->abandon;
-    in = l->failed || abandon ? NULL : pull(d, room);
+    in = l->failed || abandon ? NULL : a2a_job_list_take_first(&d->queue, room);
     pthread_mutex_unlock(&d->mu);
 
-    while (in != NULL) {
-        struct a2a_job *next = in->next;
-        a2a_engine_add(l->engine, in);
-        in = next;
-    }
+    a2a_engine_add(l->engine, in);
     if (abandon) {
         /* abandon_* were written before the flag, under the same lock */
         a2a_engine_abandon(l->engine, d->abandon_outcome, d->abandon_reason);
@@ -403,8 +382,10 @@ int a2a_dispatch_new(struct a2a_dispatch **out, const struct a2a_dispatch_config
     pthread_cond_init(&d->lanes_cv, NULL);
     d->nlanes = lane_count(&d->cfg);
     d->lanes = calloc(d->nlanes, sizeof(*d->lanes));
-    if (d->lanes == NULL || build_headers(d, err) != 0) {
+    if (d->lanes == NULL) {
         a2a_error_set(err, A2A_E_NOMEM, "out of memory setting up the HTTP client");
+    }
+    if (d->lanes == NULL || build_headers(d, err) != 0) {
         a2a_dispatch_free(&d);
         return -1;
     }
@@ -623,10 +604,6 @@ void a2a_dispatch_free(struct a2a_dispatch **pd)
         wipe(l->data, strlen(l->data)); /* the credential line among them */
     }
     curl_slist_free_all(d->headers);
-    if (d->auth_line != NULL) {
-        wipe(d->auth_line, strlen(d->auth_line));
-        free(d->auth_line);
-    }
     pthread_cond_destroy(&d->lanes_cv);
     pthread_mutex_destroy(&d->mu);
     free(d);

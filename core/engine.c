@@ -15,8 +15,7 @@
 
 struct a2a_engine {
     struct a2a_engine_shared shared; /* copied; what it points to is borrowed */
-    const struct a2a_dispatch_config *cfg;
-    unsigned cap;   /* calls in flight at most */
+    unsigned cap;                    /* calls in flight at most */
     int64_t gap_ns; /* --rate: the shared schedule spaces starts this far apart; 0: no limit */
 
     CURLM *multi;
@@ -27,8 +26,7 @@ struct a2a_engine {
     CURLU *url; /* owned: this engine's copy of the endpoint, parsed once */
 
     struct a2a_job_list queue; /* jobs not yet started or waiting to retry */
-    size_t queued;
-    struct a2a_job_list done; /* finished jobs the owner has not taken yet */
+    struct a2a_job_list done;  /* finished jobs the owner has not taken yet */
 
     uint64_t rng;
 };
@@ -71,12 +69,11 @@ int a2a_engine_new(struct a2a_engine **out, const struct a2a_engine_shared *shar
         return -1;
     }
     eng->shared = *shared;
-    eng->cfg = shared->cfg;
     eng->cap = cap > 0 ? cap : 1;
-    if (eng->cfg->rate > 0) {
-        eng->gap_ns = (int64_t)(1e9 / eng->cfg->rate);
+    if (eng->shared.cfg->rate > 0) {
+        eng->gap_ns = (int64_t)(1e9 / eng->shared.cfg->rate);
         /* round up: never above the rate */
-        eng->gap_ns += (double)eng->gap_ns * eng->cfg->rate < 1e9;
+        eng->gap_ns += (double)eng->gap_ns * eng->shared.cfg->rate < 1e9;
     }
     eng->rng = seed != 0 ? seed : 1;
     eng->idle = calloc(eng->cap, sizeof(*eng->idle));
@@ -143,12 +140,12 @@ static CURL *new_easy(struct a2a_engine *eng)
     }
     curl_easy_setopt(e, CURLOPT_CURLU, eng->url); /* parsed once, not per call */
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, eng->cfg->timeout_ms);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, eng->cfg->connect_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, eng->shared.cfg->timeout_ms);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, eng->shared.cfg->connect_timeout_ms);
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-    if (strncasecmp(eng->cfg->url, "https://", 8) == 0) {
+    if (strncasecmp(eng->shared.cfg->url, "https://", 8) == 0) {
         /* Wait for ALPN to say whether HTTP/2 multiplexes, rather than opening a connection
          * per call; over cleartext HTTP/1.1 waiting would only stall calls behind a slow one. */
         curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
@@ -160,25 +157,19 @@ static CURL *new_easy(struct a2a_engine *eng)
     }
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-    if (eng->cfg->insecure) {
+    if (eng->shared.cfg->insecure) {
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
     }
-    if (eng->cfg->cacert != NULL) {
-        curl_easy_setopt(e, CURLOPT_CAINFO, eng->cfg->cacert);
+    if (eng->shared.cfg->cacert != NULL) {
+        curl_easy_setopt(e, CURLOPT_CAINFO, eng->shared.cfg->cacert);
     }
     return e;
 }
 
-static void enqueue(struct a2a_engine *eng, struct a2a_job *job)
+void a2a_engine_add(struct a2a_engine *eng, struct a2a_job *chain)
 {
-    a2a_job_list_push(&eng->queue, job);
-    eng->queued++;
-}
-
-void a2a_engine_add(struct a2a_engine *eng, struct a2a_job *job)
-{
-    enqueue(eng, job);
+    a2a_job_list_splice(&eng->queue, chain);
 }
 
 /* Removes and returns the first queued job whose time has come, or NULL. */
@@ -198,7 +189,6 @@ static struct a2a_job *take_ready(struct a2a_engine *eng, int64_t now)
         if (eng->queue.tail == j) {
             eng->queue.tail = prev;
         }
-        eng->queued--;
         j->next = NULL;
         return j;
     }
@@ -264,16 +254,10 @@ static int claim_start(struct a2a_engine *eng)
     return 1;
 }
 
-static void push_front(struct a2a_engine *eng, struct a2a_job *job)
-{
-    a2a_job_list_push_front(&eng->queue, job);
-    eng->queued++;
-}
-
 /* Starts queued calls while a slot is free and the rate allows. */
 static int start_ready(struct a2a_engine *eng, struct a2a_error *err)
 {
-    while (!stopped(eng) && eng->in_flight < eng->cap && eng->queued > 0) {
+    while (!stopped(eng) && eng->in_flight < eng->cap && eng->queue.head != NULL) {
         int64_t now = now_ms();
         struct a2a_job *job = take_ready(eng, now);
 
@@ -281,11 +265,11 @@ static int start_ready(struct a2a_engine *eng, struct a2a_error *err)
             break;
         }
         if (!claim_start(eng)) {
-            push_front(eng, job); /* first in line at the next slot */
+            a2a_job_list_push_front(&eng->queue, job); /* first in line at the next slot */
             break;
         }
         if (start_call(eng, job, now) != 0) {
-            push_front(eng, job);
+            a2a_job_list_push_front(&eng->queue, job);
             a2a_error_set(err, A2A_E_NOMEM, "cannot start an HTTP call: out of memory");
             return -1;
         }
@@ -352,7 +336,7 @@ static void retry_or_fail(struct a2a_engine *eng, struct a2a_job *job, const cha
 {
     int64_t delay;
 
-    if (job->attempts > eng->cfg->retries) {
+    if (job->attempts > eng->shared.cfg->retries) {
         snprintf(job->reason, sizeof(job->reason), "%.320s; gave up after %u attempt%s", why,
                  job->attempts, job->attempts == 1 ? "" : "s");
         finish(eng, job, A2A_OUT_TRANSIENT);
@@ -365,7 +349,7 @@ static void retry_or_fail(struct a2a_engine *eng, struct a2a_job *job, const cha
     }
     snprintf(job->reason, sizeof(job->reason), "%s", why);
     job->not_before_ms = now_ms() + delay;
-    enqueue(eng, job);
+    a2a_job_list_push(&eng->queue, job);
 }
 
 static void settle(struct a2a_engine *eng, struct a2a_job *job, CURLcode code, long status)

@@ -29,8 +29,9 @@ struct a2a_engine;
 int a2a_engine_new(struct a2a_engine **out, const struct a2a_engine_shared *shared, unsigned cap,
                    uint64_t seed, struct a2a_error *err);
 
-/* Queues a job (FIFO); it starts when a slot, its retry time and the rate allow. */
-void a2a_engine_add(struct a2a_engine *e, struct a2a_job *job);
+/* Queues jobs (a chain linked through next, oldest first); each starts when a slot, its
+ * retry time and the rate allow. */
+void a2a_engine_add(struct a2a_engine *e, struct a2a_job *chain);
 
 /* Starts, advances and collects calls without waiting. Returns 0 or -1 (err set). */
 int a2a_engine_step(struct a2a_engine *e, struct a2a_error *err);

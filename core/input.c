@@ -81,6 +81,19 @@ static void fail(struct a2a_input *in, struct a2a_error *err, const char *what)
     in->failed = 1;
 }
 
+/* A record or a pre-Records prefix starting at byte `at` outgrew --max-record-size. */
+static int too_large(struct a2a_input *in, struct a2a_error *err, int is_record, uint64_t at)
+{
+    char what[160];
+
+    snprintf(what, sizeof(what),
+             "%s at byte %llu is larger than the %zu-byte limit (--max-record-size)",
+             is_record ? "record" : "document prefix before \"Records\"", (unsigned long long)at,
+             in->cfg.max_record);
+    fail(in, err, what);
+    return -1;
+}
+
 int a2a_input_open(struct a2a_input **out, const struct a2a_input_config *cfg,
                    struct a2a_error *err)
 {
@@ -229,14 +242,7 @@ static int make_room(struct a2a_input *in, struct a2a_error *err)
     }
     /* Only called with the cursor at the end: every byte held belongs to the kept value. */
     if (in->keep != NO_MARK && in->end > in->cfg.max_record) {
-        char what[160];
-        snprintf(what, sizeof(what),
-                 "%s at byte %llu is larger than the %zu-byte limit "
-                 "(--max-record-size)",
-                 in->keep_is_record ? "record" : "document prefix before \"Records\"",
-                 (unsigned long long)in->keep, in->cfg.max_record);
-        fail(in, err, what);
-        return -1;
+        return too_large(in, err, in->keep_is_record, in->keep);
     }
     if (in->cap - in->end >= in->cfg.read_chunk / 2 + 1) {
         return 0;
@@ -381,7 +387,7 @@ static int scan_string(struct a2a_input *in, struct a2a_error *err)
         if (c < 0) {
             return unexpected(in, err, c, "the end of a string");
         }
-        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+        if (!a2a_run_stop((unsigned char)c, 1)) {
             continue; /* the fast loop ran off the buffer: more plain bytes arrived */
         }
         if (c == '"') {
@@ -623,12 +629,7 @@ static int take_record(struct a2a_input *in, struct a2a_raw_record *rec, uint64_
     size_t off = (size_t)(start - in->base);
 
     if (in->pos - off > in->cfg.max_record) {
-        char what[160];
-        snprintf(what, sizeof(what),
-                 "record at byte %llu is larger than the %zu-byte limit (--max-record-size)",
-                 (unsigned long long)start, in->cfg.max_record);
-        fail(in, err, what);
-        return -1;
+        return too_large(in, err, 1, start);
     }
     rec->bytes = (const char *)in->buf + off;
     rec->len = in->pos - off;
@@ -704,13 +705,7 @@ static int object_member(struct a2a_input *in, struct a2a_raw_record *rec, struc
         return -1;
     }
     if (which == 1 && !in->saw_records && here(in) - in->doc_start > in->cfg.max_record) {
-        char what[160];
-        snprintf(what, sizeof(what),
-                 "document prefix before \"Records\" at byte %llu is larger than the %zu-byte "
-                 "limit (--max-record-size)",
-                 (unsigned long long)in->doc_start, in->cfg.max_record);
-        fail(in, err, what);
-        return -1;
+        return too_large(in, err, 0, in->doc_start);
     }
     if (which == 1 && !in->saw_records) {
         c = peek_nonspace(in, err);

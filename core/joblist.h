@@ -46,6 +46,26 @@ static inline struct a2a_job *a2a_job_list_take(struct a2a_job_list *l)
     return head;
 }
 
+/* Takes up to n jobs from the head; returns their chain (NULL-terminated), oldest first. */
+static inline struct a2a_job *a2a_job_list_take_first(struct a2a_job_list *l, size_t n)
+{
+    struct a2a_job *head = l->head;
+    struct a2a_job *last = NULL;
+
+    for (struct a2a_job *j = head; j != NULL && n > 0; j = j->next, n--) {
+        last = j;
+    }
+    if (last == NULL) {
+        return NULL;
+    }
+    l->head = last->next;
+    if (l->head == NULL) {
+        l->tail = NULL;
+    }
+    last->next = NULL;
+    return head;
+}
+
 /* Appends a chain (linked through next, NULL-terminated). Returns its length. */
 static inline size_t a2a_job_list_splice(struct a2a_job_list *l, struct a2a_job *chain)
 {

@@ -205,9 +205,17 @@ static void set_reason(struct a2a_record *out, const char *fmt, ...)
     va_end(ap);
 }
 
-static const char *const attr_names[5] = {"tenant", "taskId", "owner", "eventSequence",
-                                          "recordedAtMicros"};
-static const size_t attr_name_lens[5] = {6, 6, 5, 13, 16};
+/* The NewImage attributes in the seed's order; lengths at compile time (a per-key hot path). */
+#define ATTR(lit)                                                                                  \
+    {                                                                                              \
+        lit, sizeof(lit) - 1                                                                       \
+    }
+static const struct {
+    const char *name;
+    size_t len;
+} attrs[5] = {ATTR("tenant"), ATTR("taskId"), ATTR("owner"), ATTR("eventSequence"),
+              ATTR("recordedAtMicros")};
+#undef ATTR
 
 /* Where the five NewImage attributes stand, and how often each appears. */
 struct image_attrs {
@@ -225,7 +233,7 @@ static size_t collect_image(struct a2a_record_parser *p, const char *json, size_
     obj_begin(&it, json, at, len, &p->scratch[S_KEY]);
     while (obj_next(&it, &m)) {
         for (int k = 0; k < 5; k++) {
-            if (key_is(&m, attr_names[k], attr_name_lens[k]) && ia->count[k]++ == 0) {
+            if (key_is(&m, attrs[k].name, attrs[k].len) && ia->count[k]++ == 0) {
                 ia->at[k] = m.val;
             }
         }
@@ -233,11 +241,21 @@ static size_t collect_image(struct a2a_record_parser *p, const char *json, size_
     return it.i + 1;
 }
 
-/* 1 when a repeated SequenceNumber (raw) is the string the record already holds. */
-static int same_seq(struct a2a_str again, const struct a2a_record *out)
+/* Another copy of SequenceNumber (the member m): the record keeps its identifier only when
+ * this copy is the same string. Which one would Lambda mean otherwise? List neither. */
+static void keep_seq_if_same(struct obj_iter *it, const struct member *m, struct a2a_record *out)
 {
-    return out->has_seq && again.len == out->seq.len &&
-           memcmp(again.ptr, out->seq.ptr, again.len) == 0;
+    struct a2a_str again;
+
+    if (it->p[m->val] != '"') {
+        out->has_seq = 0;
+        return;
+    }
+    again = take_string(it, m);
+    if (!out->has_seq || again.len != out->seq.len ||
+        memcmp(again.ptr, out->seq.ptr, again.len) != 0) {
+        out->has_seq = 0;
+    }
 }
 
 /*
@@ -250,18 +268,15 @@ static size_t check_other_ddb(struct a2a_record_parser *p, const char *json, siz
     struct obj_iter ddb;
     struct member m;
     int found = 0;
-    int same = 1;
 
     obj_begin(&ddb, json, at, len, &p->scratch[S_KEY]);
     while (obj_next(&ddb, &m)) {
         if (KEY_IS(&m, "SequenceNumber")) {
             found = 1;
-            if (json[m.val] != '"' || !same_seq(take_string(&ddb, &m), out)) {
-                same = 0;
-            }
+            keep_seq_if_same(&ddb, &m, out);
         }
     }
-    if (!found || !same) {
+    if (!found) {
         out->has_seq = 0;
     }
     return ddb.i + 1;
@@ -281,10 +296,7 @@ static size_t parse_ddb(struct a2a_record_parser *p, const char *json, size_t at
         if (KEY_IS(&m, "SequenceNumber")) {
             if (seen_seq++) {
                 set_reason(out, "record has \"%s\" twice", "dynamodb.SequenceNumber");
-                /* which one would Lambda mean? list neither, unless every copy is the same */
-                if (json[m.val] != '"' || !same_seq(take_string(&ddb, &m), out)) {
-                    out->has_seq = 0;
-                }
+                keep_seq_if_same(&ddb, &m, out);
             } else if (json[m.val] == '"') {
                 out->has_seq = 1;
                 out->seq = take_string(&ddb, &m);
@@ -383,19 +395,17 @@ static int attr_value(struct a2a_record_parser *p, const char *json, size_t at, 
     struct a2a_buf *scratch = &p->scratch[k < 3 ? S_TENANT + k : S_NUM];
     enum a2a_unescape_status st;
 
+    /* Exactly {"S": "..."} or {"N": "..."}: one member, of the right type, a string. */
     if (json[at] != '{') {
-        set_reason(out, "NEW_IMAGE attribute %s has wrong type (expected %s)", attr_names[k], type);
-        return 1;
+        goto wrong_type;
     }
     obj_begin(&it, json, at, end, &p->scratch[S_KEY]);
     if (!obj_next(&it, &m) || json[m.val] != '"' || !key_is(&m, type, 1)) {
-        set_reason(out, "NEW_IMAGE attribute %s has wrong type (expected %s)", attr_names[k], type);
-        return 1;
+        goto wrong_type;
     }
     raw = take_string(&it, &m);
     if (obj_next(&it, &extra)) {
-        set_reason(out, "NEW_IMAGE attribute %s has wrong type (expected %s)", attr_names[k], type);
-        return 1;
+        goto wrong_type;
     }
     st = decode(raw, scratch, val);
     if (st == A2A_UNESCAPE_NOMEM) {
@@ -405,17 +415,20 @@ static int attr_value(struct a2a_record_parser *p, const char *json, size_t at, 
         set_reason(out,
                    "NEW_IMAGE attribute %s contains U+0000, which cannot be carried "
                    "exactly",
-                   attr_names[k]);
+                   attrs[k].name);
         return 1;
     }
     if (st == A2A_UNESCAPE_SURROGATE) {
         set_reason(out,
                    "NEW_IMAGE attribute %s has a lone surrogate escape (not valid "
                    "Unicode)",
-                   attr_names[k]);
+                   attrs[k].name);
         return 1;
     }
     return 0;
+wrong_type:
+    set_reason(out, "NEW_IMAGE attribute %s has wrong type (expected %s)", attrs[k].name, type);
+    return 1;
 }
 
 static int parse_number_attr(int k, struct a2a_str v, struct a2a_pending *pd,
@@ -435,7 +448,7 @@ static int parse_number_attr(int k, struct a2a_str v, struct a2a_pending *pd,
         return 0;
     }
     a2a_quote_for_message(shown, sizeof(shown), v, 64);
-    set_reason(out, "NEW_IMAGE attribute %s = %s is not a valid %s 64-bit number", attr_names[k],
+    set_reason(out, "NEW_IMAGE attribute %s = %s is not a valid %s 64-bit number", attrs[k].name,
                shown, k == 3 ? "unsigned" : "signed");
     return 1;
 }
@@ -451,12 +464,12 @@ static int parse_image(struct a2a_record_parser *p, const char *json, size_t len
         int r;
 
         if (ia->count[k] == 0) {
-            set_reason(out, "NEW_IMAGE missing required attribute %s", attr_names[k]);
+            set_reason(out, "NEW_IMAGE missing required attribute %s", attrs[k].name);
             return 1;
         }
         if (ia->count[k] > 1) {
             set_reason(out, "NEW_IMAGE attribute %s appears more than once (ambiguous)",
-                       attr_names[k]);
+                       attrs[k].name);
             return 1;
         }
         r = attr_value(p, json, ia->at[k], len, k, &v, out);

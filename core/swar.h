@@ -42,33 +42,17 @@ static inline size_t a2a_swar_first(uint64_t mask)
 #define A2A_SWAR 0
 #endif
 
-/*
- * Index of the first byte in p[i..n) that is '"', '\\', a control character (< 0x20) or
- * non-ASCII (>= 0x80); n when there is none.
- */
-static inline size_t a2a_string_run(const unsigned char *p, size_t i, size_t n)
+/* Whether byte c ends a run: '"' or '\\' always; controls and non-ASCII too when strict. */
+static inline int a2a_run_stop(unsigned char c, int strict)
 {
-#if A2A_SWAR
-    while (n - i >= 8) {
-        uint64_t v;
-        uint64_t m;
-        memcpy(&v, p + i, 8);
-        m = a2a_swar_eq(v, '"') | a2a_swar_eq(v, '\\') | a2a_swar_below(v, 0x20) |
-            (v & A2A_SWAR_HIGHS);
-        if (m != 0) {
-            return i + a2a_swar_first(m);
-        }
-        i += 8;
-    }
-#endif
-    while (i < n && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' && p[i] != '\\') {
-        i++;
-    }
-    return i;
+    return c == '"' || c == '\\' || (strict && (c < 0x20 || c >= 0x80));
 }
 
-/* Index of the first '"' or '\\' in p[i..n); n when there is none. */
-static inline size_t a2a_quote_run(const unsigned char *p, size_t i, size_t n)
+/*
+ * Index of the first byte in p[i..n) that ends a run (a2a_run_stop); n when there is none.
+ * Callers pass strict as a constant, so each inlined copy tests only what it needs.
+ */
+static inline size_t a2a_run_end(const unsigned char *p, size_t i, size_t n, int strict)
 {
 #if A2A_SWAR
     while (n - i >= 8) {
@@ -76,16 +60,31 @@ static inline size_t a2a_quote_run(const unsigned char *p, size_t i, size_t n)
         uint64_t m;
         memcpy(&v, p + i, 8);
         m = a2a_swar_eq(v, '"') | a2a_swar_eq(v, '\\');
+        if (strict) {
+            m |= a2a_swar_below(v, 0x20) | (v & A2A_SWAR_HIGHS);
+        }
         if (m != 0) {
             return i + a2a_swar_first(m);
         }
         i += 8;
     }
 #endif
-    while (i < n && p[i] != '"' && p[i] != '\\') {
+    while (i < n && !a2a_run_stop(p[i], strict)) {
         i++;
     }
     return i;
+}
+
+/* The first '"', '\\', control character (< 0x20) or non-ASCII byte (>= 0x80) in p[i..n). */
+static inline size_t a2a_string_run(const unsigned char *p, size_t i, size_t n)
+{
+    return a2a_run_end(p, i, n, 1);
+}
+
+/* The first '"' or '\\' in p[i..n); n when there is none. */
+static inline size_t a2a_quote_run(const unsigned char *p, size_t i, size_t n)
+{
+    return a2a_run_end(p, i, n, 0);
 }
 
 #endif
