@@ -7,11 +7,11 @@
 #        scripts/bench.sh --scaling [--quick] [--bin PATH]
 #
 # Default mode (issue 5): installs what is missing from Debian (nginx-light,
-# wrk, jq, time, valgrind), builds a2a-recover Release in build-bench/,
-# generates deterministic workloads with scripts/gen-batch.py (kept in
-# build-bench/workloads/ and reused), starts nginx on 127.0.0.1 on a free port
-# answering every POST with 200 {"outcome":"dispatched"}, and prints one
-# markdown table:
+# wrk, jq, time: scripts/setup.sh --install), builds a2a-recover Release in
+# build-bench/, generates deterministic workloads with scripts/gen-batch.py
+# (kept in build-bench/workloads/ and reused), starts nginx on 127.0.0.1 on a
+# free port answering every POST with 200 {"outcome":"dispatched"}, and prints
+# one markdown table:
 #   a2a-recover -n on the lambda, ndjson and pages shapes (--records, 200000)
 #   jq peer (scripts/bench/peer.jq) and Python peer (scripts/bench/peer_dry.py)
 #     dry runs on the lambda shape
@@ -151,9 +151,9 @@ install_missing()
 	command -v wrk >/dev/null 2>&1 || need+=(wrk)
 	command -v jq >/dev/null 2>&1 || need+=(jq)
 	[ -x /usr/bin/time ] || need+=(time)
-	command -v valgrind >/dev/null 2>&1 || need+=(valgrind)
 	command -v curl >/dev/null 2>&1 || need+=(curl)
 	command -v cmake >/dev/null 2>&1 || need+=(cmake)
+	command -v make >/dev/null 2>&1 || need+=(make)
 	command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 	command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 	if command -v pkg-config >/dev/null 2>&1; then
@@ -164,16 +164,7 @@ install_missing()
 	fi
 	[ ${#need[@]} -gt 0 ] || return 0
 	[ "$install" = 1 ] || die "missing (and --no-install given): ${need[*]}"
-	local sudo=
-	[ "$(id -u)" = 0 ] || sudo=sudo
-	say "installing from Debian: ${need[*]}"
-	$sudo apt-get update -qq >&2
-	if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >&2; then
-		# Debian 13 has no nginx-light: the plain package does as well.
-		need=("${need[@]/nginx-light/nginx}")
-		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >&2 ||
-			die "apt-get install failed"
-	fi
+	"$ROOT/scripts/setup.sh" --install "${need[@]}" >&2 || die "apt-get install failed"
 }
 
 build()
@@ -227,13 +218,11 @@ measure()
 # listed) and 1 (failures listed) are both normal for a run with failures.
 check_response()
 {
-	local verdict
 	if [ "$3" != 0 ] && [ "$3" != 1 ]; then
 		echo "exit status $3"
 		return
 	fi
-	verdict=$(python3 "$BENCH/table.py" same "$1" "$2") || true
-	echo "$verdict"
+	python3 "$BENCH/table.py" same "$1" "$2" || true
 }
 
 # row RUN KEY LABEL WORKLOAD RECORDS REQUESTS CHECK: one line of results.
@@ -355,23 +344,20 @@ check_dispatch()
 
 mode_table()
 {
-	local run shape f exp n nd dexp dfile want before s c j wout reqs dur non2xx
+	local run shape f exp n=$records nd=$dispatch_records lambda lexp dfile dexp want
+	local before s c j wout="$TMPD/wrk.out" reqs dur non2xx
 
-	install_missing
-	build
 	WORKDIR=${workdir:-$BUILD/workloads}
 	mkdir -p "$WORKDIR"
 	for shape in lambda ndjson pages; do
-		workload "$shape" "$records" >/dev/null
+		workload "$shape" "$n" >/dev/null
 	done
-	dfile=$(workload lambda "$dispatch_records")
+	lambda=$(workload lambda "$n")
+	lexp=${lambda%.json}.expected
+	dfile=$(workload lambda "$nd")
 	dexp=${dfile%.json}.expected
 	want=$(summary_field "${dfile%.json}.summary" insert_valid)
 	start_nginx
-	RESULTS="$TMPD/results.tsv"
-	: >"$RESULTS"
-	n=$records
-	nd=$dispatch_records
 
 	for run in $(seq "$runs"); do
 		for shape in lambda ndjson pages; do
@@ -381,14 +367,12 @@ mode_table()
 			row "$run" "dry_$shape" "a2a-recover -n ($shape)" "$shape, $n rec" "$n" - \
 				"$(check_response "$exp" "$TMPD/out" "$M_RC")"
 		done
-		f=$(workload lambda "$n")
-		exp=${f%.json}.expected
-		measure "$TMPD/out" "$TMPD/err" jq -c -f "$BENCH/peer.jq" "$f"
+		measure "$TMPD/out" "$TMPD/err" jq -c -f "$BENCH/peer.jq" "$lambda"
 		row "$run" jq_dry "jq peer dry run" "lambda, $n rec" "$n" - \
-			"$(check_response "$exp" "$TMPD/out" "$M_RC")"
-		measure "$TMPD/out" "$TMPD/err" python3 "$BENCH/peer_dry.py" "$f"
+			"$(check_response "$lexp" "$TMPD/out" "$M_RC")"
+		measure "$TMPD/out" "$TMPD/err" python3 "$BENCH/peer_dry.py" "$lambda"
 		row "$run" py_dry "Python peer dry run" "lambda, $n rec" "$n" - \
-			"$(check_response "$exp" "$TMPD/out" "$M_RC")"
+			"$(check_response "$lexp" "$TMPD/out" "$M_RC")"
 
 		for j in 1 4 16; do
 			before=$(nginx_requests)
@@ -403,9 +387,8 @@ mode_table()
 		row "$run" py_disp "Python peer dispatch (16 threads)" "lambda, $nd rec, $want POSTs" \
 			"$nd" "$want" "$(check_dispatch "$dexp" "$TMPD/out" "$M_RC" "$s" "$want")"
 
-		measure "$TMPD/wrk.out" "$TMPD/err" wrk -t 2 -c 16 -d "${wrk_seconds}s" \
+		measure "$wout" "$TMPD/err" wrk -t 2 -c 16 -d "${wrk_seconds}s" \
 			-s "$BENCH/post.lua" "$URL"
-		wout="$TMPD/wrk.out"
 		reqs=$(awk '/requests in/ { print $1 }' "$wout")
 		dur=$(awk '/requests in/ { sub(/s,$/, "", $4); print $4 }' "$wout")
 		non2xx=$(awk '/Non-2xx/ { print $NF }' "$wout")
@@ -425,17 +408,15 @@ mode_table()
 
 	echo
 	echo "a2a-recover benchmark: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)," \
-		"$(python3 -c "import os; print(os.path.getsize('$(workload lambda "$n")') // 1000000)") MB lambda input"
+		"$(($(stat -c %s "$lambda") / 1000000)) MB lambda input"
 	echo
 	python3 "$BENCH/table.py" main "$RESULTS"
 }
 
 mode_memory()
 {
-	local n shape f exp bytes rc=0
+	local n shape f exp bytes
 
-	install_missing
-	build
 	if [ -n "$workdir" ]; then
 		mkdir -p "$workdir"
 		MEM_DIR=$(mktemp -d "$workdir/a2a-bench-memory.XXXXXX")
@@ -445,8 +426,6 @@ mode_memory()
 	# ~930 bytes a record: 1,160,000 records is a little over 1 GiB.
 	n=1160000
 	[ "$quick" = 0 ] || n=116000
-	RESULTS="$TMPD/memory.tsv"
-	: >"$RESULTS"
 	for shape in lambda ndjson pages; do
 		f="$MEM_DIR/$shape.json"
 		exp="$MEM_DIR/$shape.expected"
@@ -460,18 +439,13 @@ mode_memory()
 		rm -f "$f"
 	done
 	echo
-	python3 "$BENCH/table.py" memory "$RESULTS" || rc=$?
-	return "$rc"
+	python3 "$BENCH/table.py" memory "$RESULTS"
 }
 
 mode_scaling()
 {
-	local n reps cpu rss c exp sizes user sys rc=0
+	local n reps cpu rss c exp="$TMPD/scaling.expected" sizes user sys
 
-	install_missing
-	build
-	RESULTS="$TMPD/scaling.tsv"
-	: >"$RESULTS"
 	# 1 record measures the start-up (dynamic linking, curl_global_init),
 	# which table.py takes off the larger sizes' per-record figures.
 	sizes="1 10000 100000 1000000 10000000"
@@ -481,7 +455,6 @@ mode_scaling()
 		# so that each figure sums enough CPU time to be steady.
 		reps=$(((1000000 + n - 1) / n))
 		[ "$reps" -le 100 ] || reps=100
-		exp="$TMPD/scaling.expected"
 		cpu=0
 		rss=0
 		c=ok
@@ -505,10 +478,13 @@ mode_scaling()
 		row 1 "scale_$n" "$n" pipe "$n" "$reps" "$c"
 	done
 	echo
-	python3 "$BENCH/table.py" scaling "$RESULTS" || rc=$?
-	return "$rc"
+	python3 "$BENCH/table.py" scaling "$RESULTS"
 }
 
+install_missing
+build
+RESULTS="$TMPD/results.tsv" # one row a measurement, for table.py
+: >"$RESULTS"
 case $mode in
 table) mode_table ;;
 memory) mode_memory ;;

@@ -62,18 +62,7 @@ if [ -n "${FUZZ_NICE:-}" ]; then
     nice_cmd=(nice -n "$FUZZ_NICE")
 fi
 
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then
-        "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo "$@"
-    else
-        echo "fuzz.sh: need root to run: $*" >&2
-        return 1
-    fi
-}
-
-# A compiler that links libFuzzer; installs Debian's clang-14 and its runtime when missing.
+# can_fuzz CC: CC compiles and links a libFuzzer target with the sanitizers.
 can_fuzz() {
     local cc=$1 probe
     command -v "$cc" >/dev/null 2>&1 || return 1
@@ -90,19 +79,22 @@ can_fuzz() {
     return 1
 }
 
-cc=${CC:-}
-if [ -z "$cc" ]; then
-    for c in clang-14 clang; do
-        if can_fuzz "$c"; then
-            cc=$c
-            break
-        fi
-    done
+# $CC when given, else the first of clang-14, clang; each is probed once.
+cc=
+if [ -n "${CC:-}" ]; then
+    candidates=("$CC")
+else
+    candidates=(clang-14 clang)
 fi
-if [ -z "$cc" ] || ! can_fuzz "$cc"; then
-    echo "fuzz.sh: installing clang-14 and libclang-rt-14-dev" >&2
-    as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang-14 libclang-rt-14-dev
+for c in "${candidates[@]}"; do
+    if can_fuzz "$c"; then
+        cc=$c
+        break
+    fi
+done
+if [ -z "$cc" ]; then
+    # None does: Debian's clang-14 and its runtime (setup.sh says what it installs).
+    scripts/setup.sh --install clang-14 libclang-rt-14-dev
     cc=clang-14
     can_fuzz "$cc" || {
         echo "fuzz.sh: $cc cannot link -fsanitize=fuzzer" >&2

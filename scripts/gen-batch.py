@@ -80,14 +80,15 @@ MIX256 = 0xD6E8FEB86659FD93A5A3B2C8E1F0D7C5B4A39281706F5E4D3C2B1A0918273645
 
 CHUNK_RECORDS = 8192             # records per write (~7.5 MB)
 
-# Human-readable damage names, in rotation order (see make_templates).
+# Malformed INSERTs, in rotation order: (attribute of the NewImage, what
+# replaces it; None deletes it).
 DAMAGES = (
-    "missing owner",
-    'eventSequence {"N":"1e3"}',
-    'eventSequence {"S":"5"}',
-    'recordedAtMicros {"N":"12.5"}',
-    'tenant {"N":"1"}',
-    "eventSequence overflows uint64",
+    ("owner", None),
+    ("eventSequence", {"N": "1e3"}),
+    ("eventSequence", {"S": "5"}),
+    ("recordedAtMicros", {"N": "12.5"}),
+    ("tenant", {"N": "1"}),
+    ("eventSequence", {"N": "18446744073709551616"}),  # overflows uint64
 )
 
 
@@ -173,20 +174,12 @@ def render(event_name, image):
 def make_templates():
     """Return (insert, modify, remove, [malformed...]) templates."""
     malformed = []
-    for damage in range(len(DAMAGES)):
+    for attribute, damaged in DAMAGES:
         img = new_image()
-        if damage == 0:
-            del img["owner"]
-        elif damage == 1:
-            img["eventSequence"] = {"N": "1e3"}
-        elif damage == 2:
-            img["eventSequence"] = {"S": "5"}
-        elif damage == 3:
-            img["recordedAtMicros"] = {"N": "12.5"}
-        elif damage == 4:
-            img["tenant"] = {"N": "1"}
+        if damaged is None:
+            del img[attribute]
         else:
-            img["eventSequence"] = {"N": "18446744073709551616"}
+            img[attribute] = damaged  # keeps its place in the key order
         malformed.append(render("INSERT", img))
     return (render("INSERT", new_image()), render("MODIFY", new_image()),
             render("REMOVE", None), malformed)

@@ -1,26 +1,43 @@
 #!/usr/bin/env bash
 # Installs what a2a-recover needs to build and test (only what is missing), then builds it.
 #   scripts/setup.sh [BUILD_DIR] [extra cmake args...]     default BUILD_DIR: build
+#   scripts/setup.sh --install PACKAGE...                   only install the missing ones
 # Idempotent: apt-get runs only when a package is missing; cmake reuses the build dir.
+# bench.sh and fuzz.sh install their own tools through --install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(build-essential cmake pkg-config libcjson-dev libcurl4-openssl-dev libcmocka-dev
-          python3 valgrind mandoc openssl ca-certificates nginx-light)
-missing=()
-for p in "${packages[@]}"; do
-    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-        missing+=("$p")
-    fi
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    sudo=""
-    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+# install_missing PACKAGE...: apt-get installs those not installed yet (as root, through
+# sudo when needed).
+install_missing() {
+    local p sudo=""
+    local -a missing=()
+    for p in "$@"; do
+        if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+            missing+=("$p")
+        fi
+    done
+    [ ${#missing[@]} -gt 0 ] || return 0
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
     echo "setup: installing ${missing[*]}" >&2
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-        "${missing[@]}" >/dev/null
+    if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}" >/dev/null; then
+        # Debian 13 has no nginx-light: the plain package does as well.
+        missing=("${missing[@]/#nginx-light/nginx}")
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+            "${missing[@]}" >/dev/null
+    fi
+}
+
+if [ "${1:-}" = --install ]; then
+    shift
+    install_missing "$@"
+    exit
 fi
+
+install_missing build-essential cmake pkg-config libcjson-dev libcurl4-openssl-dev \
+    libcmocka-dev python3 valgrind mandoc openssl ca-certificates nginx-light time
 
 build_dir=${1:-build}
 shift || true

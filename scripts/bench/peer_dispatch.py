@@ -94,7 +94,7 @@ def main(argv):
     url = urllib.parse.urlsplit(args.url)
 
     seqs = []           # SequenceNumber (or None) per record that may fail
-    failed = {}         # index -> True for parse failures
+    invalid = set()     # indexes of the records that fail to parse
     jobs = []
     for record in peer_dry.records(args.files):
         if record.get("eventName") != "INSERT":
@@ -105,7 +105,7 @@ def main(argv):
         seqs.append(seq if isinstance(seq, str) else None)
         image = ddb.get("NewImage") or {}
         if not peer_dry.valid_image(image):
-            failed[index] = True
+            invalid.add(index)
             continue
         p = pending(image)
         jobs.append((index, json.dumps(p, separators=(",", ":")).encode(),
@@ -120,15 +120,14 @@ def main(argv):
     for w in workers:
         w.join()
 
-    failures = [{"itemIdentifier": seq} for index, seq in enumerate(seqs)
-                if seq is not None and (failed.get(index)
-                                        or not results.get(index, False))]
-    sys.stdout.write(json.dumps({"batchItemFailures": failures},
-                                separators=(",", ":")) + "\n")
+    listed = [seq for index, seq in enumerate(seqs)
+              if seq is not None and (index in invalid
+                                      or not results.get(index, False))]
+    status = peer_dry.respond(listed)
     sent = sum(1 for ok in results.values() if ok)
     sys.stderr.write("peer_dispatch: %d requests acknowledged, %d failures\n"
-                     % (sent, len(failures)))
-    return 1 if failures else 0
+                     % (sent, len(listed)))
+    return status
 
 
 if __name__ == "__main__":

@@ -86,18 +86,25 @@ def records(paths):
                 yield doc
 
 
+def respond(seqs):
+    """Prints the partial-batch response listing the SequenceNumbers `seqs`;
+    returns the exit status (1 when any is listed)."""
+    failures = [{"itemIdentifier": seq} for seq in seqs]
+    sys.stdout.write(json.dumps({"batchItemFailures": failures},
+                                separators=(",", ":")) + "\n")
+    return 1 if failures else 0
+
+
 def main(argv):
     if not argv:
         sys.stderr.write("usage: peer_dry.py FILE...\n")
         return 2
-    failures = []
+    seqs = []
     for record in records(argv):
         seq = failing(record)
         if seq is not None:
-            failures.append({"itemIdentifier": seq})
-    sys.stdout.write(json.dumps({"batchItemFailures": failures},
-                                separators=(",", ":")) + "\n")
-    return 1 if failures else 0
+            seqs.append(seq)
+    return respond(seqs)
 
 
 if __name__ == "__main__":

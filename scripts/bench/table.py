@@ -73,13 +73,9 @@ def median(values):
 
 def main_table(rows):
     runs = sorted({r["run"] for r in rows})
-    by = {}                       # key -> run -> row
-    order = []
+    by = {}                       # key -> run -> row, keys in first-seen order
     for r in rows:
-        if r["key"] not in by:
-            by[r["key"]] = {}
-            order.append(r["key"])
-        by[r["key"]][r["run"]] = r
+        by.setdefault(r["key"], {})[r["run"]] = r
 
     def run_rate(key, run, what):
         r = by.get(key, {}).get(run)
@@ -111,7 +107,7 @@ def main_table(rows):
         vals = [v for v in vals if v is not None]
         return max(vals) if vals else None
 
-    for key in order:
+    for key in by:
         if key.startswith("dry_"):
             add_ratio(key, "fastest peer",
                       lambda run, k=key: run_rate(k, run, "records"),
@@ -134,7 +130,7 @@ def main_table(rows):
     out.append("|---|---|---:|---:|---:|---|---|---|")
     any_mismatch = False
     any_miss = False
-    for key in order:
+    for key in by:
         per_run = [by[key][run] for run in runs if run in by[key]]
         first = per_run[0]
         wall = median([r["wall"] for r in per_run])
