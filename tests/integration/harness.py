@@ -65,6 +65,8 @@ Stable API (other test files depend on it; extend, do not change):
         event(records) -> {"Records": records}
         write_event(path, records) -> path   (json.dumps, ensure_ascii=False)
         write_json(path, obj), write_text(path, text)
+    seed_doc(tasks=(), faults=None, configs=1) -> dict  a Dispatcher seed: tasks are
+        (tenant, taskId) pairs, each with `configs` push configs cfg-0, cfg-1, ...
 
     gen_batch(out, records, seed=1, shape="lambda", expected=None, **flags)
         -> summary dict (runs scripts/gen-batch.py --summary)
@@ -203,6 +205,19 @@ def event(records):
 
 def write_event(path, records):
     return write_json(path, event(records))
+
+
+def seed_doc(tasks=(), faults=None, configs=1):
+    """A test-dispatcher seed: tasks are (tenant, taskId) pairs, each with `configs` push
+    configs cfg-0, cfg-1, ...; faults as scripts/test-dispatcher.py reads them."""
+    return {
+        "tasks": [{"tenant": t, "taskId": k, "owner": "alice",
+                   "pushConfigs": [{"id": "cfg-%d" % i,
+                                    "url": "https://hooks.invalid/%s/%d" % (k, i)}
+                                   for i in range(configs)]}
+                  for t, k in tasks],
+        "faults": faults or {},
+    }
 
 
 def idempotency_key(tenant, task_id, seq):

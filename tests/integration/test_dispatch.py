@@ -15,21 +15,10 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import harness  # noqa: E402
-from harness import insert, malformed, modify, remove, idempotency_key  # noqa: E402
+from harness import insert, malformed, modify, remove, idempotency_key, seed_doc  # noqa: E402
 
 U64_MAX = 18446744073709551615
 I64_MAX = 9223372036854775807
-
-
-def seed(tasks=(), faults=None, configs=1):
-    """Seed dict: tasks are (tenant, taskId) pairs with `configs` push configs each."""
-    return {
-        "tasks": [{"tenant": t, "taskId": k, "owner": "alice",
-                   "pushConfigs": [{"id": "cfg-%d" % i, "url": "https://hooks.invalid/%s/%d" % (k, i)}
-                                   for i in range(configs)]}
-                  for t, k in tasks],
-        "faults": faults or {},
-    }
 
 
 
@@ -42,7 +31,7 @@ class DispatchTest(harness.IntegrationTestCase):
     # -- exact request -----------------------------------------------------
 
     def test_exact_body_and_headers(self):
-        d = self.start_dispatcher(seed=seed([("acme", "task-1")]))
+        d = self.start_dispatcher(seed=seed_doc([("acme", "task-1")]))
         tenant = 'ac"me\\ten'
         task = "t\x01\x1f\t\n\r\b\f/é😀\u2028-x y"
         owner = "ow\"ner\\ \u00fc\u4e2d </script>"
@@ -89,8 +78,8 @@ class DispatchTest(harness.IntegrationTestCase):
         self.assertEqual(reqs[0]["headers"]["user-agent"], "a2a-recover/" + version)
 
     def test_idempotency_key_stable_across_retries(self):
-        d = self.start_dispatcher(seed=seed([("acme", "a b/c")],
-                                            {"acme:a b/c": {"statuses": [503, 0, 200]}}))
+        d = self.start_dispatcher(seed=seed_doc([("acme", "a b/c")],
+                                                {"acme:a b/c": {"statuses": [503, 0, 200]}}))
         ev = self.write_event([insert("1", "acme", "a b/c", event_sequence=7)])
         res = self.run_tool(["-u", d.url, "--retries", "2", ev])
         self.assertEqual(res.rc, 0, res)
@@ -103,7 +92,7 @@ class DispatchTest(harness.IntegrationTestCase):
     # -- answers -----------------------------------------------------------
 
     def test_2xx_dispatched_and_task_deleted(self):
-        d = self.start_dispatcher(seed=seed([("acme", "task-1")], configs=2))
+        d = self.start_dispatcher(seed=seed_doc([("acme", "task-1")], configs=2))
         report = self.path("report.jsonl")
         ev = self.write_event([insert("1", "acme", "task-1"), insert("2", "acme", "gone"),
                                modify("3", "acme", "task-1"), remove("4", "acme", "task-1")])
@@ -119,7 +108,7 @@ class DispatchTest(harness.IntegrationTestCase):
         self.assertIn("task_deleted", res.stderr)  # -v logs the answer
 
     def test_503_then_200(self):
-        d = self.start_dispatcher(seed=seed([("acme", "t")], {"acme:t": {"statuses": [503]}}))
+        d = self.start_dispatcher(seed=seed_doc([("acme", "t")], {"acme:t": {"statuses": [503]}}))
         report = self.path("r.jsonl")
         res = self.run_tool(["-u", d.url, "--report", report,
                              self.write_event([insert("9", "acme", "t")])])
@@ -131,7 +120,7 @@ class DispatchTest(harness.IntegrationTestCase):
                          ("acknowledged", 2, 200))
 
     def _always(self, status, retries, extra=()):
-        d = self.start_dispatcher(seed=seed([("acme", "t")], {"acme:t": {"always": status}}))
+        d = self.start_dispatcher(seed=seed_doc([("acme", "t")], {"acme:t": {"always": status}}))
         report = self.path("r.jsonl")
         args = ["-u", d.url, "--report", report]
         if retries is not None:
@@ -176,7 +165,7 @@ class DispatchTest(harness.IntegrationTestCase):
         self.assertEqual((rep[0]["outcome"], rep[0]["httpStatus"]), ("rejected", 302))
 
     def test_reset_connection_retried(self):
-        d = self.start_dispatcher(seed=seed([("acme", "t")], {"acme:t": {"statuses": [0]}}))
+        d = self.start_dispatcher(seed=seed_doc([("acme", "t")], {"acme:t": {"statuses": [0]}}))
         res = self.run_tool(["-u", d.url, self.write_event([insert("9", "acme", "t")])])
         self.assertEqual(res.rc, 0, res)
         self.assertListed(res, [])
@@ -193,8 +182,8 @@ class DispatchTest(harness.IntegrationTestCase):
         self.assertGreaterEqual(len(d.requests()), 2)
 
     def test_timeout(self):
-        d = self.start_dispatcher(seed=seed([("acme", "slow"), ("acme", "fast")],
-                                            {"acme:slow": {"delayMs": 1500}}))
+        d = self.start_dispatcher(seed=seed_doc([("acme", "slow"), ("acme", "fast")],
+                                                {"acme:slow": {"delayMs": 1500}}))
         report = self.path("r.jsonl")
         ev = self.write_event([insert("1", "acme", "slow"), insert("2", "acme", "fast")])
         res = self.run_tool(["-u", d.url, "--timeout", "0.5", "--retries", "1",
@@ -216,8 +205,8 @@ class DispatchTest(harness.IntegrationTestCase):
         # One call hangs longer than --timeout; the 8 others, started with it on fresh
         # connections, must go out and succeed at once (not wait behind it).
         n = 9
-        d = self.start_dispatcher(seed=seed([("acme", "t%d" % i) for i in range(n)],
-                                            {"acme:t0": {"delayMs": 1500}}))
+        d = self.start_dispatcher(seed=seed_doc([("acme", "t%d" % i) for i in range(n)],
+                                                {"acme:t0": {"delayMs": 1500}}))
         ev = self.write_event([insert(str(i), "acme", "t%d" % i) for i in range(n)])
         res = self.run_tool(["-u", d.url, "-j", "8", "--timeout", "1", "--retries", "0", ev])
         self.assertEqual(res.rc, 1, res)
@@ -232,8 +221,8 @@ class DispatchTest(harness.IntegrationTestCase):
         # Two threads of one call each: while t0 hangs on one, the other must take every
         # other record (work is pulled by whichever thread can start it, never pinned).
         n = 40
-        d = self.start_dispatcher(seed=seed([("acme", "t%d" % i) for i in range(n)],
-                                            {"acme:t0": {"delayMs": 3000}}))
+        d = self.start_dispatcher(seed=seed_doc([("acme", "t%d" % i) for i in range(n)],
+                                                {"acme:t0": {"delayMs": 3000}}))
         ev = self.write_event([insert(str(i), "acme", "t%d" % i) for i in range(n)])
         p = harness.start_tool(["-u", d.url, "-j", "2", "--threads", "2", ev])
         try:
@@ -252,7 +241,7 @@ class DispatchTest(harness.IntegrationTestCase):
         # The tool reads the proxy variables once instead of libcurl per call: the answer
         # must stay libcurl's. With http_proxy set, calls go to the proxy (here the test
         # dispatcher, which sees the absolute URL); no_proxy and an empty value opt out.
-        d = self.start_dispatcher(seed=seed([("acme", "t0")]))
+        d = self.start_dispatcher(seed=seed_doc([("acme", "t0")]))
         ev = self.write_event([insert("1", "acme", "t0")])
         far = "http://dispatcher.invalid/internal/push/redispatch"
         for name in ("http_proxy", "all_proxy", "ALL_PROXY"):
@@ -271,8 +260,8 @@ class DispatchTest(harness.IntegrationTestCase):
                 self.assertListed(res, ["1"])
 
     def test_429_retry_after_honoured(self):
-        d = self.start_dispatcher(seed=seed([("acme", "t")],
-                                            {"acme:t": {"statuses": [429], "retryAfter": "1"}}))
+        d = self.start_dispatcher(seed=seed_doc(
+            [("acme", "t")], {"acme:t": {"statuses": [429], "retryAfter": "1"}}))
         res = self.run_tool(["-u", d.url, self.write_event([insert("9", "acme", "t")])])
         self.assertEqual(res.rc, 0, res)
         reqs = d.requests()
@@ -283,8 +272,8 @@ class DispatchTest(harness.IntegrationTestCase):
 
     def test_503_retry_after_http_date(self):
         when = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + 2))
-        d = self.start_dispatcher(seed=seed([("acme", "t")],
-                                            {"acme:t": {"statuses": [503], "retryAfter": when}}))
+        d = self.start_dispatcher(seed=seed_doc(
+            [("acme", "t")], {"acme:t": {"statuses": [503], "retryAfter": when}}))
         res = self.run_tool(["-u", d.url, self.write_event([insert("9", "acme", "t")])])
         self.assertEqual(res.rc, 0, res)
         reqs = d.requests()
@@ -307,8 +296,8 @@ class DispatchTest(harness.IntegrationTestCase):
         permanent = (301, 302, 303, 307, 308, 400, 402, 409, 410, 413, 422, 451)
         success = (200, 201, 202, 204, 299)
         faults = {"acme:s%d" % s: {"statuses": [s]} for s in transient + permanent + success}
-        d = self.start_dispatcher(seed=seed([("acme", "s%d" % s) for s in
-                                             transient + permanent + success], faults))
+        d = self.start_dispatcher(seed=seed_doc([("acme", "s%d" % s) for s in
+                                                 transient + permanent + success], faults))
         statuses = transient + permanent + success
         recs = [insert(str(s), "acme", "s%d" % s) for s in statuses]
         report = self.path("r.jsonl")
@@ -334,7 +323,7 @@ class DispatchTest(harness.IntegrationTestCase):
         # Records arrive on a pipe in bursts, like `aws dynamodbstreams get-records`
         # page by page. A call whose record was read must go out and complete while
         # the tool waits for the next burst, not when it arrives.
-        d = self.start_dispatcher(seed=seed([("acme", "a")]))
+        d = self.start_dispatcher(seed=seed_doc([("acme", "a")]))
         report = self.path("r.jsonl")
         p = harness.start_tool(["-u", d.url, "--timeout", "1", "--retries", "0",
                                 "--report", report], stdin=harness.subprocess.PIPE)
@@ -410,7 +399,7 @@ class DispatchTest(harness.IntegrationTestCase):
         return recs
 
     def test_401_fail_fast(self):
-        d = self.start_dispatcher(seed=seed([("acme", "task-%d" % i) for i in range(1, 11)]),
+        d = self.start_dispatcher(seed=seed_doc([("acme", "task-%d" % i) for i in range(1, 11)]),
                                   token="right-token")
         recs = self._fail_fast_batch()
         ev = self.write_event(recs)
@@ -442,8 +431,8 @@ class DispatchTest(harness.IntegrationTestCase):
         faults = {"acme:task-20": {"always": 401}}
         for i in range(21, 201):
             faults["acme:task-%d" % i] = {"delayMs": 50}
-        d = self.start_dispatcher(seed=seed([("acme", "task-%d" % i) for i in range(1, 201)],
-                                            faults))
+        d = self.start_dispatcher(seed=seed_doc([("acme", "task-%d" % i) for i in range(1, 201)],
+                                                faults))
         recs = [insert(str(i), "acme", "task-%d" % i) for i in range(1, 201)]
         res = self.run_tool(["-u", d.url] + engine_args + [self.write_event(recs)])
         self.assertEqual(res.rc, 5, res)
@@ -464,10 +453,10 @@ class DispatchTest(harness.IntegrationTestCase):
         for status in (403, 404, 405):
             with self.subTest(status=status):
                 if status == 404:
-                    d = self.start_dispatcher(seed=seed([("acme", "task-1")]))
+                    d = self.start_dispatcher(seed=seed_doc([("acme", "task-1")]))
                     url = d.base_url + "/no/such/path"
                 else:
-                    d = self.start_dispatcher(seed=seed(
+                    d = self.start_dispatcher(seed=seed_doc(
                         [("acme", "task-1")], {"acme:task-%d" % i: {"always": status}
                                                for i in range(1, 11)}))
                     url = d.url
@@ -503,7 +492,7 @@ class DispatchTest(harness.IntegrationTestCase):
             if i % 6 == 5:
                 recs.append(malformed("%d" % (5000 + i)))
                 expected.append("%d" % (5000 + i))
-        d = self.start_dispatcher(seed=seed(tasks, faults))
+        d = self.start_dispatcher(seed=seed_doc(tasks, faults))
         report = self.path("r.jsonl")
         res = self.run_tool(["-u", d.url, "-j", "8", "--report", report, self.write_event(recs)])
         self.assertEqual(res.rc, 1, res)
@@ -517,7 +506,7 @@ class DispatchTest(harness.IntegrationTestCase):
         self.assertNotEqual(done, sorted(done))
 
     def test_duplicates_fire_one_webhook(self):
-        d = self.start_dispatcher(seed=seed([("acme", "dup"), ("acme", "other")], configs=2))
+        d = self.start_dispatcher(seed=seed_doc([("acme", "dup"), ("acme", "other")], configs=2))
         rec = insert("1", "acme", "dup", event_sequence=42)
         recs = [rec, insert("2", "acme", "other"), dict(rec), dict(rec), dict(rec)]
         res = self.run_tool(["-u", d.url, "-j", "8", self.write_event(recs)])
@@ -539,7 +528,7 @@ class DispatchTest(harness.IntegrationTestCase):
         os.chmod(tf, 0o600)
         for how in ("env", "file"):
             with self.subTest(how=how):
-                d = self.start_dispatcher(seed=seed(tasks, faults), token=token)
+                d = self.start_dispatcher(seed=seed_doc(tasks, faults), token=token)
                 recs = [insert("1", "acme", "good"), insert("2", "acme", "bad"),
                         insert("3", "acme", "flaky"), malformed("4")]
                 ev = self.write_event(recs)
@@ -568,7 +557,7 @@ class DispatchTest(harness.IntegrationTestCase):
                 d.stop()
 
     def test_extra_headers(self):
-        d = self.start_dispatcher(seed=seed([("acme", "t")]))
+        d = self.start_dispatcher(seed=seed_doc([("acme", "t")]))
         hf = self.path("headers")
         harness.write_text(hf, "X-Api-Key: key-from-file\nX-Second:  two words\n")
         res = self.run_tool(["-u", d.url, "-H", "X-Tenant-Scope: acme", "-H", "@" + hf,
@@ -583,7 +572,7 @@ class DispatchTest(harness.IntegrationTestCase):
     def test_extra_headers_cannot_break_the_contract(self):
         # -H must not duplicate or replace what the endpoint contract fixes: either the
         # option is refused (exit 2) or the request still carries exactly the contract value.
-        d = self.start_dispatcher(seed=seed([("acme", "t")]), token="tok-1")
+        d = self.start_dispatcher(seed=seed_doc([("acme", "t")]), token="tok-1")
         ev = self.write_event([insert("1", "acme", "t", event_sequence=5)])
         contract = {"idempotency-key": "acme:t:5", "content-type": "application/json",
                     "accept": "application/json", "authorization": "Bearer tok-1",
@@ -616,7 +605,7 @@ class DispatchTest(harness.IntegrationTestCase):
                 self.assertEqual(res.rc, 2, res)
                 self.assertEqual(res.stdout, "")
                 self.assertIn("URL", res.stderr)
-        d = self.start_dispatcher(seed=seed([("acme", "t")]))
+        d = self.start_dispatcher(seed=seed_doc([("acme", "t")]))
         res = self.run_tool([ev], env={"A2A_RECOVER_URL": d.url})
         self.assertEqual(res.rc, 0, res)
         self.assertListed(res, [])
@@ -629,7 +618,7 @@ class DispatchTest(harness.IntegrationTestCase):
         tasks = [("acme", "t%d" % i) for i in range(n)]
         # The first five answer at once; the rest take 20 s (longer than the test).
         faults = {"acme:t%d" % i: {"delayMs": 20000} for i in range(5, n)}
-        d = self.start_dispatcher(seed=seed(tasks, faults))
+        d = self.start_dispatcher(seed=seed_doc(tasks, faults))
         recs = [insert(str(i), "acme", "t%d" % i) for i in range(n)]
         recs.insert(2, modify("m", "acme", "t0"))
         report = self.path("r.jsonl")
@@ -689,7 +678,7 @@ class DispatchTest(harness.IntegrationTestCase):
             if img and "S" in img.get("taskId", {}) and "S" in img.get("tenant", {}):
                 tasks.add((img["tenant"]["S"], img["taskId"]["S"]))
         seeded = sorted(tasks)[::2]
-        d = self.start_dispatcher(seed=seed(seeded), fail_rate=0.3, delay_ms=1500,
+        d = self.start_dispatcher(seed=seed_doc(seeded), fail_rate=0.3, delay_ms=1500,
                                   random_seed=20261126)
         report = self.path("report.jsonl")
         res = self.run_tool(["-u", d.url] + engine_args + ["--timeout", "1", "--report", report,

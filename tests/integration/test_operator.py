@@ -21,17 +21,10 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import harness  # noqa: E402
-from harness import insert, malformed, modify, remove  # noqa: E402
+from harness import insert, malformed, modify, remove, seed_doc  # noqa: E402
 
 REPORT_FIELDS = {"position", "file", "offset", "sequenceNumber", "eventName", "outcome",
                  "reason", "httpStatus", "attempts", "ms"}
-
-
-def seed(tasks=(), faults=None):
-    return {"tasks": [{"tenant": t, "taskId": k, "owner": "alice",
-                       "pushConfigs": [{"id": "cfg", "url": "https://hooks.invalid/" + k}]}
-                      for t, k in tasks],
-            "faults": faults or {}}
 
 
 def seq_of(rec):
@@ -63,8 +56,8 @@ class OperatorTest(harness.IntegrationTestCase):
 
     def test_report_outcomes_live(self):
         faults = {"acme:flaky": {"always": 503}, "acme:bad": {"always": 400}}
-        d = self.start_dispatcher(seed=seed([("acme", "ok"), ("acme", "flaky"),
-                                             ("acme", "bad")], faults))
+        d = self.start_dispatcher(seed=seed_doc([("acme", "ok"), ("acme", "flaky"),
+                                                 ("acme", "bad")], faults))
         file1 = [insert("11", "acme", "ok"), modify("12", "acme", "ok"),
                  insert("13", "acme", "deleted-task"), malformed("14")]
         file2 = [insert("21", "acme", "flaky"), insert("22", "acme", "bad"),
@@ -110,8 +103,8 @@ class OperatorTest(harness.IntegrationTestCase):
         self.assertEqual(per_task, {"ok": 1, "deleted-task": 1, "flaky": 2, "bad": 1})
 
     def test_report_not_attempted(self):
-        d = self.start_dispatcher(seed=seed([("acme", "a"), ("acme", "b")],
-                                            {"acme:b": {"always": 403}}))
+        d = self.start_dispatcher(seed=seed_doc([("acme", "a"), ("acme", "b")],
+                                                {"acme:b": {"always": 403}}))
         recs = [insert("1", "acme", "a"), insert("2", "acme", "b"), insert("3", "acme", "a", event_sequence=2),
                 modify("4", "acme", "a"), insert("5", "acme", "c")]
         ev = self.write_event(recs)
@@ -132,7 +125,7 @@ class OperatorTest(harness.IntegrationTestCase):
 
     def test_report_interrupted_and_partial(self):
         faults = {"acme:slow": {"delayMs": 20000}}
-        d = self.start_dispatcher(seed=seed([("acme", "fast"), ("acme", "slow")], faults))
+        d = self.start_dispatcher(seed=seed_doc([("acme", "fast"), ("acme", "slow")], faults))
         recs = [insert("1", "acme", "fast"), insert("2", "acme", "slow"),
                 insert("3", "acme", "fast", event_sequence=2), malformed("4")]
         ev = self.write_event(recs)
@@ -149,12 +142,8 @@ class OperatorTest(harness.IntegrationTestCase):
             self.assertEqual([r["outcome"] for r in partial], ["acknowledged"])
             d.wait_requests(1)
             time.sleep(0.2)
-            p.send_signal(signal.SIGTERM)
-            out, err = p.communicate(timeout=10)
         finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
+            out, err, _ = harness.signal_and_wait(p, signal.SIGTERM)
         self.assertEqual(p.returncode, 143, err)
         rep = harness.read_jsonl(report)
         self.assertEqual([r["outcome"] for r in rep],
@@ -186,7 +175,7 @@ class OperatorTest(harness.IntegrationTestCase):
         ev = harness.write_text(self.path("in.json"), data)
         failed = self.path("failed.json")
 
-        d1 = self.start_dispatcher(seed=seed(tasks, faults))
+        d1 = self.start_dispatcher(seed=seed_doc(tasks, faults))
         res1 = self.run_tool(["-u", d1.url, "-j", "4", "--retries", "1", "--failed-out", failed,
                               ev])
         self.assertEqual(res1.rc, 4, res1)  # a failed record without SequenceNumber
@@ -205,7 +194,7 @@ class OperatorTest(harness.IntegrationTestCase):
         self.assertFalse(glob.glob(failed + ".tmp*"))
 
         # Faults removed: exactly the previously failed records are sent and acknowledged.
-        d2 = self.start_dispatcher(seed=seed(tasks))
+        d2 = self.start_dispatcher(seed=seed_doc(tasks))
         failed2 = self.path("failed2.json")
         res2 = self.run_tool(["-u", d2.url, "-j", "4", "--failed-out", failed2, failed])
         self.assertEqual(res2.rc, 1, res2)
@@ -219,13 +208,13 @@ class OperatorTest(harness.IntegrationTestCase):
         with open(failed2, "rb") as f:
             self.assertEqual(json.loads(f.read())["Records"], [recs[4]])
         # And the third round has nothing left to send.
-        d3 = self.start_dispatcher(seed=seed(tasks))
+        d3 = self.start_dispatcher(seed=seed_doc(tasks))
         res3 = self.run_tool(["-u", d3.url, failed2])
         self.assertEqual(res3.rc, 1, res3)
         self.assertEqual(d3.requests(), [])
 
     def test_failed_out_empty_when_all_acknowledged(self):
-        d = self.start_dispatcher(seed=seed([("acme", "a")]))
+        d = self.start_dispatcher(seed=seed_doc([("acme", "a")]))
         failed = self.path("failed.json")
         res = self.run_tool(["-u", d.url, "--failed-out", failed,
                              self.write_event([insert("1", "acme", "a"),
@@ -239,7 +228,7 @@ class OperatorTest(harness.IntegrationTestCase):
     def _o_sigterm(self, pre_existing, delay, sig=signal.SIGTERM):
         n = 40
         faults = {"acme:t%d" % i: {"delayMs": 300} for i in range(n)}
-        d = self.start_dispatcher(seed=seed([("acme", "t%d" % i) for i in range(n)], faults))
+        d = self.start_dispatcher(seed=seed_doc([("acme", "t%d" % i) for i in range(n)], faults))
         ev = self.write_event([insert(str(i), "acme", "t%d" % i) for i in range(n)])
         outdir = self.path("out-%s-%s-%s" % (pre_existing, delay, sig))
         os.mkdir(outdir)
@@ -250,12 +239,8 @@ class OperatorTest(harness.IntegrationTestCase):
         p = harness.start_tool(["-u", d.url, "-j", "2", "-o", out, ev])
         try:
             time.sleep(delay)
-            p.send_signal(sig)
-            stdout, stderr = p.communicate(timeout=10)
         finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
+            stdout, stderr, _ = harness.signal_and_wait(p, sig)
         self.assertEqual(stdout, b"")
         names = sorted(os.listdir(outdir))
         return p.returncode, stderr, out, old, names
@@ -291,7 +276,7 @@ class OperatorTest(harness.IntegrationTestCase):
                     self.assertFalse(os.path.exists(out))
 
     def test_output_file_matches_stdout(self):
-        d = self.start_dispatcher(seed=seed([("acme", "a")], {"acme:a": {"always": 400}}))
+        d = self.start_dispatcher(seed=seed_doc([("acme", "a")], {"acme:a": {"always": 400}}))
         ev = self.write_event([insert("1", "acme", "a"), insert("2", "acme", "b"),
                                malformed("3")])
         out = self.path("resp.json")
@@ -454,7 +439,7 @@ class OperatorTest(harness.IntegrationTestCase):
         self.assertRegex(res.stderr.splitlines()[-1], r"^a2a-recover: 3000 records: ")
 
     def test_summary_line(self):
-        d = self.start_dispatcher(seed=seed([("acme", "a")], {"acme:bad": {"always": 400}}))
+        d = self.start_dispatcher(seed=seed_doc([("acme", "a")], {"acme:bad": {"always": 400}}))
         recs = [insert("1", "acme", "a"), insert("2", "acme", "gone"), modify("3", "acme", "a"),
                 insert("4", "acme", "bad"), malformed("5"), malformed(None)]
         ev = self.write_event(recs)
