@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: set up, then
 #   1. plain build (-Werror): unit, CLI golden (+ valgrind), integration, docs tests;
-#      the Release build compiles clean
+#      the Release build compiles clean; the Debian package builds, passes lintian and works
 #   2. AddressSanitizer + UndefinedBehaviorSanitizer build: the same tests
 #   2b. ThreadSanitizer build: the integration tests that run several engine threads
 #   3. the instructions-per-record regression check (callgrind)
@@ -15,6 +15,9 @@ scripts/setup.sh build -DA2A_WERROR=ON -DBUILD_TESTING=ON
 # warnings -O2 does not.
 scripts/setup.sh build-release -DA2A_WERROR=ON -DBUILD_TESTING=OFF -DCMAKE_BUILD_TYPE=Release
 ctest --test-dir build --output-on-failure -j "$jobs"
+# The Debian package: built Release with Debian's flags, lintian clean, unpacked into a
+# temporary root and used from there (tests/package/check-deb.sh; about 10 s).
+tests/package/check-deb.sh . build-deb
 
 scripts/setup.sh build-asan -DA2A_WERROR=ON -DBUILD_TESTING=ON -DA2A_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 ctest --test-dir build-asan --output-on-failure -j "$jobs" -E "$(cat tests/asan-exclude.txt 2>/dev/null || echo '^$')"
