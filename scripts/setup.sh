@@ -38,7 +38,7 @@ fi
 
 install_missing build-essential cmake pkg-config libcjson-dev libcurl4-openssl-dev \
     libcmocka-dev python3 valgrind mandoc openssl ca-certificates nginx-light time \
-    dpkg-dev file lintian man-db
+    dpkg-dev file lintian man-db jq
 
 build_dir=${1:-build}
 shift || true
