@@ -7,14 +7,17 @@
 #        scripts/bench.sh --scaling [--quick] [--bin PATH]
 #
 # Default mode (issue 5): installs what is missing from Debian (nginx-light,
-# wrk, jq, time: scripts/setup.sh --install), builds a2a-recover Release in
+# wrk, jq, time, nodejs, npm: scripts/setup.sh --install) and the pinned npm
+# packages of the Powertools peer (scripts/bench/package-lock.json, `npm ci`
+# into scripts/bench/node_modules), builds a2a-recover Release in
 # build-bench/, generates deterministic workloads with scripts/gen-batch.py
 # (kept in build-bench/workloads/ and reused), starts nginx on 127.0.0.1 on a
 # free port answering every POST with 200 {"outcome":"dispatched"}, and prints
 # one markdown table:
 #   a2a-recover -n on the lambda, ndjson and pages shapes (--records, 200000)
-#   jq peer (scripts/bench/peer.jq) and Python peer (scripts/bench/peer_dry.py)
-#     dry runs on the lambda shape
+#   jq peer (scripts/bench/peer.jq), Python peer (scripts/bench/peer_dry.py)
+#     and Powertools for AWS Lambda (TypeScript) peer
+#     (scripts/bench/peer_powertools.mjs, Node.js) dry runs on the lambda shape
 #   a2a-recover dispatch at -j 1, -j 4, -j 16 and the Python dispatch peer
 #     (scripts/bench/peer_dispatch.py, 16 threads, keep-alive) on a smaller
 #     lambda workload (--dispatch-records, 50000)
@@ -156,6 +159,8 @@ install_missing()
 	command -v make >/dev/null 2>&1 || need+=(make)
 	command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 	command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+	command -v node >/dev/null 2>&1 || need+=(nodejs)
+	command -v npm >/dev/null 2>&1 || need+=(npm)
 	if command -v pkg-config >/dev/null 2>&1; then
 		pkg-config --exists libcjson || need+=(libcjson-dev)
 		pkg-config --exists libcurl || need+=(libcurl4-openssl-dev)
@@ -165,6 +170,21 @@ install_missing()
 	[ ${#need[@]} -gt 0 ] || return 0
 	[ "$install" = 1 ] || die "missing (and --no-install given): ${need[*]}"
 	"$ROOT/scripts/setup.sh" --install "${need[@]}" >&2 || die "apt-get install failed"
+}
+
+# The Powertools peer's packages, exactly as locked: `npm ci` when the installed
+# tree was not made from this lockfile (it deletes and refills node_modules).
+install_node_modules()
+{
+	local stamp="$BENCH/node_modules/.bench-package-lock.json"
+	if cmp -s "$BENCH/package-lock.json" "$stamp"; then
+		return
+	fi
+	[ "$install" = 1 ] ||
+		die "scripts/bench/node_modules is not from package-lock.json (and --no-install given)"
+	say "npm ci in scripts/bench (Powertools peer)"
+	(cd "$BENCH" && npm ci --no-audit --no-fund --loglevel=error) >&2 || die "npm ci failed"
+	cp "$BENCH/package-lock.json" "$stamp"
 }
 
 build()
@@ -373,6 +393,9 @@ mode_table()
 		measure "$TMPD/out" "$TMPD/err" python3 "$BENCH/peer_dry.py" "$lambda"
 		row "$run" py_dry "Python peer dry run" "lambda, $n rec" "$n" - \
 			"$(check_response "$lexp" "$TMPD/out" "$M_RC")"
+		measure "$TMPD/out" "$TMPD/err" node "$BENCH/peer_powertools.mjs" "$lambda"
+		row "$run" ts_dry "Powertools TS peer dry run" "lambda, $n rec" "$n" - \
+			"$(check_response "$lexp" "$TMPD/out" "$M_RC")"
 
 		for j in 1 4 16; do
 			before=$(nginx_requests)
@@ -482,6 +505,7 @@ mode_scaling()
 }
 
 install_missing
+[ "$mode" != table ] || install_node_modules
 build
 RESULTS="$TMPD/results.tsv" # one row a measurement, for table.py
 : >"$RESULTS"

@@ -103,7 +103,8 @@ def main_table(rows):
         ratios.setdefault(key, []).append((text, tgt, ok))
 
     def fastest_dry_peer(run):
-        vals = [run_rate(k, run, "records") for k in ("jq_dry", "py_dry")]
+        vals = [run_rate(k, run, "records")
+                for k in ("jq_dry", "py_dry", "ts_dry")]
         vals = [v for v in vals if v is not None]
         return max(vals) if vals else None
 
