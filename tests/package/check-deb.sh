@@ -50,12 +50,14 @@ not_ok()
 
 # 1. Build. The flags Debian builds its packages with: fortified libc calls, stack
 # protector, full RELRO and immediate binding (lintian's hardening checks).
+# Passed as cache values, not through CFLAGS/LDFLAGS in the environment, which CMake only
+# reads when it first creates a build tree.
 export DEB_BUILD_MAINT_OPTIONS=hardening=+all
-CFLAGS="$(dpkg-buildflags --get CPPFLAGS) $(dpkg-buildflags --get CFLAGS)"
-LDFLAGS=$(dpkg-buildflags --get LDFLAGS)
-export CFLAGS LDFLAGS
+cflags="$(dpkg-buildflags --get CPPFLAGS) $(dpkg-buildflags --get CFLAGS)"
+ldflags=$(dpkg-buildflags --get LDFLAGS)
 if ! { cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
-    -DA2A_WERROR=ON && cmake --build "$build" -j2 &&
+    -DA2A_WERROR=ON -DCMAKE_C_FLAGS="$cflags" -DCMAKE_EXE_LINKER_FLAGS="$ldflags" &&
+    cmake --build "$build" -j2 &&
     (cd "$build" && rm -f ./*.deb && cpack -G DEB); } >"$tmp/build.log" 2>&1; then
     cat "$tmp/build.log"
     echo "check-deb.sh: building the package failed" >&2
