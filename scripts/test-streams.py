@@ -101,6 +101,8 @@ Fault injection (command line; the same JSON through POST /_control at run time)
                                its last records has no NextShardIterator (same-page), or
                                one more empty page without it follows (extra-page)
     --closed-end-null          write "NextShardIterator": null instead of leaving it out
+    --generate N [--generate-open]  serve gen-batch's stream, one shard of N records
+    --no-log-seqs              leave the per-call sequenceNumbers list out of the log
     --clock-offset SECONDS     the server's clock runs this far ahead (skew tests)
 
 Control endpoints (never signed, never in the call log):
@@ -131,7 +133,7 @@ Call log (--record FILE): one JSON line per API call, in order of completion:
 `position` counts records from the start of the shard (trimmed ones included).
 
 Example:
-    scripts/test-streams.py --seed testdata/streams/demo-seed.json \\
+    scripts/test-streams.py --seed testdata/streams/lineage.json \\
         --key AKIDEXAMPLE:secret --record /tmp/streams.jsonl --port-file /tmp/port
 """
 
