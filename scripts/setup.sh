@@ -36,9 +36,11 @@ if [ "${1:-}" = --install ]; then
     exit
 fi
 
+# dpkg-dev, file, lintian and man-db check the Debian package; jq runs the manual's loop;
+# awscli, python3-botocore and curl referee the test Streams server (test_streams_fake.py).
 install_missing build-essential cmake pkg-config libcjson-dev libcurl4-openssl-dev \
     libcmocka-dev python3 valgrind mandoc openssl ca-certificates nginx-light time \
-    dpkg-dev file lintian man-db jq
+    dpkg-dev file lintian man-db jq awscli python3-botocore curl
 
 build_dir=${1:-build}
 shift || true
