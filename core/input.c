@@ -69,6 +69,11 @@ uint64_t a2a_input_current_offset(const struct a2a_input *in)
     return a2a_scanner_offset(in->reader);
 }
 
+enum a2a_limit a2a_input_limit(const struct a2a_input *in)
+{
+    return a2a_scanner_limit(in->reader);
+}
+
 void a2a_input_free(struct a2a_input **pin)
 {
     struct a2a_input *in = *pin;

@@ -52,6 +52,9 @@ void a2a_input_set_deadline(struct a2a_input *in, int64_t deadline_ms);
 const char *a2a_input_current_name(const struct a2a_input *in);
 uint64_t a2a_input_current_offset(const struct a2a_input *in);
 
+/* After -1: the configured limit the input exceeded, or A2A_LIMIT_NONE. */
+enum a2a_limit a2a_input_limit(const struct a2a_input *in);
+
 /* Closes what it opened (never standard input) and frees; NULLs *in; NULL-safe. */
 void a2a_input_free(struct a2a_input **in);
 

@@ -44,6 +44,7 @@ struct a2a_scanner {
     uint64_t position;  /* records handed out so far */
     struct a2a_buf key; /* scratch for escaped member names */
     int failed;
+    enum a2a_limit limit; /* the limit the input exceeded, when that is why it failed */
 };
 
 static uint64_t here(const struct a2a_scanner *sc)
@@ -63,16 +64,19 @@ static void fail(struct a2a_scanner *sc, struct a2a_error *err, const char *what
     sc->failed = 1;
 }
 
-/* A record or a pre-Records prefix starting at byte `at` outgrew --max-record-size. */
+/*
+ * A record or a pre-Records prefix starting at byte `at` outgrew max_record. The message says
+ * its value, a2a_scanner_limit() which limit; the caller names the option that set it.
+ */
 static int too_large(struct a2a_scanner *sc, struct a2a_error *err, int is_record, uint64_t at)
 {
     char what[160];
 
-    snprintf(what, sizeof(what),
-             "%s at byte %llu is larger than the %zu-byte limit (--max-record-size)",
+    snprintf(what, sizeof(what), "%s at byte %llu is larger than the %zu-byte limit",
              is_record ? "record" : "document prefix before \"Records\"", (unsigned long long)at,
              sc->cfg.max_record);
     fail(sc, err, what);
+    sc->limit = A2A_LIMIT_MAX_RECORD;
     return -1;
 }
 
@@ -106,6 +110,11 @@ const char *a2a_scanner_name(const struct a2a_scanner *sc)
 uint64_t a2a_scanner_offset(const struct a2a_scanner *sc)
 {
     return here(sc);
+}
+
+enum a2a_limit a2a_scanner_limit(const struct a2a_scanner *sc)
+{
+    return sc->limit;
 }
 
 void a2a_scanner_free(struct a2a_scanner **psc)

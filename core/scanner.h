@@ -55,6 +55,9 @@ int a2a_scanner_next(struct a2a_scanner *sc, struct a2a_raw_record *rec, struct 
 const char *a2a_scanner_name(const struct a2a_scanner *sc);
 uint64_t a2a_scanner_offset(const struct a2a_scanner *sc);
 
+/* After -1: the configured limit the input exceeded (max_record), or A2A_LIMIT_NONE. */
+enum a2a_limit a2a_scanner_limit(const struct a2a_scanner *sc);
+
 /* Closes the source (when it has close()) and frees; NULLs *sc; NULL-safe. */
 void a2a_scanner_free(struct a2a_scanner **sc);
 

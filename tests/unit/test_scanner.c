@@ -33,6 +33,7 @@ struct scan {
     size_t n;
     int rc;
     struct a2a_error err;
+    enum a2a_limit limit;
 };
 
 /* Drains a scanner over src; after -1 the scanner must keep failing. */
@@ -59,6 +60,7 @@ static void scan_all(const struct a2a_source *src, size_t chunk, size_t max_reco
         s->recs[s->n].position = raw.position;
         s->n++;
     }
+    s->limit = a2a_scanner_limit(sc);
     if (s->rc < 0) {
         struct a2a_error again = {A2A_OK, ""};
         assert_int_equal(a2a_scanner_next(sc, &raw, &again), -1);
@@ -76,7 +78,7 @@ static void scan_all(const struct a2a_source *src, size_t chunk, size_t max_reco
  */
 static int same_scan(const struct scan *a, const struct scan *b)
 {
-    if (a->n != b->n || a->rc != b->rc || a->err.code != b->err.code) {
+    if (a->n != b->n || a->rc != b->rc || a->err.code != b->err.code || a->limit != b->limit) {
         return 0;
     }
     for (size_t i = 0; i < a->n; i++) {
@@ -122,6 +124,7 @@ static void test_memory_one_byte_reads(void **state)
         struct a2a_source src;
         struct scan whole;
         struct scan bytewise;
+        enum a2a_limit want_limit;
 
         a2a_memory_source(&src, &m);
         scan_all(&src, 0, 64, &whole);
@@ -150,6 +153,14 @@ static void test_memory_one_byte_reads(void **state)
                                        strstr(bytewise.err.msg, rows[i].first) == NULL)) {
             row_fail("row %zu: error %d \"%s\", want \"mem.json: ...%s\"", i, bytewise.err.code,
                      bytewise.err.msg, rows[i].first);
+        }
+        /* Which limit was reached is a value beside the text; the text names no option. */
+        want_limit = rows[i].first != NULL && strstr(rows[i].first, "-byte limit") != NULL
+                         ? A2A_LIMIT_MAX_RECORD
+                         : A2A_LIMIT_NONE;
+        if (bytewise.limit != want_limit || strstr(bytewise.err.msg, "--") != NULL) {
+            row_fail("row %zu: limit %d, want %d (\"%s\")", i, (int)bytewise.limit, (int)want_limit,
+                     bytewise.err.msg);
         }
         free(doc);
     }
