@@ -210,6 +210,18 @@ static int close_sinks(struct cli_sinks *s, int ok)
     return rc;
 }
 
+/* The option that sets a limit the core reports reaching, as a suffix for its message. */
+static const char *limit_option(enum a2a_limit limit)
+{
+    switch (limit) {
+    case A2A_LIMIT_MAX_RECORD:
+        return " (--max-record-size)";
+    case A2A_LIMIT_NONE:
+        break;
+    }
+    return "";
+}
+
 static int exit_code(const struct a2a_run_stats *st, int run_failed)
 {
     if (st->input_error || run_failed) {
@@ -364,7 +376,7 @@ static int run(const struct options *o, struct messages *msgs)
         messages_progress(msgs, NULL);
     }
     if (run_rc != 0 || st.input_error || st.input_unread) {
-        msg_error(msgs, "%s", st.err.msg);
+        msg_error(msgs, "%s%s", st.err.msg, limit_option(st.input_limit));
     }
     if (run_rc != 0 && st.err.code == A2A_E_CONFIG) {
         rc = EXIT_USAGE; /* refused before anything was read or sent */

@@ -537,6 +537,7 @@ static int read_all(struct run *r)
                 return -1;
             } else {
                 r->st->input_error = 1;
+                r->st->input_limit = a2a_input_limit(r->in);
             }
             a2a_error_set(&r->st->err, in_err.code, "%s", in_err.msg);
             return 0;

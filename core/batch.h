@@ -47,6 +47,8 @@ struct a2a_run_stats {
     int input_unread;       /* cancelled before the input was fully read */
     int64_t elapsed_ms;
     struct a2a_error err;
+    /* With input_error: the configured limit the input exceeded, or A2A_LIMIT_NONE. */
+    enum a2a_limit input_limit;
 };
 
 /*

@@ -17,6 +17,15 @@ enum a2a_errcode {
     A2A_E_INTERNAL,    /* a library call failed in a way we did not expect */
 };
 
+/*
+ * A configured limit an error is about. The core says which limit (beside the error) and its
+ * value (in msg); the CLI, which knows the options, names the one that sets it.
+ */
+enum a2a_limit {
+    A2A_LIMIT_NONE = 0,
+    A2A_LIMIT_MAX_RECORD, /* the largest record held in memory (scanner max_record) */
+};
+
 #define A2A_ERROR_MSG_MAX 512
 
 struct a2a_error {

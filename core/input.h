@@ -1,11 +1,7 @@
 /*
- * The input reader: bytes from files, standard input or memory -> one raw record at a time.
- *
- * Documents may be concatenated or newline-delimited, across any number of files. Each is a
- * stream event ({"Records":[...]}, including `aws dynamodbstreams get-records` pages), one
- * record object, or an array of record objects. Records are cut out of the byte stream by a
- * validating scanner, so a 1 GB {"Records":[...]} document is read in constant memory: only
- * the current record (at most max_record bytes) is ever held.
+ * The input reader the batch driver uses: the files of the command line (or a buffer in
+ * memory) as a source (source.h), read by the scanner (scanner.h) into one raw record at a
+ * time. Other sources go to a2a_scanner_open() directly.
  */
 #ifndef A2A_INPUT_H
 #define A2A_INPUT_H
@@ -15,8 +11,8 @@
 #include <stdint.h>
 
 #include "error.h"
-
-#define A2A_MAX_DEPTH 512 /* JSON nesting; DynamoDB itself stops at 32 levels */
+#include "scanner.h"
+#include "source.h"
 
 struct a2a_input;
 
@@ -38,16 +34,6 @@ struct a2a_input_config {
     void *wait_ctx;
 };
 
-/* A record as it stands in the input; everything is borrowed until the next call. */
-struct a2a_raw_record {
-    const char *bytes;
-    size_t len;
-    const char *file;  /* display name of the input; valid for the life of the reader */
-    uint64_t offset;   /* byte offset of the record in that input */
-    uint64_t position; /* 1-based position in the whole batch */
-    int non_ascii;     /* some string holds bytes >= 0x80: the UTF-8 must be checked */
-};
-
 /* Returns 0, or -1 with err set (out of memory). Files are opened lazily, in order. */
 int a2a_input_open(struct a2a_input **out, const struct a2a_input_config *cfg,
                    struct a2a_error *err);
@@ -65,6 +51,9 @@ void a2a_input_set_deadline(struct a2a_input *in, int64_t deadline_ms);
 /* Name of the input being read, and how far into it the reader got. */
 const char *a2a_input_current_name(const struct a2a_input *in);
 uint64_t a2a_input_current_offset(const struct a2a_input *in);
+
+/* After -1: the configured limit the input exceeded, or A2A_LIMIT_NONE. */
+enum a2a_limit a2a_input_limit(const struct a2a_input *in);
 
 /* Closes what it opened (never standard input) and frees; NULLs *in; NULL-safe. */
 void a2a_input_free(struct a2a_input **in);

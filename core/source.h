@@ -1,0 +1,90 @@
+/*
+ * Byte sources: where the scanner's bytes come from.
+ *
+ * A source yields one or more inputs, one after the other, each a run of bytes with a name
+ * for messages: the files of the command line ("-" is standard input), a buffer in memory, or
+ * anything a caller supplies through struct a2a_source (a page of a stream, a JSON string
+ * unescaped into a buffer). The scanner counts the bytes of each input itself, so a source
+ * says nothing about offsets: an input starts at byte 0 and ends where read() returns 0.
+ *
+ * The scanner calls read() once per chunk (1 MiB by default), never per byte.
+ */
+#ifndef A2A_SOURCE_H
+#define A2A_SOURCE_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+struct a2a_source {
+    /*
+     * Moves to the next input; the first call opens the first. Returns 1 with *name set
+     * (borrowed, valid until the next call to next() or the source is closed), 0 when there
+     * are no more inputs, or -1 with err set (*name may then name the input that failed).
+     */
+    int (*next)(void *ctx, const char **name, struct a2a_error *err);
+    /*
+     * Reads up to cap (> 0) bytes of the current input into buf. Returns the count, 0 at the
+     * end of the input (and again if asked again), or -1 with err set: A2A_E_INPUT (the input
+     * cannot be read), A2A_E_INTERRUPTED (a deadline or the cancel flag stopped the wait).
+     */
+    ssize_t (*read)(void *ctx, unsigned char *buf, size_t cap, struct a2a_error *err);
+    /* Optional: called once when the reader is done with the source; releases ctx. */
+    void (*close)(void *ctx);
+    void *ctx; /* the source's state; owned by the source when close is set, else borrowed */
+};
+
+/*
+ * A buffer in memory as a source of one input. The caller owns the struct and the bytes, and
+ * keeps both alive while the source is read; the source has no close().
+ */
+struct a2a_memory {
+    const char *bytes; /* borrowed */
+    size_t len;
+    const char *name; /* borrowed; the input's name in messages ("<memory>" when NULL) */
+    size_t pos;       /* bytes handed out so far */
+    int opened;       /* next() was called once */
+};
+
+/* Fills *src to read m; resets m's read position. Never fails. */
+void a2a_memory_source(struct a2a_source *src, struct a2a_memory *m);
+
+/*
+ * The files of the command line as a source: each path is one input, opened lazily, in
+ * order; "-" (and an empty list) is standard input, which is read but never closed.
+ */
+struct a2a_files;
+
+struct a2a_files_config {
+    const char *const *paths; /* borrowed; "-" is standard input; npaths 0 means stdin */
+    size_t npaths;
+    const volatile sig_atomic_t *cancel; /* optional; read() interrupted by a signal checks it */
+    /*
+     * Optional: called before a read of a pipe, terminal or socket that may block; it returns
+     * when fd is readable (or it stops waiting), and meanwhile keeps the caller's other work
+     * (calls in flight) moving. Regular files never block, so it is not called for them.
+     */
+    void (*wait_hook)(void *ctx, int fd);
+    void *wait_ctx; /* borrowed; handed to wait_hook */
+};
+
+/* Returns 0, or -1 with err set (A2A_E_NOMEM). Opens nothing yet. */
+int a2a_files_open(struct a2a_files **out, const struct a2a_files_config *cfg,
+                   struct a2a_error *err);
+
+/* Fills *src to read f; f stays the caller's (the source has no close()). */
+void a2a_files_source(struct a2a_source *src, struct a2a_files *f);
+
+/*
+ * Stop waiting for input at this CLOCK_MONOTONIC time in ms (after an interruption): a read
+ * that would wait past it fails with A2A_E_INTERRUPTED. -1 waits for ever (the default).
+ */
+void a2a_files_set_deadline(struct a2a_files *f, int64_t deadline_ms);
+
+/* Closes what it opened (never standard input) and frees; NULLs *f; NULL-safe. */
+void a2a_files_free(struct a2a_files **f);
+
+#endif

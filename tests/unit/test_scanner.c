@@ -1,0 +1,374 @@
+/*
+ * scanner.h fed through source.h: the same records whatever the read size (a memory source
+ * read one byte at a time against one read for everything), and a caller's own source with
+ * several inputs, short reads and failures, the way a stream page source will feed it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "rows.h"
+
+#include "scanner.h"
+#include "source.h"
+
+#define MAX_RECS 16
+
+struct rec_copy {
+    char bytes[256];
+    size_t len;
+    char file[64];
+    uint64_t offset;
+    uint64_t position;
+};
+
+struct scan {
+    struct rec_copy recs[MAX_RECS];
+    size_t n;
+    int rc;
+    struct a2a_error err;
+    enum a2a_limit limit;
+};
+
+/* Drains a scanner over src; after -1 the scanner must keep failing. */
+static void scan_all(const struct a2a_source *src, size_t chunk, size_t max_record, struct scan *s)
+{
+    struct a2a_scanner_config cfg = {.read_chunk = chunk, .max_record = max_record};
+    struct a2a_scanner *sc = NULL;
+    struct a2a_raw_record raw;
+
+    memset(s, 0, sizeof(*s));
+    assert_int_equal(a2a_scanner_open(&sc, src, &cfg, &s->err), 0);
+    for (;;) {
+        int r = a2a_scanner_next(sc, &raw, &s->err);
+        if (r <= 0) {
+            s->rc = r;
+            break;
+        }
+        assert_true(s->n < MAX_RECS);
+        assert_true(raw.len < sizeof(s->recs[0].bytes));
+        memcpy(s->recs[s->n].bytes, raw.bytes, raw.len);
+        s->recs[s->n].len = raw.len;
+        snprintf(s->recs[s->n].file, sizeof(s->recs[0].file), "%s", raw.file);
+        s->recs[s->n].offset = raw.offset;
+        s->recs[s->n].position = raw.position;
+        s->n++;
+    }
+    s->limit = a2a_scanner_limit(sc);
+    if (s->rc < 0) {
+        struct a2a_error again = {A2A_OK, ""};
+        assert_int_equal(a2a_scanner_next(sc, &raw, &again), -1);
+    } else {
+        assert_int_equal(a2a_scanner_next(sc, &raw, &s->err), 0); /* the end stays the end */
+    }
+    a2a_scanner_free(&sc);
+    assert_null(sc);
+    a2a_scanner_free(&sc); /* NULL-safe */
+}
+
+/*
+ * Same records, end and error code. Error texts are left to the rows: where a record
+ * outgrows the limit is found at a refill, so that byte depends on the read size.
+ */
+static int same_scan(const struct scan *a, const struct scan *b)
+{
+    if (a->n != b->n || a->rc != b->rc || a->err.code != b->err.code || a->limit != b->limit) {
+        return 0;
+    }
+    for (size_t i = 0; i < a->n; i++) {
+        if (a->recs[i].len != b->recs[i].len ||
+            memcmp(a->recs[i].bytes, b->recs[i].bytes, a->recs[i].len) != 0 ||
+            a->recs[i].offset != b->recs[i].offset || a->recs[i].position != b->recs[i].position ||
+            strcmp(a->recs[i].file, b->recs[i].file) != 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* ---- a memory source, one byte per read ------------------------------------------------- */
+
+static void test_memory_one_byte_reads(void **state)
+{
+    static const struct {
+        const char *doc; /* ' stands for " */
+        size_t nrecs;
+        int rc;
+        const char *first; /* the first record, or the error's tail */
+    } rows[] = {
+        {"{'Records':[{'eventName':'INSERT'},{'eventName':'REMOVE'}]}", 2, 0,
+         "{'eventName':'INSERT'}"},
+        {"{'Records':[ {'eventName':'A'} ],'NextShardIterator':'it'}\n[{'dynamodb':{}}]", 2, 0,
+         "{'eventName':'A'}"},
+        {"{'eventName':'INSERT','dynamodb':{'k':'\\u00e9\\n'}}", 1, 0,
+         "{'eventName':'INSERT','dynamodb':{'k':'\\u00e9\\n'}}"},
+        {"{'NextShardIterator':'x','Records':[]}", 0, 0, NULL},
+        {"{'Records':[{'eventName':'INSERT'}", 1, -1,
+         "byte 34: invalid JSON: input ends where ',' or ']' was expected (truncated?)"},
+        {"{'Records':[{'pad':'0123456789012345678901234567890123456789012345678901234567'}]}", 0,
+         -1, "(record 1): record at byte 12 is larger than the 64-byte limit"},
+        {"", 0, -1, "byte 0: no JSON document in this input (empty file?)"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        size_t len = strlen(rows[i].doc);
+        char *doc = q(rows[i].doc, len);
+        struct a2a_memory m = {.bytes = doc, .len = len, .name = "mem.json"};
+        struct a2a_source src;
+        struct scan whole;
+        struct scan bytewise;
+        enum a2a_limit want_limit;
+
+        a2a_memory_source(&src, &m);
+        scan_all(&src, 0, 64, &whole);
+        a2a_memory_source(&src, &m); /* rewinds */
+        scan_all(&src, 1, 64, &bytewise);
+        if (!same_scan(&whole, &bytewise)) {
+            row_fail("row %zu: one-byte reads differ: %zu records rc %d \"%s\" against %zu "
+                     "records rc %d \"%s\"",
+                     i, bytewise.n, bytewise.rc, bytewise.err.msg, whole.n, whole.rc,
+                     whole.err.msg);
+        }
+        if (bytewise.n != rows[i].nrecs || bytewise.rc != rows[i].rc) {
+            row_fail("row %zu: %zu records, rc %d (\"%s\"); want %zu, rc %d", i, bytewise.n,
+                     bytewise.rc, bytewise.err.msg, rows[i].nrecs, rows[i].rc);
+        } else if (rows[i].rc == 0 && rows[i].first != NULL) {
+            size_t wlen = strlen(rows[i].first);
+            char *want = q(rows[i].first, wlen);
+            if (bytewise.recs[0].len != wlen || memcmp(bytewise.recs[0].bytes, want, wlen) != 0 ||
+                strcmp(bytewise.recs[0].file, "mem.json") != 0) {
+                row_fail("row %zu: first record %.*s in %s", i, (int)bytewise.recs[0].len,
+                         bytewise.recs[0].bytes, bytewise.recs[0].file);
+            }
+            free(want);
+        } else if (rows[i].rc != 0 && (bytewise.err.code != A2A_E_INPUT ||
+                                       strncmp(bytewise.err.msg, "mem.json: ", 10) != 0 ||
+                                       strstr(bytewise.err.msg, rows[i].first) == NULL)) {
+            row_fail("row %zu: error %d \"%s\", want \"mem.json: ...%s\"", i, bytewise.err.code,
+                     bytewise.err.msg, rows[i].first);
+        }
+        /* Which limit was reached is a value beside the text; the text names no option. */
+        want_limit = rows[i].first != NULL && strstr(rows[i].first, "-byte limit") != NULL
+                         ? A2A_LIMIT_MAX_RECORD
+                         : A2A_LIMIT_NONE;
+        if (bytewise.limit != want_limit || strstr(bytewise.err.msg, "--") != NULL) {
+            row_fail("row %zu: limit %d, want %d (\"%s\")", i, (int)bytewise.limit, (int)want_limit,
+                     bytewise.err.msg);
+        }
+        free(doc);
+    }
+    rows_done();
+}
+
+/* ---- a caller's own source -------------------------------------------------------------- */
+
+/* Pages in memory, each an input of its own, handed out at most `step` bytes per read. */
+struct pages {
+    const char *const *text;
+    const char *const *names;
+    size_t count;
+    size_t step;       /* 0: as much as the scanner asks for */
+    size_t fail_after; /* read() fails once this many bytes of the last page were given */
+    size_t fail_next;  /* next() fails instead of opening this page (1-based); 0 never */
+    size_t page;       /* pages opened so far */
+    size_t pos;
+    int reads;
+    int closes;
+};
+
+static int pages_next(void *ctx, const char **name, struct a2a_error *err)
+{
+    struct pages *p = ctx;
+
+    if (p->page == p->count) {
+        return 0;
+    }
+    p->page++;
+    p->pos = 0;
+    *name = p->names[p->page - 1];
+    if (p->page == p->fail_next) {
+        a2a_error_set(err, A2A_E_INPUT, "%s: page expired", *name);
+        return -1;
+    }
+    return 1;
+}
+
+static ssize_t pages_read(void *ctx, unsigned char *buf, size_t cap, struct a2a_error *err)
+{
+    struct pages *p = ctx;
+    const char *t = p->text[p->page - 1];
+    size_t n = strlen(t) - p->pos;
+
+    p->reads++;
+    if (p->fail_after != 0 && p->page == p->count && p->pos >= p->fail_after) {
+        a2a_error_set(err, A2A_E_INTERRUPTED, "%s: stopped at byte %zu", p->names[p->page - 1],
+                      p->pos);
+        return -1;
+    }
+    if (n > cap) {
+        n = cap;
+    }
+    if (p->step != 0 && n > p->step) {
+        n = p->step;
+    }
+    memcpy(buf, t + p->pos, n);
+    p->pos += n;
+    return (ssize_t)n;
+}
+
+static void pages_close(void *ctx)
+{
+    struct pages *p = ctx;
+
+    p->closes++;
+}
+
+static void pages_source(struct a2a_source *src, struct pages *p)
+{
+    *src =
+        (struct a2a_source){.next = pages_next, .read = pages_read, .close = pages_close, .ctx = p};
+}
+
+static const char *const page_text[] = {
+    "{\"Records\":[{\"eventName\":\"INSERT\",\"dynamodb\":{\"SequenceNumber\":\"100\"}}],"
+    "\"NextShardIterator\":\"it-2\"}",
+    "{\"Records\":[],\"NextShardIterator\":\"it-3\"}",
+    "{\"Records\":[{\"eventName\":\"MODIFY\"},{\"eventName\":\"REMOVE\"}]}",
+};
+static const char *const page_names[] = {"shard-1 page 1", "shard-1 page 2", "shard-1 page 3"};
+
+static void test_custom_source(void **state)
+{
+    static const size_t steps[] = {0, 1, 3, 1000};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        struct pages p = {.text = page_text, .names = page_names, .count = 3, .step = steps[i]};
+        struct a2a_source src;
+        struct scan s;
+
+        pages_source(&src, &p);
+        scan_all(&src, 0, 1024, &s);
+        assert_int_equal(s.rc, 0);
+        assert_int_equal(s.n, 3);
+        assert_int_equal(p.closes, 1); /* closed by a2a_scanner_free(), once */
+        assert_string_equal(s.recs[0].file, "shard-1 page 1");
+        assert_int_equal(s.recs[0].offset, 12); /* offsets count within each input */
+        assert_int_equal(s.recs[0].position, 1);
+        assert_string_equal(s.recs[1].file, "shard-1 page 3");
+        assert_int_equal(s.recs[1].offset, 12);
+        assert_int_equal(s.recs[1].position, 2); /* positions run on across inputs */
+        assert_int_equal(s.recs[2].len, strlen("{\"eventName\":\"REMOVE\"}"));
+        assert_memory_equal(s.recs[2].bytes, "{\"eventName\":\"REMOVE\"}", s.recs[2].len);
+        assert_int_equal(s.recs[2].offset, 35);
+        if (steps[i] == 0 || steps[i] == 1000) {
+            /* One call per chunk, not per byte: a read with data and one at the end. */
+            assert_int_equal(p.reads, 6);
+        }
+    }
+}
+
+static void test_custom_source_failures(void **state)
+{
+    struct scan s;
+    struct a2a_source src;
+
+    (void)state;
+    /* read() fails: its error comes through as it is, and the source is still closed. */
+    {
+        struct pages p = {
+            .text = page_text, .names = page_names, .count = 3, .step = 4, .fail_after = 20};
+        pages_source(&src, &p);
+        scan_all(&src, 0, 1024, &s);
+        assert_int_equal(s.rc, -1);
+        assert_int_equal(s.n, 1);
+        assert_int_equal(s.err.code, A2A_E_INTERRUPTED);
+        assert_string_equal(s.err.msg, "shard-1 page 3: stopped at byte 20");
+        assert_int_equal(p.closes, 1);
+    }
+    /* next() fails on the second page. */
+    {
+        struct pages p = {.text = page_text, .names = page_names, .count = 3, .fail_next = 2};
+        pages_source(&src, &p);
+        scan_all(&src, 7, 1024, &s);
+        assert_int_equal(s.rc, -1);
+        assert_int_equal(s.n, 1);
+        assert_int_equal(s.err.code, A2A_E_INPUT);
+        assert_string_equal(s.err.msg, "shard-1 page 2: page expired");
+        assert_int_equal(p.closes, 1);
+    }
+    /* A source with no input at all is simply at its end. */
+    {
+        struct pages p = {.text = page_text, .names = page_names, .count = 0};
+        pages_source(&src, &p);
+        scan_all(&src, 0, 1024, &s);
+        assert_int_equal(s.rc, 0);
+        assert_int_equal(s.n, 0);
+        assert_int_equal(p.reads, 0);
+    }
+    /* An empty page is an input without a document, named in the message. */
+    {
+        static const char *const empty[] = {"{\"Records\":[]}", ""};
+        struct pages p = {.text = empty, .names = page_names, .count = 2};
+        pages_source(&src, &p);
+        scan_all(&src, 0, 1024, &s);
+        assert_int_equal(s.rc, -1);
+        assert_int_equal(s.err.code, A2A_E_INPUT);
+        assert_string_equal(s.err.msg,
+                            "shard-1 page 2: byte 0: no JSON document in this input (empty "
+                            "file?)");
+    }
+    /* A document does not run on into the next input. */
+    {
+        static const char *const split[] = {"{\"Records\":[{\"eventName\":\"INSERT\"}", "]}"};
+        struct pages p = {.text = split, .names = page_names, .count = 2};
+        pages_source(&src, &p);
+        scan_all(&src, 0, 1024, &s);
+        assert_int_equal(s.rc, -1);
+        assert_int_equal(s.n, 1);
+        assert_non_null(strstr(s.err.msg, "shard-1 page 1: byte 34: invalid JSON: input ends"));
+    }
+}
+
+static void test_name_and_offset(void **state)
+{
+    static const char doc[] = "[{\"eventName\":\"A\"}, {\"eventName\":\"B\"}]";
+    struct a2a_memory m = {.bytes = doc, .len = sizeof(doc) - 1, .name = "in.json"};
+    struct a2a_scanner_config cfg = {.read_chunk = 1, .max_record = 1024};
+    struct a2a_scanner *sc = NULL;
+    struct a2a_source src;
+    struct a2a_raw_record raw;
+    struct a2a_error err = {A2A_OK, ""};
+
+    (void)state;
+    a2a_memory_source(&src, &m);
+    assert_int_equal(a2a_scanner_open(&sc, &src, &cfg, &err), 0);
+    assert_string_equal(a2a_scanner_name(sc), "");
+    assert_int_equal(a2a_scanner_next(sc, &raw, &err), 1);
+    assert_string_equal(a2a_scanner_name(sc), "in.json");
+    assert_int_equal(a2a_scanner_offset(sc), raw.offset + raw.len);
+    assert_int_equal(a2a_scanner_next(sc, &raw, &err), 1);
+    assert_int_equal(raw.offset, 20);
+    assert_int_equal(a2a_scanner_offset(sc), 37);
+    assert_int_equal(a2a_scanner_next(sc, &raw, &err), 0);
+    a2a_scanner_free(&sc);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_memory_one_byte_reads),
+        cmocka_unit_test(test_custom_source),
+        cmocka_unit_test(test_custom_source_failures),
+        cmocka_unit_test(test_name_and_offset),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
