@@ -117,7 +117,9 @@ static char simple_escape(char c)
     }
 }
 
-enum a2a_unescape_status a2a_json_unescape(const char *raw, size_t len, struct a2a_buf *out)
+/* keep_nul: U+0000 is decoded to a 0 byte instead of ending the decoding with A2A_UNESCAPE_NUL. */
+static enum a2a_unescape_status unescape(const char *raw, size_t len, struct a2a_buf *out,
+                                         int keep_nul)
 {
     size_t i = 0;
 
@@ -157,7 +159,7 @@ enum a2a_unescape_status a2a_json_unescape(const char *raw, size_t len, struct a
             cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
             i += 6;
         }
-        if (cp == 0) {
+        if (cp == 0 && !keep_nul) {
             return A2A_UNESCAPE_NUL;
         }
         if (put_utf8(out, cp) != 0) {
@@ -165,6 +167,17 @@ enum a2a_unescape_status a2a_json_unescape(const char *raw, size_t len, struct a
         }
     }
     return A2A_UNESCAPE_OK;
+}
+
+enum a2a_unescape_status a2a_json_unescape(const char *raw, size_t len, struct a2a_buf *out)
+{
+    return unescape(raw, len, out, 0);
+}
+
+enum a2a_unescape_status a2a_json_unescape_keep_nul(const char *raw, size_t len,
+                                                    struct a2a_buf *out)
+{
+    return unescape(raw, len, out, 1);
 }
 
 int a2a_json_escape(struct a2a_buf *out, const char *s, size_t len)

@@ -32,6 +32,13 @@ int a2a_utf8_valid(const unsigned char *p, size_t n);
  */
 enum a2a_unescape_status a2a_json_unescape(const char *raw, size_t len, struct a2a_buf *out);
 
+/*
+ * The same, but U+0000 decodes to a 0 byte (never A2A_UNESCAPE_NUL): for the strings that are
+ * only compared and echoed, by length, never handed to anything that stops at a 0 byte.
+ */
+enum a2a_unescape_status a2a_json_unescape_keep_nul(const char *raw, size_t len,
+                                                    struct a2a_buf *out);
+
 /* Appends s JSON-escaped without quotes / with quotes. Returns 0 or -1 (out of memory). */
 int a2a_json_escape(struct a2a_buf *out, const char *s, size_t len);
 int a2a_json_put_string(struct a2a_buf *out, const char *s, size_t len);

@@ -170,10 +170,10 @@ static int key_is(const struct member *m, const char *name, size_t name_len)
 
 /*
  * Decodes a string's content into scratch when it holds escapes. Returns the unescape status;
- * on success *out points at the decoded bytes.
+ * on success *out points at the decoded bytes. keep_nul: U+0000 is a byte like any other.
  */
 static enum a2a_unescape_status decode(struct a2a_str raw, struct a2a_buf *scratch,
-                                       struct a2a_str *out)
+                                       struct a2a_str *out, int keep_nul)
 {
     enum a2a_unescape_status st;
 
@@ -181,7 +181,8 @@ static enum a2a_unescape_status decode(struct a2a_str raw, struct a2a_buf *scrat
         *out = raw;
         return A2A_UNESCAPE_OK;
     }
-    st = a2a_json_unescape(raw.ptr, raw.len, scratch);
+    st = keep_nul ? a2a_json_unescape_keep_nul(raw.ptr, raw.len, scratch)
+                  : a2a_json_unescape(raw.ptr, raw.len, scratch);
     if (st == A2A_UNESCAPE_OK) {
         out->ptr = scratch->data != NULL ? scratch->data : "";
         out->len = scratch->len;
@@ -352,31 +353,35 @@ static void parse_envelope(struct a2a_record_parser *p, const char *json, size_t
     }
 }
 
-/* Decodes the SequenceNumber and eventName in place; a bad one is an envelope error. */
+/*
+ * Decodes the SequenceNumber and eventName in place; a lone surrogate is an envelope error.
+ * U+0000 is kept: the handler holds both in Rust Strings, so "INSERT\u0000" is simply not
+ * "INSERT", and a SequenceNumber holding it is an identifier like any other. Both are only
+ * compared and echoed by length (JSON-escaped), never used as C strings.
+ */
 static int decode_envelope_strings(struct a2a_record_parser *p, struct a2a_record *out)
 {
     enum a2a_unescape_status st;
 
     if (out->has_seq) {
-        st = decode(out->seq, &p->scratch[S_SEQ], &out->seq);
+        st = decode(out->seq, &p->scratch[S_SEQ], &out->seq, 1);
         if (st == A2A_UNESCAPE_NOMEM) {
             return -1;
         }
         if (st != A2A_UNESCAPE_OK) {
             out->has_seq = 0;
-            set_reason(out, "record envelope: %s %s", "dynamodb.SequenceNumber",
-                       st == A2A_UNESCAPE_NUL ? "contains U+0000" : "has a lone surrogate escape");
+            set_reason(out, "record envelope: %s has a lone surrogate escape",
+                       "dynamodb.SequenceNumber");
         }
     }
     if (out->has_event_name) {
-        st = decode(out->event_name, &p->scratch[S_EVENT], &out->event_name);
+        st = decode(out->event_name, &p->scratch[S_EVENT], &out->event_name, 1);
         if (st == A2A_UNESCAPE_NOMEM) {
             return -1;
         }
         if (st != A2A_UNESCAPE_OK) {
             out->has_event_name = 0;
-            set_reason(out, "record envelope: %s %s", "eventName",
-                       st == A2A_UNESCAPE_NUL ? "contains U+0000" : "has a lone surrogate escape");
+            set_reason(out, "record envelope: %s has a lone surrogate escape", "eventName");
         }
     }
     return 0;
@@ -407,7 +412,7 @@ static int attr_value(struct a2a_record_parser *p, const char *json, size_t at, 
     if (obj_next(&it, &extra)) {
         goto wrong_type;
     }
-    st = decode(raw, scratch, val);
+    st = decode(raw, scratch, val, 0);
     if (st == A2A_UNESCAPE_NOMEM) {
         return -1;
     }

@@ -42,9 +42,9 @@ struct a2a_pending {
 struct a2a_record {
     enum a2a_record_class cls;
     int has_seq;        /* a string SequenceNumber exists (null counts as absent) */
-    struct a2a_str seq; /* decoded SequenceNumber */
+    struct a2a_str seq; /* decoded SequenceNumber; may hold 0 bytes (U+0000) */
     int has_event_name;
-    struct a2a_str event_name;   /* decoded eventName */
+    struct a2a_str event_name;   /* decoded eventName; may hold 0 bytes (U+0000) */
     struct a2a_pending pending;  /* set when cls == A2A_RECORD_DISPATCH */
     char reason[A2A_REASON_MAX]; /* why, when cls == A2A_RECORD_INVALID */
 };

@@ -147,6 +147,36 @@ class DispatchTest(harness.IntegrationTestCase):
         self.assertEqual(len(d.requests()), 1)
         self.assertEqual(rep[0]["attempts"], 1)
 
+    def test_nul_in_sequence_number_and_event_name(self):
+        # U+0000 in SequenceNumber / eventName, as the handler's Rust Strings hold it:
+        # "INSERT\0" is not INSERT; a SequenceNumber with U+0000 is dispatched, and listed
+        # exactly when the call fails. It is not part of the request (body or key).
+        d = self.start_dispatcher(seed=seed_doc([("acme", "ok"), ("acme", "t")],
+                                                {"acme:t": {"always": 503}}))
+        report = self.path("r.jsonl")
+        ev = self.write_event([insert("1\x002", "acme", "t", event_sequence=3),
+                               insert("4\x00", "acme", "ok", event_sequence=4),
+                               insert("5", "acme", "ok", event_name="INSERT\x00"),
+                               modify("6\x00", "acme", "ok", event_sequence=6)])
+        with open(ev, "rb") as f:
+            self.assertIn(b'"SequenceNumber": "1\\u00002"', f.read())
+        res = self.run_tool(["-u", d.url, "--retries", "0", "-v", "--report", report, ev])
+        self.assertEqual(res.rc, 1, res)
+        self.assertListed(res, ["1\x002"])
+        self.assertIn(b'{"itemIdentifier":"1\\u00002"}', res.stdout_bytes)
+        reqs = d.requests()
+        self.assertEqual(sorted(r["headers"]["idempotency-key"] for r in reqs),
+                         ["acme:ok:4", "acme:t:3"])
+        for r in reqs:
+            self.assertEqual(set(json.loads(r["body"])),
+                             {"tenant", "taskId", "owner", "eventSequence", "recordedAtMicros"})
+        rep = harness.read_jsonl(report)
+        self.assertEqual([(r["sequenceNumber"], r["eventName"], r["outcome"]) for r in rep],
+                         [("1\x002", "INSERT", "transient"), ("4\x00", "INSERT", "acknowledged"),
+                          ("5", "INSERT\x00", "skipped"), ("6\x00", "MODIFY", "skipped")])
+        self.assertNotIn(b"\x00", res.stderr_bytes)
+        self.assertIn("record 1 (seq 1\\u00002): warning: transient failure", res.stderr)
+
     def test_400_not_retried(self):
         d, res, rep = self._always(400, 2)
         self.assertEqual(res.rc, 1, res)

@@ -267,6 +267,71 @@ static void test_unescape_table(void **state)
     rows_done();
 }
 
+/* The keep-U+0000 variant: U+0000 becomes a 0 byte; every other row decodes the same. */
+static const struct unescape_row keep_nul_rows[] = {
+    UOK("\\u0000", "\0"),
+    UOK("abc\\u0000", "abc\0"),
+    UOK("\\u0000abc", "\0abc"),
+    UOK("1\\u00002", "1\0"
+                     "2"),
+    UOK("\\u0000\\u0000", "\0\0"),
+    UOK("INSERT\\u0000", "INSERT\0"),
+    UOK("\\u0000\\ud83d\\ude00", "\0\xf0\x9f\x98\x80"),
+    UERR("\\u0000\\ud800", A2A_UNESCAPE_SURROGATE),
+    UERR("\\udc00\\u0000", A2A_UNESCAPE_SURROGATE),
+};
+
+static void test_unescape_keep_nul(void **state)
+{
+    struct a2a_buf out = {0};
+
+    (void)state;
+    for (size_t k = 0; k < sizeof(unescape_rows) / sizeof(unescape_rows[0]); k++) {
+        const struct unescape_row *r = &unescape_rows[k];
+        enum a2a_unescape_status st;
+        char label[128];
+
+        snprintf(label, sizeof(label), "keep-nul, unescape row %zu \"%s\"", k, r->raw);
+        a2a_buf_puts(&out, "stale");
+        st = a2a_json_unescape_keep_nul(r->raw, strlen(r->raw), &out);
+        if (r->status == A2A_UNESCAPE_NUL) {
+            if (st != A2A_UNESCAPE_OK || memchr(out.data, '\0', out.len) == NULL) {
+                row_fail("%s: status %d or no 0 byte kept", label, (int)st);
+            }
+            continue;
+        }
+        if (st != r->status) {
+            row_fail("%s: status %d, want %d", label, (int)st, (int)r->status);
+        } else if (st == A2A_UNESCAPE_OK) {
+            check_bytes(label, out.data, out.len, r->want, r->want_len);
+        }
+    }
+    for (size_t k = 0; k < sizeof(keep_nul_rows) / sizeof(keep_nul_rows[0]); k++) {
+        const struct unescape_row *r = &keep_nul_rows[k];
+        size_t len = strlen(r->raw);
+        char *copy = malloc(len);
+        enum a2a_unescape_status st;
+        char label[128];
+
+        assert_non_null(copy);
+        memcpy(copy, r->raw, len); /* exact size: ASan sees any read past the end */
+        snprintf(label, sizeof(label), "keep-nul row %zu \"%s\"", k, r->raw);
+        st = a2a_json_unescape_keep_nul(copy, len, &out);
+        free(copy);
+        if (st != r->status) {
+            row_fail("%s: status %d, want %d", label, (int)st, (int)r->status);
+        } else if (st == A2A_UNESCAPE_OK) {
+            check_bytes(label, out.data, out.len, r->want, r->want_len);
+        }
+        /* The plain decoder still refuses U+0000 where the attribute rule needs it to. */
+        if (a2a_json_unescape(r->raw, len, &out) == A2A_UNESCAPE_OK) {
+            row_fail("%s: a2a_json_unescape accepted it", label);
+        }
+    }
+    a2a_buf_free(&out);
+    rows_done();
+}
+
 /* cJSON as an independent decoder: same bytes for every valid row. */
 static void test_unescape_matches_cjson(void **state)
 {
@@ -529,6 +594,7 @@ int main(void)
     const struct CMUnitTest unescape[] = {
         cmocka_unit_test(test_unescape_table),
         cmocka_unit_test(test_unescape_matches_cjson),
+        cmocka_unit_test(test_unescape_keep_nul),
     };
     const struct CMUnitTest escape[] = {
         cmocka_unit_test(test_escape_table),

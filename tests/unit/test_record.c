@@ -353,13 +353,9 @@ static const struct row rows[] = {
         "record has \"dynamodb.NewImage\" twice"),
 
     /* escapes in the envelope strings */
-    BAD("eventName with U+0000", "{'eventName':'INSERT\\u0000','dynamodb':{'SequenceNumber':'7'}}",
-        "7", "record envelope: eventName contains U+0000"),
     BAD("eventName with a lone surrogate",
         "{'eventName':'\\ud800INSERT','dynamodb':{'SequenceNumber':'7'}}", "7",
         "record envelope: eventName has a lone surrogate escape"),
-    BAD("seq with U+0000", "{'eventName':'MODIFY','dynamodb':{'SequenceNumber':'7\\u0000'}}", NULL,
-        "record envelope: dynamodb.SequenceNumber contains U+0000"),
     BAD("seq with a lone surrogate",
         "{'eventName':'INSERT','dynamodb':{'SequenceNumber':'7\\udc00','NewImage':{" IMAGE_OK "}}}",
         NULL, "record envelope: dynamodb.SequenceNumber has a lone surrogate escape"),
@@ -584,6 +580,134 @@ static void test_dispatch_scratch_is_per_attribute(void **state)
         2};
 
     check_dispatch(p, &r);
+    rows_done();
+}
+
+/* ---- table 2b: U+0000 in eventName and SequenceNumber ---------------------------------- */
+
+/*
+ * The reference handler holds both in Rust Strings, which carry U+0000: "INSERT\u0000" is
+ * simply not "INSERT", and a SequenceNumber holding U+0000 is an identifier like any other.
+ * Expected values are byte strings with their lengths (sizeof - 1), never C strings.
+ */
+struct nul_row {
+    const char *name;
+    const char *json;
+    enum a2a_record_class cls;
+    const char *seq; /* NULL: has_seq must be 0 */
+    size_t seq_len;
+    const char *event; /* NULL: has_event_name must be 0 */
+    size_t event_len;
+    const char *reason; /* INVALID: as text_matches() */
+};
+
+#define NUL_SEQ(lit)       lit, sizeof(lit) - 1
+#define NUL_EVENT(lit)     lit, sizeof(lit) - 1
+#define NUL_NONE           NULL, 0
+#define NUL_DDB(seq, rest) "{'eventName':'INSERT','dynamodb':{'SequenceNumber':'" seq "'" rest "}}"
+
+static const struct nul_row nul_rows[] = {
+    {"INSERT\\u0000 is not INSERT",
+     "{'eventName':'INSERT\\u0000','dynamodb':{'SequenceNumber':'7','NewImage':{" IMAGE_OK "}}}",
+     A2A_RECORD_SKIP, NUL_SEQ("7"), NUL_EVENT("INSERT\0"), NULL},
+    {"MODIFY\\u0000 is skipped",
+     "{'eventName':'MODIFY\\u0000','dynamodb':{'SequenceNumber':'7','NewImage':{" IMAGE_OK "}}}",
+     A2A_RECORD_SKIP, NUL_SEQ("7"), NUL_EVENT("MODIFY\0"), NULL},
+    {"\\u0000INSERT is skipped", "{'eventName':'\\u0000INSERT','dynamodb':{'SequenceNumber':'7'}}",
+     A2A_RECORD_SKIP, NUL_SEQ("7"), NUL_EVENT("\0INSERT"), NULL},
+    {"INS\\u0000ERT is skipped", "{'eventName':'INS\\u0000ERT','dynamodb':{'SequenceNumber':'7'}}",
+     A2A_RECORD_SKIP, NUL_SEQ("7"), NUL_EVENT("INS\0ERT"), NULL},
+    {"eventName only U+0000", "{'eventName':'\\u0000','dynamodb':{'SequenceNumber':'7'}}",
+     A2A_RECORD_SKIP, NUL_SEQ("7"), NUL_EVENT("\0"), NULL},
+    {"INSERT\\u0000 with a NewImage that would not parse",
+     "{'eventName':'INSERT\\u0000','dynamodb':{'SequenceNumber':'7','NewImage':5}}",
+     A2A_RECORD_SKIP, NUL_SEQ("7"), NUL_EVENT("INSERT\0"), NULL},
+    {"seq 1\\u00002, INSERT that parses, is dispatched",
+     NUL_DDB("1\\u00002", ",'NewImage':{" IMAGE_OK "}"), A2A_RECORD_DISPATCH,
+     NUL_SEQ("1\0"
+             "2"),
+     NUL_EVENT("INSERT"), NULL},
+    {"seq 1\\u00002, INSERT that does not parse, is listed exactly", NUL_DDB("1\\u00002", ""),
+     A2A_RECORD_INVALID,
+     NUL_SEQ("1\0"
+             "2"),
+     NUL_EVENT("INSERT"), NO_TENANT},
+    {"seq only U+0000", NUL_DDB("\\u0000", ""), A2A_RECORD_INVALID, NUL_SEQ("\0"),
+     NUL_EVENT("INSERT"), NO_TENANT},
+    {"seq ending in U+0000, MODIFY",
+     "{'eventName':'MODIFY','dynamodb':{'SequenceNumber':'7\\u0000'}}", A2A_RECORD_SKIP,
+     NUL_SEQ("7\0"), NUL_EVENT("MODIFY"), NULL},
+    {"seq with U+0000 and eventName missing", "{'dynamodb':{'SequenceNumber':'7\\u0000'}}",
+     A2A_RECORD_INVALID, NUL_SEQ("7\0"), NUL_NONE, NAME_MISSING},
+    {"seq with U+0000, tenant with U+0000: the attribute rule stays",
+     NUL_DDB("1\\u00002",
+             ",'NewImage':{'tenant':{'S':'\\u0000'}," K_OK "," O_OK "," E_OK "," R_OK "}"),
+     A2A_RECORD_INVALID,
+     NUL_SEQ("1\0"
+             "2"),
+     NUL_EVENT("INSERT"),
+     "NEW_IMAGE attribute tenant contains U+0000, which cannot be carried "
+     "exactly"},
+    {"both with U+0000", "{'eventName':'INSERT\\u0000','dynamodb':{'SequenceNumber':'1\\u00002'}}",
+     A2A_RECORD_SKIP,
+     NUL_SEQ("1\0"
+             "2"),
+     NUL_EVENT("INSERT\0"), NULL},
+    {"seq twice, the same with U+0000",
+     NUL_DDB("1\\u00002", ",'SequenceNumber':'1\\u00002','NewImage':{" IMAGE_OK "}"),
+     A2A_RECORD_INVALID,
+     NUL_SEQ("1\0"
+             "2"),
+     NUL_EVENT("INSERT"), "record has \"dynamodb.SequenceNumber\" twice"},
+    {"seq twice, differing after U+0000",
+     NUL_DDB("1\\u00002", ",'SequenceNumber':'1\\u00003','NewImage':{" IMAGE_OK "}"),
+     A2A_RECORD_INVALID, NUL_NONE, NUL_EVENT("INSERT"),
+     "record has \"dynamodb.SequenceNumber\" twice"},
+    {"seq with U+0000 and a lone surrogate", NUL_DDB("1\\u0000\\ud800", ""), A2A_RECORD_INVALID,
+     NUL_NONE, NUL_EVENT("INSERT"),
+     "record envelope: dynamodb.SequenceNumber has a lone surrogate escape"},
+    {"eventName with U+0000 and a lone surrogate",
+     "{'eventName':'INSERT\\u0000\\udc00','dynamodb':{'SequenceNumber':'7'}}", A2A_RECORD_INVALID,
+     NUL_SEQ("7"), NUL_NONE, "record envelope: eventName has a lone surrogate escape"},
+};
+
+static void test_nul_in_envelope_strings(void **state)
+{
+    struct a2a_record_parser *p = *state;
+
+    for (size_t k = 0; k < sizeof(nul_rows) / sizeof(nul_rows[0]); k++) {
+        const struct nul_row *r = &nul_rows[k];
+        size_t len = strlen(r->json);
+        char *json = q(r->json, len);
+        struct a2a_record rec;
+        char label[160];
+
+        snprintf(label, sizeof(label), "U+0000 row %zu (%s)", k, r->name);
+        memset(&rec, 0x5a, sizeof(rec));
+        assert_int_equal(a2a_record_parse(p, json, len, 0, &rec), 0);
+        if (rec.cls != r->cls) {
+            row_fail("%s: class %s, want %s (reason \"%s\")", label, cls_name(rec.cls),
+                     cls_name(r->cls), rec.cls == A2A_RECORD_INVALID ? rec.reason : "");
+        }
+        if ((r->seq != NULL) != (rec.has_seq != 0)) {
+            row_fail("%s: has_seq %d, want %d", label, rec.has_seq, r->seq != NULL);
+        } else if (r->seq != NULL) {
+            check_bytes(label, rec.seq.ptr, rec.seq.len, r->seq, r->seq_len);
+        }
+        if ((r->event != NULL) != (rec.has_event_name != 0)) {
+            row_fail("%s: has_event_name %d, want %d", label, rec.has_event_name, r->event != NULL);
+        } else if (r->event != NULL) {
+            check_bytes(label, rec.event_name.ptr, rec.event_name.len, r->event, r->event_len);
+        }
+        if (r->cls == A2A_RECORD_INVALID && !text_matches(rec.reason, r->reason)) {
+            row_fail("%s: reason \"%s\", want \"%s\"", label, rec.reason, r->reason);
+        }
+        if (rec.cls == A2A_RECORD_DISPATCH &&
+            (!str_is(rec.pending.tenant, "acme") || rec.pending.event_sequence != 42)) {
+            row_fail("%s: NewImage not read as given", label);
+        }
+        free(json);
+    }
     rows_done();
 }
 
@@ -929,6 +1053,7 @@ int main(void)
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_dispatch),
         cmocka_unit_test(test_dispatch_scratch_is_per_attribute),
+        cmocka_unit_test(test_nul_in_envelope_strings),
         cmocka_unit_test(test_non_ascii_flag),
         cmocka_unit_test(test_parser_reuse),
     };
