@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-enum log_format { LOG_TEXT, LOG_JSON };
+#include "messages.h"
 
 struct options {
     int dry_run;
