@@ -146,9 +146,9 @@ static int parse_seconds(const char *s, long min_ms, long max_ms, long *out)
     if (ilen == 0 || a2a_parse_u64(s, ilen, &whole) != A2A_NUM_OK || s[0] == '+') {
         return -1;
     }
-    if (dot != NULL) {
-        if (flen == 0 || flen > 3 || a2a_parse_u64(dot + 1, flen, &frac) != A2A_NUM_OK ||
-            dot[1] == '+') {
+    /* "1." is one second, as "1" is: up to three decimals includes none after the point. */
+    if (dot != NULL && flen > 0) {
+        if (flen > 3 || a2a_parse_u64(dot + 1, flen, &frac) != A2A_NUM_OK || dot[1] == '+') {
             return -1;
         }
         for (size_t k = flen; k < 3; k++) {
@@ -448,7 +448,8 @@ int options_parse(struct options *o, int argc, char **argv, struct a2a_error *er
     o->connect_timeout_ms = 10000;
     o->retries = 2;
     o->max_record = (size_t)16 << 20;
-    optind = 1;
+    /* 0, not 1: glibc then starts afresh, so that argument vectors can be parsed in turn. */
+    optind = 0;
     opterr = 0;
     for (;;) {
         int c = getopt_long(argc, argv, short_options, long_options, &idx);
