@@ -2,7 +2,10 @@
 #
 # CLI golden tests for a2a-recover, in the manner of OpenBSD regress and jo's tests.
 #
-#   bash tests/cli/golden.sh [--valgrind] BINARY TESTDATA_DIR
+#   bash tests/cli/golden.sh [--valgrind] [--case NAME | --orphans] BINARY TESTDATA_DIR
+#
+# --case NAME runs that one case (ctest registers each case so); --orphans only looks for
+# result files without a .cmd. Without either, every case runs and orphans are looked for.
 #
 # Every TESTDATA_DIR/NAME.cmd is one case:
 #   NAME.cmd    bash fragment that runs the tool, e.g.  $BIN -n "$DATA/event-lambda.json"
@@ -21,7 +24,7 @@
 # a valgrind error or definite/indirect leak.
 #
 # Prints "ok NAME" or "FAIL NAME (why)" per case, then "N passed, M failed"; exits 1 on any
-# failure. Environment: GOLDEN_CASES=ERE runs only the matching case names; GOLDEN_KEEP=1 keeps
+# failure, 77 when the one --case asked for is skipped under valgrind. Environment: GOLDEN_CASES=ERE runs only the matching case names; GOLDEN_KEEP=1 keeps
 # the scratch directories; GOLDEN_TIMEOUT=S per-case limit (default 60, 300 under valgrind).
 #
 set -u
@@ -29,7 +32,7 @@ set -u
 prog=golden.sh
 
 usage() {
-	echo "usage: $prog [--valgrind] BINARY TESTDATA_DIR" >&2
+	echo "usage: $prog [--valgrind] [--case NAME | --orphans] BINARY TESTDATA_DIR" >&2
 	exit 2
 }
 
@@ -39,11 +42,28 @@ die() {
 }
 
 valgrind=0
-if [ "${1-}" = --valgrind ]; then
-	valgrind=1
-	shift
-fi
+only=""
+orphans_only=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--valgrind)
+		valgrind=1
+		shift
+		;;
+	--case)
+		[ $# -ge 2 ] && [ -n "$2" ] || usage
+		only=$2
+		shift 2
+		;;
+	--orphans)
+		orphans_only=1
+		shift
+		;;
+	*) break ;;
+	esac
+done
 [ $# -eq 2 ] || usage
+[ -z "$only" ] || [ "$orphans_only" -eq 0 ] || usage
 
 case $1 in
 /*) bin=$1 ;;
@@ -152,8 +172,9 @@ skipped=0
 LC_ALL=C
 export LC_ALL
 
-# Result files without a .cmd are typos: report them.
+# Result files without a .cmd are typos: report them (once, not in every --case run).
 for f in "$data"/*.out "$data"/*.rc "$data"/*.err "$data"/*.noerr; do
+	[ -z "$only" ] || break
 	[ -e "$f" ] || continue
 	name=${f##*/}
 	name=${name%.*}
@@ -162,11 +183,22 @@ for f in "$data"/*.out "$data"/*.rc "$data"/*.err "$data"/*.noerr; do
 		failed=$((failed + 1))
 	fi
 done
+if [ "$orphans_only" -eq 1 ]; then
+	echo "$failed result files without a .cmd"
+	[ "$failed" -eq 0 ]
+	exit
+fi
+if [ -n "$only" ] && [ ! -f "$data/$only.cmd" ]; then
+	die "--case $only: no $only.cmd in $data"
+fi
 
 for cmd in "$data"/*.cmd; do
 	[ -f "$cmd" ] || continue
 	name=${cmd##*/}
 	name=${name%.cmd}
+	if [ -n "$only" ] && [ "$name" != "$only" ]; then
+		continue
+	fi
 	if [ -n "${GOLDEN_CASES:-}" ] && ! printf '%s\n' "$name" | grep -Eq -- "$GOLDEN_CASES"; then
 		continue
 	fi
@@ -291,6 +323,9 @@ done
 
 if [ "$skipped" -gt 0 ]; then
 	echo "# $skipped cases skipped under valgrind"
+	if [ -n "$only" ]; then
+		exit 77
+	fi
 fi
 if [ $((passed + failed)) -eq 0 ]; then
 	echo "$prog: no cases found in $data" >&2
