@@ -37,7 +37,8 @@ if [ "${1:-}" = --install ]; then
 fi
 
 install_missing build-essential cmake pkg-config libcjson-dev libcurl4-openssl-dev \
-    libcmocka-dev python3 valgrind mandoc openssl ca-certificates nginx-light time
+    libcmocka-dev python3 valgrind mandoc openssl ca-certificates nginx-light time \
+    clang-format shellcheck
 
 build_dir=${1:-build}
 shift || true

@@ -51,7 +51,9 @@ while [ $# -gt 0 ]; do
         shift
         ;;
     --case)
-        [ $# -ge 2 ] && [ -n "$2" ] || usage
+        if [ $# -lt 2 ] || [ -z "$2" ]; then
+            usage
+        fi
         only=$2
         shift 2
         ;;
@@ -69,7 +71,9 @@ case $1 in
 /*) bin=$1 ;;
 *) bin=$PWD/$1 ;;
 esac
-[ -f "$bin" ] && [ -x "$bin" ] || die "$1: not an executable file"
+if [ ! -f "$bin" ] || [ ! -x "$bin" ]; then
+    die "$1: not an executable file"
+fi
 [ -d "$2" ] || die "$2: not a directory"
 data=$(cd "$2" && pwd -P) || die "$2: cannot enter"
 
