@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: set up, then
-#   1. plain build (-Werror): unit, CLI golden (+ valgrind), integration, docs tests;
+#   1. plain build (-Werror): unit, CLI golden (+ valgrind), integration, docs, lint tests;
 #      the Release build compiles clean
 #   2. AddressSanitizer + UndefinedBehaviorSanitizer build: the same tests
 #   2b. ThreadSanitizer build: the integration tests that run several engine threads
