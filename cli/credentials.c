@@ -20,90 +20,116 @@ static void wipe(char *p, size_t n)
 }
 
 /* Accepts a token only if it can travel in a header line unchanged. */
-static int check_token(const char *t, size_t len, const char *from, char *msg, size_t cap)
+static int check_token(const char *t, size_t len, const char *from, struct a2a_error *err)
 {
     if (len == 0) {
-        snprintf(msg, cap, "%s: the token is empty", from);
+        a2a_error_set(err, A2A_E_CONFIG, "%s: the token is empty", from);
         return -1;
     }
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)t[i];
         if (c < 0x21 || c == 0x7f) {
-            snprintf(msg, cap, "%s: the token contains white space or a control character", from);
+            a2a_error_set(err, A2A_E_CONFIG,
+                          "%s: the token contains white space or a control character", from);
             return -1;
         }
     }
     return 0;
 }
 
-static int load_file(struct credentials *c, const char *path, int *warn_mode, char *msg, size_t cap)
+/*
+ * Reads the whole file, or TOKEN_MAX + 1 bytes of it, into buf; *len is how many. A read error
+ * is an error, never the end of the file: a token cut short would be sent as if it were whole.
+ * The one byte past the limit tells a file that is too large from one that just fits, so that
+ * nothing past the limit is ignored.
+ */
+static int read_token(int fd, const char *path, char *buf, size_t *len, struct a2a_error *err)
 {
-    char *buf;
+    *len = 0;
+    while (*len <= TOKEN_MAX) {
+        ssize_t n = read(fd, buf + *len, TOKEN_MAX + 1 - *len);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            a2a_error_set(err, A2A_E_CONFIG, "--token-file %s: cannot read: %s", path,
+                          strerror(errno));
+            return -1;
+        }
+        if (n == 0) {
+            break;
+        }
+        *len += (size_t)n;
+    }
+    return 0;
+}
+
+static int load_file(struct credentials *c, const char *path, int *warn_mode, struct a2a_error *err)
+{
+    char *buf = NULL; /* owned until handed to c->token */
     size_t len = 0;
     struct stat st;
+    int rc = -1;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
 
     if (fd < 0) {
-        snprintf(msg, cap, "--token-file %s: cannot open: %s", path, strerror(errno));
+        a2a_error_set(err, A2A_E_CONFIG, "--token-file %s: cannot open: %s", path, strerror(errno));
         return -1;
     }
     if (fstat(fd, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
         *warn_mode = 1;
     }
-    buf = calloc(1, TOKEN_MAX + 1);
+    buf = calloc(1, TOKEN_MAX + 2);
     if (buf == NULL) {
-        close(fd);
-        snprintf(msg, cap, "out of memory");
-        return -1;
+        a2a_error_set(err, A2A_E_NOMEM, "out of memory");
+        goto out;
     }
-    for (;;) {
-        ssize_t n = read(fd, buf + len, TOKEN_MAX - len);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            break;
-        }
-        len += (size_t)n;
-        if (len == TOKEN_MAX) {
-            break;
+    if (read_token(fd, path, buf, &len, err) != 0) {
+        goto out;
+    }
+    if (len <= TOKEN_MAX) {
+        while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r')) {
+            buf[--len] = '\0';
         }
     }
-    close(fd);
-    while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r')) {
-        buf[--len] = '\0';
+    if (len >= TOKEN_MAX) {
+        a2a_error_set(err, A2A_E_CONFIG, "--token-file %s: larger than %d bytes", path, TOKEN_MAX);
+        goto out;
     }
-    if (len == TOKEN_MAX || check_token(buf, len, "--token-file", msg, cap) != 0) {
-        if (len == TOKEN_MAX) {
-            snprintf(msg, cap, "--token-file %s: larger than %d bytes", path, TOKEN_MAX);
-        }
-        wipe(buf, TOKEN_MAX);
-        free(buf);
-        return -1;
+    if (check_token(buf, len, "--token-file", err) != 0) {
+        goto out;
     }
     c->token = buf;
-    return 0;
+    buf = NULL;
+    rc = 0;
+out:
+    if (buf != NULL) {
+        wipe(buf, TOKEN_MAX + 2);
+        free(buf);
+    }
+    close(fd);
+    return rc;
 }
 
-int credentials_load(struct credentials *c, const char *token_file, int *warn_mode, char *msg,
-                     size_t cap)
+int credentials_load(struct credentials *c, const char *token_file, int *warn_mode,
+                     struct a2a_error *err)
 {
     const char *env = getenv("A2A_RECOVER_TOKEN");
 
     c->token = NULL;
     *warn_mode = 0;
     if (token_file != NULL) {
-        return load_file(c, token_file, warn_mode, msg, cap);
+        return load_file(c, token_file, warn_mode, err);
     }
     if (env == NULL || env[0] == '\0') {
         return 0;
     }
-    if (check_token(env, strlen(env), "A2A_RECOVER_TOKEN", msg, cap) != 0) {
+    if (check_token(env, strlen(env), "A2A_RECOVER_TOKEN", err) != 0) {
         return -1;
     }
     c->token = strdup(env);
     if (c->token == NULL) {
-        snprintf(msg, cap, "out of memory");
+        a2a_error_set(err, A2A_E_NOMEM, "out of memory");
         return -1;
     }
     return 0;

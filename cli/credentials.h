@@ -5,19 +5,19 @@
 #ifndef A2A_CREDENTIALS_H
 #define A2A_CREDENTIALS_H
 
-#include <stddef.h>
+#include "error.h"
 
 struct credentials {
     char *token; /* owned; NULL when none is configured */
 };
 
 /*
- * Loads the token: the file wins over the environment. Returns 0, or -1 with a message in
- * msg (which never contains the token). *warn_mode is set when the file is readable by group
- * or others.
+ * Loads the token: the file wins over the environment. Returns 0, or -1 with err set
+ * (A2A_E_CONFIG: refused or unreadable; A2A_E_NOMEM); the message never contains the token.
+ * *warn_mode is set when the file is readable by group or others.
  */
-int credentials_load(struct credentials *c, const char *token_file, int *warn_mode, char *msg,
-                     size_t cap);
+int credentials_load(struct credentials *c, const char *token_file, int *warn_mode,
+                     struct a2a_error *err);
 void credentials_free(struct credentials *c);
 
 #endif

@@ -54,22 +54,25 @@ struct atomic_file {
     FILE *f;
 };
 
-static int atomic_open(struct atomic_file *a, const char *path, struct messages *m)
+static int atomic_open(struct atomic_file *a, const char *path, struct a2a_error *err)
 {
     size_t n = strlen(path) + 16;
-    int fd;
+    int fd = -1;
 
     a->path = path;
     a->tmp = malloc(n);
     a->f = NULL;
     if (a->tmp == NULL) {
-        msg_error(m, "out of memory");
+        a2a_error_set(err, A2A_E_NOMEM, "out of memory");
         return -1;
     }
     snprintf(a->tmp, n, "%s.tmp.XXXXXX", path);
     fd = mkstemp(a->tmp);
-    if (fd < 0 || (a->f = fdopen(fd, "w")) == NULL) {
-        msg_error(m, "%s: cannot create: %s", path, strerror(errno));
+    if (fd >= 0) {
+        a->f = fdopen(fd, "w");
+    }
+    if (a->f == NULL) {
+        a2a_error_set(err, A2A_E_IO, "%s: cannot create: %s", path, strerror(errno));
         if (fd >= 0) {
             close(fd);
             unlink(a->tmp);
@@ -81,8 +84,11 @@ static int atomic_open(struct atomic_file *a, const char *path, struct messages 
     return 0;
 }
 
-/* Renames into place when keep is set, else removes the temporary file. */
-static int atomic_close(struct atomic_file *a, int keep, struct messages *m)
+/*
+ * Renames into place when keep is set, else removes the temporary file. A write error is
+ * reported only for a file meant to be kept: one being discarded has nothing to say.
+ */
+static int atomic_close(struct atomic_file *a, int keep, struct a2a_error *err)
 {
     int rc = 0;
 
@@ -90,13 +96,20 @@ static int atomic_close(struct atomic_file *a, int keep, struct messages *m)
         return 0;
     }
     if (fflush(a->f) != 0 || fsync(fileno(a->f)) != 0) {
-        keep = keep ? (msg_error(m, "%s: write error: %s", a->path, strerror(errno)), 0) : 0;
+        if (keep) {
+            a2a_error_set(err, A2A_E_IO, "%s: write error: %s", a->path, strerror(errno));
+        }
+        keep = 0;
         rc = -1;
     }
-    fclose(a->f);
+    if (fclose(a->f) != 0 && keep) {
+        a2a_error_set(err, A2A_E_IO, "%s: write error: %s", a->path, strerror(errno));
+        keep = 0;
+        rc = -1;
+    }
     a->f = NULL;
     if (keep && rename(a->tmp, a->path) != 0) {
-        msg_error(m, "%s: cannot rename into place: %s", a->path, strerror(errno));
+        a2a_error_set(err, A2A_E_IO, "%s: cannot rename into place: %s", a->path, strerror(errno));
         rc = -1;
     }
     if (!keep || rc != 0) {
@@ -167,25 +180,31 @@ static void on_result(void *ctx, const struct a2a_result *res)
     }
 }
 
-static int open_sinks(struct cli_sinks *s, const struct options *o)
+static int open_sinks(struct cli_sinks *s, const struct options *o, struct a2a_error *err)
 {
     if (o->report != NULL) {
         s->report = fopen(o->report, "w");
         if (s->report == NULL) {
-            msg_error(s->msgs, "--report %s: cannot create: %s", o->report, strerror(errno));
+            a2a_error_set(err, A2A_E_IO, "--report %s: cannot create: %s", o->report,
+                          strerror(errno));
             return -1;
         }
     }
     if (o->failed_out != NULL) {
-        if (atomic_open(&s->failed_file, o->failed_out, s->msgs) != 0) {
+        if (atomic_open(&s->failed_file, o->failed_out, err) != 0) {
             return -1;
         }
-        a2a_failed_out_begin(&s->failed, s->failed_file.f);
+        if (a2a_failed_out_begin(&s->failed, s->failed_file.f) != 0) {
+            a2a_error_set(err, A2A_E_IO, "--failed-out %s: write error: %s", o->failed_out,
+                          strerror(errno));
+            return -1;
+        }
     }
     return 0;
 }
 
-static int close_sinks(struct cli_sinks *s, int ok)
+/* Closes what open_sinks() opened (any part of it); keeps --failed-out only when ok is set. */
+static int close_sinks(struct cli_sinks *s, int ok, struct a2a_error *err)
 {
     int rc = s->write_error ? -1 : 0;
 
@@ -199,13 +218,13 @@ static int close_sinks(struct cli_sinks *s, int ok)
         if (a2a_failed_out_end(&s->failed) != 0) {
             rc = -1;
         }
-        if (atomic_close(&s->failed_file, ok && rc == 0, s->msgs) != 0) {
+        if (atomic_close(&s->failed_file, ok && rc == 0, err) != 0) {
             rc = -1;
         }
     }
     a2a_buf_free(&s->report_line);
     if (rc != 0) {
-        msg_error(s->msgs, "writing --report or --failed-out failed");
+        a2a_error_set(err, A2A_E_IO, "writing --report or --failed-out failed");
     }
     return rc;
 }
@@ -282,23 +301,30 @@ static void summarize(struct messages *m, const struct a2a_run_stats *st, int dr
 
 /* Writes the response to stdout or, atomically, to -o FILE. */
 static int write_response(const struct options *o, const struct a2a_response *resp,
-                          struct messages *m)
+                          struct a2a_error *err)
 {
     struct atomic_file af;
     int rc;
 
     if (o->output == NULL) {
         if (a2a_response_write(resp, stdout) != 0) {
-            msg_error(m, "cannot write the response to standard output: %s", strerror(errno));
+            a2a_error_set(err, A2A_E_IO, "cannot write the response to standard output: %s",
+                          strerror(errno));
             return -1;
         }
         return 0;
     }
-    if (atomic_open(&af, o->output, m) != 0) {
+    if (atomic_open(&af, o->output, err) != 0) {
         return -1;
     }
     rc = a2a_response_write(resp, af.f);
-    return atomic_close(&af, rc == 0, m) == 0 && rc == 0 ? 0 : -1;
+    if (rc != 0) {
+        a2a_error_set(err, A2A_E_IO, "%s: write error: %s", o->output, strerror(errno));
+    }
+    if (atomic_close(&af, rc == 0, err) != 0) {
+        rc = -1;
+    }
+    return rc;
 }
 
 static void fill_config(struct a2a_run_config *cfg, const struct options *o,
@@ -332,6 +358,10 @@ static void fill_config(struct a2a_run_config *cfg, const struct options *o,
     cfg->result_ctx = sinks;
 }
 
+/*
+ * One run of the core with the CLI's sinks around it. Every step that fails hands back a
+ * struct a2a_error, printed here; the sinks are closed once, at out:, whatever happened.
+ */
 static int run(const struct options *o, struct messages *msgs)
 {
     struct credentials cred = {NULL};
@@ -339,21 +369,23 @@ static int run(const struct options *o, struct messages *msgs)
     struct a2a_run_config cfg;
     struct a2a_run_stats st;
     struct a2a_response resp = {{NULL, 0, 0}, 0};
-    char why[256];
+    struct a2a_error err = {.code = A2A_OK};
     int warn_mode = 0;
     int run_rc;
+    int keep_outputs = 0; /* rename --failed-out into place */
+    int summary = 0;      /* the run went through: print the summary line last */
     int rc = EXIT_USAGE;
 
     memset(&sinks, 0, sizeof(sinks));
+    memset(&st, 0, sizeof(st));
     sinks.msgs = msgs;
-    if (!o->dry_run && credentials_load(&cred, o->token_file, &warn_mode, why, sizeof(why)) != 0) {
-        msg_error(msgs, "%s", why);
-        return EXIT_USAGE;
+    if (!o->dry_run && credentials_load(&cred, o->token_file, &warn_mode, &err) != 0) {
+        msg_error(msgs, "%s", err.msg);
+        goto out;
     }
     if (cred.token != NULL && options_has_header(o, "Authorization")) {
         msg_error(msgs, "a token and an -H Authorization header contradict each other");
-        credentials_free(&cred);
-        return EXIT_USAGE;
+        goto out;
     }
     if (warn_mode) {
         msg_warn_always(msgs, "--token-file %s is readable by group or others; chmod 600 it",
@@ -364,7 +396,8 @@ static int run(const struct options *o, struct messages *msgs)
                         "--insecure: TLS certificates are NOT verified; anyone on the path can "
                         "read the token and forge answers");
     }
-    if (open_sinks(&sinks, o) != 0) {
+    if (open_sinks(&sinks, o, &err) != 0) {
+        msg_error(msgs, "%s", err.msg);
         goto out;
     }
     fill_config(&cfg, o, &cred, msgs, &sinks);
@@ -384,20 +417,20 @@ static int run(const struct options *o, struct messages *msgs)
     }
     rc = exit_code(&st, run_rc != 0);
     /* An input error before any call leaves stdout empty: nothing was done to report. */
-    if (rc != EXIT_INPUT || st.dispatched > 0) {
-        if (write_response(o, &resp, msgs) != 0 && rc == EXIT_ALL_DONE) {
-            rc = EXIT_FAILURES;
-        }
+    keep_outputs = rc != EXIT_INPUT || st.dispatched > 0;
+    if (keep_outputs && write_response(o, &resp, &err) != 0) {
+        msg_error(msgs, "%s", err.msg);
+        rc = rc == EXIT_ALL_DONE ? EXIT_FAILURES : rc;
     }
-    if (close_sinks(&sinks, rc != EXIT_INPUT || st.dispatched > 0) != 0 && rc == EXIT_ALL_DONE) {
-        rc = EXIT_FAILURES;
-    }
-    if (run_rc == 0) {
-        summarize(msgs, &st, o->dry_run);
-    }
+    summary = run_rc == 0;
 out:
-    if (rc == EXIT_USAGE) {
-        close_sinks(&sinks, 0);
+    memset(&err, 0, sizeof(err));
+    if (close_sinks(&sinks, keep_outputs, &err) != 0) {
+        msg_error(msgs, "%s", err.msg);
+        rc = rc == EXIT_ALL_DONE ? EXIT_FAILURES : rc;
+    }
+    if (summary) {
+        summarize(msgs, &st, o->dry_run);
     }
     a2a_response_free(&resp);
     credentials_free(&cred);
@@ -426,36 +459,40 @@ int main(int argc, char **argv)
 {
     struct options o;
     struct messages msgs = {LOG_TEXT, 0, 0};
-    char why[512];
-    int rc;
+    struct a2a_error err = {.code = A2A_OK};
+    int curl_started = 0;
+    int rc = EXIT_USAGE;
 
     reserve_std_fds();
-    if (options_parse(&o, argc, argv, why, sizeof(why)) != OPT_OK) {
-        fprintf(stderr, "a2a-recover: %s\nTry 'a2a-recover --help' for more information.\n", why);
-        options_free(&o);
-        return EXIT_USAGE;
+    if (options_parse(&o, argc, argv, &err) != 0) {
+        fprintf(stderr, "a2a-recover: %s\nTry 'a2a-recover --help' for more information.\n",
+                err.msg);
+        goto out;
     }
-    if (o.help) {
-        options_usage(stdout);
-        options_free(&o);
-        return fflush(stdout) == 0 ? EXIT_ALL_DONE : EXIT_FAILURES;
-    }
-    if (o.version) {
-        printf("a2a-recover %s (%s)\n", A2A_VERSION, curl_version());
-        options_free(&o);
-        return fflush(stdout) == 0 ? EXIT_ALL_DONE : EXIT_FAILURES;
+    if (o.help || o.version) {
+        if (o.help) {
+            options_usage(stdout);
+        } else {
+            printf("a2a-recover %s (%s)\n", A2A_VERSION, curl_version());
+        }
+        rc = fflush(stdout) == 0 ? EXIT_ALL_DONE : EXIT_FAILURES;
+        goto out;
     }
     msgs.format = o.log_format;
     msgs.verbosity = o.verbosity;
     install_signals();
     /* A dry run calls nobody: skip TLS library start-up (15% of a small run's cost). */
-    if (!o.dry_run && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        msg_error(&msgs, "cannot initialise libcurl");
-        options_free(&o);
-        return EXIT_INPUT;
+    if (!o.dry_run) {
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+            msg_error(&msgs, "cannot initialise libcurl");
+            rc = EXIT_INPUT;
+            goto out;
+        }
+        curl_started = 1;
     }
     rc = run(&o, &msgs);
-    if (!o.dry_run) {
+out:
+    if (curl_started) {
         curl_global_cleanup();
     }
     options_free(&o);

@@ -6,7 +6,9 @@
 #define A2A_MESSAGES_H
 
 #include "log.h"
-#include "options.h"
+
+/* How messages are written to stderr (--log-format). */
+enum log_format { LOG_TEXT, LOG_JSON };
 
 struct messages {
     enum log_format format;
@@ -19,7 +21,6 @@ void messages_emit(void *ctx, const struct a2a_log_event *ev);
 
 /* The CLI's own messages (no record context). */
 void msg_error(struct messages *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void msg_warn(struct messages *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void msg_info(struct messages *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A security warning: shown even with -q. */
 void msg_warn_always(struct messages *m, const char *fmt, ...)

@@ -98,17 +98,28 @@ void options_usage(FILE *out)
           out);
 }
 
-static enum opt_status usage_error(char *msg, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* Records a refused command line in err; returns -1 for the caller to pass on. */
+static int usage_error(struct a2a_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
-static enum opt_status usage_error(char *msg, size_t cap, const char *fmt, ...)
+static int usage_error(struct a2a_error *err, const char *fmt, ...)
 {
     va_list ap;
 
+    if (err->code != A2A_OK) {
+        return -1;
+    }
+    err->code = A2A_E_CONFIG;
     va_start(ap, fmt);
-    vsnprintf(msg, cap, fmt, ap);
+    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
     va_end(ap);
-    return OPT_USAGE;
+    return -1;
+}
+
+static int out_of_memory(struct a2a_error *err)
+{
+    a2a_error_set(err, A2A_E_NOMEM, "out of memory");
+    return -1;
 }
 
 /* A whole number in [lo, hi]. */
@@ -135,9 +146,9 @@ static int parse_seconds(const char *s, long min_ms, long max_ms, long *out)
     if (ilen == 0 || a2a_parse_u64(s, ilen, &whole) != A2A_NUM_OK || s[0] == '+') {
         return -1;
     }
-    if (dot != NULL) {
-        if (flen == 0 || flen > 3 || a2a_parse_u64(dot + 1, flen, &frac) != A2A_NUM_OK ||
-            dot[1] == '+') {
+    /* "1." is one second, as "1" is: up to three decimals includes none after the point. */
+    if (dot != NULL && flen > 0) {
+        if (flen > 3 || a2a_parse_u64(dot + 1, flen, &frac) != A2A_NUM_OK || dot[1] == '+') {
             return -1;
         }
         for (size_t k = flen; k < 3; k++) {
@@ -222,19 +233,22 @@ static int add_header(struct options *o, const char *line)
 }
 
 /* -H @FILE: one header a line; blank lines and lines starting with '#' are skipped. */
-static enum opt_status header_file(struct options *o, const char *path, char *msg, size_t cap)
+static int header_file(struct options *o, const char *path, struct a2a_error *err)
 {
     FILE *f = fopen(path, "r");
     char *line = NULL;
     size_t lcap = 0;
-    ssize_t n;
     unsigned lineno = 0;
-    enum opt_status rc = OPT_OK;
+    int rc = 0;
 
     if (f == NULL) {
-        return usage_error(msg, cap, "-H @%s: cannot open: %s", path, strerror(errno));
+        return usage_error(err, "-H @%s: cannot open: %s", path, strerror(errno));
     }
-    while ((n = getline(&line, &lcap, f)) >= 0) {
+    for (;;) {
+        ssize_t n = getline(&line, &lcap, f);
+        if (n < 0) {
+            break;
+        }
         lineno++;
         while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
             line[--n] = '\0';
@@ -244,17 +258,16 @@ static enum opt_status header_file(struct options *o, const char *path, char *ms
         }
         /* Do not echo the line: header files hold API keys. */
         if ((size_t)n != strlen(line) || !valid_header(line)) {
-            rc = usage_error(msg, cap, "-H @%s: line %u is not a \"Name: value\" header", path,
-                             lineno);
+            rc = usage_error(err, "-H @%s: line %u is not a \"Name: value\" header", path, lineno);
             break;
         }
         if (reserved_header(line) != NULL) {
-            rc = usage_error(msg, cap, "-H @%s: line %u: %s is set by a2a-recover itself", path,
-                             lineno, reserved_header(line));
+            rc = usage_error(err, "-H @%s: line %u: %s is set by a2a-recover itself", path, lineno,
+                             reserved_header(line));
             break;
         }
         if (add_header(o, line) != 0) {
-            rc = usage_error(msg, cap, "out of memory");
+            rc = out_of_memory(err);
             break;
         }
     }
@@ -263,143 +276,142 @@ static enum opt_status header_file(struct options *o, const char *path, char *ms
     return rc;
 }
 
-static enum opt_status readable_file(const char *opt, const char *path, char *msg, size_t cap)
+static int readable_file(const char *opt, const char *path, struct a2a_error *err)
 {
     if (access(path, R_OK) != 0) {
-        return usage_error(msg, cap, "%s %s: cannot read: %s", opt, path, strerror(errno));
+        return usage_error(err, "%s %s: cannot read: %s", opt, path, strerror(errno));
     }
-    return OPT_OK;
+    return 0;
 }
 
 /* A whole-number option from lo to hi; *out is set only when the value is valid. */
-static enum opt_status whole_number(const char *opt, const char *arg, unsigned lo, unsigned hi,
-                                    unsigned *out, char *msg, size_t cap)
+static int whole_number(const char *opt, const char *arg, unsigned lo, unsigned hi, unsigned *out,
+                        struct a2a_error *err)
 {
     uint64_t v;
 
     if (parse_uint(arg, lo, hi, &v) != 0) {
-        return usage_error(msg, cap, "%s: \"%s\" is not a whole number from %u to %u", opt, arg, lo,
-                           hi);
+        return usage_error(err, "%s: \"%s\" is not a whole number from %u to %u", opt, arg, lo, hi);
     }
     *out = (unsigned)v;
-    return OPT_OK;
+    return 0;
 }
 
 /* One option with its argument. */
-static enum opt_status apply(struct options *o, int c, const char *arg, char *msg, size_t cap)
+static int apply(struct options *o, int c, const char *arg, struct a2a_error *err)
 {
     uint64_t v;
     unsigned per_second = 0;
-    enum opt_status st;
+    int st;
 
     switch (c) {
     case 'n':
         o->dry_run = 1;
-        return OPT_OK;
+        return 0;
     case 'u':
         o->url = arg;
-        return OPT_OK;
+        return 0;
     case OPT_TOKEN_FILE:
         o->token_file = arg;
-        return readable_file("--token-file", arg, msg, cap);
+        return readable_file("--token-file", arg, err);
     case 'H':
         if (arg[0] == '@') {
-            return header_file(o, arg + 1, msg, cap);
+            return header_file(o, arg + 1, err);
         }
         if (!valid_header(arg)) {
-            return usage_error(msg, cap, "-H: expected \"Name: value\" (or @FILE)");
+            return usage_error(err, "-H: expected \"Name: value\" (or @FILE)");
         }
         if (reserved_header(arg) != NULL) {
-            return usage_error(msg, cap, "-H: %s is set by a2a-recover itself (endpoint contract)",
+            return usage_error(err, "-H: %s is set by a2a-recover itself (endpoint contract)",
                                reserved_header(arg));
         }
-        return add_header(o, arg) == 0 ? OPT_OK : usage_error(msg, cap, "out of memory");
+        return add_header(o, arg) == 0 ? 0 : out_of_memory(err);
     case 'j':
-        return whole_number("-j", arg, 1, 256, &o->concurrency, msg, cap);
+        return whole_number("-j", arg, 1, 256, &o->concurrency, err);
     case OPT_TIMEOUT:
         if (parse_seconds(arg, 1, 3600 * 1000L, &o->timeout_ms) != 0) {
-            return usage_error(msg, cap,
+            return usage_error(err,
                                "--timeout: \"%s\" is not a number of seconds from "
                                "0.001 to 3600",
                                arg);
         }
-        return OPT_OK;
+        return 0;
     case OPT_CONNECT_TIMEOUT:
         if (parse_seconds(arg, 1, 600 * 1000L, &o->connect_timeout_ms) != 0) {
-            return usage_error(msg, cap,
+            return usage_error(err,
                                "--connect-timeout: \"%s\" is not a number of seconds "
                                "from 0.001 to 600",
                                arg);
         }
-        return OPT_OK;
+        return 0;
     case OPT_RETRIES:
-        return whole_number("--retries", arg, 0, 10, &o->retries, msg, cap);
+        return whole_number("--retries", arg, 0, 10, &o->retries, err);
     case OPT_RATE:
-        st = whole_number("--rate", arg, 0, 100000, &per_second, msg, cap);
-        o->rate = st == OPT_OK ? (double)per_second : o->rate;
+        st = whole_number("--rate", arg, 0, 100000, &per_second, err);
+        o->rate = st == 0 ? (double)per_second : o->rate;
         return st;
     case OPT_THREADS:
-        return whole_number("--threads", arg, 1, 64, &o->threads, msg, cap);
+        return whole_number("--threads", arg, 1, 64, &o->threads, err);
     case OPT_INSECURE:
         o->insecure = 1;
-        return OPT_OK;
+        return 0;
     case OPT_CACERT:
         o->cacert = arg;
-        return readable_file("--cacert", arg, msg, cap);
+        return readable_file("--cacert", arg, err);
     case 'o':
         o->output = arg;
-        return OPT_OK;
+        return 0;
     case OPT_REPORT:
         o->report = arg;
-        return OPT_OK;
+        return 0;
     case OPT_FAILED_OUT:
         o->failed_out = arg;
-        return OPT_OK;
+        return 0;
     case OPT_LOG_FORMAT:
         if (strcmp(arg, "text") == 0) {
             o->log_format = LOG_TEXT;
         } else if (strcmp(arg, "json") == 0) {
             o->log_format = LOG_JSON;
         } else {
-            return usage_error(msg, cap, "--log-format: \"%s\" is not text or json", arg);
+            return usage_error(err, "--log-format: \"%s\" is not text or json", arg);
         }
-        return OPT_OK;
+        return 0;
     case OPT_MAX_RECORD:
         if (parse_uint(arg, 1024, (uint64_t)1 << 30, &v) != 0) {
-            return usage_error(msg, cap,
+            return usage_error(err,
                                "--max-record-size: \"%s\" is not a byte count from "
                                "1024 to 1073741824",
                                arg);
         }
         o->max_record = (size_t)v;
-        return OPT_OK;
+        return 0;
     case OPT_NO_PROGRESS:
         o->no_progress = 1;
-        return OPT_OK;
+        return 0;
     case 'q':
         o->verbosity = -1;
-        return OPT_OK;
+        return 0;
     case 'v':
         o->verbosity = o->verbosity < 0 ? 1 : o->verbosity + 1;
-        return OPT_OK;
+        return 0;
     case 'h':
         o->help = 1;
-        return OPT_OK;
+        return 0;
     case 'V':
         o->version = 1;
-        return OPT_OK;
+        return 0;
     default:
-        return usage_error(msg, cap, "internal: unhandled option %d", c);
+        return usage_error(err, "internal: unhandled option %d", c);
     }
 }
 
 /* Checks that need every option: after the loop. */
-static enum opt_status cross_check(struct options *o, char *msg, size_t cap)
+static int cross_check(struct options *o, struct a2a_error *err)
 {
     const char *env_url = getenv("A2A_RECOVER_URL");
 
     if (o->help || o->version) {
-        return OPT_OK;
+        return 0;
     }
     if (o->url == NULL && env_url != NULL && env_url[0] != '\0') {
         o->url = env_url;
@@ -408,28 +420,26 @@ static enum opt_status cross_check(struct options *o, char *msg, size_t cap)
         o->url = NULL;
     }
     if (o->dry_run) {
-        return OPT_OK;
+        return 0;
     }
     if (o->url == NULL) {
-        return usage_error(msg, cap,
-                           "no dispatcher URL: give -u URL or set A2A_RECOVER_URL "
-                           "(or use --dry-run)");
+        return usage_error(err, "no dispatcher URL: give -u URL or set A2A_RECOVER_URL "
+                                "(or use --dry-run)");
     }
     if (strncasecmp(o->url, "http://", 7) != 0 && strncasecmp(o->url, "https://", 8) != 0) {
-        return usage_error(msg, cap, "-u: the URL must start with http:// or https://");
+        return usage_error(err, "-u: the URL must start with http:// or https://");
     }
     if (strpbrk(o->url, " \r\n\t") != NULL) {
-        return usage_error(msg, cap, "-u: the URL must not contain white space");
+        return usage_error(err, "-u: the URL must not contain white space");
     }
     if (o->insecure && o->cacert != NULL) {
-        return usage_error(msg, cap, "--insecure and --cacert contradict each other");
+        return usage_error(err, "--insecure and --cacert contradict each other");
     }
-    return OPT_OK;
+    return 0;
 }
 
-enum opt_status options_parse(struct options *o, int argc, char **argv, char *msg, size_t cap)
+int options_parse(struct options *o, int argc, char **argv, struct a2a_error *err)
 {
-    int c;
     int idx = -1;
 
     memset(o, 0, sizeof(*o));
@@ -438,17 +448,21 @@ enum opt_status options_parse(struct options *o, int argc, char **argv, char *ms
     o->connect_timeout_ms = 10000;
     o->retries = 2;
     o->max_record = (size_t)16 << 20;
-    optind = 1;
+    /* 0, not 1: glibc then starts afresh, so that argument vectors can be parsed in turn. */
+    optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, short_options, long_options, &idx)) != -1) {
-        enum opt_status st;
+    for (;;) {
+        int c = getopt_long(argc, argv, short_options, long_options, &idx);
 
+        if (c == -1) {
+            break;
+        }
         if (c == '?') {
             if (optopt != 0) {
-                return usage_error(msg, cap, "unknown option -%c", optopt);
+                return usage_error(err, "unknown option -%c", optopt);
             }
             /* Name only: what follows '=' may be a secret typed in the wrong place. */
-            return usage_error(msg, cap, "unknown option %.*s", (int)strcspn(argv[optind - 1], "="),
+            return usage_error(err, "unknown option %.*s", (int)strcspn(argv[optind - 1], "="),
                                argv[optind - 1]);
         }
         if (idx >= 0) {
@@ -460,21 +474,20 @@ enum opt_status options_parse(struct options *o, int argc, char **argv, char *ms
             if (strncmp(text, "--", 2) != 0 ||
                 strncmp(text + 2, long_options[idx].name, len) != 0 ||
                 (text[2 + len] != '\0' && text[2 + len] != '=')) {
-                return usage_error(msg, cap, "unknown option %.*s", (int)strcspn(text, "="), text);
+                return usage_error(err, "unknown option %.*s", (int)strcspn(text, "="), text);
             }
             idx = -1;
         }
         if (c == ':') {
-            return usage_error(msg, cap, "option %s needs a value", argv[optind - 1]);
+            return usage_error(err, "option %s needs a value", argv[optind - 1]);
         }
-        st = apply(o, c, optarg, msg, cap);
-        if (st != OPT_OK) {
-            return st;
+        if (apply(o, c, optarg, err) != 0) {
+            return -1;
         }
     }
     o->files = (const char *const *)(argv + optind);
     o->nfiles = (size_t)(argc - optind);
-    return cross_check(o, msg, cap);
+    return cross_check(o, err);
 }
 
 void options_free(struct options *o)

@@ -8,7 +8,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-enum log_format { LOG_TEXT, LOG_JSON };
+#include "error.h"
+#include "messages.h"
 
 struct options {
     int dry_run;
@@ -37,10 +38,12 @@ struct options {
     int version;
 };
 
-/* Parse results: OK, or a usage error whose message is in the caller's buffer. */
-enum opt_status { OPT_OK, OPT_USAGE };
-
-enum opt_status options_parse(struct options *o, int argc, char **argv, char *msg, size_t cap);
+/*
+ * Fills o from argv and the environment. Returns 0, or -1 with err set: A2A_E_CONFIG for a
+ * refused command line (the message names the option), A2A_E_NOMEM. Call options_free()
+ * either way.
+ */
+int options_parse(struct options *o, int argc, char **argv, struct a2a_error *err);
 void options_free(struct options *o);
 /* 1 when a -H line sets the header name (case-insensitive). */
 int options_has_header(const struct options *o, const char *name);

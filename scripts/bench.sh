@@ -63,51 +63,51 @@ dispatch_set=0
 
 usage()
 {
-	sed -n '4,7s/^# \{0,1\}//p' "$0" >&2
-	echo "try 'scripts/bench.sh --help' for more" >&2
-	exit 2
+    sed -n '4,7s/^# \{0,1\}//p' "$0" >&2
+    echo "try 'scripts/bench.sh --help' for more" >&2
+    exit 2
 }
 
 help()
 {
-	sed -n '2,/^$/s/^# \{0,1\}//p' "$0"
-	exit 0
+    sed -n '2,/^$/s/^# \{0,1\}//p' "$0"
+    exit 0
 }
 
 count()
 {
-	case $2 in
-	'' | *[!0-9]*) echo "bench.sh: $1: not a number: '$2'" >&2; exit 2 ;;
-	esac
-	echo "$2"
+    case $2 in
+    '' | *[!0-9]*) echo "bench.sh: $1: not a number: '$2'" >&2; exit 2 ;;
+    esac
+    echo "$2"
 }
 
 while [ $# -gt 0 ]; do
-	case $1 in
-	--records) [ $# -ge 2 ] || usage; records=$(count "$1" "$2"); records_set=1; shift ;;
-	--dispatch-records)
-		[ $# -ge 2 ] || usage; dispatch_records=$(count "$1" "$2"); dispatch_set=1; shift ;;
-	--runs) [ $# -ge 2 ] || usage; runs=$(count "$1" "$2"); shift ;;
-	--workdir) [ $# -ge 2 ] || usage; workdir=$2; shift ;;
-	--bin) [ $# -ge 2 ] || usage; bin=$2; shift ;;
-	--quick) quick=1 ;;
-	--memory) mode=memory ;;
-	--scaling) mode=scaling ;;
-	--no-install) install=0 ;;
-	-h | --help) help ;;
-	*) echo "bench.sh: unknown argument: $1" >&2; usage ;;
-	esac
-	shift
+    case $1 in
+    --records) [ $# -ge 2 ] || usage; records=$(count "$1" "$2"); records_set=1; shift ;;
+    --dispatch-records)
+        [ $# -ge 2 ] || usage; dispatch_records=$(count "$1" "$2"); dispatch_set=1; shift ;;
+    --runs) [ $# -ge 2 ] || usage; runs=$(count "$1" "$2"); shift ;;
+    --workdir) [ $# -ge 2 ] || usage; workdir=$2; shift ;;
+    --bin) [ $# -ge 2 ] || usage; bin=$2; shift ;;
+    --quick) quick=1 ;;
+    --memory) mode=memory ;;
+    --scaling) mode=scaling ;;
+    --no-install) install=0 ;;
+    -h | --help) help ;;
+    *) echo "bench.sh: unknown argument: $1" >&2; usage ;;
+    esac
+    shift
 done
 [ "$runs" -ge 1 ] || { echo "bench.sh: --runs must be >= 1" >&2; exit 2; }
 if [ "$quick" = 1 ]; then
-	[ "$records_set" = 1 ] || records=20000
-	[ "$dispatch_set" = 1 ] || dispatch_records=5000
-	wrk_seconds=3
+    [ "$records_set" = 1 ] || records=20000
+    [ "$dispatch_set" = 1 ] || dispatch_records=5000
+    wrk_seconds=3
 fi
 if [ "$records" -lt 1 ] || [ "$dispatch_records" -lt 1 ]; then
-	echo "bench.sh: record counts must be >= 1" >&2
-	exit 2
+    echo "bench.sh: record counts must be >= 1" >&2
+    exit 2
 fi
 
 say() { printf 'bench: %s\n' "$*" >&2; }
@@ -122,23 +122,23 @@ CHILD= # process group of the command being measured
 
 cleanup()
 {
-	local pid
-	if [ -n "$CHILD" ]; then
-		kill -TERM -- "-$CHILD" 2>/dev/null || true
-		wait "$CHILD" 2>/dev/null || true
-	fi
-	if [ -n "$NGX_PREFIX" ] && [ -s "$NGX_PREFIX/nginx.pid" ]; then
-		pid=$(cat "$NGX_PREFIX/nginx.pid")
-		kill -QUIT "$pid" 2>/dev/null || true
-		for _ in 1 2 3 4 5 6 7 8 9 10; do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.2
-		done
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
-	[ -z "$NGX_PREFIX" ] || rm -rf "$NGX_PREFIX"
-	[ -z "$MEM_DIR" ] || rm -rf "$MEM_DIR"
-	rm -rf "$TMPD"
+    local pid
+    if [ -n "$CHILD" ]; then
+        kill -TERM -- "-$CHILD" 2>/dev/null || true
+        wait "$CHILD" 2>/dev/null || true
+    fi
+    if [ -n "$NGX_PREFIX" ] && [ -s "$NGX_PREFIX/nginx.pid" ]; then
+        pid=$(cat "$NGX_PREFIX/nginx.pid")
+        kill -QUIT "$pid" 2>/dev/null || true
+        for _ in 1 2 3 4 5 6 7 8 9 10; do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.2
+        done
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    [ -z "$NGX_PREFIX" ] || rm -rf "$NGX_PREFIX"
+    [ -z "$MEM_DIR" ] || rm -rf "$MEM_DIR"
+    rm -rf "$TMPD"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -148,59 +148,59 @@ trap 'exit 143' TERM
 
 install_missing()
 {
-	local need=()
+    local need=()
 
-	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
-	command -v wrk >/dev/null 2>&1 || need+=(wrk)
-	command -v jq >/dev/null 2>&1 || need+=(jq)
-	[ -x /usr/bin/time ] || need+=(time)
-	command -v curl >/dev/null 2>&1 || need+=(curl)
-	command -v cmake >/dev/null 2>&1 || need+=(cmake)
-	command -v make >/dev/null 2>&1 || need+=(make)
-	command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev)
-	command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
-	command -v node >/dev/null 2>&1 || need+=(nodejs)
-	command -v npm >/dev/null 2>&1 || need+=(npm)
-	if command -v pkg-config >/dev/null 2>&1; then
-		pkg-config --exists libcjson || need+=(libcjson-dev)
-		pkg-config --exists libcurl || need+=(libcurl4-openssl-dev)
-	else
-		need+=(libcjson-dev libcurl4-openssl-dev)
-	fi
-	[ ${#need[@]} -gt 0 ] || return 0
-	[ "$install" = 1 ] || die "missing (and --no-install given): ${need[*]}"
-	"$ROOT/scripts/setup.sh" --install "${need[@]}" >&2 || die "apt-get install failed"
+    command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+    command -v wrk >/dev/null 2>&1 || need+=(wrk)
+    command -v jq >/dev/null 2>&1 || need+=(jq)
+    [ -x /usr/bin/time ] || need+=(time)
+    command -v curl >/dev/null 2>&1 || need+=(curl)
+    command -v cmake >/dev/null 2>&1 || need+=(cmake)
+    command -v make >/dev/null 2>&1 || need+=(make)
+    command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+    command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+    command -v node >/dev/null 2>&1 || need+=(nodejs)
+    command -v npm >/dev/null 2>&1 || need+=(npm)
+    if command -v pkg-config >/dev/null 2>&1; then
+        pkg-config --exists libcjson || need+=(libcjson-dev)
+        pkg-config --exists libcurl || need+=(libcurl4-openssl-dev)
+    else
+        need+=(libcjson-dev libcurl4-openssl-dev)
+    fi
+    [ ${#need[@]} -gt 0 ] || return 0
+    [ "$install" = 1 ] || die "missing (and --no-install given): ${need[*]}"
+    "$ROOT/scripts/setup.sh" --install "${need[@]}" >&2 || die "apt-get install failed"
 }
 
 # The Powertools peer's packages, exactly as locked: `npm ci` when the installed
 # tree was not made from this lockfile (it deletes and refills node_modules).
 install_node_modules()
 {
-	local stamp="$BENCH/node_modules/.bench-package-lock.json"
-	if cmp -s "$BENCH/package-lock.json" "$stamp"; then
-		return
-	fi
-	[ "$install" = 1 ] ||
-		die "scripts/bench/node_modules is not from package-lock.json (and --no-install given)"
-	say "npm ci in scripts/bench (Powertools peer)"
-	(cd "$BENCH" && npm ci --no-audit --no-fund --loglevel=error) >&2 || die "npm ci failed"
-	cp "$BENCH/package-lock.json" "$stamp"
+    local stamp="$BENCH/node_modules/.bench-package-lock.json"
+    if cmp -s "$BENCH/package-lock.json" "$stamp"; then
+        return
+    fi
+    [ "$install" = 1 ] ||
+        die "scripts/bench/node_modules is not from package-lock.json (and --no-install given)"
+    say "npm ci in scripts/bench (Powertools peer)"
+    (cd "$BENCH" && npm ci --no-audit --no-fund --loglevel=error) >&2 || die "npm ci failed"
+    cp "$BENCH/package-lock.json" "$stamp"
 }
 
 build()
 {
-	if [ -n "$bin" ]; then
-		[ -x "$bin" ] || die "--bin $bin: not an executable"
-		A2A=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
-		return
-	fi
-	say "building a2a-recover (Release) in $BUILD"
-	if ! { cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF &&
-		cmake --build "$BUILD" -j2 --target a2a-recover; } >"$TMPD/build.log" 2>&1; then
-		cat "$TMPD/build.log" >&2
-		die "build failed"
-	fi
-	A2A="$BUILD/cli/a2a-recover"
+    if [ -n "$bin" ]; then
+        [ -x "$bin" ] || die "--bin $bin: not an executable"
+        A2A=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+        return
+    fi
+    say "building a2a-recover (Release) in $BUILD"
+    if ! { cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF &&
+        cmake --build "$BUILD" -j2 --target a2a-recover; } >"$TMPD/build.log" 2>&1; then
+        cat "$TMPD/build.log" >&2
+        die "build failed"
+    fi
+    A2A="$BUILD/cli/a2a-recover"
 }
 
 NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
@@ -212,45 +212,45 @@ NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
 # group (/usr/bin/time does not pass SIGTERM on to its child).
 run()
 {
-	local rc=0
-	setsid "$@" &
-	CHILD=$!
-	wait "$CHILD" || rc=$?
-	CHILD=
-	return "$rc"
+    local rc=0
+    setsid "$@" &
+    CHILD=$!
+    wait "$CHILD" || rc=$?
+    CHILD=
+    return "$rc"
 }
 
 # measure OUT ERR CMD...: runs CMD with stdout to OUT and stderr to ERR under
 # /usr/bin/time; sets M_RC, M_WALL (s) and M_RSS (KB).
 measure()
 {
-	local out=$1 err=$2 t0 t1
-	shift 2
-	M_RC=0
-	t0=$EPOCHREALTIME
-	run /usr/bin/time -f '%M %U %S' -o "$TMPD/time" "$@" >"$out" 2>"$err" || M_RC=$?
-	t1=$EPOCHREALTIME
-	read -r M_RSS _ < <(tail -n 1 "$TMPD/time")
-	M_WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')
+    local out=$1 err=$2 t0 t1
+    shift 2
+    M_RC=0
+    t0=$EPOCHREALTIME
+    run /usr/bin/time -f '%M %U %S' -o "$TMPD/time" "$@" >"$out" 2>"$err" || M_RC=$?
+    t1=$EPOCHREALTIME
+    read -r M_RSS _ < <(tail -n 1 "$TMPD/time")
+    M_WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')
 }
 
 # check_response EXPECTED OUT RC: "ok" or what is wrong.  Exit 0 (nothing
 # listed) and 1 (failures listed) are both normal for a run with failures.
 check_response()
 {
-	if [ "$3" != 0 ] && [ "$3" != 1 ]; then
-		echo "exit status $3"
-		return
-	fi
-	python3 "$BENCH/table.py" same "$1" "$2" || true
+    if [ "$3" != 0 ] && [ "$3" != 1 ]; then
+        echo "exit status $3"
+        return
+    fi
+    python3 "$BENCH/table.py" same "$1" "$2" || true
 }
 
 # row RUN KEY LABEL WORKLOAD RECORDS REQUESTS CHECK: one line of results.
 row()
 {
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "$6" \
-		"$M_WALL" "$M_RSS" "$7" >>"$RESULTS"
-	say "run $1: $3: ${M_WALL}s, ${M_RSS} KB, $7"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "$6" \
+        "$M_WALL" "$M_RSS" "$7" >>"$RESULTS"
+    say "run $1: $3: ${M_WALL}s, ${M_RSS} KB, $7"
 }
 
 # --- Workloads ---------------------------------------------------------------
@@ -259,60 +259,60 @@ row()
 # .summary files; prints the path of the input.
 workload()
 {
-	local shape=$1 n=$2 base
-	base="$WORKDIR/$shape-$n-seed1"
-	if [ ! -s "$base.json" ] || [ ! -s "$base.expected" ] || [ ! -s "$base.summary" ]; then
-		say "generating $shape workload of $n records"
-		python3 "$GEN" --records "$n" --shape "$shape" --seed 1 --out "$base.json.tmp" \
-			--expected "$base.expected" --summary 2>"$base.summary.tmp" ||
-			die "gen-batch.py failed"
-		mv "$base.summary.tmp" "$base.summary"
-		mv "$base.json.tmp" "$base.json"
-	fi
-	echo "$base.json"
+    local shape=$1 n=$2 base
+    base="$WORKDIR/$shape-$n-seed1"
+    if [ ! -s "$base.json" ] || [ ! -s "$base.expected" ] || [ ! -s "$base.summary" ]; then
+        say "generating $shape workload of $n records"
+        python3 "$GEN" --records "$n" --shape "$shape" --seed 1 --out "$base.json.tmp" \
+            --expected "$base.expected" --summary 2>"$base.summary.tmp" ||
+            die "gen-batch.py failed"
+        mv "$base.summary.tmp" "$base.summary"
+        mv "$base.json.tmp" "$base.json"
+    fi
+    echo "$base.json"
 }
 
 summary_field()
 {
-	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"
+    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"
 }
 
 # --- nginx -------------------------------------------------------------------
 
 free_port()
 {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 start_nginx()
 {
-	local status='' tries
-	NGX_PREFIX=$(mktemp -d /tmp/a2a-bench-nginx.XXXXXX)
-	chmod 755 "$NGX_PREFIX" # workers run as nobody when started by root
-	if "$NGINX" -V 2>&1 | grep -q stub_status; then
-		status='location = /nginx_status { stub_status; }'
-	fi
-	for tries in 1 2 3 4 5; do
-		NGX_PORT=$(free_port)
-		sed -e "s|@PREFIX@|$NGX_PREFIX|g" -e "s|@PORT@|$NGX_PORT|g" \
-			-e "s|@STATUS_LOCATION@|$status|" \
-			"$BENCH/nginx.conf.in" >"$NGX_PREFIX/nginx.conf"
-		if "$NGINX" -p "$NGX_PREFIX" -e "$NGX_PREFIX/error.log" \
-			-c "$NGX_PREFIX/nginx.conf" 2>>"$NGX_PREFIX/start.log"; then
-			break
-		fi
-		[ "$tries" -lt 5 ] || { cat "$NGX_PREFIX/start.log" "$NGX_PREFIX/error.log" >&2 || true
-			die "nginx did not start"; }
-	done
-	URL="http://127.0.0.1:$NGX_PORT/internal/push/redispatch"
-	HAVE_STATUS=0
-	[ -z "$status" ] || HAVE_STATUS=1
-	for _ in $(seq 50); do
-		curl -s -o /dev/null "http://127.0.0.1:$NGX_PORT/" && break
-		sleep 0.1
-	done
-	verify_nginx
-	say "nginx on 127.0.0.1:$NGX_PORT (pid $(cat "$NGX_PREFIX/nginx.pid"))"
+    local status='' tries
+    NGX_PREFIX=$(mktemp -d /tmp/a2a-bench-nginx.XXXXXX)
+    chmod 755 "$NGX_PREFIX" # workers run as nobody when started by root
+    if "$NGINX" -V 2>&1 | grep -q stub_status; then
+        status='location = /nginx_status { stub_status; }'
+    fi
+    for tries in 1 2 3 4 5; do
+        NGX_PORT=$(free_port)
+        sed -e "s|@PREFIX@|$NGX_PREFIX|g" -e "s|@PORT@|$NGX_PORT|g" \
+            -e "s|@STATUS_LOCATION@|$status|" \
+            "$BENCH/nginx.conf.in" >"$NGX_PREFIX/nginx.conf"
+        if "$NGINX" -p "$NGX_PREFIX" -e "$NGX_PREFIX/error.log" \
+            -c "$NGX_PREFIX/nginx.conf" 2>>"$NGX_PREFIX/start.log"; then
+            break
+        fi
+        [ "$tries" -lt 5 ] || { cat "$NGX_PREFIX/start.log" "$NGX_PREFIX/error.log" >&2 || true
+            die "nginx did not start"; }
+    done
+    URL="http://127.0.0.1:$NGX_PORT/internal/push/redispatch"
+    HAVE_STATUS=0
+    [ -z "$status" ] || HAVE_STATUS=1
+    for _ in $(seq 50); do
+        curl -s -o /dev/null "http://127.0.0.1:$NGX_PORT/" && break
+        sleep 0.1
+    done
+    verify_nginx
+    say "nginx on 127.0.0.1:$NGX_PORT (pid $(cat "$NGX_PREFIX/nginx.pid"))"
 }
 
 # Two POSTs on one connection: both must get the fixed answer, and the second
@@ -320,33 +320,33 @@ start_nginx()
 # (32 KB here: unread bytes would be parsed as the next request).
 verify_nginx()
 {
-	local body="$TMPD/big-body.json" got
-	python3 -c 'import sys; sys.stdout.write("{\"pad\":\"" + "x" * 32768 + "\"}")' >"$body"
-	got=$(curl -sS -H 'Content-Type: application/json' --data-binary "@$body" \
-		-w ' %{http_code} %{num_connects}\n' "$URL" \
-		--next -H 'Content-Type: application/json' --data-binary "@$body" \
-		-w ' %{http_code} %{num_connects}\n' "$URL") || die "curl to nginx failed"
-	if [ "$got" != '{"outcome":"dispatched"} 200 1
+    local body="$TMPD/big-body.json" got
+    python3 -c 'import sys; sys.stdout.write("{\"pad\":\"" + "x" * 32768 + "\"}")' >"$body"
+    got=$(curl -sS -H 'Content-Type: application/json' --data-binary "@$body" \
+        -w ' %{http_code} %{num_connects}\n' "$URL" \
+        --next -H 'Content-Type: application/json' --data-binary "@$body" \
+        -w ' %{http_code} %{num_connects}\n' "$URL") || die "curl to nginx failed"
+    if [ "$got" != '{"outcome":"dispatched"} 200 1
 {"outcome":"dispatched"} 200 0' ]; then
-		printf '%s\n' "$got" >&2
-		die "nginx does not answer POSTs with 200 {\"outcome\":\"dispatched\"} on keep-alive"
-	fi
+        printf '%s\n' "$got" >&2
+        die "nginx does not answer POSTs with 200 {\"outcome\":\"dispatched\"} on keep-alive"
+    fi
 }
 
 # nginx's count of requests so far (0 without stub_status).
 nginx_requests()
 {
-	if [ "$HAVE_STATUS" = 1 ]; then
-		curl -s "http://127.0.0.1:$NGX_PORT/nginx_status" | awk 'NR == 3 { print $3 }'
-	else
-		echo 0
-	fi
+    if [ "$HAVE_STATUS" = 1 ]; then
+        curl -s "http://127.0.0.1:$NGX_PORT/nginx_status" | awk 'NR == 3 { print $3 }'
+    else
+        echo 0
+    fi
 }
 
 # served BEFORE: requests answered since BEFORE (less the status requests).
 served()
 {
-	echo $(($(nginx_requests) - $1 - 1))
+    echo $(($(nginx_requests) - $1 - 1))
 }
 
 # --- Modes -------------------------------------------------------------------
@@ -354,154 +354,154 @@ served()
 # check_dispatch EXPECTED OUT RC SERVED WANT
 check_dispatch()
 {
-	local c
-	c=$(check_response "$1" "$2" "$3")
-	if [ "$c" = ok ] && [ "$HAVE_STATUS" = 1 ] && [ "$4" != "$5" ]; then
-		c="nginx answered $4 requests, $5 expected"
-	fi
-	echo "$c"
+    local c
+    c=$(check_response "$1" "$2" "$3")
+    if [ "$c" = ok ] && [ "$HAVE_STATUS" = 1 ] && [ "$4" != "$5" ]; then
+        c="nginx answered $4 requests, $5 expected"
+    fi
+    echo "$c"
 }
 
 mode_table()
 {
-	local run shape f exp n=$records nd=$dispatch_records lambda lexp dfile dexp want
-	local before s c j wout="$TMPD/wrk.out" reqs dur non2xx
+    local run shape f exp n=$records nd=$dispatch_records lambda lexp dfile dexp want
+    local before s c j wout="$TMPD/wrk.out" reqs dur non2xx
 
-	WORKDIR=${workdir:-$BUILD/workloads}
-	mkdir -p "$WORKDIR"
-	for shape in lambda ndjson pages; do
-		workload "$shape" "$n" >/dev/null
-	done
-	lambda=$(workload lambda "$n")
-	lexp=${lambda%.json}.expected
-	dfile=$(workload lambda "$nd")
-	dexp=${dfile%.json}.expected
-	want=$(summary_field "${dfile%.json}.summary" insert_valid)
-	start_nginx
+    WORKDIR=${workdir:-$BUILD/workloads}
+    mkdir -p "$WORKDIR"
+    for shape in lambda ndjson pages; do
+        workload "$shape" "$n" >/dev/null
+    done
+    lambda=$(workload lambda "$n")
+    lexp=${lambda%.json}.expected
+    dfile=$(workload lambda "$nd")
+    dexp=${dfile%.json}.expected
+    want=$(summary_field "${dfile%.json}.summary" insert_valid)
+    start_nginx
 
-	for run in $(seq "$runs"); do
-		for shape in lambda ndjson pages; do
-			f=$(workload "$shape" "$n")
-			exp=${f%.json}.expected
-			measure "$TMPD/out" /dev/null "$A2A" -n -q "$f"
-			row "$run" "dry_$shape" "a2a-recover -n ($shape)" "$shape, $n rec" "$n" - \
-				"$(check_response "$exp" "$TMPD/out" "$M_RC")"
-		done
-		measure "$TMPD/out" "$TMPD/err" jq -c -f "$BENCH/peer.jq" "$lambda"
-		row "$run" jq_dry "jq peer dry run" "lambda, $n rec" "$n" - \
-			"$(check_response "$lexp" "$TMPD/out" "$M_RC")"
-		measure "$TMPD/out" "$TMPD/err" python3 "$BENCH/peer_dry.py" "$lambda"
-		row "$run" py_dry "Python peer dry run" "lambda, $n rec" "$n" - \
-			"$(check_response "$lexp" "$TMPD/out" "$M_RC")"
-		measure "$TMPD/out" "$TMPD/err" node "$BENCH/peer_powertools.mjs" "$lambda"
-		row "$run" ts_dry "Powertools TS peer dry run" "lambda, $n rec" "$n" - \
-			"$(check_response "$lexp" "$TMPD/out" "$M_RC")"
+    for run in $(seq "$runs"); do
+        for shape in lambda ndjson pages; do
+            f=$(workload "$shape" "$n")
+            exp=${f%.json}.expected
+            measure "$TMPD/out" /dev/null "$A2A" -n -q "$f"
+            row "$run" "dry_$shape" "a2a-recover -n ($shape)" "$shape, $n rec" "$n" - \
+                "$(check_response "$exp" "$TMPD/out" "$M_RC")"
+        done
+        measure "$TMPD/out" "$TMPD/err" jq -c -f "$BENCH/peer.jq" "$lambda"
+        row "$run" jq_dry "jq peer dry run" "lambda, $n rec" "$n" - \
+            "$(check_response "$lexp" "$TMPD/out" "$M_RC")"
+        measure "$TMPD/out" "$TMPD/err" python3 "$BENCH/peer_dry.py" "$lambda"
+        row "$run" py_dry "Python peer dry run" "lambda, $n rec" "$n" - \
+            "$(check_response "$lexp" "$TMPD/out" "$M_RC")"
+        measure "$TMPD/out" "$TMPD/err" node "$BENCH/peer_powertools.mjs" "$lambda"
+        row "$run" ts_dry "Powertools TS peer dry run" "lambda, $n rec" "$n" - \
+            "$(check_response "$lexp" "$TMPD/out" "$M_RC")"
 
-		for j in 1 4 16; do
-			before=$(nginx_requests)
-			measure "$TMPD/out" "$TMPD/err" "$A2A" -q --no-progress -j "$j" -u "$URL" "$dfile"
-			s=$(served "$before")
-			row "$run" "disp_j$j" "a2a-recover -j $j" "lambda, $nd rec, $want POSTs" \
-				"$nd" "$want" "$(check_dispatch "$dexp" "$TMPD/out" "$M_RC" "$s" "$want")"
-		done
-		before=$(nginx_requests)
-		measure "$TMPD/out" "$TMPD/err" python3 "$BENCH/peer_dispatch.py" --threads 16 "$URL" "$dfile"
-		s=$(served "$before")
-		row "$run" py_disp "Python peer dispatch (16 threads)" "lambda, $nd rec, $want POSTs" \
-			"$nd" "$want" "$(check_dispatch "$dexp" "$TMPD/out" "$M_RC" "$s" "$want")"
+        for j in 1 4 16; do
+            before=$(nginx_requests)
+            measure "$TMPD/out" "$TMPD/err" "$A2A" -q --no-progress -j "$j" -u "$URL" "$dfile"
+            s=$(served "$before")
+            row "$run" "disp_j$j" "a2a-recover -j $j" "lambda, $nd rec, $want POSTs" \
+                "$nd" "$want" "$(check_dispatch "$dexp" "$TMPD/out" "$M_RC" "$s" "$want")"
+        done
+        before=$(nginx_requests)
+        measure "$TMPD/out" "$TMPD/err" python3 "$BENCH/peer_dispatch.py" --threads 16 "$URL" "$dfile"
+        s=$(served "$before")
+        row "$run" py_disp "Python peer dispatch (16 threads)" "lambda, $nd rec, $want POSTs" \
+            "$nd" "$want" "$(check_dispatch "$dexp" "$TMPD/out" "$M_RC" "$s" "$want")"
 
-		measure "$wout" "$TMPD/err" wrk -t 2 -c 16 -d "${wrk_seconds}s" \
-			-s "$BENCH/post.lua" "$URL"
-		reqs=$(awk '/requests in/ { print $1 }' "$wout")
-		dur=$(awk '/requests in/ { sub(/s,$/, "", $4); print $4 }' "$wout")
-		non2xx=$(awk '/Non-2xx/ { print $NF }' "$wout")
-		c=ok
-		if [ "$M_RC" != 0 ] || [ -z "$reqs" ]; then
-			c="wrk failed (exit $M_RC)"
-		elif [ -n "$non2xx" ]; then
-			c="$non2xx non-2xx answers"
-		elif grep -q 'Socket errors' "$wout"; then
-			c="$(grep 'Socket errors' "$wout" | sed 's/^ *//')"
-		fi
-		# wrk's own measured duration, not its start-up and tear-down.
-		M_WALL=${dur:-$M_WALL}
-		row "$run" wrk "wrk, 16 connections, ${wrk_seconds} s" "POST, typical body" - \
-			"${reqs:-0}" "$c"
-	done
+        measure "$wout" "$TMPD/err" wrk -t 2 -c 16 -d "${wrk_seconds}s" \
+            -s "$BENCH/post.lua" "$URL"
+        reqs=$(awk '/requests in/ { print $1 }' "$wout")
+        dur=$(awk '/requests in/ { sub(/s,$/, "", $4); print $4 }' "$wout")
+        non2xx=$(awk '/Non-2xx/ { print $NF }' "$wout")
+        c=ok
+        if [ "$M_RC" != 0 ] || [ -z "$reqs" ]; then
+            c="wrk failed (exit $M_RC)"
+        elif [ -n "$non2xx" ]; then
+            c="$non2xx non-2xx answers"
+        elif grep -q 'Socket errors' "$wout"; then
+            c="$(grep 'Socket errors' "$wout" | sed 's/^ *//')"
+        fi
+        # wrk's own measured duration, not its start-up and tear-down.
+        M_WALL=${dur:-$M_WALL}
+        row "$run" wrk "wrk, 16 connections, ${wrk_seconds} s" "POST, typical body" - \
+            "${reqs:-0}" "$c"
+    done
 
-	echo
-	echo "a2a-recover benchmark: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)," \
-		"$(($(stat -c %s "$lambda") / 1000000)) MB lambda input"
-	echo
-	python3 "$BENCH/table.py" main "$RESULTS"
+    echo
+    echo "a2a-recover benchmark: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)," \
+        "$(($(stat -c %s "$lambda") / 1000000)) MB lambda input"
+    echo
+    python3 "$BENCH/table.py" main "$RESULTS"
 }
 
 mode_memory()
 {
-	local n shape f exp bytes
+    local n shape f exp bytes
 
-	if [ -n "$workdir" ]; then
-		mkdir -p "$workdir"
-		MEM_DIR=$(mktemp -d "$workdir/a2a-bench-memory.XXXXXX")
-	else
-		MEM_DIR=$(mktemp -d /tmp/a2a-bench-memory.XXXXXX)
-	fi
-	# ~930 bytes a record: 1,160,000 records is a little over 1 GiB.
-	n=1160000
-	[ "$quick" = 0 ] || n=116000
-	for shape in lambda ndjson pages; do
-		f="$MEM_DIR/$shape.json"
-		exp="$MEM_DIR/$shape.expected"
-		say "generating $shape input of $n records in $MEM_DIR"
-		python3 "$GEN" --records "$n" --shape "$shape" --seed 1 --out "$f" --expected "$exp" ||
-			die "gen-batch.py failed"
-		bytes=$(stat -c %s "$f")
-		measure "$TMPD/out" /dev/null "$A2A" -n -q "$f"
-		row 1 "mem_$shape" "$shape" "$((bytes / 1000000)) MB" "$n" - \
-			"$(check_response "$exp" "$TMPD/out" "$M_RC")"
-		rm -f "$f"
-	done
-	echo
-	python3 "$BENCH/table.py" memory "$RESULTS"
+    if [ -n "$workdir" ]; then
+        mkdir -p "$workdir"
+        MEM_DIR=$(mktemp -d "$workdir/a2a-bench-memory.XXXXXX")
+    else
+        MEM_DIR=$(mktemp -d /tmp/a2a-bench-memory.XXXXXX)
+    fi
+    # ~930 bytes a record: 1,160,000 records is a little over 1 GiB.
+    n=1160000
+    [ "$quick" = 0 ] || n=116000
+    for shape in lambda ndjson pages; do
+        f="$MEM_DIR/$shape.json"
+        exp="$MEM_DIR/$shape.expected"
+        say "generating $shape input of $n records in $MEM_DIR"
+        python3 "$GEN" --records "$n" --shape "$shape" --seed 1 --out "$f" --expected "$exp" ||
+            die "gen-batch.py failed"
+        bytes=$(stat -c %s "$f")
+        measure "$TMPD/out" /dev/null "$A2A" -n -q "$f"
+        row 1 "mem_$shape" "$shape" "$((bytes / 1000000)) MB" "$n" - \
+            "$(check_response "$exp" "$TMPD/out" "$M_RC")"
+        rm -f "$f"
+    done
+    echo
+    python3 "$BENCH/table.py" memory "$RESULTS"
 }
 
 mode_scaling()
 {
-	local n reps cpu rss c exp="$TMPD/scaling.expected" sizes user sys
+    local n reps cpu rss c exp="$TMPD/scaling.expected" sizes user sys
 
-	# 1 record measures the start-up (dynamic linking, curl_global_init),
-	# which table.py takes off the larger sizes' per-record figures.
-	sizes="1 10000 100000 1000000 10000000"
-	[ "$quick" = 0 ] || sizes="1 10000 100000 1000000"
-	for n in $sizes; do
-		# Small sizes are repeated (up to 1M records, at most 100 processes)
-		# so that each figure sums enough CPU time to be steady.
-		reps=$(((1000000 + n - 1) / n))
-		[ "$reps" -le 100 ] || reps=100
-		cpu=0
-		rss=0
-		c=ok
-		say "scaling: $n records x $reps"
-		for _ in $(seq "$reps"); do
-			# rusage.py is /usr/bin/time with microseconds: GNU time's
-			# %U/%S hundredths are too coarse for a 10 ms run.
-			M_RC=0
-			run sh -c 'python3 "$1" --records "$2" --seed 1 --expected "$3" |
-				python3 "$4" "$5" "$6" -n -q' sh "$GEN" "$n" "$exp" "$BENCH/rusage.py" \
-				"$TMPD/time" "$A2A" >"$TMPD/out" 2>/dev/null || M_RC=$?
-			read -r M_RSS user sys < <(tail -n 1 "$TMPD/time")
-			cpu=$(awk -v c="$cpu" -v u="$user" -v s="$sys" 'BEGIN { printf "%.6f", c + u + s }')
-			[ "$M_RSS" -le "$rss" ] || rss=$M_RSS
-			if [ "$c" = ok ]; then
-				c=$(check_response "$exp" "$TMPD/out" "$M_RC")
-			fi
-		done
-		M_WALL=$cpu
-		M_RSS=$rss
-		row 1 "scale_$n" "$n" pipe "$n" "$reps" "$c"
-	done
-	echo
-	python3 "$BENCH/table.py" scaling "$RESULTS"
+    # 1 record measures the start-up (dynamic linking, curl_global_init),
+    # which table.py takes off the larger sizes' per-record figures.
+    sizes="1 10000 100000 1000000 10000000"
+    [ "$quick" = 0 ] || sizes="1 10000 100000 1000000"
+    for n in $sizes; do
+        # Small sizes are repeated (up to 1M records, at most 100 processes)
+        # so that each figure sums enough CPU time to be steady.
+        reps=$(((1000000 + n - 1) / n))
+        [ "$reps" -le 100 ] || reps=100
+        cpu=0
+        rss=0
+        c=ok
+        say "scaling: $n records x $reps"
+        for _ in $(seq "$reps"); do
+            # rusage.py is /usr/bin/time with microseconds: GNU time's
+            # %U/%S hundredths are too coarse for a 10 ms run.
+            M_RC=0
+            run sh -c 'python3 "$1" --records "$2" --seed 1 --expected "$3" |
+                python3 "$4" "$5" "$6" -n -q' sh "$GEN" "$n" "$exp" "$BENCH/rusage.py" \
+                "$TMPD/time" "$A2A" >"$TMPD/out" 2>/dev/null || M_RC=$?
+            read -r M_RSS user sys < <(tail -n 1 "$TMPD/time")
+            cpu=$(awk -v c="$cpu" -v u="$user" -v s="$sys" 'BEGIN { printf "%.6f", c + u + s }')
+            [ "$M_RSS" -le "$rss" ] || rss=$M_RSS
+            if [ "$c" = ok ]; then
+                c=$(check_response "$exp" "$TMPD/out" "$M_RC")
+            fi
+        done
+        M_WALL=$cpu
+        M_RSS=$rss
+        row 1 "scale_$n" "$n" pipe "$n" "$reps" "$c"
+    done
+    echo
+    python3 "$BENCH/table.py" scaling "$RESULTS"
 }
 
 install_missing

@@ -33,26 +33,26 @@ TOLERANCE=10 # percent
 
 usage()
 {
-	echo "usage: scripts/callgrind-check.sh BINARY [--update]" >&2
-	exit 2
+    echo "usage: scripts/callgrind-check.sh BINARY [--update]" >&2
+    exit 2
 }
 
 bin=
 update=0
 for arg in "$@"; do
-	case $arg in
-	--update) update=1 ;;
-	-h | --help) sed -n '2,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
-	-*) echo "callgrind-check.sh: unknown option: $arg" >&2; usage ;;
-	*) [ -z "$bin" ] || usage; bin=$arg ;;
-	esac
+    case $arg in
+    --update) update=1 ;;
+    -h | --help) sed -n '2,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -*) echo "callgrind-check.sh: unknown option: $arg" >&2; usage ;;
+    *) [ -z "$bin" ] || usage; bin=$arg ;;
+    esac
 done
 [ -n "$bin" ] || usage
 [ -x "$bin" ] || { echo "callgrind-check.sh: $bin: not an executable" >&2; exit 2; }
 command -v valgrind >/dev/null 2>&1 || {
-	echo "callgrind-check.sh: valgrind is not installed (apt-get install valgrind)" >&2
-	echo "0 passed, 1 failed"
-	exit 1
+    echo "callgrind-check.sh: valgrind is not installed (apt-get install valgrind)" >&2
+    echo "0 passed, 1 failed"
+    exit 1
 }
 
 tmp=$(mktemp -d /tmp/a2a-callgrind.XXXXXX)
@@ -60,21 +60,21 @@ trap 'rm -rf "$tmp"' EXIT
 
 fail()
 {
-	echo "callgrind-check: $*"
-	echo "0 passed, 1 failed"
-	exit 1
+    echo "callgrind-check: $*"
+    echo "0 passed, 1 failed"
+    exit 1
 }
 
 python3 "$ROOT/scripts/gen-batch.py" --records "$RECORDS" --seed 1 --shape lambda \
-	--out "$tmp/in.json" --expected "$tmp/expected.json" || fail "gen-batch.py failed"
+    --out "$tmp/in.json" --expected "$tmp/expected.json" || fail "gen-batch.py failed"
 
 rc=0
 valgrind --tool=callgrind --callgrind-out-file="$tmp/callgrind.out" \
-	"$bin" -n -q "$tmp/in.json" >"$tmp/out.json" 2>"$tmp/valgrind.log" || rc=$?
+    "$bin" -n -q "$tmp/in.json" >"$tmp/out.json" 2>"$tmp/valgrind.log" || rc=$?
 # Exit 1: the workload's malformed records are listed, as expected.
 if [ "$rc" != 1 ]; then
-	tail -n 20 "$tmp/valgrind.log"
-	fail "$bin exited $rc under valgrind (1 expected)"
+    tail -n 20 "$tmp/valgrind.log"
+    fail "$bin exited $rc under valgrind (1 expected)"
 fi
 cmp -s "$tmp/out.json" "$tmp/expected.json" || fail "the dry-run response differs from gen-batch.py's --expected"
 
@@ -86,16 +86,16 @@ esac
 per=$(awk -v ir="$ir" -v n="$RECORDS" 'BEGIN { printf "%.0f", ir / n }')
 
 if [ "$update" = 1 ]; then
-	mkdir -p "$(dirname "$BASELINE")"
-	{
-		echo "# Instructions per record of a dry run (scripts/callgrind-check.sh):"
-		echo "# valgrind --tool=callgrind, a2a-recover -n -q on gen-batch.py --records $RECORDS --seed 1,"
-		echo "# RelWithDebInfo build (cmake default). Regenerate with --update."
-		echo "$per"
-	} >"$BASELINE"
-	echo "callgrind-check: baseline set to $per instructions/record ($ir in total)"
-	echo "1 passed, 0 failed"
-	exit 0
+    mkdir -p "$(dirname "$BASELINE")"
+    {
+        echo "# Instructions per record of a dry run (scripts/callgrind-check.sh):"
+        echo "# valgrind --tool=callgrind, a2a-recover -n -q on gen-batch.py --records $RECORDS --seed 1,"
+        echo "# RelWithDebInfo build (cmake default). Regenerate with --update."
+        echo "$per"
+    } >"$BASELINE"
+    echo "callgrind-check: baseline set to $per instructions/record ($ir in total)"
+    echo "1 passed, 0 failed"
+    exit 0
 fi
 
 [ -f "$BASELINE" ] || fail "no baseline $BASELINE (run with --update)"
@@ -105,19 +105,19 @@ case $base in
 esac
 
 verdict=$(awk -v now="$per" -v base="$base" -v tol="$TOLERANCE" 'BEGIN {
-	d = (now - base) * 100 / base
-	if (d > tol) { v = "regressed" } else if (d < -tol) { v = "improved" } else { v = "same" }
-	printf "%s %+.1f", v, d
+    d = (now - base) * 100 / base
+    if (d > tol) { v = "regressed" } else if (d < -tol) { v = "improved" } else { v = "same" }
+    printf "%s %+.1f", v, d
 }')
 read -r what delta <<<"$verdict"
 echo "callgrind-check: $per instructions/record now, $base in the baseline ($delta%)"
 case $what in
 regressed)
-	fail "more than $TOLERANCE% above the baseline: a regression (or a build other than RelWithDebInfo)"
-	;;
+    fail "more than $TOLERANCE% above the baseline: a regression (or a build other than RelWithDebInfo)"
+    ;;
 improved)
-	echo "callgrind-check: note: more than $TOLERANCE% below the baseline; if intended, record it:"
-	echo "  scripts/callgrind-check.sh $bin --update"
-	;;
+    echo "callgrind-check: note: more than $TOLERANCE% below the baseline; if intended, record it:"
+    echo "  scripts/callgrind-check.sh $bin --update"
+    ;;
 esac
 echo "1 passed, 0 failed"

@@ -3,7 +3,7 @@
 # replay a bundled captured batch through a2a-recover, show the response and what the
 # dispatcher received, stop the dispatcher.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 scripts/setup.sh build || exit 1
 
 work=$(mktemp -d)

@@ -40,7 +40,8 @@ fi
 # awscli, python3-botocore and curl referee the test Streams server (test_streams_fake.py).
 install_missing build-essential cmake pkg-config libcjson-dev libcurl4-openssl-dev \
     libcmocka-dev python3 valgrind mandoc openssl ca-certificates nginx-light time \
-    dpkg-dev file lintian man-db jq awscli python3-botocore curl
+    dpkg-dev file lintian man-db jq awscli python3-botocore curl \
+    clang-format shellcheck
 
 build_dir=${1:-build}
 shift || true
