@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "clock.h"
 #include "credentials.h"
 #include "messages.h"
 #include "options.h"
@@ -122,14 +123,6 @@ struct cli_sinks {
     const struct a2a_run_stats *live; /* records read so far */
 };
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void draw_progress(struct cli_sinks *s, int64_t now)
 {
     char line[160];
@@ -160,7 +153,7 @@ static void on_result(void *ctx, const struct a2a_result *res)
         s->write_error = 1;
     }
     if (s->progress) {
-        int64_t now = now_ms(); /* vDSO clock: cheap enough for every record */
+        int64_t now = a2a_now_ms(); /* vDSO clock: cheap enough for every record */
         if (now - s->progress_ms >= 100) {
             draw_progress(s, now);
         }
@@ -358,7 +351,7 @@ static int run(const struct options *o, struct messages *msgs)
     fill_config(&cfg, o, &cred, msgs, &sinks);
     sinks.live = &st;
     sinks.progress = !o->no_progress && o->verbosity >= 0 && isatty(STDERR_FILENO);
-    sinks.start_ms = now_ms();
+    sinks.start_ms = a2a_now_ms();
     run_rc = a2a_run(&cfg, &resp, &st);
     if (sinks.progress) {
         messages_progress(msgs, NULL);

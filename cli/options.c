@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "number.h"
+#include "wipe.h"
 
 /* Long-only options get values past the ASCII range. */
 enum {
@@ -481,10 +482,7 @@ void options_free(struct options *o)
 {
     for (size_t i = 0; i < o->nheaders; i++) {
         /* header lines may carry API keys: wipe before freeing */
-        volatile char *p = o->headers[i];
-        while (*p != '\0') {
-            *p++ = 0;
-        }
+        a2a_wipe(o->headers[i], strlen(o->headers[i]));
         free(o->headers[i]);
     }
     free(o->headers);

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "record.h"
 #include "request.h"
 
@@ -47,14 +47,6 @@ struct run {
     int stopped;
     char stop_reason[160];
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void log_event(struct run *r, enum a2a_log_level level, const char *target,
                       const struct a2a_result *res, const char *message)
@@ -236,7 +228,7 @@ static void check_stop(struct run *r)
         int64_t drain = r->cfg->drain_ms > 0 ? r->cfg->drain_ms : DEFAULT_DRAIN_MS;
         r->st->cancelled = 1;
         stop(r, A2A_OUT_INTERRUPTED, "interrupted before the dispatcher acknowledged it");
-        a2a_input_set_deadline(r->in, now_ms() + drain);
+        a2a_input_set_deadline(r->in, a2a_now_ms() + drain);
         return;
     }
     fatal = r->engine != NULL ? a2a_dispatch_fatal_status(r->engine) : 0;
@@ -551,7 +543,7 @@ int a2a_run(const struct a2a_run_config *cfg, struct a2a_response *resp,
             struct a2a_run_stats *stats)
 {
     struct run r;
-    int64_t started = now_ms();
+    int64_t started = a2a_now_ms();
     int rc = -1;
 
     memset(&r, 0, sizeof(r));
@@ -580,6 +572,6 @@ out:
         salvage(&r);
     }
     teardown(&r);
-    stats->elapsed_ms = now_ms() - started;
+    stats->elapsed_ms = a2a_now_ms() - started;
     return rc;
 }

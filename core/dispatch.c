@@ -8,11 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "engine.h"
 #include "joblist.h"
+#include "wipe.h"
 
 /*
  * The pool: each lane is a thread running one engine (one libcurl multi handle with its own
@@ -78,23 +79,6 @@ struct a2a_dispatch {
     size_t outstanding; /* added and not yet handed back */
 };
 
-static void wipe(char *p, size_t n)
-{
-    volatile char *v = p;
-
-    while (n-- > 0) {
-        *v++ = 0;
-    }
-}
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int append_header(struct a2a_dispatch *d, const char *line)
 {
     struct curl_slist *l = curl_slist_append(d->headers, line);
@@ -127,7 +111,7 @@ static int build_headers(struct a2a_dispatch *d, struct a2a_error *err)
         snprintf(auth_line, n, "Authorization: Bearer %s", d->cfg.token);
         /* curl keeps a copy, wiped through the slist on free; ours goes at once */
         rc = append_header(d, auth_line);
-        wipe(auth_line, n);
+        a2a_wipe(auth_line, n);
         free(auth_line);
         if (rc != 0) {
             goto nomem;
@@ -309,8 +293,9 @@ static int start_lanes(struct a2a_dispatch *d, struct a2a_error *err)
     struct a2a_engine_shared shared = {
         &d->cfg,          d->headers,        d->url,
         &d->fatal_status, &d->next_start_ns, no_proxy_in_environment()};
-    uint64_t seed = d->cfg.random_seed != 0 ? d->cfg.random_seed
-                                            : ((uint64_t)now_ms() << 16) ^ (uint64_t)getpid() ^ 1;
+    uint64_t seed = d->cfg.random_seed != 0
+                        ? d->cfg.random_seed
+                        : ((uint64_t)a2a_now_ms() << 16) ^ (uint64_t)getpid() ^ 1;
     sigset_t async;
     sigset_t old;
     int rc = 0;
@@ -516,7 +501,7 @@ static void emit(struct a2a_dispatch *d, enum a2a_log_level level, const char *t
 /* Finishes the jobs no lane has pulled yet; on the caller's thread. */
 static void abandon_queued(struct a2a_dispatch *d, enum a2a_outcome outcome, const char *reason)
 {
-    int64_t now = now_ms();
+    int64_t now = a2a_now_ms();
     struct a2a_job *job;
 
     pthread_mutex_lock(&d->mu);
@@ -601,7 +586,7 @@ void a2a_dispatch_free(struct a2a_dispatch **pd)
     }
     curl_url_cleanup(d->url);
     for (struct curl_slist *l = d->headers; l != NULL; l = l->next) {
-        wipe(l->data, strlen(l->data)); /* the credential line among them */
+        a2a_wipe(l->data, strlen(l->data)); /* the credential line among them */
     }
     curl_slist_free_all(d->headers);
     pthread_cond_destroy(&d->lanes_cv);

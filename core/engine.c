@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "clock.h"
 #include "joblist.h"
 #include "retry.h"
 
@@ -30,19 +31,6 @@ struct a2a_engine {
 
     uint64_t rng;
 };
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int64_t now_ms(void)
-{
-    return now_ns() / 1000000;
-}
 
 static uint64_t next_random(struct a2a_engine *eng)
 {
@@ -241,7 +229,7 @@ static int claim_start(struct a2a_engine *eng)
     if (eng->gap_ns == 0) {
         return 1;
     }
-    now = now_ns();
+    now = a2a_now_ns();
     slot = atomic_load(eng->shared.next_start_ns);
     do {
         if (now < slot) {
@@ -258,7 +246,7 @@ static int claim_start(struct a2a_engine *eng)
 static int start_ready(struct a2a_engine *eng, struct a2a_error *err)
 {
     while (!stopped(eng) && eng->in_flight < eng->cap && eng->queue.head != NULL) {
-        int64_t now = now_ms();
+        int64_t now = a2a_now_ms();
         struct a2a_job *job = take_ready(eng, now);
 
         if (job == NULL) {
@@ -327,7 +315,7 @@ static int says_task_deleted(const struct a2a_job *job)
 static void finish(struct a2a_engine *eng, struct a2a_job *job, enum a2a_outcome outcome)
 {
     job->outcome = outcome;
-    job->done_ms = now_ms();
+    job->done_ms = a2a_now_ms();
     a2a_job_list_push(&eng->done, job);
 }
 
@@ -348,7 +336,7 @@ static void retry_or_fail(struct a2a_engine *eng, struct a2a_job *job, const cha
                                         next_random(eng));
     }
     snprintf(job->reason, sizeof(job->reason), "%s", why);
-    job->not_before_ms = now_ms() + delay;
+    job->not_before_ms = a2a_now_ms() + delay;
     a2a_job_list_push(&eng->queue, job);
 }
 
@@ -440,7 +428,7 @@ static void collect(struct a2a_engine *eng)
 /* How long the loop may sleep before a queued job or the rate limit wants attention. */
 static int wait_budget(const struct a2a_engine *eng, int wait_ms)
 {
-    int64_t now = now_ns();
+    int64_t now = a2a_now_ns();
     int64_t soonest = now + (int64_t)wait_ms * 1000000;
 
     if (eng->in_flight < eng->cap && !stopped(eng)) {
@@ -485,7 +473,7 @@ void a2a_engine_wakeup(struct a2a_engine *eng)
 
 size_t a2a_engine_room(const struct a2a_engine *eng)
 {
-    int64_t now = now_ms();
+    int64_t now = a2a_now_ms();
     size_t busy = eng->in_flight;
 
     if (stopped(eng)) {

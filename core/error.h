@@ -27,6 +27,5 @@ struct a2a_error {
 /* Records the first error only: later calls leave an already-set error alone. */
 void a2a_error_set(struct a2a_error *err, enum a2a_errcode code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-void a2a_error_clear(struct a2a_error *err);
 
 #endif
