@@ -2,7 +2,6 @@
  * a2a-recover: options in, one run of the core, a response out, an exit status by the
  * documented precedence: 2 > 3 > 130/143 > 5 > 4 > 1 > 0.
  */
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -357,9 +356,10 @@ static int run(const struct options *o, struct messages *msgs)
         messages_progress(msgs, NULL);
     }
     if (run_rc != 0 || st.input_error || st.input_unread) {
-        msg_error(msgs, "%s", st.err.msg);
+        const char *flag = options_error_flag(st.err.code);
+        msg_error(msgs, "%s%s%s", flag, flag[0] != '\0' ? ": " : "", st.err.msg);
     }
-    if (run_rc != 0 && st.err.code == A2A_E_CONFIG) {
+    if (run_rc != 0 && (st.err.code == A2A_E_CONFIG || st.err.code == A2A_E_CONFIG_URL)) {
         rc = EXIT_USAGE; /* refused before anything was read or sent */
         goto out;
     }
@@ -422,7 +422,7 @@ int main(int argc, char **argv)
         return fflush(stdout) == 0 ? EXIT_ALL_DONE : EXIT_FAILURES;
     }
     if (o.version) {
-        printf("a2a-recover %s (%s)\n", A2A_VERSION, curl_version());
+        printf("a2a-recover %s (%s)\n", A2A_VERSION, a2a_dispatch_library_version());
         options_free(&o);
         return fflush(stdout) == 0 ? EXIT_ALL_DONE : EXIT_FAILURES;
     }
@@ -430,14 +430,14 @@ int main(int argc, char **argv)
     msgs.verbosity = o.verbosity;
     install_signals();
     /* A dry run calls nobody: skip TLS library start-up (15% of a small run's cost). */
-    if (!o.dry_run && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    if (!o.dry_run && a2a_dispatch_global_init() != 0) {
         msg_error(&msgs, "cannot initialise libcurl");
         options_free(&o);
         return EXIT_INPUT;
     }
     rc = run(&o, &msgs);
     if (!o.dry_run) {
-        curl_global_cleanup();
+        a2a_dispatch_global_cleanup();
     }
     options_free(&o);
     return rc;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "number.h"
+#include "request.h"
 #include "wipe.h"
 
 /* Long-only options get values past the ASCII range. */
@@ -180,19 +181,9 @@ static int header_named(const char *line, const char *name)
     return strncasecmp(line, name, len) == 0 && line[len] == ':';
 }
 
-/* Headers the endpoint contract fixes: a -H line may not replace or duplicate them. */
-static const char *reserved_header(const char *line)
+const char *options_error_flag(enum a2a_errcode code)
 {
-    static const char *const names[] = {"Content-Type",    "Content-Length", "Transfer-Encoding",
-                                        "Idempotency-Key", "Accept",         "User-Agent",
-                                        "Expect",          "Host",           "Connection"};
-
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (header_named(line, names[i])) {
-            return names[i];
-        }
-    }
-    return NULL;
+    return code == A2A_E_CONFIG_URL ? "-u" : "";
 }
 
 int options_has_header(const struct options *o, const char *name)
@@ -249,9 +240,9 @@ static enum opt_status header_file(struct options *o, const char *path, char *ms
                              lineno);
             break;
         }
-        if (reserved_header(line) != NULL) {
+        if (a2a_request_reserved_header(line) != NULL) {
             rc = usage_error(msg, cap, "-H @%s: line %u: %s is set by a2a-recover itself", path,
-                             lineno, reserved_header(line));
+                             lineno, a2a_request_reserved_header(line));
             break;
         }
         if (add_header(o, line) != 0) {
@@ -310,9 +301,9 @@ static enum opt_status apply(struct options *o, int c, const char *arg, char *ms
         if (!valid_header(arg)) {
             return usage_error(msg, cap, "-H: expected \"Name: value\" (or @FILE)");
         }
-        if (reserved_header(arg) != NULL) {
+        if (a2a_request_reserved_header(arg) != NULL) {
             return usage_error(msg, cap, "-H: %s is set by a2a-recover itself (endpoint contract)",
-                               reserved_header(arg));
+                               a2a_request_reserved_header(arg));
         }
         return add_header(o, arg) == 0 ? OPT_OK : usage_error(msg, cap, "out of memory");
     case 'j':

@@ -13,6 +13,8 @@ enum a2a_errcode {
     A2A_E_NOMEM,       /* an allocation failed */
     A2A_E_IO,          /* writing an output failed */
     A2A_E_CONFIG,      /* a configuration value was refused (bad URL, header, file) */
+    A2A_E_CONFIG_URL,  /* A2A_E_CONFIG for the endpoint URL: msg says only what is wrong, the
+                          caller names the value in its own terms (the CLI by its flag) */
     A2A_E_INTERRUPTED, /* the cancel flag was raised */
     A2A_E_INTERNAL,    /* a library call failed in a way we did not expect */
 };
