@@ -8,16 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "wipe.h"
+
 #define TOKEN_MAX 16384
-
-static void wipe(char *p, size_t n)
-{
-    volatile char *v = p;
-
-    while (n-- > 0) {
-        *v++ = 0;
-    }
-}
 
 /* Accepts a token only if it can travel in a header line unchanged. */
 static int check_token(const char *t, size_t len, const char *from, struct a2a_error *err)
@@ -104,7 +97,7 @@ static int load_file(struct credentials *c, const char *path, int *warn_mode, st
     rc = 0;
 out:
     if (buf != NULL) {
-        wipe(buf, TOKEN_MAX + 2);
+        a2a_wipe(buf, TOKEN_MAX + 2);
         free(buf);
     }
     close(fd);
@@ -138,7 +131,7 @@ int credentials_load(struct credentials *c, const char *token_file, int *warn_mo
 void credentials_free(struct credentials *c)
 {
     if (c->token != NULL) {
-        wipe(c->token, strlen(c->token));
+        a2a_wipe(c->token, strlen(c->token));
         free(c->token);
         c->token = NULL;
     }

@@ -2,7 +2,6 @@
  * a2a-recover: options in, one run of the core, a response out, an exit status by the
  * documented precedence: 2 > 3 > 130/143 > 5 > 4 > 1 > 0.
  */
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "clock.h"
 #include "credentials.h"
 #include "messages.h"
 #include "options.h"
@@ -135,14 +135,6 @@ struct cli_sinks {
     const struct a2a_run_stats *live; /* records read so far */
 };
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void draw_progress(struct cli_sinks *s, int64_t now)
 {
     char line[160];
@@ -173,7 +165,7 @@ static void on_result(void *ctx, const struct a2a_result *res)
         s->write_error = 1;
     }
     if (s->progress) {
-        int64_t now = now_ms(); /* vDSO clock: cheap enough for every record */
+        int64_t now = a2a_now_ms(); /* vDSO clock: cheap enough for every record */
         if (now - s->progress_ms >= 100) {
             draw_progress(s, now);
         }
@@ -403,15 +395,17 @@ static int run(const struct options *o, struct messages *msgs)
     fill_config(&cfg, o, &cred, msgs, &sinks);
     sinks.live = &st;
     sinks.progress = !o->no_progress && o->verbosity >= 0 && isatty(STDERR_FILENO);
-    sinks.start_ms = now_ms();
+    sinks.start_ms = a2a_now_ms();
     run_rc = a2a_run(&cfg, &resp, &st);
     if (sinks.progress) {
         messages_progress(msgs, NULL);
     }
     if (run_rc != 0 || st.input_error || st.input_unread) {
-        msg_error(msgs, "%s%s", st.err.msg, limit_option(st.input_limit));
+        const char *flag = options_error_flag(st.err.code);
+        msg_error(msgs, "%s%s%s%s", flag, flag[0] != '\0' ? ": " : "", st.err.msg,
+                  limit_option(st.input_limit));
     }
-    if (run_rc != 0 && st.err.code == A2A_E_CONFIG) {
+    if (run_rc != 0 && (st.err.code == A2A_E_CONFIG || st.err.code == A2A_E_CONFIG_URL)) {
         rc = EXIT_USAGE; /* refused before anything was read or sent */
         goto out;
     }
@@ -473,7 +467,7 @@ int main(int argc, char **argv)
         if (o.help) {
             options_usage(stdout);
         } else {
-            printf("a2a-recover %s (%s)\n", A2A_VERSION, curl_version());
+            printf("a2a-recover %s (%s)\n", A2A_VERSION, a2a_dispatch_library_version());
         }
         rc = fflush(stdout) == 0 ? EXIT_ALL_DONE : EXIT_FAILURES;
         goto out;
@@ -483,7 +477,7 @@ int main(int argc, char **argv)
     install_signals();
     /* A dry run calls nobody: skip TLS library start-up (15% of a small run's cost). */
     if (!o.dry_run) {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        if (a2a_dispatch_global_init() != 0) {
             msg_error(&msgs, "cannot initialise libcurl");
             rc = EXIT_INPUT;
             goto out;
@@ -493,7 +487,7 @@ int main(int argc, char **argv)
     rc = run(&o, &msgs);
 out:
     if (curl_started) {
-        curl_global_cleanup();
+        a2a_dispatch_global_cleanup();
     }
     options_free(&o);
     return rc;

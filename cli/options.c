@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "number.h"
+#include "request.h"
+#include "wipe.h"
 
 /* Long-only options get values past the ASCII range. */
 enum {
@@ -190,19 +192,9 @@ static int header_named(const char *line, const char *name)
     return strncasecmp(line, name, len) == 0 && line[len] == ':';
 }
 
-/* Headers the endpoint contract fixes: a -H line may not replace or duplicate them. */
-static const char *reserved_header(const char *line)
+const char *options_error_flag(enum a2a_errcode code)
 {
-    static const char *const names[] = {"Content-Type",    "Content-Length", "Transfer-Encoding",
-                                        "Idempotency-Key", "Accept",         "User-Agent",
-                                        "Expect",          "Host",           "Connection"};
-
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (header_named(line, names[i])) {
-            return names[i];
-        }
-    }
-    return NULL;
+    return code == A2A_E_CONFIG_URL ? "-u" : "";
 }
 
 int options_has_header(const struct options *o, const char *name)
@@ -261,9 +253,9 @@ static int header_file(struct options *o, const char *path, struct a2a_error *er
             rc = usage_error(err, "-H @%s: line %u is not a \"Name: value\" header", path, lineno);
             break;
         }
-        if (reserved_header(line) != NULL) {
+        if (a2a_request_reserved_header(line) != NULL) {
             rc = usage_error(err, "-H @%s: line %u: %s is set by a2a-recover itself", path, lineno,
-                             reserved_header(line));
+                             a2a_request_reserved_header(line));
             break;
         }
         if (add_header(o, line) != 0) {
@@ -321,9 +313,9 @@ static int apply(struct options *o, int c, const char *arg, struct a2a_error *er
         if (!valid_header(arg)) {
             return usage_error(err, "-H: expected \"Name: value\" (or @FILE)");
         }
-        if (reserved_header(arg) != NULL) {
+        if (a2a_request_reserved_header(arg) != NULL) {
             return usage_error(err, "-H: %s is set by a2a-recover itself (endpoint contract)",
-                               reserved_header(arg));
+                               a2a_request_reserved_header(arg));
         }
         return add_header(o, arg) == 0 ? 0 : out_of_memory(err);
     case 'j':
@@ -494,10 +486,7 @@ void options_free(struct options *o)
 {
     for (size_t i = 0; i < o->nheaders; i++) {
         /* header lines may carry API keys: wipe before freeing */
-        volatile char *p = o->headers[i];
-        while (*p != '\0') {
-            *p++ = 0;
-        }
+        a2a_wipe(o->headers[i], strlen(o->headers[i]));
         free(o->headers[i]);
     }
     free(o->headers);

@@ -48,5 +48,8 @@ void options_free(struct options *o);
 /* 1 when a -H line sets the header name (case-insensitive). */
 int options_has_header(const struct options *o, const char *name);
 void options_usage(FILE *out);
+/* The option a core error is about when its message does not say ("-u" for the endpoint
+ * URL), or "". */
+const char *options_error_flag(enum a2a_errcode code);
 
 #endif

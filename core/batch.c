@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "record.h"
 #include "request.h"
 
@@ -34,8 +34,8 @@ struct run {
     struct a2a_run_stats *st;
     struct a2a_input *in;
     struct a2a_record_parser parser;
-    struct a2a_dispatch *engine;
-    struct slot *slots; /* owned ring of nslots */
+    struct a2a_dispatch *pool; /* owned; NULL in a dry run */
+    struct slot *slots;        /* owned ring of nslots */
     size_t nslots;
     size_t head;
     size_t count;
@@ -48,18 +48,10 @@ struct run {
     char stop_reason[160];
 };
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void log_event(struct run *r, enum a2a_log_level level, const char *target,
                       const struct a2a_result *res, const char *message)
 {
-    struct a2a_log_event ev = {level, target, NULL, 0, NULL, 0, message};
+    struct a2a_log_event ev = {.level = level, .target = target, .message = message};
 
     if (r->cfg->log.emit == NULL) {
         return;
@@ -172,12 +164,12 @@ static void result_from_slot(const struct slot *s, struct a2a_result *res)
     res->event_name.len = s->event_len;
     res->raw.ptr = s->text.data + s->seq_len + s->event_len;
     res->raw.len = s->raw_len;
-    res->outcome = s->job.outcome;
-    res->reason = s->job.reason;
-    res->http_status = s->job.http_status;
-    res->attempts = s->job.attempts;
-    if (s->job.first_ms > 0 && s->job.done_ms >= s->job.first_ms) {
-        res->elapsed_ms = (uint64_t)(s->job.done_ms - s->job.first_ms);
+    res->outcome = s->job.res.outcome;
+    res->reason = s->job.res.reason;
+    res->http_status = s->job.res.http_status;
+    res->attempts = s->job.res.attempts;
+    if (s->job.res.first_ms > 0 && s->job.res.done_ms >= s->job.res.first_ms) {
+        res->elapsed_ms = (uint64_t)(s->job.res.done_ms - s->job.res.first_ms);
     }
 }
 
@@ -219,8 +211,8 @@ static void stop(struct run *r, enum a2a_outcome outcome, const char *reason)
     r->stopped = 1;
     r->stop_outcome = outcome;
     snprintf(r->stop_reason, sizeof(r->stop_reason), "%s", reason);
-    if (r->engine != NULL) {
-        a2a_dispatch_abandon(r->engine, outcome, reason);
+    if (r->pool != NULL) {
+        a2a_dispatch_abandon(r->pool, outcome, reason);
     }
 }
 
@@ -236,10 +228,10 @@ static void check_stop(struct run *r)
         int64_t drain = r->cfg->drain_ms > 0 ? r->cfg->drain_ms : DEFAULT_DRAIN_MS;
         r->st->cancelled = 1;
         stop(r, A2A_OUT_INTERRUPTED, "interrupted before the dispatcher acknowledged it");
-        a2a_input_set_deadline(r->in, now_ms() + drain);
+        a2a_input_set_deadline(r->in, a2a_now_ms() + drain);
         return;
     }
-    fatal = r->engine != NULL ? a2a_dispatch_fatal_status(r->engine) : 0;
+    fatal = r->pool != NULL ? a2a_dispatch_fatal_status(r->pool) : 0;
     if (fatal != 0) {
         char why[160];
         r->st->fatal_status = fatal;
@@ -253,7 +245,7 @@ static void check_stop(struct run *r)
 
 static int pump(struct run *r, int wait_ms)
 {
-    if (r->engine != NULL && a2a_dispatch_run(r->engine, wait_ms, -1, &r->st->err) != 0) {
+    if (r->pool != NULL && a2a_dispatch_run(r->pool, wait_ms, -1, &r->st->err) != 0) {
         return -1;
     }
     check_stop(r);
@@ -306,10 +298,8 @@ static int build_job(struct a2a_job *job, const struct a2a_pending *p)
 {
     int rc = 0;
 
-    rc |= a2a_request_body(&job->body, p);
-    rc |= a2a_buf_puts(&job->idem_header, "Idempotency-Key: ");
-    rc |= a2a_idempotency_key(&job->idem_header, p);
-    rc |= a2a_buf_putc(&job->idem_header, '\0'); /* curl reads header lines as C strings */
+    rc |= a2a_request_body(&job->req.body, p);
+    rc |= a2a_request_idempotency_header(&job->req.idem_header, p);
     return rc == 0 ? 0 : -1;
 }
 
@@ -407,8 +397,8 @@ static int process(struct run *r, const struct a2a_raw_record *raw)
         outcome = immediate_outcome(r, &rec, reason, sizeof(reason)); /* stopped meanwhile */
     }
     if (outcome >= 0) {
-        s->job.outcome = (enum a2a_outcome)outcome;
-        memcpy(s->job.reason, reason, sizeof(s->job.reason));
+        s->job.res.outcome = (enum a2a_outcome)outcome;
+        memcpy(s->job.res.reason, reason, sizeof(s->job.res.reason));
         s->done = 1;
         return commit(r);
     }
@@ -417,7 +407,7 @@ static int process(struct run *r, const struct a2a_raw_record *raw)
         return -1;
     }
     r->st->dispatched++;
-    a2a_dispatch_add(r->engine, &s->job);
+    a2a_dispatch_add(r->pool, &s->job);
     return pump(r, 0);
 }
 
@@ -429,13 +419,13 @@ static void on_input_wait(void *ctx, int fd)
 {
     struct run *r = ctx;
 
-    while (r->engine != NULL && a2a_dispatch_pending(r->engine) > 0) {
-        struct pollfd pfd = {fd, POLLIN, 0};
+    while (r->pool != NULL && a2a_dispatch_pending(r->pool) > 0) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
 
         if (poll(&pfd, 1, 0) != 0 || r->stopped) {
             break; /* readable, closed or failed (read() will say), or stopping */
         }
-        if (a2a_dispatch_run(r->engine, PUMP_WAIT_MS, fd, &r->st->err) != 0) {
+        if (a2a_dispatch_run(r->pool, PUMP_WAIT_MS, fd, &r->st->err) != 0) {
             break;
         }
         check_stop(r);
@@ -464,15 +454,15 @@ static int setup(struct run *r, struct a2a_error *err)
         a2a_error_set(err, A2A_E_NOMEM, "out of memory");
         return -1;
     }
-    return a2a_dispatch_new(&r->engine, &cfg->dispatch, &cfg->log, on_job_done, r, err);
+    return a2a_dispatch_new(&r->pool, &cfg->dispatch, &cfg->log, on_job_done, r, err);
 }
 
 static void teardown(struct run *r)
 {
-    if (r->engine != NULL && a2a_dispatch_pending(r->engine) > 0) {
-        a2a_dispatch_abandon(r->engine, A2A_OUT_INTERRUPTED, "run ended early");
+    if (r->pool != NULL && a2a_dispatch_pending(r->pool) > 0) {
+        a2a_dispatch_abandon(r->pool, A2A_OUT_INTERRUPTED, "run ended early");
     }
-    a2a_dispatch_free(&r->engine);
+    a2a_dispatch_free(&r->pool);
     for (size_t i = 0; i < r->nslots; i++) {
         a2a_job_release(&r->slots[i].job);
         a2a_buf_free(&r->slots[i].text);
@@ -493,14 +483,13 @@ static void salvage(struct run *r)
     char reason[A2A_REASON_MAX];
 
     snprintf(reason, sizeof(reason), "the run stopped before a 2xx: %.200s", cause.msg);
-    if (r->engine != NULL && a2a_dispatch_pending(r->engine) > 0) {
-        a2a_dispatch_abandon(r->engine, A2A_OUT_INTERRUPTED, reason);
+    if (r->pool != NULL && a2a_dispatch_pending(r->pool) > 0) {
+        a2a_dispatch_abandon(r->pool, A2A_OUT_INTERRUPTED, reason);
     }
     for (size_t i = 0; i < r->count; i++) {
         struct slot *s = &r->slots[(r->head + i) % r->nslots];
         if (!s->done) { /* read, but its call was never built */
-            s->job.outcome = A2A_OUT_INTERRUPTED;
-            snprintf(s->job.reason, sizeof(s->job.reason), "%s", reason);
+            a2a_job_abandon(&s->job, A2A_OUT_INTERRUPTED, 0, reason, a2a_now_ms());
             s->done = 1;
         }
     }
@@ -519,7 +508,7 @@ static void salvage(struct run *r)
 static int read_all(struct run *r)
 {
     struct a2a_raw_record raw;
-    struct a2a_error in_err = {A2A_OK, ""};
+    struct a2a_error in_err = {.code = A2A_OK};
 
     for (;;) {
         int got;
@@ -552,7 +541,7 @@ int a2a_run(const struct a2a_run_config *cfg, struct a2a_response *resp,
             struct a2a_run_stats *stats)
 {
     struct run r;
-    int64_t started = now_ms();
+    int64_t started = a2a_now_ms();
     int rc = -1;
 
     memset(&r, 0, sizeof(r));
@@ -566,7 +555,7 @@ int a2a_run(const struct a2a_run_config *cfg, struct a2a_response *resp,
     if (read_all(&r) != 0) {
         goto out;
     }
-    while (r.engine != NULL && a2a_dispatch_pending(r.engine) > 0) {
+    while (r.pool != NULL && a2a_dispatch_pending(r.pool) > 0) {
         if (pump(&r, PUMP_WAIT_MS) != 0) {
             goto out;
         }
@@ -581,6 +570,6 @@ out:
         salvage(&r);
     }
     teardown(&r);
-    stats->elapsed_ms = now_ms() - started;
+    stats->elapsed_ms = a2a_now_ms() - started;
     return rc;
 }

@@ -1,5 +1,6 @@
 #include "dispatch.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -8,34 +9,39 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <strings.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "engine.h"
 #include "joblist.h"
+#include "request.h"
+#include "wipe.h"
 
 /*
- * The pool: each lane is a thread running one engine (one libcurl multi handle with its own
- * connections). The caller's thread parses records, builds requests and queues them; lanes
- * pull from that one queue only as many as they have free slots for, so a lane with slow
- * calls never sits on new work another lane could do (its retries stay with it). Lanes hand
+ * The pool: each engine (one libcurl multi handle with its own connections) runs on a
+ * thread of its own. The caller's thread parses records, builds requests and queues them;
+ * engines pull from that one queue only as many as they have free slots for, so an engine
+ * with slow calls never sits on new work another engine could do (its retries stay with
+ * it). Engines hand
  * finished jobs back; the caller's callback only ever runs on the caller's thread. Sending, reading
  * and accounting for calls in libcurl is most of the work per record: a second core doubles what
  * one multi handle tops out at.
  *
  * One mutex guards every hand-over, and no libcurl call or callback runs under it. Nobody is
- * woken per job: a lane only when it sleeps with room for one, the caller only once a batch
- * is back (or a lane failed, or fail-fast).
+ * woken per job: an engine only when it sleeps with room for one, the caller only once a
+ * batch is back (or an engine failed, or fail-fast).
  */
 
-#define LANE_IDLE_WAIT_MS 1000 /* a sleeping lane re-checks this often even if never woken */
-#define CALLS_PER_LANE    8    /* one multi handle keeps up with this many loopback calls */
-#define MAX_LANES         8
-#define WAKE_BATCH        32 /* a waiting caller is woken once this many jobs are back */
+#define ENGINE_IDLE_WAIT_MS 1000 /* a sleeping engine re-checks this often even if never woken */
+#define CALLS_PER_ENGINE    8    /* one multi handle keeps up with this many loopback calls */
+#define MAX_ENGINES         8
+#define WAKE_BATCH          32 /* a waiting caller is woken once this many jobs are back */
 
-struct lane {
+/* An engine of the pool and the thread that drives it. */
+struct pool_engine {
     struct a2a_dispatch *pool;
-    /* Owned. Driven only by the lane's thread; the caller only wakes it, and frees it after
+    /* Owned. Driven only by its own thread; the caller only wakes it, and frees it after
      * the join. */
     struct a2a_engine *engine;
     pthread_t thread;
@@ -44,7 +50,7 @@ struct lane {
     /* Guarded by pool->mu. */
     int sleeping; /* waiting with room for jobs: wake it when one is queued */
     int abandon;  /* abandon requested, not yet done */
-    int failed;   /* its engine failed: it starts nothing more (written by the lane only) */
+    int failed;   /* its engine failed: it starts nothing more (written by its thread only) */
 };
 
 struct a2a_dispatch {
@@ -54,45 +60,43 @@ struct a2a_dispatch {
     void *ctx;
 
     struct curl_slist *headers;    /* owned: the headers every call carries */
-    CURLU *url;                    /* owned: the endpoint, parsed once; lanes copy it */
-    atomic_int fatal_status;       /* first fail-fast status any lane saw */
-    _Atomic int64_t next_start_ns; /* --rate: the one schedule every lane claims starts on */
+    CURLU *url;                    /* owned: the endpoint, parsed once; engines copy it */
+    atomic_int fatal_status;       /* first fail-fast status any engine saw */
+    _Atomic int64_t next_start_ns; /* --rate: the one schedule every engine claims starts on */
 
-    struct lane *lanes; /* owned array of nlanes */
-    unsigned nlanes;
-    int wake_fds[2]; /* owned pipe: a lane writes a byte to wake the waiting caller */
+    struct pool_engine *engines; /* owned array of nengines */
+    unsigned nengines;
+    int wake_fds[2]; /* owned pipe: an engine thread writes a byte to wake the waiting caller */
 
     pthread_mutex_t mu;
-    pthread_cond_t lanes_cv; /* a lane finished an abandon; or abandon/quit for a failed lane */
+    pthread_cond_t engines_cv; /* an engine finished an abandon; or abandon/quit for a failed one */
     /* Guarded by mu. */
-    struct a2a_job_list queue;  /* added, not yet pulled by a lane */
+    struct a2a_job_list queue;  /* added, not yet pulled by an engine */
     struct a2a_job_list outbox; /* finished, not yet handed back to the caller */
     size_t outbox_len;
     size_t caller_wants; /* the caller sleeps on wake_fds[0] until this many are back; 0: awake */
     int quit;
     enum a2a_outcome abandon_outcome;
     char abandon_reason[A2A_REASON_MAX];
-    struct a2a_error lane_err; /* the first engine failure (out of memory) */
+    struct a2a_error engine_err; /* the first engine failure (out of memory) */
 
     /* The caller's thread only. */
     size_t outstanding; /* added and not yet handed back */
 };
 
-static void wipe(char *p, size_t n)
+int a2a_dispatch_global_init(void)
 {
-    volatile char *v = p;
-
-    while (n-- > 0) {
-        *v++ = 0;
-    }
+    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
 }
 
-static int64_t now_ms(void)
+void a2a_dispatch_global_cleanup(void)
 {
-    struct timespec ts;
+    curl_global_cleanup();
+}
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+const char *a2a_dispatch_library_version(void)
+{
+    return curl_version();
 }
 
 static int append_header(struct a2a_dispatch *d, const char *line)
@@ -106,29 +110,23 @@ static int append_header(struct a2a_dispatch *d, const char *line)
     return 0;
 }
 
+/* The lines every call carries, as request.c words them, then the caller's extra lines. */
 static int build_headers(struct a2a_dispatch *d, struct a2a_error *err)
 {
-    static const char *const fixed[] = {"Content-Type: application/json",
-                                        "Accept: application/json",
-                                        ("User-Agent: a2a-recover/" A2A_VERSION), "Expect:"};
-
-    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
-        if (append_header(d, fixed[i]) != 0) {
+    for (size_t i = 0; a2a_request_fixed_headers[i] != NULL; i++) {
+        if (append_header(d, a2a_request_fixed_headers[i]) != 0) {
             goto nomem;
         }
     }
     if (d->cfg.token != NULL) {
-        size_t n = strlen(d->cfg.token) + sizeof("Authorization: Bearer ");
-        char *auth_line = malloc(n);
-        int rc;
-        if (auth_line == NULL) {
-            goto nomem;
+        struct a2a_buf auth_line = {0};
+        int rc = a2a_request_auth_header(&auth_line, d->cfg.token);
+        if (rc == 0) {
+            /* curl keeps a copy, wiped through the slist on free; ours goes at once */
+            rc = append_header(d, auth_line.data);
         }
-        snprintf(auth_line, n, "Authorization: Bearer %s", d->cfg.token);
-        /* curl keeps a copy, wiped through the slist on free; ours goes at once */
-        rc = append_header(d, auth_line);
-        wipe(auth_line, n);
-        free(auth_line);
+        a2a_wipe(auth_line.data, auth_line.len);
+        a2a_buf_free(&auth_line);
         if (rc != 0) {
             goto nomem;
         }
@@ -144,19 +142,19 @@ nomem:
     return -1;
 }
 
-/* The lane count: one per CALLS_PER_LANE calls, no more than the cores. */
-static unsigned lane_count(const struct a2a_dispatch_config *cfg)
+/* The engine count: one per CALLS_PER_ENGINE calls, no more than the cores. */
+static unsigned engine_count(const struct a2a_dispatch_config *cfg)
 {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned n = cfg->threads;
 
     if (n == 0) {
-        n = (cfg->concurrency + CALLS_PER_LANE - 1) / CALLS_PER_LANE;
+        n = (cfg->concurrency + CALLS_PER_ENGINE - 1) / CALLS_PER_ENGINE;
         if (cores > 0 && n > (unsigned)cores) {
             n = (unsigned)cores;
         }
-        if (n > MAX_LANES) {
-            n = MAX_LANES;
+        if (n > MAX_ENGINES) {
+            n = MAX_ENGINES;
         }
     }
     if (n > cfg->concurrency) {
@@ -165,13 +163,13 @@ static unsigned lane_count(const struct a2a_dispatch_config *cfg)
     return n > 0 ? n : 1;
 }
 
-/* Takes the wake-up of a lane asleep with room for a job, or NULL; d->mu must be held. */
-static struct lane *take_sleeper(struct a2a_dispatch *d)
+/* Takes the wake-up of an engine asleep with room for a job, or NULL; d->mu must be held. */
+static struct pool_engine *take_sleeper(struct a2a_dispatch *d)
 {
-    for (unsigned i = 0; i < d->nlanes; i++) {
-        if (d->lanes[i].sleeping) {
-            d->lanes[i].sleeping = 0; /* one wake-up per job: the next job wakes the next */
-            return &d->lanes[i];
+    for (unsigned i = 0; i < d->nengines; i++) {
+        if (d->engines[i].sleeping) {
+            d->engines[i].sleeping = 0; /* one wake-up per job: the next job wakes the next */
+            return &d->engines[i];
         }
     }
     return NULL;
@@ -181,7 +179,7 @@ static struct lane *take_sleeper(struct a2a_dispatch *d)
 static void publish(struct a2a_dispatch *d, struct a2a_job *done)
 {
     d->outbox_len += a2a_job_list_splice(&d->outbox, done);
-    if (d->caller_wants > 0 && (d->outbox_len >= d->caller_wants || d->lane_err.code != A2A_OK ||
+    if (d->caller_wants > 0 && (d->outbox_len >= d->caller_wants || d->engine_err.code != A2A_OK ||
                                 atomic_load(&d->fatal_status) != 0)) {
         char byte = 1;
         d->caller_wants = 0;
@@ -191,64 +189,71 @@ static void publish(struct a2a_dispatch *d, struct a2a_job *done)
     }
 }
 
-/* A failed lane starts nothing more: it waits, without spinning, for abandon or quit. */
-static void park_failed_lane(struct lane *l)
+/* Marks the engine failed, keeps the pool's first failure and wakes the caller; d->mu held. */
+static void mark_failed(struct a2a_dispatch *d, struct pool_engine *pe, const struct a2a_error *err)
 {
-    struct a2a_dispatch *d = l->pool;
+    pe->failed = 1;
+    if (d->engine_err.code == A2A_OK) {
+        d->engine_err = *err;
+    }
+    publish(d, NULL); /* nothing finished, but a waiting caller must hear of the failure */
+}
+
+/* A failed engine starts nothing more: it waits, without spinning, for abandon or quit. */
+static void park_failed_engine(struct pool_engine *pe)
+{
+    struct a2a_dispatch *d = pe->pool;
 
     pthread_mutex_lock(&d->mu);
-    while (!l->abandon && !d->quit) {
-        pthread_cond_wait(&d->lanes_cv, &d->mu);
+    while (!pe->abandon && !d->quit) {
+        pthread_cond_wait(&d->engines_cv, &d->mu);
     }
     pthread_mutex_unlock(&d->mu);
 }
 
 /*
- * One pass of a lane: pull what it can start, move calls on, hand results back. Returns 1
+ * One pass of an engine: pull what it can start, move calls on, hand results back. Returns 1
  * when it should wait for the network, a timer or a wake-up before the next pass.
  */
-static int lane_pass(struct lane *l)
+static int engine_pass(struct pool_engine *pe)
 {
-    struct a2a_dispatch *d = l->pool;
-    struct a2a_error err = {A2A_OK, ""};
-    size_t room = a2a_engine_room(l->engine);
+    struct a2a_dispatch *d = pe->pool;
+    struct a2a_error err = {.code = A2A_OK};
+    size_t room = a2a_engine_room(pe->engine);
     struct a2a_job *in;
-    struct lane *pass_on = NULL;
+    struct pool_engine *pass_on = NULL;
     int abandon;
     int stepped = 0;
     int idle;
 
     pthread_mutex_lock(&d->mu);
-    abandon = l->abandon;
-    in = l->failed || abandon ? NULL : a2a_job_list_take_first(&d->queue, room);
+    abandon = pe->abandon;
+    in = pe->failed || abandon ? NULL : a2a_job_list_take_first(&d->queue, room);
     pthread_mutex_unlock(&d->mu);
 
-    a2a_engine_add(l->engine, in);
+    a2a_engine_add(pe->engine, in);
     if (abandon) {
         /* abandon_* were written before the flag, under the same lock */
-        a2a_engine_abandon(l->engine, d->abandon_outcome, d->abandon_reason);
-    } else if (!l->failed) {
-        stepped = a2a_engine_step(l->engine, &err) == 0 ? 1 : -1;
+        a2a_engine_abandon(pe->engine, d->abandon_outcome, d->abandon_reason);
+    } else if (!pe->failed) {
+        stepped = a2a_engine_step(pe->engine, &err) == 0 ? 1 : -1;
     }
 
     pthread_mutex_lock(&d->mu);
     if (stepped < 0) {
-        l->failed = 1;
-        if (d->lane_err.code == A2A_OK) {
-            d->lane_err = err;
-        }
+        mark_failed(d, pe, &err);
     }
-    publish(d, a2a_engine_take_done(l->engine));
+    publish(d, a2a_engine_take_done(pe->engine));
     if (abandon) {
-        l->abandon = 0;
-        pthread_cond_broadcast(&d->lanes_cv);
+        pe->abandon = 0;
+        pthread_cond_broadcast(&d->engines_cv);
     }
-    room = l->failed ? 0 : a2a_engine_room(l->engine);
-    idle = !l->abandon && !d->quit && !l->failed && (room == 0 || d->queue.head == NULL);
-    l->sleeping = idle && room > 0;
+    room = pe->failed ? 0 : a2a_engine_room(pe->engine);
+    idle = !pe->abandon && !d->quit && !pe->failed && (room == 0 || d->queue.head == NULL);
+    pe->sleeping = idle && room > 0;
     if (room == 0 && d->queue.head != NULL) {
-        /* A wake-up may have come here after this lane's room filled with ready retries:
-         * pass it on to a lane that can take the job, rather than leave the job waiting. */
+        /* A wake-up may have come here after this engine's room filled with ready retries:
+         * pass it on to an engine that can take the job, rather than leave the job waiting. */
         pass_on = take_sleeper(d);
     }
     pthread_mutex_unlock(&d->mu);
@@ -258,10 +263,10 @@ static int lane_pass(struct lane *l)
     return idle;
 }
 
-static void *lane_main(void *arg)
+static void *engine_main(void *arg)
 {
-    struct lane *l = arg;
-    struct a2a_dispatch *d = l->pool;
+    struct pool_engine *pe = arg;
+    struct a2a_dispatch *d = pe->pool;
 
     for (;;) {
         int quit;
@@ -269,18 +274,22 @@ static void *lane_main(void *arg)
 
         pthread_mutex_lock(&d->mu);
         quit = d->quit;
-        failed = l->failed && !l->abandon;
+        failed = pe->failed && !pe->abandon;
         pthread_mutex_unlock(&d->mu);
         if (quit) {
             return NULL;
         }
         if (failed) {
-            park_failed_lane(l);
-        } else if (lane_pass(l)) {
+            park_failed_engine(pe);
+        } else if (engine_pass(pe)) {
             /* A job queued after the pass finds sleeping set and wakes us. */
-            a2a_engine_wait(l->engine, LANE_IDLE_WAIT_MS);
+            struct a2a_error err = {.code = A2A_OK};
+            int rc = a2a_engine_wait(pe->engine, ENGINE_IDLE_WAIT_MS, &err);
             pthread_mutex_lock(&d->mu);
-            l->sleeping = 0;
+            pe->sleeping = 0;
+            if (rc != 0) {
+                mark_failed(d, pe, &err);
+            }
             pthread_mutex_unlock(&d->mu);
         }
     }
@@ -304,21 +313,33 @@ static int no_proxy_in_environment(void)
     return 1;
 }
 
-static int start_lanes(struct a2a_dispatch *d, struct a2a_error *err)
+static int start_engines(struct a2a_dispatch *d, struct a2a_error *err)
 {
     struct a2a_engine_shared shared = {
-        &d->cfg,          d->headers,        d->url,
-        &d->fatal_status, &d->next_start_ns, no_proxy_in_environment()};
-    uint64_t seed = d->cfg.random_seed != 0 ? d->cfg.random_seed
-                                            : ((uint64_t)now_ms() << 16) ^ (uint64_t)getpid() ^ 1;
+        .timeout_ms = d->cfg.timeout_ms,
+        .connect_timeout_ms = d->cfg.connect_timeout_ms,
+        .retries = d->cfg.retries,
+        .rate = d->cfg.rate,
+        .insecure = d->cfg.insecure,
+        .cacert = d->cfg.cacert,
+        .https = strncasecmp(d->cfg.url, "https://", 8) == 0,
+        .headers = d->headers,
+        .url = d->url,
+        .fatal_status = &d->fatal_status,
+        .next_start_ns = &d->next_start_ns,
+        .no_proxy = no_proxy_in_environment(),
+    };
+    uint64_t seed = d->cfg.random_seed != 0
+                        ? d->cfg.random_seed
+                        : ((uint64_t)a2a_now_ms() << 16) ^ (uint64_t)getpid() ^ 1;
     sigset_t async;
     sigset_t old;
     int rc = 0;
 
-    for (unsigned i = 0; i < d->nlanes; i++) {
-        unsigned cap = d->cfg.concurrency / d->nlanes + (i < d->cfg.concurrency % d->nlanes);
-        d->lanes[i].pool = d;
-        if (a2a_engine_new(&d->lanes[i].engine, &shared, cap, seed + i * 0x9E3779B97F4A7C15ULL,
+    for (unsigned i = 0; i < d->nengines; i++) {
+        unsigned cap = d->cfg.concurrency / d->nengines + (i < d->cfg.concurrency % d->nengines);
+        d->engines[i].pool = d;
+        if (a2a_engine_new(&d->engines[i].engine, &shared, cap, seed + i * 0x9E3779B97F4A7C15ULL,
                            err) != 0) {
             return -1;
         }
@@ -332,12 +353,12 @@ static int start_lanes(struct a2a_dispatch *d, struct a2a_error *err)
     sigdelset(&async, SIGILL);
     sigdelset(&async, SIGABRT);
     pthread_sigmask(SIG_BLOCK, &async, &old);
-    for (unsigned i = 0; i < d->nlanes && rc == 0; i++) {
-        if (pthread_create(&d->lanes[i].thread, NULL, lane_main, &d->lanes[i]) != 0) {
+    for (unsigned i = 0; i < d->nengines && rc == 0; i++) {
+        if (pthread_create(&d->engines[i].thread, NULL, engine_main, &d->engines[i]) != 0) {
             a2a_error_set(err, A2A_E_NOMEM, "cannot start a dispatch thread");
             rc = -1;
         } else {
-            d->lanes[i].running = 1;
+            d->engines[i].running = 1;
         }
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -379,13 +400,13 @@ int a2a_dispatch_new(struct a2a_dispatch **out, const struct a2a_dispatch_config
     atomic_init(&d->fatal_status, 0);
     atomic_init(&d->next_start_ns, 0);
     pthread_mutex_init(&d->mu, NULL);
-    pthread_cond_init(&d->lanes_cv, NULL);
-    d->nlanes = lane_count(&d->cfg);
-    d->lanes = calloc(d->nlanes, sizeof(*d->lanes));
-    if (d->lanes == NULL) {
+    pthread_cond_init(&d->engines_cv, NULL);
+    d->nengines = engine_count(&d->cfg);
+    d->engines = calloc(d->nengines, sizeof(*d->engines));
+    if (d->engines == NULL) {
         a2a_error_set(err, A2A_E_NOMEM, "out of memory setting up the HTTP client");
     }
-    if (d->lanes == NULL || build_headers(d, err) != 0) {
+    if (d->engines == NULL || build_headers(d, err) != 0) {
         a2a_dispatch_free(&d);
         return -1;
     }
@@ -397,11 +418,11 @@ int a2a_dispatch_new(struct a2a_dispatch **out, const struct a2a_dispatch_config
     }
     d->url = curl_url();
     if (d->url == NULL || curl_url_set(d->url, CURLUPART_URL, d->cfg.url, 0) != CURLUE_OK) {
-        a2a_error_set(err, A2A_E_CONFIG, "-u: not a URL libcurl can use");
+        a2a_error_set(err, A2A_E_CONFIG_URL, "not a URL libcurl can use");
         a2a_dispatch_free(&d);
         return -1;
     }
-    if (start_lanes(d, err) != 0) {
+    if (start_engines(d, err) != 0) {
         a2a_dispatch_free(&d);
         return -1;
     }
@@ -411,13 +432,13 @@ int a2a_dispatch_new(struct a2a_dispatch **out, const struct a2a_dispatch_config
 
 void a2a_dispatch_add(struct a2a_dispatch *d, struct a2a_job *job)
 {
-    struct lane *wake = NULL;
+    struct pool_engine *wake = NULL;
 
-    job->attempts = 0;
-    job->http_status = 0;
-    job->reason[0] = '\0';
+    job->res.attempts = 0;
+    job->res.http_status = 0;
+    job->res.reason[0] = '\0';
+    job->res.first_ms = 0;
     job->not_before_ms = 0;
-    job->first_ms = 0;
     d->outstanding++;
 
     pthread_mutex_lock(&d->mu);
@@ -451,14 +472,15 @@ static size_t deliver(struct a2a_dispatch *d)
 }
 
 /* Sleeps until a batch of jobs is back, extra_fd is readable, or wait_ms passes. */
-static void wait_for_lanes(struct a2a_dispatch *d, int wait_ms, int extra_fd)
+static void wait_for_engines(struct a2a_dispatch *d, int wait_ms, int extra_fd)
 {
-    struct pollfd fds[2] = {{d->wake_fds[0], POLLIN, 0}, {extra_fd, POLLIN, 0}};
+    struct pollfd fds[2] = {{.fd = d->wake_fds[0], .events = POLLIN},
+                            {.fd = extra_fd, .events = POLLIN}};
     char sink[64];
     int wait;
 
     pthread_mutex_lock(&d->mu);
-    wait = d->outbox.head == NULL && d->lane_err.code == A2A_OK;
+    wait = d->outbox.head == NULL && d->engine_err.code == A2A_OK;
     if (wait) {
         /* Woken per batch, not per job; wait_ms bounds how late a straggler is seen. */
         d->caller_wants = d->outstanding < WAKE_BATCH ? d->outstanding : WAKE_BATCH;
@@ -477,17 +499,17 @@ static void wait_for_lanes(struct a2a_dispatch *d, int wait_ms, int extra_fd)
 
 int a2a_dispatch_run(struct a2a_dispatch *d, int wait_ms, int extra_fd, struct a2a_error *err)
 {
-    struct a2a_error lane_err;
+    struct a2a_error engine_err;
 
     if (deliver(d) == 0 && wait_ms > 0 && d->outstanding > 0) {
-        wait_for_lanes(d, wait_ms, extra_fd);
+        wait_for_engines(d, wait_ms, extra_fd);
         deliver(d);
     }
     pthread_mutex_lock(&d->mu);
-    lane_err = d->lane_err;
+    engine_err = d->engine_err;
     pthread_mutex_unlock(&d->mu);
-    if (lane_err.code != A2A_OK) {
-        *err = lane_err;
+    if (engine_err.code != A2A_OK) {
+        *err = engine_err;
         return -1;
     }
     return 0;
@@ -506,25 +528,23 @@ int a2a_dispatch_fatal_status(const struct a2a_dispatch *d)
 static void emit(struct a2a_dispatch *d, enum a2a_log_level level, const char *target,
                  const char *msg)
 {
-    struct a2a_log_event ev = {level, target, NULL, 0, NULL, 0, msg};
+    struct a2a_log_event ev = {.level = level, .target = target, .message = msg};
 
     if (d->log.emit != NULL) {
         d->log.emit(d->log.ctx, &ev);
     }
 }
 
-/* Finishes the jobs no lane has pulled yet; on the caller's thread. */
+/* Finishes the jobs no engine has pulled yet; on the caller's thread. */
 static void abandon_queued(struct a2a_dispatch *d, enum a2a_outcome outcome, const char *reason)
 {
-    int64_t now = now_ms();
+    int64_t now = a2a_now_ms();
     struct a2a_job *job;
 
     pthread_mutex_lock(&d->mu);
     job = a2a_job_list_take(&d->queue);
     for (struct a2a_job *j = job; j != NULL; j = j->next) {
-        j->outcome = outcome;
-        j->done_ms = now;
-        snprintf(j->reason, sizeof(j->reason), "%s", reason);
+        a2a_job_abandon(j, outcome, 0, reason, now);
     }
     d->outbox_len += a2a_job_list_splice(&d->outbox, job);
     pthread_mutex_unlock(&d->mu);
@@ -538,22 +558,22 @@ void a2a_dispatch_abandon(struct a2a_dispatch *d, enum a2a_outcome outcome, cons
     pthread_mutex_lock(&d->mu);
     d->abandon_outcome = outcome;
     snprintf(d->abandon_reason, sizeof(d->abandon_reason), "%s", reason);
-    for (unsigned i = 0; i < d->nlanes; i++) {
-        d->lanes[i].abandon = 1;
+    for (unsigned i = 0; i < d->nengines; i++) {
+        d->engines[i].abandon = 1;
     }
-    pthread_cond_broadcast(&d->lanes_cv); /* a failed lane waits there */
+    pthread_cond_broadcast(&d->engines_cv); /* a failed engine waits there */
     pthread_mutex_unlock(&d->mu);
-    for (unsigned i = 0; i < d->nlanes; i++) {
-        a2a_engine_wakeup(d->lanes[i].engine);
+    for (unsigned i = 0; i < d->nengines; i++) {
+        a2a_engine_wakeup(d->engines[i].engine);
     }
     pthread_mutex_lock(&d->mu);
     while (busy) {
         busy = 0;
-        for (unsigned i = 0; i < d->nlanes; i++) {
-            busy |= d->lanes[i].abandon;
+        for (unsigned i = 0; i < d->nengines; i++) {
+            busy |= d->engines[i].abandon;
         }
         if (busy) {
-            pthread_cond_wait(&d->lanes_cv, &d->mu);
+            pthread_cond_wait(&d->engines_cv, &d->mu);
         }
     }
     pthread_mutex_unlock(&d->mu);
@@ -561,21 +581,21 @@ void a2a_dispatch_abandon(struct a2a_dispatch *d, enum a2a_outcome outcome, cons
     emit(d, A2A_LOG_DEBUG, A2A_TARGET_RECOVER, "dispatch engine stopped");
 }
 
-static void stop_lanes(struct a2a_dispatch *d)
+static void stop_engines(struct a2a_dispatch *d)
 {
     pthread_mutex_lock(&d->mu);
     d->quit = 1;
-    pthread_cond_broadcast(&d->lanes_cv);
+    pthread_cond_broadcast(&d->engines_cv);
     pthread_mutex_unlock(&d->mu);
-    for (unsigned i = 0; i < d->nlanes; i++) {
-        if (d->lanes[i].running) {
-            a2a_engine_wakeup(d->lanes[i].engine);
+    for (unsigned i = 0; i < d->nengines; i++) {
+        if (d->engines[i].running) {
+            a2a_engine_wakeup(d->engines[i].engine);
         }
     }
-    for (unsigned i = 0; i < d->nlanes; i++) {
-        if (d->lanes[i].running) {
-            pthread_join(d->lanes[i].thread, NULL);
-            d->lanes[i].running = 0;
+    for (unsigned i = 0; i < d->nengines; i++) {
+        if (d->engines[i].running) {
+            pthread_join(d->engines[i].thread, NULL);
+            d->engines[i].running = 0;
         }
     }
 }
@@ -587,12 +607,12 @@ void a2a_dispatch_free(struct a2a_dispatch **pd)
     if (d == NULL) {
         return;
     }
-    if (d->lanes != NULL) {
-        stop_lanes(d);
-        for (unsigned i = 0; i < d->nlanes; i++) {
-            a2a_engine_free(&d->lanes[i].engine);
+    if (d->engines != NULL) {
+        stop_engines(d);
+        for (unsigned i = 0; i < d->nengines; i++) {
+            a2a_engine_free(&d->engines[i].engine);
         }
-        free(d->lanes);
+        free(d->engines);
     }
     for (int i = 0; i < 2; i++) {
         if (d->wake_fds[i] >= 0) {
@@ -601,18 +621,11 @@ void a2a_dispatch_free(struct a2a_dispatch **pd)
     }
     curl_url_cleanup(d->url);
     for (struct curl_slist *l = d->headers; l != NULL; l = l->next) {
-        wipe(l->data, strlen(l->data)); /* the credential line among them */
+        a2a_wipe(l->data, strlen(l->data)); /* the credential line among them */
     }
     curl_slist_free_all(d->headers);
-    pthread_cond_destroy(&d->lanes_cv);
+    pthread_cond_destroy(&d->engines_cv);
     pthread_mutex_destroy(&d->mu);
     free(d);
     *pd = NULL;
-}
-
-void a2a_job_release(struct a2a_job *job)
-{
-    a2a_buf_free(&job->body);
-    a2a_buf_free(&job->idem_header);
-    a2a_buf_free(&job->response);
 }

@@ -7,11 +7,28 @@
 #include <strings.h>
 #include <time.h>
 
+#include "clock.h"
 #include "joblist.h"
 #include "retry.h"
 
 #define RESPONSE_CAP (64 * 1024) /* response bodies are only ever logged */
 #define CATCH_UP_NS  1000000     /* --rate: how far behind its schedule may be made up at once */
+#define EXCERPT_MAX  120         /* bytes of a failure's body quoted in its reason */
+
+/*
+ * libcurl's state for one call slot, private to the engine: CURLOPT_PRIVATE and the
+ * callbacks point here, never into a job, so a job holds no library type and a finished job
+ * goes back to its owner with nothing of libcurl's pointing into it.
+ */
+struct call {
+    CURL *easy;                    /* owned; NULL until first used; reused call after call */
+    struct a2a_job *job;           /* borrowed while a call is open; NULL in between */
+    struct curl_slist header_node; /* the job's Idempotency-Key, chained to the shared list */
+    struct a2a_buf response;       /* owned: the body, capped at RESPONSE_CAP */
+    char retry_after[64];          /* the Retry-After value as sent; "" when none */
+    char errbuf[CURL_ERROR_SIZE];  /* libcurl's error text for this call */
+    int body_capped;               /* the body went past RESPONSE_CAP: reading stopped */
+};
 
 struct a2a_engine {
     struct a2a_engine_shared shared; /* copied; what it points to is borrowed */
@@ -19,9 +36,10 @@ struct a2a_engine {
     int64_t gap_ns; /* --rate: the shared schedule spaces starts this far apart; 0: no limit */
 
     CURLM *multi;
-    CURL **idle; /* owned easy handles ready for reuse */
+    struct call *calls; /* owned array of cap call slots */
+    struct call **idle; /* slots with no open call: a stack of nidle */
     size_t nidle;
-    CURL **active; /* owned easy handles with a call in flight */
+    struct call **active; /* slots with an open call: in_flight of them */
     size_t in_flight;
     CURLU *url; /* owned: this engine's copy of the endpoint, parsed once */
 
@@ -30,19 +48,6 @@ struct a2a_engine {
 
     uint64_t rng;
 };
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int64_t now_ms(void)
-{
-    return now_ns() / 1000000;
-}
 
 static uint64_t next_random(struct a2a_engine *eng)
 {
@@ -70,49 +75,61 @@ int a2a_engine_new(struct a2a_engine **out, const struct a2a_engine_shared *shar
     }
     eng->shared = *shared;
     eng->cap = cap > 0 ? cap : 1;
-    if (eng->shared.cfg->rate > 0) {
-        eng->gap_ns = (int64_t)(1e9 / eng->shared.cfg->rate);
+    if (eng->shared.rate > 0) {
+        eng->gap_ns = (int64_t)(1e9 / eng->shared.rate);
         /* round up: never above the rate */
-        eng->gap_ns += (double)eng->gap_ns * eng->shared.cfg->rate < 1e9;
+        eng->gap_ns += (double)eng->gap_ns * eng->shared.rate < 1e9;
     }
     eng->rng = seed != 0 ? seed : 1;
+    eng->calls = calloc(eng->cap, sizeof(*eng->calls));
     eng->idle = calloc(eng->cap, sizeof(*eng->idle));
     eng->active = calloc(eng->cap, sizeof(*eng->active));
     eng->multi = curl_multi_init();
     eng->url = curl_url_dup(shared->url);
-    if (eng->idle == NULL || eng->active == NULL || eng->multi == NULL || eng->url == NULL) {
+    if (eng->calls == NULL || eng->idle == NULL || eng->active == NULL || eng->multi == NULL ||
+        eng->url == NULL) {
         a2a_error_set(err, A2A_E_NOMEM, "out of memory setting up the HTTP client");
         a2a_engine_free(&eng);
         return -1;
     }
-    curl_multi_setopt(eng->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)eng->cap);
-    curl_multi_setopt(eng->multi, CURLMOPT_MAXCONNECTS, (long)eng->cap);
-    curl_multi_setopt(eng->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+    for (size_t i = eng->cap; i > 0; i--) {
+        eng->idle[eng->nidle++] = &eng->calls[i - 1]; /* slot 0 on top: handles reused first */
+    }
+    /* Options of a multi handle only fail for unknown options: these all exist in 7.66+. */
+    (void)curl_multi_setopt(eng->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)eng->cap);
+    (void)curl_multi_setopt(eng->multi, CURLMOPT_MAXCONNECTS, (long)eng->cap);
+    (void)curl_multi_setopt(eng->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
     *out = eng;
     return 0;
 }
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 {
-    struct a2a_job *job = userp;
+    struct call *call = userp;
     size_t n = size * nmemb;
-    size_t room = RESPONSE_CAP - job->response.len;
+    size_t room = RESPONSE_CAP - call->response.len;
 
     if (n > room) {
         /* Keep what fits; stop reading a body that is only ever logged. */
-        a2a_buf_append(&job->response, data, room);
-        job->body_capped = 1;
+        (void)a2a_buf_append(&call->response, data, room); /* short of memory: less to quote */
+        call->body_capped = 1;
         return 0;
     }
-    if (a2a_buf_append(&job->response, data, n) != 0) {
+    if (a2a_buf_append(&call->response, data, n) != 0) {
         return 0;
     }
     return n;
 }
 
+/*
+ * Keeps the Retry-After value as sent. CURLINFO_RETRY_AFTER is not used: libcurl 7.88
+ * answers 0 both for "Retry-After: 0" and for a value it cannot read, and reads the leading
+ * digits of a value such as "5s"; the contract wants a value that is neither delta-seconds
+ * nor an HTTP-date to fall back to backoff, so a2a_retry_after_ms() reads it instead.
+ */
 static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
 {
-    struct a2a_job *job = userp;
+    struct call *call = userp;
     size_t n = size * nmemb;
     static const char name[] = "retry-after:";
 
@@ -122,54 +139,63 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
         while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n')) {
             vlen--;
         }
-        if (vlen >= sizeof(job->retry_after)) {
-            vlen = sizeof(job->retry_after) - 1;
+        if (vlen >= sizeof(call->retry_after)) {
+            vlen = sizeof(call->retry_after) - 1;
         }
-        memcpy(job->retry_after, v, vlen);
-        job->retry_after[vlen] = '\0';
+        memcpy(call->retry_after, v, vlen);
+        call->retry_after[vlen] = '\0';
     }
     return n;
 }
 
-static CURL *new_easy(struct a2a_engine *eng)
+/*
+ * A new easy handle for the slot, with every option that stays the same from call to call.
+ * curl_easy_setopt() results are not checked: these options exist in 7.88 and take no
+ * allocation that can fail, except CAINFO (a failed copy shows as a TLS error per call).
+ */
+static CURL *new_easy(struct a2a_engine *eng, struct call *call)
 {
     CURL *e = curl_easy_init();
 
     if (e == NULL) {
         return NULL;
     }
-    curl_easy_setopt(e, CURLOPT_CURLU, eng->url); /* parsed once, not per call */
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, eng->shared.cfg->timeout_ms);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, eng->shared.cfg->connect_timeout_ms);
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-    if (strncasecmp(eng->shared.cfg->url, "https://", 8) == 0) {
+    (void)curl_easy_setopt(e, CURLOPT_CURLU, eng->url); /* parsed once, not per call */
+    (void)curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    (void)curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, eng->shared.timeout_ms);
+    (void)curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, eng->shared.connect_timeout_ms);
+    (void)curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    (void)curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    (void)curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+    if (eng->shared.https) {
         /* Wait for ALPN to say whether HTTP/2 multiplexes, rather than opening a connection
          * per call; over cleartext HTTP/1.1 waiting would only stall calls behind a slow one. */
-        curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+        (void)curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
     }
-    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    (void)curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     if (eng->shared.no_proxy) {
-        curl_easy_setopt(e, CURLOPT_PROXY, "");   /* what libcurl would have found */
-        curl_easy_setopt(e, CURLOPT_NOPROXY, ""); /* and no no_proxy to look up either */
+        (void)curl_easy_setopt(e, CURLOPT_PROXY, "");   /* what libcurl would have found */
+        (void)curl_easy_setopt(e, CURLOPT_NOPROXY, ""); /* and no no_proxy to look up either */
     }
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-    if (eng->shared.cfg->insecure) {
-        curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-        curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+    (void)curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    (void)curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    (void)curl_easy_setopt(e, CURLOPT_PRIVATE, call);
+    (void)curl_easy_setopt(e, CURLOPT_WRITEDATA, call);
+    (void)curl_easy_setopt(e, CURLOPT_HEADERDATA, call);
+    (void)curl_easy_setopt(e, CURLOPT_ERRORBUFFER, call->errbuf); /* errors stay per call */
+    if (eng->shared.insecure) {
+        (void)curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+        (void)curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
     }
-    if (eng->shared.cfg->cacert != NULL) {
-        curl_easy_setopt(e, CURLOPT_CAINFO, eng->shared.cfg->cacert);
+    if (eng->shared.cacert != NULL) {
+        (void)curl_easy_setopt(e, CURLOPT_CAINFO, eng->shared.cacert);
     }
     return e;
 }
 
 void a2a_engine_add(struct a2a_engine *eng, struct a2a_job *chain)
 {
-    a2a_job_list_splice(&eng->queue, chain);
+    (void)a2a_job_list_splice(&eng->queue, chain);
 }
 
 /* Removes and returns the first queued job whose time has come, or NULL. */
@@ -197,34 +223,36 @@ static struct a2a_job *take_ready(struct a2a_engine *eng, int64_t now)
 
 static int start_call(struct a2a_engine *eng, struct a2a_job *job, int64_t now)
 {
-    CURL *e = eng->nidle > 0 ? eng->idle[--eng->nidle] : new_easy(eng);
+    struct call *call = eng->idle[eng->nidle - 1]; /* the caller checked in_flight < cap */
 
-    if (e == NULL) {
-        return -1;
+    if (call->easy == NULL) {
+        call->easy = new_easy(eng, call);
+        if (call->easy == NULL) {
+            return -1;
+        }
     }
     /* Our node in front of the shared list: no per-call copy of the common headers. */
-    job->header_node.data = job->idem_header.data;
-    job->header_node.next = (struct curl_slist *)eng->shared.headers;
-    a2a_buf_reset(&job->response);
-    job->retry_after[0] = '\0';
-    job->body_capped = 0;
-    curl_easy_setopt(e, CURLOPT_POSTFIELDS, job->body.data);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)job->body.len);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, &job->header_node);
-    curl_easy_setopt(e, CURLOPT_PRIVATE, job);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, job);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, job);
-    job->errbuf[0] = '\0';
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, job->errbuf); /* per call: errors stay with it */
-    if (curl_multi_add_handle(eng->multi, e) != CURLM_OK) {
-        curl_easy_cleanup(e);
+    call->header_node.data = job->req.idem_header.data;
+    call->header_node.next = (struct curl_slist *)eng->shared.headers;
+    a2a_buf_reset(&call->response);
+    call->retry_after[0] = '\0';
+    call->errbuf[0] = '\0';
+    call->body_capped = 0;
+    (void)curl_easy_setopt(call->easy, CURLOPT_POSTFIELDS, job->req.body.data);
+    (void)curl_easy_setopt(call->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)job->req.body.len);
+    (void)curl_easy_setopt(call->easy, CURLOPT_HTTPHEADER, &call->header_node);
+    if (curl_multi_add_handle(eng->multi, call->easy) != CURLM_OK) {
+        curl_easy_cleanup(call->easy);
+        call->easy = NULL;
         return -1;
     }
-    job->attempts++; /* only a call that was really started counts */
-    if (job->first_ms == 0) {
-        job->first_ms = now;
+    call->job = job;
+    job->res.attempts++; /* only a call that was really started counts */
+    if (job->res.first_ms == 0) {
+        job->res.first_ms = now;
     }
-    eng->active[eng->in_flight++] = e;
+    eng->nidle--;
+    eng->active[eng->in_flight++] = call;
     return 0;
 }
 
@@ -241,7 +269,7 @@ static int claim_start(struct a2a_engine *eng)
     if (eng->gap_ns == 0) {
         return 1;
     }
-    now = now_ns();
+    now = a2a_now_ns();
     slot = atomic_load(eng->shared.next_start_ns);
     do {
         if (now < slot) {
@@ -258,7 +286,7 @@ static int claim_start(struct a2a_engine *eng)
 static int start_ready(struct a2a_engine *eng, struct a2a_error *err)
 {
     while (!stopped(eng) && eng->in_flight < eng->cap && eng->queue.head != NULL) {
-        int64_t now = now_ms();
+        int64_t now = a2a_now_ms();
         struct a2a_job *job = take_ready(eng, now);
 
         if (job == NULL) {
@@ -278,12 +306,12 @@ static int start_ready(struct a2a_engine *eng, struct a2a_error *err)
 }
 
 /* A short printable excerpt of a response body, for reasons and logs. */
-static void body_excerpt(const struct a2a_job *job, char *out, size_t cap)
+static void body_excerpt(const struct call *call, char *out, size_t cap)
 {
     size_t o = 0;
 
-    for (size_t i = 0; i < job->response.len && o + 1 < cap && i < 120; i++) {
-        unsigned char c = (unsigned char)job->response.data[i];
+    for (size_t i = 0; i < call->response.len && o + 1 < cap && i < EXCERPT_MAX; i++) {
+        unsigned char c = (unsigned char)call->response.data[i];
         out[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '.';
     }
     out[o] = '\0';
@@ -301,21 +329,21 @@ static int contains(const char *hay, size_t n, const char *needle)
     return 0;
 }
 
-static int says_task_deleted(const struct a2a_job *job)
+static int says_task_deleted(const struct call *call)
 {
-    const char *body = job->response.data;
-    size_t n = job->response.len;
+    const char *body = call->response.data;
+    size_t n = call->response.len;
     cJSON *doc;
     const cJSON *outcome;
     int deleted = 0;
 
-    if (n == 0 || job->body_capped) {
+    if (n == 0 || call->body_capped) {
         return 0;
     }
     if (!contains(body, n, "taskDeleted") && memchr(body, '\\', n) == NULL) {
         return 0; /* unescaped and without the word: no need to parse it to know */
     }
-    doc = cJSON_ParseWithLength(job->response.data, job->response.len);
+    doc = cJSON_ParseWithLength(body, n);
     outcome = cJSON_GetObjectItemCaseSensitive(doc, "outcome");
     if (cJSON_IsString(outcome) && strcmp(outcome->valuestring, "taskDeleted") == 0) {
         deleted = 1;
@@ -326,94 +354,68 @@ static int says_task_deleted(const struct a2a_job *job)
 
 static void finish(struct a2a_engine *eng, struct a2a_job *job, enum a2a_outcome outcome)
 {
-    job->outcome = outcome;
-    job->done_ms = now_ms();
+    job->res.outcome = outcome;
+    job->res.done_ms = a2a_now_ms();
     a2a_job_list_push(&eng->done, job);
 }
 
-/* Either re-queues the job for another attempt or finishes it as transient. */
-static void retry_or_fail(struct a2a_engine *eng, struct a2a_job *job, const char *why)
+/* Applies the verdict on a call that ended: finished, or re-queued for another attempt. */
+static void settle(struct a2a_engine *eng, struct call *call, struct a2a_job *job, CURLcode code,
+                   long status)
 {
-    int64_t delay;
+    char detail[320];
+    struct a2a_verdict v;
+    /* A body cut short at our cap still came with a whole status line and headers. */
+    int answered =
+        code == CURLE_OK || (code == CURLE_WRITE_ERROR && call->body_capped && status > 0);
+    struct a2a_verdict_input in = {
+        .transport = answered ? A2A_TRANSPORT_ANSWERED : A2A_TRANSPORT_FAILED,
+        .status = status,
+        .attempts = job->res.attempts,
+        .retries = eng->shared.retries,
+        .retry_after = call->retry_after,
+        .task_deleted = answered && says_task_deleted(call),
+        .detail = detail,
+        .now = time(NULL),
+        .random = next_random(eng),
+    };
 
-    if (job->attempts > eng->shared.cfg->retries) {
-        snprintf(job->reason, sizeof(job->reason), "%.320s; gave up after %u attempt%s", why,
-                 job->attempts, job->attempts == 1 ? "" : "s");
-        finish(eng, job, A2A_OUT_TRANSIENT);
-        return;
+    if (answered) {
+        body_excerpt(call, detail, sizeof(detail)); /* only failures quote it */
+    } else {
+        snprintf(detail, sizeof(detail), "%.100s%s%.200s", curl_easy_strerror(code),
+                 call->errbuf[0] != '\0' ? ": " : "", call->errbuf);
     }
-    delay = job->retry_after[0] != '\0' ? a2a_retry_after_ms(job->retry_after, time(NULL)) : -1;
-    if (delay < 0) {
-        delay = (int64_t)a2a_backoff_ms(job->attempts, A2A_BACKOFF_BASE_MS, A2A_BACKOFF_CAP_MS,
-                                        next_random(eng));
-    }
-    snprintf(job->reason, sizeof(job->reason), "%s", why);
-    job->not_before_ms = now_ms() + delay;
-    a2a_job_list_push(&eng->queue, job);
-}
-
-static void settle(struct a2a_engine *eng, struct a2a_job *job, CURLcode code, long status)
-{
-    char why[320];
-    char excerpt[128];
-
-    job->http_status = (int)status;
-    if (code != CURLE_OK && !(code == CURLE_WRITE_ERROR && job->body_capped && status > 0)) {
-        snprintf(why, sizeof(why), "%.100s%s%.200s", curl_easy_strerror(code),
-                 job->errbuf[0] != '\0' ? ": " : "", job->errbuf);
-        retry_or_fail(eng, job, why);
-        return;
-    }
-    if (a2a_http_classify(status) == A2A_HTTP_SUCCESS) {
-        snprintf(job->reason, sizeof(job->reason), "HTTP %ld", status);
-        finish(eng, job, says_task_deleted(job) ? A2A_OUT_TASK_DELETED : A2A_OUT_ACKNOWLEDGED);
-        return;
-    }
-    body_excerpt(job, excerpt, sizeof(excerpt)); /* only failures quote the body */
-    switch (a2a_http_classify(status)) {
-    case A2A_HTTP_SUCCESS:
-        return; /* handled above */
-    case A2A_HTTP_TRANSIENT:
-        snprintf(why, sizeof(why), "HTTP %ld %s", status, excerpt);
-        retry_or_fail(eng, job, why);
-        return;
-    case A2A_HTTP_FATAL: {
+    a2a_http_verdict(&in, &v);
+    job->res.http_status = (int)status;
+    memcpy(job->res.reason, v.reason, sizeof(job->res.reason));
+    if (v.fail_fast) {
         int none = 0; /* the first fail-fast answer of any engine wins */
-        atomic_compare_exchange_strong(eng->shared.fatal_status, &none, (int)status);
+        (void)atomic_compare_exchange_strong(eng->shared.fatal_status, &none, (int)status);
     }
-        snprintf(job->reason, sizeof(job->reason), "HTTP %ld (every call would fail alike) %s",
-                 status, excerpt);
-        finish(eng, job, A2A_OUT_REJECTED);
-        return;
-    case A2A_HTTP_PERMANENT:
-        snprintf(job->reason, sizeof(job->reason), "HTTP %ld (permanent, not retried) %s", status,
-                 excerpt);
-        finish(eng, job, A2A_OUT_REJECTED);
+    if (v.retry) {
+        job->not_before_ms = a2a_now_ms() + v.delay_ms;
+        a2a_job_list_push(&eng->queue, job);
         return;
     }
+    finish(eng, job, v.outcome);
 }
 
-static void release_handle(struct a2a_engine *eng, CURL *e)
+/* Ends the slot's call: the handle leaves the multi handle, the slot is free again. */
+static void release_call(struct a2a_engine *eng, struct call *call)
 {
-    curl_multi_remove_handle(eng->multi, e);
+    (void)curl_multi_remove_handle(eng->multi, call->easy); /* fails only for a foreign handle */
     for (size_t i = 0; i < eng->in_flight; i++) {
-        if (eng->active[i] == e) {
+        if (eng->active[i] == call) {
             eng->active[i] = eng->active[--eng->in_flight];
             break;
         }
     }
-    if (eng->nidle < eng->cap) {
-        /* The job goes back to its owner: an idle handle must not point into it. */
-        curl_easy_setopt(e, CURLOPT_POSTFIELDS, NULL);
-        curl_easy_setopt(e, CURLOPT_HTTPHEADER, NULL);
-        curl_easy_setopt(e, CURLOPT_PRIVATE, NULL);
-        curl_easy_setopt(e, CURLOPT_WRITEDATA, NULL);
-        curl_easy_setopt(e, CURLOPT_HEADERDATA, NULL);
-        curl_easy_setopt(e, CURLOPT_ERRORBUFFER, NULL);
-        eng->idle[eng->nidle++] = e;
-    } else {
-        curl_easy_cleanup(e);
-    }
+    /* The job goes back to its owner: an idle handle must not point into it. */
+    (void)curl_easy_setopt(call->easy, CURLOPT_POSTFIELDS, NULL);
+    (void)curl_easy_setopt(call->easy, CURLOPT_HTTPHEADER, NULL);
+    call->job = NULL;
+    eng->idle[eng->nidle++] = call;
 }
 
 static void collect(struct a2a_engine *eng)
@@ -421,26 +423,33 @@ static void collect(struct a2a_engine *eng)
     CURLMsg *msg;
     int left;
 
-    while ((msg = curl_multi_info_read(eng->multi, &left)) != NULL) {
-        CURL *e = msg->easy_handle;
-        struct a2a_job *job = NULL;
+    for (;;) {
+        struct call *call = NULL;
+        struct a2a_job *job;
         long status = 0;
-        CURLcode code = msg->data.result;
+        CURLcode code;
 
+        msg = curl_multi_info_read(eng->multi, &left);
+        if (msg == NULL) {
+            break;
+        }
         if (msg->msg != CURLMSG_DONE) {
             continue;
         }
-        curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&job);
-        curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-        release_handle(eng, e);
-        settle(eng, job, code, status);
+        code = msg->data.result;
+        (void)curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&call);
+        (void)curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &status); /* 0: none */
+        job = call->job;
+        release_call(eng, call);
+        settle(eng, call, job, code, status); /* reads the slot's buffers: nothing reuses them
+                                                 until the next start */
     }
 }
 
 /* How long the loop may sleep before a queued job or the rate limit wants attention. */
 static int wait_budget(const struct a2a_engine *eng, int wait_ms)
 {
-    int64_t now = now_ns();
+    int64_t now = a2a_now_ns();
     int64_t soonest = now + (int64_t)wait_ms * 1000000;
 
     if (eng->in_flight < eng->cap && !stopped(eng)) {
@@ -460,32 +469,45 @@ static int wait_budget(const struct a2a_engine *eng, int wait_ms)
 int a2a_engine_step(struct a2a_engine *eng, struct a2a_error *err)
 {
     int running = 0;
+    CURLMcode mc;
 
     if (start_ready(eng, err) != 0) {
         return -1;
     }
-    curl_multi_perform(eng->multi, &running);
+    mc = curl_multi_perform(eng->multi, &running);
+    if (mc != CURLM_OK) {
+        a2a_error_set(err, A2A_E_INTERNAL, "HTTP engine: %s", curl_multi_strerror(mc));
+        return -1;
+    }
     collect(eng);
     return start_ready(eng, err);
 }
 
-void a2a_engine_wait(struct a2a_engine *eng, int max_ms)
+int a2a_engine_wait(struct a2a_engine *eng, int max_ms, struct a2a_error *err)
 {
     int budget = wait_budget(eng, max_ms);
+    CURLMcode mc;
 
-    if (budget > 0) {
-        curl_multi_poll(eng->multi, NULL, 0, budget, NULL);
+    if (budget <= 0) {
+        return 0;
     }
+    mc = curl_multi_poll(eng->multi, NULL, 0, budget, NULL);
+    if (mc != CURLM_OK) {
+        a2a_error_set(err, A2A_E_INTERNAL, "HTTP engine: %s", curl_multi_strerror(mc));
+        return -1;
+    }
+    return 0;
 }
 
 void a2a_engine_wakeup(struct a2a_engine *eng)
 {
-    curl_multi_wakeup(eng->multi);
+    /* Fails only for a bad handle; a wake-up lost otherwise is made up by the idle wait. */
+    (void)curl_multi_wakeup(eng->multi);
 }
 
 size_t a2a_engine_room(const struct a2a_engine *eng)
 {
-    int64_t now = now_ms();
+    int64_t now = a2a_now_ms();
     size_t busy = eng->in_flight;
 
     if (stopped(eng)) {
@@ -499,20 +521,24 @@ size_t a2a_engine_room(const struct a2a_engine *eng)
 
 void a2a_engine_abandon(struct a2a_engine *eng, enum a2a_outcome outcome, const char *reason)
 {
+    int64_t now = a2a_now_ms();
     struct a2a_job *job;
 
     /* In-flight calls first: the endpoint is idempotent, so abandoning one is safe. */
     while (eng->in_flight > 0) {
-        CURL *e = eng->active[eng->in_flight - 1];
-        job = NULL;
-        curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&job);
-        release_handle(eng, e);
-        snprintf(job->reason, sizeof(job->reason), "call abandoned in flight; %.300s", reason);
-        finish(eng, job, outcome);
+        struct call *call = eng->active[eng->in_flight - 1];
+        job = call->job;
+        release_call(eng, call);
+        a2a_job_abandon(job, outcome, 1, reason, now);
+        a2a_job_list_push(&eng->done, job);
     }
-    while ((job = take_ready(eng, INT64_MAX)) != NULL) {
-        snprintf(job->reason, sizeof(job->reason), "%s", reason);
-        finish(eng, job, outcome);
+    for (;;) {
+        job = take_ready(eng, INT64_MAX);
+        if (job == NULL) {
+            break;
+        }
+        a2a_job_abandon(job, outcome, 0, reason, now);
+        a2a_job_list_push(&eng->done, job);
     }
 }
 
@@ -528,17 +554,20 @@ void a2a_engine_free(struct a2a_engine **peng)
     if (eng == NULL) {
         return;
     }
-    for (size_t i = 0; i < eng->nidle; i++) {
-        curl_easy_cleanup(eng->idle[i]);
-    }
-    free(eng->idle);
     for (size_t i = 0; i < eng->in_flight; i++) {
-        curl_multi_remove_handle(eng->multi, eng->active[i]);
-        curl_easy_cleanup(eng->active[i]);
+        (void)curl_multi_remove_handle(eng->multi, eng->active[i]->easy);
     }
+    for (size_t i = 0; eng->calls != NULL && i < eng->cap; i++) {
+        if (eng->calls[i].easy != NULL) {
+            curl_easy_cleanup(eng->calls[i].easy);
+        }
+        a2a_buf_free(&eng->calls[i].response);
+    }
+    free(eng->calls);
+    free(eng->idle);
     free(eng->active);
     if (eng->multi != NULL) {
-        curl_multi_cleanup(eng->multi);
+        (void)curl_multi_cleanup(eng->multi);
     }
     curl_url_cleanup(eng->url);
     free(eng);

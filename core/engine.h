@@ -5,18 +5,27 @@
  * One libcurl multi handle driving up to `cap` calls: starts queued jobs, collects answers,
  * re-queues retries with backoff, honours the rate limit. Single-threaded: every call on one
  * engine comes from the same thread (the dispatch pool gives each engine a thread of its own).
- * Finished jobs collect on a done list the owner takes with a2a_engine_take_done().
+ * Finished jobs collect on a done list the owner takes with a2a_engine_take_done(). The
+ * per-call libcurl state (response buffer, header node, error text) is the engine's own.
  */
 
 #include <curl/curl.h>
 #include <stdatomic.h>
+#include <stdint.h>
 
-#include "dispatch.h"
+#include "error.h"
+#include "job.h"
 
 /* What the engines of one pool share: read-only once the pool starts, except the two atomics. */
 struct a2a_engine_shared {
-    const struct a2a_dispatch_config *cfg;
-    const struct curl_slist *headers; /* the headers every call carries */
+    long timeout_ms; /* per attempt */
+    long connect_timeout_ms;
+    unsigned retries;   /* retries after the first attempt */
+    double rate;        /* calls started per second, all engines together; 0 for no limit */
+    int insecure;       /* skip TLS verification */
+    const char *cacert; /* borrowed; NULL for the system store */
+    int https;          /* the endpoint is https: wait for ALPN before opening more connections */
+    const struct curl_slist *headers; /* borrowed: the headers every call carries */
     CURLU *url;                       /* read only: each engine works on its own copy */
     atomic_int *fatal_status;         /* first 401/403/404/405 seen by any engine; 0 before */
     _Atomic int64_t *next_start_ns;   /* --rate: no call of any engine starts before this */
@@ -38,9 +47,9 @@ int a2a_engine_step(struct a2a_engine *e, struct a2a_error *err);
 
 /*
  * Sleeps until network activity, a2a_engine_wakeup(), the next retry or rate slot, or
- * max_ms, whichever comes first.
+ * max_ms, whichever comes first. Returns 0, or -1 (err set) when libcurl cannot wait.
  */
-void a2a_engine_wait(struct a2a_engine *e, int max_ms);
+int a2a_engine_wait(struct a2a_engine *e, int max_ms, struct a2a_error *err);
 
 /* Interrupts a2a_engine_wait() from any thread. */
 void a2a_engine_wakeup(struct a2a_engine *e);

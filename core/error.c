@@ -14,9 +14,3 @@ void a2a_error_set(struct a2a_error *err, enum a2a_errcode code, const char *fmt
     vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
     va_end(ap);
 }
-
-void a2a_error_clear(struct a2a_error *err)
-{
-    err->code = A2A_OK;
-    err->msg[0] = '\0';
-}

@@ -13,6 +13,8 @@ enum a2a_errcode {
     A2A_E_NOMEM,       /* an allocation failed */
     A2A_E_IO,          /* writing an output failed */
     A2A_E_CONFIG,      /* a configuration value was refused (bad URL, header, file) */
+    A2A_E_CONFIG_URL,  /* A2A_E_CONFIG for the endpoint URL: msg says only what is wrong, the
+                          caller names the value in its own terms (the CLI by its flag) */
     A2A_E_INTERRUPTED, /* the cancel flag was raised */
     A2A_E_INTERNAL,    /* a library call failed in a way we did not expect */
 };
@@ -36,6 +38,5 @@ struct a2a_error {
 /* Records the first error only: later calls leave an already-set error alone. */
 void a2a_error_set(struct a2a_error *err, enum a2a_errcode code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-void a2a_error_clear(struct a2a_error *err);
 
 #endif

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "dispatch.h"
+#include "job.h"
 
 struct a2a_job_list {
     struct a2a_job *head;

@@ -1,7 +1,7 @@
 /*
  * The core's only way to talk: a sink callback. The CLI renders events as text or JSON lines
- * on stderr; tests capture them. The seed's tracing targets travel with each event so that
- * log filters written for the Lambda handler keep working.
+ * on stderr; tests capture them. The Lambda handler's tracing targets travel with each event,
+ * so that log filters written for it keep working.
  */
 #ifndef A2A_LOG_H
 #define A2A_LOG_H

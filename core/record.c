@@ -206,7 +206,8 @@ static void set_reason(struct a2a_record *out, const char *fmt, ...)
     va_end(ap);
 }
 
-/* The NewImage attributes in the seed's order; lengths at compile time (a per-key hot path). */
+/* The NewImage attributes in the Lambda handler's order; lengths at compile time (a per-key
+ * hot path). */
 #define ATTR(lit)                                                                                  \
     {                                                                                              \
         lit, sizeof(lit) - 1                                                                       \
@@ -447,7 +448,7 @@ static int parse_number_attr(int k, struct a2a_str v, struct a2a_pending *pd,
         st = a2a_parse_u64(v.ptr, v.len, &pd->event_sequence);
     } else {
         st = a2a_parse_i64(v.ptr, v.len, &micros);
-        pd->recorded_at_micros = micros < 0 ? 0 : micros; /* the seed clamps with max(0) */
+        pd->recorded_at_micros = micros < 0 ? 0 : micros; /* as the Lambda handler's max(0) */
     }
     if (st == A2A_NUM_OK) {
         return 0;
@@ -458,7 +459,7 @@ static int parse_number_attr(int k, struct a2a_str v, struct a2a_pending *pd,
     return 1;
 }
 
-/* NewImage -> pending dispatch, attributes in the seed's order, the first error wins. */
+/* NewImage -> pending dispatch, attributes in the Lambda handler's order, the first error wins. */
 static int parse_image(struct a2a_record_parser *p, const char *json, size_t len,
                        const struct image_attrs *ia, struct a2a_record *out)
 {

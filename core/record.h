@@ -26,13 +26,13 @@ enum a2a_record_class {
     A2A_RECORD_INVALID,
 };
 
-/* The seed's PendingDispatch. Strings are borrowed (see struct a2a_record). */
+/* The Lambda handler's PendingDispatch. Strings are borrowed (see struct a2a_record). */
 struct a2a_pending {
     struct a2a_str tenant;
     struct a2a_str task_id;
     struct a2a_str owner;
     uint64_t event_sequence;
-    int64_t recorded_at_micros; /* already clamped to >= 0, as the seed does */
+    int64_t recorded_at_micros; /* already clamped to >= 0, as the Lambda handler does */
 };
 
 /*

@@ -1,5 +1,8 @@
 #include "request.h"
 
+#include <string.h>
+#include <strings.h>
+
 int a2a_request_body(struct a2a_buf *out, const struct a2a_pending *p)
 {
     int rc = 0;
@@ -53,5 +56,63 @@ int a2a_idempotency_key(struct a2a_buf *out, const struct a2a_pending *p)
     rc |= a2a_percent_encode(out, p->task_id.ptr, p->task_id.len);
     rc |= a2a_buf_putc(out, ':');
     rc |= a2a_buf_put_u64(out, p->event_sequence);
+    return rc == 0 ? 0 : -1;
+}
+
+const char *const a2a_request_fixed_headers[] = {
+    "Content-Type: application/json",
+    "Accept: application/json",
+    "User-Agent: a2a-recover/" A2A_VERSION,
+    "Expect:",
+    NULL,
+};
+
+const char *const a2a_request_reserved_names[] = {
+    "Content-Type",
+    "Content-Length",
+    "Transfer-Encoding",
+    "Idempotency-Key",
+    "Accept",
+    "User-Agent",
+    "Expect",
+    "Host",
+    "Connection",
+    NULL,
+};
+
+const char *a2a_request_reserved_header(const char *line)
+{
+    for (size_t i = 0; a2a_request_reserved_names[i] != NULL; i++) {
+        const char *name = a2a_request_reserved_names[i];
+        size_t len = strlen(name);
+        if (strncasecmp(line, name, len) == 0 && line[len] == ':') {
+            return name;
+        }
+    }
+    return NULL;
+}
+
+int a2a_request_auth_header(struct a2a_buf *out, const char *token)
+{
+    static const char prefix[] = "Authorization: Bearer ";
+    size_t len = strlen(token);
+    int rc = 0;
+
+    if (a2a_buf_reserve(out, sizeof(prefix) + len) != 0) {
+        return -1;
+    }
+    rc |= a2a_buf_puts(out, prefix);
+    rc |= a2a_buf_append(out, token, len);
+    rc |= a2a_buf_putc(out, '\0'); /* libcurl reads header lines as C strings */
+    return rc == 0 ? 0 : -1;
+}
+
+int a2a_request_idempotency_header(struct a2a_buf *out, const struct a2a_pending *p)
+{
+    int rc = 0;
+
+    rc |= a2a_buf_puts(out, "Idempotency-Key: ");
+    rc |= a2a_idempotency_key(out, p);
+    rc |= a2a_buf_putc(out, '\0'); /* libcurl reads header lines as C strings */
     return rc == 0 ? 0 : -1;
 }

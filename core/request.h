@@ -4,6 +4,7 @@
  *                     "recordedAtMicros":<i64>}
  *   Idempotency-Key: <tenant>:<taskId>:<eventSequence>, each part percent-encoded (RFC 3986
  *                    unreserved characters kept), so a CR/LF in a value never reaches a header.
+ *   headers:         the fixed lines, Authorization and Idempotency-Key (below).
  */
 #ifndef A2A_REQUEST_H
 #define A2A_REQUEST_H
@@ -15,5 +16,32 @@
 int a2a_request_body(struct a2a_buf *out, const struct a2a_pending *p);
 int a2a_idempotency_key(struct a2a_buf *out, const struct a2a_pending *p);
 int a2a_percent_encode(struct a2a_buf *out, const char *s, size_t len);
+
+/*
+ * Header lines, each "Name: value" and NUL-terminated, as libcurl reads them. This module is
+ * their one owner: the lines every call carries, the Authorization line, the per-record
+ * Idempotency-Key, and the names no extra (-H) header may take.
+ */
+
+/* The lines every call carries whatever the record; NULL-terminated. "Expect:" (no value)
+ * stops libcurl waiting for a 100-continue before sending the body. */
+extern const char *const a2a_request_fixed_headers[];
+
+/* Names the endpoint contract or HTTP framing owns: a2a-recover sets them (or libcurl does),
+ * and an extra header may neither replace nor duplicate them. NULL-terminated. */
+extern const char *const a2a_request_reserved_names[];
+
+/* The reserved name a "Name: value" line sets (names compare without case), or NULL. */
+const char *a2a_request_reserved_header(const char *line);
+
+/*
+ * "Authorization: Bearer <token>". out must be empty: the line is written into a single
+ * allocation, so that no copy of the token is left behind in memory a reallocation freed.
+ * The caller wipes it (a2a_wipe) before freeing it. Returns 0 or -1 (no memory).
+ */
+int a2a_request_auth_header(struct a2a_buf *out, const char *token);
+
+/* "Idempotency-Key: <a2a_idempotency_key>". Returns 0 or -1 (no memory). */
+int a2a_request_idempotency_header(struct a2a_buf *out, const struct a2a_pending *p);
 
 #endif

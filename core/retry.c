@@ -1,6 +1,7 @@
 #include "retry.h"
 
 #include <curl/curl.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "number.h"
@@ -83,4 +84,60 @@ int64_t a2a_retry_after_ms(const char *value, time_t now)
         return A2A_RETRY_AFTER_CAP_MS;
     }
     return (int64_t)(when - now) * 1000;
+}
+
+/* A retryable failure: another attempt after a delay, or transient once the budget is spent. */
+static void retry_or_give_up(const struct a2a_verdict_input *in, struct a2a_verdict *out,
+                             const char *why)
+{
+    int64_t delay = -1;
+
+    if (in->attempts > in->retries) {
+        snprintf(out->reason, sizeof(out->reason), "%.320s; gave up after %u attempt%s", why,
+                 in->attempts, in->attempts == 1 ? "" : "s");
+        out->outcome = A2A_OUT_TRANSIENT;
+        return;
+    }
+    if (in->retry_after != NULL && in->retry_after[0] != '\0') {
+        delay = a2a_retry_after_ms(in->retry_after, in->now);
+    }
+    if (delay < 0) {
+        delay = (int64_t)a2a_backoff_ms(in->attempts, A2A_BACKOFF_BASE_MS, A2A_BACKOFF_CAP_MS,
+                                        in->random);
+    }
+    snprintf(out->reason, sizeof(out->reason), "%s", why);
+    out->retry = 1;
+    out->delay_ms = delay;
+    out->outcome = A2A_OUT_TRANSIENT; /* what it is should no attempt follow */
+}
+
+void a2a_http_verdict(const struct a2a_verdict_input *in, struct a2a_verdict *out)
+{
+    char why[320];
+
+    *out = (struct a2a_verdict){.retry = 0, .outcome = A2A_OUT_REJECTED};
+    if (in->transport == A2A_TRANSPORT_FAILED) {
+        snprintf(why, sizeof(why), "%s", in->detail);
+        retry_or_give_up(in, out, why);
+        return;
+    }
+    switch (a2a_http_classify(in->status)) {
+    case A2A_HTTP_SUCCESS:
+        snprintf(out->reason, sizeof(out->reason), "HTTP %ld", in->status);
+        out->outcome = in->task_deleted ? A2A_OUT_TASK_DELETED : A2A_OUT_ACKNOWLEDGED;
+        return;
+    case A2A_HTTP_TRANSIENT:
+        snprintf(why, sizeof(why), "HTTP %ld %.200s", in->status, in->detail);
+        retry_or_give_up(in, out, why);
+        return;
+    case A2A_HTTP_FATAL:
+        snprintf(out->reason, sizeof(out->reason), "HTTP %ld (every call would fail alike) %.200s",
+                 in->status, in->detail);
+        out->fail_fast = 1;
+        return;
+    case A2A_HTTP_PERMANENT:
+        snprintf(out->reason, sizeof(out->reason), "HTTP %ld (permanent, not retried) %.200s",
+                 in->status, in->detail);
+        return;
+    }
 }

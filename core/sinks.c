@@ -2,21 +2,6 @@
 
 #include <string.h>
 
-static const char *const outcome_names[A2A_OUT__MAX] = {
-    "skipped",   "acknowledged", "task_deleted",  "parse_error",
-    "transient", "rejected",     "not_attempted", "interrupted",
-};
-
-const char *a2a_outcome_name(enum a2a_outcome o)
-{
-    return o < A2A_OUT__MAX ? outcome_names[o] : "unknown";
-}
-
-int a2a_outcome_failed(enum a2a_outcome o)
-{
-    return o != A2A_OUT_SKIPPED && o != A2A_OUT_ACKNOWLEDGED && o != A2A_OUT_TASK_DELETED;
-}
-
 int a2a_response_add(struct a2a_response *r, const struct a2a_result *res)
 {
     struct a2a_buf *b = &r->items;

@@ -6,7 +6,7 @@
 #        scripts/bench.sh --memory [--quick] [--workdir DIR] [--bin PATH]
 #        scripts/bench.sh --scaling [--quick] [--bin PATH]
 #
-# Default mode (issue 5): installs what is missing from Debian (nginx-light,
+# Default mode (the performance targets): installs what is missing from Debian (nginx-light,
 # wrk, jq, time, nodejs, npm: scripts/setup.sh --install) and the pinned npm
 # packages of the Powertools peer (scripts/bench/package-lock.json, `npm ci`
 # into scripts/bench/node_modules), builds a2a-recover Release in
@@ -23,7 +23,7 @@
 #     lambda workload (--dispatch-records, 50000)
 #   wrk, 16 connections for 10 s, POSTing a typical body (the ceiling)
 # with records/s, requests/s, peak RSS (/usr/bin/time %M) and the ratios the
-# issue sets as targets, each measured within one run.  Every row checks its
+# performance targets are stated in, each measured within one run.  Every row checks its
 # response against the generator's --expected list (and, for dispatch rows,
 # the number of requests nginx answered).  --runs K repeats the whole set and
 # reports medians.

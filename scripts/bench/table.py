@@ -21,7 +21,7 @@ import json
 import statistics
 import sys
 
-# Targets of issue 5, as ratios measured in the same run.
+# The performance targets, as ratios measured in the same run.
 DRY_VS_PEER = 10.0       # a2a-recover dry run / fastest dry-run peer
 J16_VS_WRK = 0.25        # a2a-recover -j 16 requests/s / wrk requests/s
 J16_VS_PY = 10.0         # a2a-recover -j 16 requests/s / Python peer

@@ -345,9 +345,9 @@ grep -hoE 'getenv\("[A-Z0-9_]+"\)' "$src"/cli/*.c | sed -E 's/getenv\("(.*)"\)/\
 section_items "ENVIRONMENT" "Ev" >"$tmp/b"
 same_set "environment: cli getenv() = manual ENVIRONMENT" "cli/*.c" "$tmp/a" "manual" "$tmp/b"
 
-sed -n '/outcome_names\[.*= *{/,/};/p' "$src/core/sinks.c" | grep -oE '"[a-z_]+"' | tr -d '"' >"$tmp/a"
+sed -n '/outcome_names\[.*= *{/,/};/p' "$src/core/result.c" | grep -oE '"[a-z_]+"' | tr -d '"' >"$tmp/a"
 section_items "REPORT FORMAT" "Cm" >"$tmp/b"
-same_set "report outcomes: core/sinks.c = manual REPORT FORMAT" "sinks.c" "$tmp/a" "manual" \
+same_set "report outcomes: core/result.c = manual REPORT FORMAT" "result.c" "$tmp/a" "manual" \
     "$tmp/b"
 
 sed -n '/^int a2a_report_write/,/^}/p' "$src/core/sinks.c" | grep -oE '\\"[A-Za-z]+\\":' |

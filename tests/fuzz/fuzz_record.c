@@ -226,7 +226,7 @@ static void check_dispatch(const struct a2a_record *rec, const cJSON *image, int
         }
         FUZZ_CHECK(number_ok(k, s, canon[k - 3], sizeof(canon[k - 3]), &negative));
         if (k == 4 && negative) {
-            snprintf(canon[1], sizeof(canon[1]), "0"); /* clamped, as the seed does */
+            snprintf(canon[1], sizeof(canon[1]), "0"); /* clamped, as the Lambda handler does */
         }
     }
     /* The oracle: eventSequence prints back as its digits without sign and leading zeros. */

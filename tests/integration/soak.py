@@ -53,7 +53,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402  (shared integration helpers)
 
-STOP_LIMIT = 2.0        # seconds from signal to exit (the issue asks for ~1 s)
+STOP_LIMIT = 2.0        # seconds from signal to exit (the shutdown rule asks for ~1 s)
 RUN_LIMIT = 600.0       # a run that takes longer than this is a hang
 FAILED_OUTCOMES = {"parse_error", "transient", "rejected", "not_attempted", "interrupted"}
 ACKED_OUTCOMES = {"acknowledged", "task_deleted"}

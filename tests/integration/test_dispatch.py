@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Live-path integration tests (issue 3): a2a-recover against scripts/test-dispatcher.py.
+"""Live-path integration tests: a2a-recover against scripts/test-dispatcher.py.
 
 Run: A2A_RECOVER_BIN=build/cli/a2a-recover python3 tests/integration/test_dispatch.py -v
 """

@@ -1,8 +1,8 @@
-"""Memory stays bounded by the largest record, not by the input (issue 5).
+"""Memory stays bounded by the largest record, not by the input.
 
 Each input shape (one {"Records":[...]} document, NDJSON, concatenated get-records pages) is
 streamed through a pipe from scripts/gen-batch.py: 200,000 records, about 186 MB, six times
-the 32 MB bound the issue sets for any input. A tool that held the document (or the records,
+the 32 MB bound the memory rule sets for any input. A tool that held the document (or the records,
 or their results) would pass that bound several times over. scripts/bench.sh --memory makes
 the same check with 1 GB inputs; this one runs on every CI build, sanitized ones included
 (AddressSanitizer's own overhead stays well under the bound at this size).

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Operator-facing integration tests (issue 4): --report, --failed-out, -o, --rate,
+"""Operator-facing integration tests: --report, --failed-out, -o, --rate,
 progress line, summary line; against scripts/test-dispatcher.py.
 
 Run: A2A_RECOVER_BIN=build/cli/a2a-recover python3 tests/integration/test_operator.py -v

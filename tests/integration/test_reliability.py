@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reliability and security of the live path (issue 6), against the test
+"""Reliability and security of the live path, against the test
 dispatcher and a few hostile hand-written servers on 127.0.0.1:
 
   * TLS: verification on by default (an untrusted certificate fails the calls

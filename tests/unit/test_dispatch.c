@@ -155,7 +155,7 @@ static void run_failing(unsigned concurrency, unsigned threads, size_t window, l
     free(input);
 }
 
-/* A lane that cannot start a call fails the run, but nothing read is left unlisted. */
+/* An engine that cannot start a call fails the run, but nothing read is left unlisted. */
 static void test_failed_engine_thread_lists_every_record_read(void **state)
 {
     (void)state;

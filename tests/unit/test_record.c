@@ -1,6 +1,6 @@
 /*
- * record.h: one stream record -> SKIP / DISPATCH / INVALID, exactly as the seed handler
- * (stream_recovery.rs) and issue 2's classification table decide it.
+ * record.h: one stream record -> SKIP / DISPATCH / INVALID, exactly as the Lambda
+ * handler (stream_recovery.rs) and the record classification table decide it.
  *
  * Records are written with ' standing for " (q() swaps them), so the tables stay readable; a
  * JSON escape \' therefore reads \" and a real apostrophe is written \u0027. Each record is
@@ -20,7 +20,7 @@
 
 #include "record.h"
 
-/* The five attributes in the seed's order, with a valid value each. */
+/* The five attributes in the Lambda handler's order, with a valid value each. */
 static const char *const attr_names[5] = {"tenant", "taskId", "owner", "eventSequence",
                                           "recordedAtMicros"};
 static const char *const attr_ok[5] = {"{'S':'acme'}", "{'S':'task-1'}", "{'S':'alice'}",
@@ -147,7 +147,7 @@ static int teardown(void **state)
     return 0;
 }
 
-/* ---- table 1: the classification of issue 2 --------------------------------------------- */
+/* ---- table 1: the record classification ------------------------------------------------- */
 
 struct row {
     const char *name;
@@ -713,7 +713,7 @@ static void test_nul_in_envelope_strings(void **state)
 
 /* ---- table 3: NewImage attributes, generated per attribute ------------------------------ */
 
-/* Every missing attribute, in the seed's order. */
+/* Every missing attribute, in the Lambda handler's order. */
 static void test_missing_each(void **state)
 {
     struct a2a_record_parser *p = *state;
@@ -839,8 +839,9 @@ static void test_duplicate_each(void **state)
 }
 
 /*
- * The first error in the seed's order wins, wherever the attributes stand in the document:
- * for every pair a < b, a broken a is reported over a broken b, in both document orders.
+ * The first error in the Lambda handler's order wins, wherever the attributes stand in the
+ * document: for every pair a < b, a broken a is reported over a broken b, in both document
+ * orders.
  */
 static void test_first_error_wins(void **state)
 {
@@ -891,7 +892,7 @@ static void test_first_error_wins(void **state)
     rows_done();
 }
 
-/* ---- table 4: number values, with the seed's message ------------------------------------ */
+/* ---- table 4: number values, with the Lambda handler's message -------------------------- */
 
 struct number_row {
     int k; /* 3 eventSequence, 4 recordedAtMicros */
@@ -950,7 +951,7 @@ static void test_bad_numbers(void **state)
     rows_done();
 }
 
-/* The issue's example, verbatim. */
+/* The Lambda handler's wording, verbatim. */
 static void test_seed_wording(void **state)
 {
     struct a2a_record_parser *p = *state;

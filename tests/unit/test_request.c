@@ -1,5 +1,5 @@
 /*
- * request.h: the redispatch body and the Idempotency-Key, byte for byte.
+ * request.h: the redispatch body, the Idempotency-Key and the header lines, byte for byte.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -273,6 +273,118 @@ static void test_percent_encode_every_byte(void **state)
     rows_done();
 }
 
+/* ---- header lines ------------------------------------------------------------------------ */
+
+/* The lines every call carries, in order, byte for byte. */
+static void test_fixed_headers(void **state)
+{
+    static const char *const want[] = {"Content-Type: application/json", "Accept: application/json",
+                                       "User-Agent: a2a-recover/" A2A_VERSION, "Expect:"};
+    size_t n = 0;
+
+    (void)state;
+    while (a2a_request_fixed_headers[n] != NULL) {
+        n++;
+    }
+    if (n != sizeof(want) / sizeof(want[0])) {
+        row_fail("%zu fixed lines, want %zu", n, sizeof(want) / sizeof(want[0]));
+    }
+    for (size_t k = 0; k < n && k < sizeof(want) / sizeof(want[0]); k++) {
+        check_bytes(want[k], a2a_request_fixed_headers[k], strlen(a2a_request_fixed_headers[k]),
+                    want[k], strlen(want[k]));
+    }
+    /* a fixed line can never be doubled by a -H line: each one's name is reserved */
+    for (size_t k = 0; k < n; k++) {
+        if (a2a_request_reserved_header(a2a_request_fixed_headers[k]) == NULL) {
+            row_fail("fixed line \"%s\" is not reserved", a2a_request_fixed_headers[k]);
+        }
+    }
+    rows_done();
+}
+
+struct reserved_row {
+    const char *line;
+    const char *want; /* the reserved name, or NULL */
+};
+
+static const struct reserved_row reserved_rows[] = {
+    {"Content-Type: text/plain", "Content-Type"},
+    {"content-type: text/plain", "Content-Type"},
+    {"CONTENT-TYPE:x", "Content-Type"},
+    {"Content-Length: 5", "Content-Length"},
+    {"Transfer-Encoding: chunked", "Transfer-Encoding"},
+    {"Idempotency-Key: a:b:1", "Idempotency-Key"},
+    {"idempotency-key:", "Idempotency-Key"},
+    {"Accept: */*", "Accept"},
+    {"User-Agent: curl", "User-Agent"},
+    {"Expect: 100-continue", "Expect"},
+    {"Host: example.com", "Host"},
+    {"Connection: close", "Connection"},
+    /* free for -H: other names, longer or shorter names, no colon straight after the name */
+    {"Authorization: Bearer x", NULL},
+    {"X-Api-Key: k", NULL},
+    {"Accept-Language: en", NULL},
+    {"Accepts: x", NULL},
+    {"Hostname: h", NULL},
+    {"Hos: h", NULL},
+    {"X-Host: h", NULL},
+    {"Host : h", NULL},
+    {"Content-Type", NULL},
+    {"", NULL},
+};
+
+static void test_reserved_headers(void **state)
+{
+    size_t nnames = 0;
+
+    (void)state;
+    for (size_t k = 0; k < sizeof(reserved_rows) / sizeof(reserved_rows[0]); k++) {
+        const char *got = a2a_request_reserved_header(reserved_rows[k].line);
+        const char *want = reserved_rows[k].want;
+        if ((got == NULL) != (want == NULL) || (got != NULL && strcmp(got, want) != 0)) {
+            row_fail("\"%s\": %s, want %s", reserved_rows[k].line, got ? got : "free",
+                     want ? want : "free");
+        }
+    }
+    /* the exported table is exactly the names the rows above expect */
+    while (a2a_request_reserved_names[nnames] != NULL) {
+        const char *name = a2a_request_reserved_names[nnames++];
+        int seen = 0;
+        for (size_t k = 0; k < sizeof(reserved_rows) / sizeof(reserved_rows[0]); k++) {
+            seen |= reserved_rows[k].want != NULL && strcmp(reserved_rows[k].want, name) == 0;
+        }
+        if (!seen) {
+            row_fail("reserved name %s has no row", name);
+        }
+    }
+    if (nnames != 9) {
+        row_fail("%zu reserved names, want 9", nnames);
+    }
+    rows_done();
+}
+
+/* Authorization and Idempotency-Key lines: NUL-terminated, as libcurl reads them. */
+static void test_request_header_lines(void **state)
+{
+    struct a2a_buf b = {0};
+    const struct a2a_pending p = {L("acme"), L("a b/c\r\n"), L("o"), 7, 0};
+    static const char idem[] = "Idempotency-Key: acme:a%20b%2Fc%0D%0A:7";
+    static const char auth[] = "Authorization: Bearer tok.en-1";
+
+    (void)state;
+    assert_int_equal(a2a_request_idempotency_header(&b, &p), 0);
+    check_bytes("idempotency line", b.data, b.len, idem, sizeof(idem)); /* with its NUL */
+    a2a_buf_free(&b);
+    assert_int_equal(a2a_request_auth_header(&b, "tok.en-1"), 0);
+    check_bytes("authorization line", b.data, b.len, auth, sizeof(auth));
+    /* written in one allocation: nothing with the token in it was reallocated away */
+    if (b.cap < sizeof(auth)) {
+        row_fail("authorization line: cap %zu", b.cap);
+    }
+    a2a_buf_free(&b);
+    rows_done();
+}
+
 int main(void)
 {
     const struct CMUnitTest body[] = {
@@ -284,9 +396,15 @@ int main(void)
         cmocka_unit_test(test_idempotency_key_safe_and_stable),
         cmocka_unit_test(test_percent_encode_every_byte),
     };
+    const struct CMUnitTest headers[] = {
+        cmocka_unit_test(test_fixed_headers),
+        cmocka_unit_test(test_reserved_headers),
+        cmocka_unit_test(test_request_header_lines),
+    };
     int failed = 0;
 
     failed += cmocka_run_group_tests_name("body", body, NULL, NULL);
     failed += cmocka_run_group_tests_name("idempotency_key", key, NULL, NULL);
+    failed += cmocka_run_group_tests_name("headers", headers, NULL, NULL);
     return failed;
 }

@@ -1,6 +1,6 @@
 /*
- * retry.h: status classes, full-jitter backoff bounds and Retry-After parsing, with the
- * random draw and the clock injected.
+ * retry.h: status classes, full-jitter backoff bounds, Retry-After parsing and the verdict on
+ * one attempt, with the random draw and the clock injected.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -392,6 +392,194 @@ static void test_retry_after_clock(void **state)
     assert_int_equal(a2a_retry_after_ms("5", NOW * 2), 5000);
 }
 
+/* ---- the verdict on one attempt ---------------------------------------------------------- */
+
+#define VNOW  ((time_t)1700000000) /* Tue, 14 Nov 2023 22:13:20 GMT */
+#define VDRAW 1234567ULL           /* backoff draws: 25 ms at attempt 1, 289 ms at attempt 2 */
+#define FIN   0
+#define RETRY 1
+#define NO_FF 0
+#define FF    1
+#define ANS   A2A_TRANSPORT_ANSWERED
+#define NET   A2A_TRANSPORT_FAILED
+
+struct verdict_row {
+    const char *name;
+    enum a2a_transport transport;
+    long status;
+    unsigned attempts;
+    unsigned retries;
+    const char *retry_after; /* NULL: no header */
+    int task_deleted;
+    const char *detail;
+    int want_retry;
+    int64_t want_delay_ms;         /* checked when want_retry */
+    enum a2a_outcome want_outcome; /* checked when !want_retry */
+    int want_fail_fast;
+    const char *want_reason;
+};
+
+static const struct verdict_row verdict_rows[] = {
+    /* 2xx: acknowledged, or the task is gone; the body is never quoted */
+    {"200", ANS, 200, 1, 3, NULL, 0, "{\"outcome\":\"dispatched\"}", FIN, 0, A2A_OUT_ACKNOWLEDGED,
+     NO_FF, "HTTP 200"},
+    {"204 taskDeleted", ANS, 204, 1, 3, NULL, 1, "", FIN, 0, A2A_OUT_TASK_DELETED, NO_FF,
+     "HTTP 204"},
+    {"299", ANS, 299, 2, 3, NULL, 0, "x", FIN, 0, A2A_OUT_ACKNOWLEDGED, NO_FF, "HTTP 299"},
+    {"2xx after the budget is spent", ANS, 200, 9, 3, NULL, 0, "", FIN, 0, A2A_OUT_ACKNOWLEDGED,
+     NO_FF, "HTTP 200"},
+    {"2xx ignores Retry-After", ANS, 202, 1, 3, "30", 0, "", FIN, 0, A2A_OUT_ACKNOWLEDGED, NO_FF,
+     "HTTP 202"},
+    /* transient statuses: retry within the budget, Retry-After first, else full jitter */
+    {"503 first attempt", ANS, 503, 1, 3, NULL, 0, "busy", RETRY, 25, A2A_OUT_TRANSIENT, NO_FF,
+     "HTTP 503 busy"},
+    {"503 second attempt", ANS, 503, 2, 3, "", 0, "busy", RETRY, 289, A2A_OUT_TRANSIENT, NO_FF,
+     "HTTP 503 busy"},
+    {"503 last retry", ANS, 503, 3, 3, NULL, 0, "busy", RETRY, 226, A2A_OUT_TRANSIENT, NO_FF,
+     "HTTP 503 busy"},
+    {"503 budget spent", ANS, 503, 4, 3, NULL, 0, "busy", FIN, 0, A2A_OUT_TRANSIENT, NO_FF,
+     "HTTP 503 busy; gave up after 4 attempts"},
+    {"500 no retries", ANS, 500, 1, 0, "5", 0, "", FIN, 0, A2A_OUT_TRANSIENT, NO_FF,
+     "HTTP 500 ; gave up after 1 attempt"},
+    {"429 Retry-After seconds", ANS, 429, 1, 3, "7", 0, "slow down", RETRY, 7000, A2A_OUT_TRANSIENT,
+     NO_FF, "HTTP 429 slow down"},
+    {"429 Retry-After 0", ANS, 429, 1, 3, "0", 0, "", RETRY, 0, A2A_OUT_TRANSIENT, NO_FF,
+     "HTTP 429 "},
+    {"429 Retry-After unreadable: backoff", ANS, 429, 1, 3, "soon", 0, "", RETRY, 25,
+     A2A_OUT_TRANSIENT, NO_FF, "HTTP 429 "},
+    {"429 Retry-After 5s: backoff", ANS, 429, 2, 3, "5s", 0, "", RETRY, 289, A2A_OUT_TRANSIENT,
+     NO_FF, "HTTP 429 "},
+    {"425 Retry-After HTTP-date", ANS, 425, 1, 3, "Tue, 14 Nov 2023 22:13:30 GMT", 0, "", RETRY,
+     10000, A2A_OUT_TRANSIENT, NO_FF, "HTTP 425 "},
+    {"408 Retry-After capped", ANS, 408, 1, 3, "120", 0, "", RETRY, 60000, A2A_OUT_TRANSIENT, NO_FF,
+     "HTTP 408 "},
+    {"599", ANS, 599, 1, 1, NULL, 0, "z", RETRY, 25, A2A_OUT_TRANSIENT, NO_FF, "HTTP 599 z"},
+    /* no answer: retried like a transient status, the error text is the reason */
+    {"connect refused", NET, 0, 1, 3, NULL, 0, "Couldn't connect to server", RETRY, 25,
+     A2A_OUT_TRANSIENT, NO_FF, "Couldn't connect to server"},
+    {"timeout, budget spent", NET, 0, 2, 1, NULL, 0, "Timeout was reached: 5001 ms", FIN, 0,
+     A2A_OUT_TRANSIENT, NO_FF, "Timeout was reached: 5001 ms; gave up after 2 attempts"},
+    {"cut short after a 200 status line", NET, 200, 1, 0, NULL, 1, "Transferred a partial file",
+     FIN, 0, A2A_OUT_TRANSIENT, NO_FF, "Transferred a partial file; gave up after 1 attempt"},
+    {"reset after a 401 status line", NET, 401, 1, 2, "3", 0, "Recv failure", RETRY, 3000,
+     A2A_OUT_TRANSIENT, NO_FF, "Recv failure"},
+    /* fail-fast statuses: rejected, and the run stops */
+    {"401", ANS, 401, 1, 3, NULL, 0, "no token", FIN, 0, A2A_OUT_REJECTED, FF,
+     "HTTP 401 (every call would fail alike) no token"},
+    {"403", ANS, 403, 1, 3, "5", 0, "", FIN, 0, A2A_OUT_REJECTED, FF,
+     "HTTP 403 (every call would fail alike) "},
+    {"404 taskDeleted body", ANS, 404, 2, 3, NULL, 1, "gone", FIN, 0, A2A_OUT_REJECTED, FF,
+     "HTTP 404 (every call would fail alike) gone"},
+    {"405", ANS, 405, 1, 3, NULL, 0, "POST only", FIN, 0, A2A_OUT_REJECTED, FF,
+     "HTTP 405 (every call would fail alike) POST only"},
+    /* other statuses: this record is rejected, the run goes on */
+    {"400", ANS, 400, 1, 3, NULL, 0, "bad body", FIN, 0, A2A_OUT_REJECTED, NO_FF,
+     "HTTP 400 (permanent, not retried) bad body"},
+    {"400 with Retry-After", ANS, 400, 1, 3, "1", 0, "", FIN, 0, A2A_OUT_REJECTED, NO_FF,
+     "HTTP 400 (permanent, not retried) "},
+    {"301 not followed", ANS, 301, 1, 3, NULL, 0, "moved", FIN, 0, A2A_OUT_REJECTED, NO_FF,
+     "HTTP 301 (permanent, not retried) moved"},
+    {"100 as a final answer", ANS, 100, 1, 3, NULL, 0, "", FIN, 0, A2A_OUT_REJECTED, NO_FF,
+     "HTTP 100 (permanent, not retried) "},
+    {"409", ANS, 409, 1, 3, NULL, 1, "", FIN, 0, A2A_OUT_REJECTED, NO_FF,
+     "HTTP 409 (permanent, not retried) "},
+};
+
+static void test_verdict_table(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < sizeof(verdict_rows) / sizeof(verdict_rows[0]); k++) {
+        const struct verdict_row *row = &verdict_rows[k];
+        struct a2a_verdict_input in = {
+            .transport = row->transport,
+            .status = row->status,
+            .attempts = row->attempts,
+            .retries = row->retries,
+            .retry_after = row->retry_after,
+            .task_deleted = row->task_deleted,
+            .detail = row->detail,
+            .now = VNOW,
+            .random = VDRAW,
+        };
+        struct a2a_verdict v;
+
+        memset(&v, 0x5a, sizeof(v)); /* every field must be written */
+        a2a_http_verdict(&in, &v);
+        if (v.retry != row->want_retry) {
+            row_fail("%s: retry %d, want %d", row->name, v.retry, row->want_retry);
+        }
+        if (row->want_retry && v.delay_ms != row->want_delay_ms) {
+            row_fail("%s: delay %lld ms, want %lld", row->name, (long long)v.delay_ms,
+                     (long long)row->want_delay_ms);
+        }
+        if (v.outcome != row->want_outcome) {
+            row_fail("%s: outcome %d, want %d", row->name, (int)v.outcome, (int)row->want_outcome);
+        }
+        if (v.fail_fast != row->want_fail_fast) {
+            row_fail("%s: fail_fast %d, want %d", row->name, v.fail_fast, row->want_fail_fast);
+        }
+        if (memchr(v.reason, '\0', sizeof(v.reason)) == NULL ||
+            strcmp(v.reason, row->want_reason) != 0) {
+            row_fail("%s: reason \"%.*s\", want \"%s\"", row->name, (int)sizeof(v.reason) - 1,
+                     v.reason, row->want_reason);
+        }
+    }
+    rows_done();
+}
+
+/* Every status of 100..599 gets a verdict consistent with its class, within the budget. */
+static void test_verdict_follows_class(void **state)
+{
+    (void)state;
+    for (long s = 100; s <= 599; s++) {
+        struct a2a_verdict_input in = {
+            .transport = A2A_TRANSPORT_ANSWERED,
+            .status = s,
+            .attempts = 1,
+            .retries = 1,
+            .detail = "",
+            .now = VNOW,
+            .random = VDRAW,
+        };
+        struct a2a_verdict v;
+        enum a2a_http_class c = a2a_http_classify(s);
+
+        a2a_http_verdict(&in, &v);
+        if (v.retry != (c == A2A_HTTP_TRANSIENT) || v.fail_fast != (c == A2A_HTTP_FATAL) ||
+            (!v.retry && (c == A2A_HTTP_SUCCESS) != (v.outcome == A2A_OUT_ACKNOWLEDGED))) {
+            row_fail("HTTP %ld: retry %d fail_fast %d outcome %d", s, v.retry, v.fail_fast,
+                     (int)v.outcome);
+        }
+    }
+    rows_done();
+}
+
+/* A long transport error or body excerpt is cut, never overflowing the reason. */
+static void test_verdict_long_detail(void **state)
+{
+    char detail[2000];
+    struct a2a_verdict v;
+    struct a2a_verdict_input in = {
+        .transport = A2A_TRANSPORT_FAILED,
+        .attempts = 5,
+        .retries = 1,
+        .detail = detail,
+        .now = VNOW,
+    };
+
+    (void)state;
+    memset(detail, 'e', sizeof(detail) - 1);
+    detail[sizeof(detail) - 1] = '\0';
+    a2a_http_verdict(&in, &v);
+    assert_true(strlen(v.reason) < sizeof(v.reason));
+    assert_non_null(strstr(v.reason, "; gave up after 5 attempts"));
+    in.transport = A2A_TRANSPORT_ANSWERED;
+    in.status = 400;
+    a2a_http_verdict(&in, &v);
+    assert_true(strlen(v.reason) < sizeof(v.reason));
+    assert_int_equal(strncmp(v.reason, "HTTP 400 (permanent, not retried) eee", 37), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest classify[] = {
@@ -409,10 +597,16 @@ int main(void)
         cmocka_unit_test(test_retry_after_dates),
         cmocka_unit_test(test_retry_after_clock),
     };
+    const struct CMUnitTest verdict[] = {
+        cmocka_unit_test(test_verdict_table),
+        cmocka_unit_test(test_verdict_follows_class),
+        cmocka_unit_test(test_verdict_long_detail),
+    };
     int failed = 0;
 
     failed += cmocka_run_group_tests_name("classify", classify, NULL, NULL);
     failed += cmocka_run_group_tests_name("backoff", backoff, NULL, NULL);
     failed += cmocka_run_group_tests_name("retry_after", retry_after, NULL, NULL);
+    failed += cmocka_run_group_tests_name("verdict", verdict, NULL, NULL);
     return failed;
 }
