@@ -81,7 +81,7 @@ static int parse_resource(const char *res, struct a2a_stream_arn *out)
         return -1;
     }
     n = (size_t)(slash - name);
-    if (n < 3 || copy_part(out->table, sizeof(out->table), name, n) != 0 ||
+    if (n < 1 || copy_part(out->table, sizeof(out->table), name, n) != 0 ||
         !all_of(out->table, "_.-", 0)) {
         return -1;
     }

@@ -21,7 +21,7 @@ struct a2a_stream_arn {
     char partition[16]; /* aws, aws-cn or aws-us-gov */
     char region[32];    /* e.g. us-east-2 */
     char account[16];   /* 12 digits */
-    char table[256];    /* 3-255 of [A-Za-z0-9_.-] */
+    char table[256];    /* 1-255 of [A-Za-z0-9_.-] (AWS wants 3; the API judges) */
     char label[64];     /* the stream label, e.g. 2019-11-14T00:04:06.388 */
 };
 

@@ -480,6 +480,10 @@ enum streams_outcome a2a_streams_call(struct a2a_streams_client *c, const char *
             return STREAMS_FAILED;
         }
         delay = a2a_backoff_ms(n + 1, A2A_BACKOFF_BASE_MS, A2A_BACKOFF_CAP_MS, next_random(c));
+        /* a retried GetRecords is still a call on the shard: it keeps the polling pace */
+        if (strcmp(op, "GetRecords") == 0 && delay < (uint64_t)c->cfg.poll_interval_ms) {
+            delay = (uint64_t)c->cfg.poll_interval_ms;
+        }
         log_retry(c, op, name[0] != '\0' ? name : message, n + 1, delay);
         if (retries != NULL) {
             (*retries)++;

@@ -51,7 +51,9 @@ static const struct arn_row arn_rows[] = {
     BAD("arn:aws:dynamodb:us-east-2:123456789012:table/mytable/stream/", "~resource"),
     BAD("arn:aws:dynamodb:us-east-2:123456789012:table/mytable/stream/a/b", "~resource"),
     BAD("arn:aws:dynamodb:us-east-2:123456789012:table/mytable/index/x", "~resource"),
-    BAD("arn:aws:dynamodb:us-east-2:123456789012:table/ab/stream/x", "~resource"), /* short */
+    OK("arn:aws:dynamodb:us-east-2:123456789012:table/T/stream/x", "aws", "us-east-2",
+       "123456789012", "T", "x"), /* short names are the API's to refuse */
+    BAD("arn:aws:dynamodb:us-east-2:123456789012:table//stream/x", "~resource"),
     BAD("arn:aws:dynamodb:us-east-2:123456789012:table/a b/stream/x", "~resource"),
     BAD("arn:aws:dynamodb:us-east-2:123456789012:table/abc/stream/a b", "~resource"),
     BAD("arn:aws:dynamodb:us-east-2:123456789012:stream/abc", "~resource"),
