@@ -36,8 +36,10 @@ if [ "${1:-}" = --install ]; then
     exit
 fi
 
+# awscli, python3-botocore and curl referee the test Streams server (test_streams_fake.py).
 install_missing build-essential cmake pkg-config libcjson-dev libcurl4-openssl-dev \
-    libcmocka-dev python3 valgrind mandoc openssl ca-certificates nginx-light time
+    libcmocka-dev python3 valgrind mandoc openssl ca-certificates nginx-light time \
+    awscli python3-botocore curl
 
 build_dir=${1:-build}
 shift || true
