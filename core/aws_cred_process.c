@@ -274,6 +274,13 @@ enum a2a_creds_result a2a_creds_run_process(const char *command, const char *pro
         a2a_error_set(err, A2A_E_CONFIG, "%s: timed out after %ld ms", source, timeout_ms);
         goto out;
     }
+    if (status == 127) {
+        /* where spawn cannot report a failed exec itself (e.g. under valgrind) */
+        a2a_error_set(err, A2A_E_CONFIG,
+                      "%s: cannot run %s: exit status 127 (not found or not executable)", source,
+                      argv[0]);
+        goto out;
+    }
     if (status != 0) {
         a2a_error_set(err, A2A_E_CONFIG, "%s: exited with status %d", source, status);
         goto out;
