@@ -1,0 +1,323 @@
+/*
+ * The profile provider and the chain. Profiles live in two INI files read the way botocore
+ * reads them: "[name]" sections in the shared credentials file, "[profile name]" (and
+ * "[default]") in the config file, keys case-insensitive, whole-line comments, lines indented
+ * deeper than the key before them being that key's continuation or nested values (ignored:
+ * none of our keys is multi-line).
+ */
+#define _DEFAULT_SOURCE
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "aws_credentials.h"
+
+#define INI_MAX_BYTES (1024 * 1024)
+#define PATH_MAX_LEN  4096
+
+enum { K_KEY, K_SECRET, K_TOKEN, K_PROCESS, K__MAX };
+
+static const char *const key_names[K__MAX] = {
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_session_token",
+    "credential_process",
+};
+
+struct profile_vals {
+    char *v[K__MAX]; /* owned; wiped (a2a_secret_free) */
+    int found;       /* the section exists in this file */
+};
+
+static void vals_clear(struct profile_vals *pv)
+{
+    for (int k = 0; k < K__MAX; k++) {
+        a2a_secret_free(&pv->v[k]);
+    }
+    pv->found = 0;
+}
+
+static char *trim(char *s)
+{
+    size_t n;
+
+    while (*s == ' ' || *s == '\t') {
+        s++;
+    }
+    n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1])) {
+        s[--n] = '\0';
+    }
+    return s;
+}
+
+/* Whether a section header's inner text names profile in this kind of file. */
+static int section_is(char *inner, const char *profile, int config_style)
+{
+    char *rest;
+
+    inner = trim(inner);
+    if (!config_style) {
+        return strcmp(inner, profile) == 0;
+    }
+    if (strcmp(profile, "default") == 0 && strcmp(inner, "default") == 0) {
+        return 1;
+    }
+    if (strncmp(inner, "profile", 7) != 0 || (inner[7] != ' ' && inner[7] != '\t')) {
+        return 0;
+    }
+    rest = trim(inner + 7);
+    return strcmp(rest, profile) == 0;
+}
+
+/* Handles one "key = value" line of the wanted section. Returns 0, or -1 out of memory. */
+static int take_key(char *line, struct profile_vals *pv)
+{
+    char *eq = strchr(line, '=');
+    char *key;
+
+    if (eq == NULL) {
+        return 0;
+    }
+    *eq = '\0';
+    key = trim(line);
+    for (int k = 0; k < K__MAX; k++) {
+        if (strcasecmp(key, key_names[k]) == 0) {
+            a2a_secret_free(&pv->v[k]);
+            pv->v[k] = strdup(trim(eq + 1));
+            return pv->v[k] != NULL ? 0 : -1;
+        }
+    }
+    return 0;
+}
+
+/* Reads the lines of f into pv for the wanted section; -1 when out of memory or too large. */
+static int ini_scan(FILE *f, const char *profile, int config_style, struct profile_vals *pv)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    size_t total = 0;
+    ssize_t n;
+    int in_section = 0;
+    int key_indent = -1; /* indentation of the last key line; -1 after a header */
+    int rc = 0;
+
+    while ((n = getline(&line, &cap, f)) >= 0) {
+        char *t = trim(line);
+        total += (size_t)n;
+        if (total > INI_MAX_BYTES) {
+            rc = -1;
+            break;
+        }
+        if (*t == '\0' || *t == '#' || *t == ';') {
+            continue;
+        }
+        if (*t == '[') {
+            char *close = strrchr(t, ']');
+            if (close != NULL) {
+                *close = '\0';
+                in_section = section_is(t + 1, profile, config_style);
+                pv->found |= in_section;
+                key_indent = -1;
+            }
+            continue;
+        }
+        /* a line indented deeper than the key before it continues that key's value */
+        if (key_indent >= 0 && t - line > key_indent) {
+            continue;
+        }
+        key_indent = (int)(t - line);
+        if (in_section && take_key(t, pv) != 0) {
+            rc = -1;
+            break;
+        }
+    }
+    if (line != NULL) {
+        explicit_bzero(line, cap);
+        free(line);
+    }
+    return rc;
+}
+
+/* Reads one file; a missing file is no error (it simply has no profiles). */
+static int ini_read(const char *path, const char *profile, int config_style,
+                    struct profile_vals *pv, struct a2a_error *err)
+{
+    FILE *f;
+
+    if (path[0] == '\0') {
+        return 0;
+    }
+    f = fopen(path, "r");
+    if (f == NULL) {
+        if (errno == ENOENT || errno == ENOTDIR) {
+            return 0;
+        }
+        a2a_error_set(err, A2A_E_CONFIG, "%s: cannot read: %s", path, strerror(errno));
+        return -1;
+    }
+    if (ini_scan(f, profile, config_style, pv) != 0) {
+        fclose(f);
+        vals_clear(pv);
+        a2a_error_set(err, A2A_E_CONFIG, "%s: larger than %d bytes or out of memory", path,
+                      INI_MAX_BYTES);
+        return -1;
+    }
+    fclose(f);
+    return 0;
+}
+
+/* The file named by var, else ~/default_rel; "" when ~ cannot be expanded (no HOME). */
+static void file_path(const struct a2a_creds_config *cfg, const char *var, const char *default_rel,
+                      char *out, size_t cap)
+{
+    const char *p = a2a_env_get(&cfg->env, var);
+    const char *home = a2a_env_get(&cfg->env, "HOME");
+    char rel[256];
+
+    if (p == NULL) {
+        snprintf(rel, sizeof(rel), "~/%s", default_rel);
+        p = rel;
+    }
+    if (p[0] == '~' && (p[1] == '/' || p[1] == '\0')) {
+        if (home == NULL || (size_t)snprintf(out, cap, "%s%s", home, p + 1) >= cap) {
+            out[0] = '\0';
+        }
+        return;
+    }
+    if ((size_t)snprintf(out, cap, "%s", p) >= cap) {
+        out[0] = '\0';
+    }
+}
+
+/* Static keys of one file: found, absent, or an error when only one key is there. */
+static enum a2a_creds_result static_keys(const struct profile_vals *pv, const char *source,
+                                         struct a2a_aws_creds *out, struct a2a_error *err)
+{
+    if (pv->v[K_KEY] == NULL && pv->v[K_SECRET] == NULL) {
+        return A2A_CREDS_ABSENT;
+    }
+    if (pv->v[K_KEY] == NULL || pv->v[K_SECRET] == NULL) {
+        a2a_error_set(err, A2A_E_CONFIG,
+                      "%s: aws_access_key_id and aws_secret_access_key must be set together",
+                      source);
+        return A2A_CREDS_ERROR;
+    }
+    return a2a_creds_fill(out, pv->v[K_KEY], pv->v[K_SECRET], pv->v[K_TOKEN], 0, source, err);
+}
+
+static void set_profile_why(char *why, size_t cap, const char *profile, const char *what)
+{
+    snprintf(why, cap, "profile %s (%s)", profile, what);
+}
+
+/* The profile's sources in botocore's order, once both files are read. */
+static enum a2a_creds_result profile_sources(const struct a2a_creds_config *cfg,
+                                             const char *profile, const struct profile_vals *cred,
+                                             const struct profile_vals *conf,
+                                             struct a2a_aws_creds *out, struct a2a_error *err)
+{
+    char source[A2A_CREDS_SOURCE_MAX];
+    enum a2a_creds_result rc;
+    const char *process = cred->v[K_PROCESS] != NULL ? cred->v[K_PROCESS] : conf->v[K_PROCESS];
+
+    snprintf(source, sizeof(source), "profile %s (shared credentials file)", profile);
+    rc = static_keys(cred, source, out, err);
+    if (rc != A2A_CREDS_ABSENT) {
+        return rc;
+    }
+    if (process != NULL) {
+        return a2a_creds_run_process(process, profile,
+                                     cfg->process_timeout_ms > 0 ? cfg->process_timeout_ms : 60000,
+                                     out, err);
+    }
+    snprintf(source, sizeof(source), "profile %s (config file)", profile);
+    return static_keys(conf, source, out, err);
+}
+
+enum a2a_creds_result a2a_creds_from_profile(const struct a2a_creds_config *cfg,
+                                             struct a2a_aws_creds *out, char *why, size_t cap,
+                                             struct a2a_error *err)
+{
+    struct profile_vals cred = {{NULL}, 0};
+    struct profile_vals conf = {{NULL}, 0};
+    char cred_path[PATH_MAX_LEN];
+    char conf_path[PATH_MAX_LEN];
+    const char *profile = cfg->profile;
+    int named = 1; /* a profile someone asked for must exist */
+    enum a2a_creds_result rc = A2A_CREDS_ERROR;
+
+    if (profile == NULL) {
+        profile = a2a_env_get(&cfg->env, "AWS_PROFILE");
+    }
+    if (profile == NULL) {
+        profile = "default";
+        named = 0;
+    }
+    file_path(cfg, "AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials", cred_path, sizeof(cred_path));
+    file_path(cfg, "AWS_CONFIG_FILE", ".aws/config", conf_path, sizeof(conf_path));
+    if (ini_read(cred_path, profile, 0, &cred, err) != 0 ||
+        ini_read(conf_path, profile, 1, &conf, err) != 0) {
+        goto out;
+    }
+    if (!cred.found && !conf.found) {
+        if (named) {
+            a2a_error_set(err, A2A_E_CONFIG, "profile %s: not found in %s or %s", profile,
+                          cred_path[0] != '\0' ? cred_path : "(no credentials file)",
+                          conf_path[0] != '\0' ? conf_path : "(no config file)");
+            goto out;
+        }
+        set_profile_why(why, cap, profile, "not found");
+        rc = A2A_CREDS_ABSENT;
+        goto out;
+    }
+    rc = profile_sources(cfg, profile, &cred, &conf, out, err);
+    if (rc == A2A_CREDS_ABSENT) {
+        set_profile_why(why, cap, profile, "has no keys or credential_process");
+    }
+out:
+    vals_clear(&cred);
+    vals_clear(&conf);
+    return rc;
+}
+
+/* ---- the chain ------------------------------------------------------------------------------ */
+
+typedef enum a2a_creds_result provider_fn(const struct a2a_creds_config *cfg,
+                                          struct a2a_aws_creds *out, char *why, size_t cap,
+                                          struct a2a_error *err);
+
+int a2a_aws_creds_resolve(const struct a2a_creds_config *cfg, struct a2a_aws_creds *out,
+                          struct a2a_error *err)
+{
+    static provider_fn *const chain[] = {
+        a2a_creds_from_env,
+        a2a_creds_from_profile,
+        a2a_creds_from_container,
+        a2a_creds_from_imds,
+    };
+    char tried[4 * (A2A_CREDS_WHY_MAX + 2)] = "";
+
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < sizeof(chain) / sizeof(chain[0]); i++) {
+        char why[A2A_CREDS_WHY_MAX] = "";
+        enum a2a_creds_result rc = chain[i](cfg, out, why, sizeof(why), err);
+        if (rc == A2A_CREDS_FOUND) {
+            return 0;
+        }
+        if (rc == A2A_CREDS_ERROR) {
+            a2a_aws_creds_clear(out);
+            return -1;
+        }
+        if (i > 0) {
+            strncat(tried, "; ", sizeof(tried) - strlen(tried) - 1);
+        }
+        strncat(tried, why, sizeof(tried) - strlen(tried) - 1);
+    }
+    a2a_error_set(err, A2A_E_CONFIG, "no AWS credentials found; tried %s", tried);
+    return -1;
+}

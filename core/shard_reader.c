@@ -1,0 +1,383 @@
+/*
+ * A shard reader: GetShardIterator once, then GetRecords pages until the range is read.
+ * Empty pages are normal (a shard is sparse; GetRecords may answer empty several times before
+ * it reaches data), so they never end a read by themselves: a closed shard ends when no
+ * NextShardIterator comes, an open one when a record past the end is seen or after idle_ms
+ * without records. An expired iterator is never sent again: a fresh one starts after the last
+ * record handed out, so nothing is lost or read twice.
+ */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "streams_internal.h"
+
+#define EXPIRED_IN_A_ROW_MAX 5
+#define WHERE_MAX            (A2A_ARN_MAX + 256)
+
+struct a2a_shard_reader {
+    struct a2a_streams_client *c; /* borrowed */
+    char *shard_id;               /* owned */
+    struct a2a_start start;
+    char end_seq[A2A_SEQNUM_MAX_DIGITS + 1]; /* "" for none */
+    int shard_closed;
+    char *iterator; /* owned; the one to send next, NULL when a fresh one is needed */
+    int exhausted;  /* the last page had no NextShardIterator */
+    int done;       /* the next call says A2A_READ_END */
+    char last_seq[A2A_SEQNUM_MAX_DIGITS + 1];  /* last record handed out, "" for none */
+    char first_seq[A2A_SEQNUM_MAX_DIGITS + 1]; /* of the current page */
+    char page_last[A2A_SEQNUM_MAX_DIGITS + 1];
+    struct a2a_buf answer; /* owned: the current page's bytes */
+    int64_t last_call_ms;  /* start of the last GetRecords call; -1 before the first */
+    int64_t idle_since_ms; /* the open time or the last page with records */
+    unsigned expired_in_row;
+    struct a2a_shard_reader_stats stats;
+    char where[WHERE_MAX]; /* "stream ARN shard ID (range)" for messages */
+};
+
+static const char *start_text(const struct a2a_start *s, char *buf, size_t cap)
+{
+    static const char *const names[] = {"trim-horizon", "latest", "at:", "after:"};
+
+    snprintf(buf, cap, "%s%s", names[s->kind], s->seq);
+    return buf;
+}
+
+int a2a_shard_reader_open(struct a2a_streams_client *c, const struct a2a_shard_range *range,
+                          struct a2a_shard_reader **out, struct a2a_error *err)
+{
+    struct a2a_shard_reader *r;
+    char from[64];
+
+    *out = NULL;
+    if (range->shard_id == NULL || range->shard_id[0] == '\0' || strlen(range->shard_id) > 100 ||
+        (range->end_seq != NULL && !a2a_seqnum_valid_str(range->end_seq)) ||
+        ((range->start.kind == A2A_START_AT || range->start.kind == A2A_START_AFTER) &&
+         !a2a_seqnum_valid_str(range->start.seq))) {
+        a2a_error_set(err, A2A_E_CONFIG, "stream %s: bad shard id or sequence number in range",
+                      c->arn_text);
+        return -1;
+    }
+    r = calloc(1, sizeof(*r));
+    if (r == NULL || (r->shard_id = strdup(range->shard_id)) == NULL) {
+        free(r);
+        a2a_error_set(err, A2A_E_NOMEM, "out of memory");
+        return -1;
+    }
+    r->c = c;
+    r->start = range->start;
+    r->shard_closed = range->shard_closed;
+    if (range->end_seq != NULL) {
+        memcpy(r->end_seq, range->end_seq, strlen(range->end_seq) + 1);
+    }
+    r->last_call_ms = -1;
+    r->idle_since_ms = a2a_streams_now_ms(c);
+    snprintf(r->where, sizeof(r->where), "stream %s shard %s (from %s to %s)", c->arn_text,
+             r->shard_id, start_text(&r->start, from, sizeof(from)),
+             r->end_seq[0] != '\0' ? r->end_seq : "the end");
+    *out = r;
+    return 0;
+}
+
+void a2a_shard_reader_free(struct a2a_shard_reader **rp)
+{
+    struct a2a_shard_reader *r = *rp;
+
+    if (r == NULL) {
+        return;
+    }
+    free(r->shard_id);
+    free(r->iterator);
+    a2a_buf_free(&r->answer);
+    free(r);
+    *rp = NULL;
+}
+
+const struct a2a_shard_reader_stats *a2a_shard_reader_stats(const struct a2a_shard_reader *r)
+{
+    return &r->stats;
+}
+
+/* ---- GetShardIterator ---------------------------------------------------------------------- */
+
+static char *iterator_body(const struct a2a_shard_reader *r)
+{
+    static const char *const types[] = {"TRIM_HORIZON", "LATEST", "AT_SEQUENCE_NUMBER",
+                                        "AFTER_SEQUENCE_NUMBER"};
+    cJSON *doc = cJSON_CreateObject();
+    const char *type = types[r->start.kind];
+    const char *seq = r->start.seq;
+    char *text = NULL;
+
+    /* after an expiry, resume after the last record handed out */
+    if (r->last_seq[0] != '\0') {
+        type = types[A2A_START_AFTER];
+        seq = r->last_seq;
+    }
+    if (doc != NULL && cJSON_AddStringToObject(doc, "StreamArn", r->c->arn_text) != NULL &&
+        cJSON_AddStringToObject(doc, "ShardId", r->shard_id) != NULL &&
+        cJSON_AddStringToObject(doc, "ShardIteratorType", type) != NULL &&
+        (seq[0] == '\0' || cJSON_AddStringToObject(doc, "SequenceNumber", seq) != NULL)) {
+        text = cJSON_PrintUnformatted(doc);
+    }
+    cJSON_Delete(doc);
+    return text;
+}
+
+static void protocol_error(struct a2a_shard_reader *r, const char *op, const char *what,
+                           struct a2a_stream_error *e)
+{
+    e->cause = A2A_STREAM_CAUSE_PROTOCOL;
+    a2a_error_set(&e->err, A2A_E_INPUT, "%s: %s: %s", r->where, op, what);
+}
+
+/* Sets r->iterator; returns 0, 1 when there is none (nothing to read), -1 with e set. */
+static int fresh_iterator(struct a2a_shard_reader *r, struct a2a_stream_error *e)
+{
+    char *body = iterator_body(r);
+    cJSON *doc = NULL;
+    const cJSON *it;
+    int rc = -1;
+
+    if (body == NULL) {
+        a2a_error_set(&e->err, A2A_E_NOMEM, "out of memory");
+        return -1;
+    }
+    if (a2a_streams_call(r->c, "GetShardIterator", body, &r->answer, r->where, &r->stats.retries,
+                         e) != STREAMS_OK) {
+        if (e->cause == A2A_STREAM_CAUSE_NONE && e->err.code == A2A_OK) {
+            protocol_error(r, "GetShardIterator", "ExpiredIteratorException", e);
+        }
+        goto out;
+    }
+    r->stats.iterators++;
+    doc = cJSON_ParseWithLength(r->answer.data, r->answer.len);
+    it = cJSON_GetObjectItemCaseSensitive(doc, "ShardIterator");
+    if (!cJSON_IsObject(doc) || (!cJSON_IsString(it) && it != NULL && !cJSON_IsNull(it))) {
+        protocol_error(r, "GetShardIterator", "the answer has no ShardIterator", e);
+        goto out;
+    }
+    rc = 1;
+    if (cJSON_IsString(it)) {
+        r->iterator = strdup(it->valuestring);
+        rc = r->iterator != NULL ? 0 : -1;
+        if (rc != 0) {
+            a2a_error_set(&e->err, A2A_E_NOMEM, "out of memory");
+        }
+    }
+out:
+    cJSON_Delete(doc);
+    cJSON_free(body);
+    return rc;
+}
+
+/* ---- GetRecords ----------------------------------------------------------------------------- */
+
+struct page_scan {
+    size_t records;
+    size_t in_range;
+    const char *first; /* borrowed from the parsed page */
+    const char *last;
+    const char *last_in_range;
+};
+
+static const char *record_seq(const cJSON *rec)
+{
+    const cJSON *ddb = cJSON_GetObjectItemCaseSensitive(rec, "dynamodb");
+    const cJSON *seq = cJSON_GetObjectItemCaseSensitive(ddb, "SequenceNumber");
+
+    return cJSON_IsString(seq) && a2a_seqnum_valid_str(seq->valuestring) ? seq->valuestring : NULL;
+}
+
+/*
+ * Counts the records and those not beyond the end. A record without a valid SequenceNumber
+ * is the scanner's to report; here it only cannot move the position.
+ */
+static void scan_records(const struct a2a_shard_reader *r, const cJSON *records,
+                         struct page_scan *s)
+{
+    const cJSON *rec;
+    int beyond = 0;
+
+    memset(s, 0, sizeof(*s));
+    cJSON_ArrayForEach(rec, records)
+    {
+        const char *seq = record_seq(rec);
+        s->records++;
+        if (seq == NULL) {
+            s->in_range += !beyond;
+            continue;
+        }
+        s->first = s->first != NULL ? s->first : seq;
+        s->last = seq;
+        if (!beyond && r->end_seq[0] != '\0' && a2a_seqnum_cmp_str(seq, r->end_seq) > 0) {
+            beyond = 1;
+        }
+        if (!beyond) {
+            s->in_range++;
+            s->last_in_range = seq;
+        }
+    }
+}
+
+static void copy_seq(char *dst, const char *seq)
+{
+    snprintf(dst, A2A_SEQNUM_MAX_DIGITS + 1, "%s", seq != NULL ? seq : "");
+}
+
+/* Takes the page's NextShardIterator; 0, or -1 with e set. */
+static int take_next_iterator(struct a2a_shard_reader *r, const cJSON *doc,
+                              struct a2a_stream_error *e)
+{
+    const cJSON *next = cJSON_GetObjectItemCaseSensitive(doc, "NextShardIterator");
+
+    free(r->iterator);
+    r->iterator = NULL;
+    if (next == NULL || cJSON_IsNull(next)) {
+        r->exhausted = 1; /* the shard is closed and read to its end */
+        return 0;
+    }
+    if (!cJSON_IsString(next) || next->valuestring[0] == '\0') {
+        protocol_error(r, "GetRecords", "NextShardIterator is not a string", e);
+        return -1;
+    }
+    r->iterator = strdup(next->valuestring);
+    if (r->iterator == NULL) {
+        a2a_error_set(&e->err, A2A_E_NOMEM, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* One GetRecords call at the polling pace. 0 with a page, 1 expired iterator, -1 with e. */
+static int get_records(struct a2a_shard_reader *r, struct page_scan *s, struct a2a_stream_error *e)
+{
+    int64_t wait = r->last_call_ms < 0
+                       ? 0
+                       : r->last_call_ms + r->c->cfg.poll_interval_ms - a2a_streams_now_ms(r->c);
+    cJSON *req = cJSON_CreateObject();
+    char *body = NULL;
+    cJSON *doc = NULL;
+    const cJSON *records;
+    enum streams_outcome got;
+    int rc = -1;
+
+    if (req != NULL && cJSON_AddStringToObject(req, "ShardIterator", r->iterator) != NULL &&
+        cJSON_AddNumberToObject(req, "Limit", A2A_STREAMS_RECORDS_LIMIT) != NULL) {
+        body = cJSON_PrintUnformatted(req);
+    }
+    if (body == NULL) {
+        a2a_error_set(&e->err, A2A_E_NOMEM, "out of memory");
+        goto out;
+    }
+    if (a2a_streams_wait(r->c, wait) != 0) {
+        e->cause = A2A_STREAM_CAUSE_INTERRUPTED;
+        a2a_error_set(&e->err, A2A_E_INTERRUPTED, "%s: interrupted", r->where);
+        goto out;
+    }
+    r->last_call_ms = a2a_streams_now_ms(r->c);
+    got = a2a_streams_call(r->c, "GetRecords", body, &r->answer, r->where, &r->stats.retries, e);
+    if (got != STREAMS_OK) {
+        rc = got == STREAMS_EXPIRED_ITERATOR ? 1 : -1;
+        goto out;
+    }
+    r->stats.get_records++;
+    doc = cJSON_ParseWithLength(r->answer.data, r->answer.len);
+    records = cJSON_GetObjectItemCaseSensitive(doc, "Records");
+    if (!cJSON_IsObject(doc) || (records != NULL && !cJSON_IsArray(records))) {
+        protocol_error(r, "GetRecords", "the answer is not an object with a Records list", e);
+        goto out;
+    }
+    scan_records(r, records, s);
+    copy_seq(r->first_seq, s->first);
+    copy_seq(r->page_last, s->last);
+    if (s->last_in_range != NULL) {
+        copy_seq(r->last_seq, s->last_in_range);
+    }
+    rc = take_next_iterator(r, doc, e);
+out:
+    cJSON_Delete(doc);
+    cJSON_free(body);
+    cJSON_Delete(req);
+    return rc;
+}
+
+/* After an expired iterator: a fresh one, unless expiries keep coming back at once. */
+static int on_expired(struct a2a_shard_reader *r, struct a2a_stream_error *e)
+{
+    free(r->iterator);
+    r->iterator = NULL;
+    r->stats.expired++;
+    if (++r->expired_in_row > EXPIRED_IN_A_ROW_MAX) {
+        protocol_error(r, "GetRecords", "ExpiredIteratorException for every fresh iterator", e);
+        e->cause = A2A_STREAM_CAUSE_RETRIES;
+        return -1;
+    }
+    return 0;
+}
+
+/* Whether an empty page ends the read: closed and exhausted, or open and idle too long. */
+static int empty_page_ends(struct a2a_shard_reader *r)
+{
+    r->stats.empty_pages++;
+    if (r->exhausted) {
+        return 1;
+    }
+    return !r->shard_closed && a2a_streams_now_ms(r->c) - r->idle_since_ms >= r->c->cfg.idle_ms;
+}
+
+static void fill_page(struct a2a_shard_reader *r, const struct page_scan *s,
+                      struct a2a_stream_page *page)
+{
+    page->bytes = r->answer.data;
+    page->len = r->answer.len;
+    page->records = s->records;
+    page->records_in_range = s->in_range;
+    page->first_seq = r->first_seq;
+    page->last_seq = r->page_last;
+    page->next_iterator = r->iterator;
+    r->stats.records += s->in_range;
+}
+
+enum a2a_read_status a2a_shard_reader_next(struct a2a_shard_reader *r, struct a2a_stream_page *page,
+                                           struct a2a_stream_error *e)
+{
+    memset(page, 0, sizeof(*page));
+    while (!r->done) {
+        struct page_scan s;
+        int got;
+
+        if (r->iterator == NULL && !r->exhausted) {
+            got = fresh_iterator(r, e);
+            if (got != 0) {
+                r->done = 1;
+                return got > 0 ? A2A_READ_END : A2A_READ_ERROR;
+            }
+        }
+        got = get_records(r, &s, e);
+        if (got != 0) {
+            if (got > 0 && on_expired(r, e) == 0) {
+                continue;
+            }
+            r->done = 1;
+            return A2A_READ_ERROR;
+        }
+        r->expired_in_row = 0;
+        if (s.records == 0) {
+            r->done = empty_page_ends(r);
+            continue;
+        }
+        r->idle_since_ms = a2a_streams_now_ms(r->c);
+        if (s.in_range == 0) {
+            break; /* the first record is already past the end */
+        }
+        /* this page reaches the end: the next call ends the read */
+        r->done = r->exhausted || s.in_range < s.records ||
+                  (r->end_seq[0] != '\0' && a2a_seqnum_cmp_str(r->last_seq, r->end_seq) >= 0);
+        fill_page(r, &s, page);
+        return A2A_READ_PAGE;
+    }
+    r->done = 1;
+    return A2A_READ_END;
+}

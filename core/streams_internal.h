@@ -1,0 +1,57 @@
+/*
+ * What the Streams client (streams_client.c) shares with its shard readers (shard_reader.c);
+ * not for other modules.
+ */
+#ifndef A2A_STREAMS_INTERNAL_H
+#define A2A_STREAMS_INTERNAL_H
+
+#include <curl/curl.h>
+
+#include "arn.h"
+#include "streams_client.h"
+
+struct a2a_streams_client {
+    struct a2a_streams_config cfg;  /* copy; its pointers stay borrowed */
+    struct a2a_streams_hooks hooks; /* the real ones unless cfg.hooks gave others */
+    struct a2a_stream_arn arn;
+    char *arn_text; /* owned copy of cfg.stream_arn */
+    char endpoint[1024];
+    char sigv4[80];             /* "aws:amz:REGION:dynamodb" */
+    CURL *curl;                 /* owned; NULL when hooks send */
+    struct a2a_aws_creds creds; /* owned; wiped on replace and free */
+    uint64_t rng;               /* backoff jitter state */
+};
+
+/* How one call ended, after retries. */
+enum streams_outcome {
+    STREAMS_OK,
+    STREAMS_EXPIRED_ITERATOR, /* the caller gets a fresh iterator */
+    STREAMS_FAILED,           /* e set */
+};
+
+/*
+ * Sends op with body (a JSON text), retrying transient failures; the answer body lands in
+ * answer (reset first). where names the stream, shard and range for messages. retries, when
+ * not NULL, is increased by the number of retries made.
+ */
+enum streams_outcome a2a_streams_call(struct a2a_streams_client *c, const char *op,
+                                      const char *body, struct a2a_buf *answer, const char *where,
+                                      uint64_t *retries, struct a2a_stream_error *e);
+
+/* Classifies an error answer; name and message get the AWS error name and its message. */
+enum a2a_aws_class {
+    A2A_AWS_OK,
+    A2A_AWS_TRANSIENT,
+    A2A_AWS_EXPIRED_ITERATOR,
+    A2A_AWS_PERMANENT,
+};
+enum a2a_aws_class a2a_aws_classify(long status, const char *body, size_t len, char *name,
+                                    size_t name_cap, char *message, size_t message_cap,
+                                    enum a2a_stream_cause *cause);
+
+int64_t a2a_streams_now_ms(struct a2a_streams_client *c);
+
+/* Waits ms unless the cancel flag rises; returns 0, or -1 when cancelled. */
+int a2a_streams_wait(struct a2a_streams_client *c, int64_t ms);
+
+#endif

@@ -1,0 +1,683 @@
+/*
+ * streams_client.h: error classes, lineage order, start positions, and the shard reader's
+ * state machine against a scripted transport and a fake clock (no network, no sleeping).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "rows.h"
+
+#include "streams_client.h"
+#include "streams_internal.h"
+
+#define ARN "arn:aws:dynamodb:us-east-1:123456789012:table/T/stream/2026-01-01T00:00:00.000"
+
+/* ---- error classes --------------------------------------------------------------------------- */
+
+struct class_row {
+    long status;
+    const char *body; /* ' for " */
+    enum a2a_aws_class want;
+    const char *name;
+    const char *message;
+    enum a2a_stream_cause cause;
+};
+
+#define NS "com.amazonaws.dynamodb.v20120810#"
+
+static const struct class_row class_rows[] = {
+    {200, "{}", A2A_AWS_OK, "", "", A2A_STREAM_CAUSE_NONE},
+    {400, "{'__type':'" NS "ThrottlingException','message':'slow'}", A2A_AWS_TRANSIENT,
+     "ThrottlingException", "slow", A2A_STREAM_CAUSE_RETRIES},
+    {400, "{'__type':'com.amazon.coral.availability#ThrottlingException'}", A2A_AWS_TRANSIENT,
+     "ThrottlingException", "", A2A_STREAM_CAUSE_RETRIES},
+    {400, "{'__type':'" NS "LimitExceededException','Message':'M'}", A2A_AWS_TRANSIENT,
+     "LimitExceededException", "M", A2A_STREAM_CAUSE_RETRIES},
+    {500, "{'__type':'" NS "InternalServerError'}", A2A_AWS_TRANSIENT, "InternalServerError", "",
+     A2A_STREAM_CAUSE_RETRIES},
+    {503, "<html>busy</html>", A2A_AWS_TRANSIENT, "", "", A2A_STREAM_CAUSE_RETRIES},
+    {502, "", A2A_AWS_TRANSIENT, "", "", A2A_STREAM_CAUSE_RETRIES},
+    {400, "{'__type':'" NS "ExpiredIteratorException','message':'old'}", A2A_AWS_EXPIRED_ITERATOR,
+     "ExpiredIteratorException", "old", A2A_STREAM_CAUSE_NONE},
+    {400, "{'__type':'" NS "TrimmedDataAccessException','message':'gone'}", A2A_AWS_PERMANENT,
+     "TrimmedDataAccessException", "gone", A2A_STREAM_CAUSE_TRIMMED},
+    {400, "{'__type':'" NS "ResourceNotFoundException'}", A2A_AWS_PERMANENT,
+     "ResourceNotFoundException", "", A2A_STREAM_CAUSE_NOT_FOUND},
+    {400, "{'__type':'com.amazon.coral.service#AccessDeniedException'}", A2A_AWS_PERMANENT,
+     "AccessDeniedException", "", A2A_STREAM_CAUSE_DENIED},
+    {400, "{'__type':'com.amazon.coral.service#UnrecognizedClientException'}", A2A_AWS_PERMANENT,
+     "UnrecognizedClientException", "", A2A_STREAM_CAUSE_DENIED},
+    {400, "{'__type':'com.amazon.coral.service#ExpiredTokenException'}", A2A_AWS_PERMANENT,
+     "ExpiredTokenException", "", A2A_STREAM_CAUSE_DENIED},
+    {400,
+     "{'__type':'com.amazon.coral.service#InvalidSignatureException','message':'Signature "
+     "expired'}",
+     A2A_AWS_PERMANENT, "InvalidSignatureException", "Signature expired", A2A_STREAM_CAUSE_DENIED},
+    {403, "{}", A2A_AWS_PERMANENT, "", "", A2A_STREAM_CAUSE_DENIED},
+    {400, "{'__type':'com.amazon.coral.validate#ValidationException','message':'bad'}",
+     A2A_AWS_PERMANENT, "ValidationException", "bad", A2A_STREAM_CAUSE_REJECTED},
+    {400, "{'__type':'a#b#TrimmedDataAccessException'}", A2A_AWS_PERMANENT,
+     "TrimmedDataAccessException", "", A2A_STREAM_CAUSE_TRIMMED}, /* after the last '#' */
+    {400, "{'__type':'TrimmedDataAccessException'}", A2A_AWS_PERMANENT,
+     "TrimmedDataAccessException", "", A2A_STREAM_CAUSE_TRIMMED}, /* no '#' at all */
+    {400, "{'__type':'x#Bad','message':'line\\nbreak'}", A2A_AWS_PERMANENT, "Bad", "line?break",
+     A2A_STREAM_CAUSE_REJECTED}, /* control characters never reach a message */
+    {400, "not json", A2A_AWS_PERMANENT, "", "", A2A_STREAM_CAUSE_REJECTED},
+};
+
+static void test_classify(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(class_rows) / sizeof(class_rows[0]); i++) {
+        const struct class_row *r = &class_rows[i];
+        char *body = q(r->body, strlen(r->body) + 1);
+        char name[64];
+        char message[256];
+        enum a2a_stream_cause cause;
+        enum a2a_aws_class got = a2a_aws_classify(r->status, body, strlen(body), name, sizeof(name),
+                                                  message, sizeof(message), &cause);
+        if (got != r->want || strcmp(name, r->name) != 0 || strcmp(message, r->message) != 0 ||
+            cause != r->cause) {
+            row_fail("%ld %s: class %d name \"%s\" message \"%s\" cause %d, want %d \"%s\" "
+                     "\"%s\" %d",
+                     r->status, body, got, name, message, cause, r->want, r->name, r->message,
+                     r->cause);
+        }
+        free(body);
+    }
+    rows_done();
+}
+
+/* ---- lineage order ----------------------------------------------------------------------------
+ */
+
+struct order_row {
+    const char *listed[6][2]; /* {id, parent} in DescribeStream order */
+    const char *want[6];      /* ids in reading order; want[0] NULL: a cycle */
+};
+
+static const struct order_row order_rows[] = {
+    {{{"a", NULL}, {"b", "a"}, {"c", "b"}}, {"a", "b", "c"}},
+    {{{"c", "b"}, {"b", "a"}, {"a", NULL}}, {"a", "b", "c"}},
+    /* a parent no longer listed makes a root; siblings keep their listed order */
+    {{{"x", "gone"}, {"y2", "x"}, {"y1", "x"}}, {"x", "y2", "y1"}},
+    {{{"b1", "a"}, {"z", NULL}, {"a", NULL}, {"b2", "a"}}, {"a", "b1", "z", "b2"}},
+    /* a split and a later shard of each child */
+    {{{"c1", "b1"}, {"c2", "b2"}, {"b1", "a"}, {"b2", "a"}, {"a", "old"}},
+     {"a", "b1", "c1", "b2", "c2"}},
+    {{{"p", "q"}, {"q", "p"}}, {NULL}},
+    {{{"s", "s"}}, {NULL}},
+};
+
+static void test_order(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(order_rows) / sizeof(order_rows[0]); i++) {
+        const struct order_row *r = &order_rows[i];
+        struct a2a_shard_list l = {calloc(6, sizeof(struct a2a_shard_info)), 0};
+        struct a2a_error err = {0};
+        int rc;
+
+        for (; l.count < 6 && r->listed[l.count][0] != NULL; l.count++) {
+            l.shards[l.count].shard_id = strdup(r->listed[l.count][0]);
+            l.shards[l.count].parent_id =
+                r->listed[l.count][1] != NULL ? strdup(r->listed[l.count][1]) : NULL;
+        }
+        rc = a2a_shards_order(&l, &err);
+        if (r->want[0] == NULL) {
+            if (rc != -1 || err.code != A2A_E_INPUT) {
+                row_fail("row %zu: a cycle was accepted", i);
+            }
+        } else {
+            for (size_t k = 0; k < l.count; k++) {
+                if (rc != 0 || r->want[k] == NULL || strcmp(l.shards[k].shard_id, r->want[k])) {
+                    row_fail("row %zu: position %zu is %s, want %s", i, k, l.shards[k].shard_id,
+                             r->want[k] != NULL ? r->want[k] : "(nothing)");
+                }
+            }
+        }
+        a2a_shard_list_free(&l);
+    }
+    rows_done();
+}
+
+/* ---- start positions ------------------------------------------------------------------------- */
+
+struct start_row {
+    const char *in;
+    int ok;
+    enum a2a_start_kind kind;
+    const char *seq;
+};
+
+static const struct start_row start_rows[] = {
+    {"trim-horizon", 1, A2A_START_TRIM_HORIZON, ""},
+    {"latest", 1, A2A_START_LATEST, ""},
+    {"at:100000000000000000001", 1, A2A_START_AT, "100000000000000000001"},
+    {"after:1234567890123456789012345678901234567890", 1, A2A_START_AFTER,
+     "1234567890123456789012345678901234567890"},
+    {"at:12", 0, A2A_START_AT, ""},
+    {"after:", 0, A2A_START_AT, ""},
+    {"at:100000000000000000001x", 0, A2A_START_AT, ""},
+    {"TRIM_HORIZON", 0, A2A_START_AT, ""},
+    {"at 100000000000000000001", 0, A2A_START_AT, ""},
+    {"", 0, A2A_START_AT, ""},
+};
+
+static void test_start(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(start_rows) / sizeof(start_rows[0]); i++) {
+        const struct start_row *r = &start_rows[i];
+        struct a2a_start s;
+        struct a2a_error err = {0};
+        int rc = a2a_start_parse(r->in, &s, &err);
+        if (r->ok ? rc != 0 || s.kind != r->kind || strcmp(s.seq, r->seq) != 0
+                  : rc != -1 || err.code != A2A_E_CONFIG) {
+            row_fail("start(%s): rc %d kind %d seq %s", r->in, rc, s.kind, s.seq);
+        }
+    }
+    rows_done();
+}
+
+/* ---- the reader against a script ---------------------------------------------------------------
+ */
+
+struct step {
+    const char *op;       /* the operation expected */
+    const char *body_has; /* a substring the request body must hold (' for "), or NULL */
+    int sent;             /* what send returns: 0 an answer, 1 transient, -1 permanent */
+    long status;
+    const char *answer; /* ' for " */
+    int repeat;         /* extra times this step is answered */
+};
+
+#define S(n)     "1000000000000000000" #n /* 21 digits for n in 10..99 */
+#define REC(n)   "{'eventName':'INSERT','dynamodb':{'SequenceNumber':'" S(n) "'}}"
+#define IT       "{'ShardIterator':'it-1'}"
+#define NEXT     "'NextShardIterator':'it-n'"
+#define NONEXT   "'NextShardIterator':null"
+#define EMPTY    "{'Records':[]," NEXT "}"
+#define THROTTLE "{'__type':'com.amazon.coral.availability#ThrottlingException','message':'x'}"
+#define EXPIRED  "{'__type':'" NS "ExpiredIteratorException','message':'Iterator expired'}"
+#define TRIMMED  "{'__type':'" NS "TrimmedDataAccessException','message':'trimmed'}"
+#define GSI      "GetShardIterator"
+#define GR       "GetRecords"
+
+struct reader_row {
+    const char *name;
+    int no_creds;
+    enum a2a_start_kind kind;
+    const char *start_seq;
+    const char *end_seq;
+    int closed;
+    struct step steps[12];
+    const char *pages[6]; /* "first-last/in_range" per page handed out */
+    enum a2a_read_status last;
+    enum a2a_stream_cause cause;
+    const char *msg; /* text_matches() pattern for the error */
+};
+
+static const struct reader_row reader_rows[] = {
+    {"closed shard: pages, an empty page between, then the iterator runs out",
+     0,
+     A2A_START_TRIM_HORIZON,
+     "",
+     NULL,
+     1,
+     {{GSI, "'ShardIteratorType':'TRIM_HORIZON'", 0, 200, IT, 0},
+      {GR, "'ShardIterator':'it-1','Limit':1000", 0, 200,
+       "{'Records':[" REC(11) "," REC(12) "]," NEXT "}", 0},
+      {GR, "'ShardIterator':'it-n'", 0, 200, EMPTY, 2},
+      {GR, NULL, 0, 200, "{'Records':[" REC(13) "]," NONEXT "}", 0}},
+     {S(11) "-" S(12) "/2", S(13) "-" S(13) "/1"},
+     A2A_READ_END,
+     0,
+     NULL},
+    {"closed shard: a last empty page without NextShardIterator",
+     0,
+     A2A_START_TRIM_HORIZON,
+     "",
+     NULL,
+     1,
+     {{GSI, NULL, 0, 200, IT, 0},
+      {GR, NULL, 0, 200, "{'Records':[" REC(11) "]," NEXT "}", 0},
+      {GR, NULL, 0, 200, "{'Records':[]}", 0}},
+     {S(11) "-" S(11) "/1"},
+     A2A_READ_END,
+     0,
+     NULL},
+    {"open shard: twenty empty pages, then data up to the inclusive end",
+     0,
+     A2A_START_AT,
+     S(11),
+     S(12),
+     0,
+     {{GSI, "'ShardIteratorType':'AT_SEQUENCE_NUMBER','SequenceNumber':'" S(11) "'", 0, 200, IT, 0},
+      {GR, NULL, 0, 200, EMPTY, 19},
+      {GR, NULL, 0, 200, "{'Records':[" REC(11) "," REC(12) "]," NEXT "}", 0}},
+     {S(11) "-" S(12) "/2"},
+     A2A_READ_END,
+     0,
+     NULL},
+    {"open shard: a record past the end stops the read",
+     0,
+     A2A_START_AFTER,
+     S(10),
+     S(12),
+     0,
+     {{GSI, "'AFTER_SEQUENCE_NUMBER','SequenceNumber':'" S(10) "'", 0, 200, IT, 0},
+      {GR, NULL, 0, 200, "{'Records':[" REC(11) "]," NEXT "}", 0},
+      {GR, NULL, 0, 200, "{'Records':[" REC(12) "," REC(13) "," REC(14) "]," NEXT "}", 0}},
+     {S(11) "-" S(11) "/1", S(12) "-" S(14) "/1"},
+     A2A_READ_END,
+     0,
+     NULL},
+    {"open shard: a page wholly past the end is not handed out",
+     0,
+     A2A_START_TRIM_HORIZON,
+     "",
+     S(12),
+     0,
+     {{GSI, NULL, 0, 200, IT, 0},
+      {GR, NULL, 0, 200, "{'Records':[" REC(11) "]," NEXT "}", 0},
+      {GR, NULL, 0, 200, EMPTY, 0},
+      {GR, NULL, 0, 200, "{'Records':[" REC(13) "]," NEXT "}", 0}},
+     {S(11) "-" S(11) "/1"},
+     A2A_READ_END,
+     0,
+     NULL},
+    {"open shard: idle for 10 s of empty pages (41 calls at 4/s)",
+     0,
+     A2A_START_LATEST,
+     "",
+     NULL,
+     0,
+     {{GSI, "'LATEST'", 0, 200, IT, 0}, {GR, NULL, 0, 200, EMPTY, 40}},
+     {NULL},
+     A2A_READ_END,
+     0,
+     NULL},
+    {"expired iterator mid-shard: resume after the last record, never resend",
+     0,
+     A2A_START_TRIM_HORIZON,
+     "",
+     NULL,
+     1,
+     {{GSI, "TRIM_HORIZON", 0, 200, IT, 0},
+      {GR, "'it-1'", 0, 200, "{'Records':[" REC(11) "," REC(12) "]," NEXT "}", 0},
+      {GR, "'it-n'", 0, 400, EXPIRED, 0},
+      {GSI, "'AFTER_SEQUENCE_NUMBER','SequenceNumber':'" S(12) "'", 0, 200,
+       "{'ShardIterator':'it-2'}", 0},
+      {GR, "'it-2'", 0, 200, "{'Records':[" REC(13) "]," NONEXT "}", 0}},
+     {S(11) "-" S(12) "/2", S(13) "-" S(13) "/1"},
+     A2A_READ_END,
+     0,
+     NULL},
+    {"expired iterator before any record: the original position again",
+     0,
+     A2A_START_AT,
+     S(15),
+     NULL,
+     1,
+     {{GSI, "'AT_SEQUENCE_NUMBER','SequenceNumber':'" S(15) "'", 0, 200, IT, 0},
+      {GR, NULL, 0, 200, EMPTY, 0},
+      {GR, NULL, 0, 400, EXPIRED, 0},
+      {GSI, "'AT_SEQUENCE_NUMBER','SequenceNumber':'" S(15) "'", 0, 200, IT, 0},
+      {GR, NULL, 0, 200, "{'Records':[" REC(15) "]," NONEXT "}", 0}},
+     {S(15) "-" S(15) "/1"},
+     A2A_READ_END,
+     0,
+     NULL},
+    {"iterators that always expire end the read",
+     0,
+     A2A_START_TRIM_HORIZON,
+     "",
+     NULL,
+     1,
+     {{GSI, NULL, 0, 200, IT, 0},
+      {GR, NULL, 0, 400, EXPIRED, 0},
+      {GSI, NULL, 0, 200, IT, 0},
+      {GR, NULL, 0, 400, EXPIRED, 0},
+      {GSI, NULL, 0, 200, IT, 0},
+      {GR, NULL, 0, 400, EXPIRED, 0},
+      {GSI, NULL, 0, 200, IT, 0},
+      {GR, NULL, 0, 400, EXPIRED, 0},
+      {GSI, NULL, 0, 200, IT, 0},
+      {GR, NULL, 0, 400, EXPIRED, 0},
+      {GSI, NULL, 0, 200, IT, 0},
+      {GR, NULL, 0, 400, EXPIRED, 0}},
+     {NULL},
+     A2A_READ_ERROR,
+     A2A_STREAM_CAUSE_RETRIES,
+     "~every fresh iterator"},
+    {"throttling, a 500 and a reset, then the page",
+     0,
+     A2A_START_TRIM_HORIZON,
+     "",
+     NULL,
+     1,
+     {{GSI, NULL, 0, 400, THROTTLE, 1},
+      {GSI, NULL, 0, 200, IT, 0},
+      {GR, NULL, 0, 500, "{'__type':'x#InternalServerError'}", 0},
+      {GR, NULL, 1, 0, "", 0},
+      {GR, NULL, 0, 200, "{'Records':[" REC(11) "]," NONEXT "}", 0}},
+     {S(11) "-" S(11) "/1"},
+     A2A_READ_END,
+     0,
+     NULL},
+    {"throttling outlasts the retries",
+     0,
+     A2A_START_TRIM_HORIZON,
+     "",
+     NULL,
+     1,
+     {{GSI, NULL, 0, 200, IT, 0}, {GR, NULL, 0, 400, THROTTLE, 10}},
+     {NULL},
+     A2A_READ_ERROR,
+     A2A_STREAM_CAUSE_RETRIES,
+     "stream " ARN " shard shardId-1 (from trim-horizon to the end): GetRecords: still failing "
+     "after 10 retries: ThrottlingException: x"},
+    {"trimmed range",
+     0,
+     A2A_START_AT,
+     S(11),
+     S(19),
+     0,
+     {{GSI, NULL, 0, 400, TRIMMED, 0}},
+     {NULL},
+     A2A_READ_ERROR,
+     A2A_STREAM_CAUSE_TRIMMED,
+     "stream " ARN " shard shardId-1 (from at:" S(11) " to " S(
+         19) "): GetShardIterator: TrimmedDataAccessException: trimmed"},
+    {"trimmed mid-read: the pages before it were handed out",
+     0,
+     A2A_START_TRIM_HORIZON,
+     "",
+     NULL,
+     1,
+     {{GSI, NULL, 0, 200, IT, 0},
+      {GR, NULL, 0, 200, "{'Records':[" REC(11) "]," NEXT "}", 0},
+      {GR, NULL, 0, 400, TRIMMED, 0}},
+     {S(11) "-" S(11) "/1"},
+     A2A_READ_ERROR,
+     A2A_STREAM_CAUSE_TRIMMED,
+     "~TrimmedDataAccess"},
+    {"a permanent transport failure is not retried",
+     0,
+     A2A_START_TRIM_HORIZON,
+     "",
+     NULL,
+     1,
+     {{GSI, NULL, -1, 0, "", 0}},
+     {NULL},
+     A2A_READ_ERROR,
+     A2A_STREAM_CAUSE_TRANSPORT,
+     "~GetShardIterator"},
+    {"no credentials: nothing is sent",
+     1,
+     A2A_START_TRIM_HORIZON,
+     "",
+     NULL,
+     1,
+     {{NULL}},
+     {NULL},
+     A2A_READ_ERROR,
+     A2A_STREAM_CAUSE_CREDENTIALS,
+     "~no AWS credentials found"},
+    {"a page that is not JSON",
+     0,
+     A2A_START_TRIM_HORIZON,
+     "",
+     NULL,
+     1,
+     {{GSI, NULL, 0, 200, IT, 0}, {GR, NULL, 0, 200, "{'Records':", 0}},
+     {NULL},
+     A2A_READ_ERROR,
+     A2A_STREAM_CAUSE_PROTOCOL,
+     "~not an object"},
+};
+
+struct script {
+    const struct reader_row *row;
+    size_t step;
+    int repeated;
+    int calls;
+    int64_t now;
+    int64_t last_gr; /* time of the last GetRecords, -1 before */
+    int64_t min_gap; /* shortest time between two GetRecords */
+};
+
+static int script_send(void *ctx, const struct a2a_aws_creds *creds, const char *op,
+                       const char *body, size_t len, long *status, struct a2a_buf *answer,
+                       char *msg, size_t cap)
+{
+    struct script *s = ctx;
+    const struct step *st = &s->row->steps[s->step];
+    char *want;
+
+    (void)len;
+    s->calls++;
+    if (creds->access_key_id == NULL || strcmp(creds->access_key_id, "AKTEST") != 0) {
+        row_fail("%s: sent without the test keys", s->row->name);
+    }
+    if (s->step >= 12 || st->op == NULL) {
+        row_fail("%s: unexpected call %d: %s %s", s->row->name, s->calls, op, body);
+        snprintf(msg, cap, "unexpected call");
+        return -1;
+    }
+    if (strcmp(op, st->op) != 0) {
+        row_fail("%s: call %d is %s, want %s", s->row->name, s->calls, op, st->op);
+    }
+    want = st->body_has != NULL ? q(st->body_has, strlen(st->body_has) + 1) : NULL;
+    if (want != NULL && strstr(body, want) == NULL) {
+        row_fail("%s: call %d body %s lacks %s", s->row->name, s->calls, body, want);
+    }
+    free(want);
+    if (strcmp(op, GR) == 0) {
+        if (s->last_gr >= 0 && s->now - s->last_gr < s->min_gap) {
+            s->min_gap = s->now - s->last_gr;
+        }
+        s->last_gr = s->now;
+    }
+    s->now += 20; /* each call takes a little time */
+    *status = st->status;
+    if (st->sent == 0) {
+        char *text = q(st->answer, strlen(st->answer));
+        a2a_buf_append(answer, text, strlen(st->answer));
+        free(text);
+    } else {
+        snprintf(msg, cap, "%s", st->sent > 0 ? "Connection reset" : "SSL certificate problem");
+    }
+    if (s->repeated++ >= st->repeat) {
+        s->step++;
+        s->repeated = 0;
+    }
+    return st->sent;
+}
+
+static int64_t script_now(void *ctx)
+{
+    return ((struct script *)ctx)->now;
+}
+
+static void script_sleep(void *ctx, int64_t ms)
+{
+    ((struct script *)ctx)->now += ms;
+}
+
+static const char *test_env(void *ctx, const char *name)
+{
+    int no_creds = *(const int *)ctx;
+
+    if (strcmp(name, "AWS_EC2_METADATA_DISABLED") == 0) {
+        return "true";
+    }
+    if (strcmp(name, "HOME") == 0) {
+        return "/nonexistent";
+    }
+    if (!no_creds && strcmp(name, "AWS_ACCESS_KEY_ID") == 0) {
+        return "AKTEST";
+    }
+    if (!no_creds && strcmp(name, "AWS_SECRET_ACCESS_KEY") == 0) {
+        return "secret";
+    }
+    return NULL;
+}
+
+static void check_pages(const struct reader_row *r, struct a2a_shard_reader *rd,
+                        struct a2a_stream_error *e, enum a2a_read_status *last)
+{
+    struct a2a_stream_page page;
+    size_t n = 0;
+
+    while ((*last = a2a_shard_reader_next(rd, &page, e)) == A2A_READ_PAGE) {
+        char got[128];
+        snprintf(got, sizeof(got), "%s-%s/%zu", page.first_seq, page.last_seq,
+                 page.records_in_range);
+        if (n >= 6 || r->pages[n] == NULL || strcmp(got, r->pages[n]) != 0) {
+            row_fail("%s: page %zu is %s, want %s", r->name, n, got,
+                     n < 6 && r->pages[n] != NULL ? r->pages[n] : "none");
+        }
+        if (page.bytes == NULL || page.len == 0 || page.bytes[0] != '{') {
+            row_fail("%s: page %zu has no bytes", r->name, n);
+        }
+        n++;
+        if (n > 8) {
+            break;
+        }
+    }
+    if (n < 6 && r->pages[n] != NULL) {
+        row_fail("%s: %zu pages, want more (%s)", r->name, n, r->pages[n]);
+    }
+}
+
+static void run_reader_row(const struct reader_row *r)
+{
+    struct script s = {r, 0, 0, 0, 1000000, -1, INT64_MAX};
+    struct a2a_streams_hooks hooks = {script_send, script_now, script_sleep, &s};
+    int no_creds = r->no_creds;
+    struct a2a_streams_config cfg = {0};
+    struct a2a_streams_client *c = NULL;
+    struct a2a_shard_reader *rd = NULL;
+    struct a2a_shard_range range = {"shardId-1", {r->kind, ""}, r->end_seq, r->closed};
+    struct a2a_stream_error e = {{0}, 0, "", 0};
+    struct a2a_error err = {0};
+    enum a2a_read_status last;
+
+    cfg.stream_arn = ARN;
+    cfg.endpoint_url = "http://127.0.0.1:9";
+    cfg.env.get = test_env;
+    cfg.env.ctx = &no_creds;
+    cfg.hooks = &hooks;
+    snprintf(range.start.seq, sizeof(range.start.seq), "%s", r->start_seq);
+    assert_int_equal(a2a_streams_client_new(&cfg, &c, &err), 0);
+    assert_int_equal(a2a_shard_reader_open(c, &range, &rd, &err), 0);
+    check_pages(r, rd, &e, &last);
+    if (last != r->last || e.cause != r->cause ||
+        (r->msg != NULL && !text_matches(e.err.msg, r->msg)) ||
+        (r->msg == NULL && e.err.code != A2A_OK)) {
+        row_fail("%s: ended %d cause %d \"%s\", want %d cause %d \"%s\"", r->name, last, e.cause,
+                 e.err.msg, r->last, r->cause, r->msg != NULL ? r->msg : "");
+    }
+    if (s.step < 12 && r->steps[s.step].op != NULL) {
+        row_fail("%s: stopped before step %zu (%s)", r->name, s.step, r->steps[s.step].op);
+    }
+    if (s.min_gap < 250) {
+        row_fail("%s: two GetRecords calls %lld ms apart", r->name, (long long)s.min_gap);
+    }
+    if (a2a_shard_reader_next(rd, &(struct a2a_stream_page){0}, &e) != A2A_READ_END &&
+        last != A2A_READ_ERROR) {
+        row_fail("%s: a finished reader read on", r->name);
+    }
+    a2a_shard_reader_free(&rd);
+    a2a_streams_client_free(&c);
+}
+
+static void test_reader(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(reader_rows) / sizeof(reader_rows[0]); i++) {
+        run_reader_row(&reader_rows[i]);
+    }
+    rows_done();
+}
+
+/* ---- DescribeStream ---------------------------------------------------------------------------
+ */
+
+#define SHARD(id, parent)                                                                          \
+    "{'ShardId':'" id "'," parent "'SequenceNumberRange':{'StartingSequenceNumber':'" S(10) "'}}"
+
+static const struct reader_row describe_row = {
+    "describe: two pages, children listed before parents",
+    0,
+    A2A_START_TRIM_HORIZON,
+    "",
+    NULL,
+    0,
+    {{"DescribeStream", "{'StreamArn':'" ARN "'}", 0, 200,
+      "{'StreamDescription':{'Shards':[" SHARD("c", "'ParentShardId':'b',") "," SHARD(
+          "b", "'ParentShardId':'a',") "],'LastEvaluatedShardId':'b'}}",
+      0},
+     {"DescribeStream", "'ExclusiveStartShardId':'b'", 0, 400, THROTTLE, 0},
+     {"DescribeStream", "'ExclusiveStartShardId':'b'", 0, 200,
+      "{'StreamDescription':{'Shards':[" SHARD("a", "'ParentShardId':'gone',") "," SHARD("z",
+                                                                                         "") "]}}",
+      0}},
+    {NULL},
+    A2A_READ_END,
+    0,
+    NULL,
+};
+
+static void test_describe(void **state)
+{
+    static const char *const want[] = {"a", "b", "c", "z"};
+    struct script s = {&describe_row, 0, 0, 0, 0, -1, INT64_MAX};
+    struct a2a_streams_hooks hooks = {script_send, script_now, script_sleep, &s};
+    int no_creds = 0;
+    struct a2a_streams_config cfg = {0};
+    struct a2a_streams_client *c = NULL;
+    struct a2a_shard_list l;
+    struct a2a_stream_error e = {{0}, 0, "", 0};
+    struct a2a_error err = {0};
+
+    (void)state;
+    cfg.stream_arn = ARN;
+    cfg.env.get = test_env;
+    cfg.env.ctx = &no_creds;
+    cfg.hooks = &hooks;
+    assert_int_equal(a2a_streams_client_new(&cfg, &c, &err), 0);
+    assert_string_equal(a2a_streams_client_endpoint(c),
+                        "https://streams.dynamodb.us-east-1.amazonaws.com");
+    assert_int_equal(a2a_streams_describe(c, &l, &e), 0);
+    assert_int_equal(l.count, 4);
+    for (size_t i = 0; i < l.count; i++) {
+        assert_string_equal(l.shards[i].shard_id, want[i]);
+        assert_string_equal(l.shards[i].starting_seq, S(10));
+        assert_null(l.shards[i].ending_seq);
+    }
+    assert_int_equal(s.calls, 3);
+    a2a_shard_list_free(&l);
+    a2a_streams_client_free(&c);
+    rows_done();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_classify), cmocka_unit_test(test_order),
+        cmocka_unit_test(test_start),    cmocka_unit_test(test_reader),
+        cmocka_unit_test(test_describe),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
