@@ -15,6 +15,7 @@
 
 #include "aws_credentials.h"
 #include "buf.h"
+#include "wipe.h"
 
 #define HTTP_ANSWER_MAX    (64 * 1024)
 #define TOKEN_FILE_MAX     16384
@@ -33,7 +34,7 @@ struct answer {
 static void answer_free(struct answer *a)
 {
     if (a->body.data != NULL) {
-        explicit_bzero(a->body.data, a->body.cap);
+        a2a_wipe(a->body.data, a->body.cap);
     }
     a2a_buf_free(&a->body);
 }
@@ -86,7 +87,7 @@ static int http_call(const char *method, const char *url, const char *header, lo
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &a->status);
     }
     if (headers != NULL) {
-        explicit_bzero(headers->data, strlen(headers->data));
+        a2a_wipe(headers->data, strlen(headers->data));
     }
     curl_slist_free_all(headers);
     curl_easy_cleanup(h);
@@ -192,7 +193,7 @@ static int container_auth(const struct a2a_creds_config *cfg, char **header, str
     }
     rc = 0;
 out:
-    explicit_bzero(token, sizeof(token));
+    a2a_wipe(token, sizeof(token));
     return rc;
 }
 

@@ -20,6 +20,7 @@
 
 #include "aws_credentials.h"
 #include "buf.h"
+#include "wipe.h"
 
 extern char **environ;
 
@@ -176,11 +177,11 @@ static int read_bounded(int fd, long long deadline, struct a2a_buf *out)
             continue;
         }
         if (n <= 0) {
-            explicit_bzero(chunk, sizeof(chunk));
+            a2a_wipe(chunk, sizeof(chunk));
             return 0;
         }
         if (out->len + (size_t)n > PROCESS_OUTPUT_MAX || a2a_buf_append(out, chunk, (size_t)n)) {
-            explicit_bzero(chunk, sizeof(chunk));
+            a2a_wipe(chunk, sizeof(chunk));
             return -2;
         }
     }
@@ -292,7 +293,7 @@ out:
         close(fd);
     }
     if (output.data != NULL) {
-        explicit_bzero(output.data, output.cap);
+        a2a_wipe(output.data, output.cap);
     }
     a2a_buf_free(&output);
     a2a_argv_free(argv);

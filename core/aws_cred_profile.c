@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "aws_credentials.h"
+#include "wipe.h"
 
 #define INI_MAX_BYTES (1024 * 1024)
 #define PATH_MAX_LEN  4096
@@ -137,7 +138,7 @@ static int ini_scan(FILE *f, const char *profile, int config_style, struct profi
         }
     }
     if (line != NULL) {
-        explicit_bzero(line, cap);
+        a2a_wipe(line, cap);
         free(line);
     }
     return rc;

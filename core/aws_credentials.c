@@ -1,7 +1,5 @@
-/* explicit_bzero is a glibc/BSD extension. */
-#define _DEFAULT_SOURCE
-
 #include "aws_credentials.h"
+#include "wipe.h"
 
 #include <cjson/cJSON.h>
 #include <stdarg.h>
@@ -12,7 +10,7 @@
 void a2a_secret_free(char **s)
 {
     if (*s != NULL) {
-        explicit_bzero(*s, strlen(*s));
+        a2a_wipe(*s, strlen(*s));
         free(*s);
         *s = NULL;
     }
@@ -196,7 +194,7 @@ static void json_wipe_delete(cJSON *node)
             c->child = NULL;
         }
         if (c->valuestring != NULL) {
-            explicit_bzero(c->valuestring, strlen(c->valuestring));
+            a2a_wipe(c->valuestring, strlen(c->valuestring));
         }
     }
     cJSON_Delete(node);

@@ -12,8 +12,7 @@
  * Each provider answers "found", "not here" (the chain goes on) or an error (the chain stops:
  * a configured source that fails must not be papered over by the next one). The environment
  * is read only through the injected struct a2a_env. Secrets are never put in messages; every
- * copy this module makes is wiped before it is freed (explicit_bzero for now; the shared
- * a2a_wipe() replaces it once it is in core).
+ * copy this module makes is wiped (a2a_wipe) before it is freed.
  */
 #ifndef A2A_AWS_CREDENTIALS_H
 #define A2A_AWS_CREDENTIALS_H
