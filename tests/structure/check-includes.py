@@ -34,7 +34,7 @@ LAYERS = [
                     "aws_cred_http", "aws_cred_process", "aws_cred_profile", "arn"]),
     ("engine", ["engine", "joblist", "job"]),
     ("vocabulary and policy", ["result", "retry"]),
-    ("helpers", ["buf", "clock", "error", "jsonstr", "log", "number", "swar", "wipe",
+    ("helpers", ["buf", "clock", "envelope", "error", "jsonstr", "log", "number", "swar", "wipe",
                  "env", "seqnum"]),
 ]
 

@@ -1,0 +1,82 @@
+/*
+ * Where a record's envelope fields stand: eventName, dynamodb.SequenceNumber and the five
+ * NewImage attributes, as offsets into the record's bytes, with the first envelope problem met
+ * on the way.
+ *
+ * Two walkers fill it by the same rules, member by member in document order: the scanner while
+ * it validates a record (so the parser need not walk the bytes again), and the record parser
+ * itself when a record comes without one (a record cut out across two reads, a caller with
+ * bytes of its own). The rules live here, once, so both walkers agree by construction.
+ */
+#ifndef A2A_ENVELOPE_H
+#define A2A_ENVELOPE_H
+
+#include <stddef.h>
+
+/* The five NewImage attributes, in the Lambda handler's order: tenant, taskId, owner
+ * (strings), eventSequence, recordedAtMicros (numbers). */
+#define A2A_ENV_ATTRS 5
+
+struct a2a_env_attr {
+    const char *name;
+    size_t len;
+};
+
+extern const struct a2a_env_attr a2a_env_attrs[A2A_ENV_ATTRS];
+
+/* Which object a member belongs to, as far as the envelope is concerned. */
+enum a2a_env_ctx {
+    A2A_ENV_NONE,      /* an object whose members do not matter */
+    A2A_ENV_TOP,       /* the record object */
+    A2A_ENV_DDB,       /* the first "dynamodb" object */
+    A2A_ENV_DDB_OTHER, /* a later "dynamodb": only its SequenceNumber copies matter */
+    A2A_ENV_IMAGE,     /* NewImage of the first "dynamodb" */
+};
+
+/* The first envelope problem in document order; later ones are not reported over it. */
+enum a2a_env_problem {
+    A2A_ENV_OK,
+    A2A_ENV_NAME_TWICE,
+    A2A_ENV_NAME_NOT_STRING,
+    A2A_ENV_DDB_TWICE,
+    A2A_ENV_DDB_NOT_OBJECT,
+    A2A_ENV_SEQ_TWICE,
+    A2A_ENV_SEQ_NOT_STRING,
+    A2A_ENV_IMAGE_TWICE,
+};
+
+struct a2a_envelope {
+    int complete; /* filled from the whole record: the parser may rely on it */
+    enum a2a_env_problem problem;
+    int has_event_name; /* a string eventName; its raw content (escapes undecoded): */
+    size_t name_at;
+    size_t name_len;
+    int has_seq; /* a string SequenceNumber every copy of which agrees; its raw content: */
+    size_t seq_at;
+    size_t seq_len;
+    size_t attr_at[A2A_ENV_ATTRS]; /* offset of each attribute's value (its first byte) */
+    int attr_count[A2A_ENV_ATTRS]; /* how often each attribute appears in NewImage */
+    /* Walking state. */
+    int names;
+    int ddbs;
+    int seqs;
+    int images;
+    int other_has_seq; /* the later "dynamodb" being walked has a SequenceNumber */
+};
+
+void a2a_envelope_init(struct a2a_envelope *env);
+
+/*
+ * The member `key` (decoded name, key_len bytes) of an object of context ctx has its value at
+ * rec[val], the value's first byte; for a string value, str_len is its raw content's length
+ * (else ignored). Returns the context of the value's members when it is an object that
+ * matters, else A2A_ENV_NONE. Called for members of objects whose context is not NONE only.
+ */
+enum a2a_env_ctx a2a_envelope_member(struct a2a_envelope *env, enum a2a_env_ctx ctx,
+                                     const char *key, size_t key_len, const char *rec, size_t val,
+                                     size_t str_len);
+
+/* The object of context ctx (not NONE) ends. */
+void a2a_envelope_end(struct a2a_envelope *env, enum a2a_env_ctx ctx);
+
+#endif
