@@ -370,7 +370,8 @@ static int process(struct run *r, const struct a2a_raw_record *raw)
     int outcome;
 
     r->st->records++;
-    if (a2a_record_parse(&r->parser, raw->bytes, raw->len, raw->non_ascii, &rec) != 0) {
+    if (a2a_record_parse_with(&r->parser, raw->bytes, raw->len, raw->non_ascii, raw->envelope,
+                              &rec) != 0) {
         a2a_error_set(&r->st->err, A2A_E_NOMEM, "out of memory parsing record %llu",
                       (unsigned long long)raw->position);
         keep_unplaced(r, raw, NULL, -1, NULL);

@@ -5,11 +5,18 @@
 #include <string.h>
 
 #include "buf.h"
+#include "envelope.h"
 #include "jsonstr.h"
 #include "swar.h"
 
 #define DEFAULT_CHUNK ((size_t)1 << 20)
 #define NO_MARK       UINT64_MAX
+/*
+ * Zeroed bytes kept after the buffer's capacity: the one-pass record scanner puts a 0 byte
+ * (never valid where it stands in JSON) after the data and reads up to 16 bytes at a time,
+ * so its loops need no bounds checks.
+ */
+#define PAD 32
 
 /* Where the scanner stands between documents and inside one. */
 enum doc_state {
@@ -36,13 +43,14 @@ struct a2a_scanner {
     int keep_is_record;
 
     enum doc_state state;
-    int first_member;   /* no member or element yet in the current container */
-    int saw_records;    /* the current top-level object had a Records array */
-    int record_keys;    /* the current top-level object has eventName or dynamodb */
-    uint64_t doc_start; /* input offset of the current top-level document */
-    int non_ascii;      /* set by the string scanner */
-    uint64_t position;  /* records handed out so far */
-    struct a2a_buf key; /* scratch for escaped member names */
+    int first_member;             /* no member or element yet in the current container */
+    int saw_records;              /* the current top-level object had a Records array */
+    int record_keys;              /* the current top-level object has eventName or dynamodb */
+    uint64_t doc_start;           /* input offset of the current top-level document */
+    int non_ascii;                /* set by the string scanner */
+    uint64_t position;            /* records handed out so far */
+    struct a2a_buf key;           /* scratch for escaped member names */
+    struct a2a_envelope envelope; /* of the record handed out last, when the fast scan made it */
     int failed;
     enum a2a_limit limit; /* the limit the input exceeded, when that is why it failed */
 };
@@ -188,12 +196,14 @@ static int make_room(struct a2a_scanner *sc, struct a2a_error *err)
     if (want < sc->end + sc->cfg.read_chunk) {
         want = sc->end + sc->cfg.read_chunk;
     }
-    p = realloc(sc->buf, want);
+    p = realloc(sc->buf, want + PAD);
     if (p == NULL) {
         a2a_error_set(err, A2A_E_NOMEM, "out of memory reading %s", sc->name);
         sc->failed = 1;
         return -1;
     }
+    /* Every byte the fast scan may read past the data must be defined (valgrind). */
+    memset(p + sc->end, 0, want + PAD - sc->end);
     sc->buf = p;
     sc->cap = want;
     return 0;
@@ -545,9 +555,294 @@ static int scan_top_key(struct a2a_scanner *sc, struct a2a_error *err, int *whic
     return 0;
 }
 
-/* Cuts the next value out as a record. */
+/*
+ * The one-pass record scanner: validates a record held whole in the buffer and, on the way,
+ * fills the envelope (envelope.h), so the record parser need not walk the bytes again. It
+ * knows only the well-formed, buffered case: at anything else (a syntax error, the end of the
+ * buffered bytes, nesting too deep) it gives up and the careful scanner above scans the same
+ * record from its start, reading more input or naming the error exactly as it always did.
+ * The buffer holds a 0 byte after the data (PAD), which stops every loop here.
+ */
+struct fast_scan {
+    const unsigned char *rec; /* the record's first byte */
+    const unsigned char *end; /* the end of the buffered data (the 0 byte) */
+    struct a2a_envelope *env;
+    int env_ok;    /* no member name that matters had an escape */
+    int non_ascii; /* a string holds bytes >= 0x80 */
+};
+
+static inline const unsigned char *fast_ws(const unsigned char *p)
+{
+    while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t') {
+        p++;
+    }
+    return p;
+}
+
+static inline int fast_digit(unsigned c)
+{
+    return c - '0' <= 9;
+}
+
+/*
+ * p is past an opening quote. Returns the closing quote, or NULL (give up). *escaped is set
+ * when the string holds an escape.
+ */
+static inline const unsigned char *fast_string(struct fast_scan *fs, const unsigned char *p,
+                                               int *escaped)
+{
+    for (;;) {
+        unsigned c;
+
+        p = a2a_string_stop(p);
+        c = *p;
+        if (c == '"') {
+            return p;
+        }
+        if (c >= 0x80) {
+            fs->non_ascii = 1;
+            p++;
+            continue;
+        }
+        if (c != '\\') {
+            return NULL; /* a control character, or the 0 after the data */
+        }
+        *escaped = 1;
+        c = p[1];
+        if (c == 'u') {
+            if (!is_hex(p[2]) || !is_hex(p[3]) || !is_hex(p[4]) || !is_hex(p[5])) {
+                return NULL;
+            }
+            p += 6;
+        } else if (c == '"' || c == '\\' || c == '/' || c == 'b' || c == 'f' || c == 'n' ||
+                   c == 'r' || c == 't') {
+            p += 2;
+        } else {
+            return NULL;
+        }
+    }
+}
+
+/* A number by the JSON grammar; NULL to give up. What follows it is checked by the caller. */
+static const unsigned char *fast_number(const unsigned char *p)
+{
+    if (*p == '-') {
+        p++;
+    }
+    if (*p == '0') {
+        p++;
+    } else if (fast_digit(*p)) {
+        do {
+            p++;
+        } while (fast_digit(*p));
+    } else {
+        return NULL;
+    }
+    if (*p == '.') {
+        p++;
+        if (!fast_digit(*p)) {
+            return NULL;
+        }
+        do {
+            p++;
+        } while (fast_digit(*p));
+    }
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-') {
+            p++;
+        }
+        if (!fast_digit(*p)) {
+            return NULL;
+        }
+        do {
+            p++;
+        } while (fast_digit(*p));
+    }
+    return p;
+}
+
+/* A number, true, false or null at p; NULL to give up. */
+static const unsigned char *fast_scalar(const unsigned char *p)
+{
+    switch (*p) {
+    case 't':
+        return memcmp(p, "true", 4) == 0 ? p + 4 : NULL;
+    case 'f':
+        return memcmp(p, "false", 5) == 0 ? p + 5 : NULL;
+    case 'n':
+        return memcmp(p, "null", 4) == 0 ? p + 4 : NULL;
+    default:
+        return fast_number(p);
+    }
+}
+
+/* Reports a member's value to the envelope; returns the context of its members. */
+static inline enum a2a_env_ctx fast_member(struct fast_scan *fs, enum a2a_env_ctx ctx,
+                                           const unsigned char *key, size_t key_len,
+                                           const unsigned char *val, size_t str_len)
+{
+    return a2a_envelope_member(fs->env, ctx, (const char *)key, key_len, (const char *)fs->rec,
+                               (size_t)(val - fs->rec), str_len);
+}
+
+/*
+ * Scans one value at p (white space first allowed), at most `limit` containers deep. Returns
+ * the byte after it, or NULL to give up. Iterative: depth costs no C stack.
+ */
+static const unsigned char *fast_value(struct fast_scan *fs, const unsigned char *p, int limit)
+{
+    unsigned char kind[A2A_MAX_DEPTH]; /* '{' or '[' per open container */
+    unsigned char ctx[A2A_MAX_DEPTH];  /* enum a2a_env_ctx per open container */
+    int depth = 0;
+    enum a2a_env_ctx mctx = A2A_ENV_NONE; /* the object whose member value comes next */
+    const unsigned char *key = NULL;
+    size_t key_len = 0;
+    unsigned c;
+
+value:
+    p = fast_ws(p);
+    c = *p;
+    if (c == '"') {
+        const unsigned char *s = p + 1;
+        int escaped = 0;
+
+        p = fast_string(fs, s, &escaped);
+        if (p == NULL) {
+            return NULL;
+        }
+        if (mctx != A2A_ENV_NONE) {
+            fast_member(fs, mctx, key, key_len, s - 1, (size_t)(p - s));
+        }
+        p++;
+        goto after;
+    }
+    if (c == '{' || c == '[') {
+        enum a2a_env_ctx child = A2A_ENV_NONE;
+
+        if (depth >= limit) {
+            return NULL;
+        }
+        if (depth == 0 && c == '{') {
+            child = A2A_ENV_TOP;
+        } else if (mctx != A2A_ENV_NONE) {
+            child = fast_member(fs, mctx, key, key_len, p, 0);
+        }
+        kind[depth] = (unsigned char)c;
+        ctx[depth] = (unsigned char)child;
+        depth++;
+        p = fast_ws(p + 1);
+        if (*p == (c == '{' ? '}' : ']')) {
+            p++;
+            depth--;
+            if (child != A2A_ENV_NONE) {
+                a2a_envelope_end(fs->env, child);
+            }
+            goto after;
+        }
+        if (c == '{') {
+            goto key;
+        }
+        mctx = A2A_ENV_NONE;
+        goto value;
+    }
+    if (mctx != A2A_ENV_NONE) {
+        fast_member(fs, mctx, key, key_len, p, 0);
+    }
+    p = fast_scalar(p);
+    if (p == NULL) {
+        return NULL;
+    }
+
+after:
+    if (depth == 0) {
+        /* A number (or literal) that ends the buffered data may go on in the next read. */
+        return p == fs->end ? NULL : p;
+    }
+    p = fast_ws(p);
+    c = *p;
+    if (c == ',') {
+        p++;
+        if (kind[depth - 1] == '{') {
+            goto key;
+        }
+        mctx = A2A_ENV_NONE;
+        goto value;
+    }
+    if (c == '}' && kind[depth - 1] == '{') {
+        p++;
+        depth--;
+        if (ctx[depth] != A2A_ENV_NONE) {
+            a2a_envelope_end(fs->env, (enum a2a_env_ctx)ctx[depth]);
+        }
+        goto after;
+    }
+    if (c == ']' && kind[depth - 1] == '[') {
+        p++;
+        depth--;
+        goto after;
+    }
+    return NULL;
+
+key:
+    p = fast_ws(p);
+    if (*p != '"') {
+        return NULL;
+    }
+    {
+        int escaped = 0;
+
+        key = p + 1;
+        p = fast_string(fs, key, &escaped);
+        if (p == NULL) {
+            return NULL;
+        }
+        key_len = (size_t)(p - key);
+        mctx = (enum a2a_env_ctx)ctx[depth - 1];
+        if (escaped && mctx != A2A_ENV_NONE) {
+            fs->env_ok = 0; /* the parser decodes the names and walks the record itself */
+        }
+        if (!fs->env_ok) {
+            mctx = A2A_ENV_NONE;
+        }
+    }
+    p = fast_ws(p + 1);
+    if (*p != ':') {
+        return NULL;
+    }
+    p++;
+    goto value;
+}
+
+/*
+ * Scans the value at the cursor in one pass, filling sc->envelope. Returns 1 with the cursor
+ * after the value, or 0 with nothing changed (the careful scanner takes over).
+ */
+static int fast_record(struct a2a_scanner *sc, int limit)
+{
+    struct fast_scan fs;
+    const unsigned char *end;
+
+    sc->buf[sc->end] = 0; /* the stop byte after the data (PAD keeps room for it) */
+    a2a_envelope_init(&sc->envelope);
+    fs.rec = sc->buf + sc->pos;
+    fs.end = sc->buf + sc->end;
+    fs.env = &sc->envelope;
+    fs.env_ok = 1;
+    fs.non_ascii = 0;
+    end = fast_value(&fs, fs.rec, limit);
+    if (end == NULL) {
+        return 0;
+    }
+    sc->envelope.complete = fs.env_ok;
+    sc->non_ascii = fs.non_ascii;
+    sc->pos = (size_t)(end - sc->buf);
+    return 1;
+}
+
+/* Cuts the next value out as a record; env: its envelope, or NULL. */
 static int take_record(struct a2a_scanner *sc, struct a2a_raw_record *rec, uint64_t start,
-                       struct a2a_error *err)
+                       const struct a2a_envelope *env, struct a2a_error *err)
 {
     size_t off = (size_t)(start - sc->base);
 
@@ -560,6 +855,7 @@ static int take_record(struct a2a_scanner *sc, struct a2a_raw_record *rec, uint6
     rec->offset = start;
     rec->position = ++sc->position;
     rec->non_ascii = sc->non_ascii;
+    rec->envelope = env;
     return 1;
 }
 
@@ -615,7 +911,7 @@ static int object_member(struct a2a_scanner *sc, struct a2a_raw_record *rec, str
                  "record (no \"eventName\" or \"dynamodb\")");
             return -1;
         }
-        return take_record(sc, rec, sc->doc_start, err);
+        return take_record(sc, rec, sc->doc_start, NULL, err);
     }
     if (!sc->first_member) {
         if (c != ',') {
@@ -683,10 +979,14 @@ static int array_element(struct a2a_scanner *sc, struct a2a_raw_record *rec, str
     sc->keep = start;
     sc->keep_is_record = 1;
     sc->non_ascii = 0;
+    /* The nesting limit counts the containers the document already opened, as skip_value's. */
+    if (fast_record(sc, A2A_MAX_DEPTH - (sc->state == DOC_RECORDS ? 2 : 1))) {
+        return take_record(sc, rec, start, &sc->envelope, err);
+    }
     if (skip_value(sc, err) != 0) {
         return -1;
     }
-    return take_record(sc, rec, start, err);
+    return take_record(sc, rec, start, NULL, err);
 }
 
 int a2a_scanner_next(struct a2a_scanner *sc, struct a2a_raw_record *rec, struct a2a_error *err)

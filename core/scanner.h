@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "envelope.h"
 #include "error.h"
 #include "source.h"
 
@@ -34,6 +35,11 @@ struct a2a_raw_record {
     uint64_t offset;   /* byte offset of the record in that input */
     uint64_t position; /* 1-based position in the whole batch */
     int non_ascii;     /* some string holds bytes >= 0x80: the UTF-8 must be checked */
+    /*
+     * Where the envelope fields stand, collected while the record was validated (hand it to
+     * a2a_record_parse_with()), or NULL when the scanner did not collect them.
+     */
+    const struct a2a_envelope *envelope;
 };
 
 /*
