@@ -36,8 +36,8 @@ static void keep_seq_if_same(struct a2a_envelope *env, const char *rec, size_t v
     }
 }
 
-static enum a2a_env_ctx top_member(struct a2a_envelope *env, const char *key, size_t key_len,
-                                   const char *rec, size_t val, size_t str_len)
+static int top_member(struct a2a_envelope *env, const char *key, size_t key_len, const char *rec,
+                      size_t val, size_t str_len)
 {
     char first = rec[val];
 
@@ -69,8 +69,8 @@ static enum a2a_env_ctx top_member(struct a2a_envelope *env, const char *key, si
     return A2A_ENV_NONE;
 }
 
-static enum a2a_env_ctx ddb_member(struct a2a_envelope *env, const char *key, size_t key_len,
-                                   const char *rec, size_t val, size_t str_len)
+static int ddb_member(struct a2a_envelope *env, const char *key, size_t key_len, const char *rec,
+                      size_t val, size_t str_len)
 {
     char first = rec[val];
 
@@ -95,21 +95,55 @@ static enum a2a_env_ctx ddb_member(struct a2a_envelope *env, const char *key, si
     return A2A_ENV_NONE;
 }
 
-static void image_member(struct a2a_envelope *env, const char *key, size_t key_len, size_t val)
+/* Which of the five attributes a name is, or -1. By length first: a per-member hot path. */
+static int attr_index(const char *key, size_t key_len)
 {
-    for (int k = 0; k < A2A_ENV_ATTRS; k++) {
-        if (key_len == a2a_env_attrs[k].len && memcmp(key, a2a_env_attrs[k].name, key_len) == 0) {
-            if (env->attr_count[k]++ == 0) {
-                env->attr_at[k] = val;
-            }
-            return;
-        }
+    switch (key_len) {
+    case 6:
+        return KEY_IS("tenant") ? 0 : KEY_IS("taskId") ? 1 : -1;
+    case 5:
+        return KEY_IS("owner") ? 2 : -1;
+    case 13:
+        return KEY_IS("eventSequence") ? 3 : -1;
+    case 16:
+        return KEY_IS("recordedAtMicros") ? 4 : -1;
+    default:
+        return -1;
     }
 }
 
-enum a2a_env_ctx a2a_envelope_member(struct a2a_envelope *env, enum a2a_env_ctx ctx,
-                                     const char *key, size_t key_len, const char *rec, size_t val,
-                                     size_t str_len)
+static int image_member(struct a2a_envelope *env, const char *key, size_t key_len, const char *rec,
+                        size_t val)
+{
+    int k = attr_index(key, key_len);
+
+    if (k < 0) {
+        return A2A_ENV_NONE;
+    }
+    if (env->attr_count[k]++ == 0) {
+        env->attr_at[k] = val;
+        if (rec[val] == '{') {
+            return A2A_ENV_ATTR + k;
+        }
+    }
+    return A2A_ENV_NONE;
+}
+
+/* A member of attribute k's value: only the first one's name and value are kept. */
+static void attr_member(struct a2a_envelope *env, int k, const char *key, size_t key_len,
+                        const char *rec, size_t val, size_t str_len)
+{
+    char type = k < 3 ? 'S' : 'N';
+
+    if (env->attr_members[k]++ == 0) {
+        env->attr_typed[k] = key_len == 1 && key[0] == type && rec[val] == '"';
+        env->value_at[k] = val + 1;
+        env->value_len[k] = str_len;
+    }
+}
+
+int a2a_envelope_member_named(struct a2a_envelope *env, int ctx, const char *key, size_t key_len,
+                              const char *rec, size_t val, size_t str_len)
 {
     switch (ctx) {
     case A2A_ENV_TOP:
@@ -123,14 +157,16 @@ enum a2a_env_ctx a2a_envelope_member(struct a2a_envelope *env, enum a2a_env_ctx 
         }
         return A2A_ENV_NONE;
     case A2A_ENV_IMAGE:
-        image_member(env, key, key_len, val);
-        return A2A_ENV_NONE;
+        return image_member(env, key, key_len, rec, val);
     default:
+        if (ctx >= A2A_ENV_ATTR && ctx < A2A_ENV_ATTR + A2A_ENV_ATTRS) {
+            attr_member(env, ctx - A2A_ENV_ATTR, key, key_len, rec, val, str_len);
+        }
         return A2A_ENV_NONE;
     }
 }
 
-void a2a_envelope_end(struct a2a_envelope *env, enum a2a_env_ctx ctx)
+void a2a_envelope_end(struct a2a_envelope *env, int ctx)
 {
     if (ctx == A2A_ENV_DDB_OTHER && !env->other_has_seq) {
         env->has_seq = 0;

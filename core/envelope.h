@@ -31,6 +31,7 @@ enum a2a_env_ctx {
     A2A_ENV_DDB,       /* the first "dynamodb" object */
     A2A_ENV_DDB_OTHER, /* a later "dynamodb": only its SequenceNumber copies matter */
     A2A_ENV_IMAGE,     /* NewImage of the first "dynamodb" */
+    A2A_ENV_ATTR,      /* the value of the first copy of an attribute: + its index (0..4) */
 };
 
 /* The first envelope problem in document order; later ones are not reported over it. */
@@ -47,6 +48,7 @@ enum a2a_env_problem {
 
 struct a2a_envelope {
     int complete; /* filled from the whole record: the parser may rely on it */
+    int escapes;  /* some string of the record may hold an escape (0: none needs decoding) */
     enum a2a_env_problem problem;
     int has_event_name; /* a string eventName; its raw content (escapes undecoded): */
     size_t name_at;
@@ -56,6 +58,15 @@ struct a2a_envelope {
     size_t seq_len;
     size_t attr_at[A2A_ENV_ATTRS]; /* offset of each attribute's value (its first byte) */
     int attr_count[A2A_ENV_ATTRS]; /* how often each attribute appears in NewImage */
+    /*
+     * The members of each attribute's value when it is an object (first copy): how many, and
+     * whether the first is the attribute's type ("S" for the strings, "N" for the numbers)
+     * with a string value, whose raw content is then at value_at, value_len bytes.
+     */
+    int attr_members[A2A_ENV_ATTRS];
+    int attr_typed[A2A_ENV_ATTRS];
+    size_t value_at[A2A_ENV_ATTRS];
+    size_t value_len[A2A_ENV_ATTRS];
     /* Walking state. */
     int names;
     int ddbs;
@@ -66,17 +77,44 @@ struct a2a_envelope {
 
 void a2a_envelope_init(struct a2a_envelope *env);
 
+/* The slow part of a2a_envelope_member(), for a name that may matter. */
+int a2a_envelope_member_named(struct a2a_envelope *env, int ctx, const char *key, size_t key_len,
+                              const char *rec, size_t val, size_t str_len);
+
 /*
  * The member `key` (decoded name, key_len bytes) of an object of context ctx has its value at
  * rec[val], the value's first byte; for a string value, str_len is its raw content's length
  * (else ignored). Returns the context of the value's members when it is an object that
  * matters, else A2A_ENV_NONE. Called for members of objects whose context is not NONE only.
+ * Inline: most names are told apart by their length, before any call.
  */
-enum a2a_env_ctx a2a_envelope_member(struct a2a_envelope *env, enum a2a_env_ctx ctx,
-                                     const char *key, size_t key_len, const char *rec, size_t val,
-                                     size_t str_len);
+static inline int a2a_envelope_member(struct a2a_envelope *env, int ctx, const char *key,
+                                      size_t key_len, const char *rec, size_t val, size_t str_len)
+{
+    int maybe;
+
+    switch (ctx) {
+    case A2A_ENV_TOP: /* eventName, dynamodb */
+        maybe = key_len == 9 || key_len == 8;
+        break;
+    case A2A_ENV_DDB: /* SequenceNumber, NewImage */
+        maybe = key_len == 14 || key_len == 8;
+        break;
+    case A2A_ENV_DDB_OTHER:
+        maybe = key_len == 14;
+        break;
+    case A2A_ENV_IMAGE: /* tenant, taskId, owner, eventSequence, recordedAtMicros */
+        maybe = key_len == 6 || key_len == 5 || key_len == 13 || key_len == 16;
+        break;
+    default:
+        maybe = ctx >= A2A_ENV_ATTR;
+        break;
+    }
+    return maybe ? a2a_envelope_member_named(env, ctx, key, key_len, rec, val, str_len)
+                 : A2A_ENV_NONE;
+}
 
 /* The object of context ctx (not NONE) ends. */
-void a2a_envelope_end(struct a2a_envelope *env, enum a2a_env_ctx ctx);
+void a2a_envelope_end(struct a2a_envelope *env, int ctx);
 
 #endif

@@ -1,6 +1,7 @@
 #include "record.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -161,17 +162,13 @@ static struct a2a_str take_string(struct obj_iter *it, const struct member *m)
     return s;
 }
 
-static int key_is(const struct member *m, const char *name, size_t name_len)
-{
-    return m->key.len == name_len && memcmp(m->key.ptr, name, name_len) == 0;
-}
-
 /*
  * Decodes a string's content into scratch when it holds escapes. Returns the unescape status;
  * on success *out points at the decoded bytes. keep_nul: U+0000 is a byte like any other.
+ * env: the record's envelope, which may know that no string of the record holds an escape.
  */
-static enum a2a_unescape_status decode(struct a2a_str raw, struct a2a_buf *scratch,
-                                       struct a2a_str *out, int keep_nul)
+static enum a2a_unescape_status decode_slow(struct a2a_str raw, struct a2a_buf *scratch,
+                                            struct a2a_str *out, int keep_nul)
 {
     enum a2a_unescape_status st;
 
@@ -186,6 +183,17 @@ static enum a2a_unescape_status decode(struct a2a_str raw, struct a2a_buf *scrat
         out->len = scratch->len;
     }
     return st;
+}
+
+static inline enum a2a_unescape_status decode(const struct a2a_envelope *env, struct a2a_str raw,
+                                              struct a2a_buf *scratch, struct a2a_str *out,
+                                              int keep_nul)
+{
+    if (!env->escapes) {
+        *out = raw;
+        return A2A_UNESCAPE_OK;
+    }
+    return decode_slow(raw, scratch, out, keep_nul);
 }
 
 /* The first reason wins: later problems of the same record are not reported over it. */
@@ -209,7 +217,7 @@ static void set_reason(struct a2a_record *out, const char *fmt, ...)
  * envelope and descending into the objects that matter. Returns the index after the object.
  */
 static size_t walk_object(struct a2a_record_parser *p, const char *json, size_t at, size_t len,
-                          struct a2a_envelope *env, enum a2a_env_ctx ctx)
+                          struct a2a_envelope *env, int ctx)
 {
     struct obj_iter it;
     struct member m;
@@ -217,7 +225,7 @@ static size_t walk_object(struct a2a_record_parser *p, const char *json, size_t 
     obj_begin(&it, json, at, len, &p->scratch[S_KEY]);
     while (obj_next(&it, &m)) {
         size_t str_len = 0;
-        enum a2a_env_ctx child;
+        int child;
 
         if (json[m.val] == '"') {
             str_len = take_string(&it, &m).len;
@@ -265,24 +273,28 @@ static void envelope_reason(enum a2a_env_problem problem, struct a2a_record *out
 
 /*
  * Envelope: eventName, dynamodb.SequenceNumber, dynamodb.NewImage. From the scanner's
- * envelope when it has one for the whole record, else by walking the record here.
+ * envelope when it has one for the whole record, else by walking the record here (into own).
+ * Returns the envelope used.
  */
-static void parse_envelope(struct a2a_record_parser *p, const char *json, size_t len,
-                           const struct a2a_envelope *given, struct a2a_record *out,
-                           struct a2a_envelope *env)
+static const struct a2a_envelope *parse_envelope(struct a2a_record_parser *p, const char *json,
+                                                 size_t len, const struct a2a_envelope *given,
+                                                 struct a2a_record *out, struct a2a_envelope *own)
 {
-    if (given != NULL && given->complete) {
-        *env = *given;
-    } else {
-        a2a_envelope_init(env);
-        walk_object(p, json, 0, len, env, A2A_ENV_TOP);
-        env->complete = 1;
+    const struct a2a_envelope *env = given;
+
+    if (env == NULL || !env->complete) {
+        a2a_envelope_init(own);
+        walk_object(p, json, 0, len, own, A2A_ENV_TOP);
+        own->complete = 1;
+        own->escapes = 1; /* not known: every string is looked at */
+        env = own;
     }
     envelope_reason(env->problem, out);
     out->has_event_name = env->has_event_name;
     out->event_name = (struct a2a_str){json + env->name_at, env->name_len};
     out->has_seq = env->has_seq;
     out->seq = (struct a2a_str){json + env->seq_at, env->seq_len};
+    return env;
 }
 
 /*
@@ -291,12 +303,13 @@ static void parse_envelope(struct a2a_record_parser *p, const char *json, size_t
  * "INSERT", and a SequenceNumber holding it is an identifier like any other. Both are only
  * compared and echoed by length (JSON-escaped), never used as C strings.
  */
-static int decode_envelope_strings(struct a2a_record_parser *p, struct a2a_record *out)
+static int decode_envelope_strings(struct a2a_record_parser *p, const struct a2a_envelope *env,
+                                   struct a2a_record *out)
 {
     enum a2a_unescape_status st;
 
     if (out->has_seq) {
-        st = decode(out->seq, &p->scratch[S_SEQ], &out->seq, 1);
+        st = decode(env, out->seq, &p->scratch[S_SEQ], &out->seq, 1);
         if (st == A2A_UNESCAPE_NOMEM) {
             return -1;
         }
@@ -307,7 +320,7 @@ static int decode_envelope_strings(struct a2a_record_parser *p, struct a2a_recor
         }
     }
     if (out->has_event_name) {
-        st = decode(out->event_name, &p->scratch[S_EVENT], &out->event_name, 1);
+        st = decode(env, out->event_name, &p->scratch[S_EVENT], &out->event_name, 1);
         if (st == A2A_UNESCAPE_NOMEM) {
             return -1;
         }
@@ -320,31 +333,21 @@ static int decode_envelope_strings(struct a2a_record_parser *p, struct a2a_recor
 }
 
 /* Reads one {"S": ...} / {"N": ...} value. Returns 0, 1 (reason set), or -1 (no memory). */
-static int attr_value(struct a2a_record_parser *p, const char *json, size_t at, size_t end, int k,
-                      struct a2a_str *val, struct a2a_record *out)
+static int attr_value(struct a2a_record_parser *p, const char *json, const struct a2a_envelope *env,
+                      int k, struct a2a_str *val, struct a2a_record *out)
 {
     const char *type = k < 3 ? "S" : "N";
-    struct obj_iter it;
-    struct member m;
-    struct member extra;
     struct a2a_str raw;
     /* Numbers share one buffer: each is parsed before the next one is decoded. */
     struct a2a_buf *scratch = &p->scratch[k < 3 ? S_TENANT + k : S_NUM];
     enum a2a_unescape_status st;
 
     /* Exactly {"S": "..."} or {"N": "..."}: one member, of the right type, a string. */
-    if (json[at] != '{') {
+    if (json[env->attr_at[k]] != '{' || env->attr_members[k] != 1 || !env->attr_typed[k]) {
         goto wrong_type;
     }
-    obj_begin(&it, json, at, end, &p->scratch[S_KEY]);
-    if (!obj_next(&it, &m) || json[m.val] != '"' || !key_is(&m, type, 1)) {
-        goto wrong_type;
-    }
-    raw = take_string(&it, &m);
-    if (obj_next(&it, &extra)) {
-        goto wrong_type;
-    }
-    st = decode(raw, scratch, val, 0);
+    raw = (struct a2a_str){json + env->value_at[k], env->value_len[k]};
+    st = decode(env, raw, scratch, val, 0);
     if (st == A2A_UNESCAPE_NOMEM) {
         return -1;
     }
@@ -392,7 +395,7 @@ static int parse_number_attr(int k, struct a2a_str v, struct a2a_pending *pd,
 }
 
 /* NewImage -> pending dispatch, attributes in the Lambda handler's order, the first error wins. */
-static int parse_image(struct a2a_record_parser *p, const char *json, size_t len,
+static int parse_image(struct a2a_record_parser *p, const char *json,
                        const struct a2a_envelope *env, struct a2a_record *out)
 {
     struct a2a_str *strs[3] = {&out->pending.tenant, &out->pending.task_id, &out->pending.owner};
@@ -410,7 +413,7 @@ static int parse_image(struct a2a_record_parser *p, const char *json, size_t len
                        a2a_env_attrs[k].name);
             return 1;
         }
-        r = attr_value(p, json, env->attr_at[k], len, k, &v, out);
+        r = attr_value(p, json, env, k, &v, out);
         if (r != 0) {
             return r;
         }
@@ -432,16 +435,19 @@ int a2a_record_parse(struct a2a_record_parser *p, const char *json, size_t len, 
 int a2a_record_parse_with(struct a2a_record_parser *p, const char *json, size_t len, int non_ascii,
                           const struct a2a_envelope *given, struct a2a_record *out)
 {
-    struct a2a_envelope env;
+    struct a2a_envelope own;
+    const struct a2a_envelope *env;
     int r;
 
-    memset(out, 0, sizeof(*out));
+    /* Every field but the reason text, which is set (or empty) from its first byte on. */
+    memset(out, 0, offsetof(struct a2a_record, reason));
+    out->reason[0] = '\0';
     out->cls = A2A_RECORD_INVALID;
     if (len == 0 || json[0] != '{') {
         set_reason(out, "record envelope: the record is not a JSON object");
         return 0;
     }
-    parse_envelope(p, json, len, given, out, &env);
+    env = parse_envelope(p, json, len, given, out, &own);
     if (non_ascii && !a2a_utf8_valid((const unsigned char *)json, len)) {
         set_reason(out, "record contains invalid UTF-8");
         /* Nothing that is not valid UTF-8 may reach a JSON output (report, log, response). */
@@ -453,7 +459,7 @@ int a2a_record_parse_with(struct a2a_record_parser *p, const char *json, size_t 
             out->has_event_name = 0;
         }
     }
-    if (decode_envelope_strings(p, out) != 0) {
+    if (decode_envelope_strings(p, env, out) != 0) {
         return -1;
     }
     if (out->reason[0] != '\0') {
@@ -467,7 +473,7 @@ int a2a_record_parse_with(struct a2a_record_parser *p, const char *json, size_t 
         out->cls = A2A_RECORD_SKIP;
         return 0;
     }
-    r = parse_image(p, json, len, &env, out);
+    r = parse_image(p, json, env, out);
     if (r < 0) {
         return -1;
     }

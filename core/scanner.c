@@ -12,9 +12,9 @@
 #define DEFAULT_CHUNK ((size_t)1 << 20)
 #define NO_MARK       UINT64_MAX
 /*
- * Zeroed bytes kept after the buffer's capacity: the one-pass record scanner puts a 0 byte
- * (never valid where it stands in JSON) after the data and reads up to 16 bytes at a time,
- * so its loops need no bounds checks.
+ * Room kept after the buffer's capacity: the one-pass record scanner zeroes PAD bytes after
+ * the data (a 0 byte is never valid where it stands in JSON) and reads up to 16 bytes at a
+ * time, so its loops need no bounds checks.
  */
 #define PAD 32
 
@@ -202,8 +202,6 @@ static int make_room(struct a2a_scanner *sc, struct a2a_error *err)
         sc->failed = 1;
         return -1;
     }
-    /* Every byte the fast scan may read past the data must be defined (valgrind). */
-    memset(p + sc->end, 0, want + PAD - sc->end);
     sc->buf = p;
     sc->cap = want;
     return 0;
@@ -568,11 +566,23 @@ struct fast_scan {
     const unsigned char *end; /* the end of the buffered data (the 0 byte) */
     struct a2a_envelope *env;
     int env_ok;    /* no member name that matters had an escape */
+    int escapes;   /* a string holds an escape */
     int non_ascii; /* a string holds bytes >= 0x80 */
 };
 
-static inline const unsigned char *fast_ws(const unsigned char *p)
+/* Inlined in the loop below whatever the optimiser's size limits: it is the hot path. */
+#if defined(__GNUC__)
+#define FAST_INLINE inline __attribute__((always_inline))
+#else
+#define FAST_INLINE inline
+#endif
+
+static FAST_INLINE const unsigned char *fast_ws(const unsigned char *p)
 {
+    /* Compact JSON has no white space: one comparison decides that. */
+    if (*p > ' ') {
+        return p;
+    }
     while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t') {
         p++;
     }
@@ -588,8 +598,8 @@ static inline int fast_digit(unsigned c)
  * p is past an opening quote. Returns the closing quote, or NULL (give up). *escaped is set
  * when the string holds an escape.
  */
-static inline const unsigned char *fast_string(struct fast_scan *fs, const unsigned char *p,
-                                               int *escaped)
+static FAST_INLINE const unsigned char *fast_string(struct fast_scan *fs, const unsigned char *p,
+                                                    int *escaped)
 {
     for (;;) {
         unsigned c;
@@ -608,6 +618,7 @@ static inline const unsigned char *fast_string(struct fast_scan *fs, const unsig
             return NULL; /* a control character, or the 0 after the data */
         }
         *escaped = 1;
+        fs->escapes = 1;
         c = p[1];
         if (c == 'u') {
             if (!is_hex(p[2]) || !is_hex(p[3]) || !is_hex(p[4]) || !is_hex(p[5])) {
@@ -678,9 +689,8 @@ static const unsigned char *fast_scalar(const unsigned char *p)
 }
 
 /* Reports a member's value to the envelope; returns the context of its members. */
-static inline enum a2a_env_ctx fast_member(struct fast_scan *fs, enum a2a_env_ctx ctx,
-                                           const unsigned char *key, size_t key_len,
-                                           const unsigned char *val, size_t str_len)
+static inline int fast_member(struct fast_scan *fs, int ctx, const unsigned char *key,
+                              size_t key_len, const unsigned char *val, size_t str_len)
 {
     return a2a_envelope_member(fs->env, ctx, (const char *)key, key_len, (const char *)fs->rec,
                                (size_t)(val - fs->rec), str_len);
@@ -693,13 +703,42 @@ static inline enum a2a_env_ctx fast_member(struct fast_scan *fs, enum a2a_env_ct
 static const unsigned char *fast_value(struct fast_scan *fs, const unsigned char *p, int limit)
 {
     unsigned char kind[A2A_MAX_DEPTH]; /* '{' or '[' per open container */
-    unsigned char ctx[A2A_MAX_DEPTH];  /* enum a2a_env_ctx per open container */
-    int depth = 0;
-    enum a2a_env_ctx mctx = A2A_ENV_NONE; /* the object whose member value comes next */
+    unsigned char ctx[A2A_MAX_DEPTH];  /* context (enum a2a_env_ctx) per open container */
+    int depth;
+    int mctx = A2A_ENV_NONE; /* the object whose member value comes next */
     const unsigned char *key = NULL;
     size_t key_len = 0;
     unsigned c;
 
+    /* The value itself: a container is walked below, anything else is one token. */
+    p = fast_ws(p);
+    c = *p;
+    if (c == '"') {
+        int escaped = 0;
+
+        p = fast_string(fs, p + 1, &escaped);
+        return p == NULL ? NULL : p + 1;
+    }
+    if (c != '{' && c != '[') {
+        p = fast_scalar(p);
+        /* A number (or literal) that ends the buffered data may go on in the next read. */
+        return p == fs->end ? NULL : p;
+    }
+    kind[0] = (unsigned char)c;
+    ctx[0] = c == '{' ? A2A_ENV_TOP : A2A_ENV_NONE;
+    depth = 1;
+    p = fast_ws(p + 1);
+    if (*p == (c == '{' ? '}' : ']')) {
+        if (ctx[0] != A2A_ENV_NONE) {
+            a2a_envelope_end(fs->env, ctx[0]);
+        }
+        return p + 1;
+    }
+    if (c == '{') {
+        goto key;
+    }
+
+    /* From here on depth >= 1: the value is inside a container. */
 value:
     p = fast_ws(p);
     c = *p;
@@ -718,14 +757,12 @@ value:
         goto after;
     }
     if (c == '{' || c == '[') {
-        enum a2a_env_ctx child = A2A_ENV_NONE;
+        int child = A2A_ENV_NONE;
 
         if (depth >= limit) {
             return NULL;
         }
-        if (depth == 0 && c == '{') {
-            child = A2A_ENV_TOP;
-        } else if (mctx != A2A_ENV_NONE) {
+        if (mctx != A2A_ENV_NONE) {
             child = fast_member(fs, mctx, key, key_len, p, 0);
         }
         kind[depth] = (unsigned char)c;
@@ -755,10 +792,6 @@ value:
     }
 
 after:
-    if (depth == 0) {
-        /* A number (or literal) that ends the buffered data may go on in the next read. */
-        return p == fs->end ? NULL : p;
-    }
     p = fast_ws(p);
     c = *p;
     if (c == ',') {
@@ -773,13 +806,19 @@ after:
         p++;
         depth--;
         if (ctx[depth] != A2A_ENV_NONE) {
-            a2a_envelope_end(fs->env, (enum a2a_env_ctx)ctx[depth]);
+            a2a_envelope_end(fs->env, ctx[depth]);
+        }
+        if (depth == 0) {
+            return p;
         }
         goto after;
     }
     if (c == ']' && kind[depth - 1] == '[') {
         p++;
         depth--;
+        if (depth == 0) {
+            return p;
+        }
         goto after;
     }
     return NULL;
@@ -798,11 +837,11 @@ key:
             return NULL;
         }
         key_len = (size_t)(p - key);
-        mctx = (enum a2a_env_ctx)ctx[depth - 1];
+        mctx = ctx[depth - 1];
         if (escaped && mctx != A2A_ENV_NONE) {
-            fs->env_ok = 0; /* the parser decodes the names and walks the record itself */
-        }
-        if (!fs->env_ok) {
+            /* The parser decodes the names and walks the record itself: report no more. */
+            fs->env_ok = 0;
+            memset(ctx, A2A_ENV_NONE, (size_t)depth);
             mctx = A2A_ENV_NONE;
         }
     }
@@ -823,18 +862,21 @@ static int fast_record(struct a2a_scanner *sc, int limit)
     struct fast_scan fs;
     const unsigned char *end;
 
-    sc->buf[sc->end] = 0; /* the stop byte after the data (PAD keeps room for it) */
+    /* The stop byte after the data, and defined bytes for the reads that look past it. */
+    memset(sc->buf + sc->end, 0, PAD);
     a2a_envelope_init(&sc->envelope);
     fs.rec = sc->buf + sc->pos;
     fs.end = sc->buf + sc->end;
     fs.env = &sc->envelope;
     fs.env_ok = 1;
     fs.non_ascii = 0;
+    fs.escapes = 0;
     end = fast_value(&fs, fs.rec, limit);
     if (end == NULL) {
         return 0;
     }
     sc->envelope.complete = fs.env_ok;
+    sc->envelope.escapes = fs.escapes;
     sc->non_ascii = fs.non_ascii;
     sc->pos = (size_t)(end - sc->buf);
     return 1;
