@@ -41,7 +41,9 @@ static int top_member(struct a2a_envelope *env, const char *key, size_t key_len,
 {
     char first = rec[val];
 
-    if (KEY_IS("eventName")) {
+    if (KEY_IS("Records")) {
+        env->records++;
+    } else if (KEY_IS("eventName")) {
         if (env->names++) {
             problem(env, A2A_ENV_NAME_TWICE);
         } else if (first == '"') {
@@ -147,6 +149,7 @@ int a2a_envelope_member_named(struct a2a_envelope *env, int ctx, const char *key
 {
     switch (ctx) {
     case A2A_ENV_TOP:
+    case A2A_ENV_DOC:
         return top_member(env, key, key_len, rec, val, str_len);
     case A2A_ENV_DDB:
         return ddb_member(env, key, key_len, rec, val, str_len);

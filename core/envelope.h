@@ -12,6 +12,7 @@
 #define A2A_ENVELOPE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* The five NewImage attributes, in the Lambda handler's order: tenant, taskId, owner
  * (strings), eventSequence, recordedAtMicros (numbers). */
@@ -31,6 +32,7 @@ enum a2a_env_ctx {
     A2A_ENV_DDB,       /* the first "dynamodb" object */
     A2A_ENV_DDB_OTHER, /* a later "dynamodb": only its SequenceNumber copies matter */
     A2A_ENV_IMAGE,     /* NewImage of the first "dynamodb" */
+    A2A_ENV_DOC,       /* the record object as a whole document: TOP, and "Records" counted */
     A2A_ENV_ATTR,      /* the value of the first copy of an attribute: + its index (0..4) */
 };
 
@@ -68,6 +70,7 @@ struct a2a_envelope {
     size_t value_at[A2A_ENV_ATTRS];
     size_t value_len[A2A_ENV_ATTRS];
     /* Walking state. */
+    int records; /* "Records" members of a DOC object (a document with one is an event) */
     int names;
     int ddbs;
     int seqs;
@@ -91,27 +94,19 @@ int a2a_envelope_member_named(struct a2a_envelope *env, int ctx, const char *key
 static inline int a2a_envelope_member(struct a2a_envelope *env, int ctx, const char *key,
                                       size_t key_len, const char *rec, size_t val, size_t str_len)
 {
-    int maybe;
+    /* Bit n set: a name of n bytes may matter in that context. */
+    static const uint32_t lengths[A2A_ENV_ATTR] = {
+        [A2A_ENV_TOP] = 1u << 9 | 1u << 8,                         /* eventName, dynamodb */
+        [A2A_ENV_DDB] = 1u << 14 | 1u << 8,                        /* SequenceNumber, NewImage */
+        [A2A_ENV_DDB_OTHER] = 1u << 14,                            /* SequenceNumber */
+        [A2A_ENV_IMAGE] = 1u << 6 | 1u << 5 | 1u << 13 | 1u << 16, /* the five attributes */
+        [A2A_ENV_DOC] = 1u << 9 | 1u << 8 | 1u << 7,               /* ... and Records */
+    };
 
-    switch (ctx) {
-    case A2A_ENV_TOP: /* eventName, dynamodb */
-        maybe = key_len == 9 || key_len == 8;
-        break;
-    case A2A_ENV_DDB: /* SequenceNumber, NewImage */
-        maybe = key_len == 14 || key_len == 8;
-        break;
-    case A2A_ENV_DDB_OTHER:
-        maybe = key_len == 14;
-        break;
-    case A2A_ENV_IMAGE: /* tenant, taskId, owner, eventSequence, recordedAtMicros */
-        maybe = key_len == 6 || key_len == 5 || key_len == 13 || key_len == 16;
-        break;
-    default:
-        maybe = ctx >= A2A_ENV_ATTR;
-        break;
+    if (ctx >= A2A_ENV_ATTR || (key_len < 32 && (lengths[ctx] >> key_len) & 1u)) {
+        return a2a_envelope_member_named(env, ctx, key, key_len, rec, val, str_len);
     }
-    return maybe ? a2a_envelope_member_named(env, ctx, key, key_len, rec, val, str_len)
-                 : A2A_ENV_NONE;
+    return A2A_ENV_NONE;
 }
 
 /* The object of context ctx (not NONE) ends. */

@@ -567,6 +567,7 @@ struct fast_scan {
     struct a2a_envelope *env;
     int env_ok;    /* no member name that matters had an escape */
     int escapes;   /* a string holds an escape */
+    int document;  /* the value is a whole document: give up at any escaped name that matters */
     int non_ascii; /* a string holds bytes >= 0x80 */
 };
 
@@ -725,7 +726,7 @@ static const unsigned char *fast_value(struct fast_scan *fs, const unsigned char
         return p == fs->end ? NULL : p;
     }
     kind[0] = (unsigned char)c;
-    ctx[0] = c == '{' ? A2A_ENV_TOP : A2A_ENV_NONE;
+    ctx[0] = c != '{' ? A2A_ENV_NONE : fs->document ? A2A_ENV_DOC : A2A_ENV_TOP;
     depth = 1;
     p = fast_ws(p + 1);
     if (*p == (c == '{' ? '}' : ']')) {
@@ -764,6 +765,9 @@ value:
         }
         if (mctx != A2A_ENV_NONE) {
             child = fast_member(fs, mctx, key, key_len, p, 0);
+            if (fs->document && fs->env->records > 0) {
+                return NULL; /* an event: its records are cut out one by one instead */
+            }
         }
         kind[depth] = (unsigned char)c;
         ctx[depth] = (unsigned char)child;
@@ -839,6 +843,9 @@ key:
         key_len = (size_t)(p - key);
         mctx = ctx[depth - 1];
         if (escaped && mctx != A2A_ENV_NONE) {
+            if (fs->document) {
+                return NULL; /* it might be "Records" or a record's name: decided carefully */
+            }
             /* The parser decodes the names and walks the record itself: report no more. */
             fs->env_ok = 0;
             memset(ctx, A2A_ENV_NONE, (size_t)depth);
@@ -855,9 +862,10 @@ key:
 
 /*
  * Scans the value at the cursor in one pass, filling sc->envelope. Returns 1 with the cursor
- * after the value, or 0 with nothing changed (the careful scanner takes over).
+ * after the value, or 0 with nothing changed (the careful scanner takes over). document: the
+ * value is a whole document, which must be a record (not an event) to be taken here.
  */
-static int fast_record(struct a2a_scanner *sc, int limit)
+static int fast_record(struct a2a_scanner *sc, int limit, int document)
 {
     struct fast_scan fs;
     const unsigned char *end;
@@ -871,9 +879,14 @@ static int fast_record(struct a2a_scanner *sc, int limit)
     fs.env_ok = 1;
     fs.non_ascii = 0;
     fs.escapes = 0;
+    fs.document = document;
     end = fast_value(&fs, fs.rec, limit);
     if (end == NULL) {
         return 0;
+    }
+    if (document &&
+        (sc->envelope.records > 0 || (sc->envelope.names == 0 && sc->envelope.ddbs == 0))) {
+        return 0; /* an event, or neither: the careful scanner reads or names it */
     }
     sc->envelope.complete = fs.env_ok;
     sc->envelope.escapes = fs.escapes;
@@ -915,6 +928,12 @@ static int start_document(struct a2a_scanner *sc, struct a2a_raw_record *rec, in
         sc->keep = sc->doc_start; /* it may turn out to be a single record */
         sc->keep_is_record = 0;
         sc->non_ascii = 0;
+        /* Most often a record of its own (newline-delimited records): one pass, if it is. */
+        if (fast_record(sc, A2A_MAX_DEPTH, 1)) {
+            sc->state = DOC_BETWEEN;
+            sc->keep = NO_MARK;
+            return take_record(sc, rec, sc->doc_start, &sc->envelope, err);
+        }
         sc->pos++;
         return 0;
     }
@@ -923,7 +942,6 @@ static int start_document(struct a2a_scanner *sc, struct a2a_raw_record *rec, in
         sc->pos++;
         return 0;
     }
-    (void)rec;
     if (c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n') {
         fail(sc, err,
              "not a stream event: a document must be an object with a \"Records\" "
@@ -1022,7 +1040,7 @@ static int array_element(struct a2a_scanner *sc, struct a2a_raw_record *rec, str
     sc->keep_is_record = 1;
     sc->non_ascii = 0;
     /* The nesting limit counts the containers the document already opened, as skip_value's. */
-    if (fast_record(sc, A2A_MAX_DEPTH - (sc->state == DOC_RECORDS ? 2 : 1))) {
+    if (fast_record(sc, A2A_MAX_DEPTH - (sc->state == DOC_RECORDS ? 2 : 1), 0)) {
         return take_record(sc, rec, start, &sc->envelope, err);
     }
     if (skip_value(sc, err) != 0) {
