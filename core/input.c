@@ -12,7 +12,9 @@ int a2a_input_open(struct a2a_input **out, const struct a2a_input_config *cfg,
                    struct a2a_error *err)
 {
     struct a2a_input *in = calloc(1, sizeof(*in));
-    struct a2a_scanner_config scfg = {.read_chunk = cfg->read_chunk, .max_record = cfg->max_record};
+    struct a2a_scanner_config scfg = {.read_chunk = cfg->read_chunk,
+                                      .max_record = cfg->max_record,
+                                      .resume_offset = cfg->mem != NULL ? 0 : cfg->resume_offset};
     struct a2a_source src;
     int rc = -1;
 
@@ -29,8 +31,10 @@ int a2a_input_open(struct a2a_input **out, const struct a2a_input_config *cfg,
         struct a2a_files_config fcfg = {.paths = cfg->paths,
                                         .npaths = cfg->npaths,
                                         .cancel = cfg->cancel,
+                                        .wake_fd = cfg->wake_fd,
                                         .wait_hook = cfg->wait_hook,
-                                        .wait_ctx = cfg->wait_ctx};
+                                        .wait_ctx = cfg->wait_ctx,
+                                        .resume_offset = cfg->resume_offset};
         if (a2a_files_open(&in->files, &fcfg, err) != 0) {
             goto out;
         }
@@ -67,6 +71,16 @@ const char *a2a_input_current_name(const struct a2a_input *in)
 uint64_t a2a_input_current_offset(const struct a2a_input *in)
 {
     return a2a_scanner_offset(in->reader);
+}
+
+size_t a2a_input_current_index(const struct a2a_input *in)
+{
+    return a2a_scanner_input_index(in->reader);
+}
+
+int a2a_input_current_resumable(const struct a2a_input *in)
+{
+    return in->files != NULL && a2a_files_resumable(in->files);
 }
 
 enum a2a_limit a2a_input_limit(const struct a2a_input *in)

@@ -24,14 +24,13 @@ struct a2a_input_config {
     const char *mem_name; /* name used in messages for mem input */
     size_t read_chunk;    /* bytes per read; 0 means 1 MiB (tests use 1 to split tokens) */
     size_t max_record;    /* largest record or pre-Records prefix kept in memory */
-    const volatile sig_atomic_t *cancel; /* optional; read() interrupted by a signal checks it */
-    /*
-     * Optional: called before a read of a pipe, terminal or socket that may block; it returns
-     * when fd is readable (or it stops waiting), and meanwhile keeps the caller's other work
-     * (calls in flight) moving. Regular files never block, so it is not called for them.
-     */
+    const volatile sig_atomic_t *cancel; /* optional; checked whenever a wait ends */
+    const int *wake_fd; /* optional: readable once cancel is set (see source.h) */
+    /* Optional: called while waiting for a pipe (see source.h). */
     void (*wait_hook)(void *ctx, int fd);
     void *wait_ctx;
+    /* Nonzero: read the first path from this record boundary on (see scanner.h). */
+    uint64_t resume_offset;
 };
 
 /* Returns 0, or -1 with err set (out of memory). Files are opened lazily, in order. */
@@ -51,6 +50,9 @@ void a2a_input_set_deadline(struct a2a_input *in, int64_t deadline_ms);
 /* Name of the input being read, and how far into it the reader got. */
 const char *a2a_input_current_name(const struct a2a_input *in);
 uint64_t a2a_input_current_offset(const struct a2a_input *in);
+/* 0-based index of that input; 1 when it is a named regular file that can be resumed. */
+size_t a2a_input_current_index(const struct a2a_input *in);
+int a2a_input_current_resumable(const struct a2a_input *in);
 
 /* After -1: the configured limit the input exceeded, or A2A_LIMIT_NONE. */
 enum a2a_limit a2a_input_limit(const struct a2a_input *in);

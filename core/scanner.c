@@ -17,6 +17,8 @@ enum doc_state {
     DOC_OBJECT_MEMBERS, /* inside a top-level object, before a member or its closing brace */
     DOC_RECORDS,        /* inside the Records array of a stream event */
     DOC_ARRAY,          /* inside a top-level array of records */
+    DOC_RESUME,         /* at a resume point: on the closing brace of the last record read */
+    DOC_RESUMED_ARRAY,  /* after a resume point inside an array: Records or top-level */
 };
 
 struct a2a_scanner {
@@ -26,6 +28,7 @@ struct a2a_scanner {
     const char *name;              /* borrowed from the source: the current input's name */
     int at_eof;                    /* the current input has no more bytes */
     int docs_in_file;              /* documents seen in the current input */
+    size_t inputs;                 /* inputs the source was asked to open (and did, or failed) */
 
     unsigned char *buf; /* owned; holds [base, base + end) of the current input */
     size_t cap;
@@ -112,6 +115,11 @@ uint64_t a2a_scanner_offset(const struct a2a_scanner *sc)
     return here(sc);
 }
 
+size_t a2a_scanner_input_index(const struct a2a_scanner *sc)
+{
+    return sc->inputs > 0 ? sc->inputs - 1 : 0;
+}
+
 enum a2a_limit a2a_scanner_limit(const struct a2a_scanner *sc)
 {
     return sc->limit;
@@ -143,6 +151,9 @@ static int open_next(struct a2a_scanner *sc, struct a2a_error *err)
     if (name != NULL) {
         sc->name = name;
     }
+    if (r != 0) {
+        sc->inputs++;
+    }
     if (r < 0) {
         sc->failed = 1;
         return -1;
@@ -156,6 +167,11 @@ static int open_next(struct a2a_scanner *sc, struct a2a_error *err)
     sc->base = 0;
     sc->pos = 0;
     sc->end = 0;
+    if (sc->inputs == 1 && sc->cfg.resume_offset > 0) {
+        sc->base = sc->cfg.resume_offset - 1; /* the source starts on the record's last byte */
+        sc->state = DOC_RESUME;
+        sc->docs_in_file = 1; /* the input's first document started before the resume point */
+    }
     return 1;
 }
 
@@ -430,7 +446,7 @@ static int skip_value(struct a2a_scanner *sc, struct a2a_error *err)
     unsigned char stack[A2A_MAX_DEPTH];
     int depth = 0;
     /* The document already opened its object (and, inside Records, the array): they count. */
-    int limit = A2A_MAX_DEPTH - (sc->state == DOC_RECORDS ? 2 : 1);
+    int limit = A2A_MAX_DEPTH - (sc->state == DOC_RECORDS || sc->state == DOC_RESUMED_ARRAY ? 2 : 1);
     enum skip_state st = SKIP_VALUE;
     int c;
 
@@ -559,6 +575,7 @@ static int take_record(struct a2a_scanner *sc, struct a2a_raw_record *rec, uint6
     rec->file = sc->name;
     rec->offset = start;
     rec->position = ++sc->position;
+    rec->input = sc->inputs - 1;
     rec->non_ascii = sc->non_ascii;
     return 1;
 }
@@ -665,6 +682,12 @@ static int array_element(struct a2a_scanner *sc, struct a2a_raw_record *rec, str
     if (c == ']') {
         sc->pos++;
         sc->first_member = 0;
+        if (sc->state == DOC_RESUMED_ARRAY) {
+            /* Resumed inside an array: what follows its end says whose it was. */
+            c = peek_nonspace(sc, err);
+            sc->state = c == '}' || c == ',' ? DOC_RECORDS : DOC_ARRAY;
+            sc->saw_records = 1;
+        }
         sc->state = sc->state == DOC_RECORDS ? DOC_OBJECT_MEMBERS : DOC_BETWEEN;
         return 0;
     }
@@ -687,6 +710,33 @@ static int array_element(struct a2a_scanner *sc, struct a2a_raw_record *rec, str
         return -1;
     }
     return take_record(sc, rec, start, err);
+}
+
+/*
+ * At a resume point: the cursor is on the byte before it, which must close the last record
+ * read; what follows places the scanner in an array or between documents.
+ */
+static int resume_here(struct a2a_scanner *sc, struct a2a_error *err)
+{
+    int c = peek(sc, err);
+
+    if (c != '}') {
+        if (c == -2) {
+            return -1;
+        }
+        fail(sc, err,
+             "not a resume point: the byte before it does not end a record (give the offset "
+             "a resume point named)");
+        return -1;
+    }
+    sc->pos++;
+    c = peek_nonspace(sc, err);
+    if (c == -2) {
+        return -1;
+    }
+    sc->first_member = 0;
+    sc->state = c == ',' || c == ']' ? DOC_RESUMED_ARRAY : DOC_BETWEEN;
+    return 0;
 }
 
 int a2a_scanner_next(struct a2a_scanner *sc, struct a2a_raw_record *rec, struct a2a_error *err)
@@ -726,6 +776,9 @@ int a2a_scanner_next(struct a2a_scanner *sc, struct a2a_raw_record *rec, struct 
             break;
         case DOC_OBJECT_MEMBERS:
             r = object_member(sc, rec, err);
+            break;
+        case DOC_RESUME:
+            r = resume_here(sc, err);
             break;
         default:
             r = array_element(sc, rec, err);

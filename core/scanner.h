@@ -24,6 +24,12 @@ struct a2a_scanner;
 struct a2a_scanner_config {
     size_t read_chunk; /* bytes per source read; 0 means 1 MiB (tests use 1 to split tokens) */
     size_t max_record; /* largest record or pre-Records prefix kept in memory */
+    /*
+     * Nonzero: the first input is read from this byte on, a record boundary a resume point
+     * named (the byte after a record). The source must start that input at resume_offset - 1,
+     * the record's closing brace, which is checked. 0: from the start, as usual.
+     */
+    uint64_t resume_offset;
 };
 
 /* A record as it stands in the input; everything is borrowed until the next call. */
@@ -33,6 +39,7 @@ struct a2a_raw_record {
     const char *file;  /* display name of the input; valid while the source keeps it */
     uint64_t offset;   /* byte offset of the record in that input */
     uint64_t position; /* 1-based position in the whole batch */
+    size_t input;      /* 0-based index of the input it came from */
     int non_ascii;     /* some string holds bytes >= 0x80: the UTF-8 must be checked */
 };
 
@@ -54,6 +61,8 @@ int a2a_scanner_next(struct a2a_scanner *sc, struct a2a_raw_record *rec, struct 
 /* Name of the input being read ("" before the first), and how far into it the scanner got. */
 const char *a2a_scanner_name(const struct a2a_scanner *sc);
 uint64_t a2a_scanner_offset(const struct a2a_scanner *sc);
+/* 0-based index of the input being read (or that failed to open); 0 before the first. */
+size_t a2a_scanner_input_index(const struct a2a_scanner *sc);
 
 /* After -1: the configured limit the input exceeded (max_record), or A2A_LIMIT_NONE. */
 enum a2a_limit a2a_scanner_limit(const struct a2a_scanner *sc);
