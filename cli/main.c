@@ -16,7 +16,9 @@
 #include "credentials.h"
 #include "messages.h"
 #include "options.h"
+#include "resume.h"
 #include "sinks.h"
+#include "summary.h"
 
 enum exit_status {
     EXIT_ALL_DONE = 0,
@@ -28,10 +30,19 @@ enum exit_status {
 };
 
 static volatile sig_atomic_t stop_signal;
+/* The self-pipe: written by the handler so that a wait for input ends even when the signal
+ * lands just before it starts; read end polled by the core's files source, never read. */
+static int wake_pipe[2] = {-1, -1};
 
 static void on_signal(int sig)
 {
+    int saved = errno;
+
     stop_signal = sig;
+    if (wake_pipe[1] >= 0) {
+        (void)!write(wake_pipe[1], "", 1); /* full pipe: it is readable already */
+    }
+    errno = saved;
 }
 
 /* No SA_RESTART: a blocked read() of standard input returns at once with EINTR. */
@@ -39,6 +50,14 @@ static void install_signals(void)
 {
     struct sigaction sa;
 
+    if (pipe(wake_pipe) == 0) {
+        for (int i = 0; i < 2; i++) {
+            fcntl(wake_pipe[i], F_SETFL, fcntl(wake_pipe[i], F_GETFL) | O_NONBLOCK);
+            fcntl(wake_pipe[i], F_SETFD, FD_CLOEXEC);
+        }
+    } else {
+        wake_pipe[0] = wake_pipe[1] = -1; /* waits then look at the flag every 250 ms */
+    }
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
@@ -129,35 +148,23 @@ struct cli_sinks {
     struct a2a_failed_out failed;
     int write_error;
     int progress; /* draw the progress line */
-    int64_t progress_ms;
-    int64_t start_ms;
-    uint64_t done, acked, failed_n;
+    struct progress prog;
     const struct a2a_run_stats *live; /* records read so far */
+    FILE *summary_json;               /* owned; NULL when no --summary-json */
 };
 
-static void draw_progress(struct cli_sinks *s, int64_t now)
+/* The core's tick: the progress line is redrawn even when nothing completes. */
+static void on_tick(void *ctx, const struct a2a_run_stats *live)
 {
-    char line[160];
-    double secs = (double)(now - s->start_ms) / 1000.0;
+    struct cli_sinks *s = ctx;
 
-    snprintf(line, sizeof(line), "%llu/%llu records  %llu acknowledged  %llu failed  %.0f/s",
-             (unsigned long long)s->done, (unsigned long long)s->live->records,
-             (unsigned long long)s->acked, (unsigned long long)s->failed_n,
-             secs > 0 ? (double)s->done / secs : 0.0);
-    messages_progress(s->msgs, line);
-    s->progress_ms = now;
+    progress_draw(&s->prog, live, 0);
 }
 
 static void on_result(void *ctx, const struct a2a_result *res)
 {
     struct cli_sinks *s = ctx;
 
-    s->done++;
-    if (res->outcome == A2A_OUT_ACKNOWLEDGED || res->outcome == A2A_OUT_TASK_DELETED) {
-        s->acked++;
-    } else if (a2a_outcome_failed(res->outcome)) {
-        s->failed_n++;
-    }
     if (s->report != NULL && a2a_report_write(s->report, res, &s->report_line) != 0) {
         s->write_error = 1;
     }
@@ -165,10 +172,8 @@ static void on_result(void *ctx, const struct a2a_result *res)
         s->write_error = 1;
     }
     if (s->progress) {
-        int64_t now = a2a_now_ms(); /* vDSO clock: cheap enough for every record */
-        if (now - s->progress_ms >= 100) {
-            draw_progress(s, now);
-        }
+        progress_count(&s->prog, res->outcome);
+        progress_draw(&s->prog, s->live, 0);
     }
 }
 
@@ -192,7 +197,49 @@ static int open_sinks(struct cli_sinks *s, const struct options *o, struct a2a_e
             return -1;
         }
     }
+    if (o->summary_json != NULL) {
+        s->summary_json = fopen(o->summary_json, "w");
+        if (s->summary_json == NULL) {
+            a2a_error_set(err, A2A_E_IO, "--summary-json %s: cannot create: %s", o->summary_json,
+                          strerror(errno));
+            return -1;
+        }
+    }
     return 0;
+}
+
+/*
+ * Input was left unread: the resume point goes to stderr, as the last --report line and into
+ * --summary-json. Returns 0 or -1 (a write error).
+ */
+static int report_end(struct cli_sinks *s, const struct options *o, char **argv,
+                      const struct a2a_run_stats *st, int exit_status)
+{
+    char *command = st->resume.valid ? resume_command(&st->resume, o, argv) : NULL;
+    struct a2a_buf line = {NULL, 0, 0};
+    int rc = 0;
+
+    if (st->resume.valid) {
+        resume_print(s->msgs, &st->resume, command);
+    }
+    if (st->resume.valid && s->report != NULL) {
+        rc |= a2a_buf_puts(&line, "{\"resumePoint\":");
+        rc |= resume_put_json(&line, &st->resume, command);
+        rc |= a2a_buf_puts(&line, "}\n");
+        if (rc != 0 || fwrite(line.data, 1, line.len, s->report) != line.len) {
+            rc = -1;
+        }
+    }
+    if (s->summary_json != NULL &&
+        summary_write_json(s->summary_json, st, o->dry_run, exit_status, command) != 0) {
+        rc = -1;
+    }
+    a2a_buf_free(&line);
+    free(command);
+    if (rc != 0) {
+        s->write_error = 1;
+    }
+    return rc;
 }
 
 /* Closes what open_sinks() opened (any part of it); keeps --failed-out only when ok is set. */
@@ -206,6 +253,12 @@ static int close_sinks(struct cli_sinks *s, int ok, struct a2a_error *err)
         }
         s->report = NULL;
     }
+    if (s->summary_json != NULL) {
+        if (fclose(s->summary_json) != 0) {
+            rc = -1;
+        }
+        s->summary_json = NULL;
+    }
     if (s->failed_file.f != NULL) {
         if (a2a_failed_out_end(&s->failed) != 0) {
             rc = -1;
@@ -216,7 +269,7 @@ static int close_sinks(struct cli_sinks *s, int ok, struct a2a_error *err)
     }
     a2a_buf_free(&s->report_line);
     if (rc != 0) {
-        a2a_error_set(err, A2A_E_IO, "writing --report or --failed-out failed");
+        a2a_error_set(err, A2A_E_IO, "writing --report, --failed-out or --summary-json failed");
     }
     return rc;
 }
@@ -267,28 +320,25 @@ static const char *fatal_meaning(int status)
     }
 }
 
+/* The lines that say why the run stopped early; the summary line itself is summary.c's. */
 static void summarize(struct messages *m, const struct a2a_run_stats *st, int dry_run)
 {
-    double secs = (double)st->elapsed_ms / 1000.0;
+    uint64_t unsent = st->by_outcome[A2A_OUT_NOT_ATTEMPTED];
+    uint64_t abandoned = st->by_outcome[A2A_OUT_ABANDONED];
 
     if (st->fatal_status != 0) {
-        msg_error(m, "dispatcher %s (HTTP %d); %llu records not attempted",
-                  fatal_meaning(st->fatal_status), st->fatal_status,
-                  (unsigned long long)st->not_attempted);
+        msg_error(m, "dispatcher %s (HTTP %d); %llu record%s not attempted, %llu abandoned in "
+                     "flight",
+                  fatal_meaning(st->fatal_status), st->fatal_status, (unsigned long long)unsent,
+                  unsent == 1 ? "" : "s", (unsigned long long)abandoned);
     }
     if (st->cancelled) {
-        msg_error(m, "interrupted by signal %d; %llu records not acknowledged were listed%s",
+        msg_error(m, "interrupted by signal %d; %llu record%s not acknowledged were listed%s",
                   (int)stop_signal, (unsigned long long)st->interrupted,
+                  st->interrupted == 1 ? "" : "s",
                   st->input_unread ? "; the input was not read to its end" : "");
     }
-    msg_info(m,
-             "%s%llu records: %llu skipped, %llu acknowledged (%llu task deleted), %llu failed, "
-             "%llu unreportable; %.3f s, %.0f records/s",
-             dry_run ? "dry run: " : "", (unsigned long long)st->records,
-             (unsigned long long)st->skipped, (unsigned long long)st->acknowledged,
-             (unsigned long long)st->task_deleted, (unsigned long long)st->failed,
-             (unsigned long long)st->unreportable, secs,
-             secs > 0 ? (double)st->records / secs : 0.0);
+    summary_print(m, st, dry_run);
 }
 
 /* Writes the response to stdout or, atomically, to -o FILE. */
@@ -328,6 +378,8 @@ static void fill_config(struct a2a_run_config *cfg, const struct options *o,
     cfg->input.npaths = o->nfiles;
     cfg->input.max_record = o->max_record;
     cfg->input.cancel = &stop_signal;
+    cfg->input.wake_fd = wake_pipe[0] >= 0 ? &wake_pipe[0] : NULL;
+    cfg->input.resume_offset = o->has_resume_from ? (uint64_t)o->resume_from : 0;
     cfg->dry_run = o->dry_run;
     cfg->dispatch.url = o->url;
     cfg->dispatch.token = cred->token;
@@ -348,13 +400,14 @@ static void fill_config(struct a2a_run_config *cfg, const struct options *o,
     cfg->cancel = &stop_signal;
     cfg->on_result = on_result;
     cfg->result_ctx = sinks;
+    cfg->on_tick = sinks->progress ? on_tick : NULL;
 }
 
 /*
  * One run of the core with the CLI's sinks around it. Every step that fails hands back a
  * struct a2a_error, printed here; the sinks are closed once, at out:, whatever happened.
  */
-static int run(const struct options *o, struct messages *msgs)
+static int run(const struct options *o, char **argv, struct messages *msgs)
 {
     struct credentials cred = {NULL};
     struct cli_sinks sinks;
@@ -388,14 +441,21 @@ static int run(const struct options *o, struct messages *msgs)
                         "--insecure: TLS certificates are NOT verified; anyone on the path can "
                         "read the token and forge answers");
     }
+    if (o->has_resume_from && resume_check(o->files[0], o->resume_from, &err) != 0) {
+        msg_error(msgs, "%s", err.msg);
+        goto out;
+    }
     if (open_sinks(&sinks, o, &err) != 0) {
         msg_error(msgs, "%s", err.msg);
         goto out;
     }
-    fill_config(&cfg, o, &cred, msgs, &sinks);
     sinks.live = &st;
     sinks.progress = !o->no_progress && o->verbosity >= 0 && isatty(STDERR_FILENO);
-    sinks.start_ms = a2a_now_ms();
+    if (sinks.progress) {
+        progress_init(&sinks.prog, msgs, o->dry_run, o->files, o->nfiles,
+                      o->has_resume_from ? (uint64_t)o->resume_from : 0);
+    }
+    fill_config(&cfg, o, &cred, msgs, &sinks);
     run_rc = a2a_run(&cfg, &resp, &st);
     if (sinks.progress) {
         messages_progress(msgs, NULL);
@@ -417,6 +477,7 @@ static int run(const struct options *o, struct messages *msgs)
         rc = rc == EXIT_ALL_DONE ? EXIT_FAILURES : rc;
     }
     summary = run_rc == 0;
+    report_end(&sinks, o, argv, &st, rc);
 out:
     memset(&err, 0, sizeof(err));
     if (close_sinks(&sinks, keep_outputs, &err) != 0) {
@@ -427,6 +488,8 @@ out:
         summarize(msgs, &st, o->dry_run);
     }
     a2a_response_free(&resp);
+    a2a_run_stats_free(&st);
+    progress_free(&sinks.prog);
     credentials_free(&cred);
     return rc;
 }
@@ -484,7 +547,7 @@ int main(int argc, char **argv)
         }
         curl_started = 1;
     }
-    rc = run(&o, &msgs);
+    rc = run(&o, argv, &msgs);
 out:
     if (curl_started) {
         a2a_dispatch_global_cleanup();

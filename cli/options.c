@@ -28,6 +28,8 @@ enum {
     OPT_NO_PROGRESS,
     OPT_MAX_RECORD,
     OPT_THREADS,
+    OPT_RESUME_FROM,
+    OPT_SUMMARY_JSON,
 };
 
 /* The one option table; --help, the manual and the bash completion must match it (tested). */
@@ -47,7 +49,9 @@ static const struct option long_options[] = {
     {"quiet", no_argument, NULL, 'q'},
     {"rate", required_argument, NULL, OPT_RATE},
     {"report", required_argument, NULL, OPT_REPORT},
+    {"resume-from", required_argument, NULL, OPT_RESUME_FROM},
     {"retries", required_argument, NULL, OPT_RETRIES},
+    {"summary-json", required_argument, NULL, OPT_SUMMARY_JSON},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
@@ -64,8 +68,9 @@ void options_usage(FILE *out)
     fputs("usage: a2a-recover [-hnqVv] [-H header | -H @file] [-j n] [-o file] [-u url]\n"
           "                   [--cacert file] [--connect-timeout s] [--failed-out file]\n"
           "                   [--insecure] [--log-format text|json] [--max-record-size bytes]\n"
-          "                   [--no-progress] [--rate n] [--report file] [--retries n]\n"
-          "                   [--threads n] [--timeout s] [--token-file file] [file ...]\n"
+          "                   [--no-progress] [--rate n] [--report file] [--resume-from offset]\n"
+          "                   [--retries n] [--summary-json file] [--threads n] [--timeout s]\n"
+          "                   [--token-file file] [file ...]\n"
           "\n"
           "Replay DynamoDB Stream records of a2a_push_pending_dispatches through the A2A\n"
           "server's redispatch endpoint; print the Lambda partial-batch response.\n"
@@ -86,6 +91,8 @@ void options_usage(FILE *out)
           "  -o, --output FILE        write the response to FILE (atomically) instead of stdout\n"
           "      --report FILE        one JSON line per record: outcome, reason, status, timing\n"
           "      --failed-out FILE    records not acknowledged, as an event to replay\n"
+          "      --summary-json FILE  the summary's counts as one JSON object\n"
+          "      --resume-from OFFSET read the first FILE from OFFSET, a resume point's byte\n"
           "      --log-format FMT     stderr messages as text (default) or json\n"
           "      --max-record-size B  largest record accepted, bytes (default 16777216)\n"
           "      --no-progress        no progress line, even on a terminal\n"
@@ -96,7 +103,8 @@ void options_usage(FILE *out)
           "\n"
           "Exit: 0 all acknowledged or skipped, 1 failures listed, 2 usage, 3 input error,\n"
           "4 a failed record had no SequenceNumber, 5 dispatcher refused (fail-fast),\n"
-          "130/143 interrupted. See a2a-recover(1).\n",
+          "130/143 interrupted. Input left unread: INCOMPLETE: summary and a resume point\n"
+          "on stderr, whatever the status. See a2a-recover(1).\n",
           out);
 }
 
@@ -190,6 +198,13 @@ static int header_named(const char *line, const char *name)
     size_t len = strlen(name);
 
     return strncasecmp(line, name, len) == 0 && line[len] == ':';
+}
+
+int options_short_takes_value(int c)
+{
+    const char *p = c > 0 && c != ':' ? strchr(short_options, c) : NULL;
+
+    return p != NULL && p[1] == ':';
 }
 
 const char *options_error_flag(enum a2a_errcode code)
@@ -359,6 +374,16 @@ static int apply(struct options *o, int c, const char *arg, struct a2a_error *er
     case OPT_FAILED_OUT:
         o->failed_out = arg;
         return 0;
+    case OPT_SUMMARY_JSON:
+        o->summary_json = arg;
+        return 0;
+    case OPT_RESUME_FROM:
+        if (parse_uint(arg, 0, (uint64_t)INT64_MAX, &v) != 0) {
+            return usage_error(err, "--resume-from: \"%s\" is not a byte offset", arg);
+        }
+        o->has_resume_from = 1;
+        o->resume_from = (unsigned long long)v;
+        return 0;
     case OPT_LOG_FORMAT:
         if (strcmp(arg, "text") == 0) {
             o->log_format = LOG_TEXT;
@@ -410,6 +435,11 @@ static int cross_check(struct options *o, struct a2a_error *err)
     }
     if (o->url != NULL && o->url[0] == '\0') {
         o->url = NULL;
+    }
+    /* What was read of standard input is gone: there is nothing to go back to. */
+    if (o->has_resume_from && (o->nfiles == 0 || strcmp(o->files[0], "-") == 0)) {
+        return usage_error(err, "--resume-from needs a FILE operand: standard input cannot be "
+                                "resumed (save the input to a file first)");
     }
     if (o->dry_run) {
         return 0;
@@ -479,6 +509,7 @@ int options_parse(struct options *o, int argc, char **argv, struct a2a_error *er
     }
     o->files = (const char *const *)(argv + optind);
     o->nfiles = (size_t)(argc - optind);
+    o->options_end = optind;
     return cross_check(o, err);
 }
 

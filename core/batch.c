@@ -350,7 +350,7 @@ static int immediate_outcome(const struct run *r, const struct a2a_record *rec, 
         return (int)r->stop_outcome;
     }
     if (r->cfg->dry_run) {
-        snprintf(reason, cap, "dry run: not sent");
+        snprintf(reason, cap, "dry run");
         return A2A_OUT_WOULD_DISPATCH;
     }
     return -1;
