@@ -327,8 +327,9 @@ static void summarize(struct messages *m, const struct a2a_run_stats *st, int dr
     uint64_t abandoned = st->by_outcome[A2A_OUT_ABANDONED];
 
     if (st->fatal_status != 0) {
-        msg_error(m, "dispatcher %s (HTTP %d); %llu record%s not attempted, %llu abandoned in "
-                     "flight",
+        msg_error(m,
+                  "dispatcher %s (HTTP %d); %llu record%s not attempted, %llu abandoned in "
+                  "flight",
                   fatal_meaning(st->fatal_status), st->fatal_status, (unsigned long long)unsent,
                   unsent == 1 ? "" : "s", (unsigned long long)abandoned);
     }

@@ -121,9 +121,11 @@ static int put_option_words(struct a2a_buf *b, char **argv, int i, int end, int 
     if (strncmp(w, "--", 2) == 0 && strchr(w, '=') == NULL && has_next) {
         /* A long option that takes a value has it in the next word. */
         static const char *const with_value[] = {
-            "--cacert",  "--concurrency", "--connect-timeout", "--failed-out",   "--log-format",
-            "--max-record-size", "--output",  "--rate", "--report", "--retries",
-            "--summary-json",    "--threads", "--timeout", "--token-file", "--url"};
+            "--cacert",     "--concurrency",  "--connect-timeout",
+            "--failed-out", "--log-format",   "--max-record-size",
+            "--output",     "--rate",         "--report",
+            "--retries",    "--summary-json", "--threads",
+            "--timeout",    "--token-file",   "--url"};
         for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++) {
             if (strcmp(w, with_value[k]) == 0) {
                 *rc |= put_shell_word(b, argv[i + 1]);
@@ -187,8 +189,8 @@ int resume_check(const char *path, unsigned long long offset, struct a2a_error *
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         a2a_error_set(err, A2A_E_CONFIG, "--resume-from: %s is not a regular file", path);
     } else if (offset > (unsigned long long)st.st_size) {
-        a2a_error_set(err, A2A_E_CONFIG, "--resume-from %llu: %s has only %lld bytes", offset,
-                      path, (long long)st.st_size);
+        a2a_error_set(err, A2A_E_CONFIG, "--resume-from %llu: %s has only %lld bytes", offset, path,
+                      (long long)st.st_size);
     } else if (pread(fd, &c, 1, (off_t)(offset - 1)) != 1 || c != '}') {
         a2a_error_set(err, A2A_E_CONFIG,
                       "--resume-from %llu: not a resume point of %s (no record ends just "
@@ -210,9 +212,8 @@ void resume_print(struct messages *m, const struct a2a_resume_point *rp, const c
         a2a_quote_for_message(seq, sizeof(seq), s, 64);
     }
     if (rp->last_position > 0) {
-        msg_error(m, "RESUME POINT: %s byte %llu, after record %llu (SequenceNumber %s)",
-                  rp->input, (unsigned long long)rp->offset,
-                  (unsigned long long)rp->last_position, seq);
+        msg_error(m, "RESUME POINT: %s byte %llu, after record %llu (SequenceNumber %s)", rp->input,
+                  (unsigned long long)rp->offset, (unsigned long long)rp->last_position, seq);
     } else {
         msg_error(m, "RESUME POINT: %s byte %llu, no record read from it", rp->input,
                   (unsigned long long)rp->offset);

@@ -261,8 +261,8 @@ static void check_stop(struct run *r)
     if (fatal != 0) {
         char why[160];
         r->st->fatal_status = fatal;
-        snprintf(why, sizeof(why),
-                 "the dispatcher answered HTTP %d to an earlier call (fail-fast)", fatal);
+        snprintf(why, sizeof(why), "the dispatcher answered HTTP %d to an earlier call (fail-fast)",
+                 fatal);
         stop(r, A2A_OUT_NOT_ATTEMPTED, why);
     }
 }

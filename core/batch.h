@@ -45,11 +45,11 @@ struct a2a_run_config {
  * own way of naming the place (for files: the byte offset --resume-from takes).
  */
 struct a2a_resume_point {
-    int valid;             /* input was left unread: the fields below say where */
-    char *input;           /* owned: the input's name as the source gave it */
-    size_t input_index;    /* 0-based index of that input among the source's inputs */
-    int input_resumable;   /* the input can be read again (a regular file, not a pipe) */
-    uint64_t offset;       /* byte after the last record read from it; 0: none was */
+    int valid;              /* input was left unread: the fields below say where */
+    char *input;            /* owned: the input's name as the source gave it */
+    size_t input_index;     /* 0-based index of that input among the source's inputs */
+    int input_resumable;    /* the input can be read again (a regular file, not a pipe) */
+    uint64_t offset;        /* byte after the last record read from it; 0: none was */
     uint64_t last_position; /* position of the last record read in the run; 0: none */
     int has_last_seq;
     struct a2a_buf last_seq; /* owned: that record's SequenceNumber, exact bytes */
@@ -61,20 +61,20 @@ struct a2a_run_stats {
     uint64_t skipped;
     uint64_t acknowledged; /* including task_deleted */
     uint64_t task_deleted;
-    uint64_t failed;        /* listed in batchItemFailures */
-    uint64_t unreportable;  /* failed with no SequenceNumber */
-    uint64_t not_attempted; /* failed because fail-fast stopped the run */
-    uint64_t interrupted;   /* failed because the run was interrupted */
-    uint64_t would_dispatch; /* --dry-run: INSERTs that would be sent */
+    uint64_t failed;                   /* listed in batchItemFailures */
+    uint64_t unreportable;             /* failed with no SequenceNumber */
+    uint64_t not_attempted;            /* failed because fail-fast stopped the run */
+    uint64_t interrupted;              /* failed because the run was interrupted */
+    uint64_t would_dispatch;           /* --dry-run: INSERTs that would be sent */
     uint64_t by_outcome[A2A_OUT__MAX]; /* every result by outcome (failures by kind) */
-    uint64_t dispatched;    /* records handed to the HTTP engine */
-    uint64_t in_flight;     /* handed to the engine and not back yet (live) */
-    uint64_t input_offset;  /* live: how far into the current input reading got */
-    size_t input_index;     /* live: 0-based index of the current input */
-    int input_error;        /* err holds the input problem; reading stopped there */
-    int cancelled;          /* the cancel flag was seen */
-    int fatal_status;       /* the HTTP status that stopped the run (fail-fast), or 0 */
-    int input_unread;       /* cancelled before the input was fully read */
+    uint64_t dispatched;               /* records handed to the HTTP engine */
+    uint64_t in_flight;                /* handed to the engine and not back yet (live) */
+    uint64_t input_offset;             /* live: how far into the current input reading got */
+    size_t input_index;                /* live: 0-based index of the current input */
+    int input_error;                   /* err holds the input problem; reading stopped there */
+    int cancelled;                     /* the cancel flag was seen */
+    int fatal_status;                  /* the HTTP status that stopped the run (fail-fast), or 0 */
+    int input_unread;                  /* cancelled before the input was fully read */
     int64_t elapsed_ms;
     struct a2a_error err;
     /* With input_error: the configured limit the input exceeded, or A2A_LIMIT_NONE. */
@@ -86,9 +86,9 @@ struct a2a_run_stats {
 void a2a_run_stats_free(struct a2a_run_stats *stats);
 
 /*
- * Runs one batch. stats is reset first (call a2a_run_stats_free() after). Returns 0 when a response can be printed (even after an input error, with
- * stats->input_error set), -1 when the run could not be carried out (stats->err says why:
- * out of memory, a refused dispatcher configuration).
+ * Runs one batch. stats is reset first (call a2a_run_stats_free() after). Returns 0 when a response
+ * can be printed (even after an input error, with stats->input_error set), -1 when the run could
+ * not be carried out (stats->err says why: out of memory, a refused dispatcher configuration).
  */
 int a2a_run(const struct a2a_run_config *cfg, struct a2a_response *resp,
             struct a2a_run_stats *stats);

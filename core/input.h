@@ -25,7 +25,7 @@ struct a2a_input_config {
     size_t read_chunk;    /* bytes per read; 0 means 1 MiB (tests use 1 to split tokens) */
     size_t max_record;    /* largest record or pre-Records prefix kept in memory */
     const volatile sig_atomic_t *cancel; /* optional; checked whenever a wait ends */
-    const int *wake_fd; /* optional: readable once cancel is set (see source.h) */
+    const int *wake_fd;                  /* optional: readable once cancel is set (see source.h) */
     /* Optional: called while waiting for a pipe (see source.h). */
     void (*wait_hook)(void *ctx, int fd);
     void *wait_ctx;

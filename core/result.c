@@ -1,9 +1,8 @@
 #include "result.h"
 
 static const char *const outcome_names[A2A_OUT__MAX] = {
-    "skipped",   "acknowledged", "task_deleted",  "parse_error",
-    "transient", "rejected",     "not_attempted", "interrupted",
-    "abandoned", "would_dispatch",
+    "skipped",  "acknowledged",  "task_deleted", "parse_error", "transient",
+    "rejected", "not_attempted", "interrupted",  "abandoned",   "would_dispatch",
 };
 
 const char *a2a_outcome_name(enum a2a_outcome o)

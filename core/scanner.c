@@ -446,7 +446,8 @@ static int skip_value(struct a2a_scanner *sc, struct a2a_error *err)
     unsigned char stack[A2A_MAX_DEPTH];
     int depth = 0;
     /* The document already opened its object (and, inside Records, the array): they count. */
-    int limit = A2A_MAX_DEPTH - (sc->state == DOC_RECORDS || sc->state == DOC_RESUMED_ARRAY ? 2 : 1);
+    int limit =
+        A2A_MAX_DEPTH - (sc->state == DOC_RECORDS || sc->state == DOC_RESUMED_ARRAY ? 2 : 1);
     enum skip_state st = SKIP_VALUE;
     int c;
 

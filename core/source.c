@@ -236,15 +236,15 @@ static int wait_for_input(struct a2a_files *f, struct a2a_error *err)
         struct pollfd pfd[2] = {{.fd = f->fd, .events = POLLIN}, {.fd = -1, .events = POLLIN}};
         int n;
 
+        if (f->cfg.wait_hook != NULL) {
+            f->cfg.wait_hook(f->cfg.wait_ctx, f->fd); /* may set a deadline (a signal came) */
+        }
         if (f->deadline_ms >= 0) {
             return wait_until_deadline(f) ? 0 : interrupted(f, err);
         }
         if (cancelled(f)) {
             /* A signal came while waiting: whatever comes next may never come. */
             return interrupted(f, err);
-        }
-        if (f->cfg.wait_hook != NULL) {
-            f->cfg.wait_hook(f->cfg.wait_ctx, f->fd);
         }
         if (f->cfg.wake_fd != NULL) {
             pfd[1].fd = *f->cfg.wake_fd;
