@@ -92,7 +92,7 @@ void options_usage(FILE *out)
           "      --report FILE        one JSON line per record: outcome, reason, status, timing\n"
           "      --failed-out FILE    records not acknowledged, as an event to replay\n"
           "      --summary-json FILE  the summary's counts as one JSON object\n"
-          "      --resume-from OFFSET read the first FILE from OFFSET, a resume point's byte\n"
+          "      --resume-from N      read the first FILE from byte N, a RESUME POINT's\n"
           "      --log-format FMT     stderr messages as text (default) or json\n"
           "      --max-record-size B  largest record accepted, bytes (default 16777216)\n"
           "      --no-progress        no progress line, even on a terminal\n"
