@@ -80,7 +80,7 @@ void options_usage(FILE *out)
           "                   [--insecure] [--log-format text|json] [--max-record-size bytes]\n"
           "                   [--no-progress] [--rate n] [--report file] [--retries n]\n"
           "                   [--threads n] [--timeout s] [--token-file file] [file ...]\n"
-          "       a2a-recover --stream arn [--shard id]... [--from pos] [--to seq]\n"
+          "       a2a-recover --stream arn [--shard id] [--from pos] [--to seq]\n"
           "                   [--idle s] [--endpoint-url url] [--profile name] [options]\n"
           "\n"
           "Replay DynamoDB Stream records of a2a_push_pending_dispatches through the A2A\n"
