@@ -17,6 +17,7 @@
 #include "messages.h"
 #include "options.h"
 #include "outputs.h"
+#include "secrets.h"
 #include "sinks.h"
 
 enum exit_status {
@@ -282,6 +283,25 @@ static void fill_config(struct a2a_run_config *cfg, const struct options *o,
     cfg->result_ctx = sinks;
 }
 
+/* Warns where a secret was put in sight: argv, or a token about to cross a network in clear. */
+static void warn_exposed_secrets(const struct options *o, const struct credentials *cred,
+                                 struct messages *msgs)
+{
+    if (o->argv_credential != NULL) {
+        /* The name only: the value is the secret. */
+        msg_warn_always(msgs,
+                        "-H %.*s: a secret on the command line can be read by other users "
+                        "(ps, /proc) and stays in the shell history; put the token in "
+                        "A2A_RECOVER_TOKEN or --token-file, other headers in -H @FILE",
+                        (int)strcspn(o->argv_credential, ":"), o->argv_credential);
+    }
+    if (!o->dry_run && (cred->token != NULL || o->argv_credential != NULL) &&
+        secrets_url_cleartext_remote(o->url)) {
+        msg_warn_always(msgs, "-u: the credentials go over plain http:// to a host that is not "
+                              "loopback, readable by anyone on the way; use https://");
+    }
+}
+
 /*
  * One run of the core with the CLI's sinks around it. Every step that fails hands back a
  * struct a2a_error, printed here; the sinks are closed once, at out:, whatever happened.
@@ -316,6 +336,7 @@ static int run(const struct options *o, struct messages *msgs)
         msg_warn_always(msgs, "--token-file %s is readable by group or others; chmod 600 it",
                         o->token_file);
     }
+    warn_exposed_secrets(o, &cred, msgs);
     if (!o->dry_run && o->insecure) {
         msg_warn_always(msgs,
                         "--insecure: TLS certificates are NOT verified; anyone on the path can "
