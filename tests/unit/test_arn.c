@@ -1,0 +1,220 @@
+/*
+ * arn.h: stream ARNs (parts, partitions, refusals) and the endpoint they lead to, with the
+ * environment given as a table.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "rows.h"
+
+#include "arn.h"
+
+struct arn_row {
+    const char *in;
+    const char *partition; /* NULL: must be refused */
+    const char *region;
+    const char *account;
+    const char *table;
+    const char *label;
+    const char *msg; /* for refusals: text_matches() pattern */
+};
+
+#define OK(in, p, r, a, t, l)                                                                      \
+    {                                                                                              \
+        (in), (p), (r), (a), (t), (l), NULL                                                        \
+    }
+#define BAD(in, msg)                                                                               \
+    {                                                                                              \
+        (in), NULL, NULL, NULL, NULL, NULL, (msg)                                                  \
+    }
+
+static const struct arn_row arn_rows[] = {
+    OK("arn:aws:dynamodb:us-east-2:123456789012:table/mytable/stream/2019-11-14T00:04:06.388",
+       "aws", "us-east-2", "123456789012", "mytable", "2019-11-14T00:04:06.388"),
+    OK("arn:aws-cn:dynamodb:cn-north-1:000000000001:table/A_b.c-9/stream/L", "aws-cn", "cn-north-1",
+       "000000000001", "A_b.c-9", "L"),
+    OK("arn:aws-us-gov:dynamodb:us-gov-west-1:123456789012:table/abc/stream/x", "aws-us-gov",
+       "us-gov-west-1", "123456789012", "abc", "x"),
+    OK("arn:aws:dynamodb:eu-west-1:123456789012:table/a2a_push_pending_dispatches/stream/"
+       "2024-01-01T00:00:00.000",
+       "aws", "eu-west-1", "123456789012", "a2a_push_pending_dispatches",
+       "2024-01-01T00:00:00.000"),
+    BAD("", "~not arn:PARTITION"),
+    BAD("arn:aws:dynamodb:us-east-2:123456789012", "~not arn:PARTITION"),
+    BAD("arn:aws:dynamodb:us-east-2:123456789012:table/mytable", "~resource"),
+    BAD("arn:aws:dynamodb:us-east-2:123456789012:table/mytable/stream/", "~resource"),
+    BAD("arn:aws:dynamodb:us-east-2:123456789012:table/mytable/stream/a/b", "~resource"),
+    BAD("arn:aws:dynamodb:us-east-2:123456789012:table/mytable/index/x", "~resource"),
+    BAD("arn:aws:dynamodb:us-east-2:123456789012:table/ab/stream/x", "~resource"), /* short */
+    BAD("arn:aws:dynamodb:us-east-2:123456789012:table/a b/stream/x", "~resource"),
+    BAD("arn:aws:dynamodb:us-east-2:123456789012:table/abc/stream/a b", "~resource"),
+    BAD("arn:aws:dynamodb:us-east-2:123456789012:stream/abc", "~resource"),
+    BAD("arn:aws:dynamodbstreams:us-east-2:123456789012:table/abc/stream/x", "~not arn:"),
+    BAD("ARN:aws:dynamodb:us-east-2:123456789012:table/abc/stream/x", "~not arn:"),
+    BAD("arn:aws:s3:us-east-2:123456789012:table/abc/stream/x", "~not arn:"),
+    BAD("arn:aws-iso:dynamodb:us-iso-east-1:123456789012:table/abc/stream/x", "~partition"),
+    BAD("arn::dynamodb:us-east-2:123456789012:table/abc/stream/x", "~partition"),
+    BAD("arn:aws:dynamodb::123456789012:table/abc/stream/x", "~region"),
+    BAD("arn:aws:dynamodb:US-EAST-2:123456789012:table/abc/stream/x", "~region"),
+    BAD("arn:aws:dynamodb:useast2:123456789012:table/abc/stream/x", "~region"),
+    BAD("arn:aws:dynamodb:us-east-2.evil.com/x:123456789012:table/abc/stream/x", "~region"),
+    BAD("arn:aws:dynamodb:cn-north-1:123456789012:table/abc/stream/x", "~region"),
+    BAD("arn:aws-cn:dynamodb:us-east-1:123456789012:table/abc/stream/x", "~region"),
+    BAD("arn:aws-us-gov:dynamodb:us-east-1:123456789012:table/abc/stream/x", "~region"),
+    BAD("arn:aws:dynamodb:us-gov-west-1:123456789012:table/abc/stream/x", "~region"),
+    BAD("arn:aws:dynamodb:us-east-2:12345678901:table/abc/stream/x", "~account"),
+    BAD("arn:aws:dynamodb:us-east-2:1234567890123:table/abc/stream/x", "~account"),
+    BAD("arn:aws:dynamodb:us-east-2:12345678901a:table/abc/stream/x", "~account"),
+    BAD("arn:aws:dynamodb:us-east-2::table/abc/stream/x", "~account"),
+};
+
+static void check_field(const char *i, const char *name, const char *got, const char *want)
+{
+    if (strcmp(got, want) != 0) {
+        row_fail("%s: %s = \"%s\", want \"%s\"", i, name, got, want);
+    }
+}
+
+static void test_parse(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(arn_rows) / sizeof(arn_rows[0]); i++) {
+        const struct arn_row *r = &arn_rows[i];
+        struct a2a_stream_arn a;
+        struct a2a_error err = {0};
+        int rc = a2a_stream_arn_parse(r->in, &a, &err);
+
+        if (r->partition == NULL) {
+            if (rc != -1 || err.code != A2A_E_CONFIG || !text_matches(err.msg, r->msg)) {
+                row_fail("%s: rc %d code %d msg \"%s\", want a refusal matching %s", r->in, rc,
+                         err.code, err.msg, r->msg);
+            }
+            continue;
+        }
+        if (rc != 0) {
+            row_fail("%s: refused: %s", r->in, err.msg);
+            continue;
+        }
+        check_field(r->in, "partition", a.partition, r->partition);
+        check_field(r->in, "region", a.region, r->region);
+        check_field(r->in, "account", a.account, r->account);
+        check_field(r->in, "table", a.table, r->table);
+        check_field(r->in, "label", a.label, r->label);
+    }
+    rows_done();
+}
+
+/* ---- endpoints ---------------------------------------------------------------------------- */
+
+struct fake_env {
+    const char *names[4];
+    const char *values[4];
+};
+
+static const char *fake_get(void *ctx, const char *name)
+{
+    const struct fake_env *e = ctx;
+
+    for (size_t i = 0; i < 4 && e->names[i] != NULL; i++) {
+        if (strcmp(e->names[i], name) == 0) {
+            return e->values[i];
+        }
+    }
+    return NULL;
+}
+
+struct endpoint_row {
+    const char *arn;
+    const char *explicit_url;
+    struct fake_env env;
+    const char *want; /* NULL: refused */
+};
+
+#define ARN_USE2 "arn:aws:dynamodb:us-east-2:123456789012:table/abc/stream/x"
+#define ARN_CN   "arn:aws-cn:dynamodb:cn-northwest-1:123456789012:table/abc/stream/x"
+#define ARN_GOV  "arn:aws-us-gov:dynamodb:us-gov-east-1:123456789012:table/abc/stream/x"
+#define SVC      "AWS_ENDPOINT_URL_DYNAMODB_STREAMS"
+#define ALL      "AWS_ENDPOINT_URL"
+
+static const struct endpoint_row endpoint_rows[] = {
+    {ARN_USE2, NULL, {{NULL}, {NULL}}, "https://streams.dynamodb.us-east-2.amazonaws.com"},
+    {ARN_CN, NULL, {{NULL}, {NULL}}, "https://streams.dynamodb.cn-northwest-1.amazonaws.com.cn"},
+    {ARN_GOV, NULL, {{NULL}, {NULL}}, "https://streams.dynamodb.us-gov-east-1.amazonaws.com"},
+    /* order: explicit, then the service variable, then the global one */
+    {ARN_USE2,
+     "http://127.0.0.1:1/",
+     {{SVC, ALL}, {"http://127.0.0.1:2", "http://127.0.0.1:3"}},
+     "http://127.0.0.1:1/"},
+    {ARN_USE2,
+     NULL,
+     {{SVC, ALL}, {"http://127.0.0.1:2", "http://127.0.0.1:3"}},
+     "http://127.0.0.1:2"},
+    {ARN_USE2, NULL, {{ALL}, {"http://127.0.0.1:3"}}, "http://127.0.0.1:3"},
+    /* an empty variable is not set */
+    {ARN_USE2, NULL, {{SVC, ALL}, {"", "https://[::1]:4"}}, "https://[::1]:4"},
+    {ARN_CN,
+     NULL,
+     {{SVC, ALL}, {"", ""}},
+     "https://streams.dynamodb.cn-northwest-1.amazonaws.com.cn"},
+    /* refused */
+    {ARN_USE2, "ftp://127.0.0.1/", {{NULL}, {NULL}}, NULL},
+    {ARN_USE2, "127.0.0.1:8000", {{NULL}, {NULL}}, NULL},
+    {ARN_USE2, "http://127.0.0.1/ x", {{NULL}, {NULL}}, NULL},
+    {ARN_USE2, NULL, {{SVC}, {"file:///etc/passwd"}}, NULL},
+    {ARN_USE2, NULL, {{ALL}, {"http://a\r\nb"}}, NULL},
+};
+
+static void test_endpoint(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(endpoint_rows) / sizeof(endpoint_rows[0]); i++) {
+        const struct endpoint_row *r = &endpoint_rows[i];
+        struct fake_env fe = r->env;
+        struct a2a_env env = {fake_get, &fe};
+        struct a2a_stream_arn arn;
+        struct a2a_error err = {0};
+        char out[256];
+        int rc;
+
+        assert_int_equal(a2a_stream_arn_parse(r->arn, &arn, &err), 0);
+        rc = a2a_streams_endpoint(&arn, r->explicit_url, &env, out, sizeof(out), &err);
+        if (r->want == NULL) {
+            if (rc != -1 || err.code != A2A_E_CONFIG) {
+                row_fail("row %zu: accepted \"%s\", want a refusal", i, out);
+            }
+        } else if (rc != 0 || strcmp(out, r->want) != 0) {
+            row_fail("row %zu: rc %d \"%s\" (%s), want \"%s\"", i, rc, rc == 0 ? out : "", err.msg,
+                     r->want);
+        }
+    }
+    rows_done();
+}
+
+static void test_endpoint_too_long(void **state)
+{
+    struct a2a_stream_arn arn;
+    struct a2a_error err = {0};
+    char out[16];
+
+    (void)state;
+    assert_int_equal(a2a_stream_arn_parse(ARN_USE2, &arn, &err), 0);
+    assert_int_equal(a2a_streams_endpoint(&arn, NULL, NULL, out, sizeof(out), &err), -1);
+    assert_int_equal(err.code, A2A_E_CONFIG);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_endpoint),
+        cmocka_unit_test(test_endpoint_too_long),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
