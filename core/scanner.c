@@ -541,7 +541,9 @@ skip_value_as(struct a2a_scanner *sc, struct a2a_error *err, const int sniff)
             uint64_t key_at = here(sc);
             int which = 0;
 
-            sc->escaped = 0;
+            if (sniff) {
+                sc->escaped = 0;
+            }
             if (c != '"' || scan_string(sc, err) != 0) {
                 return c == '"' ? -1 : unexpected(sc, err, c, "a member name string");
             }
