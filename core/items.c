@@ -174,15 +174,21 @@ static int scan_error_item(struct a2a_items *it, struct a2a_item *item, const st
     return ITEM;
 }
 
-/* 1 when the raw string content span (escapes kept) of rec decodes to lit. */
+/*
+ * 1 when the raw string content span (escapes kept) of rec decodes to lit (n bytes). Called
+ * for every stream record ("aws:dynamodb"): a span of another length that cannot be an
+ * escaped form of lit is told apart without a look for escapes.
+ */
 static int span_is(struct a2a_items *it, const struct a2a_raw_record *rec, struct a2a_span s,
-                   const char *lit)
+                   const char *lit, size_t n)
 {
     const char *raw = rec->bytes + s.off;
-    size_t n = strlen(lit);
 
-    if (memchr(raw, '\\', s.len) == NULL) {
-        return s.len == n && memcmp(raw, lit, n) == 0;
+    if (s.len == n && memcmp(raw, lit, n) == 0) {
+        return 1;
+    }
+    if (s.len <= n || memchr(raw, '\\', s.len) == NULL) {
+        return 0; /* an escape only makes the text longer */
     }
     if (a2a_json_unescape(raw, s.len, &it->scratch) != A2A_UNESCAPE_OK) {
         return 0;
@@ -808,14 +814,18 @@ static int use_document(struct a2a_items *it, struct a2a_item *item,
 static int record_item(struct a2a_items *it, struct a2a_item *item,
                        const struct a2a_raw_record *rec, int in_payload)
 {
-    memset(item, 0, sizeof(*item));
+    /* Every record passes here: only what a record's reader looks at is written. */
     item->kind = A2A_ITEM_RECORD;
     item->rec = *rec;
     item->rec.position = ++it->records;
+    item->text = NULL;
     if (in_payload) {
         item->msg = it->msg;
         item->has_range = 1;
         item->range = it->range;
+    } else {
+        item->msg = (struct a2a_message){.via = A2A_VIA_NONE};
+        item->has_range = 0;
     }
     return ITEM;
 }
@@ -827,8 +837,8 @@ static int record_item(struct a2a_items *it, struct a2a_item *item,
 static int use_element(struct a2a_items *it, struct a2a_item *item,
                        const struct a2a_raw_record *rec)
 {
-    int sqs = rec->has_event_source && span_is(it, rec, rec->event_source, "aws:sqs");
-    int sns = rec->has_upper_source && span_is(it, rec, rec->upper_source, "aws:sns");
+    int sqs = rec->has_event_source && span_is(it, rec, rec->event_source, "aws:sqs", 7);
+    int sns = rec->has_upper_source && span_is(it, rec, rec->upper_source, "aws:sns", 7);
 
     if (!sqs && !sns) {
         return record_item(it, item, rec, 0);

@@ -103,8 +103,8 @@ struct a2a_item {
     struct a2a_raw_record rec; /* RECORD: bytes, input name, offset, position among records */
     struct a2a_message msg;    /* every kind; via A2A_VIA_NONE for plain records */
     int has_range;             /* POINTER, and the RECORDs of an S3 payload (their pointer) */
-    struct a2a_range range;
-    const char *text; /* MESSAGE_ERROR and WARNING: one line of ASCII; borrowed */
+    struct a2a_range range;    /* meaningful only with has_range */
+    const char *text;          /* MESSAGE_ERROR and WARNING: one line of ASCII; borrowed */
 };
 
 struct a2a_items;
