@@ -75,6 +75,19 @@ static void put_str(struct a2a_buf *out, const char *label, int has, struct a2a_
     }
 }
 
+/* The first lit in p[0..n), or NULL; the bytes need not end in a NUL. */
+static const char *find(const char *p, size_t n, const char *lit)
+{
+    size_t m = strlen(lit);
+
+    for (size_t i = 0; i + m <= n; i++) {
+        if (memcmp(p + i, lit, m) == 0) {
+            return p + i;
+        }
+    }
+    return NULL;
+}
+
 /* One item as a line: the kind, its message, and what it holds. */
 static void render(struct a2a_buf *out, const struct a2a_item *item, const char *input)
 {
@@ -126,9 +139,11 @@ static void render(struct a2a_buf *out, const struct a2a_item *item, const char 
     }
     if (item->kind == A2A_ITEM_RECORD) {
         /* The record's sequence number is enough to tell which one it is. */
-        const char *seq = strstr(item->rec.bytes, "\"SequenceNumber\"");
-        if (seq != NULL && seq < item->rec.bytes + item->rec.len) {
-            put(out, " seq=%.21s", strchr(seq + 16, '"') + 1);
+        const char *end = item->rec.bytes + item->rec.len;
+        const char *seq = find(item->rec.bytes, item->rec.len, "\"SequenceNumber\"");
+        const char *quote = seq == NULL ? NULL : find(seq + 16, (size_t)(end - seq - 16), "\"");
+        if (quote != NULL && end - quote > 21) {
+            put(out, " seq=%.21s", quote + 1);
         } else {
             put(out, " %.*s", (int)item->rec.len, item->rec.bytes);
         }
