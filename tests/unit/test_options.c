@@ -24,7 +24,8 @@
 /* Parses "a2a-recover ARGS..." (args NULL-terminated); returns options_parse()'s result. */
 static int parse(struct options *o, const char *const *args, struct a2a_error *err)
 {
-    char *argv[MAX_ARGS + 2];
+    /* static: o->files points into it after the call */
+    static char *argv[MAX_ARGS + 2];
     int argc = 0;
 
     argv[argc++] = "a2a-recover";
