@@ -143,6 +143,9 @@ char *resume_command(const struct a2a_resume_point *rp, const struct options *o,
     int dashdash = 0;
     int rc = 0;
 
+    if (rp->resume_arg[0] == '\0') {
+        return NULL; /* the source names no place to continue from */
+    }
     rc |= a2a_buf_puts(&b, argv[0] != NULL ? argv[0] : "a2a-recover");
     for (int i = 1; i < o->options_end;) {
         i += put_option_words(&b, argv, i, o->options_end, &rc);
@@ -218,7 +221,9 @@ void resume_print(struct messages *m, const struct a2a_resume_point *rp, const c
         msg_error(m, "RESUME POINT: %s byte %llu, no record read from it", rp->input,
                   (unsigned long long)rp->offset);
     }
-    if (rp->input_resumable) {
+    if (rp->resume_arg[0] == '\0') {
+        msg_error(m, "%s cannot be resumed from a byte offset; run it again", rp->input);
+    } else if (rp->input_resumable) {
         msg_error(m, "continue with: %s", command != NULL ? command : "(out of memory)");
     } else {
         msg_error(m,
@@ -243,7 +248,8 @@ int resume_put_json(struct a2a_buf *b, const struct a2a_resume_point *rp, const 
                            : a2a_buf_puts(b, "null");
     rc |= a2a_buf_puts(b, rp->input_resumable ? ",\"resumable\":true" : ",\"resumable\":false");
     rc |= a2a_buf_puts(b, ",\"resumeFrom\":");
-    rc |= a2a_json_put_string(b, rp->resume_arg, strlen(rp->resume_arg));
+    rc |= rp->resume_arg[0] != '\0' ? a2a_json_put_string(b, rp->resume_arg, strlen(rp->resume_arg))
+                                    : a2a_buf_puts(b, "null");
     rc |= a2a_buf_puts(b, ",\"command\":");
     rc |= command != NULL ? a2a_json_put_string_lossy(b, command, strlen(command))
                           : a2a_buf_puts(b, "null");

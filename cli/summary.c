@@ -53,7 +53,8 @@ static void put_kinds(struct a2a_buf *b, const struct a2a_run_stats *st)
     }
 }
 
-void summary_print(struct messages *m, const struct a2a_run_stats *st, int dry_run)
+void summary_print(struct messages *m, const struct a2a_run_stats *st, int dry_run,
+                   const char *extra)
 {
     struct a2a_buf b = {NULL, 0, 0};
     double secs = (double)st->elapsed_ms / 1000.0;
@@ -80,6 +81,7 @@ void summary_print(struct messages *m, const struct a2a_run_stats *st, int dry_r
     a2a_buf_put_u64(&b, st->unreportable);
     a2a_buf_puts(&b, " unreportable");
     put_kinds(&b, st);
+    a2a_buf_puts(&b, extra);
     snprintf(tail, sizeof(tail), "; %.3f s, %.0f records/s", secs,
              secs > 0 ? (double)st->records / secs : 0.0);
     a2a_buf_puts(&b, tail);

@@ -13,9 +13,11 @@
 
 /*
  * The last line on stderr: "INCOMPLETE: " first when input was left unread, then the counts,
- * failures broken down by kind, time and rate.
+ * failures broken down by kind, extra (", 1 of 2 stream ranges unreadable", or ""), time and
+ * rate.
  */
-void summary_print(struct messages *m, const struct a2a_run_stats *st, int dry_run);
+void summary_print(struct messages *m, const struct a2a_run_stats *st, int dry_run,
+                   const char *extra);
 
 /*
  * The summary's counts as one JSON object and a newline (the fields are in the manual);

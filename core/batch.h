@@ -53,7 +53,7 @@ struct a2a_resume_point {
     uint64_t last_position; /* position of the last record read in the run; 0: none */
     int has_last_seq;
     struct a2a_buf last_seq; /* owned: that record's SequenceNumber, exact bytes */
-    char resume_arg[64];     /* how to name the place to the source: "OFFSET" for files */
+    char resume_arg[64];     /* how to name the place to the source: "OFFSET" for files; "" none */
 };
 
 struct a2a_run_stats {
