@@ -64,9 +64,10 @@ static void emit_json(const struct a2a_log_event *ev, struct a2a_buf *b)
     a2a_buf_puts(b, level_names[ev->level]);
     a2a_buf_puts(b, "\",\"target\":");
     a2a_json_put_string(b, ev->target, strlen(ev->target));
+    /* File names are bytes, not text: invalid UTF-8 becomes U+FFFD so the line stays JSON. */
     if (ev->file != NULL) {
         a2a_buf_puts(b, ",\"file\":");
-        a2a_json_put_string(b, ev->file, strlen(ev->file));
+        a2a_json_put_string_lossy(b, ev->file, strlen(ev->file));
     }
     if (ev->position > 0) {
         a2a_buf_puts(b, ",\"record\":");
@@ -79,7 +80,7 @@ static void emit_json(const struct a2a_log_event *ev, struct a2a_buf *b)
         }
     }
     a2a_buf_puts(b, ",\"message\":");
-    a2a_json_put_string(b, ev->message, strlen(ev->message));
+    a2a_json_put_string_lossy(b, ev->message, strlen(ev->message));
     a2a_buf_puts(b, "}\n");
 }
 

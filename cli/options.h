@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "messages.h"
+#include "stream_opts.h"
 
 struct options {
     int dry_run;
@@ -17,6 +18,8 @@ struct options {
     const char *token_file; /* borrowed */
     char **headers;         /* owned array of owned "Name: value" lines */
     size_t nheaders;
+    const char *argv_credential; /* borrowed: the first -H LINE (not @FILE) carrying a
+                                    credential, to warn about; NULL if none */
     unsigned concurrency;
     long timeout_ms;
     long connect_timeout_ms;
@@ -28,12 +31,17 @@ struct options {
     const char *output; /* -o */
     const char *report;
     const char *failed_out;
+    const char *summary_json; /* --summary-json */
+    int has_resume_from;      /* --resume-from OFFSET: the first FILE from that byte on */
+    unsigned long long resume_from;
     enum log_format log_format;
     int verbosity; /* -1 quiet, 0 normal, 1+ verbose */
     int no_progress;
     size_t max_record;
-    const char *const *files; /* borrowed from argv */
+    struct stream_options stream; /* --stream and its options */
+    const char *const *files;     /* borrowed from argv */
     size_t nfiles;
+    int options_end; /* argv[1..options_end) are the option words (getopt puts them first) */
     int help;
     int version;
 };
@@ -48,6 +56,8 @@ void options_free(struct options *o);
 /* 1 when a -H line sets the header name (case-insensitive). */
 int options_has_header(const struct options *o, const char *name);
 void options_usage(FILE *out);
+/* 1 when the short option letter takes a value (-H, -j, -o, -u). */
+int options_short_takes_value(int c);
 /* The option a core error is about when its message does not say ("-u" for the endpoint
  * URL), or "". */
 const char *options_error_flag(enum a2a_errcode code);

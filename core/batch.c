@@ -18,9 +18,10 @@ struct slot {
     struct a2a_job job; /* outcome, reason, status, attempts; the call when dispatched */
     int done;
     uint64_t position;
-    const char *file; /* borrowed from the input (argv or a constant) */
     uint64_t offset;
-    struct a2a_buf text; /* owned: seq, then eventName, then raw bytes */
+    /* owned: seq, then eventName, then raw bytes, then the input's name and a NUL (a
+       source's names may live only as long as their input: a stream's pages) */
+    struct a2a_buf text;
     size_t seq_len;
     size_t event_len;
     size_t raw_len;
@@ -46,6 +47,14 @@ struct run {
     enum a2a_outcome stop_outcome; /* NOT_ATTEMPTED or INTERRUPTED once stopped */
     int stopped;
     char stop_reason[160];
+    /* The last record read, for the resume point. */
+    size_t last_input;
+    uint64_t last_end; /* byte after it in its input */
+    uint64_t last_position;
+    int last_has_seq;
+    struct a2a_buf last_seq; /* owned */
+    int input_done;          /* the input was read to its end */
+    int64_t tick_ms;         /* when on_tick was last called */
 };
 
 static void log_event(struct run *r, enum a2a_log_level level, const char *target,
@@ -133,8 +142,14 @@ static int deliver(struct run *r, const struct a2a_result *res)
     case A2A_OUT_INTERRUPTED:
         st->interrupted++;
         break;
+    case A2A_OUT_WOULD_DISPATCH:
+        st->would_dispatch++;
+        break;
     default:
         break;
+    }
+    if ((unsigned)res->outcome < A2A_OUT__MAX) {
+        st->by_outcome[res->outcome]++;
     }
     if (a2a_outcome_failed(res->outcome)) {
         if (res->has_seq) {
@@ -154,7 +169,7 @@ static void result_from_slot(const struct slot *s, struct a2a_result *res)
 {
     memset(res, 0, sizeof(*res));
     res->position = s->position;
-    res->file = s->file;
+    res->file = s->text.data + s->seq_len + s->event_len + s->raw_len;
     res->offset = s->offset;
     res->has_seq = s->has_seq;
     res->seq.ptr = s->text.data;
@@ -198,9 +213,21 @@ static int commit(struct run *r)
 static void on_job_done(void *ctx, struct a2a_job *job)
 {
     struct slot *s = job->user;
+    struct run *r = ctx;
 
-    (void)ctx;
+    r->st->in_flight--;
     s->done = 1;
+}
+
+/* Lets the caller's progress display redraw: after calls came back, and while waiting. */
+static void tick(struct run *r)
+{
+    if (r->cfg->on_tick == NULL) {
+        return;
+    }
+    r->st->input_offset = a2a_input_current_offset(r->in);
+    r->st->input_index = a2a_input_current_index(r->in);
+    r->cfg->on_tick(r->cfg->result_ctx, r->st);
 }
 
 static void stop(struct run *r, enum a2a_outcome outcome, const char *reason)
@@ -235,9 +262,7 @@ static void check_stop(struct run *r)
     if (fatal != 0) {
         char why[160];
         r->st->fatal_status = fatal;
-        snprintf(why, sizeof(why),
-                 "not attempted: the dispatcher answered HTTP %d to an earlier "
-                 "call (fail-fast)",
+        snprintf(why, sizeof(why), "the dispatcher answered HTTP %d to an earlier call (fail-fast)",
                  fatal);
         stop(r, A2A_OUT_NOT_ATTEMPTED, why);
     }
@@ -249,7 +274,11 @@ static int pump(struct run *r, int wait_ms)
         return -1;
     }
     check_stop(r);
-    return commit(r);
+    if (commit(r) != 0) {
+        return -1;
+    }
+    tick(r);
+    return 0;
 }
 
 /* Waits for a free slot in the window and returns it, reset. */
@@ -277,7 +306,6 @@ static int fill_slot(struct run *r, struct slot *s, const struct a2a_raw_record 
     int rc = 0;
 
     s->position = raw->position;
-    s->file = raw->file;
     s->offset = raw->offset;
     s->has_seq = rec->has_seq;
     s->has_event_name = rec->has_event_name;
@@ -287,6 +315,7 @@ static int fill_slot(struct run *r, struct slot *s, const struct a2a_raw_record 
     rc |= a2a_buf_append(&s->text, rec->seq.ptr, s->seq_len);
     rc |= a2a_buf_append(&s->text, rec->event_name.ptr, s->event_len);
     rc |= a2a_buf_append(&s->text, raw->bytes, s->raw_len);
+    rc |= a2a_buf_append(&s->text, raw->file, strlen(raw->file) + 1);
     if (rc != 0) {
         a2a_error_set(&r->st->err, A2A_E_NOMEM, "out of memory holding record %llu",
                       (unsigned long long)raw->position);
@@ -323,7 +352,7 @@ static int immediate_outcome(const struct run *r, const struct a2a_record *rec, 
     }
     if (r->cfg->dry_run) {
         snprintf(reason, cap, "dry run");
-        return A2A_OUT_ACKNOWLEDGED;
+        return A2A_OUT_WOULD_DISPATCH;
     }
     return -1;
 }
@@ -377,6 +406,9 @@ static int process(struct run *r, const struct a2a_raw_record *raw)
         keep_unplaced(r, raw, NULL, -1, NULL);
         return -1;
     }
+    /* Kept for the resume point; a short copy, the record's bytes go on with the input. */
+    a2a_buf_reset(&r->last_seq);
+    r->last_has_seq = rec.has_seq && a2a_buf_append(&r->last_seq, rec.seq.ptr, rec.seq.len) == 0;
     outcome = immediate_outcome(r, &rec, reason, sizeof(reason));
     if (outcome >= 0 && r->count == 0) {
         /* Nothing ahead of it: hand it over straight from the input buffer, no copy. */
@@ -408,6 +440,7 @@ static int process(struct run *r, const struct a2a_raw_record *raw)
         return -1;
     }
     r->st->dispatched++;
+    r->st->in_flight++;
     a2a_dispatch_add(r->pool, &s->job);
     return pump(r, 0);
 }
@@ -420,6 +453,8 @@ static void on_input_wait(void *ctx, int fd)
 {
     struct run *r = ctx;
 
+    check_stop(r);
+    tick(r);
     while (r->pool != NULL && a2a_dispatch_pending(r->pool) > 0) {
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
 
@@ -433,6 +468,7 @@ static void on_input_wait(void *ctx, int fd)
         if (commit(r) != 0) {
             break;
         }
+        tick(r);
     }
 }
 
@@ -469,6 +505,7 @@ static void teardown(struct run *r)
         a2a_buf_free(&r->slots[i].text);
     }
     free(r->slots);
+    a2a_buf_free(&r->last_seq);
     a2a_record_parser_free(&r->parser);
     a2a_input_free(&r->in);
 }
@@ -517,6 +554,7 @@ static int read_all(struct run *r)
         check_stop(r);
         got = a2a_input_next(r->in, &raw, &in_err);
         if (got == 0) {
+            r->input_done = 1;
             return 0;
         }
         if (got < 0) {
@@ -532,10 +570,56 @@ static int read_all(struct run *r)
             a2a_error_set(&r->st->err, in_err.code, "%s", in_err.msg);
             return 0;
         }
+        r->last_input = raw.input;
+        r->last_end = raw.offset + raw.len;
+        r->last_position = raw.position;
         if (process(r, &raw) != 0) {
             return -1;
         }
     }
+}
+
+/*
+ * Reading stopped before the end: names the place to continue from, the byte after the last
+ * record read from the input reading stopped in (every record before it was handed over).
+ */
+static void fill_resume_point(struct run *r)
+{
+    struct a2a_resume_point *rp = &r->st->resume;
+    size_t index;
+
+    if (r->in == NULL || r->input_done) {
+        return;
+    }
+    index = a2a_input_current_index(r->in);
+    rp->input = strdup(a2a_input_current_name(r->in));
+    if (rp->input == NULL) {
+        return; /* out of memory: no resume point, the run fails for that reason anyway */
+    }
+    rp->valid = 1;
+    rp->input_index = index;
+    rp->input_resumable = a2a_input_current_resumable(r->in);
+    if (r->last_position > 0 && r->last_input == index) {
+        rp->offset = r->last_end;
+    } else {
+        rp->offset = index == 0 ? r->cfg->input.resume_offset : 0;
+    }
+    rp->last_position = r->last_position;
+    rp->has_last_seq = r->last_position > 0 && r->last_has_seq &&
+                       a2a_buf_append(&rp->last_seq, r->last_seq.data, r->last_seq.len) == 0;
+    /* Byte offsets name a place only in the files of the command line; another source (a
+     * stream) names its own, or none yet: resume_arg stays empty. */
+    if (r->cfg->input.source == NULL) {
+        snprintf(rp->resume_arg, sizeof(rp->resume_arg), "%llu", (unsigned long long)rp->offset);
+    }
+}
+
+void a2a_run_stats_free(struct a2a_run_stats *stats)
+{
+    free(stats->resume.input);
+    stats->resume.input = NULL;
+    a2a_buf_free(&stats->resume.last_seq);
+    stats->resume.valid = 0;
 }
 
 int a2a_run(const struct a2a_run_config *cfg, struct a2a_response *resp,
@@ -570,6 +654,7 @@ out:
     if (rc != 0) {
         salvage(&r);
     }
+    fill_resume_point(&r);
     teardown(&r);
     stats->elapsed_ms = a2a_now_ms() - started;
     return rc;

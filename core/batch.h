@@ -17,9 +17,11 @@
 #include "result.h"
 #include "sinks.h"
 
+struct a2a_run_stats;
+
 struct a2a_run_config {
     struct a2a_input_config input;
-    int dry_run;                         /* classify only: INSERTs that parse count as acked */
+    int dry_run; /* classify only: INSERTs that parse are would_dispatch, nothing is sent */
     struct a2a_dispatch_config dispatch; /* ignored with dry_run */
     int keep_raw;                        /* results carry the record bytes (--failed-out) */
     int log_records;                     /* a DEBUG event per record (-v) */
@@ -29,6 +31,29 @@ struct a2a_run_config {
     const volatile sig_atomic_t *cancel; /* nonzero: stop at once (SIGINT/SIGTERM) */
     void (*on_result)(void *ctx, const struct a2a_result *res); /* may be NULL */
     void *result_ctx;
+    /*
+     * Optional: called at least every 250 ms while the run waits (for calls, for input) and
+     * after calls are handed over, so that a progress display can redraw even when nothing
+     * completes. Gets result_ctx and the run's live stats.
+     */
+    void (*on_tick)(void *ctx, const struct a2a_run_stats *live);
+};
+
+/*
+ * Where reading stopped when the input was not read to its end: enough to continue later
+ * from a record boundary. Every source fills the same fields; `resume_arg` is the source's
+ * own way of naming the place (for files: the byte offset --resume-from takes).
+ */
+struct a2a_resume_point {
+    int valid;              /* input was left unread: the fields below say where */
+    char *input;            /* owned: the input's name as the source gave it */
+    size_t input_index;     /* 0-based index of that input among the source's inputs */
+    int input_resumable;    /* the input can be read again (a regular file, not a pipe) */
+    uint64_t offset;        /* byte after the last record read from it; 0: none was */
+    uint64_t last_position; /* position of the last record read in the run; 0: none */
+    int has_last_seq;
+    struct a2a_buf last_seq; /* owned: that record's SequenceNumber, exact bytes */
+    char resume_arg[64];     /* how to name the place to the source: "OFFSET" for files; "" none */
 };
 
 struct a2a_run_stats {
@@ -36,25 +61,34 @@ struct a2a_run_stats {
     uint64_t skipped;
     uint64_t acknowledged; /* including task_deleted */
     uint64_t task_deleted;
-    uint64_t failed;        /* listed in batchItemFailures */
-    uint64_t unreportable;  /* failed with no SequenceNumber */
-    uint64_t not_attempted; /* failed because fail-fast stopped the run */
-    uint64_t interrupted;   /* failed because the run was interrupted */
-    uint64_t dispatched;    /* records handed to the HTTP engine */
-    int input_error;        /* err holds the input problem; reading stopped there */
-    int cancelled;          /* the cancel flag was seen */
-    int fatal_status;       /* the HTTP status that stopped the run (fail-fast), or 0 */
-    int input_unread;       /* cancelled before the input was fully read */
+    uint64_t failed;                   /* listed in batchItemFailures */
+    uint64_t unreportable;             /* failed with no SequenceNumber */
+    uint64_t not_attempted;            /* failed because fail-fast stopped the run */
+    uint64_t interrupted;              /* failed because the run was interrupted */
+    uint64_t would_dispatch;           /* --dry-run: INSERTs that would be sent */
+    uint64_t by_outcome[A2A_OUT__MAX]; /* every result by outcome (failures by kind) */
+    uint64_t dispatched;               /* records handed to the HTTP engine */
+    uint64_t in_flight;                /* handed to the engine and not back yet (live) */
+    uint64_t input_offset;             /* live: how far into the current input reading got */
+    size_t input_index;                /* live: 0-based index of the current input */
+    int input_error;                   /* err holds the input problem; reading stopped there */
+    int cancelled;                     /* the cancel flag was seen */
+    int fatal_status;                  /* the HTTP status that stopped the run (fail-fast), or 0 */
+    int input_unread;                  /* cancelled before the input was fully read */
     int64_t elapsed_ms;
     struct a2a_error err;
     /* With input_error: the configured limit the input exceeded, or A2A_LIMIT_NONE. */
     enum a2a_limit input_limit;
+    struct a2a_resume_point resume; /* valid when the input was not read to its end */
 };
 
+/* Frees what the stats own (the resume point's SequenceNumber). */
+void a2a_run_stats_free(struct a2a_run_stats *stats);
+
 /*
- * Runs one batch. Returns 0 when a response can be printed (even after an input error, with
- * stats->input_error set), -1 when the run could not be carried out (stats->err says why:
- * out of memory, a refused dispatcher configuration).
+ * Runs one batch. stats is reset first (call a2a_run_stats_free() after). Returns 0 when a response
+ * can be printed (even after an input error, with stats->input_error set), -1 when the run could
+ * not be carried out (stats->err says why: out of memory, a refused dispatcher configuration).
  */
 int a2a_run(const struct a2a_run_config *cfg, struct a2a_response *resp,
             struct a2a_run_stats *stats);

@@ -12,6 +12,10 @@ void a2a_job_abandon(struct a2a_job *job, enum a2a_outcome outcome, int in_fligh
     } else {
         snprintf(job->res.reason, sizeof(job->res.reason), "%s", reason);
     }
+    /* A call that was sent (now, or before a retry wait) was attempted: it is abandoned. */
+    if (outcome == A2A_OUT_NOT_ATTEMPTED && (in_flight || job->res.attempts > 0)) {
+        outcome = A2A_OUT_ABANDONED;
+    }
     job->res.outcome = outcome;
     job->res.done_ms = now_ms;
 }

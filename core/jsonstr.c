@@ -244,6 +244,54 @@ int a2a_json_put_string(struct a2a_buf *out, const char *s, size_t len)
     return a2a_buf_putc(out, '"');
 }
 
+/* Bytes in the UTF-8 sequence a lead byte starts; 0 for a byte that cannot start one. */
+static size_t utf8_seq_len(unsigned char c)
+{
+    if (c < 0x80) {
+        return 1;
+    }
+    if (c >= 0xc2 && c <= 0xdf) {
+        return 2;
+    }
+    if (c >= 0xe0 && c <= 0xef) {
+        return 3;
+    }
+    if (c >= 0xf0 && c <= 0xf4) {
+        return 4;
+    }
+    return 0;
+}
+
+int a2a_json_put_string_lossy(struct a2a_buf *out, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t run = 0; /* start of the valid bytes not yet written */
+    size_t i = 0;
+
+    if (a2a_utf8_valid(p, len)) {
+        return a2a_json_put_string(out, s, len);
+    }
+    if (a2a_buf_putc(out, '"') != 0) {
+        return -1;
+    }
+    while (i < len) {
+        size_t n = utf8_seq_len(p[i]);
+        if (n > 0 && i + n <= len && a2a_utf8_valid(p + i, n)) {
+            i += n;
+            continue;
+        }
+        if (a2a_json_escape(out, s + run, i - run) != 0 || a2a_buf_puts(out, "\\ufffd") != 0) {
+            return -1;
+        }
+        i++;
+        run = i;
+    }
+    if (a2a_json_escape(out, s + run, len - run) != 0) {
+        return -1;
+    }
+    return a2a_buf_putc(out, '"');
+}
+
 void a2a_quote_for_message(char *dst, size_t cap, struct a2a_str v, size_t max_shown)
 {
     char shown[64 * 4 + 1];

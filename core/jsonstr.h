@@ -44,6 +44,14 @@ int a2a_json_escape(struct a2a_buf *out, const char *s, size_t len);
 int a2a_json_put_string(struct a2a_buf *out, const char *s, size_t len);
 
 /*
+ * a2a_json_put_string() for text that is not known to be UTF-8 (file names, messages that
+ * quote them): each byte that does not belong to a well-formed UTF-8 sequence is written as
+ * \ufffd (U+FFFD, the replacement character), so the output is always valid JSON. Returns 0
+ * or -1 (out of memory).
+ */
+int a2a_json_put_string_lossy(struct a2a_buf *out, const char *s, size_t len);
+
+/*
  * Writes v for a human message: in double quotes, printable ASCII as is, every other byte
  * (control, quote, backslash, non-ASCII) as \xNN, so a message is one line of plain ASCII
  * whatever the input held. Shows at most max_shown bytes, then notes the full length.

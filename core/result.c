@@ -1,8 +1,8 @@
 #include "result.h"
 
 static const char *const outcome_names[A2A_OUT__MAX] = {
-    "skipped",   "acknowledged", "task_deleted",  "parse_error",
-    "transient", "rejected",     "not_attempted", "interrupted",
+    "skipped",  "acknowledged",  "task_deleted", "parse_error", "transient",
+    "rejected", "not_attempted", "interrupted",  "abandoned",   "would_dispatch",
 };
 
 const char *a2a_outcome_name(enum a2a_outcome o)
@@ -12,5 +12,6 @@ const char *a2a_outcome_name(enum a2a_outcome o)
 
 int a2a_outcome_failed(enum a2a_outcome o)
 {
-    return o != A2A_OUT_SKIPPED && o != A2A_OUT_ACKNOWLEDGED && o != A2A_OUT_TASK_DELETED;
+    return o != A2A_OUT_SKIPPED && o != A2A_OUT_ACKNOWLEDGED && o != A2A_OUT_TASK_DELETED &&
+           o != A2A_OUT_WOULD_DISPATCH;
 }

@@ -12,20 +12,25 @@
 #define A2A_REASON_MAX 400 /* bytes for a reason, with its NUL */
 
 enum a2a_outcome {
-    A2A_OUT_SKIPPED,       /* not an INSERT: nothing sent */
-    A2A_OUT_ACKNOWLEDGED,  /* 2xx: marker consumed (or --dry-run: would be dispatched) */
-    A2A_OUT_TASK_DELETED,  /* 2xx with {"outcome":"taskDeleted"} */
-    A2A_OUT_PARSE_ERROR,   /* envelope or NewImage malformed: nothing sent */
-    A2A_OUT_TRANSIENT,     /* retries spent on 408/425/429/5xx/network errors */
-    A2A_OUT_REJECTED,      /* 3xx or a permanent 4xx */
-    A2A_OUT_NOT_ATTEMPTED, /* fail-fast stopped the run before this record was sent */
-    A2A_OUT_INTERRUPTED,   /* SIGINT/SIGTERM, or an internal error, stopped it before a 2xx */
+    A2A_OUT_SKIPPED,        /* not an INSERT: nothing sent */
+    A2A_OUT_ACKNOWLEDGED,   /* 2xx: marker consumed */
+    A2A_OUT_TASK_DELETED,   /* 2xx with {"outcome":"taskDeleted"} */
+    A2A_OUT_PARSE_ERROR,    /* envelope or NewImage malformed: nothing sent */
+    A2A_OUT_TRANSIENT,      /* retries spent on 408/425/429/5xx/network errors */
+    A2A_OUT_REJECTED,       /* 3xx or a permanent 4xx */
+    A2A_OUT_NOT_ATTEMPTED,  /* fail-fast stopped the run before this record was sent */
+    A2A_OUT_INTERRUPTED,    /* SIGINT/SIGTERM, or an internal error, stopped it before a 2xx */
+    A2A_OUT_ABANDONED,      /* fail-fast stopped the run while this record's call was sent */
+    A2A_OUT_WOULD_DISPATCH, /* --dry-run: an INSERT that parses; nothing sent, nothing consumed */
     A2A_OUT__MAX
 };
 
 /* Name used in reports: "skipped", "acknowledged", ... */
 const char *a2a_outcome_name(enum a2a_outcome o);
-/* 1 for the outcomes that leave the marker unconsumed (listed, or unreportable). */
+/*
+ * 1 for the outcomes that leave the marker unconsumed (listed, or unreportable). A dry run's
+ * would-dispatch is not a failure: nothing was asked of the dispatcher.
+ */
 int a2a_outcome_failed(enum a2a_outcome o);
 
 /* Everything is borrowed for the duration of the callback that receives it. */

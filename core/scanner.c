@@ -24,6 +24,17 @@ enum doc_state {
     DOC_OBJECT_MEMBERS, /* inside a top-level object, before a member or its closing brace */
     DOC_RECORDS,        /* inside the Records array of a stream event */
     DOC_ARRAY,          /* inside a top-level array of records */
+    DOC_RESUME,         /* at a resume point: on the closing brace of the last record read */
+    DOC_RESUMED_ARRAY,  /* after a resume point inside an array: Records or top-level */
+    DOC_MESSAGES,       /* inside the Messages array of `aws sqs receive-message` output */
+    DOC_WHOLE,          /* inside a document cut whole (A2A_SCAN_WHOLE) */
+};
+
+/* What the bytes held from the keep mark on are, for messages. */
+enum keep_kind {
+    KEEP_PREFIX,   /* a top-level object's members before its Records (or Messages) */
+    KEEP_RECORD,   /* a record, or an element of Messages */
+    KEEP_DOCUMENT, /* a whole document (A2A_SCAN_WHOLE) */
 };
 
 struct a2a_scanner {
@@ -33,6 +44,7 @@ struct a2a_scanner {
     const char *name;              /* borrowed from the source: the current input's name */
     int at_eof;                    /* the current input has no more bytes */
     int docs_in_file;              /* documents seen in the current input */
+    size_t inputs;                 /* inputs the source was asked to open (and did, or failed) */
 
     unsigned char *buf; /* owned; holds [base, base + end) of the current input */
     size_t cap;
@@ -40,12 +52,21 @@ struct a2a_scanner {
     size_t end;    /* bytes valid in buf */
     uint64_t base; /* input offset of buf[0] */
     uint64_t keep; /* input offset from which bytes must stay in memory, or NO_MARK */
-    int keep_is_record;
+    enum keep_kind keep_is_record;
 
     enum doc_state state;
-    int first_member;             /* no member or element yet in the current container */
-    int saw_records;              /* the current top-level object had a Records array */
-    int record_keys;              /* the current top-level object has eventName or dynamodb */
+    int first_member; /* no member or element yet in the current container */
+    int saw_records;  /* the current top-level object had a Records (1) or Messages (3) array */
+    int record_keys;  /* the current top-level object has eventName or dynamodb */
+    int batch_info;   /* the current top-level object has DDBStreamBatchInfo (SHAPES) */
+    int escaped;      /* set by the string scanner at a backslash */
+    /* The current element's eventSource (es_) and EventSource (us_) members (SHAPES). */
+    unsigned es_count;
+    unsigned us_count;
+    uint64_t es_at; /* input offset of the first string value's content, or NO_MARK */
+    uint64_t us_at;
+    size_t es_len;
+    size_t us_len;
     uint64_t doc_start;           /* input offset of the current top-level document */
     int non_ascii;                /* set by the string scanner */
     uint64_t position;            /* records handed out so far */
@@ -62,7 +83,7 @@ static uint64_t here(const struct a2a_scanner *sc)
 
 static void fail(struct a2a_scanner *sc, struct a2a_error *err, const char *what)
 {
-    if (sc->keep_is_record && sc->keep != NO_MARK) {
+    if (sc->keep_is_record == KEEP_RECORD && sc->keep != NO_MARK) {
         a2a_error_set(err, A2A_E_INPUT, "%s: byte %llu (record %llu): %s", sc->name,
                       (unsigned long long)here(sc), (unsigned long long)sc->position + 1, what);
     } else {
@@ -76,13 +97,18 @@ static void fail(struct a2a_scanner *sc, struct a2a_error *err, const char *what
  * A record or a pre-Records prefix starting at byte `at` outgrew max_record. The message says
  * its value, a2a_scanner_limit() which limit; the caller names the option that set it.
  */
-static int too_large(struct a2a_scanner *sc, struct a2a_error *err, int is_record, uint64_t at)
+static int too_large(struct a2a_scanner *sc, struct a2a_error *err, enum keep_kind kind,
+                     uint64_t at)
 {
+    static const char *const what_is[] = {
+        [KEEP_PREFIX] = "document prefix before \"Records\"",
+        [KEEP_RECORD] = "record",
+        [KEEP_DOCUMENT] = "document",
+    };
     char what[160];
 
-    snprintf(what, sizeof(what), "%s at byte %llu is larger than the %zu-byte limit",
-             is_record ? "record" : "document prefix before \"Records\"", (unsigned long long)at,
-             sc->cfg.max_record);
+    snprintf(what, sizeof(what), "%s at byte %llu is larger than the %zu-byte limit", what_is[kind],
+             (unsigned long long)at, sc->cfg.max_record);
     fail(sc, err, what);
     sc->limit = A2A_LIMIT_MAX_RECORD;
     return -1;
@@ -104,6 +130,8 @@ int a2a_scanner_open(struct a2a_scanner **out, const struct a2a_source *src,
         sc->cfg.read_chunk = DEFAULT_CHUNK;
     }
     sc->keep = NO_MARK;
+    sc->es_at = NO_MARK;
+    sc->us_at = NO_MARK;
     sc->at_eof = 1; /* no input opened yet */
     sc->name = "";
     *out = sc;
@@ -118,6 +146,11 @@ const char *a2a_scanner_name(const struct a2a_scanner *sc)
 uint64_t a2a_scanner_offset(const struct a2a_scanner *sc)
 {
     return here(sc);
+}
+
+size_t a2a_scanner_input_index(const struct a2a_scanner *sc)
+{
+    return sc->inputs > 0 ? sc->inputs - 1 : 0;
 }
 
 enum a2a_limit a2a_scanner_limit(const struct a2a_scanner *sc)
@@ -151,6 +184,9 @@ static int open_next(struct a2a_scanner *sc, struct a2a_error *err)
     if (name != NULL) {
         sc->name = name;
     }
+    if (r != 0) {
+        sc->inputs++;
+    }
     if (r < 0) {
         sc->failed = 1;
         return -1;
@@ -164,6 +200,11 @@ static int open_next(struct a2a_scanner *sc, struct a2a_error *err)
     sc->base = 0;
     sc->pos = 0;
     sc->end = 0;
+    if (sc->inputs == 1 && sc->cfg.resume_offset > 0) {
+        sc->base = sc->cfg.resume_offset - 1; /* the source starts on the record's last byte */
+        sc->state = DOC_RESUME;
+        sc->docs_in_file = 1; /* the input's first document started before the resume point */
+    }
     return 1;
 }
 
@@ -335,6 +376,7 @@ static int scan_string(struct a2a_scanner *sc, struct a2a_error *err)
                               "a string character (control characters must be "
                               "escaped)");
         }
+        sc->escaped = 1;
         sc->pos++;
         c = peek(sc, err);
         if (c == 'u') {
@@ -432,13 +474,86 @@ static int push(struct a2a_scanner *sc, struct a2a_error *err, unsigned char *st
 
 enum skip_state { SKIP_VALUE, SKIP_KEY, SKIP_AFTER };
 
-/* Scans one complete JSON value, validating it; iterative, so depth costs no C stack. */
-static int skip_value(struct a2a_scanner *sc, struct a2a_error *err)
+/* Containers the document opened around the value being skipped: they count in the depth. */
+static int open_levels(const struct a2a_scanner *sc)
+{
+    switch (sc->state) {
+    case DOC_RECORDS:
+    case DOC_MESSAGES:
+    case DOC_RESUMED_ARRAY:
+        return 2;
+    case DOC_WHOLE:
+        return 0;
+    default:
+        return 1;
+    }
+}
+
+/*
+ * A member name of an element just scanned (it started at key_at): 1 "eventSource",
+ * 2 "EventSource", 0 anything else. The element is held from its first byte on.
+ */
+static int sniff_key(struct a2a_scanner *sc, uint64_t key_at)
+{
+    const char *raw = (const char *)sc->buf + (size_t)(key_at - sc->base) + 1;
+    size_t len = (size_t)(here(sc) - key_at) - 2;
+
+    if (sc->escaped) {
+        if (a2a_json_unescape(raw, len, &sc->key) != A2A_UNESCAPE_OK) {
+            return 0;
+        }
+        raw = sc->key.data;
+        len = sc->key.len;
+    }
+    if (len != 11 || memcmp(raw + 1, "ventSource", 10) != 0) {
+        return 0;
+    }
+    return raw[0] == 'e' ? 1 : (raw[0] == 'E' ? 2 : 0);
+}
+
+/*
+ * The value of a member sniff_key() named: counted, and when it is a string, scanned here and
+ * noted (the first only). Returns 1 scanned, 0 not a string (the caller skips it), -1.
+ */
+static int sniff_value(struct a2a_scanner *sc, int which, struct a2a_error *err)
+{
+    uint64_t *at = which == 1 ? &sc->es_at : &sc->us_at;
+    size_t *len = which == 1 ? &sc->es_len : &sc->us_len;
+    uint64_t start;
+    int c;
+
+    if (which == 1) {
+        sc->es_count++;
+    } else {
+        sc->us_count++;
+    }
+    c = peek_nonspace(sc, err);
+    if (c != '"') {
+        return 0;
+    }
+    start = here(sc);
+    if (scan_string(sc, err) != 0) {
+        return -1;
+    }
+    if (*at == NO_MARK) {
+        *at = start + 1;
+        *len = (size_t)(here(sc) - start) - 2;
+    }
+    return 1;
+}
+
+/*
+ * Scans one complete JSON value, validating it; iterative, so depth costs no C stack. With
+ * sniff (a constant: each caller gets its own copy), the members of the value itself that
+ * sniff_key() names are noted on the way; the plain copy pays nothing for it.
+ */
+static inline __attribute__((always_inline)) int
+skip_value_as(struct a2a_scanner *sc, struct a2a_error *err, const int sniff)
 {
     unsigned char stack[A2A_MAX_DEPTH];
     int depth = 0;
     /* The document already opened its object (and, inside Records, the array): they count. */
-    int limit = A2A_MAX_DEPTH - (sc->state == DOC_RECORDS ? 2 : 1);
+    int limit = A2A_MAX_DEPTH - open_levels(sc);
     enum skip_state st = SKIP_VALUE;
     int c;
 
@@ -448,8 +563,17 @@ static int skip_value(struct a2a_scanner *sc, struct a2a_error *err)
         }
         c = peek_nonspace(sc, err);
         if (st == SKIP_KEY) {
+            uint64_t key_at = here(sc);
+            int which = 0;
+
+            if (sniff) {
+                sc->escaped = 0;
+            }
             if (c != '"' || scan_string(sc, err) != 0) {
                 return c == '"' ? -1 : unexpected(sc, err, c, "a member name string");
+            }
+            if (sniff && depth == 1) {
+                which = sniff_key(sc, key_at);
             }
             c = peek_nonspace(sc, err);
             if (c != ':') {
@@ -457,6 +581,13 @@ static int skip_value(struct a2a_scanner *sc, struct a2a_error *err)
             }
             sc->pos++;
             st = SKIP_VALUE;
+            if (sniff && which != 0) {
+                int r = sniff_value(sc, which, err);
+                if (r < 0) {
+                    return -1;
+                }
+                st = r == 1 ? SKIP_AFTER : SKIP_VALUE;
+            }
             continue;
         }
         if (st == SKIP_AFTER) {
@@ -506,9 +637,20 @@ static int skip_value(struct a2a_scanner *sc, struct a2a_error *err)
     }
 }
 
+static int skip_value(struct a2a_scanner *sc, struct a2a_error *err)
+{
+    return skip_value_as(sc, err, 0);
+}
+
+static int skip_value_sniffing(struct a2a_scanner *sc, struct a2a_error *err)
+{
+    return skip_value_as(sc, err, 1);
+}
+
 /*
- * Scans a member name and compares it with the names the top level cares about.
- * Returns 0 with *which set (0 other, 1 Records, 2 eventName or dynamodb), or -1.
+ * Scans a member name and compares it with the names the top level cares about. Returns 0
+ * with *which set (0 other, 1 Records, 2 eventName or dynamodb, and in SHAPES mode 3 Messages,
+ * 4 DDBStreamBatchInfo), or -1.
  */
 static int scan_top_key(struct a2a_scanner *sc, struct a2a_error *err, int *which)
 {
@@ -544,6 +686,12 @@ static int scan_top_key(struct a2a_scanner *sc, struct a2a_error *err, int *whic
     } else if ((len == 9 && memcmp(raw, "eventName", 9) == 0) ||
                (len == 8 && memcmp(raw, "dynamodb", 8) == 0)) {
         *which = 2;
+    } else if (sc->cfg.mode == A2A_SCAN_SHAPES) {
+        if (len == 8 && memcmp(raw, "Messages", 8) == 0) {
+            *which = 3;
+        } else if (len == 18 && memcmp(raw, "DDBStreamBatchInfo", 18) == 0) {
+            *which = 4;
+        }
     }
     c = peek_nonspace(sc, err);
     if (c != ':') {
@@ -895,23 +1043,57 @@ static int fast_record(struct a2a_scanner *sc, int limit, int document)
     return 1;
 }
 
-/* Cuts the next value out as a record; env: its envelope, or NULL. */
+/* Cuts the value from start to the cursor out as a record; env: its envelope, or NULL. */
 static int take_record(struct a2a_scanner *sc, struct a2a_raw_record *rec, uint64_t start,
-                       const struct a2a_envelope *env, struct a2a_error *err)
+                       enum a2a_value_origin origin, const struct a2a_envelope *env,
+                       struct a2a_error *err)
 {
     size_t off = (size_t)(start - sc->base);
 
     if (sc->pos - off > sc->cfg.max_record) {
-        return too_large(sc, err, 1, start);
+        return too_large(sc, err, sc->cfg.mode == A2A_SCAN_WHOLE ? KEEP_DOCUMENT : KEEP_RECORD,
+                         start);
     }
     rec->bytes = (const char *)sc->buf + off;
     rec->len = sc->pos - off;
     rec->file = sc->name;
     rec->offset = start;
     rec->position = ++sc->position;
+    rec->input = sc->inputs - 1;
     rec->non_ascii = sc->non_ascii;
+    rec->origin = origin;
+    rec->batch_info = origin == A2A_FROM_DOCUMENT && sc->batch_info;
+    rec->event_source_count = sc->es_count;
+    rec->upper_source_count = sc->us_count;
+    rec->has_event_source = sc->es_at != NO_MARK;
+    rec->has_upper_source = sc->us_at != NO_MARK;
+    rec->event_source = (struct a2a_span){0, 0};
+    rec->upper_source = (struct a2a_span){0, 0};
+    if (rec->has_event_source) {
+        rec->event_source = (struct a2a_span){(size_t)(sc->es_at - start), sc->es_len};
+    }
+    if (rec->has_upper_source) {
+        rec->upper_source = (struct a2a_span){(size_t)(sc->us_at - start), sc->us_len};
+    }
     rec->envelope = env;
     return 1;
+}
+
+/* A document cut whole (A2A_SCAN_WHOLE): the cursor is on its first byte. */
+static int take_document(struct a2a_scanner *sc, struct a2a_raw_record *rec, struct a2a_error *err)
+{
+    int r;
+
+    sc->keep = sc->doc_start;
+    sc->keep_is_record = KEEP_DOCUMENT;
+    sc->non_ascii = 0;
+    sc->state = DOC_WHOLE;
+    r = skip_value(sc, err);
+    sc->state = DOC_BETWEEN;
+    if (r != 0) {
+        return -1;
+    }
+    return take_record(sc, rec, sc->doc_start, A2A_FROM_DOCUMENT, NULL, err);
 }
 
 /* Starts a document: the cursor is on its first byte. Returns 0, 1 (a record), or -1. */
@@ -921,18 +1103,26 @@ static int start_document(struct a2a_scanner *sc, struct a2a_raw_record *rec, in
     sc->doc_start = here(sc);
     sc->docs_in_file++;
     sc->first_member = 1;
+    sc->batch_info = 0;
+    sc->es_count = 0;
+    sc->us_count = 0;
+    sc->es_at = NO_MARK;
+    sc->us_at = NO_MARK;
+    if (sc->cfg.mode == A2A_SCAN_WHOLE) {
+        return take_document(sc, rec, err);
+    }
     if (c == '{') {
         sc->state = DOC_OBJECT_MEMBERS;
         sc->saw_records = 0;
         sc->record_keys = 0;
         sc->keep = sc->doc_start; /* it may turn out to be a single record */
-        sc->keep_is_record = 0;
+        sc->keep_is_record = KEEP_PREFIX;
         sc->non_ascii = 0;
         /* Most often a record of its own (newline-delimited records): one pass, if it is. */
-        if (fast_record(sc, A2A_MAX_DEPTH, 1)) {
+        if (sc->cfg.mode == A2A_SCAN_EVENTS && fast_record(sc, A2A_MAX_DEPTH, 1)) {
             sc->state = DOC_BETWEEN;
             sc->keep = NO_MARK;
-            return take_record(sc, rec, sc->doc_start, &sc->envelope, err);
+            return take_record(sc, rec, sc->doc_start, A2A_FROM_DOCUMENT, &sc->envelope, err);
         }
         sc->pos++;
         return 0;
@@ -951,6 +1141,45 @@ static int start_document(struct a2a_scanner *sc, struct a2a_raw_record *rec, in
     return unexpected(sc, err, c, "a JSON document");
 }
 
+/*
+ * A top-level object's "Records" (which 1) or "Messages" (3) member: the cursor is after its
+ * colon. The first such array is cut element by element; a second one fails the input.
+ */
+static int open_array(struct a2a_scanner *sc, int which, struct a2a_error *err)
+{
+    const char *name = which == 1 ? "Records" : "Messages";
+    char what[96];
+    int c;
+
+    if (sc->saw_records) {
+        snprintf(what, sizeof(what), "not a stream event: %s",
+                 sc->saw_records == which
+                     ? (which == 1 ? "\"Records\" appears twice" : "\"Messages\" appears twice")
+                     : "both \"Records\" and \"Messages\" in one object");
+        fail(sc, err, what);
+        return -1;
+    }
+    if (here(sc) - sc->doc_start > sc->cfg.max_record) {
+        return too_large(sc, err, KEEP_PREFIX, sc->doc_start);
+    }
+    c = peek_nonspace(sc, err);
+    if (c != '[') {
+        if (c < 0) {
+            snprintf(what, sizeof(what), "the %s array", name);
+            return unexpected(sc, err, c, what);
+        }
+        snprintf(what, sizeof(what), "not a stream event: \"%s\" is not an array", name);
+        fail(sc, err, what);
+        return -1;
+    }
+    sc->pos++;
+    sc->saw_records = which;
+    sc->keep = NO_MARK; /* an event: what came before the array is not needed */
+    sc->state = which == 1 ? DOC_RECORDS : DOC_MESSAGES;
+    sc->first_member = 1;
+    return 0;
+}
+
 /* One step inside a top-level object. Returns 0 (go on), 1 (a record), or -1. */
 static int object_member(struct a2a_scanner *sc, struct a2a_raw_record *rec, struct a2a_error *err)
 {
@@ -964,14 +1193,18 @@ static int object_member(struct a2a_scanner *sc, struct a2a_raw_record *rec, str
             return 0;
         }
         sc->keep = NO_MARK;
-        if (!sc->record_keys) {
+        if (!sc->record_keys && !sc->batch_info) {
             sc->pos = (size_t)(sc->doc_start - sc->base);
             fail(sc, err,
-                 "not a stream event: object has no \"Records\" array and is not a "
-                 "record (no \"eventName\" or \"dynamodb\")");
+                 sc->cfg.mode == A2A_SCAN_SHAPES
+                     ? "not a stream event: object has no \"Records\" or \"Messages\" "
+                       "array, is not a record (no \"eventName\" or \"dynamodb\") and is not "
+                       "an invocation record (no \"DDBStreamBatchInfo\")"
+                     : "not a stream event: object has no \"Records\" array and is not a "
+                       "record (no \"eventName\" or \"dynamodb\")");
             return -1;
         }
-        return take_record(sc, rec, sc->doc_start, NULL, err);
+        return take_record(sc, rec, sc->doc_start, A2A_FROM_DOCUMENT, NULL, err);
     }
     if (!sc->first_member) {
         if (c != ',') {
@@ -983,36 +1216,27 @@ static int object_member(struct a2a_scanner *sc, struct a2a_raw_record *rec, str
     if (scan_top_key(sc, err, &which) != 0) {
         return -1;
     }
-    if (which == 1 && !sc->saw_records && here(sc) - sc->doc_start > sc->cfg.max_record) {
-        return too_large(sc, err, 0, sc->doc_start);
-    }
-    if (which == 1 && !sc->saw_records) {
-        c = peek_nonspace(sc, err);
-        if (c != '[') {
-            if (c < 0) {
-                return unexpected(sc, err, c, "the Records array");
-            }
-            fail(sc, err, "not a stream event: \"Records\" is not an array");
-            return -1;
-        }
-        sc->pos++;
-        sc->saw_records = 1;
-        sc->keep = NO_MARK; /* an event: what came before Records is not needed */
-        sc->state = DOC_RECORDS;
-        sc->first_member = 1;
-        return 0;
-    }
-    if (which == 1) {
-        fail(sc, err, "not a stream event: \"Records\" appears twice");
-        return -1;
+    if (which == 1 || which == 3) {
+        return open_array(sc, which, err);
     }
     if (which == 2) {
         sc->record_keys = 1;
     }
+    if (which == 4) {
+        sc->batch_info = 1;
+    }
     return skip_value(sc, err);
 }
 
-/* One step inside Records or a top-level array. Returns 0 (go on), 1 (a record), or -1. */
+static const enum a2a_value_origin origin_of[] = {
+    [DOC_RECORDS] = A2A_FROM_RECORDS,
+    [DOC_ARRAY] = A2A_FROM_ARRAY,
+    [DOC_MESSAGES] = A2A_FROM_MESSAGES,
+    /* Resumed inside an array: a stream event's Records, by far the likelier. */
+    [DOC_RESUMED_ARRAY] = A2A_FROM_RECORDS,
+};
+
+/* One step inside Records, Messages or a top-level array. Returns 0 (go on), 1, or -1. */
 static int array_element(struct a2a_scanner *sc, struct a2a_raw_record *rec, struct a2a_error *err)
 {
     uint64_t start;
@@ -1021,7 +1245,13 @@ static int array_element(struct a2a_scanner *sc, struct a2a_raw_record *rec, str
     if (c == ']') {
         sc->pos++;
         sc->first_member = 0;
-        sc->state = sc->state == DOC_RECORDS ? DOC_OBJECT_MEMBERS : DOC_BETWEEN;
+        if (sc->state == DOC_RESUMED_ARRAY) {
+            /* Resumed inside an array: what follows its end says whose it was. */
+            c = peek_nonspace(sc, err);
+            sc->state = c == '}' || c == ',' ? DOC_RECORDS : DOC_ARRAY;
+            sc->saw_records = 1;
+        }
+        sc->state = sc->state == DOC_ARRAY ? DOC_BETWEEN : DOC_OBJECT_MEMBERS;
         return 0;
     }
     if (!sc->first_member) {
@@ -1037,16 +1267,55 @@ static int array_element(struct a2a_scanner *sc, struct a2a_raw_record *rec, str
     }
     start = here(sc);
     sc->keep = start;
-    sc->keep_is_record = 1;
+    sc->keep_is_record = KEEP_RECORD;
     sc->non_ascii = 0;
-    /* The nesting limit counts the containers the document already opened, as skip_value's. */
-    if (fast_record(sc, A2A_MAX_DEPTH - (sc->state == DOC_RECORDS ? 2 : 1), 0)) {
-        return take_record(sc, rec, start, &sc->envelope, err);
+    if (sc->cfg.mode == A2A_SCAN_SHAPES && sc->state != DOC_MESSAGES) {
+        sc->es_count = 0;
+        sc->us_count = 0;
+        sc->es_at = NO_MARK;
+        sc->us_at = NO_MARK;
+        if (skip_value_sniffing(sc, err) != 0) {
+            return -1;
+        }
+    } else {
+        /* The nesting limit counts the containers the document already opened, as
+         * skip_value's. The fast scan notes no shape hints: records of stream events only. */
+        if (sc->cfg.mode == A2A_SCAN_EVENTS &&
+            fast_record(sc, A2A_MAX_DEPTH - open_levels(sc), 0)) {
+            return take_record(sc, rec, start, origin_of[sc->state], &sc->envelope, err);
+        }
+        if (skip_value(sc, err) != 0) {
+            return -1;
+        }
     }
-    if (skip_value(sc, err) != 0) {
+    return take_record(sc, rec, start, origin_of[sc->state], NULL, err);
+}
+
+/*
+ * At a resume point: the cursor is on the byte before it, which must close the last record
+ * read; what follows places the scanner in an array or between documents.
+ */
+static int resume_here(struct a2a_scanner *sc, struct a2a_error *err)
+{
+    int c = peek(sc, err);
+
+    if (c != '}') {
+        if (c == -2) {
+            return -1;
+        }
+        fail(sc, err,
+             "not a resume point: the byte before it does not end a record (give the offset "
+             "a resume point named)");
         return -1;
     }
-    return take_record(sc, rec, start, NULL, err);
+    sc->pos++;
+    c = peek_nonspace(sc, err);
+    if (c == -2) {
+        return -1;
+    }
+    sc->first_member = 0;
+    sc->state = c == ',' || c == ']' ? DOC_RESUMED_ARRAY : DOC_BETWEEN;
+    return 0;
 }
 
 int a2a_scanner_next(struct a2a_scanner *sc, struct a2a_raw_record *rec, struct a2a_error *err)
@@ -1060,7 +1329,7 @@ int a2a_scanner_next(struct a2a_scanner *sc, struct a2a_raw_record *rec, struct 
     /* The previous record may be released now. */
     if (sc->state != DOC_OBJECT_MEMBERS || sc->saw_records) {
         sc->keep = NO_MARK;
-        sc->keep_is_record = 0;
+        sc->keep_is_record = KEEP_PREFIX;
     }
     for (;;) {
         int c;
@@ -1086,6 +1355,9 @@ int a2a_scanner_next(struct a2a_scanner *sc, struct a2a_raw_record *rec, struct 
             break;
         case DOC_OBJECT_MEMBERS:
             r = object_member(sc, rec, err);
+            break;
+        case DOC_RESUME:
+            r = resume_here(sc, err);
             break;
         default:
             r = array_element(sc, rec, err);

@@ -47,6 +47,18 @@ static int put_field_str(struct a2a_buf *b, const char *name, int present, struc
     return a2a_json_put_string(b, s.ptr, s.len);
 }
 
+/* A file name or a message naming one: bytes that are not UTF-8 become U+FFFD. */
+static int put_field_text(struct a2a_buf *b, const char *name, int present, struct a2a_str s)
+{
+    if (a2a_buf_puts(b, name) != 0) {
+        return -1;
+    }
+    if (!present) {
+        return a2a_buf_puts(b, "null");
+    }
+    return a2a_json_put_string_lossy(b, s.ptr, s.len);
+}
+
 int a2a_report_write(FILE *out, const struct a2a_result *res, struct a2a_buf *b)
 {
     const char *name = a2a_outcome_name(res->outcome);
@@ -58,13 +70,13 @@ int a2a_report_write(FILE *out, const struct a2a_result *res, struct a2a_buf *b)
     a2a_buf_reset(b);
     rc |= a2a_buf_puts(b, "{\"position\":");
     rc |= a2a_buf_put_u64(b, res->position);
-    rc |= put_field_str(b, ",\"file\":", 1, file);
+    rc |= put_field_text(b, ",\"file\":", 1, file);
     rc |= a2a_buf_puts(b, ",\"offset\":");
     rc |= a2a_buf_put_u64(b, res->offset);
     rc |= put_field_str(b, ",\"sequenceNumber\":", res->has_seq, res->seq);
     rc |= put_field_str(b, ",\"eventName\":", res->has_event_name, res->event_name);
     rc |= put_field_str(b, ",\"outcome\":", 1, outcome);
-    rc |= put_field_str(b, ",\"reason\":", reason.len > 0, reason);
+    rc |= put_field_text(b, ",\"reason\":", reason.len > 0, reason);
     rc |= a2a_buf_puts(b, ",\"httpStatus\":");
     rc |= res->http_status > 0 ? a2a_buf_put_u64(b, (uint64_t)res->http_status)
                                : a2a_buf_puts(b, "null");
@@ -72,6 +84,39 @@ int a2a_report_write(FILE *out, const struct a2a_result *res, struct a2a_buf *b)
     rc |= a2a_buf_put_u64(b, res->attempts);
     rc |= a2a_buf_puts(b, ",\"ms\":");
     rc |= a2a_buf_put_u64(b, res->elapsed_ms);
+    rc |= a2a_buf_puts(b, "}\n");
+    if (rc != 0) {
+        return -1;
+    }
+    if (fwrite(b->data, 1, b->len, out) != b->len || fflush(out) != 0) {
+        return -1;
+    }
+    return 0;
+}
+
+/* A NUL-terminated string, or null for NULL. */
+static int put_field_cstr(struct a2a_buf *b, const char *name, const char *value)
+{
+    struct a2a_str s = {value, value != NULL ? strlen(value) : 0};
+
+    return put_field_str(b, name, value != NULL, s);
+}
+
+int a2a_report_write_unreadable(FILE *out, const struct a2a_unreadable *u, struct a2a_buf *b)
+{
+    int rc = 0;
+
+    a2a_buf_reset(b);
+    rc |= a2a_buf_puts(b, "{\"outcome\":\"unreadable\"");
+    rc |= put_field_cstr(b, ",\"stream\":", u->stream_arn);
+    rc |= put_field_cstr(b, ",\"shard\":", u->shard_id);
+    rc |= put_field_cstr(b, ",\"start\":", u->start);
+    rc |= put_field_cstr(b, ",\"end\":", u->end);
+    rc |= put_field_cstr(b, ",\"cause\":", u->cause);
+    rc |= put_field_cstr(b, ",\"awsError\":", u->aws_error[0] != '\0' ? u->aws_error : NULL);
+    rc |= put_field_cstr(b, ",\"reason\":", u->error->msg);
+    rc |= a2a_buf_puts(b, ",\"recordsRead\":");
+    rc |= a2a_buf_put_u64(b, u->records_read);
     rc |= a2a_buf_puts(b, "}\n");
     if (rc != 0) {
         return -1;

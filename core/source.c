@@ -52,6 +52,8 @@ struct a2a_files {
     int fd;                      /* -1 when no file is open */
     int fd_owned;                /* 0 for standard input, which is never closed */
     int fd_may_block;            /* a pipe, terminal or socket: reads can wait */
+    int is_stdin;                /* the current input is standard input */
+    int open_failed;             /* the current input could not be opened */
     const char *name;            /* borrowed from cfg.paths, or a constant */
     uint64_t offset;             /* bytes read from the current input (for messages) */
     int64_t deadline_ms;         /* -1: wait as long as it takes */
@@ -98,6 +100,36 @@ static void close_current(struct a2a_files *f)
     f->fd_may_block = 0;
 }
 
+int a2a_files_resumable(const struct a2a_files *f)
+{
+    /* A path that failed to open is named all the same: the operator can fix and resume it. */
+    return !f->is_stdin && (f->open_failed || (f->fd >= 0 && !f->fd_may_block));
+}
+
+/* Moves to the resume point of the first input: the byte before it, which the scanner
+ * checks. Only a regular file can be moved in. */
+static int seek_resume(struct a2a_files *f, const struct stat *st, struct a2a_error *err)
+{
+    uint64_t at = f->cfg.resume_offset;
+
+    if (f->is_stdin || !S_ISREG(st->st_mode)) {
+        a2a_error_set(err, A2A_E_INPUT, "%s: cannot resume: not a regular file", f->name);
+        return -1;
+    }
+    if (at > (uint64_t)st->st_size) {
+        a2a_error_set(err, A2A_E_INPUT, "%s: cannot resume at byte %llu: the file has %llu bytes",
+                      f->name, (unsigned long long)at, (unsigned long long)st->st_size);
+        return -1;
+    }
+    if (lseek(f->fd, (off_t)(at - 1), SEEK_SET) < 0) {
+        a2a_error_set(err, A2A_E_INPUT, "%s: cannot resume at byte %llu: %s", f->name,
+                      (unsigned long long)at, strerror(errno));
+        return -1;
+    }
+    f->offset = at - 1;
+    return 0;
+}
+
 void a2a_files_free(struct a2a_files **pf)
 {
     struct a2a_files *f = *pf;
@@ -123,44 +155,103 @@ static int files_next(void *ctx, const char **name, struct a2a_error *err)
     }
     f->next_path++;
     f->offset = 0;
+    f->open_failed = 0;
     path = f->cfg.npaths == 0 ? "-" : f->cfg.paths[f->next_path - 1];
-    f->name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    f->is_stdin = strcmp(path, "-") == 0;
+    f->name = f->is_stdin ? "<stdin>" : path;
     *name = f->name;
-    if (strcmp(path, "-") == 0) {
+    if (f->is_stdin) {
         f->fd = STDIN_FILENO;
-        f->fd_may_block = fstat(f->fd, &st) != 0 || !S_ISREG(st.st_mode);
-        return 1;
-    }
-    f->fd = open(path, O_RDONLY | O_CLOEXEC); /* a named pipe is fine: read as it comes */
-    if (f->fd < 0) {
-        a2a_error_set(err, A2A_E_INPUT, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
-    f->fd_owned = 1;
-    if (fstat(f->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        a2a_error_set(err, A2A_E_INPUT, "%s: is a directory, not a file", path);
-        return -1;
+        if (fstat(f->fd, &st) != 0) {
+            st.st_mode = S_IFIFO; /* unknown: assume it may block */
+        }
+    } else {
+        f->fd = open(path, O_RDONLY | O_CLOEXEC); /* a named pipe is fine: read as it comes */
+        if (f->fd < 0) {
+            f->open_failed = 1;
+            a2a_error_set(err, A2A_E_INPUT, "%s: cannot open: %s", path, strerror(errno));
+            return -1;
+        }
+        f->fd_owned = 1;
+        if (fstat(f->fd, &st) != 0) {
+            st.st_mode = S_IFIFO;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            a2a_error_set(err, A2A_E_INPUT, "%s: is a directory, not a file", path);
+            return -1;
+        }
     }
     f->fd_may_block = !S_ISREG(st.st_mode);
+    if (f->next_path == 1 && f->cfg.resume_offset > 0 && seek_resume(f, &st, err) != 0) {
+        return -1;
+    }
     return 1;
 }
 
-/* Waits for input until the deadline, if one is set. Returns 1 ready, 0 deadline passed. */
-static int wait_readable(struct a2a_files *f)
+#define WAIT_SLICE_MS 250 /* the longest a wait goes without a look at the cancel flag */
+
+static int cancelled(const struct a2a_files *f)
+{
+    return f->cfg.cancel != NULL && *f->cfg.cancel != 0;
+}
+
+static int interrupted(struct a2a_files *f, struct a2a_error *err)
+{
+    a2a_error_set(err, A2A_E_INTERRUPTED, "%s: input not read past byte %llu", f->name,
+                  (unsigned long long)f->offset);
+    return -1;
+}
+
+/*
+ * After an interruption: waits for input until the deadline. Returns 1 ready, 0 deadline
+ * passed. A signal that breaks the wait only makes it look again.
+ */
+static int wait_until_deadline(struct a2a_files *f)
 {
     struct pollfd pfd = {.fd = f->fd, .events = POLLIN};
-    int64_t left;
 
-    if (f->deadline_ms < 0) {
-        return 1;
-    }
     for (;;) {
-        left = f->deadline_ms - now_ms();
+        int64_t left = f->deadline_ms - now_ms();
+        int n;
+
         if (left <= 0) {
             return 0;
         }
-        if (poll(&pfd, 1, (int)left) != 0) {
+        n = poll(&pfd, 1, (int)(left < WAIT_SLICE_MS ? left : WAIT_SLICE_MS));
+        if (n > 0) {
             return 1; /* readable, hung up, or an error that read() will report */
+        }
+    }
+}
+
+/*
+ * Waits until a pipe, terminal or socket has input, so that read() never blocks: a signal
+ * that lands between the caller's last look at the cancel flag and a blocking read() would
+ * otherwise go unnoticed. The wake-up descriptor ends the wait at once; without one, the
+ * flag is looked at every slice. Returns 0 ready, or -1 (A2A_E_INTERRUPTED).
+ */
+static int wait_for_input(struct a2a_files *f, struct a2a_error *err)
+{
+    for (;;) {
+        struct pollfd pfd[2] = {{.fd = f->fd, .events = POLLIN}, {.fd = -1, .events = POLLIN}};
+        int n;
+
+        if (f->cfg.wait_hook != NULL) {
+            f->cfg.wait_hook(f->cfg.wait_ctx, f->fd); /* may set a deadline (a signal came) */
+        }
+        if (f->deadline_ms >= 0) {
+            return wait_until_deadline(f) ? 0 : interrupted(f, err);
+        }
+        if (cancelled(f)) {
+            /* A signal came while waiting: whatever comes next may never come. */
+            return interrupted(f, err);
+        }
+        if (f->cfg.wake_fd != NULL) {
+            pfd[1].fd = *f->cfg.wake_fd;
+        }
+        n = poll(pfd, 2, WAIT_SLICE_MS);
+        if (n > 0 && pfd[0].revents != 0) {
+            return 0;
         }
     }
 }
@@ -173,24 +264,19 @@ static ssize_t files_read(void *ctx, unsigned char *buf, size_t cap, struct a2a_
     if (f->fd < 0) {
         return 0;
     }
-    if (f->fd_may_block && f->cfg.wait_hook != NULL) {
-        f->cfg.wait_hook(f->cfg.wait_ctx, f->fd);
+    if (!f->fd_may_block && f->deadline_ms >= 0 && now_ms() >= f->deadline_ms) {
+        return interrupted(f, err); /* a regular file is read on until the drain time is up */
     }
     for (;;) {
-        if (!wait_readable(f)) {
-            a2a_error_set(err, A2A_E_INTERRUPTED, "%s: input not read past byte %llu", f->name,
-                          (unsigned long long)f->offset);
+        if (f->fd_may_block && wait_for_input(f, err) != 0) {
             return -1;
         }
         n = read(f->fd, buf, cap);
         if (n >= 0 || errno != EINTR) {
             break;
         }
-        if (f->cfg.cancel != NULL && *f->cfg.cancel != 0 && f->deadline_ms < 0) {
-            /* A signal broke a blocked read: whatever comes next may never come. */
-            a2a_error_set(err, A2A_E_INTERRUPTED, "%s: input not read past byte %llu", f->name,
-                          (unsigned long long)f->offset);
-            return -1;
+        if (cancelled(f) && !f->fd_may_block) {
+            return interrupted(f, err);
         }
     }
     if (n < 0) {

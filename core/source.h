@@ -61,14 +61,28 @@ struct a2a_files;
 struct a2a_files_config {
     const char *const *paths; /* borrowed; "-" is standard input; npaths 0 means stdin */
     size_t npaths;
-    const volatile sig_atomic_t *cancel; /* optional; read() interrupted by a signal checks it */
+    const volatile sig_atomic_t *cancel; /* optional; checked whenever a wait ends */
     /*
-     * Optional: called before a read of a pipe, terminal or socket that may block; it returns
-     * when fd is readable (or it stops waiting), and meanwhile keeps the caller's other work
-     * (calls in flight) moving. Regular files never block, so it is not called for them.
+     * Optional: a descriptor that becomes readable when cancel is set (the read end of a
+     * self-pipe the signal handler writes to). Waits for a pipe watch it, so a signal that
+     * lands just before a wait still ends it at once; it is never read. NULL: none, and a
+     * signal that lands so is noticed at the next wait slice (250 ms) instead.
+     */
+    const int *wake_fd;
+    /*
+     * Optional: called while waiting for a pipe, terminal or socket, at least every 250 ms;
+     * it returns when fd is readable or soon (when it has nothing to do), and meanwhile keeps
+     * the caller's other work (calls in flight, a progress display) moving. Regular files
+     * never block, so it is not called for them.
      */
     void (*wait_hook)(void *ctx, int fd);
     void *wait_ctx; /* borrowed; handed to wait_hook */
+    /*
+     * Nonzero: read the first path from this byte on (a resume point; see scanner.h, which
+     * must be given the same offset). The first path must then be a regular file; standard
+     * input cannot be resumed: what was read of it is gone.
+     */
+    uint64_t resume_offset;
 };
 
 /* Returns 0, or -1 with err set (A2A_E_NOMEM). Opens nothing yet. */
@@ -83,6 +97,9 @@ void a2a_files_source(struct a2a_source *src, struct a2a_files *f);
  * that would wait past it fails with A2A_E_INTERRUPTED. -1 waits for ever (the default).
  */
 void a2a_files_set_deadline(struct a2a_files *f, int64_t deadline_ms);
+
+/* 1 when the current input is a named regular file (it can be opened again and resumed). */
+int a2a_files_resumable(const struct a2a_files *f);
 
 /* Closes what it opened (never standard input) and frees; NULLs *f; NULL-safe. */
 void a2a_files_free(struct a2a_files **f);

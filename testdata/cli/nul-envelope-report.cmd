@@ -7,8 +7,8 @@ grep -F '{"position":3,' rep.ndjson | grep -qF ',"sequenceNumber":"1\u00002","ev
 	fail "--report: record 3 does not show its SequenceNumber escaped"
 grep -F '{"position":1,' rep.ndjson | grep -qF ',"sequenceNumber":"950000000000000000001","eventName":"MODIFY\u0000","outcome":"skipped",' ||
 	fail "--report: record 1 does not show its eventName escaped"
-grep -F '{"position":4,' rep.ndjson | grep -qF ',"sequenceNumber":"95\u00004","eventName":"INSERT","outcome":"acknowledged",' ||
-	fail "--report: record 4 is not acknowledged with its SequenceNumber escaped"
+grep -F '{"position":4,' rep.ndjson | grep -qF ',"sequenceNumber":"95\u00004","eventName":"INSERT","outcome":"would_dispatch",' ||
+	fail "--report: record 4 is not would_dispatch with its SequenceNumber escaped"
 if command -v python3 >/dev/null 2>&1; then
 	python3 -c "
 import json, sys
@@ -22,9 +22,9 @@ for n, line in enumerate(open(sys.argv[1], encoding=\"utf-8\"), 1):
 want = [(\"950000000000000000001\", \"MODIFY\x00\", \"skipped\"),
         (\"950000000000000000002\", \"INSERT\x00\", \"skipped\"),
         (\"1\x002\", \"INSERT\", \"parse_error\"),
-        (\"95\x004\", \"INSERT\", \"acknowledged\"),
+        (\"95\x004\", \"INSERT\", \"would_dispatch\"),
         (\"\x00\", \"INSERT\", \"parse_error\"),
-        (\"950000000000000000006\", \"INSERT\", \"acknowledged\")]
+        (\"950000000000000000006\", \"INSERT\", \"would_dispatch\")]
 if got != want:
     sys.exit(\"report %r\" % (got,))
 ev = json.load(open(sys.argv[2], encoding=\"utf-8\"))

@@ -55,7 +55,8 @@ import harness  # noqa: E402  (shared integration helpers)
 
 STOP_LIMIT = 2.0        # seconds from signal to exit (the shutdown rule asks for ~1 s)
 RUN_LIMIT = 600.0       # a run that takes longer than this is a hang
-FAILED_OUTCOMES = {"parse_error", "transient", "rejected", "not_attempted", "interrupted"}
+FAILED_OUTCOMES = {"parse_error", "transient", "rejected", "not_attempted", "interrupted",
+                   "abandoned"}
 ACKED_OUTCOMES = {"acknowledged", "task_deleted"}
 REQUEST_MARK = b'{"kind":"request"'
 

@@ -275,6 +275,20 @@ class OperatorTest(harness.IntegrationTestCase):
                 else:
                     self.assertFalse(os.path.exists(out))
 
+    def test_bad_output_path_sends_nothing(self):
+        # Every output is opened before the first call: a path that cannot be written is a
+        # usage error, and the dispatcher never hears of the batch.
+        d = self.start_dispatcher(seed=seed_doc([("acme", "a")]))
+        ev = self.write_event([insert("1", "acme", "a")])
+        bad = os.path.join(self.path("no-such-dir"), "x.json")
+        for opt in ("-o", "--failed-out", "--report"):
+            with self.subTest(opt=opt):
+                res = self.run_tool(["-u", d.url, opt, bad, ev])
+                self.assertEqual(res.rc, 2, res)
+                self.assertEqual(res.stdout, "")
+                self.assertIn("%s %s: cannot create" % (opt, bad), res.stderr)
+                self.assertEqual(d.requests(), [])
+
     def test_output_file_matches_stdout(self):
         d = self.start_dispatcher(seed=seed_doc([("acme", "a")], {"acme:a": {"always": 400}}))
         ev = self.write_event([insert("1", "acme", "a"), insert("2", "acme", "b"),
@@ -397,11 +411,17 @@ class OperatorTest(harness.IntegrationTestCase):
         self.assertEqual(rc, 1, tty)
         text = tty.decode("utf-8", "replace")
         self.assertIn("\x1b[K", text)
-        draws = re.findall(r"\r\x1b\[K(\d+)/(\d+) records[^\r\n]*?(\d+)/s", text)
+        # Records read is a count so far, never shown as a total ("N/M records").
+        self.assertNotRegex(text, r"\d+/\d+ records")
+        draws = re.findall(r"\r\x1b\[K(\d+) done \((\d+) acknowledged, (\d+) failed\), "
+                           r"(\d+) in flight, (\d+) read so far; (\d+)% of [\d.]+ MB read, "
+                           r"ETA [-\d:]+; \d+:\d\d elapsed, (\d+)/s", text)
         self.assertTrue(draws, text[:2000])
-        for done, total, _rate in draws:
-            self.assertLessEqual(int(done), int(total))
-            self.assertLessEqual(int(total), 3000)
+        for done, acked, failed, in_flight, read, percent, _rate in draws:
+            self.assertLessEqual(int(acked) + int(failed), int(done))  # the rest skipped
+            self.assertLessEqual(int(done) + int(in_flight), int(read))
+            self.assertLessEqual(int(read), 3000)
+            self.assertLessEqual(int(percent), 100)
         # Refreshed at most 10 times a second.
         self.assertLessEqual(len(draws), 10 * elapsed + 2, (len(draws), elapsed))
         # Erased at the end: the summary follows an erase, no progress text after it.
@@ -447,7 +467,8 @@ class OperatorTest(harness.IntegrationTestCase):
         self.assertEqual(res.rc, 4, res)
         last = res.stderr.splitlines()[-1]
         self.assertRegex(last, r"^a2a-recover: 6 records: 1 skipped, 2 acknowledged "
-                               r"\(1 task deleted\), 2 failed, 1 unreportable; "
+                               r"\(1 task deleted\), 2 failed, 1 unreportable "
+                               r"\(by kind: 2 unparseable, 1 refused\); "
                                r"\d+\.\d{3} s, \d+ records/s$")
         quiet = self.run_tool(["-u", d.url, "-q", ev])
         self.assertEqual(quiet.rc, 4, quiet)

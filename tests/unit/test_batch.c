@@ -40,7 +40,7 @@ struct batch_row {
 static const struct batch_row batch_rows[] = {
     /* 1 */ {"{'eventName':'MODIFY','dynamodb':{'SequenceNumber':'1001','NewImage':{}}}", "skipped",
              "1001", NULL},
-    /* 2 */ {INSERT_SEQ("1002", IMAGE_OK), "acknowledged", "1002", NULL},
+    /* 2 */ {INSERT_SEQ("1002", IMAGE_OK), "would_dispatch", "1002", NULL},
     /* 3 */
     {INSERT_SEQ("1003", "'tenant':{'S':'acme'},'taskId':{'S':'t-1'},'owner':{'S':'o'},"
                         "'eventSequence':{'N':'1e3'},'recordedAtMicros':{'N':'2'}"),
@@ -62,7 +62,7 @@ static const struct batch_row batch_rows[] = {
      "1008", NULL},
     /* 9 */
     {"{'eventName':'INSERT','dynamodb':{'SequenceNumber':null,'NewImage':{" IMAGE_OK "}}}",
-     "acknowledged", NULL, NULL},
+     "would_dispatch", NULL, NULL},
     /* 10 */
     {"{'eventName':'INSERT','dynamodb':'x'}", "parse_error", NULL,
      "record envelope: dynamodb is not an object"},
@@ -81,7 +81,7 @@ static const struct batch_row batch_rows[] = {
     /* 14 */ {"null", "parse_error", NULL, NULL},
     /* 15 */ {"[]", "parse_error", NULL, NULL},
     /* 16: a duplicate of 2 is dispatched again (the endpoint is idempotent) */
-    {INSERT_SEQ("1002", IMAGE_OK), "acknowledged", "1002", NULL},
+    {INSERT_SEQ("1002", IMAGE_OK), "would_dispatch", "1002", NULL},
     /* 17: the identifier is echoed decoded */
     {INSERT_SEQ("10\\u00317", "'tenant':{'S':'acme'},'taskId':{'N':'1'}"), "parse_error", "1017",
      "NEW_IMAGE attribute taskId has wrong type (expected S)"},
@@ -93,7 +93,7 @@ static const struct batch_row batch_rows[] = {
     {"{'eventName':'INSERT','dynamodb':{'SequenceNumber':'3001','NewImage':{'tenant':{'S':'\xff'}}}"
      "}",
      "parse_error", "3001", "record contains invalid UTF-8"},
-    {INSERT_SEQ("3002", IMAGE_OK), "acknowledged", "3002", NULL},
+    {INSERT_SEQ("3002", IMAGE_OK), "would_dispatch", "3002", NULL},
 };
 
 #define NROWS (sizeof(batch_rows) / sizeof(batch_rows[0]))
@@ -274,7 +274,7 @@ static void test_damaged_batch(void **state)
                 const struct batch_row *r = &batch_rows[i];
                 if (strcmp(r->outcome, "skipped") == 0) {
                     want_skipped++;
-                } else if (strcmp(r->outcome, "acknowledged") == 0) {
+                } else if (strcmp(r->outcome, "would_dispatch") == 0) {
                     want_acked++;
                 } else if (r->seq != NULL) {
                     want_failed++;
@@ -286,7 +286,13 @@ static void test_damaged_batch(void **state)
             assert_int_equal(want_unreportable, 6);
             assert_int_equal(stats.records, NROWS);
             assert_int_equal(stats.skipped, want_skipped);
-            assert_int_equal(stats.acknowledged, want_acked);
+            /* a dry run acknowledges nothing: the INSERTs that parse would be dispatched */
+            assert_int_equal(stats.acknowledged, 0);
+            assert_int_equal(stats.would_dispatch, want_acked);
+            assert_int_equal(stats.by_outcome[A2A_OUT_WOULD_DISPATCH], want_acked);
+            assert_int_equal(stats.by_outcome[A2A_OUT_PARSE_ERROR],
+                             want_failed + want_unreportable);
+            assert_int_equal(stats.resume.valid, 0); /* read to its end */
             assert_int_equal(stats.task_deleted, 0);
             assert_int_equal(stats.failed, want_failed);
             assert_int_equal(stats.unreportable, want_unreportable);
@@ -364,13 +370,14 @@ static void test_clean_batch(void **state)
     assert_string_equal(text, "{\"batchItemFailures\":[]}\n");
     free(text);
     assert_int_equal(stats.records, 3);
-    assert_int_equal(stats.acknowledged, 2);
+    assert_int_equal(stats.acknowledged, 0);
+    assert_int_equal(stats.would_dispatch, 2);
     assert_int_equal(stats.skipped, 1);
     assert_int_equal(stats.failed + stats.unreportable, 0);
     assert_int_equal(seen.n, 3);
-    assert_string_equal(seen.results[0].outcome, "acknowledged");
+    assert_string_equal(seen.results[0].outcome, "would_dispatch");
     assert_string_equal(seen.results[1].outcome, "skipped");
-    assert_string_equal(seen.results[2].outcome, "acknowledged");
+    assert_string_equal(seen.results[2].outcome, "would_dispatch");
     seen_free(&seen);
     a2a_response_free(&resp);
     free(input);
@@ -384,6 +391,9 @@ struct input_error_case {
     const char *response;
     uint64_t records;
     const char *error; /* err.msg, exactly */
+    /* The resume point: the text that starts at its offset (NULL: offset 0), the last seq. */
+    const char *resume_at;
+    const char *last_seq;
 };
 
 static const struct input_error_case input_errors[] = {
@@ -392,21 +402,54 @@ static const struct input_error_case input_errors[] = {
                                               "'2'}}]}\n{'Records':[" INSERT_SEQ("3",
                                                                                  IMAGE_OK) ",x]}",
      "{\"batchItemFailures\":[{\"itemIdentifier\":\"2\"}]}\n", 3,
-     MEM_NAME ": byte 455 (record 4): invalid JSON: found 'x' where a JSON value was expected"},
+     MEM_NAME ": byte 455 (record 4): invalid JSON: found 'x' where a JSON value was expected",
+     ",x]}", "3"},
     {"truncated in the middle of a record",
      "[{'eventName':'INSERT','dynamodb':{'SequenceNumber':'7'}},{'eventName':'INS",
      "{\"batchItemFailures\":[{\"itemIdentifier\":\"7\"}]}\n", 1,
      MEM_NAME ": byte 75 (record 2): invalid JSON: input ends where the end of a string was "
-              "expected (truncated?)"},
+              "expected (truncated?)",
+     ",{'eventName':'INS", "7"},
     {"not JSON at all", "hello", "{\"batchItemFailures\":[]}\n", 0,
-     MEM_NAME ": byte 0: invalid JSON: found 'h' where a JSON document was expected"},
+     MEM_NAME ": byte 0: invalid JSON: found 'h' where a JSON document was expected", NULL, NULL},
     {"empty input", "", "{\"batchItemFailures\":[]}\n", 0,
-     MEM_NAME ": byte 0: no JSON document in this input (empty file?)"},
+     MEM_NAME ": byte 0: no JSON document in this input (empty file?)", NULL, NULL},
     {"a scalar document after a record", "{'eventName':'MODIFY'} 5", "{\"batchItemFailures\":[]}\n",
      1,
      MEM_NAME ": byte 23: not a stream event: a document must be an object with a \"Records\" "
-              "array, a record object, or an array of records"},
+              "array, a record object, or an array of records",
+     " 5", NULL},
 };
+
+/* Reading stopped early: the resume point names the byte after the last record read. */
+static void check_resume_point(const struct input_error_case *e, const char *input,
+                               const struct a2a_run_stats *stats)
+{
+    const struct a2a_resume_point *rp = &stats->resume;
+    size_t len = strlen(e->input);
+    uint64_t want = 0;
+
+    if (e->resume_at != NULL) {
+        size_t n = strlen(e->resume_at);
+        char *at = q(e->resume_at, n);
+        size_t k = 0;
+        while (k + n <= len && memcmp(input + k, at, n) != 0) {
+            k++;
+        }
+        assert_true(k + n <= len);
+        want = k;
+        free(at);
+    }
+    if (!rp->valid || rp->offset != want || rp->last_position != e->records ||
+        strcmp(rp->input, MEM_NAME) != 0 || rp->input_index != 0 || rp->input_resumable ||
+        rp->has_last_seq != (e->last_seq != NULL) ||
+        (e->last_seq != NULL && (rp->last_seq.len != strlen(e->last_seq) ||
+                                 memcmp(rp->last_seq.data, e->last_seq, rp->last_seq.len) != 0))) {
+        row_fail("%s: resume point valid %d offset %llu (want %llu) last %llu", e->name, rp->valid,
+                 (unsigned long long)rp->offset, (unsigned long long)want,
+                 (unsigned long long)rp->last_position);
+    }
+}
 
 static void test_input_errors(void **state)
 {
@@ -431,9 +474,11 @@ static void test_input_errors(void **state)
                          e->name, chunk, text, (unsigned long long)stats.records, stats.input_error,
                          (int)stats.err.code, stats.err.msg, e->error);
             }
+            check_resume_point(e, input, &stats);
             free(text);
             seen_free(&seen);
             a2a_response_free(&resp);
+            a2a_run_stats_free(&stats);
         }
         free(input);
     }

@@ -497,6 +497,49 @@ static void test_escape_is_json(void **state)
     a2a_buf_free(&doc);
 }
 
+/* ---- lossy strings: file names that are not UTF-8 ---------------------------------------- */
+
+struct lossy_row {
+    const char *in;
+    size_t in_len;
+    const char *want; /* the JSON text written */
+};
+
+static const struct lossy_row lossy_rows[] = {
+    {L("plain.json"), "\"plain.json\""},
+    {L("caf\xc3\xa9.json"), "\"caf\xc3\xa9.json\""},  /* valid UTF-8 kept as is */
+    {L("a\xff.json"), "\"a\\ufffd.json\""},           /* one byte, one U+FFFD */
+    {L("\xc3"), "\"\\ufffd\""},                       /* cut short at the end */
+    {L("\xc3(x"), "\"\\ufffd(x\""},                   /* bad continuation */
+    {L("\xed\xa0\x80"), "\"\\ufffd\\ufffd\\ufffd\""}, /* a surrogate, byte by byte */
+    {L("\xc0\xaf"), "\"\\ufffd\\ufffd\""},            /* overlong */
+    {L("\"q\"\n\xfe"), "\"\\\"q\\\"\\n\\ufffd\""},    /* escapes still apply */
+};
+
+static void test_put_string_lossy(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(lossy_rows) / sizeof(lossy_rows[0]); i++) {
+        const struct lossy_row *r = &lossy_rows[i];
+        struct a2a_buf out = {0};
+        cJSON *j;
+
+        assert_int_equal(a2a_json_put_string_lossy(&out, r->in, r->in_len), 0);
+        assert_int_equal(a2a_buf_putc(&out, '\0'), 0);
+        if (strcmp(out.data, r->want) != 0) {
+            row_fail("lossy row %zu: %s, want %s", i, out.data, r->want);
+        }
+        j = cJSON_Parse(out.data); /* valid JSON whatever the bytes were */
+        if (j == NULL || !cJSON_IsString(j) ||
+            !a2a_utf8_valid((const unsigned char *)j->valuestring, strlen(j->valuestring))) {
+            row_fail("lossy row %zu: not a JSON string of valid UTF-8", i);
+        }
+        cJSON_Delete(j);
+        a2a_buf_free(&out);
+    }
+    rows_done();
+}
+
 /* ---- quoting for messages --------------------------------------------------------------- */
 
 struct quote_row {
@@ -604,6 +647,7 @@ int main(void)
     const struct CMUnitTest quote[] = {
         cmocka_unit_test(test_quote_table),
         cmocka_unit_test(test_quote_is_printable),
+        cmocka_unit_test(test_put_string_lossy),
     };
     int failed = 0;
 

@@ -36,10 +36,13 @@ struct scan {
     enum a2a_limit limit;
 };
 
+static uint64_t resume_offset; /* scan_all() resumes at this offset when nonzero */
+
 /* Drains a scanner over src; after -1 the scanner must keep failing. */
 static void scan_all(const struct a2a_source *src, size_t chunk, size_t max_record, struct scan *s)
 {
-    struct a2a_scanner_config cfg = {.read_chunk = chunk, .max_record = max_record};
+    struct a2a_scanner_config cfg = {
+        .read_chunk = chunk, .max_record = max_record, .resume_offset = resume_offset};
     struct a2a_scanner *sc = NULL;
     struct a2a_raw_record raw;
 
@@ -361,6 +364,76 @@ static void test_name_and_offset(void **state)
     a2a_scanner_free(&sc);
 }
 
+/*
+ * Resuming at the end of every record of every shape yields exactly the records after it,
+ * at the same offsets; an offset that is not a record's end is refused.
+ */
+static const char *const resume_inputs[] = {
+    "{'Records':[{'eventName':'A'}, {'eventName':'B'} ,\n{'eventName':'C'}],'x':1}"
+    " [{'eventName':'D'},{'eventName':'E'}]\n{'eventName':'F'}\n{'Records':[{'eventName':'G'}]}",
+    "{'eventName':'A','dynamodb':{'k':{}}}\n{'eventName':'B'}\n",
+    "[{'eventName':'A'},{'eventName':'B'}]",
+};
+
+static void test_resume_at_every_record(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < sizeof(resume_inputs) / sizeof(resume_inputs[0]); k++) {
+        size_t len = strlen(resume_inputs[k]);
+        char *input = q(resume_inputs[k], len);
+        struct a2a_memory m = {.bytes = input, .len = len, .name = "in.json"};
+        struct a2a_source src;
+        struct scan *full = calloc(1, sizeof(*full));
+        struct scan *part = calloc(1, sizeof(*part));
+
+        assert_non_null(full);
+        assert_non_null(part);
+        resume_offset = 0;
+        a2a_memory_source(&src, &m);
+        scan_all(&src, 0, 1 << 20, full);
+        assert_int_equal(full->rc, 0);
+        for (size_t i = 0; i < full->n; i++) {
+            uint64_t end = full->recs[i].offset + full->recs[i].len;
+            for (size_t chunk = 0; chunk < 2; chunk++) {
+                /* The source starts on the record's closing brace, as the files source does. */
+                struct a2a_memory tail = {
+                    .bytes = input + end - 1, .len = len - end + 1, .name = "in.json"};
+                resume_offset = end;
+                a2a_memory_source(&src, &tail);
+                scan_all(&src, chunk, 1 << 20, part);
+                if (part->rc != 0 || part->n != full->n - i - 1) {
+                    row_fail("input %zu, after record %zu: rc %d, %zu records (%s)", k, i + 1,
+                             part->rc, part->n, part->err.msg);
+                    continue;
+                }
+                for (size_t j = 0; j < part->n; j++) {
+                    const struct rec_copy *a = &part->recs[j], *b = &full->recs[i + 1 + j];
+                    if (a->offset != b->offset || a->len != b->len ||
+                        memcmp(a->bytes, b->bytes, a->len) != 0 || a->position != j + 1) {
+                        row_fail("input %zu, after record %zu: record %zu differs", k, i + 1,
+                                 j + 1);
+                    }
+                }
+            }
+        }
+        /* Not the end of a record: the byte before it is no closing brace. */
+        {
+            struct a2a_memory bad = {.bytes = input + 1, .len = len - 1, .name = "in.json"};
+            resume_offset = 2;
+            a2a_memory_source(&src, &bad);
+            scan_all(&src, 0, 1 << 20, part);
+            assert_int_equal(part->rc, -1);
+            assert_int_equal(part->err.code, A2A_E_INPUT);
+            assert_non_null(strstr(part->err.msg, "in.json: byte 1: not a resume point"));
+        }
+        resume_offset = 0;
+        free(full);
+        free(part);
+        free(input);
+    }
+    rows_done();
+}
+
 static int at_is(const struct a2a_raw_record *raw, size_t at, const char *want)
 {
     return at + strlen(want) <= raw->len && memcmp(raw->bytes + at, want, strlen(want)) == 0;
@@ -482,11 +555,9 @@ static void test_envelope_documents(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_memory_one_byte_reads),
-        cmocka_unit_test(test_custom_source),
-        cmocka_unit_test(test_custom_source_failures),
-        cmocka_unit_test(test_name_and_offset),
-        cmocka_unit_test(test_envelope),
+        cmocka_unit_test(test_memory_one_byte_reads),  cmocka_unit_test(test_custom_source),
+        cmocka_unit_test(test_custom_source_failures), cmocka_unit_test(test_name_and_offset),
+        cmocka_unit_test(test_resume_at_every_record), cmocka_unit_test(test_envelope),
         cmocka_unit_test(test_envelope_documents),
     };
 

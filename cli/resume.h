@@ -1,0 +1,36 @@
+/*
+ * The resume point of a run whose input was not read to its end, as an operator sees it:
+ * two lines on stderr, the last --report line, a member of --summary-json, and the command
+ * that continues from there.
+ */
+#ifndef A2A_CLI_RESUME_H
+#define A2A_CLI_RESUME_H
+
+#include "batch.h"
+#include "buf.h"
+#include "messages.h"
+#include "options.h"
+
+/*
+ * The command that continues the run: this run's options (header values that look like
+ * secrets replaced), --resume-from with the point's offset, then the input reading stopped
+ * in and the inputs after it. An input that cannot be resumed (standard input, a pipe) is
+ * written FILE: the operator saves the same bytes there first. Returns an owned string, or
+ * NULL (out of memory).
+ */
+char *resume_command(const struct a2a_resume_point *rp, const struct options *o, char **argv);
+
+/*
+ * --resume-from OFFSET FILE: FILE must be a regular file with a record's closing brace just
+ * before OFFSET, as at every resume point. Returns 0, or -1 with err set (A2A_E_CONFIG: the
+ * run must not start).
+ */
+int resume_check(const char *path, unsigned long long offset, struct a2a_error *err);
+
+/* The resume point on stderr: shown even with -q, it is what an operator needs next. */
+void resume_print(struct messages *m, const struct a2a_resume_point *rp, const char *command);
+
+/* The resume point as a JSON object (no newline). Returns 0 or -1 (out of memory). */
+int resume_put_json(struct a2a_buf *b, const struct a2a_resume_point *rp, const char *command);
+
+#endif

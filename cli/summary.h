@@ -1,0 +1,52 @@
+/*
+ * What a run says about itself as a whole: the progress line while it runs (stderr on a
+ * terminal), the summary line at the end, and the same counts as JSON (--summary-json).
+ */
+#ifndef A2A_CLI_SUMMARY_H
+#define A2A_CLI_SUMMARY_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "batch.h"
+#include "messages.h"
+
+/*
+ * The last line on stderr: "INCOMPLETE: " first when input was left unread, then the counts,
+ * failures broken down by kind, extra (", 1 of 2 stream ranges unreadable", or ""), time and
+ * rate.
+ */
+void summary_print(struct messages *m, const struct a2a_run_stats *st, int dry_run,
+                   const char *extra);
+
+/*
+ * The summary's counts as one JSON object and a newline (the fields are in the manual);
+ * command is the resume command or NULL. Returns 0 or -1 (out of memory or write error).
+ */
+int summary_write_json(FILE *out, const struct a2a_run_stats *st, int dry_run, int exit_status,
+                       const char *command);
+
+/* The progress line: redrawn from results and from the run's ticks, at most 5 times a second. */
+struct progress {
+    struct messages *msgs; /* borrowed */
+    int dry_run;
+    int64_t start_ms;
+    int64_t drawn_ms;
+    uint64_t done, acked, failed;
+    uint64_t *sizes;       /* owned: byte size of each input when all are regular files */
+    size_t nsizes;         /* 0: the total is unknown (standard input, a pipe) */
+    uint64_t start_offset; /* --resume-from: bytes of the first input not read by this run */
+};
+
+/*
+ * Sizes the inputs for the percentage and ETA: only when every one is a named regular file.
+ * Never fails: without sizes the line shows no percentage.
+ */
+void progress_init(struct progress *p, struct messages *m, int dry_run, const char *const *files,
+                   size_t nfiles, uint64_t start_offset);
+void progress_count(struct progress *p, enum a2a_outcome outcome);
+/* Redraws when the last draw is 200 ms old (force: now). */
+void progress_draw(struct progress *p, const struct a2a_run_stats *live, int force);
+void progress_free(struct progress *p);
+
+#endif
