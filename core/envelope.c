@@ -12,11 +12,6 @@ const struct a2a_env_attr a2a_env_attrs[A2A_ENV_ATTRS] = {
 
 #define KEY_IS(lit) (key_len == sizeof(lit) - 1 && memcmp(key, lit, sizeof(lit) - 1) == 0)
 
-void a2a_envelope_init(struct a2a_envelope *env)
-{
-    memset(env, 0, sizeof(*env));
-}
-
 static void problem(struct a2a_envelope *env, enum a2a_env_problem what)
 {
     if (env->problem == A2A_ENV_OK) {

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* The five NewImage attributes, in the Lambda handler's order: tenant, taskId, owner
  * (strings), eventSequence, recordedAtMicros (numbers). */
@@ -49,16 +50,12 @@ enum a2a_env_problem {
 };
 
 struct a2a_envelope {
+    /* Counts and flags: a2a_envelope_init() zeroes these, up to the offsets below. */
     int complete; /* filled from the whole record: the parser may rely on it */
     int escapes;  /* some string of the record may hold an escape (0: none needs decoding) */
     enum a2a_env_problem problem;
-    int has_event_name; /* a string eventName; its raw content (escapes undecoded): */
-    size_t name_at;
-    size_t name_len;
-    int has_seq; /* a string SequenceNumber every copy of which agrees; its raw content: */
-    size_t seq_at;
-    size_t seq_len;
-    size_t attr_at[A2A_ENV_ATTRS]; /* offset of each attribute's value (its first byte) */
+    int has_event_name;            /* a string eventName: name_at, name_len are set */
+    int has_seq;                   /* a string SequenceNumber every copy of which agrees */
     int attr_count[A2A_ENV_ATTRS]; /* how often each attribute appears in NewImage */
     /*
      * The members of each attribute's value when it is an object (first copy): how many, and
@@ -66,9 +63,6 @@ struct a2a_envelope {
      * with a string value, whose raw content is then at value_at, value_len bytes.
      */
     int attr_members[A2A_ENV_ATTRS];
-    int attr_typed[A2A_ENV_ATTRS];
-    size_t value_at[A2A_ENV_ATTRS];
-    size_t value_len[A2A_ENV_ATTRS];
     /* Walking state. */
     int records; /* "Records" members of a DOC object (a document with one is an event) */
     int names;
@@ -76,9 +70,22 @@ struct a2a_envelope {
     int seqs;
     int images;
     int other_has_seq; /* the later "dynamodb" being walked has a SequenceNumber */
+    /* Offsets into the record, valid only where the counts and flags above say so. */
+    size_t name_at; /* raw content (escapes undecoded) of eventName */
+    size_t name_len;
+    size_t seq_at; /* ... of SequenceNumber */
+    size_t seq_len;
+    size_t attr_at[A2A_ENV_ATTRS]; /* offset of each attribute's value (its first byte) */
+    int attr_typed[A2A_ENV_ATTRS];
+    size_t value_at[A2A_ENV_ATTRS];
+    size_t value_len[A2A_ENV_ATTRS];
 };
 
-void a2a_envelope_init(struct a2a_envelope *env);
+/* Ready for a walk: only the counts and flags are zeroed, the offsets wait to be set. */
+static inline void a2a_envelope_init(struct a2a_envelope *env)
+{
+    memset(env, 0, offsetof(struct a2a_envelope, name_at));
+}
 
 /* The slow part of a2a_envelope_member(), for a name that may matter. */
 int a2a_envelope_member_named(struct a2a_envelope *env, int ctx, const char *key, size_t key_len,

@@ -291,9 +291,13 @@ static const struct a2a_envelope *parse_envelope(struct a2a_record_parser *p, co
     }
     envelope_reason(env->problem, out);
     out->has_event_name = env->has_event_name;
-    out->event_name = (struct a2a_str){json + env->name_at, env->name_len};
+    if (env->has_event_name) {
+        out->event_name = (struct a2a_str){json + env->name_at, env->name_len};
+    }
     out->has_seq = env->has_seq;
-    out->seq = (struct a2a_str){json + env->seq_at, env->seq_len};
+    if (env->has_seq) {
+        out->seq = (struct a2a_str){json + env->seq_at, env->seq_len};
+    }
     return env;
 }
 
