@@ -1,6 +1,6 @@
 /*
  * a2a-recover: options in, one run of the core, a response out, an exit status by the
- * documented precedence: 2 > 3 > 130/143 > 5 > 4 > 1 > 0.
+ * documented precedence: 2 > 3 > 6 > 130/143 > 5 > 4 > 1 > 0.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +17,7 @@
 #include "messages.h"
 #include "options.h"
 #include "sinks.h"
+#include "stream_opts.h"
 
 enum exit_status {
     EXIT_ALL_DONE = 0,
@@ -25,6 +26,7 @@ enum exit_status {
     EXIT_INPUT = 3,
     EXIT_UNREPORTABLE = 4,
     EXIT_FAIL_FAST = 5,
+    EXIT_STREAM = 6, /* a stream range named by the options could not be read */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -233,10 +235,13 @@ static const char *limit_option(enum a2a_limit limit)
     return "";
 }
 
-static int exit_code(const struct a2a_run_stats *st, int run_failed)
+static int exit_code(const struct a2a_run_stats *st, int run_failed, uint64_t unreadable)
 {
     if (st->input_error || run_failed) {
         return EXIT_INPUT;
+    }
+    if (unreadable > 0) {
+        return EXIT_STREAM;
     }
     if (st->cancelled) {
         return 128 + (int)stop_signal;
@@ -267,9 +272,11 @@ static const char *fatal_meaning(int status)
     }
 }
 
-static void summarize(struct messages *m, const struct a2a_run_stats *st, int dry_run)
+static void summarize(struct messages *m, const struct a2a_run_stats *st, int dry_run,
+                      const struct stream_input *stream)
 {
     double secs = (double)st->elapsed_ms / 1000.0;
+    char ranges[96] = "";
 
     if (st->fatal_status != 0) {
         msg_error(m, "dispatcher %s (HTTP %d); %llu records not attempted",
@@ -281,13 +288,19 @@ static void summarize(struct messages *m, const struct a2a_run_stats *st, int dr
                   (int)stop_signal, (unsigned long long)st->interrupted,
                   st->input_unread ? "; the input was not read to its end" : "");
     }
+    if (stream != NULL && stream->source != NULL) {
+        const struct a2a_stream_source_stats *ss = a2a_stream_source_stats(stream->source);
+        snprintf(ranges, sizeof(ranges), ", %llu of %llu stream ranges unreadable",
+                 (unsigned long long)stream->unreadable,
+                 (unsigned long long)(ss->ranges + (ss->ranges == 0 && stream->unreadable > 0)));
+    }
     msg_info(m,
              "%s%llu records: %llu skipped, %llu acknowledged (%llu task deleted), %llu failed, "
-             "%llu unreportable; %.3f s, %.0f records/s",
+             "%llu unreportable%s; %.3f s, %.0f records/s",
              dry_run ? "dry run: " : "", (unsigned long long)st->records,
              (unsigned long long)st->skipped, (unsigned long long)st->acknowledged,
              (unsigned long long)st->task_deleted, (unsigned long long)st->failed,
-             (unsigned long long)st->unreportable, secs,
+             (unsigned long long)st->unreportable, ranges, secs,
              secs > 0 ? (double)st->records / secs : 0.0);
 }
 
@@ -321,9 +334,10 @@ static int write_response(const struct options *o, const struct a2a_response *re
 
 static void fill_config(struct a2a_run_config *cfg, const struct options *o,
                         const struct credentials *cred, struct messages *msgs,
-                        struct cli_sinks *sinks)
+                        struct cli_sinks *sinks, const struct a2a_source *stream)
 {
     memset(cfg, 0, sizeof(*cfg));
+    cfg->input.source = stream;
     cfg->input.paths = o->files;
     cfg->input.npaths = o->nfiles;
     cfg->input.max_record = o->max_record;
@@ -362,6 +376,9 @@ static int run(const struct options *o, struct messages *msgs)
     struct a2a_run_stats st;
     struct a2a_response resp = {{NULL, 0, 0}, 0};
     struct a2a_error err = {.code = A2A_OK};
+    struct stream_input stream;
+    struct a2a_source stream_src;
+    int stream_open = 0;
     int warn_mode = 0;
     int run_rc;
     int keep_outputs = 0; /* rename --failed-out into place */
@@ -392,7 +409,16 @@ static int run(const struct options *o, struct messages *msgs)
         msg_error(msgs, "%s", err.msg);
         goto out;
     }
-    fill_config(&cfg, o, &cred, msgs, &sinks);
+    if (o->stream.arn != NULL) {
+        stream_open = 1;
+        if (stream_input_open(&stream, &o->stream, &stop_signal, msgs, sinks.report, &stream_src,
+                              &err) != 0) {
+            msg_error(msgs, "%s", err.msg);
+            rc = err.code == A2A_E_CONFIG ? EXIT_USAGE : EXIT_INPUT;
+            goto out;
+        }
+    }
+    fill_config(&cfg, o, &cred, msgs, &sinks, stream_open ? &stream_src : NULL);
     sinks.live = &st;
     sinks.progress = !o->no_progress && o->verbosity >= 0 && isatty(STDERR_FILENO);
     sinks.start_ms = a2a_now_ms();
@@ -409,7 +435,7 @@ static int run(const struct options *o, struct messages *msgs)
         rc = EXIT_USAGE; /* refused before anything was read or sent */
         goto out;
     }
-    rc = exit_code(&st, run_rc != 0);
+    rc = exit_code(&st, run_rc != 0, stream_open ? stream.unreadable : 0);
     /* An input error before any call leaves stdout empty: nothing was done to report. */
     keep_outputs = rc != EXIT_INPUT || st.dispatched > 0;
     if (keep_outputs && write_response(o, &resp, &err) != 0) {
@@ -423,8 +449,15 @@ out:
         msg_error(msgs, "%s", err.msg);
         rc = rc == EXIT_ALL_DONE ? EXIT_FAILURES : rc;
     }
+    if (stream_open && stream.write_error) {
+        msg_error(msgs, "writing --report failed");
+        rc = rc == EXIT_ALL_DONE ? EXIT_FAILURES : rc;
+    }
     if (summary) {
-        summarize(msgs, &st, o->dry_run);
+        summarize(msgs, &st, o->dry_run, stream_open ? &stream : NULL);
+    }
+    if (stream_open) {
+        stream_input_close(&stream);
     }
     a2a_response_free(&resp);
     credentials_free(&cred);
@@ -475,8 +508,9 @@ int main(int argc, char **argv)
     msgs.format = o.log_format;
     msgs.verbosity = o.verbosity;
     install_signals();
-    /* A dry run calls nobody: skip TLS library start-up (15% of a small run's cost). */
-    if (!o.dry_run) {
+    /* A dry run calls nobody: skip TLS library start-up (15% of a small run's cost). A
+       stream is read through libcurl even then. */
+    if (!o.dry_run || o.stream.arn != NULL) {
         if (a2a_dispatch_global_init() != 0) {
             msg_error(&msgs, "cannot initialise libcurl");
             rc = EXIT_INPUT;

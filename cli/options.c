@@ -28,6 +28,13 @@ enum {
     OPT_NO_PROGRESS,
     OPT_MAX_RECORD,
     OPT_THREADS,
+    OPT_STREAM,
+    OPT_SHARD,
+    OPT_FROM,
+    OPT_TO,
+    OPT_IDLE,
+    OPT_ENDPOINT_URL,
+    OPT_PROFILE,
 };
 
 /* The one option table; --help, the manual and the bash completion must match it (tested). */
@@ -36,20 +43,27 @@ static const struct option long_options[] = {
     {"concurrency", required_argument, NULL, 'j'},
     {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
     {"dry-run", no_argument, NULL, 'n'},
+    {"endpoint-url", required_argument, NULL, OPT_ENDPOINT_URL},
     {"failed-out", required_argument, NULL, OPT_FAILED_OUT},
+    {"from", required_argument, NULL, OPT_FROM},
     {"header", required_argument, NULL, 'H'},
     {"help", no_argument, NULL, 'h'},
+    {"idle", required_argument, NULL, OPT_IDLE},
     {"insecure", no_argument, NULL, OPT_INSECURE},
     {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
     {"max-record-size", required_argument, NULL, OPT_MAX_RECORD},
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
     {"output", required_argument, NULL, 'o'},
+    {"profile", required_argument, NULL, OPT_PROFILE},
     {"quiet", no_argument, NULL, 'q'},
     {"rate", required_argument, NULL, OPT_RATE},
     {"report", required_argument, NULL, OPT_REPORT},
     {"retries", required_argument, NULL, OPT_RETRIES},
+    {"shard", required_argument, NULL, OPT_SHARD},
+    {"stream", required_argument, NULL, OPT_STREAM},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"to", required_argument, NULL, OPT_TO},
     {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
     {"url", required_argument, NULL, 'u'},
     {"verbose", no_argument, NULL, 'v'},
@@ -66,6 +80,8 @@ void options_usage(FILE *out)
           "                   [--insecure] [--log-format text|json] [--max-record-size bytes]\n"
           "                   [--no-progress] [--rate n] [--report file] [--retries n]\n"
           "                   [--threads n] [--timeout s] [--token-file file] [file ...]\n"
+          "       a2a-recover --stream arn [--shard id] [--from pos] [--to seq]\n"
+          "                   [--idle s] [--endpoint-url url] [--profile name] [options]\n"
           "\n"
           "Replay DynamoDB Stream records of a2a_push_pending_dispatches through the A2A\n"
           "server's redispatch endpoint; print the Lambda partial-batch response.\n"
@@ -91,12 +107,20 @@ void options_usage(FILE *out)
           "      --no-progress        no progress line, even on a terminal\n"
           "  -q, --quiet              errors only on stderr\n"
           "  -v, --verbose            one line per record on stderr\n"
+          "      --stream ARN         read the DynamoDB stream itself instead of files\n"
+          "      --shard ID           only this shard (repeatable; read in the order given)\n"
+          "      --from POS           trim-horizon (default), latest, at:SEQ or after:SEQ\n"
+          "      --to SEQ             last sequence number to replay, inclusive\n"
+          "      --idle S             an open shard ends after S seconds without records\n"
+          "                           (default 10)\n"
+          "      --endpoint-url URL   Streams endpoint (default: from the ARN's region)\n"
+          "      --profile NAME       AWS profile for credentials (or AWS_PROFILE)\n"
           "  -h, --help               this help\n"
           "  -V, --version            version\n"
           "\n"
           "Exit: 0 all acknowledged or skipped, 1 failures listed, 2 usage, 3 input error,\n"
           "4 a failed record had no SequenceNumber, 5 dispatcher refused (fail-fast),\n"
-          "130/143 interrupted. See a2a-recover(1).\n",
+          "6 a stream range could not be read, 130/143 interrupted. See a2a-recover(1).\n",
           out);
 }
 
@@ -289,6 +313,17 @@ static int whole_number(const char *opt, const char *arg, unsigned lo, unsigned 
     return 0;
 }
 
+/* The long name of an option without a letter. */
+static const char *option_name(int c)
+{
+    for (const struct option *p = long_options; p->name != NULL; p++) {
+        if (p->val == c) {
+            return p->name;
+        }
+    }
+    return "";
+}
+
 /* One option with its argument. */
 static int apply(struct options *o, int c, const char *arg, struct a2a_error *err)
 {
@@ -380,6 +415,19 @@ static int apply(struct options *o, int c, const char *arg, struct a2a_error *er
     case OPT_NO_PROGRESS:
         o->no_progress = 1;
         return 0;
+    case OPT_IDLE:
+        if (parse_seconds(arg, 1, 86400 * 1000L, &o->stream.idle_ms) != 0) {
+            return usage_error(err, "--idle: \"%s\" is not a number of seconds from 0.001 to 86400",
+                               arg);
+        }
+        return 0;
+    case OPT_STREAM:
+    case OPT_SHARD:
+    case OPT_FROM:
+    case OPT_TO:
+    case OPT_ENDPOINT_URL:
+    case OPT_PROFILE:
+        return stream_opts_apply(&o->stream, option_name(c), arg, err);
     case 'q':
         o->verbosity = -1;
         return 0;
@@ -404,6 +452,9 @@ static int cross_check(struct options *o, struct a2a_error *err)
 
     if (o->help || o->version) {
         return 0;
+    }
+    if (stream_opts_check(&o->stream, o->nfiles, err) != 0) {
+        return -1;
     }
     if (o->url == NULL && env_url != NULL && env_url[0] != '\0') {
         o->url = env_url;
@@ -484,6 +535,7 @@ int options_parse(struct options *o, int argc, char **argv, struct a2a_error *er
 
 void options_free(struct options *o)
 {
+    stream_opts_free(&o->stream);
     for (size_t i = 0; i < o->nheaders; i++) {
         /* header lines may carry API keys: wipe before freeing */
         a2a_wipe(o->headers[i], strlen(o->headers[i]));

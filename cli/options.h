@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "messages.h"
+#include "stream_opts.h"
 
 struct options {
     int dry_run;
@@ -32,7 +33,8 @@ struct options {
     int verbosity; /* -1 quiet, 0 normal, 1+ verbose */
     int no_progress;
     size_t max_record;
-    const char *const *files; /* borrowed from argv */
+    struct stream_options stream; /* --stream and its options */
+    const char *const *files;     /* borrowed from argv */
     size_t nfiles;
     int help;
     int version;

@@ -25,7 +25,9 @@ int a2a_input_open(struct a2a_input **out, const struct a2a_input_config *cfg,
         a2a_error_set(err, A2A_E_NOMEM, "out of memory");
         return -1;
     }
-    if (cfg->mem != NULL) {
+    if (cfg->source != NULL) {
+        src = *cfg->source;
+    } else if (cfg->mem != NULL) {
         in->mem =
             (struct a2a_memory){.bytes = cfg->mem, .len = cfg->mem_len, .name = cfg->mem_name};
         a2a_memory_source(&src, &in->mem);

@@ -2,7 +2,8 @@
  * The input reader the batch driver uses: the files of the command line (or a buffer in
  * memory) as a source (source.h), read by the scanner (scanner.h) into one raw record at a
  * time, or, with shapes set, into items (items.h): records, pointers of on-failure invocation
- * records, and messages that failed. Other sources go to a2a_scanner_open() directly.
+ * records, and messages that failed. It reads any other source (source.h) the caller opened
+ * too, such as a stream's pages.
  */
 #ifndef A2A_INPUT_H
 #define A2A_INPUT_H
@@ -19,6 +20,11 @@
 struct a2a_input;
 
 struct a2a_input_config {
+    /*
+     * When set: read this source instead of paths or mem (borrowed: the struct is copied,
+     * its close(), when set, is called by a2a_input_free()).
+     */
+    const struct a2a_source *source;
     const char *const *paths; /* borrowed; "-" is standard input; npaths 0 means stdin */
     size_t npaths;
     const char *mem; /* when set: read these bytes instead of paths (fuzzing, tests) */

@@ -27,7 +27,8 @@ LAYERS = [
     # What the driver reads from (sources, scanner), parses with (record, request), writes
     # to (sinks) and dispatches through (the pool).
     ("sources, scanner, parser, pool", [
-        "input", "items", "source", "scanner", "record", "request", "sinks", "dispatch"]),
+        "input", "items", "source", "stream_source", "scanner", "record", "request", "sinks",
+        "dispatch"]),
     # The AWS side of a stream source: the Streams client and its shard reader, over the
     # credential providers; one libcurl easy handle each, not the pool's engines.
     ("AWS client", ["streams_client", "shard_reader", "streams_internal", "aws_credentials",
