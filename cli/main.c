@@ -1,6 +1,7 @@
 /*
  * a2a-recover: options in, one run of the core, a response out, an exit status by the
- * documented precedence: 2 > 3 > 6 > 130/143 > 5 > 4 > 1 > 0.
+ * documented precedence: 2 > 3 > 6 > 130/143 > 5 > 4 > 1 > 0. An input message that cannot
+ * be used counts as a failure (1); a pointer's range that cannot be read as 6.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include "credentials.h"
 #include "messages.h"
 #include "options.h"
+#include "redrive_out.h"
 #include "sinks.h"
 #include "stream_opts.h"
 
@@ -240,7 +242,7 @@ static int exit_code(const struct a2a_run_stats *st, int run_failed, uint64_t un
     if (st->input_error || run_failed) {
         return EXIT_INPUT;
     }
-    if (unreadable > 0) {
+    if (unreadable > 0 || st->ranges_unreadable > 0) {
         return EXIT_STREAM;
     }
     if (st->cancelled) {
@@ -252,7 +254,8 @@ static int exit_code(const struct a2a_run_stats *st, int run_failed, uint64_t un
     if (st->unreportable > 0) {
         return EXIT_UNREPORTABLE;
     }
-    if (st->failed > 0) {
+    /* An unusable message is a failure the response cannot name: it stays in its queue. */
+    if (st->failed > 0 || st->message_errors > 0) {
         return EXIT_FAILURES;
     }
     return EXIT_ALL_DONE;
@@ -379,6 +382,8 @@ static int run(const struct options *o, struct messages *msgs)
     struct stream_input stream;
     struct a2a_source stream_src;
     int stream_open = 0;
+    struct redrive_out redrive;
+    struct a2a_redrive_config redrive_cfg;
     int warn_mode = 0;
     int run_rc;
     int keep_outputs = 0; /* rename --failed-out into place */
@@ -386,6 +391,7 @@ static int run(const struct options *o, struct messages *msgs)
     int rc = EXIT_USAGE;
 
     memset(&sinks, 0, sizeof(sinks));
+    memset(&redrive, 0, sizeof(redrive));
     memset(&st, 0, sizeof(st));
     sinks.msgs = msgs;
     if (!o->dry_run && credentials_load(&cred, o->token_file, &warn_mode, &err) != 0) {
@@ -418,7 +424,12 @@ static int run(const struct options *o, struct messages *msgs)
             goto out;
         }
     }
+    if (redrive_out_open(&redrive, o, &stop_signal, msgs, sinks.report, &redrive_cfg, &err) != 0) {
+        msg_error(msgs, "%s", err.msg);
+        goto out;
+    }
     fill_config(&cfg, o, &cred, msgs, &sinks, stream_open ? &stream_src : NULL);
+    cfg.redrive = redrive_cfg;
     sinks.live = &st;
     sinks.progress = !o->no_progress && o->verbosity >= 0 && isatty(STDERR_FILENO);
     sinks.start_ms = a2a_now_ms();
@@ -449,11 +460,17 @@ out:
         msg_error(msgs, "%s", err.msg);
         rc = rc == EXIT_ALL_DONE ? EXIT_FAILURES : rc;
     }
+    memset(&err, 0, sizeof(err));
+    if (redrive_out_close(&redrive, &err) != 0) {
+        msg_error(msgs, "%s", err.msg);
+        rc = rc == EXIT_ALL_DONE ? EXIT_FAILURES : rc;
+    }
     if (stream_open && stream.write_error) {
         msg_error(msgs, "writing --report failed");
         rc = rc == EXIT_ALL_DONE ? EXIT_FAILURES : rc;
     }
     if (summary) {
+        redrive_out_summary(&redrive, &st, o->dry_run);
         summarize(msgs, &st, o->dry_run, stream_open ? &stream : NULL);
     }
     if (stream_open) {

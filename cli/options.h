@@ -29,6 +29,7 @@ struct options {
     const char *output; /* -o */
     const char *report;
     const char *failed_out;
+    const char *acked_messages; /* --acked-messages FILE */
     enum log_format log_format;
     int verbosity; /* -1 quiet, 0 normal, 1+ verbose */
     int no_progress;
