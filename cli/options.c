@@ -11,6 +11,7 @@
 
 #include "number.h"
 #include "request.h"
+#include "secrets.h"
 #include "wipe.h"
 
 /* Long-only options get values past the ASCII range. */
@@ -92,7 +93,8 @@ void options_usage(FILE *out)
           "  -n, --dry-run            classify only; call nobody\n"
           "  -u, --url URL            redispatch endpoint (or A2A_RECOVER_URL)\n"
           "      --token-file FILE    bearer token file (or A2A_RECOVER_TOKEN); never argv\n"
-          "  -H, --header LINE|@FILE  extra request header \"Name: value\"; repeatable\n"
+          "  -H, --header LINE|@FILE  extra request header \"Name: value\"; repeatable;\n"
+          "                           a secret goes in @FILE, never on the command line\n"
           "  -j, --concurrency N      calls in flight, 1-256 (default 8)\n"
           "      --timeout S          seconds per attempt (default 30)\n"
           "      --connect-timeout S  seconds to connect (default 10)\n"
@@ -102,7 +104,8 @@ void options_usage(FILE *out)
           "                           in flight, at most one per core)\n"
           "      --insecure           do not verify TLS certificates (warns)\n"
           "      --cacert FILE        trust the CA certificates in FILE\n"
-          "  -o, --output FILE        write the response to FILE (atomically) instead of stdout\n"
+          "  -o, --output FILE        write the response to FILE (atomically), not stdout;\n"
+          "                           every output file is opened before the first call\n"
           "      --report FILE        one JSON line per record: outcome, reason, status, timing\n"
           "      --failed-out FILE    records not acknowledged, as an event to replay\n"
           "      --acked-messages FILE  one JSON line per input message (SQS, SNS, on-failure\n"
@@ -128,6 +131,45 @@ void options_usage(FILE *out)
           "4 a failed record had no SequenceNumber, 5 dispatcher refused (fail-fast),\n"
           "6 a stream range could not be read, 130/143 interrupted. See a2a-recover(1).\n",
           out);
+}
+
+/*
+ * What an unknown long option NAME (with its "--") most likely meant, as a suffix for the
+ * message, or "". --token gets the safe places for a token, not an option taking it.
+ */
+static const char *did_you_mean(const char *name, size_t len, char *buf, size_t bufsize)
+{
+    static const struct {
+        const char *typed;
+        const char *hint;
+    } near[] = {
+        {"--token", " (did you mean --token-file FILE, or A2A_RECOVER_TOKEN? a token never "
+                    "goes on the command line)"},
+        {"--retry", " (did you mean --retries?)"},
+    };
+    const struct option *hit = NULL;
+
+    for (size_t i = 0; i < sizeof(near) / sizeof(near[0]); i++) {
+        if (len == strlen(near[i].typed) && strncmp(name, near[i].typed, len) == 0) {
+            return near[i].hint;
+        }
+    }
+    if (len < 4 || strncmp(name, "--", 2) != 0) {
+        return "";
+    }
+    for (const struct option *opt = long_options; opt->name != NULL; opt++) {
+        if (strncmp(opt->name, name + 2, len - 2) == 0) {
+            if (hit != NULL) {
+                return ""; /* more than one: no guess */
+            }
+            hit = opt;
+        }
+    }
+    if (hit == NULL) {
+        return "";
+    }
+    snprintf(buf, bufsize, " (did you mean --%s?)", hit->name);
+    return buf;
 }
 
 /* Records a refused command line in err; returns -1 for the caller to pass on. */
@@ -346,7 +388,14 @@ static int apply(struct options *o, int c, const char *arg, struct a2a_error *er
         return 0;
     case OPT_TOKEN_FILE:
         o->token_file = arg;
-        return readable_file("--token-file", arg, err);
+        if (access(arg, R_OK) != 0) {
+            /* Not repeated: a token pasted where its file name belongs lands here. */
+            return usage_error(err,
+                               "--token-file: cannot read the file named: %s (the name is not "
+                               "shown, in case it is the token itself)",
+                               strerror(errno));
+        }
+        return 0;
     case 'H':
         if (arg[0] == '@') {
             return header_file(o, arg + 1, err);
@@ -357,6 +406,9 @@ static int apply(struct options *o, int c, const char *arg, struct a2a_error *er
         if (a2a_request_reserved_header(arg) != NULL) {
             return usage_error(err, "-H: %s is set by a2a-recover itself (endpoint contract)",
                                a2a_request_reserved_header(arg));
+        }
+        if (o->argv_credential == NULL && secrets_header_is_credential(arg)) {
+            o->argv_credential = arg;
         }
         return add_header(o, arg) == 0 ? 0 : out_of_memory(err);
     case 'j':
@@ -471,6 +523,14 @@ static int cross_check(struct options *o, struct a2a_error *err)
     if (o->url != NULL && o->url[0] == '\0') {
         o->url = NULL;
     }
+    /* Before the dry-run return: the password is on display either way. Never echoed. */
+    if (o->url != NULL && secrets_url_has_userinfo(o->url)) {
+        return usage_error(err,
+                           "%s: a user name or password in the URL is refused: it would show in "
+                           "argv and in messages; give the token in A2A_RECOVER_TOKEN or "
+                           "--token-file",
+                           o->url == env_url ? "A2A_RECOVER_URL" : "-u");
+    }
     if (o->dry_run && o->acked_messages != NULL) {
         return usage_error(err, "--acked-messages lists messages whose records the dispatcher "
                                 "acknowledged: a dry run acknowledges none");
@@ -492,6 +552,16 @@ static int cross_check(struct options *o, struct a2a_error *err)
         return usage_error(err, "--insecure and --cacert contradict each other");
     }
     return 0;
+}
+
+/* An unknown long option: its name only (never what follows '='), and a guess. */
+static int unknown_option(struct a2a_error *err, const char *text)
+{
+    size_t len = strcspn(text, "=");
+    char hint[64];
+
+    return usage_error(err, "unknown option %.*s%s", (int)len, text,
+                       did_you_mean(text, len, hint, sizeof(hint)));
 }
 
 int options_parse(struct options *o, int argc, char **argv, struct a2a_error *err)
@@ -518,8 +588,7 @@ int options_parse(struct options *o, int argc, char **argv, struct a2a_error *er
                 return usage_error(err, "unknown option -%c", optopt);
             }
             /* Name only: what follows '=' may be a secret typed in the wrong place. */
-            return usage_error(err, "unknown option %.*s", (int)strcspn(argv[optind - 1], "="),
-                               argv[optind - 1]);
+            return unknown_option(err, argv[optind - 1]);
         }
         if (idx >= 0) {
             /* No abbreviations: "--token SECRET" must not be taken for --token-file. */
@@ -530,7 +599,7 @@ int options_parse(struct options *o, int argc, char **argv, struct a2a_error *er
             if (strncmp(text, "--", 2) != 0 ||
                 strncmp(text + 2, long_options[idx].name, len) != 0 ||
                 (text[2 + len] != '\0' && text[2 + len] != '=')) {
-                return usage_error(err, "unknown option %.*s", (int)strcspn(text, "="), text);
+                return unknown_option(err, text);
             }
             idx = -1;
         }

@@ -18,6 +18,8 @@ struct options {
     const char *token_file; /* borrowed */
     char **headers;         /* owned array of owned "Name: value" lines */
     size_t nheaders;
+    const char *argv_credential; /* borrowed: the first -H LINE (not @FILE) carrying a
+                                    credential, to warn about; NULL if none */
     unsigned concurrency;
     long timeout_ms;
     long connect_timeout_ms;

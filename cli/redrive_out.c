@@ -20,7 +20,7 @@ static void on_message(void *ctx, const struct a2a_message_done *m)
     struct a2a_str input = {m->input, strlen(m->input)};
     int rc = 0;
 
-    if (!m->acked || ro->acked == NULL) {
+    if (!m->acked || ro->acked->f == NULL) {
         return;
     }
     a2a_buf_reset(b);
@@ -46,8 +46,9 @@ static void on_message(void *ctx, const struct a2a_message_done *m)
     }
     rc |= a2a_buf_puts(b, "}\n");
     /* Flushed line by line: a run killed half-way leaves whole lines of acked messages. */
-    if (rc != 0 || fwrite(b->data, 1, b->len, ro->acked) != b->len || fflush(ro->acked) != 0) {
-        ro->write_error = 1;
+    if (rc != 0 || fwrite(b->data, 1, b->len, ro->acked->f) != b->len ||
+        fflush(ro->acked->f) != 0) {
+        output_write_failed(ro->acked, errno); /* output_close() reports it */
         return;
     }
     ro->acked_lines++;
@@ -65,9 +66,9 @@ static void on_unreadable(void *ctx, const struct a2a_pointer_unreadable *p)
     }
 }
 
-int redrive_out_open(struct redrive_out *ro, const struct options *o,
-                     const volatile sig_atomic_t *cancel, struct messages *msgs, FILE *report,
-                     struct a2a_redrive_config *cfg, struct a2a_error *err)
+void redrive_out_open(struct redrive_out *ro, const struct options *o,
+                      const volatile sig_atomic_t *cancel, struct messages *msgs, FILE *report,
+                      struct output *acked, struct a2a_redrive_config *cfg)
 {
     memset(ro, 0, sizeof(*ro));
     ro->msgs = msgs;
@@ -80,16 +81,7 @@ int redrive_out_open(struct redrive_out *ro, const struct options *o,
         .on_unreadable = on_unreadable,
         .ctx = ro,
     };
-    if (o->acked_messages != NULL) {
-        ro->acked_path = o->acked_messages;
-        ro->acked = fopen(o->acked_messages, "w");
-        if (ro->acked == NULL) {
-            a2a_error_set(err, A2A_E_IO, "--acked-messages %s: cannot create: %s",
-                          o->acked_messages, strerror(errno));
-            return -1;
-        }
-    }
-    return 0;
+    ro->acked = acked;
 }
 
 void redrive_out_summary(const struct redrive_out *ro, const struct a2a_run_stats *st, int dry_run)
@@ -103,23 +95,20 @@ void redrive_out_summary(const struct redrive_out *ro, const struct a2a_run_stat
              dry_run ? "dry run: " : "", (unsigned long long)st->messages,
              (unsigned long long)st->messages_acked,
              dry_run ? "would be acked"
-                     : (ro->acked_path != NULL ? "acked (--acked-messages)" : "acked"),
+                     : (ro->acked != NULL && ro->acked->path != NULL ? "acked (--acked-messages)"
+                                                                     : "acked"),
              (unsigned long long)st->message_errors, (unsigned long long)st->duplicates,
              (unsigned long long)st->ranges_read, (unsigned long long)st->ranges_unreadable,
              (unsigned long long)st->warnings);
 }
 
-int redrive_out_close(struct redrive_out *ro, struct a2a_error *err)
+int redrive_out_close(struct redrive_out *ro)
 {
     int rc = ro->write_error ? -1 : 0;
 
-    if (ro->acked != NULL && fclose(ro->acked) != 0) {
-        rc = -1;
-    }
-    ro->acked = NULL;
     a2a_buf_free(&ro->line);
     if (rc != 0) {
-        a2a_error_set(err, A2A_E_IO, "writing --acked-messages or --report failed");
+        msg_error(ro->msgs, "writing --report failed");
     }
     return rc;
 }

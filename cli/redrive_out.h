@@ -14,12 +14,12 @@
 #include "error.h"
 #include "messages.h"
 #include "options.h"
+#include "outputs.h"
 
 struct redrive_out {
     struct messages *msgs;             /* borrowed */
     FILE *report;                      /* borrowed; NULL without --report */
-    FILE *acked;                       /* owned; NULL without --acked-messages */
-    const char *acked_path;            /* borrowed from argv */
+    struct output *acked;              /* borrowed: --acked-messages (f NULL without it) */
     struct a2a_buf line;               /* owned: scratch for lines */
     struct a2a_log log;                /* the Streams clients' retries, as -v lines */
     struct a2a_streams_config streams; /* the template pointers are read with */
@@ -28,17 +28,17 @@ struct redrive_out {
 };
 
 /*
- * Opens --acked-messages (when given) and fills cfg (the run's redrive part). Returns 0, or -1
- * with err set (A2A_E_IO). Call redrive_out_close() either way.
+ * Fills cfg (the run's redrive part). acked is the --acked-messages output, opened (or not
+ * asked for) by the caller, who closes it. Call redrive_out_close() afterwards.
  */
-int redrive_out_open(struct redrive_out *ro, const struct options *o,
-                     const volatile sig_atomic_t *cancel, struct messages *msgs, FILE *report,
-                     struct a2a_redrive_config *cfg, struct a2a_error *err);
+void redrive_out_open(struct redrive_out *ro, const struct options *o,
+                      const volatile sig_atomic_t *cancel, struct messages *msgs, FILE *report,
+                      struct output *acked, struct a2a_redrive_config *cfg);
 
 /* The summary of the input's messages, when it had any. */
 void redrive_out_summary(const struct redrive_out *ro, const struct a2a_run_stats *st, int dry_run);
 
-/* Closes the file. Returns 0, or -1 when writing it failed (err set). */
-int redrive_out_close(struct redrive_out *ro, struct a2a_error *err);
+/* Frees what it holds. Returns 0, or -1 when a report line could not be written (printed). */
+int redrive_out_close(struct redrive_out *ro);
 
 #endif

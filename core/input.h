@@ -2,8 +2,8 @@
  * The input reader the batch driver uses: the files of the command line (or a buffer in
  * memory) as a source (source.h), read by the scanner (scanner.h) into one raw record at a
  * time, or, with shapes set, into items (items.h): records, pointers of on-failure invocation
- * records, and messages that failed. It reads any other source (source.h) the caller opened
- * too, such as a stream's pages.
+ * records, and messages that failed. The bytes come from the files, or from any other source
+ * (source.h) the caller opened, such as a stream's pages.
  */
 #ifndef A2A_INPUT_H
 #define A2A_INPUT_H
