@@ -1,8 +1,7 @@
 """1,000,000 records read from scripts/test-streams.py with a2a-recover --stream --dry-run, in
 bounded memory.  The stream is one closed shard of gen-batch's records (--generate), 1,000 a
-page: 1,000 GetRecords calls at the 4-a-second pace a real shard allows, so the test takes
-about four minutes and is a ctest of its own with a long timeout.  Loopback only, AWS_*
-cleared, IMDS disabled.
+page: 1,000 GetRecords calls back to back (only an idle shard's polling is paced).  Loopback
+only, AWS_* cleared, IMDS disabled.
 
 Peak RSS is measured by GNU time (/usr/bin/time -f %M, Debian package time); without it the
 test fails rather than skip.
