@@ -1,6 +1,7 @@
 /*
  * a2a-recover: options in, one run of the core, a response out, an exit status by the
- * documented precedence: 2 > 3 > 6 > 130/143 > 5 > 4 > 1 > 0.
+ * documented precedence: 2 > 3 > 6 > 130/143 > 5 > 4 > 1 > 0. An input message that cannot
+ * be used counts as a failure (1); a pointer's range that cannot be read as 6.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,7 @@
 #include "messages.h"
 #include "options.h"
 #include "outputs.h"
+#include "redrive_out.h"
 #include "resume.h"
 #include "secrets.h"
 #include "sinks.h"
@@ -80,6 +82,7 @@ struct cli_sinks {
     struct output response_file; /* -o */
     struct output summary_file;  /* --summary-json */
     int summary_written;         /* kept whenever the run went through, input error or not */
+    struct output acked_file;    /* --acked-messages, written by redrive_out.c */
     struct a2a_failed_out failed;
     int write_error;
     int progress; /* draw the progress line */
@@ -119,12 +122,14 @@ static void on_result(void *ctx, const struct a2a_result *res)
  */
 static int open_sinks(struct cli_sinks *s, const struct options *o, struct a2a_error *err)
 {
-    struct output *all[] = {&s->response_file, &s->failed_file, &s->report_file, &s->summary_file};
+    struct output *all[] = {&s->response_file, &s->failed_file, &s->report_file, &s->summary_file,
+                            &s->acked_file};
 
     output_init(&s->response_file, "-o", o->output, OUTPUT_WHOLE);
     output_init(&s->failed_file, "--failed-out", o->failed_out, OUTPUT_WHOLE);
     output_init(&s->report_file, "--report", o->report, OUTPUT_STREAM);
     output_init(&s->summary_file, "--summary-json", o->summary_json, OUTPUT_WHOLE);
+    output_init(&s->acked_file, "--acked-messages", o->acked_messages, OUTPUT_STREAM);
     if (outputs_open(all, sizeof(all) / sizeof(all[0]), o->files, o->nfiles, err) != 0) {
         return -1;
     }
@@ -199,6 +204,7 @@ static int close_sinks(struct cli_sinks *s, int ok, int response_ok)
     }
     printed |= close_output(s, &s->failed_file, ok);
     printed |= close_output(s, &s->report_file, 1);
+    printed |= close_output(s, &s->acked_file, 1);
     printed |= close_output(s, &s->response_file, response_ok);
     printed |= close_output(s, &s->summary_file, s->summary_written);
     s->report = NULL;
@@ -227,7 +233,7 @@ static int exit_code(const struct a2a_run_stats *st, int run_failed, uint64_t un
     if (st->input_error || run_failed) {
         return EXIT_INPUT;
     }
-    if (unreadable > 0) {
+    if (unreadable > 0 || st->ranges_unreadable > 0) {
         return EXIT_STREAM;
     }
     if (st->cancelled) {
@@ -239,7 +245,8 @@ static int exit_code(const struct a2a_run_stats *st, int run_failed, uint64_t un
     if (st->unreportable > 0) {
         return EXIT_UNREPORTABLE;
     }
-    if (st->failed > 0) {
+    /* An unusable message is a failure the response cannot name: it stays in its queue. */
+    if (st->failed > 0 || st->message_errors > 0) {
         return EXIT_FAILURES;
     }
     return EXIT_ALL_DONE;
@@ -374,6 +381,8 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
     struct stream_input stream;
     struct a2a_source stream_src;
     int stream_open = 0;
+    struct redrive_out redrive;
+    struct a2a_redrive_config redrive_cfg;
     int warn_mode = 0;
     int run_rc;
     int keep_outputs = 0; /* rename --failed-out into place */
@@ -382,6 +391,7 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
     int rc = EXIT_USAGE;
 
     memset(&sinks, 0, sizeof(sinks));
+    memset(&redrive, 0, sizeof(redrive));
     memset(&st, 0, sizeof(st));
     sinks.msgs = msgs;
     if (!o->dry_run && credentials_load(&cred, o->token_file, &warn_mode, &err) != 0) {
@@ -419,6 +429,8 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
             goto out;
         }
     }
+    redrive_out_open(&redrive, o, &stop_signal, msgs, sinks.report, &sinks.acked_file,
+                     &redrive_cfg);
     sinks.live = &st;
     sinks.progress = !o->no_progress && o->verbosity >= 0 && isatty(STDERR_FILENO);
     if (sinks.progress) {
@@ -426,6 +438,7 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
                       o->has_resume_from ? (uint64_t)o->resume_from : 0);
     }
     fill_config(&cfg, o, &cred, msgs, &sinks, stream_open ? &stream_src : NULL);
+    cfg.redrive = redrive_cfg;
     run_rc = a2a_run(&cfg, &resp, &st);
     if (sinks.progress) {
         messages_progress(msgs, NULL);
@@ -455,11 +468,15 @@ out:
     if (close_sinks(&sinks, keep_outputs, response_ok) != 0) {
         rc = rc == EXIT_ALL_DONE ? EXIT_FAILURES : rc;
     }
+    if (redrive_out_close(&redrive) != 0) {
+        rc = rc == EXIT_ALL_DONE ? EXIT_FAILURES : rc;
+    }
     if (stream_open && stream.write_error) {
         msg_error(msgs, "writing --report failed");
         rc = rc == EXIT_ALL_DONE ? EXIT_FAILURES : rc;
     }
     if (summary) {
+        redrive_out_summary(&redrive, &st, o->dry_run);
         summarize(msgs, &st, o->dry_run, stream_open ? &stream : NULL);
     }
     if (stream_open) {

@@ -38,10 +38,12 @@ enum {
     OPT_IDLE,
     OPT_ENDPOINT_URL,
     OPT_PROFILE,
+    OPT_ACKED_MESSAGES,
 };
 
 /* The one option table; --help, the manual and the bash completion must match it (tested). */
 static const struct option long_options[] = {
+    {"acked-messages", required_argument, NULL, OPT_ACKED_MESSAGES},
     {"cacert", required_argument, NULL, OPT_CACERT},
     {"concurrency", required_argument, NULL, 'j'},
     {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
@@ -81,7 +83,8 @@ static const char short_options[] = ":H:hj:no:qu:vV";
 void options_usage(FILE *out)
 {
     fputs("usage: a2a-recover [-hnqVv] [-H header | -H @file] [-j n] [-o file] [-u url]\n"
-          "                   [--cacert file] [--connect-timeout s] [--failed-out file]\n"
+          "                   [--acked-messages file] [--cacert file] [--connect-timeout s]\n"
+          "                   [--failed-out file]\n"
           "                   [--insecure] [--log-format text|json] [--max-record-size bytes]\n"
           "                   [--no-progress] [--rate n] [--report file] [--resume-from offset]\n"
           "                   [--retries n] [--summary-json file] [--threads n] [--timeout s]\n"
@@ -112,6 +115,8 @@ void options_usage(FILE *out)
           "      --failed-out FILE    records not acknowledged, as an event to replay\n"
           "      --summary-json FILE  the summary's counts as one JSON object\n"
           "      --resume-from N      read the first FILE from byte N, a RESUME POINT's\n"
+          "      --acked-messages FILE  one JSON line per input message (SQS, SNS, on-failure\n"
+          "                           record) whose records were all acknowledged or skipped\n"
           "      --log-format FMT     stderr messages as text (default) or json\n"
           "      --max-record-size B  largest record accepted, bytes (default 16777216)\n"
           "      --no-progress        no progress line, even on a terminal\n"
@@ -123,8 +128,9 @@ void options_usage(FILE *out)
           "      --to SEQ             last sequence number to replay, inclusive\n"
           "      --idle S             an open shard ends after S seconds without records\n"
           "                           (default 10)\n"
-          "      --endpoint-url URL   Streams endpoint (default: from the ARN's region)\n"
-          "      --profile NAME       AWS profile for credentials (or AWS_PROFILE)\n"
+          "      --endpoint-url URL   Streams endpoint (default: from the ARN's region), for\n"
+          "                           --stream and the ranges of on-failure records\n"
+          "      --profile NAME       AWS profile for credentials (or AWS_PROFILE), likewise\n"
           "  -h, --help               this help\n"
           "  -V, --version            version\n"
           "\n"
@@ -472,6 +478,9 @@ static int apply(struct options *o, int c, const char *arg, struct a2a_error *er
         o->has_resume_from = 1;
         o->resume_from = (unsigned long long)v;
         return 0;
+    case OPT_ACKED_MESSAGES:
+        o->acked_messages = arg;
+        return 0;
     case OPT_LOG_FORMAT:
         if (strcmp(arg, "text") == 0) {
             o->log_format = LOG_TEXT;
@@ -556,6 +565,10 @@ static int cross_check(struct options *o, struct a2a_error *err)
                            "argv and in messages; give the token in A2A_RECOVER_TOKEN or "
                            "--token-file",
                            o->url == env_url ? "A2A_RECOVER_URL" : "-u");
+    }
+    if (o->dry_run && o->acked_messages != NULL) {
+        return usage_error(err, "--acked-messages lists messages whose records the dispatcher "
+                                "acknowledged: a dry run acknowledges none");
     }
     if (o->dry_run) {
         return 0;

@@ -34,6 +34,7 @@ struct options {
     const char *summary_json; /* --summary-json */
     int has_resume_from;      /* --resume-from OFFSET: the first FILE from that byte on */
     unsigned long long resume_from;
+    const char *acked_messages; /* --acked-messages FILE */
     enum log_format log_format;
     int verbosity; /* -1 quiet, 0 normal, 1+ verbose */
     int no_progress;

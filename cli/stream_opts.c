@@ -108,11 +108,9 @@ int stream_opts_check(const struct stream_options *so, size_t nfiles, struct a2a
         orphan = "--to";
     } else if (so->idle_ms != 0) {
         orphan = "--idle";
-    } else if (so->endpoint_url != NULL) {
-        orphan = "--endpoint-url";
-    } else if (so->profile != NULL) {
-        orphan = "--profile";
     }
+    /* --endpoint-url and --profile stand alone too: they apply to the ranges of the
+       on-failure records in the input. */
     if (orphan != NULL) {
         a2a_error_set(err, A2A_E_CONFIG, "%s needs --stream ARN", orphan);
         return -1;
@@ -141,6 +139,19 @@ static void on_unreadable(void *ctx, const struct a2a_unreadable *u)
     }
 }
 
+void stream_opts_client_config(const struct stream_options *so, const volatile sig_atomic_t *cancel,
+                               const struct a2a_log *log, struct a2a_streams_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->log = log;
+    cfg->stream_arn = so->arn;
+    cfg->endpoint_url = so->endpoint_url;
+    cfg->profile = so->profile;
+    cfg->env = a2a_env_process();
+    cfg->cancel = cancel;
+    cfg->idle_ms = so->idle_ms > 0 ? so->idle_ms : STREAM_IDLE_DEFAULT_MS;
+}
+
 int stream_input_open(struct stream_input *si, const struct stream_options *so,
                       const volatile sig_atomic_t *cancel, struct messages *msgs, FILE *report,
                       struct a2a_source *src, struct a2a_error *err)
@@ -154,14 +165,7 @@ int stream_input_open(struct stream_input *si, const struct stream_options *so,
     si->msgs = msgs;
     si->report = report;
     si->log = (struct a2a_log){messages_emit, msgs};
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.log = &si->log;
-    cfg.stream_arn = so->arn;
-    cfg.endpoint_url = so->endpoint_url;
-    cfg.profile = so->profile;
-    cfg.env = a2a_env_process();
-    cfg.cancel = cancel;
-    cfg.idle_ms = so->idle_ms > 0 ? so->idle_ms : STREAM_IDLE_DEFAULT_MS;
+    stream_opts_client_config(so, cancel, &si->log, &cfg);
     if (a2a_streams_client_new(&cfg, &si->client, err) != 0) {
         return -1;
     }

@@ -47,6 +47,14 @@ int stream_opts_check(const struct stream_options *so, size_t nfiles, struct a2a
 
 void stream_opts_free(struct stream_options *so);
 
+/*
+ * The Streams client configuration the options describe (the stream ARN is so->arn, NULL
+ * without --stream: the redrive sets each pointer's). Everything in cfg is borrowed from so,
+ * log and the process environment.
+ */
+void stream_opts_client_config(const struct stream_options *so, const volatile sig_atomic_t *cancel,
+                               const struct a2a_log *log, struct a2a_streams_config *cfg);
+
 /* A stream being read: the client, the source over it, and what it reports. */
 struct stream_input {
     struct a2a_streams_client *client; /* owned */

@@ -27,6 +27,7 @@ struct slot {
     size_t raw_len;
     int has_seq;
     int has_event_name;
+    struct a2a_redrive_message *msg; /* borrowed from run.rd: its message; NULL for none */
 };
 
 struct run {
@@ -43,6 +44,7 @@ struct run {
     /* A record read whose placing failed: neither in the window nor handed over. */
     int has_unplaced;
     struct a2a_result unplaced;
+    struct a2a_redrive_message *unplaced_msg;
     char unplaced_reason[A2A_REASON_MAX];
     enum a2a_outcome stop_outcome; /* NOT_ATTEMPTED or INTERRUPTED once stopped */
     int stopped;
@@ -52,9 +54,14 @@ struct run {
     uint64_t last_end; /* byte after it in its input */
     uint64_t last_position;
     int last_has_seq;
-    struct a2a_buf last_seq; /* owned */
-    int input_done;          /* the input was read to its end */
-    int64_t tick_ms;         /* when on_tick was last called */
+    struct a2a_buf last_seq;         /* owned */
+    int input_done;                  /* the input was read to its end */
+    int64_t tick_ms;                 /* when on_tick was last called */
+    struct a2a_redrive *rd;          /* owned: messages in flight, ranges read */
+    struct a2a_redrive_message *cur; /* borrowed from rd: the message being read, or NULL */
+    uint64_t cur_index;              /* its index */
+    int cur_duplicate;               /* its range was read for an earlier message */
+    uint64_t positions;              /* records numbered so far, pointers' ranges included */
 };
 
 static void log_event(struct run *r, enum a2a_log_level level, const char *target,
@@ -115,11 +122,17 @@ static void log_result(struct run *r, const struct a2a_result *res)
     }
 }
 
-/* Every result passes here exactly once, in input order. */
-static int deliver(struct run *r, const struct a2a_result *res)
+/* Every result passes here exactly once, in input order; m is the record's message or NULL. */
+static int deliver(struct run *r, const struct a2a_result *res, struct a2a_redrive_message *m)
 {
     struct a2a_run_stats *st = r->st;
+    struct a2a_result tagged;
 
+    if (m != NULL) {
+        tagged = *res;
+        a2a_redrive_describe(m, &tagged);
+        res = &tagged;
+    }
     /* First, since it alone can fail: a result is either fully handed over or not at all. */
     if (a2a_response_add(r->resp, res) != 0) {
         a2a_error_set(&st->err, A2A_E_NOMEM, "out of memory listing failures");
@@ -162,6 +175,9 @@ static int deliver(struct run *r, const struct a2a_result *res)
     if (r->cfg->on_result != NULL) {
         r->cfg->on_result(r->cfg->result_ctx, res);
     }
+    if (m != NULL) {
+        a2a_redrive_settled(r->rd, m, res->outcome); /* after the record's own lines */
+    }
     return 0;
 }
 
@@ -196,7 +212,7 @@ static int commit(struct run *r)
         struct a2a_result res;
 
         result_from_slot(s, &res);
-        if (deliver(r, &res) != 0) {
+        if (deliver(r, &res, s->msg) != 0) {
             return -1;
         }
         a2a_job_release(&s->job);
@@ -296,6 +312,7 @@ static struct slot *claim_slot(struct run *r)
     memset(&s->job, 0, sizeof(s->job));
     s->job.user = s;
     s->done = 0;
+    s->msg = NULL;
     a2a_buf_reset(&s->text);
     return s;
 }
@@ -306,6 +323,7 @@ static int fill_slot(struct run *r, struct slot *s, const struct a2a_raw_record 
     int rc = 0;
 
     s->position = raw->position;
+    s->msg = r->cur;
     s->offset = raw->offset;
     s->has_seq = rec->has_seq;
     s->has_event_name = rec->has_event_name;
@@ -388,17 +406,25 @@ static void keep_unplaced(struct run *r, const struct a2a_raw_record *raw,
     snprintf(r->unplaced_reason, sizeof(r->unplaced_reason), "%s", outcome >= 0 ? reason : "");
     result_of(&r->unplaced, r, raw, rec,
               outcome >= 0 ? (enum a2a_outcome)outcome : A2A_OUT_INTERRUPTED, r->unplaced_reason);
+    r->unplaced_msg = r->cur;
     r->has_unplaced = 1;
 }
 
-static int process(struct run *r, const struct a2a_raw_record *raw)
+static int process(struct run *r, const struct a2a_raw_record *read)
 {
+    struct a2a_raw_record numbered = *read;
+    const struct a2a_raw_record *raw = &numbered;
     struct a2a_record rec;
     struct slot *s;
     char reason[A2A_REASON_MAX];
     int outcome;
 
+    /* Numbered here: a pointer's records come from inputs of their own, counted from 1. */
+    numbered.position = ++r->positions;
     r->st->records++;
+    if (r->cur != NULL) {
+        a2a_redrive_placed(r->cur); /* every path below ends in one deliver() */
+    }
     if (a2a_record_parse_with(&r->parser, raw->bytes, raw->len, raw->non_ascii, raw->envelope,
                               &rec) != 0) {
         a2a_error_set(&r->st->err, A2A_E_NOMEM, "out of memory parsing record %llu",
@@ -406,15 +432,25 @@ static int process(struct run *r, const struct a2a_raw_record *raw)
         keep_unplaced(r, raw, NULL, -1, NULL);
         return -1;
     }
-    /* Kept for the resume point; a short copy, the record's bytes go on with the input. */
-    a2a_buf_reset(&r->last_seq);
-    r->last_has_seq = rec.has_seq && a2a_buf_append(&r->last_seq, rec.seq.ptr, rec.seq.len) == 0;
+    /*
+     * Kept for the resume point: the last record of the input itself. A message's records
+     * (from a stream range or an S3 payload) are not places in the input: resuming starts
+     * again at the message, which is safe to replay.
+     */
+    if (r->cur == NULL) {
+        r->last_input = raw->input;
+        r->last_end = raw->offset + raw->len;
+        r->last_position = raw->position;
+        a2a_buf_reset(&r->last_seq);
+        r->last_has_seq =
+            rec.has_seq && a2a_buf_append(&r->last_seq, rec.seq.ptr, rec.seq.len) == 0;
+    }
     outcome = immediate_outcome(r, &rec, reason, sizeof(reason));
     if (outcome >= 0 && r->count == 0) {
         /* Nothing ahead of it: hand it over straight from the input buffer, no copy. */
         struct a2a_result res;
         result_of(&res, r, raw, &rec, (enum a2a_outcome)outcome, reason);
-        if (deliver(r, &res) != 0) {
+        if (deliver(r, &res, r->cur) != 0) {
             keep_unplaced(r, raw, &rec, outcome, reason);
             return -1;
         }
@@ -479,7 +515,9 @@ static int setup(struct run *r, struct a2a_error *err)
 
     icfg.wait_hook = on_input_wait;
     icfg.wait_ctx = r;
-    if (a2a_input_open(&r->in, &icfg, err) != 0) {
+    icfg.shapes = 1;
+    if (a2a_input_open(&r->in, &icfg, err) != 0 ||
+        a2a_redrive_new(&r->rd, &cfg->redrive, err) != 0) {
         return -1;
     }
     if (cfg->dry_run) {
@@ -508,6 +546,7 @@ static void teardown(struct run *r)
     a2a_buf_free(&r->last_seq);
     a2a_record_parser_free(&r->parser);
     a2a_input_free(&r->in);
+    a2a_redrive_free(&r->rd);
 }
 
 /*
@@ -537,46 +576,235 @@ static void salvage(struct run *r)
         if (r->unplaced.outcome == A2A_OUT_INTERRUPTED) {
             snprintf(r->unplaced_reason, sizeof(r->unplaced_reason), "%s", reason);
         }
-        (void)deliver(r, &r->unplaced);
+        (void)deliver(r, &r->unplaced, r->unplaced_msg);
     }
     r->st->err = cause; /* the first failure is the one to report */
 }
 
-/* Reads and processes every record. Returns 0 (input fully read or input error) or -1. */
+/* The input failed with in_err: stop reading (0), or, out of memory, stop the run (-1). */
+static int input_failed(struct run *r, struct a2a_input *in, const struct a2a_error *in_err)
+{
+    if (in_err->code == A2A_E_INTERRUPTED) {
+        r->st->input_unread = 1;
+    } else if (in_err->code == A2A_E_NOMEM) {
+        a2a_error_set(&r->st->err, in_err->code, "%s", in_err->msg);
+        return -1;
+    } else {
+        r->st->input_error = 1;
+        r->st->input_limit = a2a_input_limit(in);
+    }
+    a2a_error_set(&r->st->err, in_err->code, "%s", in_err->msg);
+    return 0;
+}
+
+/* No more items of the current message come. */
+static void end_message(struct run *r)
+{
+    if (r->cur != NULL) {
+        a2a_redrive_close(r->rd, r->cur); /* may free it */
+        r->cur = NULL;
+    }
+}
+
+/*
+ * Makes item's message the current one: a message ends where an item of another (or of
+ * none) begins. The messages waiting for their records stay within the window, as records
+ * do. Returns 0 or -1 (out of memory, or the pump failed).
+ */
+static int next_message(struct run *r, const struct a2a_item *item)
+{
+    if (r->cur != NULL && item->msg.via != A2A_VIA_NONE && item->msg.index == r->cur_index) {
+        return 0;
+    }
+    end_message(r);
+    if (item->msg.via == A2A_VIA_NONE) {
+        return 0;
+    }
+    while (r->pool != NULL && a2a_redrive_in_flight(r->rd) >= r->nslots) {
+        if (pump(r, PUMP_WAIT_MS) != 0) {
+            return -1;
+        }
+    }
+    r->cur = a2a_redrive_begin(r->rd, item);
+    if (r->cur == NULL) {
+        a2a_error_set(&r->st->err, A2A_E_NOMEM, "out of memory holding message %llu",
+                      (unsigned long long)item->msg.index);
+        return -1;
+    }
+    r->cur_index = item->msg.index;
+    r->cur_duplicate = 0;
+    return 0;
+}
+
+/* Reads the records of a pointer's range from its stream, in place. 0, or -1 (the run ends). */
+static int expand(struct run *r, const struct a2a_item *item)
+{
+    struct a2a_input_config icfg;
+    struct a2a_input *in = NULL;
+    struct a2a_source src;
+    struct a2a_raw_record raw;
+    struct a2a_error err = {.code = A2A_OK};
+    uint64_t read = 0;
+    int got = 0;
+    int rc = 0;
+
+    if (r->stopped) {
+        a2a_redrive_fail(r->cur); /* interrupted or failing fast: its range is not read */
+        return 0;
+    }
+    if (a2a_redrive_open_range(r->rd, r->cur, &item->range, &src, &err) != 0) {
+        if (err.code == A2A_E_NOMEM) {
+            a2a_error_set(&r->st->err, A2A_E_NOMEM, "%s", err.msg);
+            return -1;
+        }
+        return 0; /* reported as unreadable; the rest of the input goes on */
+    }
+    memset(&icfg, 0, sizeof(icfg));
+    icfg.source = &src;
+    icfg.max_record = r->cfg->input.max_record;
+    icfg.cancel = r->cfg->input.cancel;
+    if (a2a_input_open(&in, &icfg, &err) != 0) {
+        a2a_error_set(&r->st->err, A2A_E_NOMEM, "%s", err.msg);
+        rc = -1;
+        goto out;
+    }
+    for (;;) {
+        check_stop(r);
+        got = a2a_input_next(in, &raw, &err);
+        if (got <= 0) {
+            break;
+        }
+        read++;
+        if (process(r, &raw) != 0) {
+            rc = -1;
+            goto out;
+        }
+    }
+    if (got < 0) {
+        a2a_redrive_fail(r->cur);
+        if (err.code == A2A_E_NOMEM) {
+            a2a_error_set(&r->st->err, A2A_E_NOMEM, "%s", err.msg);
+            rc = -1;
+            goto out;
+        }
+        if (err.code == A2A_E_INTERRUPTED) {
+            r->st->input_unread = 1;
+        }
+        log_event(r, A2A_LOG_ERROR, A2A_TARGET_RECOVER, NULL, err.msg);
+        goto out;
+    }
+    if (!a2a_redrive_range_failed(r->rd) && read != item->range.batch_size) {
+        char line[A2A_ERROR_MSG_MAX];
+        snprintf(line, sizeof(line),
+                 "%s: message %llu: its range holds %llu records, \"batchSize\" says %llu "
+                 "(records of other batches replay safely: the endpoint is idempotent)",
+                 item->msg.input, (unsigned long long)item->msg.index, (unsigned long long)read,
+                 (unsigned long long)item->range.batch_size);
+        r->st->warnings++;
+        log_event(r, A2A_LOG_WARN, A2A_TARGET_RECOVER, NULL, line);
+    }
+out:
+    a2a_input_free(&in);
+    a2a_redrive_close_range(r->rd);
+    return rc;
+}
+
+/* A pointer: its range read once, from the stream or from the S3 payload that follows it. */
+static int use_pointer(struct run *r, const struct a2a_item *item)
+{
+    struct a2a_error err = {.code = A2A_OK};
+    int seen = a2a_redrive_claim_range(r->rd, r->cur, &item->range, &err);
+
+    if (seen < 0) {
+        a2a_error_set(&r->st->err, A2A_E_NOMEM, "%s", err.msg);
+        return -1;
+    }
+    if (seen > 0) {
+        char line[400];
+        char id[120] = "";
+        if (item->msg.has_message_id) {
+            char q[100];
+            a2a_quote_for_message(q, sizeof(q), item->msg.message_id, 64);
+            snprintf(id, sizeof(id), " (MessageId %s)", q);
+        }
+        snprintf(line, sizeof(line),
+                 "%s: message %llu%s at byte %llu names a range an earlier message named: "
+                 "replayed once",
+                 item->msg.input, (unsigned long long)item->msg.index, id,
+                 (unsigned long long)item->msg.offset);
+        r->cur_duplicate = 1; /* the records of its S3 payload, if any, are skipped too */
+        log_event(r, A2A_LOG_INFO, A2A_TARGET_RECOVER, NULL, line);
+        return 0;
+    }
+    if (item->range.inline_records) {
+        return 0; /* its records follow as items, checked against the range */
+    }
+    return expand(r, item);
+}
+
+static int use_item(struct run *r, const struct a2a_item *item)
+{
+    if (next_message(r, item) != 0) {
+        return -1;
+    }
+    switch (item->kind) {
+    case A2A_ITEM_RECORD:
+        return r->cur != NULL && r->cur_duplicate ? 0 : process(r, &item->rec);
+    case A2A_ITEM_POINTER:
+        return use_pointer(r, item);
+    case A2A_ITEM_MESSAGE_ERROR:
+        r->st->message_errors++;
+        a2a_redrive_fail(r->cur);
+        log_event(r, A2A_LOG_ERROR, A2A_TARGET_RECOVER, NULL, item->text);
+        return 0;
+    case A2A_ITEM_WARNING:
+        r->st->warnings++;
+        log_event(r, A2A_LOG_WARN, A2A_TARGET_RECOVER, NULL, item->text);
+        return 0;
+    }
+    return 0;
+}
+
+/* Reads and processes every item. Returns 0 (input fully read or input error) or -1. */
 static int read_all(struct run *r)
 {
-    struct a2a_raw_record raw;
+    struct a2a_item item;
     struct a2a_error in_err = {.code = A2A_OK};
+    int rc = 0;
 
     for (;;) {
         int got;
 
         check_stop(r);
-        got = a2a_input_next(r->in, &raw, &in_err);
-        if (got == 0) {
-            r->input_done = 1;
-            return 0;
+        got = a2a_input_next_item(r->in, &item, &in_err);
+        if (got <= 0) {
+            r->input_done = got == 0;
+            rc = got < 0 ? input_failed(r, r->in, &in_err) : 0;
+            break;
         }
-        if (got < 0) {
-            if (in_err.code == A2A_E_INTERRUPTED) {
-                r->st->input_unread = 1;
-            } else if (in_err.code == A2A_E_NOMEM) {
-                a2a_error_set(&r->st->err, in_err.code, "%s", in_err.msg);
-                return -1;
-            } else {
-                r->st->input_error = 1;
-                r->st->input_limit = a2a_input_limit(r->in);
-            }
-            a2a_error_set(&r->st->err, in_err.code, "%s", in_err.msg);
-            return 0;
-        }
-        r->last_input = raw.input;
-        r->last_end = raw.offset + raw.len;
-        r->last_position = raw.position;
-        if (process(r, &raw) != 0) {
-            return -1;
+        if (use_item(r, &item) != 0) {
+            rc = -1;
+            break;
         }
     }
+    end_message(r);
+    return rc;
+}
+
+/* The redrive's counts, into the run's. */
+static void copy_redrive_stats(struct run *r)
+{
+    const struct a2a_redrive_stats *rs;
+
+    if (r->rd == NULL) {
+        return;
+    }
+    rs = a2a_redrive_stats(r->rd);
+    r->st->messages = rs->messages;
+    r->st->messages_acked = rs->acked;
+    r->st->duplicates = rs->duplicates;
+    r->st->ranges_read = rs->ranges_read;
+    r->st->ranges_unreadable = rs->ranges_unreadable;
 }
 
 /*
@@ -655,6 +883,7 @@ out:
         salvage(&r);
     }
     fill_resume_point(&r);
+    copy_redrive_stats(&r);
     teardown(&r);
     stats->elapsed_ms = a2a_now_ms() - started;
     return rc;

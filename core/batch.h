@@ -14,6 +14,7 @@
 #include "error.h"
 #include "input.h"
 #include "log.h"
+#include "redrive.h"
 #include "result.h"
 #include "sinks.h"
 
@@ -37,6 +38,9 @@ struct a2a_run_config {
      * completes. Gets result_ctx and the run's live stats.
      */
     void (*on_tick)(void *ctx, const struct a2a_run_stats *live);
+    /* The redrive shapes: the stream clients pointers are read through, and where finished
+       messages and unreadable ranges go. */
+    struct a2a_redrive_config redrive;
 };
 
 /*
@@ -80,6 +84,14 @@ struct a2a_run_stats {
     /* With input_error: the configured limit the input exceeded, or A2A_LIMIT_NONE. */
     enum a2a_limit input_limit;
     struct a2a_resume_point resume; /* valid when the input was not read to its end */
+    /* Redrive: input messages (SQS, SNS, invocation records, S3 objects) and their ranges. */
+    uint64_t messages;
+    uint64_t messages_acked;    /* every record acknowledged or skipped, the range read */
+    uint64_t message_errors;    /* messages that could not be used (logged; exit status 1) */
+    uint64_t warnings;          /* notes about messages used all the same */
+    uint64_t duplicates;        /* messages naming a range an earlier one named: read once */
+    uint64_t ranges_read;       /* pointer ranges read from a stream */
+    uint64_t ranges_unreadable; /* of those, not read in full (exit status 6) */
 };
 
 /* Frees what the stats own (the resume point's SequenceNumber). */

@@ -48,6 +48,12 @@ struct a2a_result {
     unsigned attempts;   /* HTTP attempts made */
     uint64_t elapsed_ms; /* from the first attempt to the outcome */
     struct a2a_str raw;  /* the record's bytes as read; empty when not kept */
+    /* The redrive message the record came from (an S3 payload, a pointer's range). */
+    uint64_t message;   /* its 1-based index in the input; 0: the record came from no message */
+    int has_message_id; /* SQS or SNS MessageId */
+    struct a2a_str message_id;
+    int has_shard_id; /* the shard of the message's range */
+    struct a2a_str shard_id;
 };
 
 #endif

@@ -59,6 +59,25 @@ static int put_field_text(struct a2a_buf *b, const char *name, int present, stru
     return a2a_json_put_string_lossy(b, s.ptr, s.len);
 }
 
+/* Where a redriven record came from, only for records that came from a message. */
+static int put_message_fields(struct a2a_buf *b, const struct a2a_result *res)
+{
+    int rc = 0;
+
+    if (res->message == 0) {
+        return 0;
+    }
+    rc |= a2a_buf_puts(b, ",\"message\":");
+    rc |= a2a_buf_put_u64(b, res->message);
+    if (res->has_message_id) {
+        rc |= put_field_str(b, ",\"messageId\":", 1, res->message_id);
+    }
+    if (res->has_shard_id) {
+        rc |= put_field_str(b, ",\"shardId\":", 1, res->shard_id);
+    }
+    return rc;
+}
+
 int a2a_report_write(FILE *out, const struct a2a_result *res, struct a2a_buf *b)
 {
     const char *name = a2a_outcome_name(res->outcome);
@@ -84,6 +103,7 @@ int a2a_report_write(FILE *out, const struct a2a_result *res, struct a2a_buf *b)
     rc |= a2a_buf_put_u64(b, res->attempts);
     rc |= a2a_buf_puts(b, ",\"ms\":");
     rc |= a2a_buf_put_u64(b, res->elapsed_ms);
+    rc |= put_message_fields(b, res);
     rc |= a2a_buf_puts(b, "}\n");
     if (rc != 0) {
         return -1;
@@ -102,12 +122,11 @@ static int put_field_cstr(struct a2a_buf *b, const char *name, const char *value
     return put_field_str(b, name, value != NULL, s);
 }
 
-int a2a_report_write_unreadable(FILE *out, const struct a2a_unreadable *u, struct a2a_buf *b)
+/* The fields of an unreadable range's line, after its opening brace. */
+static int put_unreadable_fields(struct a2a_buf *b, const struct a2a_unreadable *u)
 {
     int rc = 0;
 
-    a2a_buf_reset(b);
-    rc |= a2a_buf_puts(b, "{\"outcome\":\"unreadable\"");
     rc |= put_field_cstr(b, ",\"stream\":", u->stream_arn);
     rc |= put_field_cstr(b, ",\"shard\":", u->shard_id);
     rc |= put_field_cstr(b, ",\"start\":", u->start);
@@ -117,14 +136,43 @@ int a2a_report_write_unreadable(FILE *out, const struct a2a_unreadable *u, struc
     rc |= put_field_cstr(b, ",\"reason\":", u->error->msg);
     rc |= a2a_buf_puts(b, ",\"recordsRead\":");
     rc |= a2a_buf_put_u64(b, u->records_read);
-    rc |= a2a_buf_puts(b, "}\n");
-    if (rc != 0) {
-        return -1;
-    }
+    return rc;
+}
+
+static int write_line(FILE *out, const struct a2a_buf *b)
+{
     if (fwrite(b->data, 1, b->len, out) != b->len || fflush(out) != 0) {
         return -1;
     }
     return 0;
+}
+
+int a2a_report_write_unreadable(FILE *out, const struct a2a_unreadable *u, struct a2a_buf *b)
+{
+    int rc = 0;
+
+    a2a_buf_reset(b);
+    rc |= a2a_buf_puts(b, "{\"outcome\":\"unreadable\"");
+    rc |= put_unreadable_fields(b, u);
+    rc |= a2a_buf_puts(b, "}\n");
+    return rc != 0 ? -1 : write_line(out, b);
+}
+
+int a2a_report_write_unreadable_message(FILE *out, const struct a2a_unreadable *u, uint64_t message,
+                                        const struct a2a_str *message_id, struct a2a_buf *b)
+{
+    int rc = 0;
+
+    a2a_buf_reset(b);
+    rc |= a2a_buf_puts(b, "{\"outcome\":\"unreadable\"");
+    rc |= put_unreadable_fields(b, u);
+    rc |= a2a_buf_puts(b, ",\"message\":");
+    rc |= a2a_buf_put_u64(b, message);
+    if (message_id != NULL) {
+        rc |= put_field_str(b, ",\"messageId\":", 1, *message_id);
+    }
+    rc |= a2a_buf_puts(b, "}\n");
+    return rc != 0 ? -1 : write_line(out, b);
 }
 
 int a2a_failed_out_begin(struct a2a_failed_out *f, FILE *out)

@@ -77,3 +77,28 @@ for line in open(sys.argv[1]):
     print("  %s  seq %s  %s" % (r["file"].rsplit(" shard ", 1)[1], r["sequenceNumber"],
                                 r["outcome"]))
 PY
+
+# The redrive: what `aws sqs receive-message --output json` prints for an on-failure queue
+# (testdata/demo/redrive-sqs.json: three messages; the first names shard 1's records 2-3,
+# the second an SNS envelope naming shard 2's records 1-2, the third is the first received
+# again). Each range is read from the same test Streams server, AT_SEQUENCE_NUMBER through
+# its end, and replayed; --acked-messages lists what may be deleted from the queue.
+echo
+echo "== redriving testdata/demo/redrive-sqs.json (aws sqs receive-message output)"
+env "${unset_aws[@]}" \
+    AWS_ACCESS_KEY_ID=AKIDDEMO AWS_SECRET_ACCESS_KEY=demo-secret AWS_EC2_METADATA_DISABLED=true \
+    build/cli/a2a-recover -u "$url" --endpoint-url "$endpoint" --no-progress \
+    --report "$work/redrive-report.ndjson" --acked-messages "$work/acked.ndjson" \
+    <testdata/demo/redrive-sqs.json
+echo "   exit status $?"
+echo "== records replayed (--report)"
+python3 - "$work/redrive-report.ndjson" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    print("  message %s (%s)  %s  seq %s  %s" % (r.get("message"), r.get("messageId"),
+                                                r.get("shardId"), r["sequenceNumber"],
+                                                r["outcome"]))
+PY
+echo "== messages that may be deleted (--acked-messages)"
+cat "$work/acked.ndjson"

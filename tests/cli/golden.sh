@@ -10,7 +10,8 @@
 # Every TESTDATA_DIR/NAME.cmd is one case:
 #   NAME.cmd    bash fragment that runs the tool, e.g.  $BIN -n "$DATA/event-lambda.json"
 #               It runs in an empty scratch directory (also $TMP) with stdin from /dev/null,
-#               LC_ALL=C, and A2A_RECOVER_URL / A2A_RECOVER_TOKEN unset. $BIN is the tool,
+#               LC_ALL=C, A2A_RECOVER_URL / A2A_RECOVER_TOKEN and every AWS_* variable unset,
+#               AWS_EC2_METADATA_DISABLED=true and HOME the scratch directory. $BIN is the tool,
 #               $DATA the TESTDATA_DIR. Its exit status is the case's exit status.
 #               Helpers it may call: fail MSG (record a failure), max_rss_kb KB CMD... (run CMD,
 #               fail if its peak RSS reaches KB), max_seconds S CMD... (fail if CMD takes longer
@@ -250,6 +251,12 @@ for cmd in "$data"/*.cmd; do
     (
         cd "$dir" || exit 125
         unset A2A_RECOVER_URL A2A_RECOVER_TOKEN
+        # Loopback only: no credentials, profile or endpoint of this machine reach a case,
+        # and the instance metadata service is never asked (on-failure records name a stream).
+        for v in $(compgen -e); do
+            case $v in AWS_*) unset "$v" ;; esac
+        done
+        export AWS_EC2_METADATA_DISABLED=true HOME="$dir"
         export BIN="$run_bin" DATA="$data" TMP="$dir" GOLDEN_TMP="$dir" \
             GOLDEN_FAILS="$dir/.fails" GOLDEN_NOTES="$dir/.notes"
         exec "${runner[@]}"

@@ -350,7 +350,9 @@ section_items "REPORT FORMAT" "Cm" >"$tmp/b"
 same_set "report outcomes: core/result.c = manual REPORT FORMAT" "result.c" "$tmp/a" "manual" \
     "$tmp/b"
 
-sed -n '/^int a2a_report_write/,/^}/p' "$src/core/sinks.c" | grep -oE '\\"[A-Za-z]+\\":' |
+# The writers, and the static helpers that put fields for them (put_*_fields).
+sed -n -E '/^(static )?int (a2a_report_write|put_[a-z]+_fields)/,/^}/p' "$src/core/sinks.c" |
+    grep -oE '\\"[A-Za-z]+\\":' |
     tr -d '\\":' >"$tmp/a"
 section_items "REPORT FORMAT" "Li" >"$tmp/b"
 same_set "report fields: core/sinks.c = manual REPORT FORMAT" "sinks.c" "$tmp/a" "manual" \

@@ -23,7 +23,7 @@ import tempfile
 
 # The layers of core/, highest first: the path of the data reads downwards.
 LAYERS = [
-    ("driver", ["batch"]),
+    ("driver", ["batch", "redrive"]),
     # What the driver reads from (sources, scanner), parses with (record, request), writes
     # to (sinks) and dispatches through (the pool).
     ("sources, scanner, parser, pool", [

@@ -1,0 +1,115 @@
+#include "redrive_out.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "jsonstr.h"
+#include "sinks.h"
+
+/*
+ * One line per acked message, in input order:
+ *   {"Id":"m3","MessageId":"...","ReceiptHandle":"...","input":"<stdin>","offset":N,"records":N}
+ * Id and ReceiptHandle are what `aws sqs delete-message-batch --entries` takes (Id: unique in
+ * a call, letters, digits, '-' and '_'); MessageId and ReceiptHandle appear only when the
+ * input had them (an invocation record given as a document of its own has neither).
+ */
+static void on_message(void *ctx, const struct a2a_message_done *m)
+{
+    struct redrive_out *ro = ctx;
+    struct a2a_buf *b = &ro->line;
+    struct a2a_str input = {m->input, strlen(m->input)};
+    int rc = 0;
+
+    if (!m->acked || ro->acked->f == NULL) {
+        return;
+    }
+    a2a_buf_reset(b);
+    rc |= a2a_buf_puts(b, "{\"Id\":\"m");
+    rc |= a2a_buf_put_u64(b, m->index);
+    rc |= a2a_buf_putc(b, '"');
+    if (m->has_message_id) {
+        rc |= a2a_buf_puts(b, ",\"MessageId\":");
+        rc |= a2a_json_put_string(b, m->message_id.ptr, m->message_id.len);
+    }
+    if (m->has_receipt_handle) {
+        rc |= a2a_buf_puts(b, ",\"ReceiptHandle\":");
+        rc |= a2a_json_put_string(b, m->receipt_handle.ptr, m->receipt_handle.len);
+    }
+    rc |= a2a_buf_puts(b, ",\"input\":");
+    rc |= a2a_json_put_string(b, input.ptr, input.len);
+    rc |= a2a_buf_puts(b, ",\"offset\":");
+    rc |= a2a_buf_put_u64(b, m->offset);
+    rc |= a2a_buf_puts(b, ",\"records\":");
+    rc |= a2a_buf_put_u64(b, m->records);
+    if (m->duplicate) {
+        rc |= a2a_buf_puts(b, ",\"duplicate\":true");
+    }
+    rc |= a2a_buf_puts(b, "}\n");
+    /* Flushed line by line: a run killed half-way leaves whole lines of acked messages. */
+    if (rc != 0 || fwrite(b->data, 1, b->len, ro->acked->f) != b->len ||
+        fflush(ro->acked->f) != 0) {
+        output_write_failed(ro->acked, errno); /* output_close() reports it */
+        return;
+    }
+    ro->acked_lines++;
+}
+
+static void on_unreadable(void *ctx, const struct a2a_pointer_unreadable *p)
+{
+    struct redrive_out *ro = ctx;
+
+    msg_error(ro->msgs, "%s", p->text);
+    if (ro->report != NULL && a2a_report_write_unreadable_message(
+                                  ro->report, p->u, p->message,
+                                  p->has_message_id ? &p->message_id : NULL, &ro->line) != 0) {
+        ro->write_error = 1;
+    }
+}
+
+void redrive_out_open(struct redrive_out *ro, const struct options *o,
+                      const volatile sig_atomic_t *cancel, struct messages *msgs, FILE *report,
+                      struct output *acked, struct a2a_redrive_config *cfg)
+{
+    memset(ro, 0, sizeof(*ro));
+    ro->msgs = msgs;
+    ro->report = report;
+    ro->log = (struct a2a_log){messages_emit, msgs};
+    stream_opts_client_config(&o->stream, cancel, &ro->log, &ro->streams);
+    *cfg = (struct a2a_redrive_config){
+        .streams = &ro->streams,
+        .on_message = on_message,
+        .on_unreadable = on_unreadable,
+        .ctx = ro,
+    };
+    ro->acked = acked;
+}
+
+void redrive_out_summary(const struct redrive_out *ro, const struct a2a_run_stats *st, int dry_run)
+{
+    if (st->messages == 0) {
+        return;
+    }
+    msg_info(ro->msgs,
+             "%s%llu message%s: %llu %s, %llu unusable, %llu naming a range already named (read "
+             "once); %llu range%s read from a stream, %llu unreadable; %llu warning%s",
+             dry_run ? "dry run: " : "", (unsigned long long)st->messages,
+             st->messages == 1 ? "" : "s", (unsigned long long)st->messages_acked,
+             dry_run ? "would be acked"
+                     : (ro->acked != NULL && ro->acked->path != NULL ? "acked (--acked-messages)"
+                                                                     : "acked"),
+             (unsigned long long)st->message_errors, (unsigned long long)st->duplicates,
+             (unsigned long long)st->ranges_read, st->ranges_read == 1 ? "" : "s",
+             (unsigned long long)st->ranges_unreadable, (unsigned long long)st->warnings,
+             st->warnings == 1 ? "" : "s");
+}
+
+int redrive_out_close(struct redrive_out *ro)
+{
+    int rc = ro->write_error ? -1 : 0;
+
+    a2a_buf_free(&ro->line);
+    if (rc != 0) {
+        msg_error(ro->msgs, "writing --report failed");
+    }
+    return rc;
+}

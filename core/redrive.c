@@ -1,0 +1,588 @@
+#include "redrive.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "dispatch.h"
+
+/* What became of a range read by its first message, for the messages naming it again. */
+enum range_state {
+    RANGE_PENDING, /* its first message has not finished */
+    RANGE_ACKED,
+    RANGE_FAILED,
+};
+
+/* One distinct range: its key in rd->keys, and what became of it. */
+struct range_entry {
+    size_t off; /* of the key in rd->keys */
+    size_t len;
+    uint64_t hash;
+    enum range_state state;
+};
+
+struct a2a_redrive_message {
+    struct a2a_redrive_message *next; /* the next message in input order; owned by the list */
+    uint64_t index;
+    uint64_t offset;
+    struct a2a_buf text; /* owned: input name NUL, message id, receipt handle, shard id */
+    size_t id_off, id_len;
+    size_t rh_off, rh_len;
+    size_t shard_off, shard_len;
+    int has_id, has_rh, has_shard;
+    uint64_t pending; /* records placed, not delivered yet */
+    uint64_t records;
+    int closed;
+    int failed;
+    int has_range; /* claimed a range: range is the index of its entry */
+    size_t range;
+    int duplicate; /* the range was claimed before: its fate is the first message's */
+};
+
+struct a2a_redrive {
+    struct a2a_redrive_config cfg;
+    struct a2a_redrive_stats stats;
+    struct a2a_redrive_message *head; /* owned list, oldest first */
+    struct a2a_redrive_message *tail;
+    size_t in_flight;
+
+    struct a2a_buf keys;        /* owned: every range key, one after another */
+    struct range_entry *ranges; /* owned array of nranges, in order of first claim */
+    size_t nranges, cap_ranges;
+    size_t *table;              /* owned open-addressing table of range index + 1 (0: free) */
+    size_t table_size;          /* a power of two, more than twice nranges */
+    struct a2a_buf scratch_key; /* owned */
+
+    int curl_started;
+    struct a2a_streams_client *client;   /* owned; for client_arn */
+    char *client_arn;                    /* owned */
+    struct a2a_stream_source *source;    /* owned; the range open now */
+    struct a2a_redrive_message *reading; /* borrowed: the message whose range is open */
+    const struct a2a_range *range;       /* borrowed: that range, for messages */
+    int range_failed;
+};
+
+int a2a_redrive_new(struct a2a_redrive **out, const struct a2a_redrive_config *cfg,
+                    struct a2a_error *err)
+{
+    struct a2a_redrive *rd = calloc(1, sizeof(*rd));
+
+    *out = NULL;
+    if (rd == NULL) {
+        a2a_error_set(err, A2A_E_NOMEM, "out of memory");
+        return -1;
+    }
+    rd->cfg = *cfg;
+    *out = rd;
+    return 0;
+}
+
+static void message_free(struct a2a_redrive_message *m)
+{
+    a2a_buf_free(&m->text);
+    free(m);
+}
+
+void a2a_redrive_free(struct a2a_redrive **prd)
+{
+    struct a2a_redrive *rd = *prd;
+
+    if (rd == NULL) {
+        return;
+    }
+    a2a_redrive_close_range(rd);
+    while (rd->head != NULL) {
+        struct a2a_redrive_message *m = rd->head;
+        rd->head = m->next;
+        message_free(m);
+    }
+    a2a_streams_client_free(&rd->client);
+    free(rd->client_arn);
+    if (rd->curl_started) {
+        a2a_dispatch_global_cleanup();
+    }
+    a2a_buf_free(&rd->keys);
+    a2a_buf_free(&rd->scratch_key);
+    free(rd->ranges);
+    free(rd->table);
+    free(rd);
+    *prd = NULL;
+}
+
+/* Appends s to m->text at *off. Returns 0 or -1. */
+static int keep_str(struct a2a_redrive_message *m, struct a2a_str s, size_t *off, size_t *len)
+{
+    *off = m->text.len;
+    *len = s.len;
+    return a2a_buf_append(&m->text, s.ptr, s.len);
+}
+
+struct a2a_redrive_message *a2a_redrive_begin(struct a2a_redrive *rd, const struct a2a_item *item)
+{
+    struct a2a_redrive_message *m = calloc(1, sizeof(*m));
+    const struct a2a_message *msg = &item->msg;
+    int rc = 0;
+
+    if (m == NULL) {
+        return NULL;
+    }
+    m->index = msg->index;
+    m->offset = msg->offset;
+    m->has_id = msg->has_message_id;
+    m->has_rh = msg->has_receipt_handle;
+    m->has_shard = item->has_range;
+    rc |= a2a_buf_append(&m->text, msg->input, strlen(msg->input) + 1);
+    rc |= keep_str(m, msg->has_message_id ? msg->message_id : (struct a2a_str){"", 0}, &m->id_off,
+                   &m->id_len);
+    rc |= keep_str(m, msg->has_receipt_handle ? msg->receipt_handle : (struct a2a_str){"", 0},
+                   &m->rh_off, &m->rh_len);
+    rc |= keep_str(m, item->has_range ? item->range.shard_id : (struct a2a_str){"", 0},
+                   &m->shard_off, &m->shard_len);
+    if (rc != 0) {
+        message_free(m);
+        return NULL;
+    }
+    if (rd->tail != NULL) {
+        rd->tail->next = m;
+    } else {
+        rd->head = m;
+    }
+    rd->tail = m;
+    rd->in_flight++;
+    rd->stats.messages++;
+    return m;
+}
+
+void a2a_redrive_fail(struct a2a_redrive_message *m)
+{
+    if (m == NULL) {
+        return;
+    }
+    m->failed = 1;
+}
+
+void a2a_redrive_placed(struct a2a_redrive_message *m)
+{
+    m->pending++;
+    m->records++;
+}
+
+static struct a2a_str text_at(const struct a2a_redrive_message *m, size_t off, size_t len)
+{
+    return (struct a2a_str){m->text.data + off, len};
+}
+
+/* Hands the oldest message to the caller and frees it. */
+static void finish(struct a2a_redrive *rd, struct a2a_redrive_message *m)
+{
+    struct a2a_message_done d;
+    int acked = !m->failed;
+
+    if (m->has_range && m->duplicate) {
+        acked = acked && rd->ranges[m->range].state == RANGE_ACKED;
+    } else if (m->has_range) {
+        rd->ranges[m->range].state = acked ? RANGE_ACKED : RANGE_FAILED;
+    }
+    rd->stats.acked += acked;
+    if (rd->cfg.on_message != NULL) {
+        d = (struct a2a_message_done){
+            .index = m->index,
+            .input = m->text.data,
+            .offset = m->offset,
+            .has_message_id = m->has_id,
+            .message_id = text_at(m, m->id_off, m->id_len),
+            .has_receipt_handle = m->has_rh,
+            .receipt_handle = text_at(m, m->rh_off, m->rh_len),
+            .records = m->records,
+            .duplicate = m->duplicate,
+            .acked = acked,
+        };
+        rd->cfg.on_message(rd->cfg.ctx, &d);
+    }
+    rd->head = m->next;
+    if (rd->head == NULL) {
+        rd->tail = NULL;
+    }
+    rd->in_flight--;
+    message_free(m);
+}
+
+/* Finishes every message at the head that has nothing more to wait for. */
+static void finish_ready(struct a2a_redrive *rd)
+{
+    while (rd->head != NULL && rd->head->closed && rd->head->pending == 0) {
+        finish(rd, rd->head);
+    }
+}
+
+void a2a_redrive_settled(struct a2a_redrive *rd, struct a2a_redrive_message *m,
+                         enum a2a_outcome outcome)
+{
+    /* A dry run's would_dispatch counts as done: its summary says "would be acked". */
+    if (outcome != A2A_OUT_ACKNOWLEDGED && outcome != A2A_OUT_TASK_DELETED &&
+        outcome != A2A_OUT_SKIPPED && outcome != A2A_OUT_WOULD_DISPATCH) {
+        m->failed = 1;
+    }
+    m->pending--;
+    finish_ready(rd);
+}
+
+void a2a_redrive_close(struct a2a_redrive *rd, struct a2a_redrive_message *m)
+{
+    m->closed = 1;
+    finish_ready(rd);
+}
+
+size_t a2a_redrive_in_flight(const struct a2a_redrive *rd)
+{
+    return rd->in_flight;
+}
+
+void a2a_redrive_describe(const struct a2a_redrive_message *m, struct a2a_result *res)
+{
+    res->message = m->index;
+    res->has_message_id = m->has_id;
+    res->message_id = text_at(m, m->id_off, m->id_len);
+    res->has_shard_id = m->has_shard;
+    res->shard_id = text_at(m, m->shard_off, m->shard_len);
+}
+
+/* FNV-1a: the keys are short and few; any spread will do. */
+static uint64_t key_hash(const char *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+
+    for (size_t i = 0; i < n; i++) {
+        h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+    }
+    return h;
+}
+
+/* Rebuilds the table at twice the size. Returns 0 or -1. */
+static int grow_table(struct a2a_redrive *rd)
+{
+    size_t size = rd->table_size > 0 ? rd->table_size * 2 : 64;
+    size_t *table = calloc(size, sizeof(*table));
+
+    if (table == NULL) {
+        return -1;
+    }
+    for (size_t i = 0; i < rd->nranges; i++) {
+        size_t at = (size_t)rd->ranges[i].hash & (size - 1);
+        while (table[at] != 0) {
+            at = (at + 1) & (size - 1);
+        }
+        table[at] = i + 1;
+    }
+    free(rd->table);
+    rd->table = table;
+    rd->table_size = size;
+    return 0;
+}
+
+/* The table slot holding key k, or the free slot where it goes. */
+static size_t find_slot(const struct a2a_redrive *rd, const struct a2a_buf *k, uint64_t h)
+{
+    size_t at = (size_t)h & (rd->table_size - 1);
+
+    while (rd->table[at] != 0) {
+        const struct range_entry *e = &rd->ranges[rd->table[at] - 1];
+        if (e->hash == h && e->len == k->len &&
+            memcmp(rd->keys.data + e->off, k->data, k->len) == 0) {
+            return at;
+        }
+        at = (at + 1) & (rd->table_size - 1);
+    }
+    return at;
+}
+
+/* Adds the key in scratch_key as a new range. Returns 0 or -1. */
+static int add_range(struct a2a_redrive *rd, uint64_t h)
+{
+    size_t slot;
+
+    if (rd->nranges == rd->cap_ranges) {
+        size_t cap = rd->cap_ranges > 0 ? rd->cap_ranges * 2 : 16;
+        struct range_entry *grown = realloc(rd->ranges, cap * sizeof(*grown));
+        if (grown == NULL) {
+            return -1;
+        }
+        rd->ranges = grown;
+        rd->cap_ranges = cap;
+    }
+    if ((rd->nranges + 1) * 2 >= rd->table_size && grow_table(rd) != 0) {
+        return -1;
+    }
+    rd->ranges[rd->nranges] = (struct range_entry){
+        .off = rd->keys.len, .len = rd->scratch_key.len, .hash = h, .state = RANGE_PENDING};
+    if (a2a_buf_append(&rd->keys, rd->scratch_key.data, rd->scratch_key.len) != 0) {
+        return -1;
+    }
+    slot = find_slot(rd, &rd->scratch_key, h);
+    rd->table[slot] = ++rd->nranges;
+    return 0;
+}
+
+int a2a_redrive_claim_range(struct a2a_redrive *rd, struct a2a_redrive_message *m,
+                            const struct a2a_range *range, struct a2a_error *err)
+{
+    uint64_t h;
+    size_t slot;
+
+    a2a_buf_reset(&rd->scratch_key);
+    if (a2a_range_key(range, &rd->scratch_key) != 0 ||
+        (rd->table_size == 0 && grow_table(rd) != 0)) {
+        a2a_error_set(err, A2A_E_NOMEM, "out of memory keeping a range");
+        return -1;
+    }
+    h = key_hash(rd->scratch_key.data, rd->scratch_key.len);
+    slot = find_slot(rd, &rd->scratch_key, h);
+    m->has_range = 1;
+    if (rd->table[slot] != 0) {
+        m->range = rd->table[slot] - 1;
+        m->duplicate = 1;
+        rd->stats.duplicates++;
+        return 1;
+    }
+    if (add_range(rd, h) != 0) {
+        m->has_range = 0;
+        a2a_error_set(err, A2A_E_NOMEM, "out of memory keeping a range");
+        return -1;
+    }
+    m->range = rd->nranges - 1;
+    return 0;
+}
+
+/*
+ * Seconds from an ISO 8601 UTC time ("2019-11-14T00:13:19Z", fractions allowed) to now into
+ * *age. Returns 0, or -1 when the text is not such a time.
+ */
+static int age_seconds(struct a2a_str when, int64_t *age)
+{
+    char text[40];
+    int64_t days;
+    int y, mo, d, h, mi, s;
+    time_t now = time(NULL);
+
+    if (when.len == 0 || when.len >= sizeof(text)) {
+        return -1;
+    }
+    memcpy(text, when.ptr, when.len);
+    text[when.len] = '\0';
+    if (sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &s) != 6 || mo < 1 ||
+        mo > 12 || d < 1 || d > 31) {
+        return -1;
+    }
+    /* Days from the civil date (proleptic Gregorian), so no time zone is consulted. */
+    y -= mo <= 2;
+    {
+        int64_t era = (y >= 0 ? y : y - 399) / 400;
+        int64_t yoe = y - era * 400;
+        int64_t doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+        int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        days = era * 146097 + doe - 719468;
+    }
+    *age = (int64_t)now - (days * 86400 + h * 3600 + mi * 60 + s);
+    return 0;
+}
+
+/* "3 days 4 hours", "5 hours 2 minutes", "40 seconds" into out. */
+static void age_text(int64_t secs, char *out, size_t cap)
+{
+    if (secs >= 86400) {
+        snprintf(out, cap, "%lld days %lld hours ago", (long long)(secs / 86400),
+                 (long long)(secs % 86400 / 3600));
+    } else if (secs >= 3600) {
+        snprintf(out, cap, "%lld hours %lld minutes ago", (long long)(secs / 3600),
+                 (long long)(secs % 3600 / 60));
+    } else if (secs >= 0) {
+        snprintf(out, cap, "%lld seconds ago", (long long)secs);
+    } else {
+        snprintf(out, cap, "in the future (check the clock)");
+    }
+}
+
+/* Tells the caller that the open range could not be read, once, and fails its message. */
+static void report_range(struct a2a_redrive *rd, const struct a2a_unreadable *u)
+{
+    const struct a2a_redrive_message *m = rd->reading;
+    const struct a2a_range *g = rd->range;
+    struct a2a_pointer_unreadable p;
+    char id[160] = "";
+    char first[160] = "";
+    char age[64];
+    char text[A2A_ERROR_MSG_MAX + 900];
+
+    rd->reading->failed = 1;
+    if (rd->range_failed) {
+        return;
+    }
+    rd->range_failed = 1;
+    rd->stats.ranges_unreadable++;
+    if (m->has_id) {
+        char q[120];
+        a2a_quote_for_message(q, sizeof(q), text_at(m, m->id_off, m->id_len), 64);
+        snprintf(id, sizeof(id), " (MessageId %s)", q);
+    }
+    if (g->has_first_arrival) {
+        int64_t secs = 0;
+        if (age_seconds(g->first_arrival, &secs) == 0) {
+            age_text(secs, age, sizeof(age));
+        } else {
+            snprintf(age, sizeof(age), "at a time that does not parse");
+        }
+        snprintf(first, sizeof(first), "; its first record arrived %.*s, %s",
+                 (int)(g->first_arrival.len < 40 ? g->first_arrival.len : 40), g->first_arrival.ptr,
+                 age);
+    }
+    snprintf(text, sizeof(text),
+             "%s: message %llu%s at byte %llu: shard %.*s from %.*s through %.*s cannot be read "
+             "(%s)%s%s: %s",
+             m->text.data, (unsigned long long)m->index, id, (unsigned long long)m->offset,
+             (int)(g->shard_id.len < 100 ? g->shard_id.len : 100), g->shard_id.ptr,
+             (int)g->start_seq.len, g->start_seq.ptr, (int)g->end_seq.len, g->end_seq.ptr, u->cause,
+             first, strcmp(u->cause, "trimmed") == 0 ? " (a stream keeps records 24 hours)" : "",
+             u->error->msg);
+    p = (struct a2a_pointer_unreadable){
+        .u = u,
+        .message = m->index,
+        .has_message_id = m->has_id,
+        .message_id = text_at(m, m->id_off, m->id_len),
+        .text = text,
+    };
+    if (rd->cfg.on_unreadable != NULL) {
+        rd->cfg.on_unreadable(rd->cfg.ctx, &p);
+    }
+}
+
+static void on_unreadable(void *ctx, const struct a2a_unreadable *u)
+{
+    report_range(ctx, u);
+}
+
+/* A client for arn: the one kept when it reads the same stream. Returns 0 or -1 (err). */
+static int client_for(struct a2a_redrive *rd, const char *arn, struct a2a_error *err)
+{
+    struct a2a_streams_config cfg;
+
+    if (rd->client != NULL && strcmp(rd->client_arn, arn) == 0) {
+        return 0;
+    }
+    a2a_streams_client_free(&rd->client);
+    free(rd->client_arn);
+    rd->client_arn = strdup(arn);
+    if (rd->client_arn == NULL) {
+        a2a_error_set(err, A2A_E_NOMEM, "out of memory");
+        return -1;
+    }
+    if (rd->cfg.streams != NULL) {
+        cfg = *rd->cfg.streams;
+    } else {
+        memset(&cfg, 0, sizeof(cfg));
+    }
+    cfg.stream_arn = rd->client_arn;
+    if (!rd->curl_started) {
+        if (a2a_dispatch_global_init() != 0) {
+            a2a_error_set(err, A2A_E_INTERNAL, "cannot initialise libcurl");
+            return -1;
+        }
+        rd->curl_started = 1;
+    }
+    return a2a_streams_client_new(&cfg, &rd->client, err);
+}
+
+/* A client or source that could not be made for the range: unreadable, like a refusal. */
+static void report_refused(struct a2a_redrive *rd, const char *arn, const struct a2a_error *why)
+{
+    struct a2a_error error = {A2A_OK, ""};
+    struct a2a_unreadable u;
+
+    a2a_error_set(&error, A2A_E_STREAM, "%s", why->msg);
+    u = (struct a2a_unreadable){
+        .stream_arn = arn,
+        .shard_id = NULL,
+        .start = "",
+        .end = NULL,
+        .cause = a2a_stream_cause_name(A2A_STREAM_CAUSE_REJECTED),
+        .aws_error = "",
+        .error = &error,
+        .records_read = 0,
+    };
+    report_range(rd, &u);
+}
+
+int a2a_redrive_open_range(struct a2a_redrive *rd, struct a2a_redrive_message *m,
+                           const struct a2a_range *range, struct a2a_source *src,
+                           struct a2a_error *err)
+{
+    struct a2a_stream_source_config scfg;
+    struct a2a_stream_range sr;
+    struct a2a_error why = {A2A_OK, ""};
+    char *arn = NULL;
+    char *shard = NULL;
+    char *end = NULL;
+    int rc = -1;
+
+    a2a_redrive_close_range(rd);
+    rd->reading = m;
+    rd->range = range;
+    rd->range_failed = 0;
+    rd->stats.ranges_read++;
+    arn = strndup(range->stream_arn.ptr, range->stream_arn.len);
+    shard = strndup(range->shard_id.ptr, range->shard_id.len);
+    end = strndup(range->end_seq.ptr, range->end_seq.len);
+    if (arn == NULL || shard == NULL || end == NULL) {
+        a2a_error_set(err, A2A_E_NOMEM, "out of memory");
+        goto out;
+    }
+    memset(&sr, 0, sizeof(sr));
+    sr.shard_id = shard;
+    sr.start.kind = A2A_START_AT;
+    snprintf(sr.start.seq, sizeof(sr.start.seq), "%.*s", (int)range->start_seq.len,
+             range->start_seq.ptr);
+    sr.end_seq = end;
+    if (client_for(rd, arn, &why) == 0) {
+        memset(&scfg, 0, sizeof(scfg));
+        scfg.client = rd->client;
+        scfg.ranges = &sr;
+        scfg.nranges = 1;
+        scfg.on_unreadable = on_unreadable;
+        scfg.unreadable_ctx = rd;
+        if (a2a_stream_source_open(&rd->source, &scfg, &why) == 0) {
+            a2a_stream_source(src, rd->source);
+            rc = 0;
+            goto out;
+        }
+    }
+    if (why.code == A2A_E_NOMEM) {
+        a2a_error_set(err, A2A_E_NOMEM, "%s", why.msg);
+        goto out;
+    }
+    a2a_streams_client_free(&rd->client); /* a refused one is not kept */
+    report_refused(rd, arn, &why);
+    a2a_error_set(err, A2A_E_STREAM, "%s", why.msg);
+out:
+    free(arn);
+    free(shard);
+    free(end);
+    return rc;
+}
+
+int a2a_redrive_range_failed(const struct a2a_redrive *rd)
+{
+    return rd->range_failed;
+}
+
+void a2a_redrive_close_range(struct a2a_redrive *rd)
+{
+    a2a_stream_source_free(&rd->source);
+    rd->reading = NULL;
+    rd->range = NULL;
+}
+
+const struct a2a_redrive_stats *a2a_redrive_stats(const struct a2a_redrive *rd)
+{
+    return &rd->stats;
+}

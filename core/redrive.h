@@ -1,0 +1,129 @@
+/*
+ * The bookkeeping of a redrive, for the driver: the input messages whose records are still in
+ * flight, the ranges already read, and the stream clients a pointer's range is read through.
+ *
+ * Messages. The driver opens a message at its first item and closes it when an item of
+ * another message (or the end of the input) comes; each record of the message is counted
+ * when it is placed and settled when its result is delivered. Results are delivered in input
+ * order and a message's records are contiguous, so messages finish in input order: only the
+ * oldest one can finish next, and memory holds the messages in flight only (the driver keeps
+ * their number under its window). A message is acked when every record of it was
+ * acknowledged or skipped, its range was read in full, and nothing in it failed; a message
+ * naming a range an earlier message named is acked exactly when that one was.
+ *
+ * Ranges. The key of every range is kept, so that a range named twice (a message received
+ * twice) is read and replayed once: about 200 bytes per distinct range of the run.
+ *
+ * Streams. A pointer's range is read by a stream source (stream_source.h) over a Streams
+ * client for the pointer's streamArn (its region comes from the ARN), made from the caller's
+ * template: endpoint, profile, credentials, retries and cancel flag as for --stream.
+ */
+#ifndef A2A_REDRIVE_H
+#define A2A_REDRIVE_H
+
+#include <stdint.h>
+
+#include "error.h"
+#include "items.h"
+#include "result.h"
+#include "source.h"
+#include "stream_source.h"
+#include "streams_client.h"
+
+/* A message as it finishes, for --acked-messages. Strings are borrowed for the callback. */
+struct a2a_message_done {
+    uint64_t index;    /* 1-based, in input order */
+    const char *input; /* the input that holds it */
+    uint64_t offset;   /* its byte offset there */
+    int has_message_id;
+    struct a2a_str message_id;
+    int has_receipt_handle;
+    struct a2a_str receipt_handle;
+    uint64_t records; /* records replayed for it (0 for a duplicate: its first's count) */
+    int duplicate;    /* its range was named by an earlier message */
+    int acked;        /* see above */
+};
+
+/* A pointer's range that could not be read. All borrowed for the callback. */
+struct a2a_pointer_unreadable {
+    const struct a2a_unreadable *u; /* what the stream source says (u->error->msg, u->cause) */
+    uint64_t message;               /* the message's index */
+    int has_message_id;
+    struct a2a_str message_id;
+    const char *text; /* one line for the operator: message, range, first arrival, its age */
+};
+
+struct a2a_redrive_config {
+    /* Borrowed template for the Streams clients (stream_arn is set per pointer); NULL: the
+       defaults, credentials from nowhere. */
+    const struct a2a_streams_config *streams;
+    void (*on_message)(void *ctx, const struct a2a_message_done *m);          /* may be NULL */
+    void (*on_unreadable)(void *ctx, const struct a2a_pointer_unreadable *p); /* may be NULL */
+    void *ctx;
+};
+
+struct a2a_redrive_stats {
+    uint64_t messages;          /* messages begun */
+    uint64_t acked;             /* messages acked */
+    uint64_t duplicates;        /* messages naming a range named before */
+    uint64_t ranges_read;       /* pointer ranges opened on a stream */
+    uint64_t ranges_unreadable; /* of those, the ones that could not be read in full */
+};
+
+struct a2a_redrive;
+struct a2a_redrive_message;
+
+/* Returns 0, or -1 with err set (out of memory). */
+int a2a_redrive_new(struct a2a_redrive **out, const struct a2a_redrive_config *cfg,
+                    struct a2a_error *err);
+
+/* Frees every message left (none of them acked) and the stream clients; NULLs *rd. */
+void a2a_redrive_free(struct a2a_redrive **rd);
+
+/* Opens the message of item (msg.via set). Returns it (owned by rd), or NULL: out of memory. */
+struct a2a_redrive_message *a2a_redrive_begin(struct a2a_redrive *rd, const struct a2a_item *item);
+
+/* The message cannot be acked (an error in it, a range not read in full). */
+void a2a_redrive_fail(struct a2a_redrive_message *m);
+
+/* A record of m was read: it must be settled before m can finish. */
+void a2a_redrive_placed(struct a2a_redrive_message *m);
+
+/* A record of m was delivered with this outcome. m may be freed. */
+void a2a_redrive_settled(struct a2a_redrive *rd, struct a2a_redrive_message *m,
+                         enum a2a_outcome outcome);
+
+/* No more items of m come. m may be freed. */
+void a2a_redrive_close(struct a2a_redrive *rd, struct a2a_redrive_message *m);
+
+/* Messages begun and not finished yet. */
+size_t a2a_redrive_in_flight(const struct a2a_redrive *rd);
+
+/* Fills the message fields of res from m (borrowed from m). */
+void a2a_redrive_describe(const struct a2a_redrive_message *m, struct a2a_result *res);
+
+/*
+ * Claims m's range. Returns 0 (first time: m reads it), 1 (named before: m is a duplicate and
+ * reads nothing), -1 (out of memory, err set).
+ */
+int a2a_redrive_claim_range(struct a2a_redrive *rd, struct a2a_redrive_message *m,
+                            const struct a2a_range *range, struct a2a_error *err);
+
+/*
+ * Opens m's range (exactly shard_id from start_seq, AT_SEQUENCE_NUMBER, through end_seq
+ * inclusive) as a source in *src, valid until a2a_redrive_close_range(). An unreadable range
+ * fails m, is counted and goes to on_unreadable. Returns 0, or -1 with err set: A2A_E_NOMEM,
+ * or a client that could not be made (reported as unreadable too; m is failed).
+ */
+int a2a_redrive_open_range(struct a2a_redrive *rd, struct a2a_redrive_message *m,
+                           const struct a2a_range *range, struct a2a_source *src,
+                           struct a2a_error *err);
+
+/* 1 when the range open now was reported unreadable. */
+int a2a_redrive_range_failed(const struct a2a_redrive *rd);
+
+void a2a_redrive_close_range(struct a2a_redrive *rd);
+
+const struct a2a_redrive_stats *a2a_redrive_stats(const struct a2a_redrive *rd);
+
+#endif

@@ -1,0 +1,1 @@
+$BIN -n --acked-messages acked.ndjson "$DATA/../redrive/s3-object.json"

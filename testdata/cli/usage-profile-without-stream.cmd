@@ -1,1 +1,0 @@
-$BIN -n --profile prod

@@ -1,0 +1,368 @@
+"""Redrive of Lambda on-failure records against scripts/test-streams.py and the test
+dispatcher: each pointer's range read exactly (the server's call log), the records replayed
+(the dispatcher's request log), the response, --acked-messages and the exit status.
+
+Loopback only: every run of the tool starts from streams_harness.aws_env() (no AWS_*
+variables of the machine, no proxies, IMDS disabled, HOME a temp dir) and passes
+--endpoint-url to 127.0.0.1.
+
+The SQS documents are the structure `aws sqs receive-message --output json` prints (the AWS
+CLI cannot reach a queue here): {"Messages": [{"MessageId", "ReceiptHandle", "MD5OfBody",
+"Body"}]} indented by 4, each Body the invocation record as a JSON string (see
+testdata/redrive/README.md for where each field comes from).
+"""
+
+import json
+import os
+import subprocess
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness as h  # noqa: E402
+import streams_harness as sh  # noqa: E402
+
+ARN = sh.STREAM_ARN_DEMO
+FIXTURES = os.path.join(h.SOURCE_DIR, "testdata", "redrive")
+
+
+def rec(seq_text, event_name="INSERT"):
+    """A marker record whose taskId names its sequence number, to map requests back."""
+    return sh.stream_record(seq_text, "acme", "t-" + seq_text, event_name=event_name)
+
+
+def seqs_of_requests(dispatcher):
+    """The records the dispatcher was asked to redispatch, in arrival order."""
+    return [r["body_json"]["taskId"][2:] for r in dispatcher.requests()]
+
+
+def replayed(dispatcher):
+    """The same, sorted: with calls in flight, arrival order is not input order."""
+    return sorted(seqs_of_requests(dispatcher))
+
+
+def lines_of(path):
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def invocation(shard, start, end, batch_size, arn=ARN, first="2026-01-01T00:00:00Z"):
+    """An on-failure invocation record, as the Lambda developer guide shows it."""
+    return {
+        "requestContext": {"requestId": "316aa6d0-8154-xmpl-9af7-85d5f4a6bc81",
+                           "functionArn": "arn:aws:lambda:us-east-1:123456789012:function:rec",
+                           "condition": "RetryAttemptsExhausted", "approximateInvokeCount": 3},
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST",
+                            "functionError": "Unhandled"},
+        "version": "1.0", "timestamp": "2026-01-01T00:01:00.000Z",
+        "DDBStreamBatchInfo": {"shardId": shard, "startSequenceNumber": start,
+                               "endSequenceNumber": end,
+                               "approximateArrivalOfFirstRecord": first,
+                               "approximateArrivalOfLastRecord": first,
+                               "batchSize": batch_size, "streamArn": arn}}
+
+
+def sqs_message(n, body):
+    return {"MessageId": "%08d-0000-4000-8000-000000000000" % n,
+            "ReceiptHandle": "AQEB-receipt-%d" % n,
+            "MD5OfBody": "0123456789abcdef0123456789abcdef",
+            "Body": json.dumps(body)}
+
+
+def receive_output(messages):
+    """What `aws sqs receive-message --output json` prints: indent 4, as the CLI's formatter."""
+    return json.dumps({"Messages": messages}, indent=4) + "\n"
+
+
+class RedriveTest(h.IntegrationTestCase):
+    def setUp(self):
+        super().setUp()
+        self.home = self.path("home")
+        os.makedirs(os.path.join(self.home, ".aws"))
+
+    def server(self, shards, args=(), arn=ARN):
+        s = sh.StreamsServer(self.tmp, seed=sh.stream_seed(shards, arn=arn), args=args)
+        s.start()
+        self.addCleanup(s.stop)
+        return s
+
+    def tool(self, server, args, input=None, timeout=120):
+        env = sh.aws_env(self.home)
+        return h.run_tool(["--endpoint-url", server.endpoint_url, "--no-progress"] + list(args),
+                          input=input, env=env, timeout=timeout, clear_env=False)
+
+    def redrive(self, server, disp, doc, extra=()):
+        """Runs the pipeline's consumer on doc (str) with --report and --acked-messages."""
+        self.report = self.path("redrive.ndjson")
+        self.acked = self.path("acked.ndjson")
+        return self.tool(server, ["-u", disp.url, "--report", self.report, "--acked-messages",
+                                  self.acked] + list(extra) + ["-"], input=doc)
+
+    def gets(self, server, op):
+        return [c for c in server.calls() if c["op"] == op]
+
+    # ---- ranges ------------------------------------------------------------------------------
+
+    def test_single_record_range(self):
+        recs = [rec(sh.seq(5, n)) for n in range(1, 6)]
+        s = self.server([sh.shard(1, recs, closed=False)])
+        disp = self.start_dispatcher()
+        doc = receive_output([sqs_message(1, invocation(sh.shard_id(1), sh.seq(5, 3),
+                                                         sh.seq(5, 3), 1))])
+        r = self.redrive(s, disp, doc)
+        self.assertEqual(r.rc, 0, r.stderr)
+        self.assertEqual(r.response, {"batchItemFailures": []})
+        self.assertEqual(seqs_of_requests(disp), [sh.seq(5, 3)])
+        its = [json.loads(c["request"]["body"]) for c in self.gets(s, "GetShardIterator")]
+        self.assertEqual(its, [{"StreamArn": ARN, "ShardId": sh.shard_id(1),
+                                "ShardIteratorType": "AT_SEQUENCE_NUMBER",
+                                "SequenceNumber": sh.seq(5, 3)}])
+        # the range ends at its end: no second GetRecords on an open shard
+        self.assertEqual(len(self.gets(s, "GetRecords")), 1)
+        self.assertEqual(lines_of(self.acked), [{
+            "Id": "m1", "MessageId": "00000001-0000-4000-8000-000000000000",
+            "ReceiptHandle": "AQEB-receipt-1", "input": "<stdin>", "offset": 28, "records": 1}])
+        rep = lines_of(self.report)
+        self.assertEqual([(l["sequenceNumber"], l["outcome"], l["messageId"], l["shardId"])
+                          for l in rep],
+                         [(sh.seq(5, 3), "task_deleted", "00000001-0000-4000-8000-000000000000",
+                           sh.shard_id(1))])
+        self.assertIn("1 message: 1 acked (--acked-messages)", r.stderr)
+
+    def test_thousand_records_over_pages_with_empty_pages_between(self):
+        recs = [rec(sh.seq(6, n)) for n in range(1, 1201)]
+        s = self.server([sh.shard(1, recs)],
+                        args=["--max-page-records", "300", "--empty-pages-between", "2",
+                              "--empty-pages", "1"])
+        disp = self.start_dispatcher()
+        doc = receive_output([sqs_message(1, invocation(sh.shard_id(1), sh.seq(6, 101),
+                                                         sh.seq(6, 1100), 1000))])
+        r = self.redrive(s, disp, doc)
+        self.assertEqual(r.rc, 0, r.stderr)
+        self.assertEqual(r.response, {"batchItemFailures": []})
+        self.assertEqual(replayed(disp), [sh.seq(6, n) for n in range(101, 1101)])
+        gets = self.gets(s, "GetRecords")
+        # 1 empty page first, pages of 300 from record 101 (101-400, 401-700, 701-1000,
+        # 1001-1300 cut at 1100) with 2 empty pages after each but the last read
+        self.assertEqual(len(gets), 1 + 4 + 3 * 2, [len(g.get("sequenceNumbers") or [])
+                                                   for g in gets])
+        self.assertEqual(len(lines_of(self.acked)), 1)
+        self.assertEqual(lines_of(self.acked)[0]["records"], 1000)
+        self.assertNotIn("batchSize", r.stderr)
+
+    def test_range_ending_exactly_at_a_page_boundary(self):
+        recs = [rec(sh.seq(7, n)) for n in range(1, 21)]
+        s = self.server([sh.shard(1, recs, closed=False)], args=["--max-page-records", "5"])
+        disp = self.start_dispatcher()
+        doc = receive_output([sqs_message(1, invocation(sh.shard_id(1), sh.seq(7, 1),
+                                                         sh.seq(7, 10), 10))])
+        r = self.redrive(s, disp, doc)
+        self.assertEqual(r.rc, 0, r.stderr)
+        self.assertEqual(replayed(disp), [sh.seq(7, n) for n in range(1, 11)])
+        # two pages of five: the second ends with the range's end, so no third call
+        self.assertEqual(len(self.gets(s, "GetRecords")), 2)
+        self.assertEqual(len(lines_of(self.acked)), 1)
+
+    def test_range_on_a_shard_that_has_since_closed(self):
+        recs = [rec(sh.seq(8, n)) for n in range(1, 8)]
+        s = self.server([sh.shard(1, recs, closed=True),
+                         sh.shard(2, [rec(sh.seq(9, 1))], parent=1, closed=False)],
+                        args=["--closed-end", "extra-page", "--max-page-records", "3"])
+        disp = self.start_dispatcher()
+        doc = receive_output([sqs_message(1, invocation(sh.shard_id(1), sh.seq(8, 5),
+                                                         sh.seq(8, 7), 3))])
+        r = self.redrive(s, disp, doc)
+        self.assertEqual(r.rc, 0, r.stderr)
+        self.assertEqual(replayed(disp), [sh.seq(8, n) for n in (5, 6, 7)])
+        # only the named shard is read, never its child
+        self.assertEqual({c["shardId"] for c in self.gets(s, "GetShardIterator")},
+                         {sh.shard_id(1)})
+        self.assertLess(r.elapsed, 8, "a closed shard ends when its range is read, not idle")
+        self.assertEqual(len(lines_of(self.acked)), 1)
+
+    def test_trimmed_range_exit_6_and_the_rest_goes_on(self):
+        recs = [rec(sh.seq(4, n)) for n in range(1, 11)]
+        s = self.server([sh.shard(1, recs, closed=False)],
+                        args=["--trim-before", sh.seq(4, 6)])
+        disp = self.start_dispatcher()
+        doc = receive_output([
+            sqs_message(1, invocation(sh.shard_id(1), sh.seq(4, 2), sh.seq(4, 3), 2,
+                                      first="2026-01-01T00:00:00Z")),
+            sqs_message(2, invocation(sh.shard_id(1), sh.seq(4, 7), sh.seq(4, 8), 2)),
+        ])
+        r = self.redrive(s, disp, doc)
+        self.assertEqual(r.rc, 6, r.stderr)
+        self.assertEqual(r.response, {"batchItemFailures": []})
+        self.assertEqual(replayed(disp), [sh.seq(4, 7), sh.seq(4, 8)])
+        self.assertRegex(r.stderr, r'message 1 \(MessageId "00000001-0000-4000-8000-000000000000"'
+                         r'\) at byte \d+: shard ' + sh.shard_id(1) + " from " + sh.seq(4, 2)
+                         + " through " + sh.seq(4, 3) + r" cannot be read \(trimmed\); its first "
+                         r"record arrived 2026-01-01T00:00:00Z, \d+ (days|hours|seconds)")
+        self.assertIn("a stream keeps records 24 hours", r.stderr)
+        # only the second message may be deleted
+        self.assertEqual([l["Id"] for l in lines_of(self.acked)], ["m2"])
+        unread = [l for l in lines_of(self.report) if l["outcome"] == "unreadable"]
+        self.assertEqual(len(unread), 1)
+        self.assertEqual((unread[0]["cause"], unread[0]["message"], unread[0]["messageId"],
+                          unread[0]["shard"]),
+                         ("trimmed", 1, "00000001-0000-4000-8000-000000000000", sh.shard_id(1)))
+        self.assertIn("2 ranges read from a stream, 1 unreadable", r.stderr)
+
+    def test_duplicate_messages_read_and_replay_once(self):
+        recs = [rec(sh.seq(3, n)) for n in range(1, 6)]
+        s = self.server([sh.shard(1, recs, closed=False)])
+        disp = self.start_dispatcher()
+        body = invocation(sh.shard_id(1), sh.seq(3, 2), sh.seq(3, 4), 3)
+        # the same record received twice; the second spells the numbers with leading zeros
+        body2 = json.loads(json.dumps(body))
+        body2["DDBStreamBatchInfo"]["startSequenceNumber"] = "0" + sh.seq(3, 2)
+        doc = receive_output([sqs_message(1, body), sqs_message(2, body2)])
+        r = self.redrive(s, disp, doc)
+        self.assertEqual(r.rc, 0, r.stderr)
+        self.assertEqual(replayed(disp), [sh.seq(3, n) for n in (2, 3, 4)])
+        self.assertEqual(len(self.gets(s, "GetShardIterator")), 1)
+        acked = lines_of(self.acked)
+        self.assertEqual([(l["Id"], l["ReceiptHandle"], l.get("duplicate", False)) for l in acked],
+                         [("m1", "AQEB-receipt-1", False), ("m2", "AQEB-receipt-2", True)])
+        self.assertIn("1 naming a range already named (read once)", r.stderr)
+        self.assertIn("names a range an earlier message named: replayed once", r.stderr)
+
+    def test_duplicate_of_a_failed_range_is_not_acked(self):
+        recs = [rec(sh.seq(3, n)) for n in range(1, 4)]
+        s = self.server([sh.shard(1, recs, closed=False)])
+        faults = {"acme:t-" + sh.seq(3, 2): {"statuses": [400], "always": 400}}
+        disp = self.start_dispatcher(seed=h.seed_doc(faults=faults))
+        body = invocation(sh.shard_id(1), sh.seq(3, 1), sh.seq(3, 3), 3)
+        doc = receive_output([sqs_message(1, body), sqs_message(2, body)])
+        r = self.redrive(s, disp, doc, extra=["--failed-out", self.path("failed.json")])
+        self.assertEqual(r.rc, 1, r.stderr)
+        self.assertEqual(r.failures, [sh.seq(3, 2)])
+        self.assertEqual(lines_of(self.acked), [])
+        # --failed-out: the raw stream record, as an event that is valid input on its own
+        with open(self.path("failed.json"), encoding="utf-8") as f:
+            failed = json.load(f)
+        self.assertEqual([x["dynamodb"]["SequenceNumber"] for x in failed["Records"]],
+                         [sh.seq(3, 2)])
+        again = h.run_tool(["-n", "--no-progress", self.path("failed.json")])
+        self.assertEqual(again.rc, 0, again.stderr)
+        self.assertIn("1 record: 0 skipped, 1 would dispatch", again.stderr)
+
+    # ---- mixes, dry run, batchSize ---------------------------------------------------------
+
+    def test_mix_of_pointers_and_plain_records_in_input_order(self):
+        recs = [rec(sh.seq(2, n)) for n in range(1, 6)]
+        s = self.server([sh.shard(1, recs, closed=False)])
+        disp = self.start_dispatcher()
+        plain = {"Records": [rec(sh.seq(1, 1)), rec(sh.seq(1, 2))]}
+        bare = invocation(sh.shard_id(1), sh.seq(2, 1), sh.seq(2, 2), 2)
+        s3 = invocation(sh.shard_id(1), sh.seq(2, 4), sh.seq(2, 4), 1)
+        s3["payload"] = json.dumps({"Records": [rec(sh.seq(2, 4))]})
+        sqs = receive_output([sqs_message(7, invocation(sh.shard_id(1), sh.seq(2, 5),
+                                                         sh.seq(2, 5), 1))])
+        tail = {"Records": [rec(sh.seq(1, 3))]}
+        doc = "\n".join(json.dumps(d) for d in (plain, bare, s3)) + "\n" + sqs + json.dumps(tail)
+        r = self.redrive(s, disp, doc, extra=["-j", "1"])
+        self.assertEqual(r.rc, 0, r.stderr)
+        self.assertEqual(seqs_of_requests(disp),
+                         [sh.seq(1, 1), sh.seq(1, 2), sh.seq(2, 1), sh.seq(2, 2), sh.seq(2, 4),
+                          sh.seq(2, 5), sh.seq(1, 3)])
+        # the S3 object's record came from its payload: one range read from the stream per
+        # pointer without a payload
+        self.assertEqual(len(self.gets(s, "GetShardIterator")), 2)
+        acked = lines_of(self.acked)
+        self.assertEqual([(l["Id"], "ReceiptHandle" in l, l["records"]) for l in acked],
+                         [("m1", False, 2), ("m2", False, 1), ("m3", True, 1)])
+        rep = lines_of(self.report)
+        self.assertEqual([l.get("message") for l in rep], [None, None, 1, 1, 2, 3, None])
+        self.assertEqual([l.get("messageId") for l in rep][5],
+                         "00000007-0000-4000-8000-000000000000")
+
+    def test_dry_run_reads_the_ranges_and_classifies(self):
+        recs = [rec(sh.seq(2, 1)), rec(sh.seq(2, 2), event_name="MODIFY"), rec(sh.seq(2, 3))]
+        s = self.server([sh.shard(1, recs, closed=False)])
+        doc = receive_output([sqs_message(1, invocation(sh.shard_id(1), sh.seq(2, 1),
+                                                         sh.seq(2, 3), 3))])
+        report = self.path("r.ndjson")
+        r = self.tool(s, ["-n", "--report", report, "-"], input=doc)
+        self.assertEqual(r.rc, 0, r.stderr)
+        self.assertEqual([(l["sequenceNumber"], l["outcome"]) for l in lines_of(report)],
+                         [(sh.seq(2, 1), "would_dispatch"), (sh.seq(2, 2), "skipped"),
+                          (sh.seq(2, 3), "would_dispatch")])
+        self.assertEqual(len(self.gets(s, "GetRecords")), 1)
+        self.assertIn("dry run: 1 message: 1 would be acked", r.stderr)
+
+    def test_batch_size_mismatch_warns_and_still_acks(self):
+        recs = [rec(sh.seq(2, n)) for n in range(1, 6)]
+        s = self.server([sh.shard(1, recs, closed=False)])
+        disp = self.start_dispatcher()
+        doc = receive_output([sqs_message(1, invocation(sh.shard_id(1), sh.seq(2, 1),
+                                                         sh.seq(2, 5), 2))])
+        r = self.redrive(s, disp, doc)
+        self.assertEqual(r.rc, 0, r.stderr)
+        self.assertEqual(len(seqs_of_requests(disp)), 5)
+        self.assertRegex(r.stderr, r'its range holds 5 records, "batchSize" says 2 .*idempotent')
+        self.assertEqual(len(lines_of(self.acked)), 1)
+
+    def test_unusable_message_exit_1_others_replayed(self):
+        recs = [rec(sh.seq(2, 1))]
+        s = self.server([sh.shard(1, recs, closed=False)])
+        disp = self.start_dispatcher()
+        bad = sqs_message(1, {})
+        bad["Body"] = "not json at all"
+        doc = receive_output([bad, sqs_message(2, invocation(sh.shard_id(1), sh.seq(2, 1),
+                                                              sh.seq(2, 1), 1))])
+        r = self.redrive(s, disp, doc)
+        self.assertEqual(r.rc, 1, r.stderr)
+        self.assertEqual(r.response, {"batchItemFailures": []})
+        self.assertEqual(seqs_of_requests(disp), [sh.seq(2, 1)])
+        self.assertRegex(r.stderr, r'<stdin>: message 1 \(MessageId "00000001-0000-4000-8000-'
+                         r'000000000000"\) at byte \d+: Body: byte 1: invalid JSON')
+        self.assertEqual([l["Id"] for l in lines_of(self.acked)], ["m2"])
+        self.assertIn("2 messages: 1 acked (--acked-messages), 1 unusable", r.stderr)
+
+    def test_fixture_of_aws_sqs_receive_message(self):
+        # testdata/redrive/sqs-receive-message.json is the structure the AWS CLI prints; its
+        # pointers name us-east-2's stream, served here with the records of their ranges.
+        arn = ("arn:aws:dynamodb:us-east-2:123456789012:table/a2a_push_pending_dispatches/"
+               "stream/2024-01-01T00:00:00.000")
+        shard = {"ShardId": "shardId-00000001700000000000-aaaaaaaa",
+                 "SequenceNumberRange": {"StartingSequenceNumber": "800000000003126276360"},
+                 "Records": [rec("8000000000031262763%02d" % n) for n in range(60, 66)]}
+        s = sh.StreamsServer(self.tmp, seed=sh.stream_seed([shard], arn=arn),
+                             args=["--region", "us-east-2"])
+        s.start()
+        self.addCleanup(s.stop)
+        disp = self.start_dispatcher()
+        with open(os.path.join(FIXTURES, "sqs-receive-message.json"), encoding="utf-8") as f:
+            doc = f.read()
+        r = self.redrive(s, disp, doc)
+        self.assertEqual(r.rc, 0, r.stderr)
+        want = json.load(open(os.path.join(FIXTURES, "sqs-receive-message.json")))["Messages"]
+        acked = lines_of(self.acked)
+        self.assertEqual([(l["MessageId"], l["ReceiptHandle"]) for l in acked],
+                         [(m["MessageId"], m["ReceiptHandle"]) for m in want])
+        self.assertTrue(seqs_of_requests(disp))
+        self.assertTrue(all(c["auth"]["region"] == "us-east-2" for c in s.calls()))
+
+    def test_acked_file_feeds_delete_message_batch_through_jq(self):
+        """The manual's pipeline: jq turns the acked lines into --entries of at most 10."""
+        recs = [rec(sh.seq(2, n)) for n in range(1, 13)]
+        s = self.server([sh.shard(1, recs, closed=False)])
+        disp = self.start_dispatcher()
+        msgs = [sqs_message(n, invocation(sh.shard_id(1), sh.seq(2, n), sh.seq(2, n), 1))
+                for n in range(1, 13)]
+        r = self.redrive(s, disp, receive_output(msgs[:10]) + receive_output(msgs[10:]))
+        self.assertEqual(r.rc, 0, r.stderr)
+        jq = subprocess.run(
+            ["jq", "-c", "-s", "map(select(.ReceiptHandle) | {Id, ReceiptHandle}) "
+             "| range(0; length; 10) as $i | .[$i:$i+10]", self.acked],
+            stdout=subprocess.PIPE, check=True)
+        batches = [json.loads(l) for l in jq.stdout.decode().splitlines()]
+        self.assertEqual([len(b) for b in batches], [10, 2])
+        self.assertEqual([e["ReceiptHandle"] for b in batches for e in b],
+                         ["AQEB-receipt-%d" % n for n in range(1, 13)])
+        self.assertEqual(len({e["Id"] for b in batches for e in b}), 12)
+
+
+if __name__ == "__main__":
+    unittest.main()

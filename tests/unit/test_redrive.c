@@ -1,0 +1,192 @@
+/*
+ * The redrive's bookkeeping: messages finish in input order once closed and settled, acked
+ * only when every record was acknowledged or skipped; a range named twice is claimed once and
+ * its duplicate shares the first message's fate; the range set grows past its first table.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "redrive.h"
+
+#define MAX_DONE 4096
+
+struct seen {
+    size_t n;
+    uint64_t index[MAX_DONE];
+    int acked[MAX_DONE];
+    int duplicate[MAX_DONE];
+    char receipt[MAX_DONE][32];
+};
+
+static void on_message(void *ctx, const struct a2a_message_done *m)
+{
+    struct seen *s = ctx;
+
+    assert_true(s->n < MAX_DONE);
+    s->index[s->n] = m->index;
+    s->acked[s->n] = m->acked;
+    s->duplicate[s->n] = m->duplicate;
+    snprintf(s->receipt[s->n], sizeof(s->receipt[0]), "%.*s", (int)m->receipt_handle.len,
+             m->receipt_handle.ptr);
+    s->n++;
+}
+
+static struct a2a_str str(const char *s)
+{
+    return (struct a2a_str){s, strlen(s)};
+}
+
+/* An item of message k with a receipt handle and a range of one record at seq. */
+static struct a2a_item item_of(uint64_t k, const char *receipt, const char *seq)
+{
+    struct a2a_item it;
+
+    memset(&it, 0, sizeof(it));
+    it.kind = A2A_ITEM_POINTER;
+    it.msg.via = A2A_VIA_SQS_RECEIVE;
+    it.msg.index = k;
+    it.msg.input = "<stdin>";
+    it.msg.has_receipt_handle = 1;
+    it.msg.receipt_handle = str(receipt);
+    it.has_range = 1;
+    it.range.stream_arn = str("arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/x");
+    it.range.shard_id = str("shardId-1");
+    it.range.start_seq = str(seq);
+    it.range.end_seq = str(seq);
+    it.range.batch_size = 1;
+    return it;
+}
+
+static struct a2a_redrive *open_rd(struct seen *s)
+{
+    struct a2a_redrive_config cfg = {.on_message = on_message, .ctx = s};
+    struct a2a_error err = {A2A_OK, ""};
+    struct a2a_redrive *rd = NULL;
+
+    memset(s, 0, sizeof(*s));
+    assert_int_equal(a2a_redrive_new(&rd, &cfg, &err), 0);
+    return rd;
+}
+
+static void messages_finish_in_order_when_settled(void **state)
+{
+    struct seen s;
+    struct a2a_redrive *rd = open_rd(&s);
+    struct a2a_item i1 = item_of(1, "rh-1", "100000000000000000001");
+    struct a2a_item i2 = item_of(2, "rh-2", "100000000000000000002");
+    struct a2a_redrive_message *m1 = a2a_redrive_begin(rd, &i1);
+    struct a2a_redrive_message *m2;
+    struct a2a_result res;
+
+    (void)state;
+    a2a_redrive_placed(m1);
+    a2a_redrive_placed(m1);
+    memset(&res, 0, sizeof(res));
+    a2a_redrive_describe(m1, &res);
+    assert_int_equal(res.message, 1);
+    assert_true(res.has_shard_id);
+    assert_memory_equal(res.shard_id.ptr, "shardId-1", 9);
+    a2a_redrive_close(rd, m1);
+    m2 = a2a_redrive_begin(rd, &i2);
+    a2a_redrive_placed(m2);
+    a2a_redrive_close(rd, m2);
+    /* m2's record settles first: it cannot finish before m1 */
+    a2a_redrive_settled(rd, m2, A2A_OUT_ACKNOWLEDGED);
+    assert_int_equal(s.n, 0);
+    assert_int_equal(a2a_redrive_in_flight(rd), 2);
+    a2a_redrive_settled(rd, m1, A2A_OUT_SKIPPED);
+    assert_int_equal(s.n, 0);
+    a2a_redrive_settled(rd, m1, A2A_OUT_TRANSIENT);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.index[0], 1);
+    assert_false(s.acked[0]); /* one record failed */
+    assert_int_equal(s.index[1], 2);
+    assert_true(s.acked[1]);
+    assert_string_equal(s.receipt[1], "rh-2");
+    assert_int_equal(a2a_redrive_in_flight(rd), 0);
+    assert_int_equal(a2a_redrive_stats(rd)->acked, 1);
+    a2a_redrive_free(&rd);
+}
+
+static void duplicate_shares_the_first_ones_fate(void **state)
+{
+    struct seen s;
+    struct a2a_error err = {A2A_OK, ""};
+
+    (void)state;
+    for (int fail = 0; fail <= 1; fail++) {
+        struct a2a_redrive *rd = open_rd(&s);
+        struct a2a_item i1 = item_of(1, "rh-1", "100000000000000000001");
+        /* the same range, spelled with a leading zero */
+        struct a2a_item i2 = item_of(2, "rh-2", "0100000000000000000001");
+        struct a2a_redrive_message *m1 = a2a_redrive_begin(rd, &i1);
+        struct a2a_redrive_message *m2;
+
+        assert_int_equal(a2a_redrive_claim_range(rd, m1, &i1.range, &err), 0);
+        a2a_redrive_placed(m1);
+        a2a_redrive_close(rd, m1);
+        m2 = a2a_redrive_begin(rd, &i2);
+        assert_int_equal(a2a_redrive_claim_range(rd, m2, &i2.range, &err), 1);
+        a2a_redrive_close(rd, m2);
+        assert_int_equal(s.n, 0); /* both wait for m1's record */
+        a2a_redrive_settled(rd, m1, fail ? A2A_OUT_REJECTED : A2A_OUT_TASK_DELETED);
+        assert_int_equal(s.n, 2);
+        assert_int_equal(s.acked[0], !fail);
+        assert_int_equal(s.acked[1], !fail);
+        assert_true(s.duplicate[1]);
+        assert_int_equal(a2a_redrive_stats(rd)->duplicates, 1);
+        a2a_redrive_free(&rd);
+    }
+}
+
+static void failed_message_and_many_ranges(void **state)
+{
+    struct seen s;
+    struct a2a_redrive *rd = open_rd(&s);
+    struct a2a_error err = {A2A_OK, ""};
+    char seq[32];
+
+    (void)state;
+    /* 1000 distinct ranges (the table grows several times), then each named again */
+    for (int round = 0; round < 2; round++) {
+        for (int n = 0; n < 1000; n++) {
+            struct a2a_item it;
+            struct a2a_redrive_message *m;
+
+            snprintf(seq, sizeof(seq), "1%020d", n);
+            it = item_of((uint64_t)(round * 1000 + n + 1), "rh", seq);
+            m = a2a_redrive_begin(rd, &it);
+            assert_non_null(m);
+            assert_int_equal(a2a_redrive_claim_range(rd, m, &it.range, &err), round);
+            if (n == 7 && round == 0) {
+                a2a_redrive_fail(m);
+            }
+            a2a_redrive_close(rd, m);
+        }
+    }
+    assert_int_equal(s.n, 2000);
+    assert_false(s.acked[7]);
+    assert_false(s.acked[1007]); /* its duplicate */
+    assert_true(s.acked[8]);
+    assert_true(s.acked[1008]);
+    assert_int_equal(a2a_redrive_stats(rd)->acked, 1998);
+    assert_int_equal(a2a_redrive_stats(rd)->duplicates, 1000);
+    a2a_redrive_free(&rd);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(messages_finish_in_order_when_settled),
+        cmocka_unit_test(duplicate_shares_the_first_ones_fate),
+        cmocka_unit_test(failed_message_and_many_ranges),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
