@@ -38,6 +38,8 @@ static int top_member(struct a2a_envelope *env, const char *key, size_t key_len,
 
     if (KEY_IS("Records")) {
         env->records++;
+    } else if (KEY_IS("Messages") || KEY_IS("DDBStreamBatchInfo")) {
+        env->shape_keys++;
     } else if (KEY_IS("eventName")) {
         if (env->names++) {
             problem(env, A2A_ENV_NAME_TWICE);

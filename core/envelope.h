@@ -64,7 +64,8 @@ struct a2a_envelope {
      */
     int attr_members[A2A_ENV_ATTRS];
     /* Walking state. */
-    int records; /* "Records" members of a DOC object (a document with one is an event) */
+    int records;    /* "Records" members of a DOC object (a document with one is an event) */
+    int shape_keys; /* its "Messages" and "DDBStreamBatchInfo" members (redrive shapes) */
     int names;
     int ddbs;
     int seqs;
@@ -107,7 +108,7 @@ static inline int a2a_envelope_member(struct a2a_envelope *env, int ctx, const c
         [A2A_ENV_DDB] = 1u << 14 | 1u << 8,                        /* SequenceNumber, NewImage */
         [A2A_ENV_DDB_OTHER] = 1u << 14,                            /* SequenceNumber */
         [A2A_ENV_IMAGE] = 1u << 6 | 1u << 5 | 1u << 13 | 1u << 16, /* the five attributes */
-        [A2A_ENV_DOC] = 1u << 9 | 1u << 8 | 1u << 7,               /* ... and Records */
+        [A2A_ENV_DOC] = 1u << 9 | 1u << 8 | 1u << 7 | 1u << 18,    /* ... Records, shapes */
     };
 
     if (ctx >= A2A_ENV_ATTR || (key_len < 32 && (lengths[ctx] >> key_len) & 1u)) {

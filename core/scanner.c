@@ -713,17 +713,25 @@ struct fast_scan {
     const unsigned char *rec; /* the record's first byte */
     const unsigned char *end; /* the end of the buffered data (the 0 byte) */
     struct a2a_envelope *env;
-    int env_ok;    /* no member name that matters had an escape */
-    int escapes;   /* a string holds an escape */
-    int document;  /* the value is a whole document: give up at any escaped name that matters */
+    int env_ok;   /* no member name that matters had an escape */
+    int escapes;  /* a string holds an escape */
+    int document; /* the value is a whole document: give up at any escaped name that matters */
+    int shapes;   /* A2A_SCAN_SHAPES: "Messages" and "DDBStreamBatchInfo" make a document */
+    int sniff;    /* note the element's eventSource / EventSource members (SHAPES) */
+    unsigned sniffed[2]; /* how many of each */
+    size_t sniff_at[2];  /* the first string value's content, from the record's first byte */
+    size_t sniff_len[2];
+    int sniff_found[2];
     int non_ascii; /* a string holds bytes >= 0x80 */
 };
 
 /* Inlined in the loop below whatever the optimiser's size limits: it is the hot path. */
 #if defined(__GNUC__)
-#define FAST_INLINE inline __attribute__((always_inline))
+#define FAST_INLINE   inline __attribute__((always_inline))
+#define FAST_NOINLINE __attribute__((noinline)) /* the loop keeps its registers to itself */
 #else
 #define FAST_INLINE inline
+#define FAST_NOINLINE
 #endif
 
 static FAST_INLINE const unsigned char *fast_ws(const unsigned char *p)
@@ -849,7 +857,8 @@ static inline int fast_member(struct fast_scan *fs, int ctx, const unsigned char
  * Scans one value at p (white space first allowed), at most `limit` containers deep. Returns
  * the byte after it, or NULL to give up. Iterative: depth costs no C stack.
  */
-static const unsigned char *fast_value(struct fast_scan *fs, const unsigned char *p, int limit)
+static FAST_NOINLINE const unsigned char *fast_value(struct fast_scan *fs, const unsigned char *p,
+                                                     int limit)
 {
     unsigned char kind[A2A_MAX_DEPTH]; /* '{' or '[' per open container */
     unsigned char ctx[A2A_MAX_DEPTH];  /* context (enum a2a_env_ctx) per open container */
@@ -913,7 +922,7 @@ value:
         }
         if (mctx != A2A_ENV_NONE) {
             child = fast_member(fs, mctx, key, key_len, p, 0);
-            if (fs->document && fs->env->records > 0) {
+            if (fs->document && (fs->env->records > 0 || (fs->shapes && fs->env->shape_keys > 0))) {
                 return NULL; /* an event: its records are cut out one by one instead */
             }
         }
@@ -991,8 +1000,8 @@ key:
         key_len = (size_t)(p - key);
         mctx = ctx[depth - 1];
         if (escaped && mctx != A2A_ENV_NONE) {
-            if (fs->document) {
-                return NULL; /* it might be "Records" or a record's name: decided carefully */
+            if (fs->document || fs->sniff) {
+                return NULL; /* it might be "Records", eventSource...: decided carefully */
             }
             /* The parser decodes the names and walks the record itself: report no more. */
             fs->env_ok = 0;
@@ -1005,6 +1014,28 @@ key:
         return NULL;
     }
     p++;
+    if (key_len == 11 && depth == 1 && fs->sniff && memcmp(key + 1, "ventSource", 10) == 0 &&
+        (key[0] == 'e' || key[0] == 'E')) {
+        /* As the careful scanner's sniffing: counted, the first string value noted. */
+        int w = key[0] == 'E';
+
+        fs->sniffed[w]++;
+        p = fast_ws(p);
+        if (*p == '"' && !fs->sniff_found[w]) {
+            int escaped = 0;
+            const unsigned char *s = p + 1;
+
+            p = fast_string(fs, s, &escaped);
+            if (p == NULL) {
+                return NULL;
+            }
+            fs->sniff_found[w] = 1;
+            fs->sniff_at[w] = (size_t)(s - fs->rec);
+            fs->sniff_len[w] = (size_t)(p - s);
+            p++;
+            goto after;
+        }
+    }
     goto value;
 }
 
@@ -1028,13 +1059,27 @@ static int fast_record(struct a2a_scanner *sc, int limit, int document)
     fs.non_ascii = 0;
     fs.escapes = 0;
     fs.document = document;
+    fs.shapes = sc->cfg.mode == A2A_SCAN_SHAPES;
+    fs.sniff = fs.shapes && !document;
+    memset(fs.sniffed, 0, sizeof(fs.sniffed));
+    memset(fs.sniff_found, 0, sizeof(fs.sniff_found));
     end = fast_value(&fs, fs.rec, limit);
     if (end == NULL) {
         return 0;
     }
-    if (document &&
-        (sc->envelope.records > 0 || (sc->envelope.names == 0 && sc->envelope.ddbs == 0))) {
-        return 0; /* an event, or neither: the careful scanner reads or names it */
+    if (document && (sc->envelope.records > 0 || (fs.shapes && sc->envelope.shape_keys > 0) ||
+                     (sc->envelope.names == 0 && sc->envelope.ddbs == 0))) {
+        return 0; /* an event, another shape, or neither: the careful scanner reads or names it */
+    }
+    if (fs.sniff) {
+        uint64_t start = here(sc);
+
+        sc->es_count = fs.sniffed[0];
+        sc->us_count = fs.sniffed[1];
+        sc->es_at = fs.sniff_found[0] ? start + fs.sniff_at[0] : NO_MARK;
+        sc->us_at = fs.sniff_found[1] ? start + fs.sniff_at[1] : NO_MARK;
+        sc->es_len = fs.sniff_len[0];
+        sc->us_len = fs.sniff_len[1];
     }
     sc->envelope.complete = fs.env_ok;
     sc->envelope.escapes = fs.escapes;
@@ -1119,7 +1164,7 @@ static int start_document(struct a2a_scanner *sc, struct a2a_raw_record *rec, in
         sc->keep_is_record = KEEP_PREFIX;
         sc->non_ascii = 0;
         /* Most often a record of its own (newline-delimited records): one pass, if it is. */
-        if (sc->cfg.mode == A2A_SCAN_EVENTS && fast_record(sc, A2A_MAX_DEPTH, 1)) {
+        if (fast_record(sc, A2A_MAX_DEPTH, 1)) {
             sc->state = DOC_BETWEEN;
             sc->keep = NO_MARK;
             return take_record(sc, rec, sc->doc_start, A2A_FROM_DOCUMENT, &sc->envelope, err);
@@ -1269,6 +1314,11 @@ static int array_element(struct a2a_scanner *sc, struct a2a_raw_record *rec, str
     sc->keep = start;
     sc->keep_is_record = KEEP_RECORD;
     sc->non_ascii = 0;
+    /* The nesting limit counts the containers the document already opened, as skip_value's.
+     * Elements of Messages are messages, not records: only the careful scan cuts them. */
+    if (sc->state != DOC_MESSAGES && fast_record(sc, A2A_MAX_DEPTH - open_levels(sc), 0)) {
+        return take_record(sc, rec, start, origin_of[sc->state], &sc->envelope, err);
+    }
     if (sc->cfg.mode == A2A_SCAN_SHAPES && sc->state != DOC_MESSAGES) {
         sc->es_count = 0;
         sc->us_count = 0;
@@ -1277,16 +1327,8 @@ static int array_element(struct a2a_scanner *sc, struct a2a_raw_record *rec, str
         if (skip_value_sniffing(sc, err) != 0) {
             return -1;
         }
-    } else {
-        /* The nesting limit counts the containers the document already opened, as
-         * skip_value's. The fast scan notes no shape hints: records of stream events only. */
-        if (sc->cfg.mode == A2A_SCAN_EVENTS &&
-            fast_record(sc, A2A_MAX_DEPTH - open_levels(sc), 0)) {
-            return take_record(sc, rec, start, origin_of[sc->state], &sc->envelope, err);
-        }
-        if (skip_value(sc, err) != 0) {
-            return -1;
-        }
+    } else if (skip_value(sc, err) != 0) {
+        return -1;
     }
     return take_record(sc, rec, start, origin_of[sc->state], NULL, err);
 }
