@@ -43,12 +43,16 @@ struct a2a_run_stats {
     uint64_t dispatched;    /* records handed to the HTTP engine */
     int input_error;        /* err holds the input problem; reading stopped there */
     int cancelled;          /* the cancel flag was seen */
-    int fatal_status;       /* the HTTP status that stopped the run (fail-fast), or 0 */
+    int fatal_status;       /* the HTTP status that stopped the run (fail-fast), A2A_FATAL_TRANSPORT
+                               (retry.h) when a transport fault did, or 0 */
     int input_unread;       /* cancelled before the input was fully read */
     int64_t elapsed_ms;
     struct a2a_error err;
     /* With input_error: the configured limit the input exceeded, or A2A_LIMIT_NONE. */
     enum a2a_limit input_limit;
+    int fatal_cause;                   /* with fatal_status: its enum a2a_transport class */
+    char fatal_reason[A2A_REASON_MAX]; /* with fatal_status: what stopped the run, one line */
+    int answered;                      /* some call got an HTTP status line back */
 };
 
 /*

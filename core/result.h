@@ -43,6 +43,7 @@ struct a2a_result {
     unsigned attempts;   /* HTTP attempts made */
     uint64_t elapsed_ms; /* from the first attempt to the outcome */
     struct a2a_str raw;  /* the record's bytes as read; empty when not kept */
+    int fail_fast;       /* its call's verdict stopped the run (the run says why, once) */
 };
 
 #endif
