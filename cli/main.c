@@ -1,6 +1,6 @@
 /*
  * a2a-recover: options in, one run of the core, a response out, an exit status by the
- * documented precedence: 2 > 3 > 130/143 > 5 > 4 > 1 > 0.
+ * documented precedence: 2 > 3 > 124/130/143 > 5 > 4 > 1 > 0.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,8 +14,10 @@
 #include "batch.h"
 #include "clock.h"
 #include "credentials.h"
+#include "deadline.h"
 #include "messages.h"
 #include "options.h"
+#include "retry.h"
 #include "sinks.h"
 
 enum exit_status {
@@ -25,6 +27,7 @@ enum exit_status {
     EXIT_INPUT = 3,
     EXIT_UNREPORTABLE = 4,
     EXIT_FAIL_FAST = 5,
+    EXIT_TIMEOUT = 124, /* --max-time passed, as timeout(1) says it */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -44,6 +47,7 @@ static void install_signals(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(DEADLINE_SIGNAL, &sa, NULL); /* --max-time stops the run as SIGTERM does */
     signal(SIGPIPE, SIG_IGN); /* a closed pipe is an error to report, not a silent death */
 }
 
@@ -238,8 +242,9 @@ static int exit_code(const struct a2a_run_stats *st, int run_failed)
     if (st->input_error || run_failed) {
         return EXIT_INPUT;
     }
+    /* Records the stream could not read (6) rank here, above a stop. */
     if (st->cancelled) {
-        return 128 + (int)stop_signal;
+        return stop_signal == DEADLINE_SIGNAL ? EXIT_TIMEOUT : 128 + (int)stop_signal;
     }
     if (st->fatal_status != 0) {
         return EXIT_FAIL_FAST;
@@ -267,16 +272,44 @@ static const char *fatal_meaning(int status)
     }
 }
 
-static void summarize(struct messages *m, const struct a2a_run_stats *st, int dry_run)
+/* What the operator can do about a transport fault that stopped the run. */
+static const char *transport_hint(int cause)
+{
+    switch (cause) {
+    case A2A_TRANSPORT_TLS_VERIFY:
+        return "the server's certificate is not trusted: give --cacert FILE with the CA that "
+               "signed it";
+    case A2A_TRANSPORT_TLS_PROTOCOL:
+        return "the server does not speak TLS: check the scheme of -u (http:// or https://)";
+    case A2A_TRANSPORT_SCHEME:
+        return "check the scheme of -u (http:// or https://)";
+    default:
+        return "check -u and that the dispatcher is up";
+    }
+}
+
+static void summarize(struct messages *m, const struct a2a_run_stats *st, int dry_run,
+                      const struct options *o)
 {
     double secs = (double)st->elapsed_ms / 1000.0;
 
-    if (st->fatal_status != 0) {
+    if (st->fatal_status > 0) {
         msg_error(m, "dispatcher %s (HTTP %d); %llu records not attempted",
                   fatal_meaning(st->fatal_status), st->fatal_status,
                   (unsigned long long)st->not_attempted);
+    } else if (st->fatal_status != 0) {
+        msg_error(m, "%s; %s; %llu records not attempted", st->fatal_reason,
+                  transport_hint(st->fatal_cause), (unsigned long long)st->not_attempted);
+    } else if (!dry_run && st->dispatched > 0 && !st->answered && !st->cancelled) {
+        /* Nothing but transient failures, each a warning: say it as one error, even with -q. */
+        msg_error(m, "the dispatcher answered none of %llu calls; %s",
+                  (unsigned long long)st->dispatched, transport_hint(-1));
     }
-    if (st->cancelled) {
+    if (st->cancelled && stop_signal == DEADLINE_SIGNAL) {
+        msg_error(m, "--max-time %.3f s passed; %llu records not acknowledged were listed%s",
+                  (double)o->max_time_ms / 1000.0, (unsigned long long)st->interrupted,
+                  st->input_unread ? "; the input was not read to its end" : "");
+    } else if (st->cancelled) {
         msg_error(m, "interrupted by signal %d; %llu records not acknowledged were listed%s",
                   (int)stop_signal, (unsigned long long)st->interrupted,
                   st->input_unread ? "; the input was not read to its end" : "");
@@ -400,6 +433,7 @@ static int run(const struct options *o, struct messages *msgs)
     if (sinks.progress) {
         messages_progress(msgs, NULL);
     }
+    messages_finish(msgs); /* the counts of repeated reasons, before the run's own lines */
     if (run_rc != 0 || st.input_error || st.input_unread) {
         const char *flag = options_error_flag(st.err.code);
         msg_error(msgs, "%s%s%s%s", flag, flag[0] != '\0' ? ": " : "", st.err.msg,
@@ -424,7 +458,7 @@ out:
         rc = rc == EXIT_ALL_DONE ? EXIT_FAILURES : rc;
     }
     if (summary) {
-        summarize(msgs, &st, o->dry_run);
+        summarize(msgs, &st, o->dry_run, o);
     }
     a2a_response_free(&resp);
     credentials_free(&cred);
@@ -452,7 +486,7 @@ static void reserve_std_fds(void)
 int main(int argc, char **argv)
 {
     struct options o;
-    struct messages msgs = {LOG_TEXT, 0, 0};
+    struct messages msgs = {.format = LOG_TEXT};
     struct a2a_error err = {.code = A2A_OK};
     int curl_started = 0;
     int rc = EXIT_USAGE;
@@ -475,6 +509,11 @@ int main(int argc, char **argv)
     msgs.format = o.log_format;
     msgs.verbosity = o.verbosity;
     install_signals();
+    if (deadline_arm(o.max_time_ms) != 0) {
+        msg_error(&msgs, "--max-time: cannot set a timer: %s", strerror(errno));
+        rc = EXIT_INPUT;
+        goto out;
+    }
     /* A dry run calls nobody: skip TLS library start-up (15% of a small run's cost). */
     if (!o.dry_run) {
         if (a2a_dispatch_global_init() != 0) {

@@ -28,6 +28,7 @@ enum {
     OPT_NO_PROGRESS,
     OPT_MAX_RECORD,
     OPT_THREADS,
+    OPT_MAX_TIME,
 };
 
 /* The one option table; --help, the manual and the bash completion must match it (tested). */
@@ -42,6 +43,7 @@ static const struct option long_options[] = {
     {"insecure", no_argument, NULL, OPT_INSECURE},
     {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
     {"max-record-size", required_argument, NULL, OPT_MAX_RECORD},
+    {"max-time", required_argument, NULL, OPT_MAX_TIME},
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
     {"output", required_argument, NULL, 'o'},
     {"quiet", no_argument, NULL, 'q'},
@@ -57,6 +59,8 @@ static const struct option long_options[] = {
     {NULL, 0, NULL, 0},
 };
 
+#define MAX_TIME_MAX_S 2592000L /* --max-time: 30 days at most */
+
 static const char short_options[] = ":H:hj:no:qu:vV";
 
 void options_usage(FILE *out)
@@ -64,7 +68,8 @@ void options_usage(FILE *out)
     fputs("usage: a2a-recover [-hnqVv] [-H header | -H @file] [-j n] [-o file] [-u url]\n"
           "                   [--cacert file] [--connect-timeout s] [--failed-out file]\n"
           "                   [--insecure] [--log-format text|json] [--max-record-size bytes]\n"
-          "                   [--no-progress] [--rate n] [--report file] [--retries n]\n"
+          "                   [--max-time s] [--no-progress] [--rate n] [--report file]\n"
+          "                   [--retries n]\n"
           "                   [--threads n] [--timeout s] [--token-file file] [file ...]\n"
           "\n"
           "Replay DynamoDB Stream records of a2a_push_pending_dispatches through the A2A\n"
@@ -88,6 +93,8 @@ void options_usage(FILE *out)
           "      --failed-out FILE    records not acknowledged, as an event to replay\n"
           "      --log-format FMT     stderr messages as text (default) or json\n"
           "      --max-record-size B  largest record accepted, bytes (default 16777216)\n"
+          "      --max-time S         stop the whole run after S seconds, as on SIGTERM;\n"
+          "                           exit 124\n"
           "      --no-progress        no progress line, even on a terminal\n"
           "  -q, --quiet              errors only on stderr\n"
           "  -v, --verbose            one line per record on stderr\n"
@@ -96,7 +103,7 @@ void options_usage(FILE *out)
           "\n"
           "Exit: 0 all acknowledged or skipped, 1 failures listed, 2 usage, 3 input error,\n"
           "4 a failed record had no SequenceNumber, 5 dispatcher refused (fail-fast),\n"
-          "130/143 interrupted. See a2a-recover(1).\n",
+          "124 --max-time passed, 130/143 interrupted. See a2a-recover(1).\n",
           out);
 }
 
@@ -376,6 +383,14 @@ static int apply(struct options *o, int c, const char *arg, struct a2a_error *er
                                arg);
         }
         o->max_record = (size_t)v;
+        return 0;
+    case OPT_MAX_TIME:
+        if (parse_seconds(arg, 1, MAX_TIME_MAX_S * 1000L, &o->max_time_ms) != 0) {
+            return usage_error(err,
+                               "--max-time: \"%s\" is not a number of seconds from "
+                               "0.001 to %ld",
+                               arg, MAX_TIME_MAX_S);
+        }
         return 0;
     case OPT_NO_PROGRESS:
         o->no_progress = 1;
