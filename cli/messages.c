@@ -178,7 +178,10 @@ void messages_emit(void *ctx, const struct a2a_log_event *ev)
     if (!wanted(m, ev->level)) {
         return;
     }
-    if (ev->position > 0 && (ev->level == A2A_LOG_ERROR || ev->level == A2A_LOG_WARN)) {
+    /* A record without SequenceNumber cannot be listed in the response: stderr (and the
+     * report) alone name it, so each one keeps its line. */
+    if (ev->position > 0 && (ev->level == A2A_LOG_ERROR || ev->level == A2A_LOG_WARN) &&
+        strcmp(ev->target, A2A_TARGET_NO_SEQ) != 0) {
         t = tally_of(m, ev);
     }
     if (t != NULL && ++t->seen > MSG_REPEATS_SHOWN) {

@@ -51,7 +51,8 @@ void msg_warn_always(struct messages *m, const char *fmt, ...)
 
 /*
  * Per-record errors and warnings with the same reason (numbers aside) are shown
- * MSG_REPEATS_SHOWN times, then counted: "... and 171 more: REASON" at most once a second.
+ * MSG_REPEATS_SHOWN times, then counted: "... and 171 more: REASON" at most once a second
+ * (a record without SequenceNumber, which the response cannot list, is always named).
  * Writes the counts still held, with each reason's total; call once, at the end of the run.
  */
 void messages_finish(struct messages *m);
