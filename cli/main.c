@@ -1,6 +1,6 @@
 /*
  * a2a-recover: options in, one run of the core, a response out, an exit status by the
- * documented precedence: 2 > 3 > 124/130/143 > 5 > 4 > 1 > 0.
+ * documented precedence: 2 > 3 > 6 > 124/130/143 > 5 > 4 > 1 > 0.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,8 +17,11 @@
 #include "deadline.h"
 #include "messages.h"
 #include "options.h"
+#include "outputs.h"
 #include "retry.h"
+#include "secrets.h"
 #include "sinks.h"
+#include "stream_opts.h"
 
 enum exit_status {
     EXIT_ALL_DONE = 0,
@@ -27,6 +30,7 @@ enum exit_status {
     EXIT_INPUT = 3,
     EXIT_UNREPORTABLE = 4,
     EXIT_FAIL_FAST = 5,
+    EXIT_STREAM = 6,    /* a stream range named by the options could not be read */
     EXIT_TIMEOUT = 124, /* --max-time passed, as timeout(1) says it */
 };
 
@@ -51,85 +55,14 @@ static void install_signals(void)
     signal(SIGPIPE, SIG_IGN); /* a closed pipe is an error to report, not a silent death */
 }
 
-/* A file written under a temporary name and renamed into place when complete. */
-struct atomic_file {
-    const char *path; /* borrowed */
-    char *tmp;        /* owned */
-    FILE *f;
-};
-
-static int atomic_open(struct atomic_file *a, const char *path, struct a2a_error *err)
-{
-    size_t n = strlen(path) + 16;
-    int fd = -1;
-
-    a->path = path;
-    a->tmp = malloc(n);
-    a->f = NULL;
-    if (a->tmp == NULL) {
-        a2a_error_set(err, A2A_E_NOMEM, "out of memory");
-        return -1;
-    }
-    snprintf(a->tmp, n, "%s.tmp.XXXXXX", path);
-    fd = mkstemp(a->tmp);
-    if (fd >= 0) {
-        a->f = fdopen(fd, "w");
-    }
-    if (a->f == NULL) {
-        a2a_error_set(err, A2A_E_IO, "%s: cannot create: %s", path, strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-            unlink(a->tmp);
-        }
-        free(a->tmp);
-        a->tmp = NULL;
-        return -1;
-    }
-    return 0;
-}
-
-/*
- * Renames into place when keep is set, else removes the temporary file. A write error is
- * reported only for a file meant to be kept: one being discarded has nothing to say.
- */
-static int atomic_close(struct atomic_file *a, int keep, struct a2a_error *err)
-{
-    int rc = 0;
-
-    if (a->f == NULL) {
-        return 0;
-    }
-    if (fflush(a->f) != 0 || fsync(fileno(a->f)) != 0) {
-        if (keep) {
-            a2a_error_set(err, A2A_E_IO, "%s: write error: %s", a->path, strerror(errno));
-        }
-        keep = 0;
-        rc = -1;
-    }
-    if (fclose(a->f) != 0 && keep) {
-        a2a_error_set(err, A2A_E_IO, "%s: write error: %s", a->path, strerror(errno));
-        keep = 0;
-        rc = -1;
-    }
-    a->f = NULL;
-    if (keep && rename(a->tmp, a->path) != 0) {
-        a2a_error_set(err, A2A_E_IO, "%s: cannot rename into place: %s", a->path, strerror(errno));
-        rc = -1;
-    }
-    if (!keep || rc != 0) {
-        unlink(a->tmp);
-    }
-    free(a->tmp);
-    a->tmp = NULL;
-    return rc;
-}
-
 /* What the CLI does with every result besides the response. */
 struct cli_sinks {
     struct messages *msgs;
-    FILE *report; /* owned; NULL when no --report */
+    FILE *report; /* borrowed from report_file; NULL when no --report */
     struct a2a_buf report_line;
-    struct atomic_file failed_file;
+    struct output report_file;
+    struct output failed_file;
+    struct output response_file; /* -o */
     struct a2a_failed_out failed;
     int write_error;
     int progress; /* draw the progress line */
@@ -163,9 +96,11 @@ static void on_result(void *ctx, const struct a2a_result *res)
         s->failed_n++;
     }
     if (s->report != NULL && a2a_report_write(s->report, res, &s->report_line) != 0) {
+        output_write_failed(&s->report_file, errno);
         s->write_error = 1;
     }
     if (s->failed_file.f != NULL && a2a_failed_out_add(&s->failed, res) != 0) {
+        output_write_failed(&s->failed_file, errno);
         s->write_error = 1;
     }
     if (s->progress) {
@@ -176,53 +111,65 @@ static void on_result(void *ctx, const struct a2a_result *res)
     }
 }
 
+/*
+ * Opens every output file before anything is read or sent: a path that cannot be written is
+ * a usage error with nothing done (see outputs.h for what each kind of path gets).
+ */
 static int open_sinks(struct cli_sinks *s, const struct options *o, struct a2a_error *err)
 {
-    if (o->report != NULL) {
-        s->report = fopen(o->report, "w");
-        if (s->report == NULL) {
-            a2a_error_set(err, A2A_E_IO, "--report %s: cannot create: %s", o->report,
-                          strerror(errno));
-            return -1;
-        }
+    struct output *all[] = {&s->response_file, &s->failed_file, &s->report_file};
+
+    output_init(&s->response_file, "-o", o->output, OUTPUT_WHOLE);
+    output_init(&s->failed_file, "--failed-out", o->failed_out, OUTPUT_WHOLE);
+    output_init(&s->report_file, "--report", o->report, OUTPUT_STREAM);
+    if (outputs_open(all, sizeof(all) / sizeof(all[0]), o->files, o->nfiles, err) != 0) {
+        return -1;
     }
-    if (o->failed_out != NULL) {
-        if (atomic_open(&s->failed_file, o->failed_out, err) != 0) {
-            return -1;
-        }
-        if (a2a_failed_out_begin(&s->failed, s->failed_file.f) != 0) {
-            a2a_error_set(err, A2A_E_IO, "--failed-out %s: write error: %s", o->failed_out,
-                          strerror(errno));
-            return -1;
-        }
+    s->report = s->report_file.f;
+    if (s->failed_file.f != NULL && a2a_failed_out_begin(&s->failed, s->failed_file.f) != 0) {
+        a2a_error_set(err, A2A_E_IO, "--failed-out %s: write error: %s", o->failed_out,
+                      strerror(errno));
+        return -1;
     }
     return 0;
 }
 
-/* Closes what open_sinks() opened (any part of it); keeps --failed-out only when ok is set. */
-static int close_sinks(struct cli_sinks *s, int ok, struct a2a_error *err)
+/* Closes one output; a write error is printed, and makes the result -1. */
+static int close_output(struct cli_sinks *s, struct output *out, int keep)
 {
-    int rc = s->write_error ? -1 : 0;
+    struct a2a_error err = {.code = A2A_OK};
 
-    if (s->report != NULL) {
-        if (fclose(s->report) != 0) {
-            rc = -1;
-        }
-        s->report = NULL;
+    if (output_close(out, keep, &err) != 0) {
+        msg_error(s->msgs, "%s", err.msg);
+        return -1;
     }
-    if (s->failed_file.f != NULL) {
-        if (a2a_failed_out_end(&s->failed) != 0) {
-            rc = -1;
-        }
-        if (atomic_close(&s->failed_file, ok && rc == 0, err) != 0) {
-            rc = -1;
-        }
+    return 0;
+}
+
+/*
+ * Closes what open_sinks() opened (any part of it); keeps --failed-out only when ok is set,
+ * -o only when response_ok is. Returns -1 when something could not be written (each failure
+ * printed).
+ */
+static int close_sinks(struct cli_sinks *s, int ok, int response_ok)
+{
+    int printed = 0;
+
+    /* A failed write leaves the stream's error flag set: output_close() reports it. */
+    if (s->failed_file.f != NULL && a2a_failed_out_end(&s->failed) != 0) {
+        output_write_failed(&s->failed_file, errno);
+        s->write_error = 1;
     }
+    printed |= close_output(s, &s->failed_file, ok);
+    printed |= close_output(s, &s->report_file, 1);
+    printed |= close_output(s, &s->response_file, response_ok);
+    s->report = NULL;
     a2a_buf_free(&s->report_line);
-    if (rc != 0) {
-        a2a_error_set(err, A2A_E_IO, "writing --report or --failed-out failed");
+    if (s->write_error && printed == 0 && ok) {
+        msg_error(s->msgs, "writing --report or --failed-out failed");
+        printed = -1;
     }
-    return rc;
+    return printed;
 }
 
 /* The option that sets a limit the core reports reaching, as a suffix for its message. */
@@ -237,12 +184,14 @@ static const char *limit_option(enum a2a_limit limit)
     return "";
 }
 
-static int exit_code(const struct a2a_run_stats *st, int run_failed)
+static int exit_code(const struct a2a_run_stats *st, int run_failed, uint64_t unreadable)
 {
     if (st->input_error || run_failed) {
         return EXIT_INPUT;
     }
-    /* Records the stream could not read (6) rank here, above a stop. */
+    if (unreadable > 0) {
+        return EXIT_STREAM;
+    }
     if (st->cancelled) {
         return stop_signal == DEADLINE_SIGNAL ? EXIT_TIMEOUT : 128 + (int)stop_signal;
     }
@@ -289,9 +238,10 @@ static const char *transport_hint(int cause)
 }
 
 static void summarize(struct messages *m, const struct a2a_run_stats *st, int dry_run,
-                      const struct options *o)
+                      const struct options *o, const struct stream_input *stream)
 {
     double secs = (double)st->elapsed_ms / 1000.0;
+    char ranges[96] = "";
 
     if (st->fatal_status > 0) {
         msg_error(m, "dispatcher %s (HTTP %d); %llu records not attempted",
@@ -314,49 +264,44 @@ static void summarize(struct messages *m, const struct a2a_run_stats *st, int dr
                   (int)stop_signal, (unsigned long long)st->interrupted,
                   st->input_unread ? "; the input was not read to its end" : "");
     }
+    if (stream != NULL && stream->source != NULL) {
+        const struct a2a_stream_source_stats *ss = a2a_stream_source_stats(stream->source);
+        snprintf(ranges, sizeof(ranges), ", %llu of %llu stream ranges unreadable",
+                 (unsigned long long)stream->unreadable,
+                 (unsigned long long)(ss->ranges + (ss->ranges == 0 && stream->unreadable > 0)));
+    }
     msg_info(m,
              "%s%llu records: %llu skipped, %llu acknowledged (%llu task deleted), %llu failed, "
-             "%llu unreportable; %.3f s, %.0f records/s",
+             "%llu unreportable%s; %.3f s, %.0f records/s",
              dry_run ? "dry run: " : "", (unsigned long long)st->records,
              (unsigned long long)st->skipped, (unsigned long long)st->acknowledged,
              (unsigned long long)st->task_deleted, (unsigned long long)st->failed,
-             (unsigned long long)st->unreportable, secs,
+             (unsigned long long)st->unreportable, ranges, secs,
              secs > 0 ? (double)st->records / secs : 0.0);
 }
 
-/* Writes the response to stdout or, atomically, to -o FILE. */
-static int write_response(const struct options *o, const struct a2a_response *resp,
+/* Writes the response to stdout or to -o FILE (made whole at close_sinks()). */
+static int write_response(const struct options *o, FILE *file, const struct a2a_response *resp,
                           struct a2a_error *err)
 {
-    struct atomic_file af;
-    int rc;
-
-    if (o->output == NULL) {
-        if (a2a_response_write(resp, stdout) != 0) {
+    if (a2a_response_write(resp, file != NULL ? file : stdout) != 0) {
+        if (file != NULL) {
+            a2a_error_set(err, A2A_E_IO, "-o %s: write error: %s", o->output, strerror(errno));
+        } else {
             a2a_error_set(err, A2A_E_IO, "cannot write the response to standard output: %s",
                           strerror(errno));
-            return -1;
         }
-        return 0;
-    }
-    if (atomic_open(&af, o->output, err) != 0) {
         return -1;
     }
-    rc = a2a_response_write(resp, af.f);
-    if (rc != 0) {
-        a2a_error_set(err, A2A_E_IO, "%s: write error: %s", o->output, strerror(errno));
-    }
-    if (atomic_close(&af, rc == 0, err) != 0) {
-        rc = -1;
-    }
-    return rc;
+    return 0;
 }
 
 static void fill_config(struct a2a_run_config *cfg, const struct options *o,
                         const struct credentials *cred, struct messages *msgs,
-                        struct cli_sinks *sinks)
+                        struct cli_sinks *sinks, const struct a2a_source *stream)
 {
     memset(cfg, 0, sizeof(*cfg));
+    cfg->input.source = stream;
     cfg->input.paths = o->files;
     cfg->input.npaths = o->nfiles;
     cfg->input.max_record = o->max_record;
@@ -383,6 +328,25 @@ static void fill_config(struct a2a_run_config *cfg, const struct options *o,
     cfg->result_ctx = sinks;
 }
 
+/* Warns where a secret was put in sight: argv, or a token about to cross a network in clear. */
+static void warn_exposed_secrets(const struct options *o, const struct credentials *cred,
+                                 struct messages *msgs)
+{
+    if (o->argv_credential != NULL) {
+        /* The name only: the value is the secret. */
+        msg_warn_always(msgs,
+                        "-H %.*s: a secret on the command line can be read by other users "
+                        "(ps, /proc) and stays in the shell history; put the token in "
+                        "A2A_RECOVER_TOKEN or --token-file, other headers in -H @FILE",
+                        (int)strcspn(o->argv_credential, ":"), o->argv_credential);
+    }
+    if (!o->dry_run && (cred->token != NULL || o->argv_credential != NULL) &&
+        secrets_url_cleartext_remote(o->url)) {
+        msg_warn_always(msgs, "-u: the credentials go over plain http:// to a host that is not "
+                              "loopback, readable by anyone on the way; use https://");
+    }
+}
+
 /*
  * One run of the core with the CLI's sinks around it. Every step that fails hands back a
  * struct a2a_error, printed here; the sinks are closed once, at out:, whatever happened.
@@ -395,9 +359,13 @@ static int run(const struct options *o, struct messages *msgs)
     struct a2a_run_stats st;
     struct a2a_response resp = {{NULL, 0, 0}, 0};
     struct a2a_error err = {.code = A2A_OK};
+    struct stream_input stream;
+    struct a2a_source stream_src;
+    int stream_open = 0;
     int warn_mode = 0;
     int run_rc;
     int keep_outputs = 0; /* rename --failed-out into place */
+    int response_ok = 0;  /* the response is whole: -o may be renamed into place */
     int summary = 0;      /* the run went through: print the summary line last */
     int rc = EXIT_USAGE;
 
@@ -416,6 +384,7 @@ static int run(const struct options *o, struct messages *msgs)
         msg_warn_always(msgs, "--token-file %s is readable by group or others; chmod 600 it",
                         o->token_file);
     }
+    warn_exposed_secrets(o, &cred, msgs);
     if (!o->dry_run && o->insecure) {
         msg_warn_always(msgs,
                         "--insecure: TLS certificates are NOT verified; anyone on the path can "
@@ -425,7 +394,16 @@ static int run(const struct options *o, struct messages *msgs)
         msg_error(msgs, "%s", err.msg);
         goto out;
     }
-    fill_config(&cfg, o, &cred, msgs, &sinks);
+    if (o->stream.arn != NULL) {
+        stream_open = 1;
+        if (stream_input_open(&stream, &o->stream, &stop_signal, msgs, sinks.report, &stream_src,
+                              &err) != 0) {
+            msg_error(msgs, "%s", err.msg);
+            rc = err.code == A2A_E_CONFIG ? EXIT_USAGE : EXIT_INPUT;
+            goto out;
+        }
+    }
+    fill_config(&cfg, o, &cred, msgs, &sinks, stream_open ? &stream_src : NULL);
     sinks.live = &st;
     sinks.progress = !o->no_progress && o->verbosity >= 0 && isatty(STDERR_FILENO);
     sinks.start_ms = a2a_now_ms();
@@ -443,22 +421,30 @@ static int run(const struct options *o, struct messages *msgs)
         rc = EXIT_USAGE; /* refused before anything was read or sent */
         goto out;
     }
-    rc = exit_code(&st, run_rc != 0);
+    rc = exit_code(&st, run_rc != 0, stream_open ? stream.unreadable : 0);
     /* An input error before any call leaves stdout empty: nothing was done to report. */
     keep_outputs = rc != EXIT_INPUT || st.dispatched > 0;
-    if (keep_outputs && write_response(o, &resp, &err) != 0) {
+    if (keep_outputs) {
+        response_ok = write_response(o, sinks.response_file.f, &resp, &err) == 0;
+    }
+    if (keep_outputs && !response_ok) {
         msg_error(msgs, "%s", err.msg);
         rc = rc == EXIT_ALL_DONE ? EXIT_FAILURES : rc;
     }
     summary = run_rc == 0;
 out:
-    memset(&err, 0, sizeof(err));
-    if (close_sinks(&sinks, keep_outputs, &err) != 0) {
-        msg_error(msgs, "%s", err.msg);
+    if (close_sinks(&sinks, keep_outputs, response_ok) != 0) {
+        rc = rc == EXIT_ALL_DONE ? EXIT_FAILURES : rc;
+    }
+    if (stream_open && stream.write_error) {
+        msg_error(msgs, "writing --report failed");
         rc = rc == EXIT_ALL_DONE ? EXIT_FAILURES : rc;
     }
     if (summary) {
-        summarize(msgs, &st, o->dry_run, o);
+        summarize(msgs, &st, o->dry_run, o, stream_open ? &stream : NULL);
+    }
+    if (stream_open) {
+        stream_input_close(&stream);
     }
     a2a_response_free(&resp);
     credentials_free(&cred);
@@ -514,8 +500,9 @@ int main(int argc, char **argv)
         rc = EXIT_INPUT;
         goto out;
     }
-    /* A dry run calls nobody: skip TLS library start-up (15% of a small run's cost). */
-    if (!o.dry_run) {
+    /* A dry run calls nobody: skip TLS library start-up (15% of a small run's cost). A
+       stream is read through libcurl even then. */
+    if (!o.dry_run || o.stream.arn != NULL) {
         if (a2a_dispatch_global_init() != 0) {
             msg_error(&msgs, "cannot initialise libcurl");
             rc = EXIT_INPUT;

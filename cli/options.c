@@ -11,6 +11,7 @@
 
 #include "number.h"
 #include "request.h"
+#include "secrets.h"
 #include "wipe.h"
 
 /* Long-only options get values past the ASCII range. */
@@ -28,6 +29,13 @@ enum {
     OPT_NO_PROGRESS,
     OPT_MAX_RECORD,
     OPT_THREADS,
+    OPT_STREAM,
+    OPT_SHARD,
+    OPT_FROM,
+    OPT_TO,
+    OPT_IDLE,
+    OPT_ENDPOINT_URL,
+    OPT_PROFILE,
     OPT_MAX_TIME,
 };
 
@@ -37,21 +45,28 @@ static const struct option long_options[] = {
     {"concurrency", required_argument, NULL, 'j'},
     {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
     {"dry-run", no_argument, NULL, 'n'},
+    {"endpoint-url", required_argument, NULL, OPT_ENDPOINT_URL},
     {"failed-out", required_argument, NULL, OPT_FAILED_OUT},
+    {"from", required_argument, NULL, OPT_FROM},
     {"header", required_argument, NULL, 'H'},
     {"help", no_argument, NULL, 'h'},
+    {"idle", required_argument, NULL, OPT_IDLE},
     {"insecure", no_argument, NULL, OPT_INSECURE},
     {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
     {"max-record-size", required_argument, NULL, OPT_MAX_RECORD},
     {"max-time", required_argument, NULL, OPT_MAX_TIME},
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
     {"output", required_argument, NULL, 'o'},
+    {"profile", required_argument, NULL, OPT_PROFILE},
     {"quiet", no_argument, NULL, 'q'},
     {"rate", required_argument, NULL, OPT_RATE},
     {"report", required_argument, NULL, OPT_REPORT},
     {"retries", required_argument, NULL, OPT_RETRIES},
+    {"shard", required_argument, NULL, OPT_SHARD},
+    {"stream", required_argument, NULL, OPT_STREAM},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"to", required_argument, NULL, OPT_TO},
     {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
     {"url", required_argument, NULL, 'u'},
     {"verbose", no_argument, NULL, 'v'},
@@ -69,8 +84,10 @@ void options_usage(FILE *out)
           "                   [--cacert file] [--connect-timeout s] [--failed-out file]\n"
           "                   [--insecure] [--log-format text|json] [--max-record-size bytes]\n"
           "                   [--max-time s] [--no-progress] [--rate n] [--report file]\n"
-          "                   [--retries n]\n"
-          "                   [--threads n] [--timeout s] [--token-file file] [file ...]\n"
+          "                   [--retries n] [--threads n] [--timeout s] [--token-file file]\n"
+          "                   [file ...]\n"
+          "       a2a-recover --stream arn [--shard id] [--from pos] [--to seq]\n"
+          "                   [--idle s] [--endpoint-url url] [--profile name] [options]\n"
           "\n"
           "Replay DynamoDB Stream records of a2a_push_pending_dispatches through the A2A\n"
           "server's redispatch endpoint; print the Lambda partial-batch response.\n"
@@ -78,7 +95,8 @@ void options_usage(FILE *out)
           "  -n, --dry-run            classify only; call nobody\n"
           "  -u, --url URL            redispatch endpoint (or A2A_RECOVER_URL)\n"
           "      --token-file FILE    bearer token file (or A2A_RECOVER_TOKEN); never argv\n"
-          "  -H, --header LINE|@FILE  extra request header \"Name: value\"; repeatable\n"
+          "  -H, --header LINE|@FILE  extra request header \"Name: value\"; repeatable;\n"
+          "                           a secret goes in @FILE, never on the command line\n"
           "  -j, --concurrency N      calls in flight, 1-256 (default 8)\n"
           "      --timeout S          seconds per attempt (default 30)\n"
           "      --connect-timeout S  seconds to connect (default 10)\n"
@@ -88,7 +106,8 @@ void options_usage(FILE *out)
           "                           in flight, at most one per core)\n"
           "      --insecure           do not verify TLS certificates (warns)\n"
           "      --cacert FILE        trust the CA certificates in FILE\n"
-          "  -o, --output FILE        write the response to FILE (atomically) instead of stdout\n"
+          "  -o, --output FILE        write the response to FILE (atomically), not stdout;\n"
+          "                           every output file is opened before the first call\n"
           "      --report FILE        one JSON line per record: outcome, reason, status, timing\n"
           "      --failed-out FILE    records not acknowledged, as an event to replay\n"
           "      --log-format FMT     stderr messages as text (default) or json\n"
@@ -98,13 +117,61 @@ void options_usage(FILE *out)
           "      --no-progress        no progress line, even on a terminal\n"
           "  -q, --quiet              errors only on stderr\n"
           "  -v, --verbose            one line per record on stderr\n"
+          "      --stream ARN         read the DynamoDB stream itself instead of files\n"
+          "      --shard ID           only this shard (repeatable; read in the order given)\n"
+          "      --from POS           trim-horizon (default), latest, at:SEQ or after:SEQ\n"
+          "      --to SEQ             last sequence number to replay, inclusive\n"
+          "      --idle S             an open shard ends after S seconds without records\n"
+          "                           (default 10)\n"
+          "      --endpoint-url URL   Streams endpoint (default: from the ARN's region)\n"
+          "      --profile NAME       AWS profile for credentials (or AWS_PROFILE)\n"
           "  -h, --help               this help\n"
           "  -V, --version            version\n"
           "\n"
           "Exit: 0 all acknowledged or skipped, 1 failures listed, 2 usage, 3 input error,\n"
           "4 a failed record had no SequenceNumber, 5 dispatcher refused (fail-fast),\n"
-          "124 --max-time passed, 130/143 interrupted. See a2a-recover(1).\n",
+          "6 a stream range could not be read, 124 --max-time passed, 130/143 interrupted.\n"
+          "See a2a-recover(1).\n",
           out);
+}
+
+/*
+ * What an unknown long option NAME (with its "--") most likely meant, as a suffix for the
+ * message, or "". --token gets the safe places for a token, not an option taking it.
+ */
+static const char *did_you_mean(const char *name, size_t len, char *buf, size_t bufsize)
+{
+    static const struct {
+        const char *typed;
+        const char *hint;
+    } near[] = {
+        {"--token", " (did you mean --token-file FILE, or A2A_RECOVER_TOKEN? a token never "
+                    "goes on the command line)"},
+        {"--retry", " (did you mean --retries?)"},
+    };
+    const struct option *hit = NULL;
+
+    for (size_t i = 0; i < sizeof(near) / sizeof(near[0]); i++) {
+        if (len == strlen(near[i].typed) && strncmp(name, near[i].typed, len) == 0) {
+            return near[i].hint;
+        }
+    }
+    if (len < 4 || strncmp(name, "--", 2) != 0) {
+        return "";
+    }
+    for (const struct option *opt = long_options; opt->name != NULL; opt++) {
+        if (strncmp(opt->name, name + 2, len - 2) == 0) {
+            if (hit != NULL) {
+                return ""; /* more than one: no guess */
+            }
+            hit = opt;
+        }
+    }
+    if (hit == NULL) {
+        return "";
+    }
+    snprintf(buf, bufsize, " (did you mean --%s?)", hit->name);
+    return buf;
 }
 
 /* Records a refused command line in err; returns -1 for the caller to pass on. */
@@ -296,6 +363,17 @@ static int whole_number(const char *opt, const char *arg, unsigned lo, unsigned 
     return 0;
 }
 
+/* The long name of an option without a letter. */
+static const char *option_name(int c)
+{
+    for (const struct option *p = long_options; p->name != NULL; p++) {
+        if (p->val == c) {
+            return p->name;
+        }
+    }
+    return "";
+}
+
 /* One option with its argument. */
 static int apply(struct options *o, int c, const char *arg, struct a2a_error *err)
 {
@@ -312,7 +390,14 @@ static int apply(struct options *o, int c, const char *arg, struct a2a_error *er
         return 0;
     case OPT_TOKEN_FILE:
         o->token_file = arg;
-        return readable_file("--token-file", arg, err);
+        if (access(arg, R_OK) != 0) {
+            /* Not repeated: a token pasted where its file name belongs lands here. */
+            return usage_error(err,
+                               "--token-file: cannot read the file named: %s (the name is not "
+                               "shown, in case it is the token itself)",
+                               strerror(errno));
+        }
+        return 0;
     case 'H':
         if (arg[0] == '@') {
             return header_file(o, arg + 1, err);
@@ -323,6 +408,9 @@ static int apply(struct options *o, int c, const char *arg, struct a2a_error *er
         if (a2a_request_reserved_header(arg) != NULL) {
             return usage_error(err, "-H: %s is set by a2a-recover itself (endpoint contract)",
                                a2a_request_reserved_header(arg));
+        }
+        if (o->argv_credential == NULL && secrets_header_is_credential(arg)) {
+            o->argv_credential = arg;
         }
         return add_header(o, arg) == 0 ? 0 : out_of_memory(err);
     case 'j':
@@ -395,6 +483,19 @@ static int apply(struct options *o, int c, const char *arg, struct a2a_error *er
     case OPT_NO_PROGRESS:
         o->no_progress = 1;
         return 0;
+    case OPT_IDLE:
+        if (parse_seconds(arg, 1, 86400 * 1000L, &o->stream.idle_ms) != 0) {
+            return usage_error(err, "--idle: \"%s\" is not a number of seconds from 0.001 to 86400",
+                               arg);
+        }
+        return 0;
+    case OPT_STREAM:
+    case OPT_SHARD:
+    case OPT_FROM:
+    case OPT_TO:
+    case OPT_ENDPOINT_URL:
+    case OPT_PROFILE:
+        return stream_opts_apply(&o->stream, option_name(c), arg, err);
     case 'q':
         o->verbosity = -1;
         return 0;
@@ -420,11 +521,22 @@ static int cross_check(struct options *o, struct a2a_error *err)
     if (o->help || o->version) {
         return 0;
     }
+    if (stream_opts_check(&o->stream, o->nfiles, err) != 0) {
+        return -1;
+    }
     if (o->url == NULL && env_url != NULL && env_url[0] != '\0') {
         o->url = env_url;
     }
     if (o->url != NULL && o->url[0] == '\0') {
         o->url = NULL;
+    }
+    /* Before the dry-run return: the password is on display either way. Never echoed. */
+    if (o->url != NULL && secrets_url_has_userinfo(o->url)) {
+        return usage_error(err,
+                           "%s: a user name or password in the URL is refused: it would show in "
+                           "argv and in messages; give the token in A2A_RECOVER_TOKEN or "
+                           "--token-file",
+                           o->url == env_url ? "A2A_RECOVER_URL" : "-u");
     }
     if (o->dry_run) {
         return 0;
@@ -443,6 +555,16 @@ static int cross_check(struct options *o, struct a2a_error *err)
         return usage_error(err, "--insecure and --cacert contradict each other");
     }
     return 0;
+}
+
+/* An unknown long option: its name only (never what follows '='), and a guess. */
+static int unknown_option(struct a2a_error *err, const char *text)
+{
+    size_t len = strcspn(text, "=");
+    char hint[64];
+
+    return usage_error(err, "unknown option %.*s%s", (int)len, text,
+                       did_you_mean(text, len, hint, sizeof(hint)));
 }
 
 int options_parse(struct options *o, int argc, char **argv, struct a2a_error *err)
@@ -469,8 +591,7 @@ int options_parse(struct options *o, int argc, char **argv, struct a2a_error *er
                 return usage_error(err, "unknown option -%c", optopt);
             }
             /* Name only: what follows '=' may be a secret typed in the wrong place. */
-            return usage_error(err, "unknown option %.*s", (int)strcspn(argv[optind - 1], "="),
-                               argv[optind - 1]);
+            return unknown_option(err, argv[optind - 1]);
         }
         if (idx >= 0) {
             /* No abbreviations: "--token SECRET" must not be taken for --token-file. */
@@ -481,7 +602,7 @@ int options_parse(struct options *o, int argc, char **argv, struct a2a_error *er
             if (strncmp(text, "--", 2) != 0 ||
                 strncmp(text + 2, long_options[idx].name, len) != 0 ||
                 (text[2 + len] != '\0' && text[2 + len] != '=')) {
-                return usage_error(err, "unknown option %.*s", (int)strcspn(text, "="), text);
+                return unknown_option(err, text);
             }
             idx = -1;
         }
@@ -499,6 +620,7 @@ int options_parse(struct options *o, int argc, char **argv, struct a2a_error *er
 
 void options_free(struct options *o)
 {
+    stream_opts_free(&o->stream);
     for (size_t i = 0; i < o->nheaders; i++) {
         /* header lines may carry API keys: wipe before freeing */
         a2a_wipe(o->headers[i], strlen(o->headers[i]));

@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "messages.h"
+#include "stream_opts.h"
 
 struct options {
     int dry_run;
@@ -17,6 +18,8 @@ struct options {
     const char *token_file; /* borrowed */
     char **headers;         /* owned array of owned "Name: value" lines */
     size_t nheaders;
+    const char *argv_credential; /* borrowed: the first -H LINE (not @FILE) carrying a
+                                    credential, to warn about; NULL if none */
     unsigned concurrency;
     long timeout_ms;
     long connect_timeout_ms;
@@ -33,7 +36,8 @@ struct options {
     int verbosity; /* -1 quiet, 0 normal, 1+ verbose */
     int no_progress;
     size_t max_record;
-    const char *const *files; /* borrowed from argv */
+    struct stream_options stream; /* --stream and its options */
+    const char *const *files;     /* borrowed from argv */
     size_t nfiles;
     int help;
     int version;

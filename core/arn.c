@@ -162,7 +162,7 @@ int a2a_streams_endpoint(const struct a2a_stream_arn *arn, const char *explicit_
                          const struct a2a_env *env, char *out, size_t cap, struct a2a_error *err)
 {
     const char *url = explicit_url;
-    const char *from = "--endpoint-url";
+    const char *from = "the endpoint URL"; /* given by the caller: it names its own source */
     int n;
 
     if (url == NULL) {

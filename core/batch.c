@@ -18,9 +18,10 @@ struct slot {
     struct a2a_job job; /* outcome, reason, status, attempts; the call when dispatched */
     int done;
     uint64_t position;
-    const char *file; /* borrowed from the input (argv or a constant) */
     uint64_t offset;
-    struct a2a_buf text; /* owned: seq, then eventName, then raw bytes */
+    /* owned: seq, then eventName, then raw bytes, then the input's name and a NUL (a
+       source's names may live only as long as their input: a stream's pages) */
+    struct a2a_buf text;
     size_t seq_len;
     size_t event_len;
     size_t raw_len;
@@ -155,7 +156,7 @@ static void result_from_slot(const struct slot *s, struct a2a_result *res)
 {
     memset(res, 0, sizeof(*res));
     res->position = s->position;
-    res->file = s->file;
+    res->file = s->text.data + s->seq_len + s->event_len + s->raw_len;
     res->offset = s->offset;
     res->has_seq = s->has_seq;
     res->seq.ptr = s->text.data;
@@ -285,7 +286,6 @@ static int fill_slot(struct run *r, struct slot *s, const struct a2a_raw_record 
     int rc = 0;
 
     s->position = raw->position;
-    s->file = raw->file;
     s->offset = raw->offset;
     s->has_seq = rec->has_seq;
     s->has_event_name = rec->has_event_name;
@@ -295,6 +295,7 @@ static int fill_slot(struct run *r, struct slot *s, const struct a2a_raw_record 
     rc |= a2a_buf_append(&s->text, rec->seq.ptr, s->seq_len);
     rc |= a2a_buf_append(&s->text, rec->event_name.ptr, s->event_len);
     rc |= a2a_buf_append(&s->text, raw->bytes, s->raw_len);
+    rc |= a2a_buf_append(&s->text, raw->file, strlen(raw->file) + 1);
     if (rc != 0) {
         a2a_error_set(&r->st->err, A2A_E_NOMEM, "out of memory holding record %llu",
                       (unsigned long long)raw->position);

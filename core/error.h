@@ -17,6 +17,8 @@ enum a2a_errcode {
                           caller names the value in its own terms (the CLI by its flag) */
     A2A_E_INTERRUPTED, /* the cancel flag was raised */
     A2A_E_INTERNAL,    /* a library call failed in a way we did not expect */
+    A2A_E_STREAM,      /* a stream range could not be read (trimmed, not found, denied, no
+                          credentials, retries spent): the records around it still count */
 };
 
 /*

@@ -1,7 +1,9 @@
 /*
  * The input reader the batch driver uses: the files of the command line (or a buffer in
  * memory) as a source (source.h), read by the scanner (scanner.h) into one raw record at a
- * time. Other sources go to a2a_scanner_open() directly.
+ * time, or, with shapes set, into items (items.h): records, pointers of on-failure invocation
+ * records, and messages that failed. The bytes come from the files, or from any other source
+ * (source.h) the caller opened, such as a stream's pages.
  */
 #ifndef A2A_INPUT_H
 #define A2A_INPUT_H
@@ -11,12 +13,18 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "items.h"
 #include "scanner.h"
 #include "source.h"
 
 struct a2a_input;
 
 struct a2a_input_config {
+    /*
+     * When set: read this source instead of paths or mem (borrowed: the struct is copied,
+     * its close(), when set, is called by a2a_input_free()).
+     */
+    const struct a2a_source *source;
     const char *const *paths; /* borrowed; "-" is standard input; npaths 0 means stdin */
     size_t npaths;
     const char *mem; /* when set: read these bytes instead of paths (fuzzing, tests) */
@@ -24,6 +32,7 @@ struct a2a_input_config {
     const char *mem_name; /* name used in messages for mem input */
     size_t read_chunk;    /* bytes per read; 0 means 1 MiB (tests use 1 to split tokens) */
     size_t max_record;    /* largest record or pre-Records prefix kept in memory */
+    int shapes;           /* read the redrive shapes too: call a2a_input_next_item(), not _next() */
     const volatile sig_atomic_t *cancel; /* optional; read() interrupted by a signal checks it */
     /*
      * Optional: called before a read of a pipe, terminal or socket that may block; it returns
@@ -44,6 +53,13 @@ int a2a_input_open(struct a2a_input **out, const struct a2a_input_config *cfg,
  * deadline passed while waiting for input). After -1 the reader returns -1 again.
  */
 int a2a_input_next(struct a2a_input *in, struct a2a_raw_record *rec, struct a2a_error *err);
+
+/*
+ * With shapes set: returns 1 with *item filled (borrowed until the next call), 0 at the end
+ * of all input, -1 with err set as a2a_input_next() does. A message that cannot be used is an
+ * item (A2A_ITEM_MESSAGE_ERROR), never -1.
+ */
+int a2a_input_next_item(struct a2a_input *in, struct a2a_item *item, struct a2a_error *err);
 
 /* Stop waiting for input at this CLOCK_MONOTONIC time in ms (after an interruption). */
 void a2a_input_set_deadline(struct a2a_input *in, int64_t deadline_ms);

@@ -17,6 +17,15 @@ enum doc_state {
     DOC_OBJECT_MEMBERS, /* inside a top-level object, before a member or its closing brace */
     DOC_RECORDS,        /* inside the Records array of a stream event */
     DOC_ARRAY,          /* inside a top-level array of records */
+    DOC_MESSAGES,       /* inside the Messages array of `aws sqs receive-message` output */
+    DOC_WHOLE,          /* inside a document cut whole (A2A_SCAN_WHOLE) */
+};
+
+/* What the bytes held from the keep mark on are, for messages. */
+enum keep_kind {
+    KEEP_PREFIX,   /* a top-level object's members before its Records (or Messages) */
+    KEEP_RECORD,   /* a record, or an element of Messages */
+    KEEP_DOCUMENT, /* a whole document (A2A_SCAN_WHOLE) */
 };
 
 struct a2a_scanner {
@@ -33,12 +42,21 @@ struct a2a_scanner {
     size_t end;    /* bytes valid in buf */
     uint64_t base; /* input offset of buf[0] */
     uint64_t keep; /* input offset from which bytes must stay in memory, or NO_MARK */
-    int keep_is_record;
+    enum keep_kind keep_is_record;
 
     enum doc_state state;
-    int first_member;   /* no member or element yet in the current container */
-    int saw_records;    /* the current top-level object had a Records array */
-    int record_keys;    /* the current top-level object has eventName or dynamodb */
+    int first_member; /* no member or element yet in the current container */
+    int saw_records;  /* the current top-level object had a Records (1) or Messages (3) array */
+    int record_keys;  /* the current top-level object has eventName or dynamodb */
+    int batch_info;   /* the current top-level object has DDBStreamBatchInfo (SHAPES) */
+    int escaped;      /* set by the string scanner at a backslash */
+    /* The current element's eventSource (es_) and EventSource (us_) members (SHAPES). */
+    unsigned es_count;
+    unsigned us_count;
+    uint64_t es_at; /* input offset of the first string value's content, or NO_MARK */
+    uint64_t us_at;
+    size_t es_len;
+    size_t us_len;
     uint64_t doc_start; /* input offset of the current top-level document */
     int non_ascii;      /* set by the string scanner */
     uint64_t position;  /* records handed out so far */
@@ -54,7 +72,7 @@ static uint64_t here(const struct a2a_scanner *sc)
 
 static void fail(struct a2a_scanner *sc, struct a2a_error *err, const char *what)
 {
-    if (sc->keep_is_record && sc->keep != NO_MARK) {
+    if (sc->keep_is_record == KEEP_RECORD && sc->keep != NO_MARK) {
         a2a_error_set(err, A2A_E_INPUT, "%s: byte %llu (record %llu): %s", sc->name,
                       (unsigned long long)here(sc), (unsigned long long)sc->position + 1, what);
     } else {
@@ -68,13 +86,18 @@ static void fail(struct a2a_scanner *sc, struct a2a_error *err, const char *what
  * A record or a pre-Records prefix starting at byte `at` outgrew max_record. The message says
  * its value, a2a_scanner_limit() which limit; the caller names the option that set it.
  */
-static int too_large(struct a2a_scanner *sc, struct a2a_error *err, int is_record, uint64_t at)
+static int too_large(struct a2a_scanner *sc, struct a2a_error *err, enum keep_kind kind,
+                     uint64_t at)
 {
+    static const char *const what_is[] = {
+        [KEEP_PREFIX] = "document prefix before \"Records\"",
+        [KEEP_RECORD] = "record",
+        [KEEP_DOCUMENT] = "document",
+    };
     char what[160];
 
-    snprintf(what, sizeof(what), "%s at byte %llu is larger than the %zu-byte limit",
-             is_record ? "record" : "document prefix before \"Records\"", (unsigned long long)at,
-             sc->cfg.max_record);
+    snprintf(what, sizeof(what), "%s at byte %llu is larger than the %zu-byte limit", what_is[kind],
+             (unsigned long long)at, sc->cfg.max_record);
     fail(sc, err, what);
     sc->limit = A2A_LIMIT_MAX_RECORD;
     return -1;
@@ -96,6 +119,8 @@ int a2a_scanner_open(struct a2a_scanner **out, const struct a2a_source *src,
         sc->cfg.read_chunk = DEFAULT_CHUNK;
     }
     sc->keep = NO_MARK;
+    sc->es_at = NO_MARK;
+    sc->us_at = NO_MARK;
     sc->at_eof = 1; /* no input opened yet */
     sc->name = "";
     *out = sc;
@@ -327,6 +352,7 @@ static int scan_string(struct a2a_scanner *sc, struct a2a_error *err)
                               "a string character (control characters must be "
                               "escaped)");
         }
+        sc->escaped = 1;
         sc->pos++;
         c = peek(sc, err);
         if (c == 'u') {
@@ -424,13 +450,85 @@ static int push(struct a2a_scanner *sc, struct a2a_error *err, unsigned char *st
 
 enum skip_state { SKIP_VALUE, SKIP_KEY, SKIP_AFTER };
 
-/* Scans one complete JSON value, validating it; iterative, so depth costs no C stack. */
-static int skip_value(struct a2a_scanner *sc, struct a2a_error *err)
+/* Containers the document opened around the value being skipped: they count in the depth. */
+static int open_levels(const struct a2a_scanner *sc)
+{
+    switch (sc->state) {
+    case DOC_RECORDS:
+    case DOC_MESSAGES:
+        return 2;
+    case DOC_WHOLE:
+        return 0;
+    default:
+        return 1;
+    }
+}
+
+/*
+ * A member name of an element just scanned (it started at key_at): 1 "eventSource",
+ * 2 "EventSource", 0 anything else. The element is held from its first byte on.
+ */
+static int sniff_key(struct a2a_scanner *sc, uint64_t key_at)
+{
+    const char *raw = (const char *)sc->buf + (size_t)(key_at - sc->base) + 1;
+    size_t len = (size_t)(here(sc) - key_at) - 2;
+
+    if (sc->escaped) {
+        if (a2a_json_unescape(raw, len, &sc->key) != A2A_UNESCAPE_OK) {
+            return 0;
+        }
+        raw = sc->key.data;
+        len = sc->key.len;
+    }
+    if (len != 11 || memcmp(raw + 1, "ventSource", 10) != 0) {
+        return 0;
+    }
+    return raw[0] == 'e' ? 1 : (raw[0] == 'E' ? 2 : 0);
+}
+
+/*
+ * The value of a member sniff_key() named: counted, and when it is a string, scanned here and
+ * noted (the first only). Returns 1 scanned, 0 not a string (the caller skips it), -1.
+ */
+static int sniff_value(struct a2a_scanner *sc, int which, struct a2a_error *err)
+{
+    uint64_t *at = which == 1 ? &sc->es_at : &sc->us_at;
+    size_t *len = which == 1 ? &sc->es_len : &sc->us_len;
+    uint64_t start;
+    int c;
+
+    if (which == 1) {
+        sc->es_count++;
+    } else {
+        sc->us_count++;
+    }
+    c = peek_nonspace(sc, err);
+    if (c != '"') {
+        return 0;
+    }
+    start = here(sc);
+    if (scan_string(sc, err) != 0) {
+        return -1;
+    }
+    if (*at == NO_MARK) {
+        *at = start + 1;
+        *len = (size_t)(here(sc) - start) - 2;
+    }
+    return 1;
+}
+
+/*
+ * Scans one complete JSON value, validating it; iterative, so depth costs no C stack. With
+ * sniff (a constant: each caller gets its own copy), the members of the value itself that
+ * sniff_key() names are noted on the way; the plain copy pays nothing for it.
+ */
+static inline __attribute__((always_inline)) int
+skip_value_as(struct a2a_scanner *sc, struct a2a_error *err, const int sniff)
 {
     unsigned char stack[A2A_MAX_DEPTH];
     int depth = 0;
     /* The document already opened its object (and, inside Records, the array): they count. */
-    int limit = A2A_MAX_DEPTH - (sc->state == DOC_RECORDS ? 2 : 1);
+    int limit = A2A_MAX_DEPTH - open_levels(sc);
     enum skip_state st = SKIP_VALUE;
     int c;
 
@@ -440,8 +538,17 @@ static int skip_value(struct a2a_scanner *sc, struct a2a_error *err)
         }
         c = peek_nonspace(sc, err);
         if (st == SKIP_KEY) {
+            uint64_t key_at = here(sc);
+            int which = 0;
+
+            if (sniff) {
+                sc->escaped = 0;
+            }
             if (c != '"' || scan_string(sc, err) != 0) {
                 return c == '"' ? -1 : unexpected(sc, err, c, "a member name string");
+            }
+            if (sniff && depth == 1) {
+                which = sniff_key(sc, key_at);
             }
             c = peek_nonspace(sc, err);
             if (c != ':') {
@@ -449,6 +556,13 @@ static int skip_value(struct a2a_scanner *sc, struct a2a_error *err)
             }
             sc->pos++;
             st = SKIP_VALUE;
+            if (sniff && which != 0) {
+                int r = sniff_value(sc, which, err);
+                if (r < 0) {
+                    return -1;
+                }
+                st = r == 1 ? SKIP_AFTER : SKIP_VALUE;
+            }
             continue;
         }
         if (st == SKIP_AFTER) {
@@ -498,9 +612,20 @@ static int skip_value(struct a2a_scanner *sc, struct a2a_error *err)
     }
 }
 
+static int skip_value(struct a2a_scanner *sc, struct a2a_error *err)
+{
+    return skip_value_as(sc, err, 0);
+}
+
+static int skip_value_sniffing(struct a2a_scanner *sc, struct a2a_error *err)
+{
+    return skip_value_as(sc, err, 1);
+}
+
 /*
- * Scans a member name and compares it with the names the top level cares about.
- * Returns 0 with *which set (0 other, 1 Records, 2 eventName or dynamodb), or -1.
+ * Scans a member name and compares it with the names the top level cares about. Returns 0
+ * with *which set (0 other, 1 Records, 2 eventName or dynamodb, and in SHAPES mode 3 Messages,
+ * 4 DDBStreamBatchInfo), or -1.
  */
 static int scan_top_key(struct a2a_scanner *sc, struct a2a_error *err, int *which)
 {
@@ -536,6 +661,12 @@ static int scan_top_key(struct a2a_scanner *sc, struct a2a_error *err, int *whic
     } else if ((len == 9 && memcmp(raw, "eventName", 9) == 0) ||
                (len == 8 && memcmp(raw, "dynamodb", 8) == 0)) {
         *which = 2;
+    } else if (sc->cfg.mode == A2A_SCAN_SHAPES) {
+        if (len == 8 && memcmp(raw, "Messages", 8) == 0) {
+            *which = 3;
+        } else if (len == 18 && memcmp(raw, "DDBStreamBatchInfo", 18) == 0) {
+            *which = 4;
+        }
     }
     c = peek_nonspace(sc, err);
     if (c != ':') {
@@ -545,14 +676,15 @@ static int scan_top_key(struct a2a_scanner *sc, struct a2a_error *err, int *whic
     return 0;
 }
 
-/* Cuts the next value out as a record. */
+/* Cuts the value from start to the cursor out as a record. */
 static int take_record(struct a2a_scanner *sc, struct a2a_raw_record *rec, uint64_t start,
-                       struct a2a_error *err)
+                       enum a2a_value_origin origin, struct a2a_error *err)
 {
     size_t off = (size_t)(start - sc->base);
 
     if (sc->pos - off > sc->cfg.max_record) {
-        return too_large(sc, err, 1, start);
+        return too_large(sc, err, sc->cfg.mode == A2A_SCAN_WHOLE ? KEEP_DOCUMENT : KEEP_RECORD,
+                         start);
     }
     rec->bytes = (const char *)sc->buf + off;
     rec->len = sc->pos - off;
@@ -560,7 +692,38 @@ static int take_record(struct a2a_scanner *sc, struct a2a_raw_record *rec, uint6
     rec->offset = start;
     rec->position = ++sc->position;
     rec->non_ascii = sc->non_ascii;
+    rec->origin = origin;
+    rec->batch_info = origin == A2A_FROM_DOCUMENT && sc->batch_info;
+    rec->event_source_count = sc->es_count;
+    rec->upper_source_count = sc->us_count;
+    rec->has_event_source = sc->es_at != NO_MARK;
+    rec->has_upper_source = sc->us_at != NO_MARK;
+    rec->event_source = (struct a2a_span){0, 0};
+    rec->upper_source = (struct a2a_span){0, 0};
+    if (rec->has_event_source) {
+        rec->event_source = (struct a2a_span){(size_t)(sc->es_at - start), sc->es_len};
+    }
+    if (rec->has_upper_source) {
+        rec->upper_source = (struct a2a_span){(size_t)(sc->us_at - start), sc->us_len};
+    }
     return 1;
+}
+
+/* A document cut whole (A2A_SCAN_WHOLE): the cursor is on its first byte. */
+static int take_document(struct a2a_scanner *sc, struct a2a_raw_record *rec, struct a2a_error *err)
+{
+    int r;
+
+    sc->keep = sc->doc_start;
+    sc->keep_is_record = KEEP_DOCUMENT;
+    sc->non_ascii = 0;
+    sc->state = DOC_WHOLE;
+    r = skip_value(sc, err);
+    sc->state = DOC_BETWEEN;
+    if (r != 0) {
+        return -1;
+    }
+    return take_record(sc, rec, sc->doc_start, A2A_FROM_DOCUMENT, err);
 }
 
 /* Starts a document: the cursor is on its first byte. Returns 0, 1 (a record), or -1. */
@@ -570,12 +733,20 @@ static int start_document(struct a2a_scanner *sc, struct a2a_raw_record *rec, in
     sc->doc_start = here(sc);
     sc->docs_in_file++;
     sc->first_member = 1;
+    sc->batch_info = 0;
+    sc->es_count = 0;
+    sc->us_count = 0;
+    sc->es_at = NO_MARK;
+    sc->us_at = NO_MARK;
+    if (sc->cfg.mode == A2A_SCAN_WHOLE) {
+        return take_document(sc, rec, err);
+    }
     if (c == '{') {
         sc->state = DOC_OBJECT_MEMBERS;
         sc->saw_records = 0;
         sc->record_keys = 0;
         sc->keep = sc->doc_start; /* it may turn out to be a single record */
-        sc->keep_is_record = 0;
+        sc->keep_is_record = KEEP_PREFIX;
         sc->non_ascii = 0;
         sc->pos++;
         return 0;
@@ -585,7 +756,6 @@ static int start_document(struct a2a_scanner *sc, struct a2a_raw_record *rec, in
         sc->pos++;
         return 0;
     }
-    (void)rec;
     if (c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n') {
         fail(sc, err,
              "not a stream event: a document must be an object with a \"Records\" "
@@ -593,6 +763,45 @@ static int start_document(struct a2a_scanner *sc, struct a2a_raw_record *rec, in
         return -1;
     }
     return unexpected(sc, err, c, "a JSON document");
+}
+
+/*
+ * A top-level object's "Records" (which 1) or "Messages" (3) member: the cursor is after its
+ * colon. The first such array is cut element by element; a second one fails the input.
+ */
+static int open_array(struct a2a_scanner *sc, int which, struct a2a_error *err)
+{
+    const char *name = which == 1 ? "Records" : "Messages";
+    char what[96];
+    int c;
+
+    if (sc->saw_records) {
+        snprintf(what, sizeof(what), "not a stream event: %s",
+                 sc->saw_records == which
+                     ? (which == 1 ? "\"Records\" appears twice" : "\"Messages\" appears twice")
+                     : "both \"Records\" and \"Messages\" in one object");
+        fail(sc, err, what);
+        return -1;
+    }
+    if (here(sc) - sc->doc_start > sc->cfg.max_record) {
+        return too_large(sc, err, KEEP_PREFIX, sc->doc_start);
+    }
+    c = peek_nonspace(sc, err);
+    if (c != '[') {
+        if (c < 0) {
+            snprintf(what, sizeof(what), "the %s array", name);
+            return unexpected(sc, err, c, what);
+        }
+        snprintf(what, sizeof(what), "not a stream event: \"%s\" is not an array", name);
+        fail(sc, err, what);
+        return -1;
+    }
+    sc->pos++;
+    sc->saw_records = which;
+    sc->keep = NO_MARK; /* an event: what came before the array is not needed */
+    sc->state = which == 1 ? DOC_RECORDS : DOC_MESSAGES;
+    sc->first_member = 1;
+    return 0;
 }
 
 /* One step inside a top-level object. Returns 0 (go on), 1 (a record), or -1. */
@@ -608,14 +817,18 @@ static int object_member(struct a2a_scanner *sc, struct a2a_raw_record *rec, str
             return 0;
         }
         sc->keep = NO_MARK;
-        if (!sc->record_keys) {
+        if (!sc->record_keys && !sc->batch_info) {
             sc->pos = (size_t)(sc->doc_start - sc->base);
             fail(sc, err,
-                 "not a stream event: object has no \"Records\" array and is not a "
-                 "record (no \"eventName\" or \"dynamodb\")");
+                 sc->cfg.mode == A2A_SCAN_SHAPES
+                     ? "not a stream event: object has no \"Records\" or \"Messages\" "
+                       "array, is not a record (no \"eventName\" or \"dynamodb\") and is not "
+                       "an invocation record (no \"DDBStreamBatchInfo\")"
+                     : "not a stream event: object has no \"Records\" array and is not a "
+                       "record (no \"eventName\" or \"dynamodb\")");
             return -1;
         }
-        return take_record(sc, rec, sc->doc_start, err);
+        return take_record(sc, rec, sc->doc_start, A2A_FROM_DOCUMENT, err);
     }
     if (!sc->first_member) {
         if (c != ',') {
@@ -627,36 +840,25 @@ static int object_member(struct a2a_scanner *sc, struct a2a_raw_record *rec, str
     if (scan_top_key(sc, err, &which) != 0) {
         return -1;
     }
-    if (which == 1 && !sc->saw_records && here(sc) - sc->doc_start > sc->cfg.max_record) {
-        return too_large(sc, err, 0, sc->doc_start);
-    }
-    if (which == 1 && !sc->saw_records) {
-        c = peek_nonspace(sc, err);
-        if (c != '[') {
-            if (c < 0) {
-                return unexpected(sc, err, c, "the Records array");
-            }
-            fail(sc, err, "not a stream event: \"Records\" is not an array");
-            return -1;
-        }
-        sc->pos++;
-        sc->saw_records = 1;
-        sc->keep = NO_MARK; /* an event: what came before Records is not needed */
-        sc->state = DOC_RECORDS;
-        sc->first_member = 1;
-        return 0;
-    }
-    if (which == 1) {
-        fail(sc, err, "not a stream event: \"Records\" appears twice");
-        return -1;
+    if (which == 1 || which == 3) {
+        return open_array(sc, which, err);
     }
     if (which == 2) {
         sc->record_keys = 1;
     }
+    if (which == 4) {
+        sc->batch_info = 1;
+    }
     return skip_value(sc, err);
 }
 
-/* One step inside Records or a top-level array. Returns 0 (go on), 1 (a record), or -1. */
+static const enum a2a_value_origin origin_of[] = {
+    [DOC_RECORDS] = A2A_FROM_RECORDS,
+    [DOC_ARRAY] = A2A_FROM_ARRAY,
+    [DOC_MESSAGES] = A2A_FROM_MESSAGES,
+};
+
+/* One step inside Records, Messages or a top-level array. Returns 0 (go on), 1, or -1. */
 static int array_element(struct a2a_scanner *sc, struct a2a_raw_record *rec, struct a2a_error *err)
 {
     uint64_t start;
@@ -665,7 +867,7 @@ static int array_element(struct a2a_scanner *sc, struct a2a_raw_record *rec, str
     if (c == ']') {
         sc->pos++;
         sc->first_member = 0;
-        sc->state = sc->state == DOC_RECORDS ? DOC_OBJECT_MEMBERS : DOC_BETWEEN;
+        sc->state = sc->state == DOC_ARRAY ? DOC_BETWEEN : DOC_OBJECT_MEMBERS;
         return 0;
     }
     if (!sc->first_member) {
@@ -681,12 +883,20 @@ static int array_element(struct a2a_scanner *sc, struct a2a_raw_record *rec, str
     }
     start = here(sc);
     sc->keep = start;
-    sc->keep_is_record = 1;
+    sc->keep_is_record = KEEP_RECORD;
     sc->non_ascii = 0;
-    if (skip_value(sc, err) != 0) {
+    if (sc->cfg.mode == A2A_SCAN_SHAPES && sc->state != DOC_MESSAGES) {
+        sc->es_count = 0;
+        sc->us_count = 0;
+        sc->es_at = NO_MARK;
+        sc->us_at = NO_MARK;
+        if (skip_value_sniffing(sc, err) != 0) {
+            return -1;
+        }
+    } else if (skip_value(sc, err) != 0) {
         return -1;
     }
-    return take_record(sc, rec, start, err);
+    return take_record(sc, rec, start, origin_of[sc->state], err);
 }
 
 int a2a_scanner_next(struct a2a_scanner *sc, struct a2a_raw_record *rec, struct a2a_error *err)
@@ -700,7 +910,7 @@ int a2a_scanner_next(struct a2a_scanner *sc, struct a2a_raw_record *rec, struct 
     /* The previous record may be released now. */
     if (sc->state != DOC_OBJECT_MEMBERS || sc->saw_records) {
         sc->keep = NO_MARK;
-        sc->keep_is_record = 0;
+        sc->keep_is_record = KEEP_PREFIX;
     }
     for (;;) {
         int c;

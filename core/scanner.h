@@ -21,9 +21,39 @@
 
 struct a2a_scanner;
 
+/* Which documents the scanner accepts, and how it cuts them. */
+enum a2a_scan_mode {
+    /* Stream events, record objects and arrays of records; anything else fails the input. */
+    A2A_SCAN_EVENTS = 0,
+    /*
+     * As EVENTS, and the shapes a redrive reads (items.h): a top-level object with a
+     * "DDBStreamBatchInfo" member is cut whole, the elements of a top-level "Messages" array
+     * are cut one by one like those of "Records", and each element of "Records" or of a
+     * top-level array has its "eventSource" / "EventSource" member noted (see the hints).
+     */
+    A2A_SCAN_SHAPES,
+    /* Every document, whatever it holds, is one value: for a JSON string parsed again. */
+    A2A_SCAN_WHOLE,
+};
+
 struct a2a_scanner_config {
     size_t read_chunk; /* bytes per source read; 0 means 1 MiB (tests use 1 to split tokens) */
     size_t max_record; /* largest record or pre-Records prefix kept in memory */
+    enum a2a_scan_mode mode; /* 0 is A2A_SCAN_EVENTS */
+};
+
+/* Where a cut value stood in its document. */
+enum a2a_value_origin {
+    A2A_FROM_DOCUMENT, /* the whole top-level value */
+    A2A_FROM_RECORDS,  /* an element of a top-level object's "Records" array */
+    A2A_FROM_ARRAY,    /* an element of a top-level array */
+    A2A_FROM_MESSAGES, /* an element of a top-level object's "Messages" array (SHAPES) */
+};
+
+/* A part of a record's bytes: bytes[off, off + len). */
+struct a2a_span {
+    size_t off;
+    size_t len;
 };
 
 /* A record as it stands in the input; everything is borrowed until the next call. */
@@ -34,6 +64,21 @@ struct a2a_raw_record {
     uint64_t offset;   /* byte offset of the record in that input */
     uint64_t position; /* 1-based position in the whole batch */
     int non_ascii;     /* some string holds bytes >= 0x80: the UTF-8 must be checked */
+    enum a2a_value_origin origin;
+    /*
+     * Hints noted on the way, so a shape is told without a second look at the bytes; all 0
+     * outside A2A_SCAN_SHAPES. batch_info: a top-level object with a "DDBStreamBatchInfo"
+     * member. For an element of "Records" or of a top-level array: how many members are
+     * named "eventSource" (Lambda's SQS and DynamoDB records) and "EventSource" (SNS), and the
+     * raw content (escapes kept, quotes dropped) of the first of each whose value is a string.
+     */
+    int batch_info;
+    unsigned event_source_count;
+    unsigned upper_source_count;
+    int has_event_source;
+    int has_upper_source;
+    struct a2a_span event_source;
+    struct a2a_span upper_source;
 };
 
 /*

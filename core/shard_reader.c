@@ -30,6 +30,7 @@ struct a2a_shard_reader {
     char page_last[A2A_SEQNUM_MAX_DIGITS + 1];
     struct a2a_buf answer; /* owned: the current page's bytes */
     int64_t last_call_ms;  /* start of the last GetRecords call; -1 before the first */
+    int last_had_records;  /* the last GetRecords answered records: the next call need not wait */
     int64_t idle_since_ms; /* the open time or the last page with records */
     unsigned expired_in_row;
     struct a2a_shard_reader_stats stats;
@@ -250,10 +251,16 @@ static int take_next_iterator(struct a2a_shard_reader *r, const cJSON *doc,
     return 0;
 }
 
-/* One GetRecords call at the polling pace. 0 with a page, 1 expired iterator, -1 with e. */
+/*
+ * One GetRecords call. 0 with a page, 1 expired iterator, -1 with e. Only polling is paced:
+ * after an empty page (or a failed call) the next call waits for the polling interval, so an
+ * idle shard costs at most 4 calls a second; after a page with records the next one is asked
+ * for at once, as a reader catching up on a backlog must (the shard's own limit answers with
+ * LimitExceededException, which is retried at the polling pace).
+ */
 static int get_records(struct a2a_shard_reader *r, struct page_scan *s, struct a2a_stream_error *e)
 {
-    int64_t wait = r->last_call_ms < 0
+    int64_t wait = r->last_call_ms < 0 || r->last_had_records
                        ? 0
                        : r->last_call_ms + r->c->cfg.poll_interval_ms - a2a_streams_now_ms(r->c);
     cJSON *req = cJSON_CreateObject();
@@ -277,6 +284,7 @@ static int get_records(struct a2a_shard_reader *r, struct page_scan *s, struct a
         goto out;
     }
     r->last_call_ms = a2a_streams_now_ms(r->c);
+    r->last_had_records = 0;
     got = a2a_streams_call(r->c, "GetRecords", body, &r->answer, r->where, &r->stats.retries, e);
     if (got != STREAMS_OK) {
         rc = got == STREAMS_EXPIRED_ITERATOR ? 1 : -1;
@@ -290,6 +298,7 @@ static int get_records(struct a2a_shard_reader *r, struct page_scan *s, struct a
         goto out;
     }
     scan_records(r, records, s);
+    r->last_had_records = s->records > 0;
     copy_seq(r->first_seq, s->first);
     copy_seq(r->page_last, s->last);
     if (s->last_in_range != NULL) {

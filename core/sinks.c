@@ -82,6 +82,39 @@ int a2a_report_write(FILE *out, const struct a2a_result *res, struct a2a_buf *b)
     return 0;
 }
 
+/* A NUL-terminated string, or null for NULL. */
+static int put_field_cstr(struct a2a_buf *b, const char *name, const char *value)
+{
+    struct a2a_str s = {value, value != NULL ? strlen(value) : 0};
+
+    return put_field_str(b, name, value != NULL, s);
+}
+
+int a2a_report_write_unreadable(FILE *out, const struct a2a_unreadable *u, struct a2a_buf *b)
+{
+    int rc = 0;
+
+    a2a_buf_reset(b);
+    rc |= a2a_buf_puts(b, "{\"outcome\":\"unreadable\"");
+    rc |= put_field_cstr(b, ",\"stream\":", u->stream_arn);
+    rc |= put_field_cstr(b, ",\"shard\":", u->shard_id);
+    rc |= put_field_cstr(b, ",\"start\":", u->start);
+    rc |= put_field_cstr(b, ",\"end\":", u->end);
+    rc |= put_field_cstr(b, ",\"cause\":", u->cause);
+    rc |= put_field_cstr(b, ",\"awsError\":", u->aws_error[0] != '\0' ? u->aws_error : NULL);
+    rc |= put_field_cstr(b, ",\"reason\":", u->error->msg);
+    rc |= a2a_buf_puts(b, ",\"recordsRead\":");
+    rc |= a2a_buf_put_u64(b, u->records_read);
+    rc |= a2a_buf_puts(b, "}\n");
+    if (rc != 0) {
+        return -1;
+    }
+    if (fwrite(b->data, 1, b->len, out) != b->len || fflush(out) != 0) {
+        return -1;
+    }
+    return 0;
+}
+
 int a2a_failed_out_begin(struct a2a_failed_out *f, FILE *out)
 {
     f->out = out;

@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "result.h"
+#include "stream_source.h"
 
 /* The failing identifiers, in input order: all the response keeps. */
 struct a2a_response {
@@ -24,6 +25,13 @@ void a2a_response_free(struct a2a_response *r);
 
 /* One JSON object per line for the result; flushed so that a killed run leaves whole lines. */
 int a2a_report_write(FILE *out, const struct a2a_result *res, struct a2a_buf *scratch);
+
+/*
+ * One JSON object per line for a stream range that could not be read:
+ * {"outcome":"unreadable","stream","shard","start","end","cause","awsError","reason",
+ *  "recordsRead"}; flushed like the record lines.
+ */
+int a2a_report_write_unreadable(FILE *out, const struct a2a_unreadable *u, struct a2a_buf *scratch);
 
 /* The retry file: {"Records":[<raw record>,...]} holding the records that failed. */
 struct a2a_failed_out {

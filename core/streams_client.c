@@ -279,6 +279,11 @@ const char *a2a_streams_client_endpoint(const struct a2a_streams_client *c)
     return c->endpoint;
 }
 
+const char *a2a_streams_client_arn(const struct a2a_streams_client *c)
+{
+    return c->arn_text;
+}
+
 /* Fresh credentials when there are none yet or they expire soon; 0, or -1 with e set. */
 static int ensure_creds(struct a2a_streams_client *c, struct a2a_stream_error *e)
 {

@@ -106,6 +106,9 @@ void a2a_streams_client_free(struct a2a_streams_client **c);
 /* The endpoint URL in use (borrowed from the client). */
 const char *a2a_streams_client_endpoint(const struct a2a_streams_client *c);
 
+/* The stream ARN the client reads (borrowed from the client). */
+const char *a2a_streams_client_arn(const struct a2a_streams_client *c);
+
 /* ---- shards ---------------------------------------------------------------------------- */
 
 struct a2a_shard_info {

@@ -7,7 +7,7 @@
 #   --jobs N  targets fuzzed at the same time (default 1: one after the other)
 #
 # Environment: BUILD_DIR (default build-fuzz), CC (default clang-14, else clang),
-# FUZZ_TARGETS (default "fuzz_input fuzz_record"), FUZZ_NICE (e.g. 19: run niced).
+# FUZZ_TARGETS (default "fuzz_input fuzz_record fuzz_items"), FUZZ_NICE (e.g. 19: run niced).
 #
 # The work corpus (build-fuzz/corpus-<target>) is not committed and grows from run to run;
 # it is seeded from testdata/ (and scripts/gen-batch.py) every time. Crash inputs are first
@@ -56,7 +56,7 @@ esac
 [ "$jobs" -ge 1 ] || usage
 
 build=${BUILD_DIR:-$root/build-fuzz}
-targets=${FUZZ_TARGETS:-"fuzz_input fuzz_record"}
+targets=${FUZZ_TARGETS:-"fuzz_input fuzz_record fuzz_items"}
 nice_cmd=()
 if [ -n "${FUZZ_NICE:-}" ]; then
     nice_cmd=(nice -n "$FUZZ_NICE")
@@ -176,6 +176,8 @@ for src in sources:
                 continue
             for conf in (b"\x00", b"\x01", b"\x0e"):  # chunk 1; chunk 7; 4096 + raw + log
                 save("fuzz_input", conf + data)
+            for conf in (b"\x00", b"\x03"):  # chunk 1; at once
+                save("fuzz_items", conf + data)
             for doc in documents(data):
                 for img in images(doc):
                     save("fuzz_record", json.dumps(img, separators=(",", ":")).encode())

@@ -275,6 +275,20 @@ class OperatorTest(harness.IntegrationTestCase):
                 else:
                     self.assertFalse(os.path.exists(out))
 
+    def test_bad_output_path_sends_nothing(self):
+        # Every output is opened before the first call: a path that cannot be written is a
+        # usage error, and the dispatcher never hears of the batch.
+        d = self.start_dispatcher(seed=seed_doc([("acme", "a")]))
+        ev = self.write_event([insert("1", "acme", "a")])
+        bad = os.path.join(self.path("no-such-dir"), "x.json")
+        for opt in ("-o", "--failed-out", "--report"):
+            with self.subTest(opt=opt):
+                res = self.run_tool(["-u", d.url, opt, bad, ev])
+                self.assertEqual(res.rc, 2, res)
+                self.assertEqual(res.stdout, "")
+                self.assertIn("%s %s: cannot create" % (opt, bad), res.stderr)
+                self.assertEqual(d.requests(), [])
+
     def test_output_file_matches_stdout(self):
         d = self.start_dispatcher(seed=seed_doc([("acme", "a")], {"acme:a": {"always": 400}}))
         ev = self.write_event([insert("1", "acme", "a"), insert("2", "acme", "b"),

@@ -27,15 +27,16 @@ LAYERS = [
     # What the driver reads from (sources, scanner), parses with (record, request), writes
     # to (sinks) and dispatches through (the pool).
     ("sources, scanner, parser, pool", [
-        "input", "source", "scanner", "record", "request", "sinks", "dispatch"]),
+        "input", "items", "source", "stream_source", "scanner", "record", "request", "sinks",
+        "dispatch"]),
     # The AWS side of a stream source: the Streams client and its shard reader, over the
     # credential providers; one libcurl easy handle each, not the pool's engines.
     ("AWS client", ["streams_client", "shard_reader", "streams_internal", "aws_credentials",
                     "aws_cred_http", "aws_cred_process", "aws_cred_profile", "arn"]),
     ("engine", ["engine", "joblist", "job"]),
     ("vocabulary and policy", ["result", "retry"]),
-    ("helpers", ["buf", "clock", "error", "jsonstr", "log", "number", "swar", "wipe",
-                 "env", "seqnum"]),
+    ("helpers", ["buf", "clock", "error", "jsonstr", "jsonview", "log", "number", "swar",
+                 "wipe", "env", "seqnum"]),
 ]
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')

@@ -24,7 +24,8 @@
 /* Parses "a2a-recover ARGS..." (args NULL-terminated); returns options_parse()'s result. */
 static int parse(struct options *o, const char *const *args, struct a2a_error *err)
 {
-    char *argv[MAX_ARGS + 2];
+    /* static: o->files points into it after the call */
+    static char *argv[MAX_ARGS + 2];
     int argc = 0;
 
     argv[argc++] = "a2a-recover";
@@ -311,6 +312,37 @@ static void test_header_name_separators(void **state)
     rows_done();
 }
 
+/* A credential typed as -H LINE is noted (for the warning); one read from -H @FILE is not. */
+static void test_argv_credential(void **state)
+{
+    const char *plain[] = {"-n", "-H", "X-Tenant: acme", NULL};
+    const char *secret[] = {"-n", "-H", "X-Tenant: acme", "-H", "Authorization: Bearer t", NULL};
+    char path[] = "/tmp/a2a-test-options.XXXXXX";
+    char arg[64];
+    const char *from_file[] = {"-n", "-H", arg, NULL};
+    struct options o;
+    struct a2a_error err;
+    int fd = mkstemp(path);
+
+    (void)state;
+    assert_int_equal(parse(&o, plain, &err), 0);
+    assert_null(o.argv_credential);
+    options_free(&o);
+    assert_int_equal(parse(&o, secret, &err), 0);
+    assert_non_null(o.argv_credential);
+    assert_string_equal(o.argv_credential, "Authorization: Bearer t");
+    options_free(&o);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "Authorization: Bearer t\n", 24), 24);
+    close(fd);
+    snprintf(arg, sizeof(arg), "@%s", path);
+    assert_int_equal(parse(&o, from_file, &err), 0);
+    assert_int_equal(o.nheaders, 1);
+    assert_null(o.argv_credential);
+    options_free(&o);
+    unlink(path);
+}
+
 static void test_headers_repeat_in_order(void **state)
 {
     const char *args[] = {"-n", "-H", "X-A: 1", "--header", "X-B: 2", "-HX-C: 3", NULL};
@@ -443,6 +475,15 @@ static const struct abbrev_row abbrev_rows[] = {
     {{"-n", "--head", "X-A: 1", NULL}, "unknown option --head"},
     {{"-n", "--verb", NULL}, "unknown option --verb"},
     {{"-n", "--password=secret-6", NULL}, "unknown option --password"},
+    {{"-n", "--token", "secret-7", NULL}, "(did you mean --token-file FILE, or A2A_RECOVER_TOKEN?"},
+    {{"-n", "--token=secret-8", NULL}, "(did you mean --token-file FILE, or A2A_RECOVER_TOKEN?"},
+    {{"-n", "--retry", "3", NULL}, "unknown option --retry (did you mean --retries?)"},
+    {{"-n", "--retry=3", NULL}, "unknown option --retry (did you mean --retries?)"},
+    {{"-n", "--tim=5", NULL}, "unknown option --tim (did you mean --timeout?)"},
+    {{"-n", "--token-fil=secret-9", NULL}, "(did you mean --token-file?)"},
+    {{"-n", "--dry", NULL}, "unknown option --dry (did you mean --dry-run?)"},
+    {{"-n", "--co", "1", NULL}, "unknown option --co"},
+    {{"-n", "--token-file", "secret-10-not-a-file", NULL}, "--token-file: cannot read the file"},
     {{"-n", "-x", NULL}, "unknown option -x"},
     {{"-n", "-j", NULL}, "option -j needs a value"},
     {{"-n", "--timeout", NULL}, "option --timeout needs a value"},
@@ -491,6 +532,10 @@ static const struct cross_row cross_rows[] = {
     {{"-u", "", NULL}, NULL, "no dispatcher URL", NULL},
     {{"-u", "ftp://h/r", NULL}, NULL, "-u: the URL must start with http:// or https://", NULL},
     {{"-u", "http://h/a b", NULL}, NULL, "-u: the URL must not contain white space", NULL},
+    {{"-u", "https://op:pw@h/r", NULL}, NULL, "-u: a user name or password in the URL", NULL},
+    {{"-n", "-u", "https://op@h/r", NULL}, NULL, "-u: a user name or password in the URL", NULL},
+    {{NULL}, "http://op:pw@127.0.0.1:2/r", "A2A_RECOVER_URL: a user name or password", NULL},
+    {{"-u", "https://h/r@x", NULL}, NULL, NULL, "https://h/r@x"},
     {{"-u", "http://h/r", "--insecure", "--cacert", "/dev/null", NULL},
      NULL,
      "--insecure and --cacert contradict each other",
@@ -576,6 +621,7 @@ int main(void)
         cmocka_unit_test(test_header_lines),
         cmocka_unit_test(test_header_name_separators),
         cmocka_unit_test(test_headers_repeat_in_order),
+        cmocka_unit_test(test_argv_credential),
         cmocka_unit_test(test_header_files),
         cmocka_unit_test(test_abbreviations),
         cmocka_unit_test(test_cross_checks),

@@ -1,0 +1,203 @@
+#include "stream_opts.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "arn.h"
+#include "env.h"
+#include "seqnum.h"
+#include "sinks.h"
+
+#define SHARD_ID_MAX 100 /* DescribeStream's limit for a shard id */
+
+static int refuse(struct a2a_error *err, const char *what, const char *arg)
+{
+    a2a_error_set(err, A2A_E_CONFIG, "%s: \"%.*s\" %s", what, 120, arg,
+                  strlen(arg) > 120 ? "(cut) is refused" : "is refused");
+    return -1;
+}
+
+static int add_shard(struct stream_options *so, const char *id, struct a2a_error *err)
+{
+    const char **grown;
+
+    if (id[0] == '\0' || strlen(id) > SHARD_ID_MAX || strpbrk(id, " \t\r\n\"\\") != NULL) {
+        return refuse(err, "--shard: not a shard id (1 to 100 characters, no spaces or quotes)",
+                      id);
+    }
+    grown = realloc(so->shards, (so->nshards + 1) * sizeof(*so->shards));
+    if (grown == NULL) {
+        a2a_error_set(err, A2A_E_NOMEM, "out of memory");
+        return -1;
+    }
+    so->shards = grown;
+    so->shards[so->nshards++] = id;
+    return 0;
+}
+
+int stream_opts_apply(struct stream_options *so, const char *name, const char *arg,
+                      struct a2a_error *err)
+{
+    struct a2a_stream_arn arn;
+    struct a2a_error why = {A2A_OK, ""};
+
+    if (strcmp(name, "stream") == 0) {
+        if (a2a_stream_arn_parse(arg, &arn, &why) != 0) {
+            a2a_error_set(err, A2A_E_CONFIG, "--stream: %s", why.msg);
+            return -1;
+        }
+        so->arn = arg;
+        return 0;
+    }
+    if (strcmp(name, "shard") == 0) {
+        return add_shard(so, arg, err);
+    }
+    if (strcmp(name, "from") == 0) {
+        if (a2a_start_parse(arg, &so->from, &why) != 0) {
+            return refuse(err,
+                          "--from: expected trim-horizon, latest, at:SEQ or after:SEQ (SEQ "
+                          "21 to 40 digits)",
+                          arg);
+        }
+        so->from_text = arg;
+        return 0;
+    }
+    if (strcmp(name, "to") == 0) {
+        if (!a2a_seqnum_valid_str(arg)) {
+            return refuse(err, "--to: not a sequence number (21 to 40 digits)", arg);
+        }
+        so->to = arg;
+        return 0;
+    }
+    if (strcmp(name, "endpoint-url") == 0) {
+        if (strncmp(arg, "http://", 7) != 0 && strncmp(arg, "https://", 8) != 0) {
+            return refuse(err, "--endpoint-url: the URL must start with http:// or https://", arg);
+        }
+        so->endpoint_url = arg;
+        return 0;
+    }
+    if (strcmp(name, "profile") == 0) {
+        if (arg[0] == '\0' || strpbrk(arg, "[]\r\n") != NULL) {
+            return refuse(err, "--profile: not a profile name", arg);
+        }
+        so->profile = arg;
+        return 0;
+    }
+    a2a_error_set(err, A2A_E_INTERNAL, "internal: unknown stream option %s", name);
+    return -1;
+}
+
+int stream_opts_check(const struct stream_options *so, size_t nfiles, struct a2a_error *err)
+{
+    const char *orphan = NULL;
+
+    if (so->arn != NULL) {
+        if (nfiles > 0) {
+            a2a_error_set(err, A2A_E_CONFIG,
+                          "--stream reads the stream itself: FILE arguments are not allowed "
+                          "with it");
+            return -1;
+        }
+        return 0;
+    }
+    if (so->nshards > 0) {
+        orphan = "--shard";
+    } else if (so->from_text != NULL) {
+        orphan = "--from";
+    } else if (so->to != NULL) {
+        orphan = "--to";
+    } else if (so->idle_ms != 0) {
+        orphan = "--idle";
+    } else if (so->endpoint_url != NULL) {
+        orphan = "--endpoint-url";
+    } else if (so->profile != NULL) {
+        orphan = "--profile";
+    }
+    if (orphan != NULL) {
+        a2a_error_set(err, A2A_E_CONFIG, "%s needs --stream ARN", orphan);
+        return -1;
+    }
+    return 0;
+}
+
+void stream_opts_free(struct stream_options *so)
+{
+    free(so->shards);
+    so->shards = NULL;
+    so->nshards = 0;
+}
+
+/* ---- the run ---------------------------------------------------------------------------- */
+
+static void on_unreadable(void *ctx, const struct a2a_unreadable *u)
+{
+    struct stream_input *si = ctx;
+
+    si->unreadable++;
+    msg_error(si->msgs, "%s (%s; %llu records of the range were read before)", u->error->msg,
+              u->cause, (unsigned long long)u->records_read);
+    if (si->report != NULL && a2a_report_write_unreadable(si->report, u, &si->line) != 0) {
+        si->write_error = 1;
+    }
+}
+
+int stream_input_open(struct stream_input *si, const struct stream_options *so,
+                      const volatile sig_atomic_t *cancel, struct messages *msgs, FILE *report,
+                      struct a2a_source *src, struct a2a_error *err)
+{
+    struct a2a_streams_config cfg;
+    struct a2a_stream_source_config scfg;
+    struct a2a_stream_range *ranges = NULL;
+    int rc = -1;
+
+    memset(si, 0, sizeof(*si));
+    si->msgs = msgs;
+    si->report = report;
+    si->log = (struct a2a_log){messages_emit, msgs};
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.log = &si->log;
+    cfg.stream_arn = so->arn;
+    cfg.endpoint_url = so->endpoint_url;
+    cfg.profile = so->profile;
+    cfg.env = a2a_env_process();
+    cfg.cancel = cancel;
+    cfg.idle_ms = so->idle_ms > 0 ? so->idle_ms : STREAM_IDLE_DEFAULT_MS;
+    if (a2a_streams_client_new(&cfg, &si->client, err) != 0) {
+        return -1;
+    }
+    memset(&scfg, 0, sizeof(scfg));
+    scfg.client = si->client;
+    scfg.from = so->from;
+    scfg.to = so->to;
+    scfg.on_unreadable = on_unreadable;
+    scfg.unreadable_ctx = si;
+    if (so->nshards > 0) {
+        /* The shards named, in the order named: each process of a per-shard fan-out reads
+           its own, and no DescribeStream permission is needed. */
+        ranges = calloc(so->nshards, sizeof(*ranges));
+        if (ranges == NULL) {
+            a2a_error_set(err, A2A_E_NOMEM, "out of memory");
+            goto out;
+        }
+        for (size_t i = 0; i < so->nshards; i++) {
+            ranges[i] = (struct a2a_stream_range){so->shards[i], so->from, so->to};
+        }
+        scfg.ranges = ranges;
+        scfg.nranges = so->nshards;
+    }
+    if (a2a_stream_source_open(&si->source, &scfg, err) != 0) {
+        goto out;
+    }
+    a2a_stream_source(src, si->source);
+    rc = 0;
+out:
+    free(ranges);
+    return rc;
+}
+
+void stream_input_close(struct stream_input *si)
+{
+    a2a_stream_source_free(&si->source);
+    a2a_streams_client_free(&si->client);
+    a2a_buf_free(&si->line);
+}

@@ -1,0 +1,75 @@
+/*
+ * The stream input's options (--stream, --shard, --from, --to, --idle, --endpoint-url,
+ * --profile): their values, their checks, and the run of a stream source they describe.
+ * Nothing here is read from the network until stream_input_open() is called.
+ */
+#ifndef A2A_STREAM_OPTS_H
+#define A2A_STREAM_OPTS_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "buf.h"
+#include "error.h"
+#include "messages.h"
+#include "source.h"
+#include "stream_source.h"
+#include "streams_client.h"
+
+#define STREAM_IDLE_DEFAULT_MS 10000L
+
+struct stream_options {
+    const char *arn;     /* borrowed from argv; NULL: no --stream */
+    const char **shards; /* owned array of strings borrowed from argv */
+    size_t nshards;
+    const char *from_text;    /* borrowed; NULL: trim-horizon */
+    struct a2a_start from;    /* parsed --from */
+    const char *to;           /* borrowed; NULL: to the end of each shard */
+    long idle_ms;             /* 0: --idle not given */
+    const char *endpoint_url; /* borrowed */
+    const char *profile;      /* borrowed */
+};
+
+/*
+ * One stream option with its value, by its long name ("stream", "shard", ...). Returns 0, or
+ * -1 with err set (A2A_E_CONFIG naming the option, A2A_E_NOMEM).
+ */
+int stream_opts_apply(struct stream_options *so, const char *name, const char *arg,
+                      struct a2a_error *err);
+
+/*
+ * The checks that need the whole command line: --stream with FILE arguments, stream options
+ * without --stream. Returns 0, or -1 with err set (A2A_E_CONFIG).
+ */
+int stream_opts_check(const struct stream_options *so, size_t nfiles, struct a2a_error *err);
+
+void stream_opts_free(struct stream_options *so);
+
+/* A stream being read: the client, the source over it, and what it reports. */
+struct stream_input {
+    struct a2a_streams_client *client; /* owned */
+    struct a2a_stream_source *source;  /* owned */
+    struct messages *msgs;             /* borrowed */
+    struct a2a_log log;                /* the client's retries, as -v lines */
+    FILE *report;                      /* borrowed; NULL when no --report */
+    struct a2a_buf line;               /* owned: scratch for report lines */
+    uint64_t unreadable;               /* ranges that could not be read */
+    int write_error;                   /* writing a report line failed */
+};
+
+/*
+ * Opens the client and the source the options describe and fills *src to read it. Unreadable
+ * ranges are reported on stderr and, when report is set, as a line of the report. Returns 0,
+ * or -1 with err set (A2A_E_CONFIG: a refused endpoint; A2A_E_NOMEM, A2A_E_INTERNAL).
+ * Call stream_input_close() either way.
+ */
+int stream_input_open(struct stream_input *si, const struct stream_options *so,
+                      const volatile sig_atomic_t *cancel, struct messages *msgs, FILE *report,
+                      struct a2a_source *src, struct a2a_error *err);
+
+/* Frees what stream_input_open() made (any part of it); wipes the credentials. */
+void stream_input_close(struct stream_input *si);
+
+#endif

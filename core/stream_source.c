@@ -1,0 +1,411 @@
+#include "stream_source.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arn.h"
+#include "scanner.h"
+#include "seqnum.h"
+
+#define NAME_MAX_LEN (A2A_ARN_MAX + 200)
+#define POS_MAX      (A2A_SEQNUM_MAX_DIGITS + 16)
+
+/* What closes a page cut after its last record in range. */
+static const char cut_tail[] = "]}";
+
+struct range {
+    char *shard_id; /* owned */
+    struct a2a_start start;
+    char end_seq[A2A_SEQNUM_MAX_DIGITS + 1]; /* "" for the end of the shard */
+    int shard_closed;
+};
+
+struct a2a_stream_source {
+    struct a2a_stream_source_config cfg; /* copied; client borrowed, ranges not kept */
+    struct range *ranges;                /* owned array of nranges */
+    size_t nranges;
+    int listed;      /* ranges are known (given, or the stream was described) */
+    size_t next;     /* index of the next range to open */
+    size_t current;  /* index of the range being read, valid while reader is set */
+    int finished;    /* no more inputs */
+    uint64_t page_n; /* pages of the current range handed out */
+    uint64_t range_records;
+    char last_seq[A2A_SEQNUM_MAX_DIGITS + 1]; /* last record of the range handed out */
+    struct a2a_shard_reader *reader;          /* owned; NULL between ranges */
+
+    /* The current input: a page, or its prefix closed by cut_tail. */
+    const char *bytes; /* borrowed from the reader until its next call */
+    size_t len;        /* bytes of the page handed out */
+    size_t pos;        /* of len + tail */
+    size_t tail;       /* 0, or sizeof(cut_tail) - 1 */
+    char name[NAME_MAX_LEN];
+    struct a2a_stream_source_stats stats;
+};
+
+const char *a2a_stream_cause_name(enum a2a_stream_cause cause)
+{
+    static const char *const names[] = {
+        "none",        "trimmed", "not-found", "denied",   "rejected",
+        "credentials", "retries", "transport", "protocol", "interrupted",
+    };
+
+    if ((size_t)cause >= sizeof(names) / sizeof(names[0])) {
+        return "unknown";
+    }
+    return names[cause];
+}
+
+static const char *start_text(const struct a2a_start *s, char *buf, size_t cap)
+{
+    static const char *const kinds[] = {"trim-horizon", "latest", "at:", "after:"};
+
+    snprintf(buf, cap, "%s%s", kinds[s->kind], s->kind >= A2A_START_AT ? s->seq : "");
+    return buf;
+}
+
+static int range_set(struct range *r, const char *shard_id, const struct a2a_start *start,
+                     const char *end_seq, int closed, struct a2a_error *err)
+{
+    if (shard_id == NULL || shard_id[0] == '\0' || strlen(shard_id) > 100 ||
+        (end_seq != NULL && !a2a_seqnum_valid_str(end_seq))) {
+        a2a_error_set(err, A2A_E_CONFIG, "stream range: bad shard id or end sequence number");
+        return -1;
+    }
+    r->shard_id = strdup(shard_id);
+    if (r->shard_id == NULL) {
+        a2a_error_set(err, A2A_E_NOMEM, "out of memory");
+        return -1;
+    }
+    r->start = *start;
+    snprintf(r->end_seq, sizeof(r->end_seq), "%s", end_seq != NULL ? end_seq : "");
+    r->shard_closed = closed;
+    return 0;
+}
+
+static void ranges_free(struct a2a_stream_source *s)
+{
+    for (size_t i = 0; i < s->nranges; i++) {
+        free(s->ranges[i].shard_id);
+    }
+    free(s->ranges);
+    s->ranges = NULL;
+    s->nranges = 0;
+}
+
+int a2a_stream_source_open(struct a2a_stream_source **out,
+                           const struct a2a_stream_source_config *cfg, struct a2a_error *err)
+{
+    struct a2a_stream_source *s = calloc(1, sizeof(*s));
+
+    *out = NULL;
+    if (s == NULL) {
+        a2a_error_set(err, A2A_E_NOMEM, "out of memory");
+        return -1;
+    }
+    s->cfg = *cfg;
+    s->cfg.ranges = NULL;
+    s->cfg.nranges = 0;
+    s->cfg.to = NULL;
+    if (cfg->to != NULL && !a2a_seqnum_valid_str(cfg->to)) {
+        a2a_error_set(err, A2A_E_CONFIG, "stream range: bad end sequence number");
+        goto fail;
+    }
+    /* The whole stream's ranges are known at the first next(); keep `to` in range 0's slot. */
+    if (cfg->ranges == NULL) {
+        s->ranges = calloc(1, sizeof(*s->ranges));
+        if (s->ranges == NULL) {
+            a2a_error_set(err, A2A_E_NOMEM, "out of memory");
+            goto fail;
+        }
+        snprintf(s->ranges[0].end_seq, sizeof(s->ranges[0].end_seq), "%s",
+                 cfg->to != NULL ? cfg->to : "");
+        *out = s;
+        return 0;
+    }
+    s->ranges = calloc(cfg->nranges > 0 ? cfg->nranges : 1, sizeof(*s->ranges));
+    if (s->ranges == NULL) {
+        a2a_error_set(err, A2A_E_NOMEM, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < cfg->nranges; i++) {
+        const struct a2a_stream_range *r = &cfg->ranges[i];
+        s->nranges++;
+        if (range_set(&s->ranges[i], r->shard_id, &r->start, r->end_seq, 0, err) != 0) {
+            goto fail;
+        }
+    }
+    s->listed = 1;
+    *out = s;
+    return 0;
+fail:
+    a2a_stream_source_free(&s);
+    return -1;
+}
+
+void a2a_stream_source_free(struct a2a_stream_source **sp)
+{
+    struct a2a_stream_source *s = *sp;
+
+    if (s == NULL) {
+        return;
+    }
+    a2a_shard_reader_free(&s->reader);
+    ranges_free(s);
+    free(s);
+    *sp = NULL;
+}
+
+const struct a2a_stream_source_stats *a2a_stream_source_stats(const struct a2a_stream_source *s)
+{
+    return &s->stats;
+}
+
+/* Hands an unreadable range (shard NULL: the listing) to the caller's callback. */
+static void report_unreadable(struct a2a_stream_source *s, const struct range *r,
+                              const struct a2a_stream_error *e)
+{
+    char start[POS_MAX];
+    struct a2a_error error = {A2A_OK, ""};
+    struct a2a_unreadable u;
+
+    s->stats.unreadable++;
+    if (s->cfg.on_unreadable == NULL) {
+        return;
+    }
+    a2a_error_set(&error, A2A_E_STREAM, "%s", e->err.msg);
+    if (r != NULL && s->last_seq[0] != '\0') {
+        snprintf(start, sizeof(start), "after:%s", s->last_seq);
+    } else {
+        start_text(r != NULL ? &r->start : &s->cfg.from, start, sizeof(start));
+    }
+    u = (struct a2a_unreadable){
+        .stream_arn = a2a_streams_client_arn(s->cfg.client),
+        .shard_id = r != NULL ? r->shard_id : NULL,
+        .start = start,
+        .end = r != NULL
+                   ? (r->end_seq[0] != '\0' ? r->end_seq : NULL)
+                   : (s->ranges != NULL && s->ranges[0].end_seq[0] != '\0' ? s->ranges[0].end_seq
+                                                                           : NULL),
+        .cause = a2a_stream_cause_name(e->cause),
+        .aws_error = e->aws_name,
+        .error = &error,
+        .records_read = r != NULL ? s->range_records : 0,
+    };
+    s->cfg.on_unreadable(s->cfg.unreadable_ctx, &u);
+}
+
+/*
+ * The failure of a read: an unreadable range is reported and the source goes on (returns 0);
+ * the cancel flag and local failures end the source (returns -1 with err set).
+ */
+static int on_failure(struct a2a_stream_source *s, const struct range *r,
+                      const struct a2a_stream_error *e, struct a2a_error *err)
+{
+    if (e->cause == A2A_STREAM_CAUSE_INTERRUPTED || e->err.code == A2A_E_INTERRUPTED) {
+        a2a_error_set(err, A2A_E_INTERRUPTED, "%s", e->err.msg);
+        return -1;
+    }
+    if (e->cause == A2A_STREAM_CAUSE_NONE) {
+        a2a_error_set(err, e->err.code != A2A_OK ? e->err.code : A2A_E_INTERNAL, "%s", e->err.msg);
+        return -1;
+    }
+    report_unreadable(s, r, e);
+    return 0;
+}
+
+/* Every shard of the stream, parents first, each from `from` to `to`. 0, or -1 (err). */
+static int list_shards(struct a2a_stream_source *s, struct a2a_error *err)
+{
+    struct a2a_shard_list l = {NULL, 0};
+    struct a2a_stream_error e = {{A2A_OK, ""}, A2A_STREAM_CAUSE_NONE, "", 0};
+    char to[A2A_SEQNUM_MAX_DIGITS + 1];
+    struct range *ranges;
+    int rc = -1;
+
+    memcpy(to, s->ranges[0].end_seq, sizeof(to));
+    if (a2a_streams_describe(s->cfg.client, &l, &e) != 0) {
+        s->listed = 1;
+        s->finished = 1;
+        return on_failure(s, NULL, &e, err);
+    }
+    ranges = calloc(l.count > 0 ? l.count : 1, sizeof(*ranges));
+    if (ranges == NULL) {
+        a2a_error_set(err, A2A_E_NOMEM, "out of memory");
+        goto out;
+    }
+    ranges_free(s);
+    s->ranges = ranges;
+    for (size_t i = 0; i < l.count; i++) {
+        const struct a2a_shard_info *sh = &l.shards[i];
+        s->nranges++;
+        if (range_set(&s->ranges[i], sh->shard_id, &s->cfg.from, to[0] != '\0' ? to : NULL,
+                      sh->ending_seq != NULL, err) != 0) {
+            goto out;
+        }
+    }
+    s->listed = 1;
+    rc = 0;
+out:
+    a2a_shard_list_free(&l);
+    return rc;
+}
+
+/*
+ * The page's length up to the end of its first `keep` records, found with a scanner of its
+ * own; 0 when the page cannot be cut (the main scanner will then report what is wrong).
+ */
+static size_t cut_length(const char *bytes, size_t len, size_t keep)
+{
+    struct a2a_memory m = {.bytes = bytes, .len = len, .name = "page"};
+    struct a2a_scanner_config scfg = {.read_chunk = 0, .max_record = len};
+    struct a2a_scanner *sc = NULL;
+    struct a2a_raw_record rec;
+    struct a2a_error err = {A2A_OK, ""};
+    struct a2a_source src;
+    size_t cut = 0;
+
+    a2a_memory_source(&src, &m);
+    if (a2a_scanner_open(&sc, &src, &scfg, &err) != 0) {
+        return 0;
+    }
+    for (size_t i = 0; i < keep; i++) {
+        if (a2a_scanner_next(sc, &rec, &err) != 1) {
+            cut = 0;
+            break;
+        }
+        cut = (size_t)rec.offset + rec.len;
+    }
+    a2a_scanner_free(&sc);
+    return cut;
+}
+
+/* Makes the page the current input, cut after its last record in range when it must be. */
+static void take_page(struct a2a_stream_source *s, const struct a2a_stream_page *page)
+{
+    const struct range *r = &s->ranges[s->current];
+    size_t cut = 0;
+
+    s->bytes = page->bytes;
+    s->len = page->len;
+    s->pos = 0;
+    s->tail = 0;
+    if (page->records_in_range < page->records) {
+        cut = cut_length(page->bytes, page->len, page->records_in_range);
+    }
+    if (cut > 0) {
+        s->len = cut;
+        s->tail = sizeof(cut_tail) - 1;
+    } else {
+        snprintf(s->last_seq, sizeof(s->last_seq), "%s", page->last_seq);
+    }
+    s->page_n++;
+    s->range_records += page->records_in_range;
+    s->stats.pages++;
+    s->stats.records += page->records_in_range;
+    snprintf(s->name, sizeof(s->name), "stream %s shard %s page %llu",
+             a2a_streams_client_arn(s->cfg.client), r->shard_id, (unsigned long long)s->page_n);
+}
+
+static void close_reader(struct a2a_stream_source *s)
+{
+    const struct a2a_shard_reader_stats *rs;
+
+    if (s->reader == NULL) {
+        return;
+    }
+    rs = a2a_shard_reader_stats(s->reader);
+    s->stats.get_records += rs->get_records;
+    s->stats.empty_pages += rs->empty_pages;
+    s->stats.expired += rs->expired;
+    s->stats.retries += rs->retries;
+    a2a_shard_reader_free(&s->reader);
+}
+
+/* Opens the next range's reader. 1 opened, 0 no more ranges, -1 err set. */
+static int open_range(struct a2a_stream_source *s, struct a2a_error *err)
+{
+    const struct range *r;
+    struct a2a_shard_range sr;
+
+    if (s->next >= s->nranges) {
+        s->finished = 1;
+        return 0;
+    }
+    s->current = s->next++;
+    r = &s->ranges[s->current];
+    sr = (struct a2a_shard_range){
+        .shard_id = r->shard_id,
+        .start = r->start,
+        .end_seq = r->end_seq[0] != '\0' ? r->end_seq : NULL,
+        .shard_closed = r->shard_closed,
+    };
+    s->page_n = 0;
+    s->range_records = 0;
+    s->last_seq[0] = '\0';
+    s->stats.ranges++;
+    return a2a_shard_reader_open(s->cfg.client, &sr, &s->reader, err) == 0 ? 1 : -1;
+}
+
+static int stream_next(void *ctx, const char **name, struct a2a_error *err)
+{
+    struct a2a_stream_source *s = ctx;
+
+    while (!s->finished) {
+        struct a2a_stream_error e = {{A2A_OK, ""}, A2A_STREAM_CAUSE_NONE, "", 0};
+        struct a2a_stream_page page;
+        enum a2a_read_status got;
+        int opened;
+
+        if (!s->listed) {
+            if (list_shards(s, err) != 0) {
+                return -1;
+            }
+            continue;
+        }
+        if (s->reader == NULL) {
+            opened = open_range(s, err);
+            if (opened <= 0) {
+                return opened;
+            }
+        }
+        got = a2a_shard_reader_next(s->reader, &page, &e);
+        if (got == A2A_READ_PAGE) {
+            take_page(s, &page);
+            *name = s->name;
+            return 1;
+        }
+        close_reader(s);
+        if (got == A2A_READ_ERROR && on_failure(s, &s->ranges[s->current], &e, err) != 0) {
+            s->finished = 1;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static ssize_t stream_read(void *ctx, unsigned char *buf, size_t cap, struct a2a_error *err)
+{
+    struct a2a_stream_source *s = ctx;
+    size_t total = s->len + s->tail;
+    size_t n = 0;
+
+    (void)err;
+    while (n < cap && s->pos < total) {
+        if (s->pos < s->len) {
+            size_t chunk = s->len - s->pos < cap - n ? s->len - s->pos : cap - n;
+            memcpy(buf + n, s->bytes + s->pos, chunk);
+            n += chunk;
+            s->pos += chunk;
+        } else {
+            buf[n++] = (unsigned char)cut_tail[s->pos - s->len];
+            s->pos++;
+        }
+    }
+    return (ssize_t)n;
+}
+
+void a2a_stream_source(struct a2a_source *src, struct a2a_stream_source *s)
+{
+    *src = (struct a2a_source){.next = stream_next, .read = stream_read, .close = NULL, .ctx = s};
+}

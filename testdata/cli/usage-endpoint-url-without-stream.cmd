@@ -1,0 +1,1 @@
+$BIN -n --endpoint-url http://127.0.0.1:9

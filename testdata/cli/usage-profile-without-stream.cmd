@@ -1,0 +1,1 @@
+$BIN -n --profile prod

@@ -1,0 +1,1 @@
+$BIN -n --shard shardId-1

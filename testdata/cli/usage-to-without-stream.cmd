@@ -1,0 +1,1 @@
+$BIN -n --to 100000000000000000001 "$DATA/ok-batch.json"

@@ -1,0 +1,1 @@
+$BIN -n --retry 3 "$DATA/ok-batch.json"

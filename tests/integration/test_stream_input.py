@@ -1,0 +1,372 @@
+"""a2a-recover --stream against scripts/test-streams.py (and scripts/test-dispatcher.py for the
+live path).  Loopback only: every run of the tool starts from streams_harness.clean_env() (no
+AWS_* variables, no proxies, IMDS disabled, HOME a temp dir) and passes --endpoint-url to
+127.0.0.1.
+
+The 1M-record memory test is in test_stream_memory.py (a ctest of its own: the stream is read
+at the 4-calls-a-second pace a real shard allows, about four minutes).
+"""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import unittest
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness as h  # noqa: E402
+import streams_harness as sh  # noqa: E402
+
+ARN = sh.STREAM_ARN_DEMO
+
+
+def rec(seq_text, event_name="INSERT"):
+    """A marker record whose taskId names its sequence number, to map requests back."""
+    return sh.stream_record(seq_text, "acme", "t-" + seq_text, event_name=event_name)
+
+
+def seqs_of_requests(dispatcher):
+    return [r["body_json"]["taskId"][2:] for r in dispatcher.requests()]
+
+
+def report_lines(path):
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+class StreamInputTest(h.IntegrationTestCase):
+    def setUp(self):
+        super().setUp()
+        self.home = self.path("home")
+        os.makedirs(os.path.join(self.home, ".aws"))
+
+    def server(self, shards, keys=None, args=()):
+        s = sh.StreamsServer(self.tmp, seed=sh.stream_seed(shards), keys=keys, args=args)
+        s.start()
+        self.addCleanup(s.stop)
+        return s
+
+    def tool(self, server, args, keys=True, env=None, timeout=120):
+        e = sh.aws_env(self.home) if keys else sh.clean_env(self.home)
+        e.update(env or {})
+        return h.run_tool(["--stream", ARN, "--endpoint-url", server.endpoint_url, "--no-progress"]
+                          + list(args), env=e, timeout=timeout, clear_env=False)
+
+    def signed_post(self, server, op, body):
+        headers, data = sh.sign_request(body, op, server.endpoint_url)
+        req = urllib.request.Request(server.endpoint_url + "/", data=data, headers=headers,
+                                     method="POST")
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(req, timeout=10) as resp:
+            return resp.read()
+
+    def first_page(self, server, shard):
+        """The raw bytes of the shard's first GetRecords page, as the server sends them."""
+        it = json.loads(self.signed_post(server, "GetShardIterator", {
+            "StreamArn": ARN, "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON"}))
+        return self.signed_post(server, "GetRecords", {"ShardIterator": it["ShardIterator"]})
+
+    # ---- order, ranges, pages ---------------------------------------------------------------
+
+    def test_lineage_order_is_dispatch_order(self):
+        a = [rec(sh.seq(1, n)) for n in range(1, 4)]
+        b = [rec(sh.seq(2, n)) for n in range(1, 3)]
+        c = [rec(sh.seq(3, n)) for n in range(1, 3)]
+        d = [rec(sh.seq(4, n)) for n in range(1, 2)]
+        # listed children first; 4's parent is gone (a root)
+        s = self.server([sh.shard(3, c, parent=2), sh.shard(2, b, parent=1),
+                         sh.shard(4, d, parent=99), sh.shard(1, a, parent=98)],
+                        args=["--describe-page-size", "1", "--max-page-records", "2"])
+        disp = self.start_dispatcher()
+        report = self.path("report.ndjson")
+        r = self.tool(s, ["-u", disp.url, "-j", "1", "--report", report])
+        self.assertEqual(r.rc, 0, r.stderr)
+        self.assertEqual(r.response, {"batchItemFailures": []})
+        want = [x["dynamodb"]["SequenceNumber"] for x in a + b + c + d]
+        self.assertEqual(seqs_of_requests(disp), want)
+        lines = report_lines(report)
+        self.assertEqual([l["sequenceNumber"] for l in lines], want)
+        # the report says where each record came from: stream, shard, page
+        self.assertEqual(lines[0]["file"], "stream %s shard %s page 1" % (ARN, sh.shard_id(1)))
+        self.assertEqual(lines[2]["file"], "stream %s shard %s page 2" % (ARN, sh.shard_id(1)))
+        self.assertIn("8 records: 0 skipped, 8 acknowledged", r.stderr)
+        self.assertIn("0 of 4 stream ranges unreadable", r.stderr)
+
+    def test_shards_named_are_read_in_the_order_named(self):
+        a = [rec(sh.seq(1, n)) for n in range(1, 3)]
+        b = [rec(sh.seq(2, n)) for n in range(1, 3)]
+        s = self.server([sh.shard(1, a), sh.shard(2, b, parent=1)])
+        report = self.path("r.ndjson")
+        r = self.tool(s, ["-n", "--shard", sh.shard_id(2), "--shard", sh.shard_id(1),
+                          "--report", report])
+        self.assertEqual(r.rc, 0, r.stderr)
+        self.assertEqual([l["sequenceNumber"] for l in report_lines(report)],
+                         [sh.seq(2, 1), sh.seq(2, 2), sh.seq(1, 1), sh.seq(1, 2)])
+        self.assertEqual([c for c in s.calls() if c["op"] == "DescribeStream"], [])
+
+    def test_from_to_boundaries(self):
+        recs = [rec(sh.seq(5, n)) for n in range(1, 11)]
+        s = self.server([sh.shard(1, recs)], args=["--max-page-records", "4"])
+        sid = sh.shard_id(1)
+        cases = [
+            (["--from", "at:" + sh.seq(5, 3), "--to", sh.seq(5, 6)], [3, 4, 5, 6]),
+            (["--from", "after:" + sh.seq(5, 3), "--to", sh.seq(5, 6)], [4, 5, 6]),
+            (["--from", "at:" + sh.seq(5, 10)], [10]),
+            (["--to", sh.seq(5, 1)], [1]),
+            (["--to", sh.seq(5, 4)], [1, 2, 3, 4]),  # the end exactly at a page's end
+            ([], list(range(1, 11))),
+        ]
+        for args, want in cases:
+            report = self.path("r.ndjson")
+            r = self.tool(s, ["-n", "--shard", sid, "--report", report] + args)
+            self.assertEqual(r.rc, 0, (args, r.stderr))
+            self.assertEqual([l["sequenceNumber"] for l in report_lines(report)],
+                             [sh.seq(5, n) for n in want], args)
+
+    def test_end_inside_a_page_keeps_records_exact(self):
+        # record 2 is malformed (no owner): listed, and --failed-out holds its exact bytes
+        recs = [rec(sh.seq(6, n)) for n in range(1, 9)]
+        del recs[1]["dynamodb"]["NewImage"]["owner"]
+        s = self.server([sh.shard(1, recs, closed=False)])
+        disp = self.start_dispatcher()
+        failed = self.path("failed.json")
+        r = self.tool(s, ["-u", disp.url, "--shard", sh.shard_id(1), "--to", sh.seq(6, 3),
+                          "--failed-out", failed])
+        self.assertEqual(r.rc, 1, r.stderr)
+        self.assertEqual(r.failures, [sh.seq(6, 2)])
+        self.assertEqual(sorted(seqs_of_requests(disp)), [sh.seq(6, 1), sh.seq(6, 3)])
+        with open(failed, "rb") as f:
+            data = f.read()
+        self.assertEqual(json.loads(data)["Records"][0], recs[1])
+        # the bytes are the page's own bytes for that record, not a re-encoding
+        raw = data[len(b'{"Records":['):-len(b"]}\n")]
+        self.assertIn(raw, self.first_page(s, sh.shard_id(1)))
+        # stopped at the end: no call after the page that passed it (open shard, idle 10 s)
+        self.assertLess(r.elapsed, 8)
+
+    def test_twenty_empty_pages_then_data(self):
+        recs = [rec(sh.seq(7, n)) for n in range(1, 4)]
+        s = self.server([sh.shard(1, recs, EmptyPagesBefore=20)])
+        report = self.path("r.ndjson")
+        r = self.tool(s, ["-n", "--report", report])
+        self.assertEqual(r.rc, 0, r.stderr)
+        self.assertEqual([l["sequenceNumber"] for l in report_lines(report)],
+                         [sh.seq(7, n) for n in range(1, 4)])
+        self.assertGreaterEqual(len([c for c in s.calls() if c["op"] == "GetRecords"]), 21)
+
+    def test_iterator_expiry_loses_and_repeats_nothing(self):
+        recs = [rec(sh.seq(9, n)) for n in range(1, 31)]
+        s = self.server([sh.shard(1, recs)],
+                        args=["--max-page-records", "4", "--expire-iterator-after", "2"])
+        disp = self.start_dispatcher()
+        r = self.tool(s, ["-u", disp.url, "-j", "1"])
+        self.assertEqual(r.rc, 0, r.stderr)
+        self.assertEqual(seqs_of_requests(disp), [sh.seq(9, n) for n in range(1, 31)])
+        self.assertGreaterEqual(
+            len([c for c in s.calls() if c.get("error") == "ExpiredIteratorException"]), 3)
+
+    def test_throttling_storm(self):
+        recs = [rec(sh.seq(1, n)) for n in range(1, 13)]
+        s = self.server([sh.shard(1, recs)], args=[
+            "--max-page-records", "3",
+            "--fault", "ThrottlingException,ops=GetRecords,count=6",
+            "--fault", "LimitExceededException,ops=GetShardIterator,count=2",
+            "--fault", "InternalServerError,ops=DescribeStream,count=1"])
+        disp = self.start_dispatcher()
+        r = self.tool(s, ["-u", disp.url, "-j", "1"])
+        self.assertEqual(r.rc, 0, r.stderr)
+        self.assertEqual(seqs_of_requests(disp), [sh.seq(1, n) for n in range(1, 13)])
+
+    def test_trimmed_range_exit_6_records_before_replayed(self):
+        a = [rec(sh.seq(1, n)) for n in range(1, 4)]
+        b = [rec(sh.seq(2, n)) for n in range(1, 7)]
+        c = [rec(sh.seq(3, n)) for n in range(1, 3)]
+        # shard 2 answers its first page, then its data is trimmed away
+        s = self.server([sh.shard(1, a), sh.shard(2, b), sh.shard(3, c)], args=[
+            "--max-page-records", "2",
+            "--fault", "TrimmedDataAccessException,ops=GetRecords,shard=%s,after=1"
+            % sh.shard_id(2)])
+        disp = self.start_dispatcher()
+        report = self.path("r.ndjson")
+        r = self.tool(s, ["-u", disp.url, "-j", "1", "--report", report])
+        self.assertEqual(r.rc, 6, r.stderr)
+        want = [x["dynamodb"]["SequenceNumber"] for x in a + b[:2] + c]
+        self.assertEqual(seqs_of_requests(disp), want)  # the other shards went on
+        self.assertEqual(r.response, {"batchItemFailures": []})
+        bad = [l for l in report_lines(report) if l.get("outcome") == "unreadable"]
+        self.assertEqual(len(bad), 1, report_lines(report))
+        self.assertEqual(bad[0]["stream"], ARN)
+        self.assertEqual(bad[0]["shard"], sh.shard_id(2))
+        self.assertEqual(bad[0]["start"], "after:" + sh.seq(2, 2))
+        self.assertIsNone(bad[0]["end"])
+        self.assertEqual(bad[0]["cause"], "trimmed")
+        self.assertEqual(bad[0]["awsError"], "TrimmedDataAccessException")
+        self.assertEqual(bad[0]["recordsRead"], 2)
+        self.assertRegex(r.stderr, "stream %s shard %s .*TrimmedDataAccessException"
+                         % (ARN, sh.shard_id(2)))
+        self.assertIn("1 of 3 stream ranges unreadable", r.stderr)
+
+    def test_stream_not_found_exit_6(self):
+        s = self.server([sh.shard(1, [rec(sh.seq(1, 1))])])
+        other = ARN.replace("2026-01-01", "2025-01-01")
+        e = sh.aws_env(self.home)
+        report = self.path("r.ndjson")
+        r = h.run_tool(["-n", "--stream", other, "--endpoint-url", s.endpoint_url, "--report",
+                        report], env=e, clear_env=False)
+        self.assertEqual(r.rc, 6, r.stderr)
+        bad = report_lines(report)
+        self.assertEqual(len(bad), 1)
+        self.assertEqual((bad[0]["cause"], bad[0]["shard"]), ("not-found", None))
+        self.assertIn(other, r.stderr)
+
+    # ---- signals ------------------------------------------------------------------------------
+
+    def test_sigterm_lists_every_record_read_and_unacknowledged(self):
+        recs = [rec(sh.seq(8, n)) for n in range(1, 11)]
+        s = self.server([sh.shard(1, recs, closed=False)])
+        # records 1 and 2 answer at once, the others only after 8 s
+        slow = {"acme:t-" + sh.seq(8, n): {"statuses": [], "delayMs": 8000}
+                for n in range(3, 11)}
+        disp = self.start_dispatcher(seed=h.seed_doc(faults=slow))
+        report = self.path("r.ndjson")
+        e = sh.aws_env(self.home)
+        proc = h.start_tool(["--stream", ARN, "--endpoint-url", s.endpoint_url, "-u", disp.url,
+                             "-j", "2", "--idle", "60", "--report", report, "--no-progress"],
+                            env=e, clear_env=False)
+        disp.wait_requests(2, timeout=20)
+        time.sleep(0.5)  # 3 and 4 in flight, the rest queued; the shard still polled
+        out, err, took = h.signal_and_wait(proc, signal.SIGTERM)
+        self.assertEqual(proc.returncode, 143, err)
+        self.assertLess(took, 5)
+        lines = [l for l in report_lines(report) if "sequenceNumber" in l]
+        self.assertEqual([l["sequenceNumber"] for l in lines],
+                         [sh.seq(8, n) for n in range(1, 11)])
+        acked = {"acknowledged", "task_deleted"}
+        self.assertEqual([l["outcome"] in acked for l in lines], [True] * 2 + [False] * 8)
+        unacked = [l["sequenceNumber"] for l in lines if l["outcome"] not in acked]
+        self.assertEqual(json.loads(out)["batchItemFailures"],
+                         [{"itemIdentifier": x} for x in unacked])
+        self.assertIn(b"interrupted by signal 15", err)
+
+    # ---- credentials --------------------------------------------------------------------------
+
+    def write(self, rel, text, mode=0o600):
+        path = os.path.join(self.home, rel)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(path, mode)
+        return path
+
+    def read_with(self, keys, env, args=()):
+        recs = [rec(sh.seq(4, n)) for n in range(1, 3)]
+        s = self.server([sh.shard(1, recs)], keys=keys)
+        r = self.tool(s, ["-n", "--shard", sh.shard_id(1)] + list(args), keys=False, env=env)
+        return s, r
+
+    def signed_keys(self, s):
+        return [c["auth"]["accessKeyId"] for c in s.calls()]
+
+    def test_env_keys(self):
+        s, r = self.read_with([("AKENV", "sk-env", "tok-env")],
+                              {"AWS_ACCESS_KEY_ID": "AKENV", "AWS_SECRET_ACCESS_KEY": "sk-env",
+                               "AWS_SESSION_TOKEN": "tok-env"})
+        self.assertEqual(r.rc, 0, r.stderr)
+        self.assertEqual(set(self.signed_keys(s)), {"AKENV"})
+        self.assertNotIn("sk-env", r.stderr + r.stdout)
+        self.assertNotIn("tok-env", r.stderr + r.stdout)
+
+    def test_profile_and_its_order_with_env_keys(self):
+        self.write(".aws/credentials", "[prod]\naws_access_key_id = AKPROF\n"
+                                       "aws_secret_access_key = sk-prof\n")
+        env = {"AWS_ACCESS_KEY_ID": "AKENV", "AWS_SECRET_ACCESS_KEY": "sk-env"}
+        keys = [("AKPROF", "sk-prof"), ("AKENV", "sk-env")]
+        s, r = self.read_with(keys, env, ["--profile", "prod"])
+        self.assertEqual(r.rc, 0, r.stderr)
+        self.assertEqual(set(self.signed_keys(s)), {"AKPROF"})  # --profile before env keys
+        s.stop()
+        s2, r2 = self.read_with(keys, dict(env, AWS_PROFILE="prod"))
+        self.assertEqual(r2.rc, 0, r2.stderr)
+        self.assertEqual(set(self.signed_keys(s2)), {"AKENV"})  # AWS_PROFILE after them
+        s2.stop()
+        s3, r3 = self.read_with(keys, {"AWS_PROFILE": "prod"})
+        self.assertEqual(r3.rc, 0, r3.stderr)
+        self.assertEqual(set(self.signed_keys(s3)), {"AKPROF"})
+
+    def process_script(self, body):
+        return self.write("creds.py", "#!" + sys.executable + "\n" + body, 0o700)
+
+    def test_credential_process(self):
+        script = self.process_script(
+            "import json\n"
+            "print(json.dumps({'Version': 1, 'AccessKeyId': 'AKPROC',"
+            " 'SecretAccessKey': 'sk-proc', 'SessionToken': 'tok-proc',"
+            " 'Expiration': '2099-01-01T00:00:00Z'}))\n")
+        self.write(".aws/config", "[profile sso]\ncredential_process = %s\n" % script)
+        s, r = self.read_with([("AKPROC", "sk-proc", "tok-proc")], {}, ["--profile", "sso"])
+        self.assertEqual(r.rc, 0, r.stderr)
+        self.assertEqual(set(self.signed_keys(s)), {"AKPROC"})
+
+    def test_expiring_credentials_refreshed_mid_run(self):
+        script = self.process_script(
+            "import json, os, time\n"
+            "p = os.path.join(os.path.dirname(__file__), 'count')\n"
+            "n = int(open(p).read()) if os.path.exists(p) else 0\n"
+            "open(p, 'w').write(str(n + 1))\n"
+            "exp = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(time.time() + 240))\n"
+            "print(json.dumps({'Version': 1, 'AccessKeyId': 'AKR%d' % (n % 3),"
+            " 'SecretAccessKey': 'sk-r', 'Expiration': exp}))\n")
+        self.write(".aws/config", "[default]\ncredential_process = %s\n" % script)
+        s, r = self.read_with([("AKR0", "sk-r"), ("AKR1", "sk-r"), ("AKR2", "sk-r")], {})
+        self.assertEqual(r.rc, 0, r.stderr)
+        used = self.signed_keys(s)
+        self.assertGreaterEqual(len(set(used)), 2, used)
+        self.assertTrue(all(c["auth"]["ok"] for c in s.calls()))
+
+    def test_no_credentials_no_connection_exit_6(self):
+        lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        lsock.bind(("127.0.0.1", 0))
+        lsock.listen(8)
+        lsock.settimeout(0.5)
+        self.addCleanup(lsock.close)
+        url = "http://127.0.0.1:%d" % lsock.getsockname()[1]
+        report = self.path("r.ndjson")
+        r = h.run_tool(["-n", "--stream", ARN, "--endpoint-url", url, "--report", report],
+                       env=sh.clean_env(self.home), clear_env=False)
+        self.assertEqual(r.rc, 6, r.stderr)
+        for source in ("environment", "profile default", "container", "IMDS"):
+            self.assertIn(source, r.stderr)
+        self.assertEqual(report_lines(report)[0]["cause"], "credentials")
+        with self.assertRaises(socket.timeout):
+            lsock.accept()
+        if os.path.exists("/usr/bin/strace"):
+            env = sh.clean_env(self.home)
+            env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":detect_leaks=0"
+            proc = subprocess.run(["/usr/bin/strace", "-f", "-e", "trace=connect", h.BIN, "-n",
+                                   "--stream", ARN, "--endpoint-url", url], env=env,
+                                  capture_output=True, text=True, timeout=60)
+            self.assertEqual(proc.returncode, 6, proc.stderr)
+            inet = [l for l in proc.stderr.splitlines() if "AF_INET" in l]
+            self.assertEqual(inet, [], proc.stderr)
+
+    def test_signature_matches_botocore(self):
+        token = "tok-sig/+="
+        s, r = self.read_with([(sh.KEY_ID, sh.SECRET, token)],
+                              {"AWS_ACCESS_KEY_ID": sh.KEY_ID,
+                               "AWS_SECRET_ACCESS_KEY": sh.SECRET,
+                               "AWS_SESSION_TOKEN": token})
+        self.assertEqual(r.rc, 0, r.stderr)
+        calls = s.calls()
+        self.assertGreaterEqual(len(calls), 2)
+        for call in calls:
+            got = sh.resign(call, sh.SECRET)
+            self.assertTrue(got.ok, got)
+            self.assertIn("x-amz-target", got.signed_headers.split(";"))
+            self.assertIn("x-amz-security-token", got.signed_headers.split(";"))
+
+
+if __name__ == "__main__":
+    unittest.main()
