@@ -1,6 +1,6 @@
 /*
  * a2a-recover: options in, one run of the core, a response out, an exit status by the
- * documented precedence: 2 > 3 > 6 > 130/143 > 5 > 4 > 1 > 0. An input message that cannot
+ * documented precedence: 2 > 3 > 6 > 124/130/143 > 5 > 4 > 1 > 0. An input message that cannot
  * be used counts as a failure (1); a pointer's range that cannot be read as 6.
  */
 #include <errno.h>
@@ -15,11 +15,13 @@
 #include "batch.h"
 #include "clock.h"
 #include "credentials.h"
+#include "deadline.h"
 #include "messages.h"
 #include "options.h"
 #include "outputs.h"
 #include "redrive_out.h"
 #include "resume.h"
+#include "retry.h"
 #include "secrets.h"
 #include "sinks.h"
 #include "stream_opts.h"
@@ -32,7 +34,8 @@ enum exit_status {
     EXIT_INPUT = 3,
     EXIT_UNREPORTABLE = 4,
     EXIT_FAIL_FAST = 5,
-    EXIT_STREAM = 6, /* a stream range named by the options could not be read */
+    EXIT_STREAM = 6,    /* a stream range named by the options could not be read */
+    EXIT_TIMEOUT = 124, /* --max-time passed, as timeout(1) says it */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -69,6 +72,7 @@ static void install_signals(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(DEADLINE_SIGNAL, &sa, NULL); /* --max-time stops the run as SIGTERM does */
     signal(SIGPIPE, SIG_IGN); /* a closed pipe is an error to report, not a silent death */
 }
 
@@ -237,7 +241,7 @@ static int exit_code(const struct a2a_run_stats *st, int run_failed, uint64_t un
         return EXIT_STREAM;
     }
     if (st->cancelled) {
-        return 128 + (int)stop_signal;
+        return stop_signal == DEADLINE_SIGNAL ? EXIT_TIMEOUT : 128 + (int)stop_signal;
     }
     if (st->fatal_status != 0) {
         return EXIT_FAIL_FAST;
@@ -266,22 +270,51 @@ static const char *fatal_meaning(int status)
     }
 }
 
+/* What the operator can do about a transport fault that stopped the run. */
+static const char *transport_hint(int cause)
+{
+    switch (cause) {
+    case A2A_TRANSPORT_TLS_VERIFY:
+        return "the server's certificate is not trusted: give --cacert FILE with the CA that "
+               "signed it";
+    case A2A_TRANSPORT_TLS_PROTOCOL:
+        return "the server does not speak TLS: check the scheme of -u (http:// or https://)";
+    case A2A_TRANSPORT_SCHEME:
+        return "check the scheme of -u (http:// or https://)";
+    default:
+        return "check -u and that the dispatcher is up";
+    }
+}
+
 /* The lines that say why the run stopped early, then the summary line (summary.c). */
 static void summarize(struct messages *m, const struct a2a_run_stats *st, int dry_run,
-                      const struct stream_input *stream)
+                      const struct options *o, const struct stream_input *stream)
 {
     uint64_t unsent = st->by_outcome[A2A_OUT_NOT_ATTEMPTED];
     uint64_t abandoned = st->by_outcome[A2A_OUT_ABANDONED];
     char ranges[96] = "";
 
-    if (st->fatal_status != 0) {
+    if (st->fatal_status > 0) {
         msg_error(m,
                   "dispatcher %s (HTTP %d); %llu record%s not attempted, %llu abandoned in "
                   "flight",
                   fatal_meaning(st->fatal_status), st->fatal_status, (unsigned long long)unsent,
                   unsent == 1 ? "" : "s", (unsigned long long)abandoned);
+    } else if (st->fatal_status != 0) {
+        msg_error(m, "%s; %s; %llu record%s not attempted, %llu abandoned in flight",
+                  st->fatal_reason, transport_hint(st->fatal_cause), (unsigned long long)unsent,
+                  unsent == 1 ? "" : "s", (unsigned long long)abandoned);
+    } else if (!dry_run && st->dispatched > 0 && !st->answered && !st->cancelled) {
+        /* Nothing but transient failures, each a warning: say it as one error, even with -q. */
+        msg_error(m, "the dispatcher answered none of %llu calls; %s",
+                  (unsigned long long)st->dispatched, transport_hint(-1));
     }
-    if (st->cancelled) {
+    if (st->cancelled && stop_signal == DEADLINE_SIGNAL) {
+        msg_error(m, "--max-time %.3f s passed; %llu record%s not acknowledged were listed%s",
+                  (double)o->max_time_ms / 1000.0, (unsigned long long)st->interrupted,
+                  st->interrupted == 1 ? "" : "s",
+                  st->input_unread ? "; the input was not read to its end" : "");
+    } else if (st->cancelled) {
         msg_error(m, "interrupted by signal %d; %llu record%s not acknowledged were listed%s",
                   (int)stop_signal, (unsigned long long)st->interrupted,
                   st->interrupted == 1 ? "" : "s",
@@ -443,6 +476,7 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
     if (sinks.progress) {
         messages_progress(msgs, NULL);
     }
+    messages_finish(msgs); /* the counts of repeated reasons, before the run's own lines */
     if (run_rc != 0 || st.input_error || st.input_unread) {
         const char *flag = options_error_flag(st.err.code);
         msg_error(msgs, "%s%s%s%s", flag, flag[0] != '\0' ? ": " : "", st.err.msg,
@@ -477,7 +511,7 @@ out:
     }
     if (summary) {
         redrive_out_summary(&redrive, &st, o->dry_run);
-        summarize(msgs, &st, o->dry_run, stream_open ? &stream : NULL);
+        summarize(msgs, &st, o->dry_run, o, stream_open ? &stream : NULL);
     }
     if (stream_open) {
         stream_input_close(&stream);
@@ -510,7 +544,7 @@ static void reserve_std_fds(void)
 int main(int argc, char **argv)
 {
     struct options o;
-    struct messages msgs = {LOG_TEXT, 0, 0};
+    struct messages msgs = {.format = LOG_TEXT};
     struct a2a_error err = {.code = A2A_OK};
     int curl_started = 0;
     int rc = EXIT_USAGE;
@@ -533,6 +567,11 @@ int main(int argc, char **argv)
     msgs.format = o.log_format;
     msgs.verbosity = o.verbosity;
     install_signals();
+    if (deadline_arm(o.max_time_ms) != 0) {
+        msg_error(&msgs, "--max-time: cannot set a timer: %s", strerror(errno));
+        rc = EXIT_INPUT;
+        goto out;
+    }
     /* A dry run calls nobody: skip TLS library start-up (15% of a small run's cost). A
        stream is read through libcurl even then. */
     if (!o.dry_run || o.stream.arn != NULL) {

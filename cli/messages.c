@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "jsonstr.h"
 
 static const char *const level_names[] = {"ERROR", "WARN", "INFO", "DEBUG"};
@@ -20,10 +21,20 @@ static int wanted(const struct messages *m, enum a2a_log_level level)
     return 1;
 }
 
+static FILE *out(const struct messages *m)
+{
+    return m->out != NULL ? m->out : stderr;
+}
+
+static int64_t now_ms(const struct messages *m)
+{
+    return m->now_ms != NULL ? m->now_ms() : a2a_now_ms();
+}
+
 static void clear_progress(struct messages *m)
 {
     if (m->progress_shown) {
-        fputs("\r\033[K", stderr);
+        fputs("\r\033[K", out(m));
         m->progress_shown = 0;
     }
 }
@@ -84,14 +95,10 @@ static void emit_json(const struct a2a_log_event *ev, struct a2a_buf *b)
     a2a_buf_puts(b, "}\n");
 }
 
-void messages_emit(void *ctx, const struct a2a_log_event *ev)
+static void write_event(struct messages *m, const struct a2a_log_event *ev)
 {
-    struct messages *m = ctx;
     struct a2a_buf b = {NULL, 0, 0};
 
-    if (!wanted(m, ev->level)) {
-        return;
-    }
     clear_progress(m);
     if (m->format == LOG_JSON) {
         emit_json(ev, &b);
@@ -99,9 +106,108 @@ void messages_emit(void *ctx, const struct a2a_log_event *ev)
         emit_text(ev, &b);
     }
     if (b.len > 0) {
-        fwrite(b.data, 1, b.len, stderr);
+        fwrite(b.data, 1, b.len, out(m));
     }
     a2a_buf_free(&b);
+}
+
+/* The reason a message gives, numbers aside: "after 0 ms" and "after 3 ms" are alike. */
+static void reason_key(const char *msg, char *key, size_t cap)
+{
+    size_t o = 0;
+
+    for (size_t i = 0; msg[i] != '\0' && o + 1 < cap; i++) {
+        int digit = msg[i] >= '0' && msg[i] <= '9';
+        if (!digit) {
+            key[o++] = msg[i];
+        } else if (o == 0 || key[o - 1] != '#') {
+            key[o++] = '#';
+        }
+    }
+    key[o] = '\0';
+}
+
+/* The tally of this event's reason, a new one if there is room, or NULL. */
+static struct msg_tally *tally_of(struct messages *m, const struct a2a_log_event *ev)
+{
+    char key[MSG_KEY_MAX];
+    struct msg_tally *t;
+
+    reason_key(ev->message, key, sizeof(key));
+    for (size_t i = 0; i < m->ntallies; i++) {
+        t = &m->tallies[i];
+        if (t->level == ev->level && strcmp(t->target, ev->target) == 0 &&
+            strcmp(t->key, key) == 0) {
+            return t;
+        }
+    }
+    if (m->ntallies == MSG_TALLIES) {
+        return NULL;
+    }
+    t = &m->tallies[m->ntallies++];
+    memset(t, 0, sizeof(*t));
+    t->level = ev->level;
+    t->target = ev->target;
+    snprintf(t->key, sizeof(t->key), "%s", key);
+    snprintf(t->text, sizeof(t->text), "%s", ev->message);
+    return t;
+}
+
+/* "... and N more: REASON", with the total when it is the last word on it. */
+static void write_count(struct messages *m, struct msg_tally *t, int final)
+{
+    char text[MSG_KEY_MAX + 80];
+    struct a2a_log_event ev = {t->level, t->target, NULL, 0, NULL, 0, text};
+
+    if (final && t->held == 0) {
+        snprintf(text, sizeof(text), "... %llu in all: %s", (unsigned long long)t->seen, t->text);
+    } else if (final) {
+        snprintf(text, sizeof(text), "... and %llu more: %s (%llu in all)",
+                 (unsigned long long)t->held, t->text, (unsigned long long)t->seen);
+    } else {
+        snprintf(text, sizeof(text), "... and %llu more: %s", (unsigned long long)t->held, t->text);
+    }
+    write_event(m, &ev);
+    t->held = 0;
+}
+
+void messages_emit(void *ctx, const struct a2a_log_event *ev)
+{
+    struct messages *m = ctx;
+    struct msg_tally *t = NULL;
+
+    if (!wanted(m, ev->level)) {
+        return;
+    }
+    /* A record without SequenceNumber cannot be listed in the response: stderr (and the
+     * report) alone name it, so each one keeps its line. */
+    if (ev->position > 0 && (ev->level == A2A_LOG_ERROR || ev->level == A2A_LOG_WARN) &&
+        strcmp(ev->target, A2A_TARGET_NO_SEQ) != 0) {
+        t = tally_of(m, ev);
+    }
+    if (t != NULL && ++t->seen > MSG_REPEATS_SHOWN) {
+        int64_t now = now_ms(m);
+        t->held++;
+        if (now - t->last_ms >= MSG_COUNT_EVERY_MS) {
+            write_count(m, t, 0);
+            t->last_ms = now;
+        }
+        return;
+    }
+    write_event(m, ev);
+    if (t != NULL) {
+        t->last_ms = now_ms(m);
+    }
+}
+
+void messages_finish(struct messages *m)
+{
+    for (size_t i = 0; i < m->ntallies; i++) {
+        struct msg_tally *t = &m->tallies[i];
+        if (t->seen > MSG_REPEATS_SHOWN) {
+            write_count(m, t, 1);
+        }
+    }
 }
 
 static void vemit(struct messages *m, enum a2a_log_level level, const char *fmt, va_list ap)
@@ -150,10 +256,10 @@ void messages_progress(struct messages *m, const char *line)
 {
     if (line == NULL) {
         clear_progress(m);
-        fflush(stderr);
+        fflush(out(m));
         return;
     }
-    fprintf(stderr, "\r\033[K%s", line);
-    fflush(stderr);
+    fprintf(out(m), "\r\033[K%s", line);
+    fflush(out(m));
     m->progress_shown = 1;
 }

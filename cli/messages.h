@@ -5,15 +5,38 @@
 #ifndef A2A_MESSAGES_H
 #define A2A_MESSAGES_H
 
+#include <stdint.h>
+#include <stdio.h>
+
 #include "log.h"
 
 /* How messages are written to stderr (--log-format). */
 enum log_format { LOG_TEXT, LOG_JSON };
 
+#define MSG_REPEATS_SHOWN  5    /* lines of one reason shown before they are counted instead */
+#define MSG_COUNT_EVERY_MS 1000 /* a count of held lines at most this often per reason */
+#define MSG_TALLIES        32   /* reasons counted; past that, lines are shown as they come */
+#define MSG_KEY_MAX        256
+
+/* One reason of per-record errors and warnings, and how often it came. */
+struct msg_tally {
+    enum a2a_log_level level;
+    const char *target;     /* static: one of the A2A_TARGET_* names */
+    char key[MSG_KEY_MAX];  /* the message with every run of digits as one '#' */
+    char text[MSG_KEY_MAX]; /* the first message of that reason, as shown */
+    uint64_t seen;
+    uint64_t held;   /* not shown, not yet counted in a line */
+    int64_t last_ms; /* when a line of this reason was last written */
+};
+
 struct messages {
     enum log_format format;
-    int verbosity;      /* -1 errors only, 0 normal, 1 per-record lines */
-    int progress_shown; /* a progress line is on screen and must be erased first */
+    int verbosity;           /* -1 errors only, 0 normal, 1 per-record lines */
+    int progress_shown;      /* a progress line is on screen and must be erased first */
+    FILE *out;               /* borrowed; NULL: stderr */
+    int64_t (*now_ms)(void); /* NULL: the monotonic clock; tests inject their own */
+    struct msg_tally tallies[MSG_TALLIES];
+    size_t ntallies;
 };
 
 /* The core's sink: pass as struct a2a_log {messages_emit, &messages}. */
@@ -25,6 +48,14 @@ void msg_info(struct messages *m, const char *fmt, ...) __attribute__((format(pr
 /* A security warning: shown even with -q. */
 void msg_warn_always(struct messages *m, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/*
+ * Per-record errors and warnings with the same reason (numbers aside) are shown
+ * MSG_REPEATS_SHOWN times, then counted: "... and 171 more: REASON" at most once a second
+ * (a record without SequenceNumber, which the response cannot list, is always named).
+ * Writes the counts still held, with each reason's total; call once, at the end of the run.
+ */
+void messages_finish(struct messages *m);
 
 /* Draws (or with line == NULL erases) the progress line. */
 void messages_progress(struct messages *m, const char *line);

@@ -39,6 +39,7 @@ enum {
     OPT_ENDPOINT_URL,
     OPT_PROFILE,
     OPT_ACKED_MESSAGES,
+    OPT_MAX_TIME,
 };
 
 /* The one option table; --help, the manual and the bash completion must match it (tested). */
@@ -57,6 +58,7 @@ static const struct option long_options[] = {
     {"insecure", no_argument, NULL, OPT_INSECURE},
     {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
     {"max-record-size", required_argument, NULL, OPT_MAX_RECORD},
+    {"max-time", required_argument, NULL, OPT_MAX_TIME},
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
     {"output", required_argument, NULL, 'o'},
     {"profile", required_argument, NULL, OPT_PROFILE},
@@ -78,6 +80,8 @@ static const struct option long_options[] = {
     {NULL, 0, NULL, 0},
 };
 
+#define MAX_TIME_MAX_S 2592000L /* --max-time: 30 days at most */
+
 static const char short_options[] = ":H:hj:no:qu:vV";
 
 void options_usage(FILE *out)
@@ -86,9 +90,9 @@ void options_usage(FILE *out)
           "                   [--acked-messages file] [--cacert file] [--connect-timeout s]\n"
           "                   [--failed-out file]\n"
           "                   [--insecure] [--log-format text|json] [--max-record-size bytes]\n"
-          "                   [--no-progress] [--rate n] [--report file] [--resume-from offset]\n"
-          "                   [--retries n] [--summary-json file] [--threads n] [--timeout s]\n"
-          "                   [--token-file file] [file ...]\n"
+          "                   [--max-time s] [--no-progress] [--rate n] [--report file]\n"
+          "                   [--resume-from offset] [--retries n] [--summary-json file]\n"
+          "                   [--threads n] [--timeout s] [--token-file file] [file ...]\n"
           "       a2a-recover --stream arn [--shard id] [--from pos] [--to seq]\n"
           "                   [--idle s] [--endpoint-url url] [--profile name] [options]\n"
           "\n"
@@ -114,11 +118,13 @@ void options_usage(FILE *out)
           "      --report FILE        one JSON line per record: outcome, reason, status, timing\n"
           "      --failed-out FILE    records not acknowledged, as an event to replay\n"
           "      --summary-json FILE  the summary's counts as one JSON object\n"
-          "      --resume-from N      read the first FILE from byte N, a RESUME POINT's\n"
+          "      --resume-from N      read the first FILE from byte N, a RESUME POINT's offset\n"
           "      --acked-messages FILE  one JSON line per input message (SQS, SNS, on-failure\n"
           "                           record) whose records were all acknowledged or skipped\n"
           "      --log-format FMT     stderr messages as text (default) or json\n"
           "      --max-record-size B  largest record accepted, bytes (default 16777216)\n"
+          "      --max-time S         stop the whole run after S seconds, as on SIGTERM;\n"
+          "                           exit 124\n"
           "      --no-progress        no progress line, even on a terminal\n"
           "  -q, --quiet              errors only on stderr\n"
           "  -v, --verbose            one line per record on stderr\n"
@@ -136,8 +142,9 @@ void options_usage(FILE *out)
           "\n"
           "Exit: 0 all acknowledged or skipped, 1 failures listed, 2 usage, 3 input error,\n"
           "4 a failed record had no SequenceNumber, 5 dispatcher refused (fail-fast),\n"
-          "6 a stream range could not be read, 130/143 interrupted. Input left unread:\n"
-          "INCOMPLETE: summary and a resume point on stderr, whatever the status.\n"
+          "6 a stream range could not be read, 124 --max-time passed, 130/143 interrupted.\n"
+          "Input left unread: INCOMPLETE: summary and a resume point on stderr, whatever\n"
+          "the status.\n"
           "See a2a-recover(1).\n",
           out);
 }
@@ -498,6 +505,14 @@ static int apply(struct options *o, int c, const char *arg, struct a2a_error *er
                                arg);
         }
         o->max_record = (size_t)v;
+        return 0;
+    case OPT_MAX_TIME:
+        if (parse_seconds(arg, 1, MAX_TIME_MAX_S * 1000L, &o->max_time_ms) != 0) {
+            return usage_error(err,
+                               "--max-time: \"%s\" is not a number of seconds from "
+                               "0.001 to %ld",
+                               arg, MAX_TIME_MAX_S);
+        }
         return 0;
     case OPT_NO_PROGRESS:
         o->no_progress = 1;

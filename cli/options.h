@@ -23,6 +23,7 @@ struct options {
     unsigned concurrency;
     long timeout_ms;
     long connect_timeout_ms;
+    long max_time_ms; /* --max-time: the whole run's deadline; 0: none */
     unsigned retries;
     int insecure;
     const char *cacert;

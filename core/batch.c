@@ -95,7 +95,8 @@ static void log_result(struct run *r, const struct a2a_result *res)
         break;
     case A2A_OUT_REJECTED:
         snprintf(line, sizeof(line), "dispatcher rejected the record: %s", res->reason);
-        log_event(r, A2A_LOG_ERROR, A2A_TARGET_RECOVER, res, line);
+        /* A fail-fast verdict is said once, for the whole run: per record it is detail. */
+        log_event(r, res->fail_fast ? A2A_LOG_DEBUG : A2A_LOG_ERROR, A2A_TARGET_RECOVER, res, line);
         break;
     default:
         if (!r->cfg->log_records) {
@@ -199,6 +200,7 @@ static void result_from_slot(const struct slot *s, struct a2a_result *res)
     res->reason = s->job.res.reason;
     res->http_status = s->job.res.http_status;
     res->attempts = s->job.res.attempts;
+    res->fail_fast = s->job.res.fail_fast;
     if (s->job.res.first_ms > 0 && s->job.res.done_ms >= s->job.res.first_ms) {
         res->elapsed_ms = (uint64_t)(s->job.res.done_ms - s->job.res.first_ms);
     }
@@ -278,8 +280,14 @@ static void check_stop(struct run *r)
     if (fatal != 0) {
         char why[160];
         r->st->fatal_status = fatal;
-        snprintf(why, sizeof(why), "the dispatcher answered HTTP %d to an earlier call (fail-fast)",
-                 fatal);
+        r->st->fatal_cause =
+            a2a_dispatch_fatal_reason(r->pool, r->st->fatal_reason, sizeof(r->st->fatal_reason));
+        if (fatal > 0) {
+            snprintf(why, sizeof(why),
+                     "the dispatcher answered HTTP %d to an earlier call (fail-fast)", fatal);
+        } else {
+            snprintf(why, sizeof(why), "%.120s (fail-fast)", r->st->fatal_reason);
+        }
         stop(r, A2A_OUT_NOT_ATTEMPTED, why);
     }
 }
@@ -879,6 +887,7 @@ int a2a_run(const struct a2a_run_config *cfg, struct a2a_response *resp,
     check_stop(&r); /* a signal during the last call still counts */
     rc = 0;
 out:
+    stats->answered = r.pool != NULL && a2a_dispatch_answered(r.pool);
     if (rc != 0) {
         salvage(&r);
     }

@@ -77,7 +77,9 @@ struct a2a_run_stats {
     size_t input_index;                /* live: 0-based index of the current input */
     int input_error;                   /* err holds the input problem; reading stopped there */
     int cancelled;                     /* the cancel flag was seen */
-    int fatal_status;                  /* the HTTP status that stopped the run (fail-fast), or 0 */
+    int fatal_status;                  /* the HTTP status that stopped the run (fail-fast),
+                                          A2A_FATAL_TRANSPORT (retry.h) when a transport fault
+                                          did, or 0 */
     int input_unread;                  /* cancelled before the input was fully read */
     int64_t elapsed_ms;
     struct a2a_error err;
@@ -86,12 +88,15 @@ struct a2a_run_stats {
     struct a2a_resume_point resume; /* valid when the input was not read to its end */
     /* Redrive: input messages (SQS, SNS, invocation records, S3 objects) and their ranges. */
     uint64_t messages;
-    uint64_t messages_acked;    /* every record acknowledged or skipped, the range read */
-    uint64_t message_errors;    /* messages that could not be used (logged; exit status 1) */
-    uint64_t warnings;          /* notes about messages used all the same */
-    uint64_t duplicates;        /* messages naming a range an earlier one named: read once */
-    uint64_t ranges_read;       /* pointer ranges read from a stream */
-    uint64_t ranges_unreadable; /* of those, not read in full (exit status 6) */
+    uint64_t messages_acked;           /* every record acknowledged or skipped, the range read */
+    uint64_t message_errors;           /* messages that could not be used (logged; exit status 1) */
+    uint64_t warnings;                 /* notes about messages used all the same */
+    uint64_t duplicates;               /* messages naming a range an earlier one named: read once */
+    uint64_t ranges_read;              /* pointer ranges read from a stream */
+    uint64_t ranges_unreadable;        /* of those, not read in full (exit status 6) */
+    int fatal_cause;                   /* with fatal_status: its enum a2a_transport class */
+    char fatal_reason[A2A_REASON_MAX]; /* with fatal_status: what stopped the run, one line */
+    int answered;                      /* some call got an HTTP status line back */
 };
 
 /* Frees what the stats own (the resume point's SequenceNumber). */

@@ -37,6 +37,7 @@
 #define CALLS_PER_ENGINE    8    /* one multi handle keeps up with this many loopback calls */
 #define MAX_ENGINES         8
 #define WAKE_BATCH          32 /* a waiting caller is woken once this many jobs are back */
+#define BREAKER_MIN         4  /* the circuit breaker trips after max(-j, this) failures */
 
 /* An engine of the pool and the thread that drives it. */
 struct pool_engine {
@@ -62,6 +63,7 @@ struct a2a_dispatch {
     struct curl_slist *headers;    /* owned: the headers every call carries */
     CURLU *url;                    /* owned: the endpoint, parsed once; engines copy it */
     atomic_int fatal_status;       /* first fail-fast status any engine saw */
+    struct a2a_trip trip;          /* the circuit breaker and why the run stopped */
     _Atomic int64_t next_start_ns; /* --rate: the one schedule every engine claims starts on */
 
     struct pool_engine *engines; /* owned array of nengines */
@@ -326,6 +328,7 @@ static int start_engines(struct a2a_dispatch *d, struct a2a_error *err)
         .headers = d->headers,
         .url = d->url,
         .fatal_status = &d->fatal_status,
+        .trip = &d->trip,
         .next_start_ns = &d->next_start_ns,
         .no_proxy = no_proxy_in_environment(),
     };
@@ -398,6 +401,10 @@ int a2a_dispatch_new(struct a2a_dispatch **out, const struct a2a_dispatch_config
     d->ctx = ctx;
     d->wake_fds[0] = d->wake_fds[1] = -1;
     atomic_init(&d->fatal_status, 0);
+    pthread_mutex_init(&d->trip.mu, NULL);
+    atomic_init(&d->trip.answered, 0);
+    /* No fewer than the calls that can be in flight at once: the first wave fails together. */
+    d->trip.threshold = d->cfg.concurrency > BREAKER_MIN ? d->cfg.concurrency : BREAKER_MIN;
     atomic_init(&d->next_start_ns, 0);
     pthread_mutex_init(&d->mu, NULL);
     pthread_cond_init(&d->engines_cv, NULL);
@@ -525,6 +532,22 @@ int a2a_dispatch_fatal_status(const struct a2a_dispatch *d)
     return atomic_load(&d->fatal_status);
 }
 
+int a2a_dispatch_fatal_reason(struct a2a_dispatch *d, char *reason, size_t cap)
+{
+    int cause;
+
+    pthread_mutex_lock(&d->trip.mu);
+    snprintf(reason, cap, "%s", d->trip.reason);
+    cause = (int)d->trip.cause;
+    pthread_mutex_unlock(&d->trip.mu);
+    return cause;
+}
+
+int a2a_dispatch_answered(const struct a2a_dispatch *d)
+{
+    return atomic_load(&d->trip.answered);
+}
+
 static void emit(struct a2a_dispatch *d, enum a2a_log_level level, const char *target,
                  const char *msg)
 {
@@ -626,6 +649,7 @@ void a2a_dispatch_free(struct a2a_dispatch **pd)
     curl_slist_free_all(d->headers);
     pthread_cond_destroy(&d->engines_cv);
     pthread_mutex_destroy(&d->mu);
+    pthread_mutex_destroy(&d->trip.mu);
     free(d);
     *pd = NULL;
 }

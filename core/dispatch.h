@@ -69,8 +69,19 @@ int a2a_dispatch_run(struct a2a_dispatch *d, int wait_ms, int extra_fd, struct a
 /* Jobs queued or in flight. */
 size_t a2a_dispatch_pending(const struct a2a_dispatch *d);
 
-/* Nonzero once a 401/403/404/405 answer stopped the pool: that status. */
+/*
+ * Nonzero once every call would fail alike and the pool stopped: the 401/403/404/405 status
+ * that said so, or A2A_FATAL_TRANSPORT (retry.h) for an untrusted certificate, a server
+ * that does not speak TLS, an unusable scheme, or the circuit breaker.
+ */
 int a2a_dispatch_fatal_status(const struct a2a_dispatch *d);
+
+/* What stopped the pool, in one line (reason, NUL-terminated); returns its enum
+ * a2a_transport class (A2A_TRANSPORT_ANSWERED for an HTTP status). */
+int a2a_dispatch_fatal_reason(struct a2a_dispatch *d, char *reason, size_t cap);
+
+/* 1 once any call got an HTTP status line from the dispatcher. */
+int a2a_dispatch_answered(const struct a2a_dispatch *d);
 
 /* Hands every queued and in-flight job back with this outcome, abandoning open calls. */
 void a2a_dispatch_abandon(struct a2a_dispatch *d, enum a2a_outcome outcome, const char *reason);

@@ -28,6 +28,11 @@ struct call {
     char retry_after[64];          /* the Retry-After value as sent; "" when none */
     char errbuf[CURL_ERROR_SIZE];  /* libcurl's error text for this call */
     int body_capped;               /* the body went past RESPONSE_CAP: reading stopped */
+    /* What the callbacks saw of the final response, for a2a_call_classify(). */
+    int connected;      /* the request could go out: connection and handshake were made */
+    int headers_ended;  /* its header block ended */
+    int content_length; /* it said Content-Length */
+    int chunked;        /* it said Transfer-Encoding: chunked */
 };
 
 struct a2a_engine {
@@ -121,24 +126,63 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
     return n;
 }
 
+/* Whether a header line (no CR/LF) is "name: value" with a value holding word. */
+static int header_says(const char *line, size_t n, const char *name, const char *word)
+{
+    size_t k = strlen(name);
+    size_t w = strlen(word);
+
+    if (n <= k || strncasecmp(line, name, k) != 0 || line[k] != ':') {
+        return 0;
+    }
+    if (word[0] == '\0') {
+        return 1;
+    }
+    for (size_t i = k + 1; i + w <= n; i++) {
+        if (strncasecmp(line + i, word, w) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /*
  * Keeps the Retry-After value as sent. CURLINFO_RETRY_AFTER is not used: libcurl 7.88
  * answers 0 both for "Retry-After: 0" and for a value it cannot read, and reads the leading
  * digits of a value such as "5s"; the contract wants a value that is neither delta-seconds
  * nor an HTTP-date to fall back to backoff, so a2a_retry_after_ms() reads it instead.
+ *
+ * Also notes how the response is framed and whether its header block ended: libcurl reports
+ * a 200 whose headers were cut short ("HTTP/1.1 200 OK\r\nContent-Le", then a close) as a
+ * success, and only the blank line says the block is whole. A status line starts a new
+ * response (after a 1xx), so what was noted of the one before is forgotten.
  */
 static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
 {
     struct call *call = userp;
     size_t n = size * nmemb;
+    size_t len = n;
     static const char name[] = "retry-after:";
 
-    if (n > sizeof(name) - 1 && strncasecmp(data, name, sizeof(name) - 1) == 0) {
-        size_t vlen = n - (sizeof(name) - 1);
+    while (len > 0 && (data[len - 1] == '\r' || data[len - 1] == '\n')) {
+        len--;
+    }
+    if (len == 0) {
+        call->headers_ended = len < n; /* the blank line; a bare fragment is not one */
+        return n;
+    }
+    if (len >= 5 && strncmp(data, "HTTP/", 5) == 0) {
+        call->headers_ended = 0;
+        call->content_length = 0;
+        call->chunked = 0;
+        call->retry_after[0] = '\0';
+        return n;
+    }
+    call->content_length |= header_says(data, len, "content-length", "");
+    call->chunked |= header_says(data, len, "transfer-encoding", "chunked");
+    if (len > sizeof(name) - 1 && strncasecmp(data, name, sizeof(name) - 1) == 0) {
+        size_t vlen = len - (sizeof(name) - 1);
         const char *v = data + sizeof(name) - 1;
-        while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n')) {
-            vlen--;
-        }
         if (vlen >= sizeof(call->retry_after)) {
             vlen = sizeof(call->retry_after) - 1;
         }
@@ -146,6 +190,20 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
         call->retry_after[vlen] = '\0';
     }
     return n;
+}
+
+/* libcurl calls this once the connection (and TLS handshake) is made, before sending. */
+static int on_connected(void *userp, char *primary_ip, char *local_ip, int primary_port,
+                        int local_port)
+{
+    struct call *call = userp;
+
+    (void)primary_ip;
+    (void)local_ip;
+    (void)primary_port;
+    (void)local_port;
+    call->connected = 1;
+    return CURL_PREREQFUNC_OK;
 }
 
 /*
@@ -182,6 +240,8 @@ static CURL *new_easy(struct a2a_engine *eng, struct call *call)
     (void)curl_easy_setopt(e, CURLOPT_PRIVATE, call);
     (void)curl_easy_setopt(e, CURLOPT_WRITEDATA, call);
     (void)curl_easy_setopt(e, CURLOPT_HEADERDATA, call);
+    (void)curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_connected);
+    (void)curl_easy_setopt(e, CURLOPT_PREREQDATA, call);
     (void)curl_easy_setopt(e, CURLOPT_ERRORBUFFER, call->errbuf); /* errors stay per call */
     if (eng->shared.insecure) {
         (void)curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
@@ -238,6 +298,10 @@ static int start_call(struct a2a_engine *eng, struct a2a_job *job, int64_t now)
     call->retry_after[0] = '\0';
     call->errbuf[0] = '\0';
     call->body_capped = 0;
+    call->connected = 0;
+    call->headers_ended = 0;
+    call->content_length = 0;
+    call->chunked = 0;
     (void)curl_easy_setopt(call->easy, CURLOPT_POSTFIELDS, job->req.body.data);
     (void)curl_easy_setopt(call->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)job->req.body.len);
     (void)curl_easy_setopt(call->easy, CURLOPT_HTTPHEADER, &call->header_node);
@@ -359,17 +423,75 @@ static void finish(struct a2a_engine *eng, struct a2a_job *job, enum a2a_outcome
     a2a_job_list_push(&eng->done, job);
 }
 
+/*
+ * Weighs an attempt on the pool's circuit breaker, and records the first reason to stop the
+ * run. Once a call was answered and nothing is fatal, this is one atomic load.
+ */
+static void weigh(struct a2a_engine *eng, enum a2a_transport transport, const struct a2a_verdict *v,
+                  long status)
+{
+    struct a2a_trip *trip = eng->shared.trip;
+    char why[A2A_REASON_MAX];
+    int trips;
+
+    if (!v->fail_fast && atomic_load_explicit(&trip->answered, memory_order_relaxed)) {
+        return;
+    }
+    pthread_mutex_lock(&trip->mu);
+    trips = a2a_breaker_step(&trip->breaker, trip->threshold, transport, v, why, sizeof(why));
+    if (trip->breaker.off) {
+        atomic_store(&trip->answered, 1);
+    }
+    /* The first reason of any engine wins; the status is published after its reason. */
+    if ((v->fail_fast || trips) && atomic_load(eng->shared.fatal_status) == 0) {
+        trip->cause = transport;
+        snprintf(trip->reason, sizeof(trip->reason), "%s", trips ? why : v->reason);
+        atomic_store(eng->shared.fatal_status,
+                     transport == A2A_TRANSPORT_ANSWERED ? (int)status : A2A_FATAL_TRANSPORT);
+    }
+    pthread_mutex_unlock(&trip->mu);
+}
+
+/* The HTTP major version of the call's response: 1, 2 or 3; 0 when none came. */
+static int http_major(CURL *easy)
+{
+    long v = 0;
+
+    (void)curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &v);
+    switch (v) {
+    case CURL_HTTP_VERSION_1_0:
+    case CURL_HTTP_VERSION_1_1:
+        return 1;
+    case CURL_HTTP_VERSION_2_0:
+        return 2;
+    case CURL_HTTP_VERSION_3:
+        return 3;
+    default:
+        return 0;
+    }
+}
+
 /* Applies the verdict on a call that ended: finished, or re-queued for another attempt. */
 static void settle(struct a2a_engine *eng, struct call *call, struct a2a_job *job, CURLcode code,
                    long status)
 {
     char detail[320];
     struct a2a_verdict v;
-    /* A body cut short at our cap still came with a whole status line and headers. */
-    int answered =
-        code == CURLE_OK || (code == CURLE_WRITE_ERROR && call->body_capped && status > 0);
+    struct a2a_call_end end = {
+        .code = (int)code,
+        .errtext = call->errbuf,
+        .status = status,
+        .http_major = http_major(call->easy),
+        .connected = call->connected,
+        .headers_ended = call->headers_ended,
+        .content_length = call->content_length,
+        .chunked = call->chunked,
+        .body_capped = call->body_capped,
+    };
+    enum a2a_transport transport = a2a_call_classify(&end, detail, sizeof(detail));
+    int answered = transport == A2A_TRANSPORT_ANSWERED;
     struct a2a_verdict_input in = {
-        .transport = answered ? A2A_TRANSPORT_ANSWERED : A2A_TRANSPORT_FAILED,
+        .transport = transport,
         .status = status,
         .attempts = job->res.attempts,
         .retries = eng->shared.retries,
@@ -382,17 +504,12 @@ static void settle(struct a2a_engine *eng, struct call *call, struct a2a_job *jo
 
     if (answered) {
         body_excerpt(call, detail, sizeof(detail)); /* only failures quote it */
-    } else {
-        snprintf(detail, sizeof(detail), "%.100s%s%.200s", curl_easy_strerror(code),
-                 call->errbuf[0] != '\0' ? ": " : "", call->errbuf);
     }
     a2a_http_verdict(&in, &v);
     job->res.http_status = (int)status;
+    job->res.fail_fast = v.fail_fast;
     memcpy(job->res.reason, v.reason, sizeof(job->res.reason));
-    if (v.fail_fast) {
-        int none = 0; /* the first fail-fast answer of any engine wins */
-        (void)atomic_compare_exchange_strong(eng->shared.fatal_status, &none, (int)status);
-    }
+    weigh(eng, transport, &v, status);
     if (v.retry) {
         job->not_before_ms = a2a_now_ms() + v.delay_ms;
         a2a_job_list_push(&eng->queue, job);

@@ -10,11 +10,28 @@
  */
 
 #include <curl/curl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
 #include "error.h"
 #include "job.h"
+#include "retry.h"
+
+/*
+ * Why the run must stop, and the circuit breaker: owned by the pool, shared by its engines.
+ * fatal_status (in a2a_engine_shared) is written under mu only, after cause and reason, so
+ * that whoever sees it nonzero and then takes mu reads the reason that goes with it.
+ */
+struct a2a_trip {
+    pthread_mutex_t mu;
+    atomic_int answered; /* a call got an HTTP status line: the breaker is off for good */
+    unsigned threshold;  /* the breaker trips after this many final failures in a row */
+    /* Guarded by mu. */
+    struct a2a_breaker breaker;
+    enum a2a_transport cause;    /* with A2A_FATAL_TRANSPORT: the class that stopped the run */
+    char reason[A2A_REASON_MAX]; /* what stopped the run, in one line; "" until then */
+};
 
 /* What the engines of one pool share: read-only once the pool starts, except the two atomics. */
 struct a2a_engine_shared {
@@ -27,8 +44,10 @@ struct a2a_engine_shared {
     int https;          /* the endpoint is https: wait for ALPN before opening more connections */
     const struct curl_slist *headers; /* borrowed: the headers every call carries */
     CURLU *url;                       /* read only: each engine works on its own copy */
-    atomic_int *fatal_status;         /* first 401/403/404/405 seen by any engine; 0 before */
-    _Atomic int64_t *next_start_ns;   /* --rate: no call of any engine starts before this */
+    atomic_int *fatal_status;       /* first 401/403/404/405 seen by any engine, A2A_FATAL_TRANSPORT
+                                       (trip says why); 0 before */
+    struct a2a_trip *trip;          /* the breaker and the stop reason, shared */
+    _Atomic int64_t *next_start_ns; /* --rate: no call of any engine starts before this */
     int no_proxy; /* no proxy variable is set: spare libcurl looking them up on every call */
 };
 

@@ -26,6 +26,7 @@ struct a2a_job_result {
     unsigned attempts;
     int64_t first_ms; /* monotonic ms of the first attempt; 0 when none was made */
     int64_t done_ms;
+    int fail_fast; /* its verdict stopped the run: the run's one message says why */
 };
 
 struct a2a_job {

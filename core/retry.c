@@ -111,12 +111,116 @@ static void retry_or_give_up(const struct a2a_verdict_input *in, struct a2a_verd
     out->outcome = A2A_OUT_TRANSIENT; /* what it is should no attempt follow */
 }
 
+/* Statuses whose response has no body whatever the headers say. */
+static int has_no_body(long status)
+{
+    return (status >= 100 && status <= 199) || status == 204 || status == 304;
+}
+
+/* A call that ended with libcurl's CURLE_OK: complete only when whole and delimited. */
+static enum a2a_transport classify_finished(const struct a2a_call_end *c, char *detail, size_t cap)
+{
+    if (c->status <= 0) {
+        snprintf(detail, cap, "no HTTP status came");
+        return A2A_TRANSPORT_FAILED;
+    }
+    if (!c->headers_ended) {
+        snprintf(detail, cap, "HTTP %ld response cut short in its header block", c->status);
+        return A2A_TRANSPORT_INCOMPLETE;
+    }
+    if (c->http_major == 1 && !c->content_length && !c->chunked && !has_no_body(c->status)) {
+        snprintf(detail, cap,
+                 "HTTP %ld response with neither Content-Length nor chunked encoding: "
+                 "its end cannot be told from a cut",
+                 c->status);
+        return A2A_TRANSPORT_INCOMPLETE;
+    }
+    detail[0] = '\0';
+    return A2A_TRANSPORT_ANSWERED;
+}
+
+/* OpenSSL's words for bytes that are not TLS where a handshake record was expected. */
+static int says_not_tls(const char *errtext)
+{
+    return strstr(errtext, "wrong version number") != NULL ||
+           strstr(errtext, "packet length too long") != NULL;
+}
+
+enum a2a_transport a2a_call_classify(const struct a2a_call_end *c, char *detail, size_t cap)
+{
+    enum a2a_transport t;
+
+    if (c->code == CURLE_OK) {
+        return classify_finished(c, detail, cap);
+    }
+    snprintf(detail, cap, "%.100s%s%.200s", curl_easy_strerror((CURLcode)c->code),
+             c->errtext[0] != '\0' ? ": " : "", c->errtext);
+    switch (c->code) {
+    case CURLE_WRITE_ERROR:
+        /* Our own cap stopped the body: what came was whole up to there. */
+        if (c->body_capped && c->headers_ended && c->status > 0) {
+            detail[0] = '\0';
+            return A2A_TRANSPORT_ANSWERED;
+        }
+        t = A2A_TRANSPORT_FAILED;
+        break;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+        return A2A_TRANSPORT_RESOLVE;
+    case CURLE_COULDNT_CONNECT:
+        return A2A_TRANSPORT_CONNECT;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+        return A2A_TRANSPORT_TLS_VERIFY;
+    case CURLE_UNSUPPORTED_PROTOCOL:
+        return A2A_TRANSPORT_SCHEME;
+    case CURLE_SSL_CONNECT_ERROR:
+        if (says_not_tls(c->errtext)) {
+            return A2A_TRANSPORT_TLS_PROTOCOL;
+        }
+        /* Any other handshake failure (a reset, a stall) is a connection that was not made. */
+        return c->connected ? A2A_TRANSPORT_FAILED : A2A_TRANSPORT_CONNECT;
+    case CURLE_OPERATION_TIMEDOUT:
+        if (!c->connected) {
+            return A2A_TRANSPORT_CONNECT; /* TCP connect or TLS handshake never finished */
+        }
+        t = A2A_TRANSPORT_FAILED;
+        break;
+    default:
+        t = A2A_TRANSPORT_FAILED;
+        break;
+    }
+    /* A status line came before the failure: the dispatcher is there, its answer was cut. */
+    return c->status > 0 ? A2A_TRANSPORT_INCOMPLETE : t;
+}
+
+/* The fail-fast verdict on a call no server could ever complete as things stand. */
+static void fail_fast_transport(const struct a2a_verdict_input *in, struct a2a_verdict *out)
+{
+    snprintf(out->reason, sizeof(out->reason), "%.320s (every call would fail alike)", in->detail);
+    out->fail_fast = 1;
+}
+
 void a2a_http_verdict(const struct a2a_verdict_input *in, struct a2a_verdict *out)
 {
     char why[320];
 
     *out = (struct a2a_verdict){.retry = 0, .outcome = A2A_OUT_REJECTED};
-    if (in->transport == A2A_TRANSPORT_FAILED) {
+    switch (in->transport) {
+    case A2A_TRANSPORT_ANSWERED:
+        break;
+    case A2A_TRANSPORT_TLS_VERIFY:
+    case A2A_TRANSPORT_TLS_PROTOCOL:
+    case A2A_TRANSPORT_SCHEME:
+        fail_fast_transport(in, out);
+        return;
+    case A2A_TRANSPORT_FAILED:
+    case A2A_TRANSPORT_INCOMPLETE:
+    case A2A_TRANSPORT_RESOLVE:
+    case A2A_TRANSPORT_CONNECT:
+    default:
         snprintf(why, sizeof(why), "%s", in->detail);
         retry_or_give_up(in, out, why);
         return;
@@ -140,4 +244,43 @@ void a2a_http_verdict(const struct a2a_verdict_input *in, struct a2a_verdict *ou
                  in->status, in->detail);
         return;
     }
+}
+
+int a2a_breaker_step(struct a2a_breaker *b, unsigned threshold, enum a2a_transport transport,
+                     const struct a2a_verdict *v, char *why, size_t cap)
+{
+    if (b->off) {
+        return 0;
+    }
+    switch (transport) {
+    case A2A_TRANSPORT_ANSWERED:
+    case A2A_TRANSPORT_INCOMPLETE:
+        b->off = 1; /* a status line came: the dispatcher is there */
+        return 0;
+    case A2A_TRANSPORT_RESOLVE:
+    case A2A_TRANSPORT_CONNECT:
+        break;
+    default:
+        if (!v->retry) {
+            b->run = 0; /* a call that failed otherwise breaks the row */
+        }
+        return 0;
+    }
+    if (v->retry) {
+        return 0; /* only calls whose retries are spent count */
+    }
+    if (b->run > 0 && b->stage == transport) {
+        b->run++;
+    } else {
+        b->stage = transport;
+        b->run = 1;
+    }
+    if (b->run < (threshold > 0 ? threshold : 1)) {
+        return 0;
+    }
+    snprintf(why, cap, "no call got an answer; %u in a row %s: %.300s", b->run,
+             transport == A2A_TRANSPORT_RESOLVE ? "could not resolve the host"
+                                                : "could not connect",
+             v->reason);
+    return 1;
 }

@@ -35,11 +35,47 @@ uint64_t a2a_backoff_ms(unsigned retry, uint64_t base_ms, uint64_t cap_ms, uint6
  */
 int64_t a2a_retry_after_ms(const char *value, time_t now);
 
-/* How a call ended below HTTP. */
+/*
+ * How a call ended below HTTP: the transport result class, from a2a_call_classify(). The
+ * classes after FAILED say at which stage a call that got no answer stopped, because some of
+ * them mean every call would fail alike.
+ */
 enum a2a_transport {
-    A2A_TRANSPORT_ANSWERED, /* a status line and headers came (the body may be cut at our cap) */
-    A2A_TRANSPORT_FAILED,   /* no usable answer: connect, TLS, timeout, reset, ... */
+    A2A_TRANSPORT_ANSWERED,     /* the whole response came (a body may be cut at our own cap) */
+    A2A_TRANSPORT_FAILED,       /* connected, then no usable answer: reset, timeout, ... */
+    A2A_TRANSPORT_INCOMPLETE,   /* a status line came, then the header block or body was cut */
+    A2A_TRANSPORT_RESOLVE,      /* the host name did not resolve */
+    A2A_TRANSPORT_CONNECT,      /* no connection: refused, unreachable, connect timeout */
+    A2A_TRANSPORT_TLS_VERIFY,   /* the server's certificate is not trusted */
+    A2A_TRANSPORT_TLS_PROTOCOL, /* the server does not speak TLS (https:// to an http port) */
+    A2A_TRANSPORT_SCHEME,       /* the URL's scheme is not one the HTTP library can use */
 };
+
+/* The fail-fast status that says a transport fault, not an HTTP status, stopped the run. */
+#define A2A_FATAL_TRANSPORT (-1)
+
+/* What the engine saw of one call: libcurl's result and what its callbacks recorded. */
+struct a2a_call_end {
+    int code;            /* CURLcode */
+    const char *errtext; /* libcurl's error buffer ("" when empty); never NULL */
+    long status;         /* the final response's status; 0 when none came */
+    int http_major;      /* 1 for HTTP/1.x, 2 and 3 frame every stream; 0 when unknown */
+    int connected;       /* the connection (and TLS handshake) was made: the request went out */
+    int headers_ended;   /* the final response's header block ended (its blank line came) */
+    int content_length;  /* the final response said Content-Length */
+    int chunked;         /* the final response said Transfer-Encoding: chunked */
+    int body_capped;     /* we stopped reading the body at our cap */
+};
+
+/*
+ * The transport class of one call, and its text for a reason (detail, NUL-terminated).
+ * A 2xx is complete only when its header block ended and its body was delimited and came
+ * whole: by Content-Length, the last chunk, the end of an HTTP/2 stream, or a status that
+ * has no body (1xx, 204, 304). A close-delimited HTTP/1.x body cannot be told from one cut
+ * short, so it counts as incomplete. A body cut at our own cap after a whole header block is
+ * an answer: the tool, not the server, stopped reading it (it is only ever logged).
+ */
+enum a2a_transport a2a_call_classify(const struct a2a_call_end *c, char *detail, size_t cap);
 
 /* Everything the verdict on one attempt depends on: no clock read, no random draw inside. */
 struct a2a_verdict_input {
@@ -63,9 +99,29 @@ struct a2a_verdict {
 };
 
 /*
+ * The circuit breaker's state. While no call has had an HTTP answer, final failures at the
+ * same stage (name resolution, connection) are counted; `threshold` of them in a row trip
+ * it. Once any call was answered it is off for good: a failure to connect then is a
+ * server restarting, transient again.
+ */
+struct a2a_breaker {
+    int off;                  /* a call was answered */
+    enum a2a_transport stage; /* the stage of the failures counted */
+    unsigned run;             /* final failures at that stage, in a row */
+};
+
+/*
+ * Weighs one attempt's verdict. Returns 1 when the breaker trips, with why (NUL-terminated)
+ * saying so in one line.
+ */
+int a2a_breaker_step(struct a2a_breaker *b, unsigned threshold, enum a2a_transport transport,
+                     const struct a2a_verdict *v, char *why, size_t cap);
+
+/*
  * The verdict on one attempt: a 2xx acknowledges (or says the task is gone); 408/425/429/5xx
  * and transport failures retry until the budget is spent, then fail as transient; 401/403/
- * 404/405 reject and stop the run; any other status rejects the record alone.
+ * 404/405, an untrusted certificate, a server that does not speak TLS and an unusable scheme
+ * reject and stop the run; any other status rejects the record alone.
  */
 void a2a_http_verdict(const struct a2a_verdict_input *in, struct a2a_verdict *out);
 

@@ -47,8 +47,9 @@ tests/package/check-deb.sh . build-deb
 scripts/setup.sh build-asan -DA2A_WERROR=ON -DBUILD_TESTING=ON -DA2A_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 ctest --test-dir build-asan --output-on-failure -j "$jobs"
 
-# The engine threads share only the pool's hand-over lists: TSan checks them on the live
-# tests that run several threads (fail-fast, signals, faults, the shared rate). Timing-bound
+# The engine threads share only the pool's hand-over lists and its circuit breaker: TSan
+# checks them on the live tests that run several threads (fail-fast, the breaker, signals,
+# faults, the shared rate). Timing-bound
 # tests stay out: TSan slows the reader ~10x.
 scripts/setup.sh build-tsan -DA2A_WERROR=ON -DBUILD_TESTING=ON -DA2A_TSAN=ON \
     -DCMAKE_BUILD_TYPE=Debug
@@ -56,8 +57,10 @@ TSAN_OPTIONS="halt_on_error=1 exitcode=66" ctest --test-dir build-tsan --output-
     -R unit_test_dispatch
 A2A_RECOVER_BIN=$PWD/build-tsan/cli/a2a-recover TSAN_OPTIONS="halt_on_error=1 exitcode=66" \
     unittest_selected fail_fast_on_two mid_run_on_two randomized_invariant_on_three \
-    rate_limit_shared four_engine_threads leaves_the_work -- \
-    tests/integration/test_dispatch.py tests/integration/test_operator.py
+    rate_limit_shared four_engine_threads leaves_the_work breaker_n_follows_concurrency \
+    breaker_not_tripped fail_fast_https max_time_server -- \
+    tests/integration/test_dispatch.py tests/integration/test_operator.py \
+    tests/integration/test_faults.py
 
 # Strings are scanned with SSE2/NEON; the portable 8-bytes-at-a-time fallback other CPUs get
 # is built and tested too (unit and golden tests only: the rest does not depend on it).

@@ -2,8 +2,8 @@
 """Reliability and security of the live path, against the test
 dispatcher and a few hostile hand-written servers on 127.0.0.1:
 
-  * TLS: verification on by default (an untrusted certificate fails the calls
-    as transient), --cacert trusts a generated CA, a certificate for another
+  * TLS: verification on by default (an untrusted certificate stops the run at
+    once: fail-fast), --cacert trusts a generated CA, a certificate for another
     name fails, --insecure works and warns on every run;
   * the dispatcher cannot steer the tool: trickled responses are cut by
     --timeout, a server that never accepts is cut by --connect-timeout, huge or
@@ -247,17 +247,19 @@ class TLSTest(harness.IntegrationTestCase):
         return self.write_event([insert("101", "acme", "tls-1", event_sequence=1),
                                  insert("102", "acme", "tls-2", event_sequence=2)])
 
-    def test_untrusted_certificate_fails_as_transient(self):
+    def test_untrusted_certificate_fails_fast(self):
         d = self.start_tls()
         report = self.path("report.ndjson")
-        r = self.run_tool(["-u", d.url, "--retries", "1", "--report", report, self.batch()])
-        self.assertEqual(r.rc, 1, r)
+        r = self.run_tool(["-u", d.url, "--retries", "1", "-j", "1", "--report", report,
+                           self.batch()])
+        self.assertEqual(r.rc, 5, r)
         self.assertEqual(r.failures, ["101", "102"], r)
         self.assertRegex(r.stderr.lower(), r"certificate|ssl|tls", r)
+        self.assertIn("--cacert FILE", r.stderr)
         lines = harness.read_jsonl(report)
-        self.assertEqual([l["outcome"] for l in lines], ["transient", "transient"], lines)
-        # Transient means retried: 1 + --retries attempts each.
-        self.assertEqual([l["attempts"] for l in lines], [2, 2], lines)
+        self.assertEqual([l["outcome"] for l in lines], ["rejected", "not_attempted"], lines)
+        # Every call would fail alike: not retried.
+        self.assertEqual(lines[0]["attempts"], 1, lines)
         self.assertEqual(d.requests(), [], "a request got through an unverified handshake")
 
     def test_cacert_trusts_the_generated_ca(self):
@@ -279,7 +281,7 @@ class TLSTest(harness.IntegrationTestCase):
         d = self.start_tls(cert="other_cert", key="other_key")
         r = self.run_tool(["-u", d.url, "--cacert", self.pki["ca"], "--retries", "0",
                            self.batch()])
-        self.assertEqual(r.rc, 1, r)
+        self.assertEqual(r.rc, 5, r)  # fail-fast: every call would fail alike
         self.assertEqual(r.failures, ["101", "102"], r)
         self.assertRegex(r.stderr.lower(), r"certificate|ssl|tls|name", r)
         self.assertEqual(d.requests(), [])

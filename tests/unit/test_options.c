@@ -61,7 +61,7 @@ static int setup(void **state)
     return 0;
 }
 
-/* ---- seconds: --timeout and --connect-timeout ------------------------------------------ */
+/* ---- seconds: --timeout, --connect-timeout, --max-time --------------------------------- */
 
 struct seconds_row {
     const char *opt;
@@ -109,6 +109,14 @@ static const struct seconds_row seconds_rows[] = {
     {"--connect-timeout", "5s", -1},
     {"--connect-timeout", "-1", -1},
     {"--connect-timeout", "", -1},
+    {"--max-time", "0.001", 1},
+    {"--max-time", "1.5", 1500},
+    {"--max-time", "2592000", 2592000000L},
+    {"--max-time", "2592000.001", -1},
+    {"--max-time", "0", -1},
+    {"--max-time", "1m", -1},
+    {"--max-time", "-5", -1},
+    {"--max-time", "", -1},
 };
 
 static void test_seconds(void **state)
@@ -121,7 +129,9 @@ static void test_seconds(void **state)
         struct a2a_error err;
         char row[128];
         int rc = parse(&o, args, &err);
-        long got = strcmp(r->opt, "--timeout") == 0 ? o.timeout_ms : o.connect_timeout_ms;
+        long got = strcmp(r->opt, "--timeout") == 0    ? o.timeout_ms
+                   : strcmp(r->opt, "--max-time") == 0 ? o.max_time_ms
+                                                       : o.connect_timeout_ms;
 
         snprintf(row, sizeof(row), "%s \"%s\"", r->opt, r->arg);
         if (r->want_ms < 0) {

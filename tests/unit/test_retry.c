@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include <cmocka.h>
+#include <curl/curl.h>
 
 #include "rows.h"
 
@@ -402,6 +403,12 @@ static void test_retry_after_clock(void **state)
 #define FF    1
 #define ANS   A2A_TRANSPORT_ANSWERED
 #define NET   A2A_TRANSPORT_FAILED
+#define CUT   A2A_TRANSPORT_INCOMPLETE
+#define DNS   A2A_TRANSPORT_RESOLVE
+#define CONN  A2A_TRANSPORT_CONNECT
+#define TLSV  A2A_TRANSPORT_TLS_VERIFY
+#define TLSP  A2A_TRANSPORT_TLS_PROTOCOL
+#define SCHM  A2A_TRANSPORT_SCHEME
 
 struct verdict_row {
     const char *name;
@@ -463,6 +470,25 @@ static const struct verdict_row verdict_rows[] = {
      FIN, 0, A2A_OUT_TRANSIENT, NO_FF, "Transferred a partial file; gave up after 1 attempt"},
     {"reset after a 401 status line", NET, 401, 1, 2, "3", 0, "Recv failure", RETRY, 3000,
      A2A_OUT_TRANSIENT, NO_FF, "Recv failure"},
+    /* a response cut short is retried like a transient status */
+    {"200 with its header block cut", CUT, 200, 1, 2, NULL, 0,
+     "HTTP 200 response cut short in its header block", RETRY, 25, A2A_OUT_TRANSIENT, NO_FF,
+     "HTTP 200 response cut short in its header block"},
+    {"200 with its body cut, budget spent", CUT, 200, 3, 2, NULL, 1, "Transferred a partial file",
+     FIN, 0, A2A_OUT_TRANSIENT, NO_FF, "Transferred a partial file; gave up after 3 attempts"},
+    /* no connection: retried; the circuit breaker, not the verdict, stops the run */
+    {"unknown host", DNS, 0, 1, 2, NULL, 0, "Couldn't resolve host name", RETRY, 25,
+     A2A_OUT_TRANSIENT, NO_FF, "Couldn't resolve host name"},
+    {"refused, budget spent", CONN, 0, 3, 2, NULL, 0, "Couldn't connect to server", FIN, 0,
+     A2A_OUT_TRANSIENT, NO_FF, "Couldn't connect to server; gave up after 3 attempts"},
+    /* every call would fail alike below HTTP: rejected, the run stops, no retry */
+    {"untrusted certificate", TLSV, 0, 1, 3, NULL, 0, "SSL peer certificate was not OK", FIN, 0,
+     A2A_OUT_REJECTED, FF, "SSL peer certificate was not OK (every call would fail alike)"},
+    {"https to a plain port", TLSP, 0, 1, 3, "5", 0, "SSL connect error: wrong version number", FIN,
+     0, A2A_OUT_REJECTED, FF,
+     "SSL connect error: wrong version number (every call would fail alike)"},
+    {"unsupported scheme", SCHM, 0, 1, 3, NULL, 0, "Unsupported protocol", FIN, 0, A2A_OUT_REJECTED,
+     FF, "Unsupported protocol (every call would fail alike)"},
     /* fail-fast statuses: rejected, and the run stops */
     {"401", ANS, 401, 1, 3, NULL, 0, "no token", FIN, 0, A2A_OUT_REJECTED, FF,
      "HTTP 401 (every call would fail alike) no token"},
@@ -554,6 +580,211 @@ static void test_verdict_follows_class(void **state)
     rows_done();
 }
 
+/* ---- the transport class of one call ---------------------------------------------------- */
+
+struct call_row {
+    const char *name;
+    struct a2a_call_end end;
+    enum a2a_transport want;
+    const char *want_detail; /* a part the detail must hold; NULL: not checked */
+};
+
+/* errtext is "" unless a row says otherwise: designated initialisers leave it NULL. */
+#define END(...)                                                                                   \
+    {                                                                                              \
+        .errtext = "", __VA_ARGS__                                                                 \
+    }
+
+static const struct call_row call_rows[] = {
+    /* complete: the header block ended and the body was delimited */
+    {"200 with Content-Length",
+     END(.code = CURLE_OK, .status = 200, .http_major = 1, .connected = 1, .headers_ended = 1,
+         .content_length = 1),
+     ANS, NULL},
+    {"200 chunked to the last chunk",
+     END(.code = CURLE_OK, .status = 200, .http_major = 1, .connected = 1, .headers_ended = 1,
+         .chunked = 1),
+     ANS, NULL},
+    {"204 has no body",
+     END(.code = CURLE_OK, .status = 204, .http_major = 1, .connected = 1, .headers_ended = 1), ANS,
+     NULL},
+    {"HTTP/2 frames every stream",
+     END(.code = CURLE_OK, .status = 200, .http_major = 2, .connected = 1, .headers_ended = 1), ANS,
+     NULL},
+    {"503 with Content-Length",
+     END(.code = CURLE_OK, .status = 503, .http_major = 1, .connected = 1, .headers_ended = 1,
+         .content_length = 1),
+     ANS, NULL},
+    {"2xx body cut at our own cap",
+     END(.code = CURLE_WRITE_ERROR, .status = 200, .http_major = 1, .connected = 1,
+         .headers_ended = 1, .content_length = 1, .body_capped = 1),
+     ANS, NULL},
+    /* cut short: libcurl says OK or reports the 200, but the response is not whole */
+    {"200 then a close inside the header block",
+     END(.code = CURLE_OK, .status = 200, .http_major = 1, .connected = 1), CUT,
+     "HTTP 200 response cut short in its header block"},
+    {"200 close-delimited body",
+     END(.code = CURLE_OK, .status = 200, .http_major = 1, .connected = 1, .headers_ended = 1), CUT,
+     "neither Content-Length nor chunked"},
+    {"200 Content-Length body cut",
+     END(.code = CURLE_PARTIAL_FILE, .status = 200, .http_major = 1, .connected = 1,
+         .headers_ended = 1, .content_length = 1),
+     CUT, "partial file"},
+    {"200 chunked body cut before the last chunk",
+     END(.code = CURLE_RECV_ERROR, .status = 200, .http_major = 1, .connected = 1,
+         .headers_ended = 1, .chunked = 1),
+     CUT, NULL},
+    {"HTTP/2 stream reset after the status",
+     END(.code = CURLE_HTTP2_STREAM, .status = 200, .http_major = 2, .connected = 1,
+         .headers_ended = 1),
+     CUT, NULL},
+    {"write error without our cap",
+     END(.code = CURLE_WRITE_ERROR, .status = 200, .http_major = 1, .connected = 1,
+         .headers_ended = 1),
+     CUT, NULL},
+    /* connected, then nothing usable */
+    {"nothing came", END(.code = CURLE_GOT_NOTHING, .connected = 1), NET,
+     "Server returned nothing"},
+    {"timeout after the request went out", END(.code = CURLE_OPERATION_TIMEDOUT, .connected = 1),
+     NET, NULL},
+    {"reset while sending", END(.code = CURLE_SEND_ERROR, .connected = 1), NET, NULL},
+    /* no connection: the circuit breaker's stages */
+    {"unknown host", END(.code = CURLE_COULDNT_RESOLVE_HOST), DNS, "resolve"},
+    {"unknown proxy", END(.code = CURLE_COULDNT_RESOLVE_PROXY), DNS, NULL},
+    {"refused",
+     {.code = CURLE_COULDNT_CONNECT, .errtext = "Failed to connect to 127.0.0.1 port 9"},
+     CONN,
+     "Couldn't connect to server: Failed to connect to 127.0.0.1 port 9"},
+    {"connect timeout", END(.code = CURLE_OPERATION_TIMEDOUT), CONN, NULL},
+    {"handshake reset", {.code = CURLE_SSL_CONNECT_ERROR, .errtext = "unexpected eof"}, CONN, NULL},
+    /* every call would fail alike */
+    {"untrusted certificate",
+     {.code = CURLE_PEER_FAILED_VERIFICATION,
+      .errtext = "SSL certificate problem: self-signed certificate"},
+     TLSV,
+     "self-signed certificate"},
+    {"unusable --cacert file", END(.code = CURLE_SSL_CACERT_BADFILE), TLSV, NULL},
+    {"https to a plain HTTP server",
+     {.code = CURLE_SSL_CONNECT_ERROR,
+      .errtext = "error:0A00010B:SSL routines::wrong version number"},
+     TLSP,
+     "wrong version number"},
+    {"https to a server sending other bytes",
+     {.code = CURLE_SSL_CONNECT_ERROR, .errtext = "packet length too long"},
+     TLSP,
+     NULL},
+    {"unsupported scheme", END(.code = CURLE_UNSUPPORTED_PROTOCOL), SCHM, "Unsupported protocol"},
+};
+
+static void test_call_classify_table(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < sizeof(call_rows) / sizeof(call_rows[0]); k++) {
+        const struct call_row *row = &call_rows[k];
+        char detail[320];
+        enum a2a_transport t;
+
+        memset(detail, 0x5a, sizeof(detail));
+        t = a2a_call_classify(&row->end, detail, sizeof(detail));
+        if (t != row->want) {
+            row_fail("%s: class %d, want %d", row->name, (int)t, (int)row->want);
+        }
+        if (memchr(detail, '\0', sizeof(detail)) == NULL) {
+            row_fail("%s: detail not terminated", row->name);
+        } else if (row->want_detail != NULL && strstr(detail, row->want_detail) == NULL) {
+            row_fail("%s: detail \"%s\" lacks \"%s\"", row->name, detail, row->want_detail);
+        }
+    }
+    rows_done();
+}
+
+/* ---- the circuit breaker ---------------------------------------------------------------- */
+
+/* One final (or, with retry, intermediate) attempt of a call, as the breaker sees it. */
+struct step {
+    enum a2a_transport transport;
+    int retry;
+    int want_trip;
+};
+
+struct breaker_row {
+    const char *name;
+    unsigned threshold;
+    struct step steps[12];
+    size_t nsteps;
+};
+
+#define F(t)                                                                                       \
+    {                                                                                              \
+        t, 0, 0                                                                                    \
+    }
+#define R(t)                                                                                       \
+    {                                                                                              \
+        t, 1, 0                                                                                    \
+    }
+#define TR(t)                                                                                      \
+    {                                                                                              \
+        t, 0, 1                                                                                    \
+    }
+
+static const struct breaker_row breaker_rows[] = {
+    {"trips on the Nth refused call, not before", 4, {F(CONN), F(CONN), F(CONN), TR(CONN)}, 4},
+    {"retries of a call do not count",
+     4,
+     {R(CONN), R(CONN), F(CONN), R(CONN), F(CONN), F(CONN), R(CONN), TR(CONN)},
+     8},
+    {"unknown host trips alike", 4, {F(DNS), F(DNS), F(DNS), TR(DNS)}, 4},
+    {"N follows -j", 6, {F(CONN), F(CONN), F(CONN), F(CONN), F(CONN), TR(CONN)}, 6},
+    {"a change of stage starts the row again",
+     4,
+     {F(DNS), F(DNS), F(DNS), F(CONN), F(CONN), F(CONN), TR(CONN)},
+     7},
+    {"another failure breaks the row",
+     4,
+     {F(CONN), F(CONN), F(CONN), F(NET), F(CONN), F(CONN), F(CONN), TR(CONN)},
+     8},
+    {"an answer turns it off for good",
+     4,
+     {F(CONN), F(CONN), F(CONN), F(ANS), F(CONN), F(CONN), F(CONN), F(CONN), F(CONN), F(CONN)},
+     10},
+    {"an answer on a retry turns it off too",
+     4,
+     {R(ANS), F(CONN), F(CONN), F(CONN), F(CONN), F(CONN)},
+     6},
+    {"a cut answer proves the dispatcher is there",
+     4,
+     {F(CUT), F(CONN), F(CONN), F(CONN), F(CONN)},
+     5},
+    {"a threshold of 0 acts as 1", 0, {TR(CONN)}, 1},
+};
+
+static void test_breaker_table(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < sizeof(breaker_rows) / sizeof(breaker_rows[0]); k++) {
+        const struct breaker_row *row = &breaker_rows[k];
+        struct a2a_breaker b = {0};
+
+        for (size_t i = 0; i < row->nsteps; i++) {
+            struct a2a_verdict v = {.retry = row->steps[i].retry};
+            char why[A2A_REASON_MAX] = "";
+            int trip;
+
+            snprintf(v.reason, sizeof(v.reason), "Couldn't connect to server; gave up");
+            trip =
+                a2a_breaker_step(&b, row->threshold, row->steps[i].transport, &v, why, sizeof(why));
+            if (trip != row->steps[i].want_trip) {
+                row_fail("%s: step %zu: trip %d, want %d", row->name, i + 1, trip,
+                         row->steps[i].want_trip);
+            }
+            if (trip && strstr(why, "no call got an answer") == NULL) {
+                row_fail("%s: step %zu: why \"%s\"", row->name, i + 1, why);
+            }
+        }
+    }
+    rows_done();
+}
+
 /* A long transport error or body excerpt is cut, never overflowing the reason. */
 static void test_verdict_long_detail(void **state)
 {
@@ -598,9 +829,9 @@ int main(void)
         cmocka_unit_test(test_retry_after_clock),
     };
     const struct CMUnitTest verdict[] = {
-        cmocka_unit_test(test_verdict_table),
-        cmocka_unit_test(test_verdict_follows_class),
-        cmocka_unit_test(test_verdict_long_detail),
+        cmocka_unit_test(test_verdict_table),       cmocka_unit_test(test_verdict_follows_class),
+        cmocka_unit_test(test_verdict_long_detail), cmocka_unit_test(test_call_classify_table),
+        cmocka_unit_test(test_breaker_table),
     };
     int failed = 0;
 

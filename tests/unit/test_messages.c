@@ -1,0 +1,198 @@
+/*
+ * cli/messages.h: repeated per-record reasons are shown 5 times, then counted at most once a
+ * second, with a final count; other messages are never held. The clock is injected and the
+ * output captured, so every line and its timing is checked exactly.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "messages.h"
+
+static int64_t fake_ms;
+
+static int64_t fake_now(void)
+{
+    return fake_ms;
+}
+
+struct capture {
+    char *text;
+    size_t len;
+    FILE *f;
+    struct messages m;
+};
+
+static void capture_open(struct capture *c, int verbosity)
+{
+    memset(c, 0, sizeof(*c));
+    c->f = open_memstream(&c->text, &c->len);
+    assert_non_null(c->f);
+    c->m.format = LOG_TEXT;
+    c->m.verbosity = verbosity;
+    c->m.out = c->f;
+    c->m.now_ms = fake_now;
+    fake_ms = 1000000;
+}
+
+/* Everything written so far, NUL-terminated (owned by the capture). */
+static const char *captured(struct capture *c)
+{
+    fflush(c->f);
+    return c->text;
+}
+
+static void capture_close(struct capture *c)
+{
+    fclose(c->f);
+    free(c->text);
+}
+
+static size_t count_lines(const char *s)
+{
+    size_t n = 0;
+
+    for (; *s != '\0'; s++) {
+        n += *s == '\n';
+    }
+    return n;
+}
+
+static void record_event(struct messages *m, enum a2a_log_level level, uint64_t position,
+                         const char *message)
+{
+    struct a2a_log_event ev = {level, A2A_TARGET_TRANSIENT, "in.json", position, NULL, 0, message};
+
+    messages_emit(m, &ev);
+}
+
+static void test_five_then_counted(void **state)
+{
+    struct capture c;
+    char msg[128];
+
+    (void)state;
+    capture_open(&c, 0);
+    for (uint64_t i = 1; i <= 176; i++) {
+        /* libcurl's text differs by its timing only: the same reason */
+        snprintf(msg, sizeof(msg), "connection refused after %llu ms", (unsigned long long)(i % 3));
+        record_event(&c.m, A2A_LOG_WARN, i, msg);
+    }
+    /* All within the same millisecond: 5 lines, nothing counted yet. */
+    assert_int_equal(count_lines(captured(&c)), 5);
+    assert_non_null(strstr(captured(&c), "record 5: warning: connection refused after 2 ms\n"));
+    assert_null(strstr(captured(&c), "record 6:"));
+    messages_finish(&c.m);
+    assert_int_equal(count_lines(captured(&c)), 6);
+    assert_non_null(strstr(captured(&c), "a2a-recover: warning: ... and 171 more: connection "
+                                         "refused after 1 ms (176 in all)\n"));
+    capture_close(&c);
+}
+
+static void test_one_count_line_per_second(void **state)
+{
+    struct capture c;
+
+    (void)state;
+    capture_open(&c, 0);
+    for (uint64_t i = 1; i <= 5; i++) {
+        record_event(&c.m, A2A_LOG_ERROR, i, "bad record");
+    }
+    /* 10 more over 999 ms: held; the next, a second after the 5th line, is counted. */
+    for (uint64_t i = 6; i <= 15; i++) {
+        fake_ms += 99;
+        record_event(&c.m, A2A_LOG_ERROR, i, "bad record");
+    }
+    assert_int_equal(count_lines(captured(&c)), 5);
+    fake_ms += 10;
+    record_event(&c.m, A2A_LOG_ERROR, 16, "bad record");
+    assert_int_equal(count_lines(captured(&c)), 6);
+    assert_non_null(strstr(captured(&c), "a2a-recover: ... and 11 more: bad record\n"));
+    /* The next second starts from that line. */
+    fake_ms += 999;
+    record_event(&c.m, A2A_LOG_ERROR, 17, "bad record");
+    assert_int_equal(count_lines(captured(&c)), 6);
+    fake_ms += 1;
+    record_event(&c.m, A2A_LOG_ERROR, 18, "bad record");
+    assert_non_null(strstr(captured(&c), "... and 2 more: bad record\n"));
+    /* Nothing held at the end: the final count still gives the total. */
+    messages_finish(&c.m);
+    assert_non_null(strstr(captured(&c), "... 18 in all: bad record\n"));
+    assert_int_equal(count_lines(captured(&c)), 8);
+    capture_close(&c);
+}
+
+static void test_reasons_counted_apart(void **state)
+{
+    struct capture c;
+
+    (void)state;
+    capture_open(&c, -1);
+    for (uint64_t i = 1; i <= 40; i++) {
+        record_event(&c.m, A2A_LOG_ERROR, i, i % 2 ? "HTTP 400 bad" : "missing owner");
+        record_event(&c.m, A2A_LOG_WARN, i, "dropped by -q"); /* -q: not shown, not counted */
+    }
+    messages_finish(&c.m);
+    assert_int_equal(count_lines(captured(&c)), 12);
+    /* the first message of a reason is the one quoted */
+    assert_non_null(strstr(captured(&c), "... and 15 more: HTTP 400 bad (20 in all)\n"));
+    assert_non_null(strstr(captured(&c), "... and 15 more: missing owner (20 in all)\n"));
+    assert_null(strstr(captured(&c), "dropped"));
+    capture_close(&c);
+}
+
+static void test_run_messages_never_held(void **state)
+{
+    struct capture c;
+
+    (void)state;
+    capture_open(&c, 0);
+    for (int i = 0; i < 10; i++) {
+        msg_error(&c.m, "the same run message");    /* not about a record */
+        record_event(&c.m, A2A_LOG_DEBUG, 1, "-v"); /* not shown at verbosity 0 */
+    }
+    c.m.verbosity = 1;
+    for (uint64_t i = 1; i <= 10; i++) {
+        record_event(&c.m, A2A_LOG_DEBUG, i, "acknowledged"); /* -v: one line per record */
+    }
+    messages_finish(&c.m);
+    assert_int_equal(count_lines(captured(&c)), 20);
+    capture_close(&c);
+}
+
+static void test_json_count_line(void **state)
+{
+    struct capture c;
+
+    (void)state;
+    capture_open(&c, 0);
+    c.m.format = LOG_JSON;
+    for (uint64_t i = 1; i <= 7; i++) {
+        record_event(&c.m, A2A_LOG_WARN, i, "refused");
+    }
+    messages_finish(&c.m);
+    assert_int_equal(count_lines(captured(&c)), 6);
+    assert_non_null(strstr(captured(&c),
+                           "{\"level\":\"WARN\",\"target\":\"" A2A_TARGET_TRANSIENT
+                           "\",\"message\":\"... and 2 more: refused (7 in all)\"}\n"));
+    capture_close(&c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_five_then_counted),
+        cmocka_unit_test(test_one_count_line_per_second),
+        cmocka_unit_test(test_reasons_counted_apart),
+        cmocka_unit_test(test_run_messages_never_held),
+        cmocka_unit_test(test_json_count_line),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
