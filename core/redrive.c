@@ -477,11 +477,16 @@ static int client_for(struct a2a_redrive *rd, const char *arn, struct a2a_error 
         a2a_error_set(err, A2A_E_NOMEM, "out of memory");
         return -1;
     }
-    if (rd->cfg.streams != NULL) {
-        cfg = *rd->cfg.streams;
-    } else {
-        memset(&cfg, 0, sizeof(cfg));
+    /*
+     * No stream access configured (a library caller, a test, a fuzzer): the range is
+     * unreadable. Zeroed defaults would run the whole credential chain, instance metadata
+     * included, and reach for a real AWS endpoint: a stream is read only when asked.
+     */
+    if (rd->cfg.streams == NULL) {
+        a2a_error_set(err, A2A_E_CONFIG, "%s: no stream access configured for this run", arn);
+        return -1;
     }
+    cfg = *rd->cfg.streams;
     cfg.stream_arn = rd->client_arn;
     if (!rd->curl_started) {
         if (a2a_dispatch_global_init() != 0) {

@@ -54,8 +54,8 @@ struct a2a_pointer_unreadable {
 };
 
 struct a2a_redrive_config {
-    /* Borrowed template for the Streams clients (stream_arn is set per pointer); NULL: the
-       defaults, credentials from nowhere. */
+    /* Borrowed template for the Streams clients (stream_arn is set per pointer); NULL: no
+       stream is ever contacted, every pointer's range is reported unreadable. */
     const struct a2a_streams_config *streams;
     void (*on_message)(void *ctx, const struct a2a_message_done *m);          /* may be NULL */
     void (*on_unreadable)(void *ctx, const struct a2a_pointer_unreadable *p); /* may be NULL */

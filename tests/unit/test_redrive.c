@@ -74,6 +74,39 @@ static struct a2a_redrive *open_rd(struct seen *s)
     return rd;
 }
 
+static void on_unreadable_count(void *ctx, const struct a2a_pointer_unreadable *p)
+{
+    char *text = ctx;
+
+    snprintf(text, 512, "%s", p->u->error->msg);
+}
+
+/*
+ * A run given no stream access (a library caller, a test, the fuzzer) reads no range: it is
+ * unreadable at once, before any credential provider or endpoint is looked at, so that no
+ * zeroed default ever reaches instance metadata or a real AWS host.
+ */
+static void no_stream_access_reads_nothing(void **state)
+{
+    char text[512] = "";
+    struct a2a_redrive_config cfg = {.on_unreadable = on_unreadable_count, .ctx = text};
+    struct a2a_error err = {A2A_OK, ""};
+    struct a2a_redrive *rd = NULL;
+    struct a2a_item it = item_of(1, "rh-1", "100000000000000000001");
+    struct a2a_redrive_message *m;
+    struct a2a_source src;
+
+    (void)state;
+    assert_int_equal(a2a_redrive_new(&rd, &cfg, &err), 0);
+    m = a2a_redrive_begin(rd, &it);
+    assert_non_null(m);
+    (void)a2a_redrive_open_range(rd, m, &it.range, &src, &err);
+    assert_int_equal(a2a_redrive_range_failed(rd), 1);
+    assert_non_null(strstr(text, "no stream access configured"));
+    a2a_redrive_close_range(rd);
+    a2a_redrive_free(&rd);
+}
+
 static void messages_finish_in_order_when_settled(void **state)
 {
     struct seen s;
@@ -183,6 +216,7 @@ static void failed_message_and_many_ranges(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(no_stream_access_reads_nothing),
         cmocka_unit_test(messages_finish_in_order_when_settled),
         cmocka_unit_test(duplicate_shares_the_first_ones_fate),
         cmocka_unit_test(failed_message_and_many_ranges),
