@@ -487,8 +487,9 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
         goto out;
     }
     rc = exit_code(&st, run_rc != 0, stream_open ? stream.unreadable : 0);
-    /* An input error before any call leaves stdout empty: nothing was done to report. */
-    keep_outputs = rc != EXIT_INPUT || st.dispatched > 0;
+    /* An input error before any record was read leaves stdout empty: nothing to report.
+       Once one was read, it must be in the response, acknowledged or listed. */
+    keep_outputs = rc != EXIT_INPUT || st.records > 0;
     if (keep_outputs) {
         response_ok = write_response(o, sinks.response_file.f, &resp, &err) == 0;
     }

@@ -165,6 +165,9 @@ static int deliver(struct run *r, const struct a2a_result *res, struct a2a_redri
     if ((unsigned)res->outcome < A2A_OUT__MAX) {
         st->by_outcome[res->outcome]++;
     }
+    if (res->attempts > 0) {
+        st->dispatched++; /* sent at least once: a queued call never started is not */
+    }
     if (a2a_outcome_failed(res->outcome)) {
         if (res->has_seq) {
             st->failed++;
@@ -482,7 +485,6 @@ static int process(struct run *r, const struct a2a_raw_record *read)
         a2a_error_set(&r->st->err, A2A_E_NOMEM, "out of memory building a request");
         return -1;
     }
-    r->st->dispatched++;
     r->st->in_flight++;
     a2a_dispatch_add(r->pool, &s->job);
     return pump(r, 0);
