@@ -401,15 +401,15 @@ static void fill_config(struct a2a_run_config *cfg, const struct options *o,
 static void warn_exposed_secrets(const struct options *o, const struct credentials *cred,
                                  struct messages *msgs)
 {
-    if (o->argv_credential != NULL) {
+    for (size_t i = 0; i < o->nargv_credentials; i++) {
         /* The name only: the value is the secret. */
         msg_warn_always(msgs,
                         "-H %.*s: a secret on the command line can be read by other users "
                         "(ps, /proc) and stays in the shell history; put the token in "
                         "A2A_RECOVER_TOKEN or --token-file, other headers in -H @FILE",
-                        (int)strcspn(o->argv_credential, ":"), o->argv_credential);
+                        (int)strcspn(o->argv_credentials[i], ":"), o->argv_credentials[i]);
     }
-    if (!o->dry_run && (cred->token != NULL || o->argv_credential != NULL) &&
+    if (!o->dry_run && (cred->token != NULL || o->nargv_credentials > 0) &&
         secrets_url_cleartext_remote(o->url)) {
         msg_warn_always(msgs, "-u: the credentials go over plain http:// to a host that is not "
                               "loopback, readable by anyone on the way; use https://");
