@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "jsonstr.h"
+#include "seqnum.h"
 
 /* Appends a word quoted for a POSIX shell: bare when it is plainly safe, else in '...'. */
 static int put_shell_word(struct a2a_buf *b, const char *w)
@@ -66,107 +67,302 @@ static int put_header_value(struct a2a_buf *b, const char *prefix, const char *l
     return rc;
 }
 
+/* What a value-taking option's value is to the continuation. */
+enum value_kind {
+    V_PLAIN,  /* copied */
+    V_HEADER, /* copied, a secret-looking value redacted */
+    V_OUTPUT, /* an output file: renamed, so that the first run's files stay */
+    V_SHARD,  /* --shard: the continuation may name its own */
+    V_FROM,   /* --from: likewise */
+    V_DROP,   /* --resume-from: the continuation names its own */
+};
+
+struct long_value_option {
+    const char *name;
+    enum value_kind kind;
+};
+
+/* Every long option that takes a value (the option table's required_argument entries). */
+static const struct long_value_option with_value[] = {
+    {"acked-messages", V_OUTPUT},
+    {"cacert", V_PLAIN},
+    {"concurrency", V_PLAIN},
+    {"connect-timeout", V_PLAIN},
+    {"endpoint-url", V_PLAIN},
+    {"failed-out", V_OUTPUT},
+    {"from", V_FROM},
+    {"header", V_HEADER},
+    {"idle", V_PLAIN},
+    {"log-format", V_PLAIN},
+    {"max-record-size", V_PLAIN},
+    {"max-time", V_PLAIN},
+    {"output", V_OUTPUT},
+    {"profile", V_PLAIN},
+    {"rate", V_PLAIN},
+    {"report", V_OUTPUT},
+    {"resume-from", V_DROP},
+    {"retries", V_PLAIN},
+    {"shard", V_SHARD},
+    {"stream", V_PLAIN},
+    {"summary-json", V_OUTPUT},
+    {"threads", V_PLAIN},
+    {"timeout", V_PLAIN},
+    {"to", V_PLAIN},
+    {"token-file", V_PLAIN},
+    {"url", V_PLAIN},
+};
+
+/*
+ * The value-taking long option a word names ("--rep" as getopt_long took it: an exact name
+ * first, else the one it abbreviates), or NULL when it takes no value.
+ */
+static const struct long_value_option *long_value_option(const char *word)
+{
+    size_t n = strcspn(word + 2, "=");
+    size_t count = sizeof(with_value) / sizeof(with_value[0]);
+
+    for (size_t k = 0; k < count; k++) {
+        if (strlen(with_value[k].name) == n && strncmp(word + 2, with_value[k].name, n) == 0) {
+            return &with_value[k];
+        }
+    }
+    for (size_t k = 0; k < count; k++) {
+        if (strncmp(word + 2, with_value[k].name, n) == 0) {
+            return &with_value[k];
+        }
+    }
+    return NULL;
+}
+
+/* How the continuation's words differ from this run's. */
+struct words {
+    struct a2a_buf *b;
+    const char *suffix; /* put into output file names */
+    int drop_shard;     /* leave out --shard: the continuation names its shards */
+    int drop_from;      /* leave out --from: likewise */
+    int rc;
+};
+
+/*
+ * An output name for the continuation: suffix put before the extension ("rp.ndjson" ->
+ * "rp.resume.ndjson"), so that running it never truncates what this run wrote. Standard
+ * output and devices keep their names.
+ */
+static int put_output_name(struct a2a_buf *b, const char *path, const char *suffix)
+{
+    const char *base = strrchr(path, '/');
+    const char *dot;
+    int rc = 0;
+
+    if (strcmp(path, "-") == 0 || strncmp(path, "/dev/", 5) == 0) {
+        return a2a_buf_puts(b, path);
+    }
+    base = base != NULL ? base + 1 : path;
+    dot = strrchr(base, '.');
+    if (dot == NULL || dot == base) {
+        dot = base + strlen(base);
+    }
+    rc |= a2a_buf_append(b, path, (size_t)(dot - path));
+    rc |= a2a_buf_puts(b, suffix);
+    return rc | a2a_buf_puts(b, dot);
+}
+
+/* One word: prefix (an option, or "") and value, changed as its kind says. */
+static void put_value(struct words *w, const char *prefix, enum value_kind kind, const char *value)
+{
+    struct a2a_buf word = {NULL, 0, 0};
+
+    if (kind == V_HEADER) {
+        w->rc |= put_header_value(w->b, prefix, value);
+        return;
+    }
+    w->rc |= a2a_buf_puts(&word, prefix);
+    w->rc |=
+        kind == V_OUTPUT ? put_output_name(&word, value, w->suffix) : a2a_buf_puts(&word, value);
+    w->rc |= a2a_buf_putc(&word, '\0');
+    w->rc |= word.data != NULL ? put_shell_word(w->b, word.data) : -1;
+    a2a_buf_free(&word);
+}
+
+static int dropped(const struct words *w, enum value_kind kind)
+{
+    return kind == V_DROP || (kind == V_SHARD && w->drop_shard) || (kind == V_FROM && w->drop_from);
+}
+
+/* A cluster of short options ("-qo FILE", "-ofile"): the first that takes a value takes
+   the rest of the word, or the next word. Returns the words used. */
+static int put_short_words(struct words *w, char **argv, int i, int has_next)
+{
+    const char *word = argv[i];
+
+    for (const char *p = word + 1; *p != '\0'; p++) {
+        enum value_kind kind;
+        struct a2a_buf head = {NULL, 0, 0};
+
+        if (!options_short_takes_value((unsigned char)*p)) {
+            continue;
+        }
+        kind = *p == 'H' ? V_HEADER : *p == 'o' ? V_OUTPUT : V_PLAIN;
+        w->rc |= a2a_buf_append(&head, word, (size_t)(p - word) + 1);
+        w->rc |= a2a_buf_putc(&head, '\0');
+        if (head.data == NULL) {
+            w->rc = -1;
+        } else if (p[1] != '\0') {
+            put_value(w, head.data, kind, p + 1);
+        } else {
+            w->rc |= put_shell_word(w->b, head.data);
+            if (has_next) {
+                put_value(w, "", kind, argv[i + 1]);
+            }
+        }
+        a2a_buf_free(&head);
+        return p[1] == '\0' && has_next ? 2 : 1;
+    }
+    w->rc |= put_shell_word(w->b, word);
+    return 1;
+}
+
 /*
  * One option word of this run, and the value word after it when it takes one. Returns the
- * words used (1 or 2); --resume-from and "--" are left out, the new ones are added later.
+ * words used (1 or 2); "--" and what w drops are left out, the new ones are added later.
  */
-static int put_option_words(struct a2a_buf *b, char **argv, int i, int end, int *rc)
+static int put_option_words(struct words *w, char **argv, int i, int end)
 {
-    const char *w = argv[i];
+    const char *word = argv[i];
     int has_next = i + 1 < end;
+    const struct long_value_option *opt;
+    const char *eq;
 
-    if (strcmp(w, "--") == 0 || strncmp(w, "--resume-from=", 14) == 0) {
+    if (strcmp(word, "--") == 0) {
         return 1;
     }
-    if (strcmp(w, "--resume-from") == 0) {
-        return has_next ? 2 : 1;
+    if (word[0] == '-' && word[1] != '-' && word[1] != '\0') {
+        return put_short_words(w, argv, i, has_next);
     }
-    if (strncmp(w, "--header=", 9) == 0) {
-        *rc |= put_header_value(b, "--header=", w + 9);
+    opt = strncmp(word, "--", 2) == 0 ? long_value_option(word) : NULL;
+    if (opt == NULL) {
+        w->rc |= put_shell_word(w->b, word);
         return 1;
     }
-    if (strcmp(w, "--header") == 0 && has_next) {
-        *rc |= put_shell_word(b, w);
-        *rc |= put_header_value(b, "", argv[i + 1]);
-        return 2;
+    eq = strchr(word, '=');
+    if (eq != NULL) {
+        struct a2a_buf head = {NULL, 0, 0};
+        if (!dropped(w, opt->kind)) {
+            w->rc |= a2a_buf_append(&head, word, (size_t)(eq - word) + 1);
+            w->rc |= a2a_buf_putc(&head, '\0');
+            if (head.data != NULL) {
+                put_value(w, head.data, opt->kind, eq + 1);
+            }
+            w->rc |= head.data == NULL ? -1 : 0;
+        }
+        a2a_buf_free(&head);
+        return 1;
     }
-    if (w[0] == '-' && w[1] != '-' && w[1] != '\0') {
-        /* A cluster of short options: the first that takes a value takes the rest. */
-        for (const char *p = w + 1; *p != '\0'; p++) {
-            if (!options_short_takes_value((unsigned char)*p)) {
-                continue;
-            }
-            if (*p == 'H') {
-                struct a2a_buf head = {NULL, 0, 0};
-                *rc |= a2a_buf_append(&head, w, (size_t)(p - w) + 1);
-                *rc |= a2a_buf_putc(&head, '\0');
-                if (p[1] != '\0') {
-                    *rc |= head.data != NULL ? put_header_value(b, head.data, p + 1) : -1;
-                } else if (has_next) {
-                    *rc |= head.data != NULL ? put_shell_word(b, head.data) : -1;
-                    *rc |= put_header_value(b, "", argv[i + 1]);
-                }
-                a2a_buf_free(&head);
-                return p[1] == '\0' && has_next ? 2 : 1;
-            }
-            *rc |= put_shell_word(b, w);
-            if (p[1] == '\0' && has_next) {
-                *rc |= put_shell_word(b, argv[i + 1]);
-                return 2;
-            }
-            return 1;
+    if (!dropped(w, opt->kind)) {
+        w->rc |= put_shell_word(w->b, word);
+        if (has_next) {
+            put_value(w, "", opt->kind, argv[i + 1]);
         }
     }
-    *rc |= put_shell_word(b, w);
-    if (strncmp(w, "--", 2) == 0 && strchr(w, '=') == NULL && has_next) {
-        /* A long option that takes a value has it in the next word. */
-        static const char *const with_value[] = {
-            "--cacert",     "--concurrency",  "--connect-timeout",
-            "--failed-out", "--log-format",   "--max-record-size",
-            "--output",     "--rate",         "--report",
-            "--retries",    "--summary-json", "--threads",
-            "--timeout",    "--token-file",   "--url"};
-        for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++) {
-            if (strcmp(w, with_value[k]) == 0) {
-                *rc |= put_shell_word(b, argv[i + 1]);
-                return 2;
-            }
-        }
+    return has_next ? 2 : 1;
+}
+
+/* argv[0] and this run's options, changed as w says. */
+static void put_options(struct words *w, const struct options *o, char **argv)
+{
+    w->rc |= a2a_buf_puts(w->b, argv[0] != NULL ? argv[0] : "a2a-recover");
+    for (int i = 1; i < o->options_end;) {
+        i += put_option_words(w, argv, i, o->options_end);
     }
-    return 1;
+}
+
+/* The current shard was read to its last wanted record: --from after:SEQ would be empty. */
+static int shard_done(const struct a2a_source_place *p, const struct options *o)
+{
+    const char *seq = p->part_from != NULL ? p->part_from + 6 : NULL;
+
+    return seq != NULL && o->stream.to != NULL && a2a_seqnum_cmp_str(seq, o->stream.to) >= 0;
+}
+
+/*
+ * A stream's continuation: the shard reading stopped in from after its last record read,
+ * then the shards not read yet from their own --from (a second command: --from applies to
+ * every shard named). Both go into b, the second after a NUL.
+ */
+static int put_stream_commands(struct a2a_buf *b, const struct a2a_source_place *p,
+                               const struct options *o, char **argv)
+{
+    struct words w = {b, ".resume", 0, 0, 0};
+    int own_start = p->part_from == NULL || shard_done(p, o);
+
+    if (p->none_read) {
+        put_options(&w, o, argv);
+        return w.rc;
+    }
+    if (!own_start) {
+        w.drop_shard = 1;
+        w.drop_from = 1;
+        put_options(&w, o, argv);
+        w.rc |= put_shell_word(b, "--shard");
+        w.rc |= put_shell_word(b, p->part);
+        w.rc |= put_shell_word(b, "--from");
+        w.rc |= put_shell_word(b, p->part_from);
+        if (p->nrest == 0) {
+            return w.rc;
+        }
+        w.rc |= a2a_buf_putc(b, '\0');
+        w.suffix = ".resume-rest";
+    } else if (p->part_from != NULL && p->nrest == 0) {
+        return 1; /* every record wanted was read: nothing to continue */
+    }
+    w.drop_shard = 1;
+    w.drop_from = 0;
+    put_options(&w, o, argv);
+    if (own_start && p->part_from == NULL) {
+        w.rc |= put_shell_word(b, "--shard");
+        w.rc |= put_shell_word(b, p->part);
+    }
+    for (size_t k = 0; k < p->nrest; k++) {
+        w.rc |= put_shell_word(b, "--shard");
+        w.rc |= put_shell_word(b, p->rest[k]);
+    }
+    return w.rc;
 }
 
 char *resume_command(const struct a2a_resume_point *rp, const struct options *o, char **argv)
 {
     struct a2a_buf b = {NULL, 0, 0};
+    struct words w = {&b, ".resume", 0, 0, 0};
     size_t first = rp->input_index;
     int dashdash = 0;
-    int rc = 0;
 
+    if (rp->place.valid) {
+        w.rc = put_stream_commands(&b, &rp->place, o, argv);
+        goto out;
+    }
     if (rp->resume_arg[0] == '\0') {
         return NULL; /* the source names no place to continue from */
     }
-    rc |= a2a_buf_puts(&b, argv[0] != NULL ? argv[0] : "a2a-recover");
-    for (int i = 1; i < o->options_end;) {
-        i += put_option_words(&b, argv, i, o->options_end, &rc);
-    }
-    rc |= put_shell_word(&b, "--resume-from");
-    rc |= put_shell_word(&b, rp->resume_arg);
+    put_options(&w, o, argv);
+    w.rc |= put_shell_word(&b, "--resume-from");
+    w.rc |= put_shell_word(&b, rp->resume_arg);
     for (size_t k = first; k < o->nfiles; k++) {
         dashdash |= o->files[k][0] == '-' && (k != first || rp->input_resumable);
     }
     if (dashdash) {
-        rc |= put_shell_word(&b, "--");
+        w.rc |= put_shell_word(&b, "--");
     }
     if (!rp->input_resumable || first >= o->nfiles) {
-        rc |= put_shell_word(&b, "FILE"); /* standard input or a pipe: saved first */
+        w.rc |= put_shell_word(&b, "FILE"); /* standard input or a pipe: saved first */
         first++;
     }
     for (size_t k = first; k < o->nfiles; k++) {
-        rc |= put_shell_word(&b, o->files[k]);
+        w.rc |= put_shell_word(&b, o->files[k]);
     }
-    rc |= a2a_buf_putc(&b, '\0');
-    if (rc != 0) {
+out:
+    w.rc |= a2a_buf_putc(&b, '\0');
+    w.rc |= a2a_buf_putc(&b, '\0'); /* no second command, or the end of it */
+    if (w.rc != 0) {
         a2a_buf_free(&b);
         return NULL;
     }
@@ -206,14 +402,64 @@ int resume_check(const char *path, unsigned long long offset, struct a2a_error *
     return rc;
 }
 
-void resume_print(struct messages *m, const struct a2a_resume_point *rp, const char *command)
+/* The second command of a stream's continuation (the shards not read yet), or NULL. */
+static const char *rest_command(const char *command)
 {
-    char seq[160] = "none";
+    const char *rest = command != NULL ? command + strlen(command) + 1 : NULL;
 
+    return rest != NULL && rest[0] != '\0' ? rest : NULL;
+}
+
+static void put_last_record(char *seq, size_t cap, const struct a2a_resume_point *rp)
+{
+    snprintf(seq, cap, "none");
     if (rp->has_last_seq) {
         struct a2a_str s = {rp->last_seq.data, rp->last_seq.len};
-        a2a_quote_for_message(seq, sizeof(seq), s, 64);
+        a2a_quote_for_message(seq, cap, s, 64);
     }
+}
+
+/* A stream's resume point: the shard and its last record read, not a page or a byte. */
+static void resume_print_stream(struct messages *m, const struct a2a_resume_point *rp,
+                                const char *command)
+{
+    const struct a2a_source_place *p = &rp->place;
+    const char *rest = rest_command(command);
+    char seq[160];
+
+    put_last_record(seq, sizeof(seq), rp);
+    if (p->none_read) {
+        msg_error(m, "RESUME POINT: no shard of the stream was read yet");
+    } else if (p->part_from != NULL) {
+        msg_error(m,
+                  "RESUME POINT: %s, after record %llu (SequenceNumber %s), the last read of "
+                  "it; %zu shard%s after it not read",
+                  p->name, (unsigned long long)rp->last_position, seq, p->nrest,
+                  p->nrest == 1 ? "" : "s");
+    } else {
+        msg_error(m, "RESUME POINT: %s, none of its records read; %zu shard%s after it not read",
+                  p->name, p->nrest, p->nrest == 1 ? "" : "s");
+    }
+    if (command == NULL) {
+        msg_error(m, "%s: every record wanted was read; nothing to continue",
+                  p->name != NULL ? p->name : "stream");
+        return;
+    }
+    msg_error(m, "continue with: %s", command);
+    if (rest != NULL) {
+        msg_error(m, "and for the shards not read yet: %s", rest);
+    }
+}
+
+void resume_print(struct messages *m, const struct a2a_resume_point *rp, const char *command)
+{
+    char seq[160];
+
+    if (rp->place.valid) {
+        resume_print_stream(m, rp, command);
+        return;
+    }
+    put_last_record(seq, sizeof(seq), rp);
     if (rp->last_position > 0) {
         msg_error(m, "RESUME POINT: %s byte %llu, after record %llu (SequenceNumber %s)", rp->input,
                   (unsigned long long)rp->offset, (unsigned long long)rp->last_position, seq);
@@ -236,9 +482,12 @@ void resume_print(struct messages *m, const struct a2a_resume_point *rp, const c
 int resume_put_json(struct a2a_buf *b, const struct a2a_resume_point *rp, const char *command)
 {
     int rc = 0;
+    const struct a2a_source_place *p = &rp->place;
+    const char *input = p->name != NULL ? p->name : rp->input;
+    const char *rest = rest_command(command);
 
     rc |= a2a_buf_puts(b, "{\"input\":");
-    rc |= a2a_json_put_string_lossy(b, rp->input, strlen(rp->input));
+    rc |= a2a_json_put_string_lossy(b, input, strlen(input));
     rc |= a2a_buf_puts(b, ",\"offset\":");
     rc |= a2a_buf_put_u64(b, rp->offset);
     rc |= a2a_buf_puts(b, ",\"lastPosition\":");
@@ -246,13 +495,33 @@ int resume_put_json(struct a2a_buf *b, const struct a2a_resume_point *rp, const 
     rc |= a2a_buf_puts(b, ",\"lastSequenceNumber\":");
     rc |= rp->has_last_seq ? a2a_json_put_string(b, rp->last_seq.data, rp->last_seq.len)
                            : a2a_buf_puts(b, "null");
-    rc |= a2a_buf_puts(b, rp->input_resumable ? ",\"resumable\":true" : ",\"resumable\":false");
+    rc |= a2a_buf_puts(b, rp->input_resumable || p->valid ? ",\"resumable\":true"
+                                                          : ",\"resumable\":false");
+    if (p->valid) {
+        rc |= a2a_buf_puts(b, ",\"shardId\":");
+        rc |= p->part != NULL ? a2a_json_put_string(b, p->part, strlen(p->part))
+                              : a2a_buf_puts(b, "null");
+        rc |= a2a_buf_puts(b, ",\"from\":");
+        rc |= p->part_from != NULL ? a2a_json_put_string(b, p->part_from, strlen(p->part_from))
+                                   : a2a_buf_puts(b, "null");
+        rc |= a2a_buf_puts(b, ",\"shardsNotRead\":[");
+        for (size_t k = 0; k < p->nrest; k++) {
+            rc |= k > 0 ? a2a_buf_putc(b, ',') : 0;
+            rc |= a2a_json_put_string(b, p->rest[k], strlen(p->rest[k]));
+        }
+        rc |= a2a_buf_putc(b, ']');
+    }
     rc |= a2a_buf_puts(b, ",\"resumeFrom\":");
     rc |= rp->resume_arg[0] != '\0' ? a2a_json_put_string(b, rp->resume_arg, strlen(rp->resume_arg))
                                     : a2a_buf_puts(b, "null");
     rc |= a2a_buf_puts(b, ",\"command\":");
     rc |= command != NULL ? a2a_json_put_string_lossy(b, command, strlen(command))
                           : a2a_buf_puts(b, "null");
+    if (p->valid) {
+        rc |= a2a_buf_puts(b, ",\"restCommand\":");
+        rc |= rest != NULL ? a2a_json_put_string_lossy(b, rest, strlen(rest))
+                           : a2a_buf_puts(b, "null");
+    }
     rc |= a2a_buf_putc(b, '}');
     return rc == 0 ? 0 : -1;
 }

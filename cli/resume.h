@@ -13,10 +13,17 @@
 
 /*
  * The command that continues the run: this run's options (header values that look like
- * secrets replaced), --resume-from with the point's offset, then the input reading stopped
- * in and the inputs after it. An input that cannot be resumed (standard input, a pipe) is
- * written FILE: the operator saves the same bytes there first. Returns an owned string, or
- * NULL (out of memory).
+ * secrets replaced, output files renamed "NAME.resume.EXT" so that this run's stay),
+ * --resume-from with the point's offset, then the input reading stopped in and the inputs
+ * after it. An input that cannot be resumed (standard input, a pipe) is written FILE: the
+ * operator saves the same bytes there first.
+ *
+ * A stream names its own place: --shard ID --from after:SEQ for the shard reading stopped
+ * in, and a second command (outputs "NAME.resume-rest.EXT") for the shards not read yet,
+ * each from this run's --from. The second command follows the first's NUL; a second NUL
+ * ends the string when there is none.
+ *
+ * Returns an owned string, or NULL (out of memory; for a stream also: nothing is left).
  */
 char *resume_command(const struct a2a_resume_point *rp, const struct options *o, char **argv);
 

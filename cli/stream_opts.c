@@ -87,6 +87,29 @@ int stream_opts_apply(struct stream_options *so, const char *name, const char *a
     return -1;
 }
 
+/*
+ * A range that starts past its end would read nothing and report success: refused, so that
+ * a mistyped bound is seen. Sequence numbers compare as integers (length, then digits).
+ */
+static int check_range(const struct stream_options *so, struct a2a_error *err)
+{
+    int cmp;
+
+    if (so->to == NULL || so->from_text == NULL ||
+        (so->from.kind != A2A_START_AT && so->from.kind != A2A_START_AFTER)) {
+        return 0;
+    }
+    cmp = a2a_seqnum_cmp_str(so->from.seq, so->to);
+    if (cmp > 0 || (cmp == 0 && so->from.kind == A2A_START_AFTER)) {
+        a2a_error_set(err, A2A_E_CONFIG,
+                      "--from %.60s is past --to %.60s: the range holds no record (--to is the "
+                      "last sequence number wanted, inclusive)",
+                      so->from_text, so->to);
+        return -1;
+    }
+    return 0;
+}
+
 int stream_opts_check(const struct stream_options *so, size_t nfiles, struct a2a_error *err)
 {
     const char *orphan = NULL;
@@ -98,7 +121,7 @@ int stream_opts_check(const struct stream_options *so, size_t nfiles, struct a2a
                           "with it");
             return -1;
         }
-        return 0;
+        return check_range(so, err);
     }
     if (so->nshards > 0) {
         orphan = "--shard";

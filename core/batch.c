@@ -458,7 +458,8 @@ static int process(struct run *r, const struct a2a_raw_record *read)
     if (r->cur != NULL) {
         a2a_redrive_placed(r->cur); /* every path below ends in one deliver() */
     }
-    if (a2a_record_parse(&r->parser, raw->bytes, raw->len, raw->non_ascii, &rec) != 0) {
+    if (a2a_record_parse_with(&r->parser, raw->bytes, raw->len, raw->non_ascii, raw->envelope,
+                              &rec) != 0) {
         a2a_error_set(&r->st->err, A2A_E_NOMEM, "out of memory parsing record %llu",
                       (unsigned long long)raw->position);
         keep_unplaced(r, raw, NULL, -1, NULL);
@@ -867,9 +868,19 @@ static void fill_resume_point(struct run *r)
     rp->has_last_seq = r->last_position > 0 && r->last_has_seq &&
                        a2a_buf_append(&rp->last_seq, r->last_seq.data, r->last_seq.len) == 0;
     /* Byte offsets name a place only in the files of the command line; another source (a
-     * stream) names its own, or none yet: resume_arg stays empty. */
+     * stream) names its own, or none: resume_arg stays empty. */
     if (r->cfg->input.source == NULL) {
         snprintf(rp->resume_arg, sizeof(rp->resume_arg), "%llu", (unsigned long long)rp->offset);
+    } else if (r->cfg->input.source->place != NULL) {
+        struct a2a_source_last last = {
+            .has_record = r->last_position > 0,
+            .input = r->last_input,
+            .seq = r->last_has_seq ? r->last_seq.data : NULL,
+            .seq_len = r->last_has_seq ? r->last_seq.len : 0,
+        };
+        if (r->cfg->input.source->place(r->cfg->input.source->ctx, &last, &rp->place) != 0) {
+            memset(&rp->place, 0, sizeof(rp->place)); /* out of memory: no continuation */
+        }
     }
 }
 
@@ -878,6 +889,7 @@ void a2a_run_stats_free(struct a2a_run_stats *stats)
     free(stats->resume.input);
     stats->resume.input = NULL;
     a2a_buf_free(&stats->resume.last_seq);
+    a2a_source_place_free(&stats->resume.place);
     stats->resume.valid = 0;
 }
 

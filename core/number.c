@@ -9,6 +9,18 @@ static enum a2a_num_status parse_digits(const char *s, size_t len, uint64_t limi
     if (len == 0) {
         return A2A_NUM_INVALID; /* a sign with no digits after it */
     }
+    /* Up to 18 digits cannot pass any limit (>= 10^18 - 1 here): no overflow test per digit. */
+    if (len <= 18 && limit >= UINT64_C(999999999999999999)) {
+        for (size_t i = 0; i < len; i++) {
+            unsigned d = (unsigned char)s[i] - (unsigned)'0';
+            if (d > 9) {
+                return A2A_NUM_INVALID;
+            }
+            v = v * 10 + d;
+        }
+        *out = v;
+        return A2A_NUM_OK;
+    }
     for (size_t i = 0; i < len; i++) {
         unsigned d = (unsigned char)s[i] - (unsigned)'0';
         if (d > 9) {

@@ -1,6 +1,7 @@
 #include "record.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -161,19 +162,13 @@ static struct a2a_str take_string(struct obj_iter *it, const struct member *m)
     return s;
 }
 
-static int key_is(const struct member *m, const char *name, size_t name_len)
-{
-    return m->key.len == name_len && memcmp(m->key.ptr, name, name_len) == 0;
-}
-
-#define KEY_IS(m, lit) key_is((m), (lit), sizeof(lit) - 1)
-
 /*
  * Decodes a string's content into scratch when it holds escapes. Returns the unescape status;
  * on success *out points at the decoded bytes. keep_nul: U+0000 is a byte like any other.
+ * env: the record's envelope, which may know that no string of the record holds an escape.
  */
-static enum a2a_unescape_status decode(struct a2a_str raw, struct a2a_buf *scratch,
-                                       struct a2a_str *out, int keep_nul)
+static enum a2a_unescape_status decode_slow(struct a2a_str raw, struct a2a_buf *scratch,
+                                            struct a2a_str *out, int keep_nul)
 {
     enum a2a_unescape_status st;
 
@@ -188,6 +183,17 @@ static enum a2a_unescape_status decode(struct a2a_str raw, struct a2a_buf *scrat
         out->len = scratch->len;
     }
     return st;
+}
+
+static inline enum a2a_unescape_status decode(const struct a2a_envelope *env, struct a2a_str raw,
+                                              struct a2a_buf *scratch, struct a2a_str *out,
+                                              int keep_nul)
+{
+    if (!env->escapes) {
+        *out = raw;
+        return A2A_UNESCAPE_OK;
+    }
+    return decode_slow(raw, scratch, out, keep_nul);
 }
 
 /* The first reason wins: later problems of the same record are not reported over it. */
@@ -206,152 +212,93 @@ static void set_reason(struct a2a_record *out, const char *fmt, ...)
     va_end(ap);
 }
 
-/* The NewImage attributes in the Lambda handler's order; lengths at compile time (a per-key
- * hot path). */
-#define ATTR(lit)                                                                                  \
-    {                                                                                              \
-        lit, sizeof(lit) - 1                                                                       \
-    }
-static const struct {
-    const char *name;
-    size_t len;
-} attrs[5] = {ATTR("tenant"), ATTR("taskId"), ATTR("owner"), ATTR("eventSequence"),
-              ATTR("recordedAtMicros")};
-#undef ATTR
-
-/* Where the five NewImage attributes stand, and how often each appears. */
-struct image_attrs {
-    size_t at[5]; /* index of each attribute's value */
-    int count[5];
-};
-
-/* Notes the attributes of the NewImage object at index at; returns the index after it. */
-static size_t collect_image(struct a2a_record_parser *p, const char *json, size_t at, size_t len,
-                            struct image_attrs *ia)
+/*
+ * Walks the object at index at, of context ctx (not NONE), reporting each member to the
+ * envelope and descending into the objects that matter. Returns the index after the object.
+ */
+static size_t walk_object(struct a2a_record_parser *p, const char *json, size_t at, size_t len,
+                          struct a2a_envelope *env, int ctx)
 {
     struct obj_iter it;
     struct member m;
 
     obj_begin(&it, json, at, len, &p->scratch[S_KEY]);
     while (obj_next(&it, &m)) {
-        for (int k = 0; k < 5; k++) {
-            if (key_is(&m, attrs[k].name, attrs[k].len) && ia->count[k]++ == 0) {
-                ia->at[k] = m.val;
-            }
+        size_t str_len = 0;
+        int child;
+
+        if (json[m.val] == '"') {
+            str_len = take_string(&it, &m).len;
+        }
+        /* m.key may live in the key scratch: the walk below reuses it, but only after this. */
+        child = a2a_envelope_member(env, ctx, m.key.ptr, m.key.len, json, m.val, str_len);
+        if (child != A2A_ENV_NONE) {
+            obj_resume(&it, walk_object(p, json, m.val, len, env, child));
         }
     }
+    a2a_envelope_end(env, ctx);
     return it.i + 1;
 }
 
-/* Another copy of SequenceNumber (the member m): the record keeps its identifier only when
- * this copy is the same string. Which one would Lambda mean otherwise? List neither. */
-static void keep_seq_if_same(struct obj_iter *it, const struct member *m, struct a2a_record *out)
+/* The envelope's first problem as the record's reason. */
+static void envelope_reason(enum a2a_env_problem problem, struct a2a_record *out)
 {
-    struct a2a_str again;
-
-    if (it->p[m->val] != '"') {
-        out->has_seq = 0;
-        return;
-    }
-    again = take_string(it, m);
-    if (!out->has_seq || again.len != out->seq.len ||
-        memcmp(again.ptr, out->seq.ptr, again.len) != 0) {
-        out->has_seq = 0;
+    switch (problem) {
+    case A2A_ENV_OK:
+        break;
+    case A2A_ENV_NAME_TWICE:
+        set_reason(out, "record has \"%s\" twice", "eventName");
+        break;
+    case A2A_ENV_NAME_NOT_STRING:
+        set_reason(out, "record envelope: %s is not a string", "eventName");
+        break;
+    case A2A_ENV_DDB_TWICE:
+        set_reason(out, "record has \"%s\" twice", "dynamodb");
+        break;
+    case A2A_ENV_DDB_NOT_OBJECT:
+        set_reason(out, "record envelope: %s is not an object", "dynamodb");
+        break;
+    case A2A_ENV_SEQ_TWICE:
+        set_reason(out, "record has \"%s\" twice", "dynamodb.SequenceNumber");
+        break;
+    case A2A_ENV_SEQ_NOT_STRING:
+        set_reason(out, "record envelope: %s is neither a string nor null",
+                   "dynamodb.SequenceNumber");
+        break;
+    case A2A_ENV_IMAGE_TWICE:
+        set_reason(out, "record has \"%s\" twice", "dynamodb.NewImage");
+        break;
     }
 }
 
 /*
- * A second "dynamodb" object: the record keeps its SequenceNumber only when this object
- * carries the same string (every copy of it). Returns the index after the object.
+ * Envelope: eventName, dynamodb.SequenceNumber, dynamodb.NewImage. From the scanner's
+ * envelope when it has one for the whole record, else by walking the record here (into own).
+ * Returns the envelope used.
  */
-static size_t check_other_ddb(struct a2a_record_parser *p, const char *json, size_t at, size_t len,
-                              struct a2a_record *out)
+static const struct a2a_envelope *parse_envelope(struct a2a_record_parser *p, const char *json,
+                                                 size_t len, const struct a2a_envelope *given,
+                                                 struct a2a_record *out, struct a2a_envelope *own)
 {
-    struct obj_iter ddb;
-    struct member m;
-    int found = 0;
+    const struct a2a_envelope *env = given;
 
-    obj_begin(&ddb, json, at, len, &p->scratch[S_KEY]);
-    while (obj_next(&ddb, &m)) {
-        if (KEY_IS(&m, "SequenceNumber")) {
-            found = 1;
-            keep_seq_if_same(&ddb, &m, out);
-        }
+    if (env == NULL || !env->complete) {
+        a2a_envelope_init(own);
+        walk_object(p, json, 0, len, own, A2A_ENV_TOP);
+        own->complete = 1;
+        own->escapes = 1; /* not known: every string is looked at */
+        env = own;
     }
-    if (!found) {
-        out->has_seq = 0;
+    envelope_reason(env->problem, out);
+    out->has_event_name = env->has_event_name;
+    if (env->has_event_name) {
+        out->event_name = (struct a2a_str){json + env->name_at, env->name_len};
     }
-    return ddb.i + 1;
-}
-
-/* The dynamodb object at index at: SequenceNumber and NewImage. Returns the index after it. */
-static size_t parse_ddb(struct a2a_record_parser *p, const char *json, size_t at, size_t len,
-                        struct a2a_record *out, struct image_attrs *ia)
-{
-    struct obj_iter ddb;
-    struct member m;
-    int seen_seq = 0;
-    int seen_image = 0;
-
-    obj_begin(&ddb, json, at, len, &p->scratch[S_KEY]);
-    while (obj_next(&ddb, &m)) {
-        if (KEY_IS(&m, "SequenceNumber")) {
-            if (seen_seq++) {
-                set_reason(out, "record has \"%s\" twice", "dynamodb.SequenceNumber");
-                keep_seq_if_same(&ddb, &m, out);
-            } else if (json[m.val] == '"') {
-                out->has_seq = 1;
-                out->seq = take_string(&ddb, &m);
-            } else if (json[m.val] != 'n') {
-                set_reason(out, "record envelope: %s is neither a string nor null",
-                           "dynamodb.SequenceNumber");
-            }
-        } else if (KEY_IS(&m, "NewImage")) {
-            if (seen_image++) {
-                set_reason(out, "record has \"%s\" twice", "dynamodb.NewImage");
-            } else if (json[m.val] == '{') {
-                obj_resume(&ddb, collect_image(p, json, m.val, len, ia));
-            }
-        }
+    out->has_seq = env->has_seq;
+    if (env->has_seq) {
+        out->seq = (struct a2a_str){json + env->seq_at, env->seq_len};
     }
-    return ddb.i + 1;
-}
-
-/* Envelope: eventName, dynamodb.SequenceNumber, dynamodb.NewImage, in one pass. */
-static void parse_envelope(struct a2a_record_parser *p, const char *json, size_t len,
-                           struct a2a_record *out, struct image_attrs *ia)
-{
-    struct obj_iter top;
-    struct member m;
-    int seen_name = 0;
-    int seen_ddb = 0;
-
-    obj_begin(&top, json, 0, len, &p->scratch[S_KEY]);
-    while (obj_next(&top, &m)) {
-        if (KEY_IS(&m, "eventName")) {
-            if (seen_name++) {
-                set_reason(out, "record has \"%s\" twice", "eventName");
-            } else if (json[m.val] == '"') {
-                out->has_event_name = 1;
-                out->event_name = take_string(&top, &m);
-            } else {
-                set_reason(out, "record envelope: %s is not a string", "eventName");
-            }
-        } else if (KEY_IS(&m, "dynamodb")) {
-            if (seen_ddb++) {
-                set_reason(out, "record has \"%s\" twice", "dynamodb");
-                if (json[m.val] == '{') {
-                    obj_resume(&top, check_other_ddb(p, json, m.val, len, out));
-                } else {
-                    out->has_seq = 0;
-                }
-            } else if (json[m.val] == '{') {
-                obj_resume(&top, parse_ddb(p, json, m.val, len, out, ia));
-            } else if (json[m.val] != 'n') {
-                set_reason(out, "record envelope: %s is not an object", "dynamodb");
-            }
-        }
-    }
+    return env;
 }
 
 /*
@@ -360,12 +307,13 @@ static void parse_envelope(struct a2a_record_parser *p, const char *json, size_t
  * "INSERT", and a SequenceNumber holding it is an identifier like any other. Both are only
  * compared and echoed by length (JSON-escaped), never used as C strings.
  */
-static int decode_envelope_strings(struct a2a_record_parser *p, struct a2a_record *out)
+static int decode_envelope_strings(struct a2a_record_parser *p, const struct a2a_envelope *env,
+                                   struct a2a_record *out)
 {
     enum a2a_unescape_status st;
 
     if (out->has_seq) {
-        st = decode(out->seq, &p->scratch[S_SEQ], &out->seq, 1);
+        st = decode(env, out->seq, &p->scratch[S_SEQ], &out->seq, 1);
         if (st == A2A_UNESCAPE_NOMEM) {
             return -1;
         }
@@ -376,7 +324,7 @@ static int decode_envelope_strings(struct a2a_record_parser *p, struct a2a_recor
         }
     }
     if (out->has_event_name) {
-        st = decode(out->event_name, &p->scratch[S_EVENT], &out->event_name, 1);
+        st = decode(env, out->event_name, &p->scratch[S_EVENT], &out->event_name, 1);
         if (st == A2A_UNESCAPE_NOMEM) {
             return -1;
         }
@@ -389,31 +337,21 @@ static int decode_envelope_strings(struct a2a_record_parser *p, struct a2a_recor
 }
 
 /* Reads one {"S": ...} / {"N": ...} value. Returns 0, 1 (reason set), or -1 (no memory). */
-static int attr_value(struct a2a_record_parser *p, const char *json, size_t at, size_t end, int k,
-                      struct a2a_str *val, struct a2a_record *out)
+static int attr_value(struct a2a_record_parser *p, const char *json, const struct a2a_envelope *env,
+                      int k, struct a2a_str *val, struct a2a_record *out)
 {
     const char *type = k < 3 ? "S" : "N";
-    struct obj_iter it;
-    struct member m;
-    struct member extra;
     struct a2a_str raw;
     /* Numbers share one buffer: each is parsed before the next one is decoded. */
     struct a2a_buf *scratch = &p->scratch[k < 3 ? S_TENANT + k : S_NUM];
     enum a2a_unescape_status st;
 
     /* Exactly {"S": "..."} or {"N": "..."}: one member, of the right type, a string. */
-    if (json[at] != '{') {
+    if (json[env->attr_at[k]] != '{' || env->attr_members[k] != 1 || !env->attr_typed[k]) {
         goto wrong_type;
     }
-    obj_begin(&it, json, at, end, &p->scratch[S_KEY]);
-    if (!obj_next(&it, &m) || json[m.val] != '"' || !key_is(&m, type, 1)) {
-        goto wrong_type;
-    }
-    raw = take_string(&it, &m);
-    if (obj_next(&it, &extra)) {
-        goto wrong_type;
-    }
-    st = decode(raw, scratch, val, 0);
+    raw = (struct a2a_str){json + env->value_at[k], env->value_len[k]};
+    st = decode(env, raw, scratch, val, 0);
     if (st == A2A_UNESCAPE_NOMEM) {
         return -1;
     }
@@ -421,19 +359,20 @@ static int attr_value(struct a2a_record_parser *p, const char *json, size_t at, 
         set_reason(out,
                    "NEW_IMAGE attribute %s contains U+0000, which cannot be carried "
                    "exactly",
-                   attrs[k].name);
+                   a2a_env_attrs[k].name);
         return 1;
     }
     if (st == A2A_UNESCAPE_SURROGATE) {
         set_reason(out,
                    "NEW_IMAGE attribute %s has a lone surrogate escape (not valid "
                    "Unicode)",
-                   attrs[k].name);
+                   a2a_env_attrs[k].name);
         return 1;
     }
     return 0;
 wrong_type:
-    set_reason(out, "NEW_IMAGE attribute %s has wrong type (expected %s)", attrs[k].name, type);
+    set_reason(out, "NEW_IMAGE attribute %s has wrong type (expected %s)", a2a_env_attrs[k].name,
+               type);
     return 1;
 }
 
@@ -454,14 +393,14 @@ static int parse_number_attr(int k, struct a2a_str v, struct a2a_pending *pd,
         return 0;
     }
     a2a_quote_for_message(shown, sizeof(shown), v, 64);
-    set_reason(out, "NEW_IMAGE attribute %s = %s is not a valid %s 64-bit number", attrs[k].name,
-               shown, k == 3 ? "unsigned" : "signed");
+    set_reason(out, "NEW_IMAGE attribute %s = %s is not a valid %s 64-bit number",
+               a2a_env_attrs[k].name, shown, k == 3 ? "unsigned" : "signed");
     return 1;
 }
 
 /* NewImage -> pending dispatch, attributes in the Lambda handler's order, the first error wins. */
-static int parse_image(struct a2a_record_parser *p, const char *json, size_t len,
-                       const struct image_attrs *ia, struct a2a_record *out)
+static int parse_image(struct a2a_record_parser *p, const char *json,
+                       const struct a2a_envelope *env, struct a2a_record *out)
 {
     struct a2a_str *strs[3] = {&out->pending.tenant, &out->pending.task_id, &out->pending.owner};
 
@@ -469,16 +408,16 @@ static int parse_image(struct a2a_record_parser *p, const char *json, size_t len
         struct a2a_str v;
         int r;
 
-        if (ia->count[k] == 0) {
-            set_reason(out, "NEW_IMAGE missing required attribute %s", attrs[k].name);
+        if (env->attr_count[k] == 0) {
+            set_reason(out, "NEW_IMAGE missing required attribute %s", a2a_env_attrs[k].name);
             return 1;
         }
-        if (ia->count[k] > 1) {
+        if (env->attr_count[k] > 1) {
             set_reason(out, "NEW_IMAGE attribute %s appears more than once (ambiguous)",
-                       attrs[k].name);
+                       a2a_env_attrs[k].name);
             return 1;
         }
-        r = attr_value(p, json, ia->at[k], len, k, &v, out);
+        r = attr_value(p, json, env, k, &v, out);
         if (r != 0) {
             return r;
         }
@@ -494,17 +433,25 @@ static int parse_image(struct a2a_record_parser *p, const char *json, size_t len
 int a2a_record_parse(struct a2a_record_parser *p, const char *json, size_t len, int non_ascii,
                      struct a2a_record *out)
 {
-    struct image_attrs ia;
+    return a2a_record_parse_with(p, json, len, non_ascii, NULL, out);
+}
+
+int a2a_record_parse_with(struct a2a_record_parser *p, const char *json, size_t len, int non_ascii,
+                          const struct a2a_envelope *given, struct a2a_record *out)
+{
+    struct a2a_envelope own;
+    const struct a2a_envelope *env;
     int r;
 
-    memset(out, 0, sizeof(*out));
-    memset(&ia, 0, sizeof(ia));
+    /* Every field but the reason text, which is set (or empty) from its first byte on. */
+    memset(out, 0, offsetof(struct a2a_record, reason));
+    out->reason[0] = '\0';
     out->cls = A2A_RECORD_INVALID;
     if (len == 0 || json[0] != '{') {
         set_reason(out, "record envelope: the record is not a JSON object");
         return 0;
     }
-    parse_envelope(p, json, len, out, &ia);
+    env = parse_envelope(p, json, len, given, out, &own);
     if (non_ascii && !a2a_utf8_valid((const unsigned char *)json, len)) {
         set_reason(out, "record contains invalid UTF-8");
         /* Nothing that is not valid UTF-8 may reach a JSON output (report, log, response). */
@@ -516,7 +463,7 @@ int a2a_record_parse(struct a2a_record_parser *p, const char *json, size_t len, 
             out->has_event_name = 0;
         }
     }
-    if (decode_envelope_strings(p, out) != 0) {
+    if (decode_envelope_strings(p, env, out) != 0) {
         return -1;
     }
     if (out->reason[0] != '\0') {
@@ -530,7 +477,7 @@ int a2a_record_parse(struct a2a_record_parser *p, const char *json, size_t len, 
         out->cls = A2A_RECORD_SKIP;
         return 0;
     }
-    r = parse_image(p, json, len, &ia, out);
+    r = parse_image(p, json, env, out);
     if (r < 0) {
         return -1;
     }

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "envelope.h"
 #include "jsonstr.h"
 #include "result.h"
 
@@ -60,6 +61,14 @@ struct a2a_record_parser {
  */
 int a2a_record_parse(struct a2a_record_parser *p, const char *json, size_t len, int non_ascii,
                      struct a2a_record *out);
+
+/*
+ * The same, with the envelope the scanner collected while it validated the record (struct
+ * a2a_raw_record's envelope): when it is complete, the record's bytes are not walked again
+ * for it. NULL or an incomplete one: the parser walks the record itself, by the same rules.
+ */
+int a2a_record_parse_with(struct a2a_record_parser *p, const char *json, size_t len, int non_ascii,
+                          const struct a2a_envelope *env, struct a2a_record *out);
 
 void a2a_record_parser_free(struct a2a_record_parser *p);
 

@@ -5,11 +5,18 @@
 #include <string.h>
 
 #include "buf.h"
+#include "envelope.h"
 #include "jsonstr.h"
 #include "swar.h"
 
 #define DEFAULT_CHUNK ((size_t)1 << 20)
 #define NO_MARK       UINT64_MAX
+/*
+ * Room kept after the buffer's capacity: the one-pass record scanner zeroes PAD bytes after
+ * the data (a 0 byte is never valid where it stands in JSON) and reads up to 16 bytes at a
+ * time, so its loops need no bounds checks.
+ */
+#define PAD 32
 
 /* Where the scanner stands between documents and inside one. */
 enum doc_state {
@@ -60,10 +67,11 @@ struct a2a_scanner {
     uint64_t us_at;
     size_t es_len;
     size_t us_len;
-    uint64_t doc_start; /* input offset of the current top-level document */
-    int non_ascii;      /* set by the string scanner */
-    uint64_t position;  /* records handed out so far */
-    struct a2a_buf key; /* scratch for escaped member names */
+    uint64_t doc_start;           /* input offset of the current top-level document */
+    int non_ascii;                /* set by the string scanner */
+    uint64_t position;            /* records handed out so far */
+    struct a2a_buf key;           /* scratch for escaped member names */
+    struct a2a_envelope envelope; /* of the record handed out last, when the fast scan made it */
     int failed;
     enum a2a_limit limit; /* the limit the input exceeded, when that is why it failed */
 };
@@ -229,7 +237,7 @@ static int make_room(struct a2a_scanner *sc, struct a2a_error *err)
     if (want < sc->end + sc->cfg.read_chunk) {
         want = sc->end + sc->cfg.read_chunk;
     }
-    p = realloc(sc->buf, want);
+    p = realloc(sc->buf, want + PAD);
     if (p == NULL) {
         a2a_error_set(err, A2A_E_NOMEM, "out of memory reading %s", sc->name);
         sc->failed = 1;
@@ -693,9 +701,397 @@ static int scan_top_key(struct a2a_scanner *sc, struct a2a_error *err, int *whic
     return 0;
 }
 
-/* Cuts the value from start to the cursor out as a record. */
+/*
+ * The one-pass record scanner: validates a record held whole in the buffer and, on the way,
+ * fills the envelope (envelope.h), so the record parser need not walk the bytes again. It
+ * knows only the well-formed, buffered case: at anything else (a syntax error, the end of the
+ * buffered bytes, nesting too deep) it gives up and the careful scanner above scans the same
+ * record from its start, reading more input or naming the error exactly as it always did.
+ * The buffer holds a 0 byte after the data (PAD), which stops every loop here.
+ */
+struct fast_scan {
+    const unsigned char *rec; /* the record's first byte */
+    const unsigned char *end; /* the end of the buffered data (the 0 byte) */
+    struct a2a_envelope *env;
+    int env_ok;   /* no member name that matters had an escape */
+    int escapes;  /* a string holds an escape */
+    int document; /* the value is a whole document: give up at any escaped name that matters */
+    int shapes;   /* A2A_SCAN_SHAPES: "Messages" and "DDBStreamBatchInfo" make a document */
+    int sniff;    /* note the element's eventSource / EventSource members (SHAPES) */
+    unsigned sniffed[2]; /* how many of each */
+    size_t sniff_at[2];  /* the first string value's content, from the record's first byte */
+    size_t sniff_len[2];
+    int sniff_found[2];
+    int non_ascii; /* a string holds bytes >= 0x80 */
+};
+
+/* Inlined in the loop below whatever the optimiser's size limits: it is the hot path. */
+#if defined(__GNUC__)
+#define FAST_INLINE   inline __attribute__((always_inline))
+#define FAST_NOINLINE __attribute__((noinline)) /* the loop keeps its registers to itself */
+#else
+#define FAST_INLINE inline
+#define FAST_NOINLINE
+#endif
+
+static FAST_INLINE const unsigned char *fast_ws(const unsigned char *p)
+{
+    /* Compact JSON has no white space: one comparison decides that. */
+    if (*p > ' ') {
+        return p;
+    }
+    while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t') {
+        p++;
+    }
+    return p;
+}
+
+static inline int fast_digit(unsigned c)
+{
+    return c - '0' <= 9;
+}
+
+/*
+ * p is past an opening quote. Returns the closing quote, or NULL (give up). *escaped is set
+ * when the string holds an escape.
+ */
+static FAST_INLINE const unsigned char *fast_string(struct fast_scan *fs, const unsigned char *p,
+                                                    int *escaped)
+{
+    for (;;) {
+        unsigned c;
+
+        p = a2a_string_stop(p);
+        c = *p;
+        if (c == '"') {
+            return p;
+        }
+        if (c >= 0x80) {
+            fs->non_ascii = 1;
+            p++;
+            continue;
+        }
+        if (c != '\\') {
+            return NULL; /* a control character, or the 0 after the data */
+        }
+        *escaped = 1;
+        fs->escapes = 1;
+        c = p[1];
+        if (c == 'u') {
+            if (!is_hex(p[2]) || !is_hex(p[3]) || !is_hex(p[4]) || !is_hex(p[5])) {
+                return NULL;
+            }
+            p += 6;
+        } else if (c == '"' || c == '\\' || c == '/' || c == 'b' || c == 'f' || c == 'n' ||
+                   c == 'r' || c == 't') {
+            p += 2;
+        } else {
+            return NULL;
+        }
+    }
+}
+
+/* A number by the JSON grammar; NULL to give up. What follows it is checked by the caller. */
+static const unsigned char *fast_number(const unsigned char *p)
+{
+    if (*p == '-') {
+        p++;
+    }
+    if (*p == '0') {
+        p++;
+    } else if (fast_digit(*p)) {
+        do {
+            p++;
+        } while (fast_digit(*p));
+    } else {
+        return NULL;
+    }
+    if (*p == '.') {
+        p++;
+        if (!fast_digit(*p)) {
+            return NULL;
+        }
+        do {
+            p++;
+        } while (fast_digit(*p));
+    }
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-') {
+            p++;
+        }
+        if (!fast_digit(*p)) {
+            return NULL;
+        }
+        do {
+            p++;
+        } while (fast_digit(*p));
+    }
+    return p;
+}
+
+/* A number, true, false or null at p; NULL to give up. */
+static const unsigned char *fast_scalar(const unsigned char *p)
+{
+    switch (*p) {
+    case 't':
+        return memcmp(p, "true", 4) == 0 ? p + 4 : NULL;
+    case 'f':
+        return memcmp(p, "false", 5) == 0 ? p + 5 : NULL;
+    case 'n':
+        return memcmp(p, "null", 4) == 0 ? p + 4 : NULL;
+    default:
+        return fast_number(p);
+    }
+}
+
+/* Reports a member's value to the envelope; returns the context of its members. */
+static inline int fast_member(struct fast_scan *fs, int ctx, const unsigned char *key,
+                              size_t key_len, const unsigned char *val, size_t str_len)
+{
+    return a2a_envelope_member(fs->env, ctx, (const char *)key, key_len, (const char *)fs->rec,
+                               (size_t)(val - fs->rec), str_len);
+}
+
+/*
+ * Scans one value at p (white space first allowed), at most `limit` containers deep. Returns
+ * the byte after it, or NULL to give up. Iterative: depth costs no C stack.
+ */
+static FAST_NOINLINE const unsigned char *fast_value(struct fast_scan *fs, const unsigned char *p,
+                                                     int limit)
+{
+    unsigned char kind[A2A_MAX_DEPTH]; /* '{' or '[' per open container */
+    unsigned char ctx[A2A_MAX_DEPTH];  /* context (enum a2a_env_ctx) per open container */
+    int depth;
+    int mctx = A2A_ENV_NONE; /* the object whose member value comes next */
+    const unsigned char *key = NULL;
+    size_t key_len = 0;
+    unsigned c;
+
+    /* The value itself: a container is walked below, anything else is one token. */
+    p = fast_ws(p);
+    c = *p;
+    if (c == '"') {
+        int escaped = 0;
+
+        p = fast_string(fs, p + 1, &escaped);
+        return p == NULL ? NULL : p + 1;
+    }
+    if (c != '{' && c != '[') {
+        p = fast_scalar(p);
+        /* A number (or literal) that ends the buffered data may go on in the next read. */
+        return p == fs->end ? NULL : p;
+    }
+    kind[0] = (unsigned char)c;
+    ctx[0] = c != '{' ? A2A_ENV_NONE : fs->document ? A2A_ENV_DOC : A2A_ENV_TOP;
+    depth = 1;
+    p = fast_ws(p + 1);
+    if (*p == (c == '{' ? '}' : ']')) {
+        if (ctx[0] != A2A_ENV_NONE) {
+            a2a_envelope_end(fs->env, ctx[0]);
+        }
+        return p + 1;
+    }
+    if (c == '{') {
+        goto key;
+    }
+
+    /* From here on depth >= 1: the value is inside a container. */
+value:
+    p = fast_ws(p);
+    c = *p;
+    if (c == '"') {
+        const unsigned char *s = p + 1;
+        int escaped = 0;
+
+        p = fast_string(fs, s, &escaped);
+        if (p == NULL) {
+            return NULL;
+        }
+        if (mctx != A2A_ENV_NONE) {
+            fast_member(fs, mctx, key, key_len, s - 1, (size_t)(p - s));
+        }
+        p++;
+        goto after;
+    }
+    if (c == '{' || c == '[') {
+        int child = A2A_ENV_NONE;
+
+        if (depth >= limit) {
+            return NULL;
+        }
+        if (mctx != A2A_ENV_NONE) {
+            child = fast_member(fs, mctx, key, key_len, p, 0);
+            if (fs->document && (fs->env->records > 0 || (fs->shapes && fs->env->shape_keys > 0))) {
+                return NULL; /* an event: its records are cut out one by one instead */
+            }
+        }
+        kind[depth] = (unsigned char)c;
+        ctx[depth] = (unsigned char)child;
+        depth++;
+        p = fast_ws(p + 1);
+        if (*p == (c == '{' ? '}' : ']')) {
+            p++;
+            depth--;
+            if (child != A2A_ENV_NONE) {
+                a2a_envelope_end(fs->env, child);
+            }
+            goto after;
+        }
+        if (c == '{') {
+            goto key;
+        }
+        mctx = A2A_ENV_NONE;
+        goto value;
+    }
+    if (mctx != A2A_ENV_NONE) {
+        fast_member(fs, mctx, key, key_len, p, 0);
+    }
+    p = fast_scalar(p);
+    if (p == NULL) {
+        return NULL;
+    }
+
+after:
+    p = fast_ws(p);
+    c = *p;
+    if (c == ',') {
+        p++;
+        if (kind[depth - 1] == '{') {
+            goto key;
+        }
+        mctx = A2A_ENV_NONE;
+        goto value;
+    }
+    if (c == '}' && kind[depth - 1] == '{') {
+        p++;
+        depth--;
+        if (ctx[depth] != A2A_ENV_NONE) {
+            a2a_envelope_end(fs->env, ctx[depth]);
+        }
+        if (depth == 0) {
+            return p;
+        }
+        goto after;
+    }
+    if (c == ']' && kind[depth - 1] == '[') {
+        p++;
+        depth--;
+        if (depth == 0) {
+            return p;
+        }
+        goto after;
+    }
+    return NULL;
+
+key:
+    p = fast_ws(p);
+    if (*p != '"') {
+        return NULL;
+    }
+    {
+        int escaped = 0;
+
+        key = p + 1;
+        p = fast_string(fs, key, &escaped);
+        if (p == NULL) {
+            return NULL;
+        }
+        key_len = (size_t)(p - key);
+        mctx = ctx[depth - 1];
+        if (escaped && mctx != A2A_ENV_NONE) {
+            if (fs->document || fs->sniff) {
+                return NULL; /* it might be "Records", eventSource...: decided carefully */
+            }
+            /* The parser decodes the names and walks the record itself: report no more. */
+            fs->env_ok = 0;
+            memset(ctx, A2A_ENV_NONE, (size_t)depth);
+            mctx = A2A_ENV_NONE;
+        }
+    }
+    p = fast_ws(p + 1);
+    if (*p != ':') {
+        return NULL;
+    }
+    p++;
+    if (key_len == 11 && depth == 1 && fs->sniff && memcmp(key + 1, "ventSource", 10) == 0 &&
+        (key[0] == 'e' || key[0] == 'E')) {
+        /* As the careful scanner's sniffing: counted, the first string value noted. */
+        int w = key[0] == 'E';
+
+        fs->sniffed[w]++;
+        p = fast_ws(p);
+        if (*p == '"' && !fs->sniff_found[w]) {
+            int escaped = 0;
+            const unsigned char *s = p + 1;
+
+            p = fast_string(fs, s, &escaped);
+            if (p == NULL) {
+                return NULL;
+            }
+            fs->sniff_found[w] = 1;
+            fs->sniff_at[w] = (size_t)(s - fs->rec);
+            fs->sniff_len[w] = (size_t)(p - s);
+            p++;
+            goto after;
+        }
+    }
+    goto value;
+}
+
+/*
+ * Scans the value at the cursor in one pass, filling sc->envelope. Returns 1 with the cursor
+ * after the value, or 0 with nothing changed (the careful scanner takes over). document: the
+ * value is a whole document, which must be a record (not an event) to be taken here.
+ */
+static int fast_record(struct a2a_scanner *sc, int limit, int document)
+{
+    struct fast_scan fs;
+    const unsigned char *end;
+
+    /* The stop byte after the data, and defined bytes for the reads that look past it. */
+    memset(sc->buf + sc->end, 0, PAD);
+    a2a_envelope_init(&sc->envelope);
+    fs.rec = sc->buf + sc->pos;
+    fs.end = sc->buf + sc->end;
+    fs.env = &sc->envelope;
+    fs.env_ok = 1;
+    fs.non_ascii = 0;
+    fs.escapes = 0;
+    fs.document = document;
+    fs.shapes = sc->cfg.mode == A2A_SCAN_SHAPES;
+    fs.sniff = fs.shapes && !document;
+    memset(fs.sniffed, 0, sizeof(fs.sniffed));
+    memset(fs.sniff_found, 0, sizeof(fs.sniff_found));
+    end = fast_value(&fs, fs.rec, limit);
+    if (end == NULL) {
+        return 0;
+    }
+    if (document && (sc->envelope.records > 0 || (fs.shapes && sc->envelope.shape_keys > 0) ||
+                     (sc->envelope.names == 0 && sc->envelope.ddbs == 0))) {
+        return 0; /* an event, another shape, or neither: the careful scanner reads or names it */
+    }
+    if (fs.sniff) {
+        uint64_t start = here(sc);
+
+        sc->es_count = fs.sniffed[0];
+        sc->us_count = fs.sniffed[1];
+        sc->es_at = fs.sniff_found[0] ? start + fs.sniff_at[0] : NO_MARK;
+        sc->us_at = fs.sniff_found[1] ? start + fs.sniff_at[1] : NO_MARK;
+        sc->es_len = fs.sniff_len[0];
+        sc->us_len = fs.sniff_len[1];
+    }
+    sc->envelope.complete = fs.env_ok;
+    sc->envelope.escapes = fs.escapes;
+    sc->non_ascii = fs.non_ascii;
+    sc->pos = (size_t)(end - sc->buf);
+    return 1;
+}
+
+/* Cuts the value from start to the cursor out as a record; env: its envelope, or NULL. */
 static int take_record(struct a2a_scanner *sc, struct a2a_raw_record *rec, uint64_t start,
-                       enum a2a_value_origin origin, struct a2a_error *err)
+                       enum a2a_value_origin origin, const struct a2a_envelope *env,
+                       struct a2a_error *err)
 {
     size_t off = (size_t)(start - sc->base);
 
@@ -724,6 +1120,7 @@ static int take_record(struct a2a_scanner *sc, struct a2a_raw_record *rec, uint6
     if (rec->has_upper_source) {
         rec->upper_source = (struct a2a_span){(size_t)(sc->us_at - start), sc->us_len};
     }
+    rec->envelope = env;
     return 1;
 }
 
@@ -741,7 +1138,7 @@ static int take_document(struct a2a_scanner *sc, struct a2a_raw_record *rec, str
     if (r != 0) {
         return -1;
     }
-    return take_record(sc, rec, sc->doc_start, A2A_FROM_DOCUMENT, err);
+    return take_record(sc, rec, sc->doc_start, A2A_FROM_DOCUMENT, NULL, err);
 }
 
 static int is_scalar_start(int c)
@@ -804,6 +1201,12 @@ static int start_document(struct a2a_scanner *sc, struct a2a_raw_record *rec, in
         sc->keep = sc->doc_start; /* it may turn out to be a single record */
         sc->keep_is_record = KEEP_PREFIX;
         sc->non_ascii = 0;
+        /* Most often a record of its own (newline-delimited records): one pass, if it is. */
+        if (fast_record(sc, A2A_MAX_DEPTH, 1)) {
+            sc->state = DOC_BETWEEN;
+            sc->keep = NO_MARK;
+            return take_record(sc, rec, sc->doc_start, A2A_FROM_DOCUMENT, &sc->envelope, err);
+        }
         sc->pos++;
         return 0;
     }
@@ -881,7 +1284,7 @@ static int object_member(struct a2a_scanner *sc, struct a2a_raw_record *rec, str
                        "record (no \"eventName\" or \"dynamodb\")");
             return -1;
         }
-        return take_record(sc, rec, sc->doc_start, A2A_FROM_DOCUMENT, err);
+        return take_record(sc, rec, sc->doc_start, A2A_FROM_DOCUMENT, NULL, err);
     }
     if (!sc->first_member) {
         if (c != ',') {
@@ -946,6 +1349,11 @@ static int array_element(struct a2a_scanner *sc, struct a2a_raw_record *rec, str
     sc->keep = start;
     sc->keep_is_record = KEEP_RECORD;
     sc->non_ascii = 0;
+    /* The nesting limit counts the containers the document already opened, as skip_value's.
+     * Elements of Messages are messages, not records: only the careful scan cuts them. */
+    if (sc->state != DOC_MESSAGES && fast_record(sc, A2A_MAX_DEPTH - open_levels(sc), 0)) {
+        return take_record(sc, rec, start, origin_of[sc->state], &sc->envelope, err);
+    }
     if (sc->cfg.mode == A2A_SCAN_SHAPES && sc->state != DOC_MESSAGES) {
         sc->es_count = 0;
         sc->us_count = 0;
@@ -957,7 +1365,7 @@ static int array_element(struct a2a_scanner *sc, struct a2a_raw_record *rec, str
     } else if (skip_value(sc, err) != 0) {
         return -1;
     }
-    return take_record(sc, rec, start, origin_of[sc->state], err);
+    return take_record(sc, rec, start, origin_of[sc->state], NULL, err);
 }
 
 /*

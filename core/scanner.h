@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "envelope.h"
 #include "error.h"
 #include "source.h"
 
@@ -86,6 +87,12 @@ struct a2a_raw_record {
     int has_upper_source;
     struct a2a_span event_source;
     struct a2a_span upper_source;
+    /*
+     * Where the envelope fields stand, collected while the record was validated (hand it to
+     * a2a_record_parse_with()), or NULL when the scanner did not collect them (always NULL
+     * outside A2A_SCAN_EVENTS).
+     */
+    const struct a2a_envelope *envelope;
 };
 
 /*

@@ -291,3 +291,18 @@ void a2a_files_source(struct a2a_source *src, struct a2a_files *f)
 {
     *src = (struct a2a_source){.next = files_next, .read = files_read, .ctx = f};
 }
+
+void a2a_source_place_free(struct a2a_source_place *p)
+{
+    if (p == NULL) {
+        return;
+    }
+    free(p->name);
+    free(p->part);
+    free(p->part_from);
+    for (size_t i = 0; i < p->nrest; i++) {
+        free(p->rest[i]);
+    }
+    free(p->rest);
+    memset(p, 0, sizeof(*p));
+}

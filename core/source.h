@@ -19,6 +19,33 @@
 
 #include "error.h"
 
+/*
+ * Where a source that is not read by byte offsets (a stream's pages) stands when a run stops
+ * before its end, in the source's own terms: the part being read (a stream's shard), where
+ * to continue in it, and the parts not read yet. Filled by the source's place() callback.
+ */
+struct a2a_source_place {
+    int valid;     /* the source named its place */
+    int none_read; /* nothing was read yet: the same source again reads it all */
+    char *name;    /* owned: the part, for messages ("stream ARN shard ID"); NULL with none_read */
+    char *part;    /* owned: the part reading stopped in (a shard id); NULL with none_read */
+    char *part_from; /* owned: where to go on in it ("after:SEQ", the last record read), or
+                        NULL: from the part's own start (none of its records was read) */
+    char **rest;     /* owned array of owned ids: the parts after it, not read yet, in order */
+    size_t nrest;
+};
+
+/* Frees what p owns and zeroes it; NULL-safe. */
+void a2a_source_place_free(struct a2a_source_place *p);
+
+/* The last record the reader of a source took, for place(). */
+struct a2a_source_last {
+    int has_record;  /* a record was read */
+    uint64_t input;  /* 0-based index of the input it came from (the next() count) */
+    const char *seq; /* borrowed: its SequenceNumber, exact bytes; NULL when it had none */
+    size_t seq_len;
+};
+
 struct a2a_source {
     /*
      * Moves to the next input; the first call opens the first. Returns 1 with *name set
@@ -32,6 +59,12 @@ struct a2a_source {
      * cannot be read), A2A_E_INTERRUPTED (a deadline or the cancel flag stopped the wait).
      */
     ssize_t (*read)(void *ctx, unsigned char *buf, size_t cap, struct a2a_error *err);
+    /*
+     * Optional: where the source stands, for a resume point, given the last record the reader
+     * took from it (every record before that one was handed over). Returns 0 with *out filled
+     * (owned by the caller), or -1 (out of memory).
+     */
+    int (*place)(void *ctx, const struct a2a_source_last *last, struct a2a_source_place *out);
     /* Optional: called once when the reader is done with the source; releases ctx. */
     void (*close)(void *ctx);
     void *ctx; /* the source's state; owned by the source when close is set, else borrowed */

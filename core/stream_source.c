@@ -31,6 +31,8 @@ struct a2a_stream_source {
     int finished;    /* no more inputs */
     uint64_t page_n; /* pages of the current range handed out */
     uint64_t range_records;
+    uint64_t inputs;      /* pages handed out as inputs, over every range */
+    uint64_t range_input; /* index of the current range's first page among them */
     char last_seq[A2A_SEQNUM_MAX_DIGITS + 1]; /* last record of the range handed out */
     struct a2a_shard_reader *reader;          /* owned; NULL between ranges */
 
@@ -300,6 +302,7 @@ static void take_page(struct a2a_stream_source *s, const struct a2a_stream_page 
         snprintf(s->last_seq, sizeof(s->last_seq), "%s", page->last_seq);
     }
     s->page_n++;
+    s->inputs++;
     s->range_records += page->records_in_range;
     s->stats.pages++;
     s->stats.records += page->records_in_range;
@@ -341,6 +344,7 @@ static int open_range(struct a2a_stream_source *s, struct a2a_error *err)
         .shard_closed = r->shard_closed,
     };
     s->page_n = 0;
+    s->range_input = s->inputs;
     s->range_records = 0;
     s->last_seq[0] = '\0';
     s->stats.ranges++;
@@ -405,7 +409,76 @@ static ssize_t stream_read(void *ctx, unsigned char *buf, size_t cap, struct a2a
     return (ssize_t)n;
 }
 
+/*
+ * The continuation of the current range: after the last record the reader took when that
+ * record came from one of this range's pages (the driver's in-order window means every
+ * record before it was acknowledged or listed), else the range's own start. A record whose
+ * SequenceNumber is not a sequence number cannot be named: the range starts over (records
+ * are replayed, none is lost).
+ */
+static int place_current(struct a2a_stream_source *s, const struct a2a_source_last *last,
+                         struct a2a_source_place *out)
+{
+    const struct range *r = &s->ranges[s->current];
+    int in_range = last->has_record && last->input >= s->range_input && s->inputs > s->range_input;
+
+    char name[NAME_MAX_LEN];
+
+    snprintf(name, sizeof(name), "stream %s shard %s", a2a_streams_client_arn(s->cfg.client),
+             r->shard_id);
+    out->part = strdup(r->shard_id);
+    out->name = strdup(name);
+    if (out->part == NULL || out->name == NULL) {
+        return -1;
+    }
+    if (in_range && last->seq != NULL && a2a_seqnum_valid(last->seq, last->seq_len)) {
+        out->part_from = malloc(sizeof("after:") + last->seq_len);
+        if (out->part_from == NULL) {
+            return -1;
+        }
+        memcpy(out->part_from, "after:", 6);
+        memcpy(out->part_from + 6, last->seq, last->seq_len);
+        out->part_from[6 + last->seq_len] = '\0';
+    }
+    return 0;
+}
+
+static int stream_place(void *ctx, const struct a2a_source_last *last, struct a2a_source_place *out)
+{
+    struct a2a_stream_source *s = ctx;
+    size_t first_rest;
+
+    memset(out, 0, sizeof(*out));
+    out->valid = 1;
+    if (!s->listed || (s->next == 0 && s->reader == NULL) || s->nranges == 0) {
+        out->none_read = 1; /* no range opened yet: the same ranges again */
+        return 0;
+    }
+    if (place_current(s, last, out) != 0) {
+        goto fail;
+    }
+    first_rest = s->current + 1;
+    if (first_rest < s->nranges) {
+        out->rest = calloc(s->nranges - first_rest, sizeof(*out->rest));
+        if (out->rest == NULL) {
+            goto fail;
+        }
+        for (size_t i = first_rest; i < s->nranges; i++) {
+            out->rest[out->nrest] = strdup(s->ranges[i].shard_id);
+            if (out->rest[out->nrest] == NULL) {
+                goto fail;
+            }
+            out->nrest++;
+        }
+    }
+    return 0;
+fail:
+    a2a_source_place_free(out);
+    return -1;
+}
+
 void a2a_stream_source(struct a2a_source *src, struct a2a_stream_source *s)
 {
-    *src = (struct a2a_source){.next = stream_next, .read = stream_read, .close = NULL, .ctx = s};
+    *src = (struct a2a_source){
+        .next = stream_next, .read = stream_read, .place = stream_place, .close = NULL, .ctx = s};
 }

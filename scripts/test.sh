@@ -4,6 +4,7 @@
 #      the Release build compiles clean; the Debian package builds, passes lintian and works
 #   2. AddressSanitizer + UndefinedBehaviorSanitizer build: the same tests
 #   2b. ThreadSanitizer build: the integration tests that run several engine threads
+#   2c. the portable string scan forced (-DA2A_FORCE_PORTABLE=ON): unit and golden tests
 #   3. the instructions-per-record regression check (callgrind)
 #   4. each fuzz target for FUZZ_SECONDS (default 60)
 set -euo pipefail
@@ -60,6 +61,11 @@ A2A_RECOVER_BIN=$PWD/build-tsan/cli/a2a-recover TSAN_OPTIONS="halt_on_error=1 ex
     breaker_not_tripped fail_fast_https max_time_server -- \
     tests/integration/test_dispatch.py tests/integration/test_operator.py \
     tests/integration/test_faults.py
+
+# Strings are scanned with SSE2/NEON; the portable 8-bytes-at-a-time fallback other CPUs get
+# is built and tested too (unit and golden tests only: the rest does not depend on it).
+scripts/setup.sh build-portable -DA2A_WERROR=ON -DBUILD_TESTING=ON -DA2A_FORCE_PORTABLE=ON
+ctest --test-dir build-portable --output-on-failure -j "$jobs" -R '^(unit_test_|cli_golden/)'
 
 if [ -x scripts/callgrind-check.sh ]; then
     scripts/callgrind-check.sh build/cli/a2a-recover

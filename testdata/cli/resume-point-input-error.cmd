@@ -1,5 +1,6 @@
 # An input error after records were read: stderr and the last --report line name the resume
 # point (the byte after record 4), the summary begins INCOMPLETE:, --summary-json says so.
+# The command names new output files (NAME.resume.EXT): running it keeps this run's.
 { cat "$DATA/event-lambda.json"; echo oops; cat "$DATA/event-lambda.json"; } >cap.json
 $BIN -n -q --report rep.ndjson --summary-json sum.json cap.json
 rc=$?
@@ -16,7 +17,7 @@ want = {'input': 'cap.json', 'offset': end, 'lastPosition': 4,
         'lastSequenceNumber': '100000000000000000004', 'resumable': True,
         'resumeFrom': str(end)}
 got = {k: rp[k] for k in want}
-if got != want or not rp['command'].endswith(' -n -q --report rep.ndjson --summary-json sum.json --resume-from %d cap.json' % want['offset']):
+if got != want or not rp['command'].endswith(' -n -q --report rep.resume.ndjson --summary-json sum.resume.json --resume-from %d cap.json' % want['offset']):
     sys.exit('resume point %r' % (rp,))
 if data[want['offset'] - 1:want['offset']] != b'}':
     sys.exit('offset is not after a record')

@@ -305,6 +305,7 @@ static void run_once(struct capture *c, const uint8_t *input, size_t len, size_t
 
 static void capture_free(struct capture *c)
 {
+    a2a_run_stats_free(&c->stats);
     free(c->report_text);
     free(c->failed_text);
     free(c->response_text);

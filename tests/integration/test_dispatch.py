@@ -365,7 +365,13 @@ class DispatchTest(harness.IntegrationTestCase):
         try:
             send(1)
             first = d.wait_requests(1, timeout=2.5)  # longer than --timeout
+            # The request has arrived; its answer and the report line follow while stdin
+            # stays silent (a loaded machine may take a moment: wait for it, bounded).
+            deadline = time.monotonic() + 3
             early = harness.read_jsonl(report)
+            while not early and time.monotonic() < deadline:
+                time.sleep(0.05)
+                early = harness.read_jsonl(report)
             send(2)
             out, err = p.communicate(timeout=10)  # closes stdin
         finally:

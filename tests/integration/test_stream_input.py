@@ -9,6 +9,7 @@ at the 4-calls-a-second pace a real shard allows, about four minutes).
 
 import json
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -31,6 +32,11 @@ def rec(seq_text, event_name="INSERT"):
 
 def seqs_of_requests(dispatcher):
     return [r["body_json"]["taskId"][2:] for r in dispatcher.requests()]
+
+
+def slurp(path):
+    with open(path, "rb") as f:
+        return f.read()
 
 
 def report_lines(path):
@@ -266,6 +272,71 @@ class StreamInputTest(h.IntegrationTestCase):
         self.assertEqual(json.loads(out)["batchItemFailures"],
                          [{"itemIdentifier": x} for x in unacked])
         self.assertIn(b"interrupted by signal 15", err)
+
+    def test_sigint_resume_point_continues_per_shard(self):
+        """SIGINT mid-stream: the resume point names the shard and its last record read, the
+        continuation commands run as printed, write new output files, and with the first run
+        every seeded record is acknowledged once or listed, none lost."""
+        shards = [sh.shard(1, [rec(sh.seq(1, n)) for n in range(1, 31)]),
+                  sh.shard(2, [rec(sh.seq(2, n)) for n in range(1, 31)], parent=1),
+                  sh.shard(3, [rec(sh.seq(3, n)) for n in range(1, 31)], parent=2)]
+        seeded = [r["dynamodb"]["SequenceNumber"] for s in shards for r in s["Records"]]
+        s = self.server(shards, args=("--max-page-records", "4", "--delay-ms", "150"))
+        disp = self.start_dispatcher()
+        names = {"--report": "rp.ndjson", "-o": "out.json", "--failed-out": "f.json",
+                 "--summary-json": "s.json"}
+        outputs = []
+        for opt, name in names.items():
+            outputs += [opt, name]
+        e = sh.aws_env(self.home)
+        proc = h.start_tool(["--stream", ARN, "--endpoint-url", s.endpoint_url, "-u", disp.url,
+                             "-q", "--no-progress"] + outputs, env=e, clear_env=False,
+                            cwd=self.tmp)
+        disp.wait_requests(6, timeout=30)
+        out, err, _ = h.signal_and_wait(proc, signal.SIGINT)
+        self.assertEqual(proc.returncode, 130, err)
+        first = {n: slurp(self.path(n)) for n in names.values()}
+        err = err.decode()
+        rp = report_lines(self.path("rp.ndjson"))[-1]["resumePoint"]
+        self.assertRegex(rp["shardId"], r"^shardId-")
+        self.assertNotRegex(err, r"page \d+ byte|cannot be resumed")
+        acked = [l["sequenceNumber"] for l in report_lines(self.path("rp.ndjson"))
+                 if l.get("outcome") in ("acknowledged", "task_deleted")]
+        listed = [x["itemIdentifier"] for x in json.loads(first["out.json"])["batchItemFailures"]]
+        if rp["from"] is not None:
+            # the exact digits of the last record read of that shard
+            last = rp["from"][len("after:"):]
+            self.assertIn(last, seeded)
+            self.assertIn("RESUME POINT: stream %s shard %s, after record" % (ARN, rp["shardId"]),
+                          err)
+            self.assertIn("--shard %s --from after:%s" % (rp["shardId"], last), rp["command"])
+        shard_ids = [x["ShardId"] for x in shards]
+        self.assertEqual(rp["shardsNotRead"], shard_ids[shard_ids.index(rp["shardId"]) + 1:])
+        self.assertIn("continue with: " + rp["command"], err)
+        n_first = len(disp.requests())
+        commands = [rp["command"]] + ([rp["restCommand"]] if rp["restCommand"] else [])
+        for cmd in commands:
+            words = shlex.split(cmd)
+            for name in names.values():
+                self.assertNotIn(name, words)  # new output names: this run's files stay
+            self.assertIn("rp.resume.ndjson" if cmd == rp["command"] else "rp.resume-rest.ndjson",
+                          words)
+            res = h.run_tool(words[1:], env=e, clear_env=False, cwd=self.tmp, timeout=120)
+            self.assertEqual(res.rc, 0, res)
+        self.assertEqual(first, {n: slurp(self.path(n)) for n in names.values()})
+        sent = seqs_of_requests(disp)
+        first_sent, then_sent = sent[:n_first], sent[n_first:]
+        self.assertLessEqual(set(acked), set(first_sent))
+        # none lost: acknowledged by the first run, listed by it, or sent by the continuation
+        self.assertEqual(set(seeded), set(acked) | set(listed) | set(then_sent))
+        # what the first run acknowledged is not sent again, nor anything twice
+        self.assertEqual(set(acked) & set(then_sent), set())
+        self.assertEqual(len(then_sent), len(set(then_sent)))
+        # and the listed ones go through --failed-out: together every record exactly once more
+        res = h.run_tool(["-u", disp.url, "-q", self.path("f.json")], env=e, clear_env=False)
+        self.assertEqual(res.rc, 0, res)
+        self.assertEqual(sorted(set(seqs_of_requests(disp)) - set(acked)),
+                         sorted(set(seeded) - set(acked)))
 
     # ---- credentials --------------------------------------------------------------------------
 

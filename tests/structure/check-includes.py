@@ -35,8 +35,8 @@ LAYERS = [
                     "aws_cred_http", "aws_cred_process", "aws_cred_profile", "arn"]),
     ("engine", ["engine", "joblist", "job"]),
     ("vocabulary and policy", ["result", "retry"]),
-    ("helpers", ["buf", "clock", "error", "jsonstr", "jsonview", "log", "number", "swar",
-                 "wipe", "env", "seqnum"]),
+    ("helpers", ["buf", "clock", "envelope", "error", "jsonstr", "jsonview", "log", "number",
+                 "swar", "wipe", "env", "seqnum"]),
 ]
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')

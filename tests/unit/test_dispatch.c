@@ -151,6 +151,7 @@ static void run_failing(unsigned concurrency, unsigned threads, size_t window, l
     assert_non_null(strstr(st.err.msg, "cannot start an HTTP call"));
     assert_non_null(strstr(seen.reason, "the run stopped before a 2xx: cannot start an HTTP call"));
     check_salvaged(&st, &seen, &resp);
+    a2a_run_stats_free(&st);
     a2a_response_free(&resp);
     free(input);
 }

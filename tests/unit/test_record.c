@@ -19,6 +19,7 @@
 #include "rows.h"
 
 #include "record.h"
+#include "scanner.h"
 
 /* The five attributes in the Lambda handler's order, with a valid value each. */
 static const char *const attr_names[5] = {"tenant", "taskId", "owner", "eventSequence",
@@ -67,6 +68,76 @@ struct expect {
     const char *event;  /* NULL: not checked; "-": has_event_name must be 0 */
 };
 
+static int same_str(struct a2a_str a, struct a2a_str b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+}
+
+/*
+ * The record as an element of an array (as_document 0) or as a document of its own (1): the
+ * scanner validates it in one pass and hands out its envelope, and the parser given that
+ * envelope must say exactly what its own walk said. As a document, a record is one only when
+ * it has "eventName" or "dynamodb" (and no "Records"); other rows are not checked that way.
+ */
+static void check_one_pass(const char *label, const char *json, size_t len,
+                           const struct a2a_record *want, int as_document)
+{
+    struct a2a_scanner_config cfg = {.read_chunk = 0, .max_record = (size_t)1 << 20};
+    struct a2a_memory mem = {.name = "<test>"};
+    struct a2a_record_parser parser = {0};
+    struct a2a_scanner *sc = NULL;
+    struct a2a_error err = {A2A_OK, ""};
+    struct a2a_raw_record raw;
+    struct a2a_source src;
+    struct a2a_record rec;
+    char *doc;
+
+    if (len == 0) {
+        return; /* no bytes are no value: the scanner never hands out such a record */
+    }
+    doc = malloc(len + 2);
+    assert_non_null(doc);
+    doc[0] = '[';
+    memcpy(doc + 1, json, len);
+    doc[len + 1] = ']';
+    mem.bytes = as_document ? doc + 1 : doc;
+    mem.len = as_document ? len : len + 2;
+    a2a_memory_source(&src, &mem);
+    assert_int_equal(a2a_scanner_open(&sc, &src, &cfg, &err), 0);
+    if (a2a_scanner_next(sc, &raw, &err) != 1 || raw.len != len) {
+        if (!as_document) {
+            row_fail("%s: the scanner did not cut the record out of [...]: %s", label, err.msg);
+        }
+        goto out;
+    }
+    if (raw.envelope == NULL && !as_document) {
+        row_fail("%s: the scanner gave no envelope", label);
+    }
+    memset(&rec, 0x5a, sizeof(rec));
+    assert_int_equal(
+        a2a_record_parse_with(&parser, raw.bytes, raw.len, raw.non_ascii, raw.envelope, &rec), 0);
+    if (rec.cls != want->cls || strcmp(rec.reason, want->reason) != 0 ||
+        rec.has_seq != want->has_seq || (rec.has_seq && !same_str(rec.seq, want->seq)) ||
+        rec.has_event_name != want->has_event_name ||
+        (rec.has_event_name && !same_str(rec.event_name, want->event_name))) {
+        row_fail("%s: with the scanner's envelope: class %s, reason \"%s\"; own walk: class %s, "
+                 "reason \"%s\"",
+                 label, cls_name(rec.cls), rec.reason, cls_name(want->cls), want->reason);
+    }
+    if (rec.cls == A2A_RECORD_DISPATCH &&
+        (!same_str(rec.pending.tenant, want->pending.tenant) ||
+         !same_str(rec.pending.task_id, want->pending.task_id) ||
+         !same_str(rec.pending.owner, want->pending.owner) ||
+         rec.pending.event_sequence != want->pending.event_sequence ||
+         rec.pending.recorded_at_micros != want->pending.recorded_at_micros)) {
+        row_fail("%s: with the scanner's envelope: another pending dispatch", label);
+    }
+out:
+    a2a_record_parser_free(&parser);
+    a2a_scanner_free(&sc);
+    free(doc);
+}
+
 /* Parses tmpl (' for ") and checks the classification part of the result. */
 static void check_parse(struct a2a_record_parser *p, const char *label, const char *tmpl,
                         size_t len, const struct expect *e, struct a2a_record *rec, char **copy)
@@ -75,6 +146,8 @@ static void check_parse(struct a2a_record_parser *p, const char *label, const ch
 
     memset(rec, 0x5a, sizeof(*rec)); /* the parser must set every field it reports */
     assert_int_equal(a2a_record_parse(p, json, len, has_high_bytes(json, len), rec), 0);
+    check_one_pass(label, json, len, rec, 0);
+    check_one_pass(label, json, len, rec, 1);
     if (rec->cls != e->cls) {
         row_fail("%s: class %s, want %s (reason \"%s\")", label, cls_name(rec->cls),
                  cls_name(e->cls), rec->cls == A2A_RECORD_INVALID ? rec->reason : "");

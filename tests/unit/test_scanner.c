@@ -434,12 +434,131 @@ static void test_resume_at_every_record(void **state)
     rows_done();
 }
 
+static int at_is(const struct a2a_raw_record *raw, size_t at, const char *want)
+{
+    return at + strlen(want) <= raw->len && memcmp(raw->bytes + at, want, strlen(want)) == 0;
+}
+
+/*
+ * A record held whole in the buffer is validated in one pass that also notes where its
+ * envelope fields stand; one that spans two reads is scanned carefully, without an envelope
+ * (the parser then walks it itself).
+ */
+static void test_envelope(void **state)
+{
+    static const char doc[] =
+        "{\"Records\":[ {\"eventID\":\"x\",\"eventName\":\"INSERT\",\"dynamodb\":"
+        "{\"Keys\":{\"owner\":{\"S\":\"k\"}},\"SequenceNumber\":\"12\",\"NewImage\":"
+        "{\"tenant\":{\"S\":\"a\"},\"owner\":1,\"owner\":2}}} ,"
+        "{\"event\\u004eame\":\"X\",\"dynamodb\":{\"SequenceNumber\":null}},"
+        "{\"dynamodb\":{\"SequenceNumber\":\"7\"},\"dynamodb\":{\"SequenceNumber\":\"8\"}}]}";
+    struct a2a_memory m = {.bytes = doc, .len = sizeof(doc) - 1, .name = "in.json"};
+    struct a2a_scanner_config cfg = {.read_chunk = 0, .max_record = 1024};
+    struct a2a_scanner *sc = NULL;
+    struct a2a_source src;
+    struct a2a_raw_record raw;
+    struct a2a_error err = {A2A_OK, ""};
+    const struct a2a_envelope *env;
+
+    (void)state;
+    a2a_memory_source(&src, &m);
+    assert_int_equal(a2a_scanner_open(&sc, &src, &cfg, &err), 0);
+    assert_int_equal(a2a_scanner_next(sc, &raw, &err), 1);
+    env = raw.envelope;
+    assert_non_null(env);
+    assert_true(env->complete);
+    assert_int_equal(env->problem, A2A_ENV_OK);
+    assert_true(env->has_event_name && env->name_len == 6 && at_is(&raw, env->name_at, "INSERT\""));
+    assert_true(env->has_seq && env->seq_len == 2 && at_is(&raw, env->seq_at, "12\""));
+    assert_int_equal(env->attr_count[0], 1);
+    assert_true(at_is(&raw, env->attr_at[0], "{\"S\":\"a\"}"));
+    assert_int_equal(env->attr_count[1], 0);
+    assert_int_equal(env->attr_count[2], 2); /* not the one in Keys */
+    assert_true(at_is(&raw, env->attr_at[2], "1,"));
+
+    /* A name that matters is escaped: the parser decodes it and walks the record itself. */
+    assert_int_equal(a2a_scanner_next(sc, &raw, &err), 1);
+    assert_non_null(raw.envelope);
+    assert_false(raw.envelope->complete);
+
+    /* A second dynamodb with another SequenceNumber: the record keeps none. */
+    assert_int_equal(a2a_scanner_next(sc, &raw, &err), 1);
+    env = raw.envelope;
+    assert_true(env->complete);
+    assert_int_equal(env->problem, A2A_ENV_DDB_TWICE);
+    assert_false(env->has_seq);
+    assert_int_equal(a2a_scanner_next(sc, &raw, &err), 0);
+    a2a_scanner_free(&sc);
+
+    /* Read a byte at a time, every record spans reads. */
+    cfg.read_chunk = 1;
+    a2a_memory_source(&src, &m);
+    assert_int_equal(a2a_scanner_open(&sc, &src, &cfg, &err), 0);
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(a2a_scanner_next(sc, &raw, &err), 1);
+        assert_null(raw.envelope);
+    }
+    assert_int_equal(a2a_scanner_next(sc, &raw, &err), 0);
+    a2a_scanner_free(&sc);
+}
+
+/*
+ * Newline-delimited records: a document that is a record is validated in one pass too. One
+ * with "Records" is an event, one with neither "eventName" nor "dynamodb" is refused, and
+ * one with an escaped name that matters is read carefully: exactly as before.
+ */
+static void test_envelope_documents(void **state)
+{
+    static const char doc[] = "{\"eventName\":\"INSERT\",\"dynamodb\":{\"SequenceNumber\":\"1\"}}\n"
+                              "{\"eventID\":\"e\",\"Records\":[{\"eventName\":\"REMOVE\"}]}\n"
+                              "{\"dynamo\\u0064b\":{\"SequenceNumber\":\"2\"}}\n"
+                              "{\"eventName\":\"MODIFY\",\"Records\":7}\n";
+    static const char neither[] = "{\"eventName\":\"X\"}\n{\"eventID\":\"e\"}\n";
+    struct a2a_memory m = {.bytes = doc, .len = sizeof(doc) - 1, .name = "in.json"};
+    struct a2a_scanner_config cfg = {.read_chunk = 0, .max_record = 1024};
+    struct a2a_scanner *sc = NULL;
+    struct a2a_source src;
+    struct a2a_raw_record raw;
+    struct a2a_error err = {A2A_OK, ""};
+
+    (void)state;
+    a2a_memory_source(&src, &m);
+    assert_int_equal(a2a_scanner_open(&sc, &src, &cfg, &err), 0);
+    assert_int_equal(a2a_scanner_next(sc, &raw, &err), 1);
+    assert_int_equal(raw.offset, 0);
+    assert_non_null(raw.envelope);
+    assert_true(raw.envelope->complete && raw.envelope->has_seq);
+    assert_true(at_is(&raw, raw.envelope->seq_at, "1\""));
+    /* An event document: its record is cut out of Records, as ever. */
+    assert_int_equal(a2a_scanner_next(sc, &raw, &err), 1);
+    assert_true(raw.len == 22 && at_is(&raw, 0, "{\"eventName\":\"REMOVE\"}"));
+    /* "dynamo\u0064b" is "dynamodb": the careful scanner takes the record, without envelope. */
+    assert_int_equal(a2a_scanner_next(sc, &raw, &err), 1);
+    assert_true(at_is(&raw, 0, "{\"dynamo\\u0064b\""));
+    assert_null(raw.envelope);
+    /* "Records" that is not an array: not a record, an error, worded as before. */
+    assert_int_equal(a2a_scanner_next(sc, &raw, &err), -1);
+    assert_non_null(strstr(err.msg, "\"Records\" is not an array"));
+    a2a_scanner_free(&sc);
+
+    m = (struct a2a_memory){.bytes = neither, .len = sizeof(neither) - 1, .name = "in.json"};
+    err = (struct a2a_error){A2A_OK, ""}; /* the first error set stays: start afresh */
+    a2a_memory_source(&src, &m);
+    assert_int_equal(a2a_scanner_open(&sc, &src, &cfg, &err), 0);
+    assert_int_equal(a2a_scanner_next(sc, &raw, &err), 1);
+    assert_non_null(raw.envelope);
+    assert_int_equal(a2a_scanner_next(sc, &raw, &err), -1);
+    assert_non_null(strstr(err.msg, "byte 18: not a stream event"));
+    a2a_scanner_free(&sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_memory_one_byte_reads),  cmocka_unit_test(test_custom_source),
         cmocka_unit_test(test_custom_source_failures), cmocka_unit_test(test_name_and_offset),
-        cmocka_unit_test(test_resume_at_every_record),
+        cmocka_unit_test(test_resume_at_every_record), cmocka_unit_test(test_envelope),
+        cmocka_unit_test(test_envelope_documents),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
