@@ -151,7 +151,8 @@ static int open_sinks(struct cli_sinks *s, const struct options *o, struct a2a_e
  * and as the last --report line, and the --summary-json object.
  */
 static void report_end(struct cli_sinks *s, const struct options *o, char **argv,
-                       const struct a2a_run_stats *st, int exit_status)
+                       const struct a2a_run_stats *st, const struct summary_ranges *ranges,
+                       int exit_status)
 {
     char *command = st->resume.valid ? resume_command(&st->resume, o, argv) : NULL;
     struct a2a_buf line = {NULL, 0, 0};
@@ -170,7 +171,8 @@ static void report_end(struct cli_sinks *s, const struct options *o, char **argv
         }
     }
     if (s->summary_file.f != NULL) {
-        if (summary_write_json(s->summary_file.f, st, o->dry_run, exit_status, command) != 0) {
+        if (summary_write_json(s->summary_file.f, st, ranges, o->dry_run, exit_status, command) !=
+            0) {
             output_write_failed(&s->summary_file, errno);
             s->write_error = 1;
         }
@@ -286,9 +288,25 @@ static const char *transport_hint(int cause)
     }
 }
 
+/* The ranges of the --stream input, or NULL without --stream. */
+static const struct summary_ranges *stream_ranges(const struct stream_input *stream,
+                                                  struct summary_ranges *ranges)
+{
+    const struct a2a_stream_source_stats *ss;
+
+    if (stream == NULL || stream->source == NULL) {
+        return NULL;
+    }
+    ss = a2a_stream_source_stats(stream->source);
+    ranges->unreadable = stream->unreadable;
+    /* The stream's listing failing counts as one range: the whole stream. */
+    ranges->read = ss->ranges + (ss->ranges == 0 && stream->unreadable > 0);
+    return ranges;
+}
+
 /* The lines that say why the run stopped early, then the summary line (summary.c). */
 static void summarize(struct messages *m, const struct a2a_run_stats *st, int dry_run,
-                      const struct options *o, const struct stream_input *stream)
+                      const struct options *o, const struct summary_ranges *stream)
 {
     uint64_t unsent = st->by_outcome[A2A_OUT_NOT_ATTEMPTED];
     uint64_t abandoned = st->by_outcome[A2A_OUT_ABANDONED];
@@ -320,13 +338,12 @@ static void summarize(struct messages *m, const struct a2a_run_stats *st, int dr
                   st->interrupted == 1 ? "" : "s",
                   st->input_unread ? "; the input was not read to its end" : "");
     }
-    if (stream != NULL && stream->source != NULL) {
-        const struct a2a_stream_source_stats *ss = a2a_stream_source_stats(stream->source);
-        snprintf(ranges, sizeof(ranges), ", %llu of %llu stream ranges unreadable",
-                 (unsigned long long)stream->unreadable,
-                 (unsigned long long)(ss->ranges + (ss->ranges == 0 && stream->unreadable > 0)));
+    if (stream != NULL) {
+        snprintf(ranges, sizeof(ranges), ", %llu of %llu stream range%s unreadable",
+                 (unsigned long long)stream->unreadable, (unsigned long long)stream->read,
+                 stream->read == 1 ? "" : "s");
     }
-    summary_print(m, st, dry_run, ranges);
+    summary_print(m, st, stream, dry_run, ranges);
 }
 
 /* Writes the response to stdout or to -o FILE (made whole at close_sinks()). */
@@ -384,15 +401,15 @@ static void fill_config(struct a2a_run_config *cfg, const struct options *o,
 static void warn_exposed_secrets(const struct options *o, const struct credentials *cred,
                                  struct messages *msgs)
 {
-    if (o->argv_credential != NULL) {
+    for (size_t i = 0; i < o->nargv_credentials; i++) {
         /* The name only: the value is the secret. */
         msg_warn_always(msgs,
                         "-H %.*s: a secret on the command line can be read by other users "
                         "(ps, /proc) and stays in the shell history; put the token in "
                         "A2A_RECOVER_TOKEN or --token-file, other headers in -H @FILE",
-                        (int)strcspn(o->argv_credential, ":"), o->argv_credential);
+                        (int)strcspn(o->argv_credentials[i], ":"), o->argv_credentials[i]);
     }
-    if (!o->dry_run && (cred->token != NULL || o->argv_credential != NULL) &&
+    if (!o->dry_run && (cred->token != NULL || o->nargv_credentials > 0) &&
         secrets_url_cleartext_remote(o->url)) {
         msg_warn_always(msgs, "-u: the credentials go over plain http:// to a host that is not "
                               "loopback, readable by anyone on the way; use https://");
@@ -412,6 +429,7 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
     struct a2a_response resp = {{NULL, 0, 0}, 0};
     struct a2a_error err = {.code = A2A_OK};
     struct stream_input stream;
+    struct summary_ranges ranges = {0, 0};
     struct a2a_source stream_src;
     int stream_open = 0;
     struct redrive_out redrive;
@@ -487,8 +505,9 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
         goto out;
     }
     rc = exit_code(&st, run_rc != 0, stream_open ? stream.unreadable : 0);
-    /* An input error before any call leaves stdout empty: nothing was done to report. */
-    keep_outputs = rc != EXIT_INPUT || st.dispatched > 0;
+    /* An input error before any record was read leaves stdout empty: nothing to report.
+       Once one was read, it must be in the response, acknowledged or listed. */
+    keep_outputs = rc != EXIT_INPUT || st.records > 0;
     if (keep_outputs) {
         response_ok = write_response(o, sinks.response_file.f, &resp, &err) == 0;
     }
@@ -497,7 +516,7 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
         rc = rc == EXIT_ALL_DONE ? EXIT_FAILURES : rc;
     }
     summary = run_rc == 0;
-    report_end(&sinks, o, argv, &st, rc);
+    report_end(&sinks, o, argv, &st, stream_ranges(stream_open ? &stream : NULL, &ranges), rc);
 out:
     if (close_sinks(&sinks, keep_outputs, response_ok) != 0) {
         rc = rc == EXIT_ALL_DONE ? EXIT_FAILURES : rc;
@@ -511,7 +530,7 @@ out:
     }
     if (summary) {
         redrive_out_summary(&redrive, &st, o->dry_run);
-        summarize(msgs, &st, o->dry_run, o, stream_open ? &stream : NULL);
+        summarize(msgs, &st, o->dry_run, o, stream_ranges(stream_open ? &stream : NULL, &ranges));
     }
     if (stream_open) {
         stream_input_close(&stream);

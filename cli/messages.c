@@ -243,6 +243,18 @@ void msg_warn_always(struct messages *m, const char *fmt, ...)
     m->verbosity = saved;
 }
 
+void msg_info_always(struct messages *m, const char *fmt, ...)
+{
+    va_list ap;
+    int saved = m->verbosity;
+
+    m->verbosity = saved < 0 ? 0 : saved;
+    va_start(ap, fmt);
+    vemit(m, A2A_LOG_INFO, fmt, ap);
+    va_end(ap);
+    m->verbosity = saved;
+}
+
 void msg_info(struct messages *m, const char *fmt, ...)
 {
     va_list ap;

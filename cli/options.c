@@ -302,6 +302,20 @@ int options_has_header(const struct options *o, const char *name)
     return 0;
 }
 
+/* Remembers a credential header typed on the command line: each is warned about. */
+static int add_argv_credential(struct options *o, const char *line)
+{
+    const char **grown =
+        realloc(o->argv_credentials, (o->nargv_credentials + 1) * sizeof(*o->argv_credentials));
+
+    if (grown == NULL) {
+        return -1;
+    }
+    o->argv_credentials = grown;
+    o->argv_credentials[o->nargv_credentials++] = line;
+    return 0;
+}
+
 static int add_header(struct options *o, const char *line)
 {
     char **grown = realloc(o->headers, (o->nheaders + 1) * sizeof(*o->headers));
@@ -430,8 +444,8 @@ static int apply(struct options *o, int c, const char *arg, struct a2a_error *er
             return usage_error(err, "-H: %s is set by a2a-recover itself (endpoint contract)",
                                a2a_request_reserved_header(arg));
         }
-        if (o->argv_credential == NULL && secrets_header_is_credential(arg)) {
-            o->argv_credential = arg;
+        if (secrets_header_is_credential(arg) && add_argv_credential(o, arg) != 0) {
+            return out_of_memory(err);
         }
         return add_header(o, arg) == 0 ? 0 : out_of_memory(err);
     case 'j':
@@ -677,4 +691,7 @@ void options_free(struct options *o)
     free(o->headers);
     o->headers = NULL;
     o->nheaders = 0;
+    free(o->argv_credentials);
+    o->argv_credentials = NULL;
+    o->nargv_credentials = 0;
 }

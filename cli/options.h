@@ -18,8 +18,9 @@ struct options {
     const char *token_file; /* borrowed */
     char **headers;         /* owned array of owned "Name: value" lines */
     size_t nheaders;
-    const char *argv_credential; /* borrowed: the first -H LINE (not @FILE) carrying a
-                                    credential, to warn about; NULL if none */
+    const char **argv_credentials; /* owned array of borrowed -H LINEs (not @FILE) carrying
+                                      a credential, to warn about each */
+    size_t nargv_credentials;
     unsigned concurrency;
     long timeout_ms;
     long connect_timeout_ms;

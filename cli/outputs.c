@@ -195,16 +195,27 @@ static int open_in_place(struct output *out, int exists, struct a2a_error *err)
 
 static int open_own_descriptor(struct output *out, int fd, struct a2a_error *err)
 {
-    int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    int flags = fcntl(fd, F_GETFL);
+    int copy;
+    int e;
 
     out->direct = 1;
+    if (flags < 0) {
+        return refuse(out, err, "cannot use", errno);
+    }
+    /* Standard input is usually read-only: fdopen() would fail with EINVAL. */
+    if ((flags & O_ACCMODE) == O_RDONLY) {
+        return refuse(out, err, "not open for writing", 0);
+    }
+    copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
     if (copy < 0) {
         return refuse(out, err, "cannot use", errno);
     }
     out->f = fdopen(copy, "w");
     if (out->f == NULL) {
+        e = errno;
         close(copy);
-        return out_of_memory(err);
+        return e == ENOMEM ? out_of_memory(err) : refuse(out, err, "cannot use", e);
     }
     return 0;
 }

@@ -91,7 +91,7 @@ void redrive_out_summary(const struct redrive_out *ro, const struct a2a_run_stat
     }
     msg_info(ro->msgs,
              "%s%llu message%s: %llu %s, %llu unusable, %llu naming a range already named (read "
-             "once); %llu range%s read from a stream, %llu unreadable; %llu warning%s",
+             "once); %llu range%s from a stream, %llu of them unreadable; %llu message warning%s",
              dry_run ? "dry run: " : "", (unsigned long long)st->messages,
              st->messages == 1 ? "" : "s", (unsigned long long)st->messages_acked,
              dry_run ? "would be acked"

@@ -27,9 +27,18 @@ static const struct {
 
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
-static int incomplete(const struct a2a_run_stats *st)
+/* Ranges not read in full, of the --stream input and of the redrive's pointers. */
+static uint64_t ranges_unreadable(const struct a2a_run_stats *st,
+                                  const struct summary_ranges *stream)
 {
-    return st->input_error || st->input_unread || st->resume.valid;
+    return st->ranges_unreadable + (stream != NULL ? stream->unreadable : 0);
+}
+
+/* Input left unread: a range cut short leaves records unread as an input error does. */
+static int incomplete(const struct a2a_run_stats *st, const struct summary_ranges *stream)
+{
+    return st->input_error || st->input_unread || st->resume.valid ||
+           ranges_unreadable(st, stream) > 0;
 }
 
 /* " (by kind: 2 unparseable, 1 refused)", or nothing when nothing failed. */
@@ -53,14 +62,14 @@ static void put_kinds(struct a2a_buf *b, const struct a2a_run_stats *st)
     }
 }
 
-void summary_print(struct messages *m, const struct a2a_run_stats *st, int dry_run,
-                   const char *extra)
+void summary_print(struct messages *m, const struct a2a_run_stats *st,
+                   const struct summary_ranges *stream, int dry_run, const char *extra)
 {
     struct a2a_buf b = {NULL, 0, 0};
     double secs = (double)st->elapsed_ms / 1000.0;
     char tail[96];
 
-    a2a_buf_puts(&b, incomplete(st) ? "INCOMPLETE: " : "");
+    a2a_buf_puts(&b, incomplete(st, stream) ? "INCOMPLETE: " : "");
     a2a_buf_puts(&b, dry_run ? "dry run: " : "");
     a2a_buf_put_u64(&b, st->records);
     a2a_buf_puts(&b, st->records == 1 ? " record: " : " records: ");
@@ -82,11 +91,19 @@ void summary_print(struct messages *m, const struct a2a_run_stats *st, int dry_r
     a2a_buf_puts(&b, " unreportable");
     put_kinds(&b, st);
     a2a_buf_puts(&b, extra);
-    snprintf(tail, sizeof(tail), "; %.3f s, %.0f records/s", secs,
-             secs > 0 ? (double)st->records / secs : 0.0);
+    if (st->elapsed_ms > 0) {
+        snprintf(tail, sizeof(tail), "; %.3f s, %.0f records/s", secs, (double)st->records / secs);
+    } else {
+        snprintf(tail, sizeof(tail), "; %.3f s", secs); /* no rate to speak of */
+    }
     a2a_buf_puts(&b, tail);
     a2a_buf_putc(&b, '\0');
-    msg_info(m, "%s", b.data != NULL ? b.data : "out of memory");
+    if (incomplete(st, stream)) {
+        /* The line a consumer checks for: -q does not hide it. */
+        msg_info_always(m, "%s", b.data != NULL ? b.data : "out of memory");
+    } else {
+        msg_info(m, "%s", b.data != NULL ? b.data : "out of memory");
+    }
     a2a_buf_free(&b);
 }
 
@@ -96,13 +113,14 @@ static void put_count(struct a2a_buf *b, const char *name, uint64_t n)
     a2a_buf_put_u64(b, n);
 }
 
-int summary_write_json(FILE *out, const struct a2a_run_stats *st, int dry_run, int exit_status,
+int summary_write_json(FILE *out, const struct a2a_run_stats *st,
+                       const struct summary_ranges *stream, int dry_run, int exit_status,
                        const char *command)
 {
     struct a2a_buf b = {NULL, 0, 0};
     int rc = 0;
 
-    a2a_buf_puts(&b, incomplete(st) ? "{\"complete\":false" : "{\"complete\":true");
+    a2a_buf_puts(&b, incomplete(st, stream) ? "{\"complete\":false" : "{\"complete\":true");
     put_count(&b, ",\"exitStatus\":", (uint64_t)exit_status);
     a2a_buf_puts(&b, dry_run ? ",\"dryRun\":true" : ",\"dryRun\":false");
     put_count(&b, ",\"records\":", st->records);
@@ -120,6 +138,13 @@ int summary_write_json(FILE *out, const struct a2a_run_stats *st, int dry_run, i
     }
     a2a_buf_putc(&b, '}');
     put_count(&b, ",\"dispatched\":", st->dispatched);
+    put_count(&b, ",\"rangesRead\":", st->ranges_read + (stream != NULL ? stream->read : 0));
+    put_count(&b, ",\"rangesUnreadable\":", ranges_unreadable(st, stream));
+    put_count(&b, ",\"messages\":", st->messages);
+    put_count(&b, ",\"messagesAcked\":", st->messages_acked);
+    put_count(&b, ",\"messageErrors\":", st->message_errors);
+    put_count(&b, ",\"duplicates\":", st->duplicates);
+    put_count(&b, ",\"warnings\":", st->warnings);
     put_count(&b, ",\"elapsedMs\":", (uint64_t)(st->elapsed_ms > 0 ? st->elapsed_ms : 0));
     a2a_buf_puts(&b, ",\"resumePoint\":");
     if (st->resume.valid) {

@@ -11,19 +11,27 @@
 #include "batch.h"
 #include "messages.h"
 
+/* The ranges of the --stream input; the redrive's pointer ranges are in the run's stats. */
+struct summary_ranges {
+    uint64_t read;       /* ranges opened */
+    uint64_t unreadable; /* of those, not read in full */
+};
+
 /*
- * The last line on stderr: "INCOMPLETE: " first when input was left unread, then the counts,
- * failures broken down by kind, extra (", 1 of 2 stream ranges unreadable", or ""), time and
- * rate.
+ * The last line on stderr: "INCOMPLETE: " first when input was left unread (a range not read
+ * in full included), then the counts, failures broken down by kind, extra (", 1 of 2 stream
+ * ranges unreadable", or ""), time and rate. stream may be NULL (no --stream).
  */
-void summary_print(struct messages *m, const struct a2a_run_stats *st, int dry_run,
-                   const char *extra);
+void summary_print(struct messages *m, const struct a2a_run_stats *st,
+                   const struct summary_ranges *stream, int dry_run, const char *extra);
 
 /*
  * The summary's counts as one JSON object and a newline (the fields are in the manual);
- * command is the resume command or NULL. Returns 0 or -1 (out of memory or write error).
+ * stream may be NULL; command is the resume command or NULL. Returns 0 or -1 (out of memory
+ * or write error).
  */
-int summary_write_json(FILE *out, const struct a2a_run_stats *st, int dry_run, int exit_status,
+int summary_write_json(FILE *out, const struct a2a_run_stats *st,
+                       const struct summary_ranges *stream, int dry_run, int exit_status,
                        const char *command);
 
 /* The progress line: redrawn from results and from the run's ticks, at most 5 times a second. */

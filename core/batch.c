@@ -48,7 +48,7 @@ struct run {
     char unplaced_reason[A2A_REASON_MAX];
     enum a2a_outcome stop_outcome; /* NOT_ATTEMPTED or INTERRUPTED once stopped */
     int stopped;
-    char stop_reason[160];
+    char stop_reason[A2A_REASON_MAX];
     /* The last record read, for the resume point. */
     size_t last_input;
     uint64_t last_end; /* byte after it in its input */
@@ -165,6 +165,9 @@ static int deliver(struct run *r, const struct a2a_result *res, struct a2a_redri
     if ((unsigned)res->outcome < A2A_OUT__MAX) {
         st->by_outcome[res->outcome]++;
     }
+    if (res->attempts > 0) {
+        st->dispatched++; /* sent at least once: a queued call never started is not */
+    }
     if (a2a_outcome_failed(res->outcome)) {
         if (res->has_seq) {
             st->failed++;
@@ -261,6 +264,28 @@ static void stop(struct run *r, enum a2a_outcome outcome, const char *reason)
     }
 }
 
+/*
+ * "REASON (fail-fast)" in a reason's room: a reason too long is cut at a space, with "...",
+ * never mid-word (nor mid-character).
+ */
+static void fail_fast_why(char *why, size_t cap, const char *reason)
+{
+    static const char suffix[] = " (fail-fast)";
+    static const char cut[] = "\xe2\x80\xa6"; /* U+2026, the ellipsis */
+    size_t room = cap - sizeof(suffix);       /* the NUL counted once, in sizeof(suffix) */
+    size_t len = strlen(reason);
+
+    if (len > room) {
+        len = room - (sizeof(cut) - 1);
+        while (len > 0 && reason[len] != ' ') {
+            len--;
+        }
+        snprintf(why, cap, "%.*s%s%s", (int)len, reason, cut, suffix);
+        return;
+    }
+    snprintf(why, cap, "%s%s", reason, suffix);
+}
+
 /* Notices a signal or a fail-fast answer. */
 static void check_stop(struct run *r)
 {
@@ -278,7 +303,7 @@ static void check_stop(struct run *r)
     }
     fatal = r->pool != NULL ? a2a_dispatch_fatal_status(r->pool) : 0;
     if (fatal != 0) {
-        char why[160];
+        char why[A2A_REASON_MAX];
         r->st->fatal_status = fatal;
         r->st->fatal_cause =
             a2a_dispatch_fatal_reason(r->pool, r->st->fatal_reason, sizeof(r->st->fatal_reason));
@@ -286,7 +311,7 @@ static void check_stop(struct run *r)
             snprintf(why, sizeof(why),
                      "the dispatcher answered HTTP %d to an earlier call (fail-fast)", fatal);
         } else {
-            snprintf(why, sizeof(why), "%.120s (fail-fast)", r->st->fatal_reason);
+            fail_fast_why(why, sizeof(why), r->st->fatal_reason);
         }
         stop(r, A2A_OUT_NOT_ATTEMPTED, why);
     }
@@ -483,7 +508,6 @@ static int process(struct run *r, const struct a2a_raw_record *read)
         a2a_error_set(&r->st->err, A2A_E_NOMEM, "out of memory building a request");
         return -1;
     }
-    r->st->dispatched++;
     r->st->in_flight++;
     a2a_dispatch_add(r->pool, &s->job);
     return pump(r, 0);

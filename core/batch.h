@@ -73,7 +73,7 @@ struct a2a_run_stats {
     uint64_t interrupted;              /* failed because the run was interrupted */
     uint64_t would_dispatch;           /* --dry-run: INSERTs that would be sent */
     uint64_t by_outcome[A2A_OUT__MAX]; /* every result by outcome (failures by kind) */
-    uint64_t dispatched;               /* records handed to the HTTP engine */
+    uint64_t dispatched;               /* records sent at least once (delivered so far) */
     uint64_t in_flight;                /* handed to the engine and not back yet (live) */
     uint64_t input_offset;             /* live: how far into the current input reading got */
     size_t input_index;                /* live: 0-based index of the current input */

@@ -1141,6 +1141,44 @@ static int take_document(struct a2a_scanner *sc, struct a2a_raw_record *rec, str
     return take_record(sc, rec, sc->doc_start, A2A_FROM_DOCUMENT, NULL, err);
 }
 
+static int is_scalar_start(int c)
+{
+    return c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n';
+}
+
+/*
+ * A top-level string, number, true, false or null: invalid JSON when it is not one or is
+ * followed by what cannot start a document ("123abc"), else valid JSON that is not a stream
+ * event, said at its first byte. Returns -1.
+ */
+static int scalar_document(struct a2a_scanner *sc, int c, struct a2a_error *err)
+{
+    const char *kind = c == '"'               ? "a JSON string"
+                       : c == 't' || c == 'f' ? "JSON true or false"
+                       : c == 'n'             ? "JSON null"
+                                              : "a JSON number";
+    uint64_t start = sc->doc_start;
+
+    if (skip_value(sc, err) != 0) {
+        return -1; /* invalid JSON, said where */
+    }
+    c = peek_nonspace(sc, err);
+    if (c == -2) {
+        return -1;
+    }
+    if (c >= 0 && c != '{' && c != '[' && !is_scalar_start(c)) {
+        return unexpected(sc, err, c, "a JSON document");
+    }
+    a2a_error_set(err, A2A_E_INPUT,
+                  "%s: byte %llu: not a stream event: %s; a document must be an object with a "
+                  "\"Records\" %sarray, a record object%s, or an array of records",
+                  sc->name, (unsigned long long)start, kind,
+                  sc->cfg.mode == A2A_SCAN_SHAPES ? "or \"Messages\" " : "",
+                  sc->cfg.mode == A2A_SCAN_SHAPES ? ", an on-failure invocation record" : "");
+    sc->failed = 1;
+    return -1;
+}
+
 /* Starts a document: the cursor is on its first byte. Returns 0, 1 (a record), or -1. */
 static int start_document(struct a2a_scanner *sc, struct a2a_raw_record *rec, int c,
                           struct a2a_error *err)
@@ -1177,11 +1215,8 @@ static int start_document(struct a2a_scanner *sc, struct a2a_raw_record *rec, in
         sc->pos++;
         return 0;
     }
-    if (c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n') {
-        fail(sc, err,
-             "not a stream event: a document must be an object with a \"Records\" "
-             "array, a record object, or an array of records");
-        return -1;
+    if (is_scalar_start(c)) {
+        return scalar_document(sc, c, err);
     }
     return unexpected(sc, err, c, "a JSON document");
 }

@@ -1,4 +1,6 @@
-$BIN -n -o resp.json "$DATA/bad-trailing-comma.json"
+# An input error before any record was read: nothing to report, -o is not written.
+printf 'garbage\n' >bad.json
+$BIN -n -o resp.json bad.json
 rc=$?
-[ ! -e resp.json ] || fail "-o: resp.json written after an input error"
+[ ! -e resp.json ] || fail "-o: resp.json written after an input error with no record read"
 exit $rc

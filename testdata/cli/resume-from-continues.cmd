@@ -1,7 +1,7 @@
 # After fixing the cause, --resume-from OFFSET continues after the last record read: exactly
 # the records after it, at their offsets in the file; positions count from the resume point.
 { cat "$DATA/event-lambda.json"; echo oops; cat "$DATA/event-lambda.json"; } >cap.json
-off=$($BIN -n --report rep.ndjson cap.json 2>/dev/null; python3 -c "
+off=$($BIN -n --report rep.ndjson cap.json >/dev/null 2>&1; python3 -c "
 import json; print(json.loads(open('rep.ndjson').readlines()[-1])['resumePoint']['offset'])")
 sed -i 's/^oops$//' cap.json
 $BIN -n --report rep2.ndjson --resume-from "$off" cap.json

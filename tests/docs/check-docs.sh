@@ -390,6 +390,13 @@ if command -v groff >/dev/null; then
         not_ok "groff -mandoc -ww -z is silent" "$out"
     fi
 fi
+# \" starts a roff comment anywhere on a line: inside text it silently cuts the rest away.
+out=$(grep -n '\\"' "$man" | grep -v '^[0-9]*:\.\\"')
+if [[ -z $out ]]; then
+    ok "no roff comment (\\\") after text in the manual (write \\(dq)"
+else
+    not_ok "no roff comment (\\\") after text in the manual (write \\(dq)" "$out"
+fi
 if ((!linted)); then
     not_ok "manual lint" "neither mandoc nor groff is installed (apt-get install mandoc)"
 fi

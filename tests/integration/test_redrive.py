@@ -190,10 +190,19 @@ class RedriveTest(h.IntegrationTestCase):
                                       first="2026-01-01T00:00:00Z")),
             sqs_message(2, invocation(sh.shard_id(1), sh.seq(4, 7), sh.seq(4, 8), 2)),
         ])
-        r = self.redrive(s, disp, doc)
+        sj = self.path("s.json")
+        r = self.redrive(s, disp, doc, extra=["--summary-json", sj])
         self.assertEqual(r.rc, 6, r.stderr)
         self.assertEqual(r.response, {"batchItemFailures": []})
         self.assertEqual(replayed(disp), [sh.seq(4, 7), sh.seq(4, 8)])
+        with open(sj) as f:
+            summary = json.load(f)
+        self.assertEqual({k: summary[k] for k in ("complete", "rangesRead", "rangesUnreadable",
+                                                  "messages", "messagesAcked", "messageErrors",
+                                                  "duplicates", "warnings")},
+                         {"complete": False, "rangesRead": 2, "rangesUnreadable": 1,
+                          "messages": 2, "messagesAcked": 1, "messageErrors": 0,
+                          "duplicates": 0, "warnings": 0})
         self.assertRegex(r.stderr, r'message 1 \(MessageId "00000001-0000-4000-8000-000000000000"'
                          r'\) at byte \d+: shard ' + sh.shard_id(1) + " from " + sh.seq(4, 2)
                          + " through " + sh.seq(4, 3) + r" cannot be read \(trimmed\); its first "
@@ -206,7 +215,8 @@ class RedriveTest(h.IntegrationTestCase):
         self.assertEqual((unread[0]["cause"], unread[0]["message"], unread[0]["messageId"],
                           unread[0]["shard"]),
                          ("trimmed", 1, "00000001-0000-4000-8000-000000000000", sh.shard_id(1)))
-        self.assertIn("2 ranges read from a stream, 1 unreadable", r.stderr)
+        self.assertIn("2 ranges from a stream, 1 of them unreadable", r.stderr)
+        self.assertRegex(r.stderr.splitlines()[-1], r"^a2a-recover: INCOMPLETE: ")
 
     def test_duplicate_messages_read_and_replay_once(self):
         recs = [rec(sh.seq(3, n)) for n in range(1, 6)]

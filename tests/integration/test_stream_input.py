@@ -198,8 +198,16 @@ class StreamInputTest(h.IntegrationTestCase):
             % sh.shard_id(2)])
         disp = self.start_dispatcher()
         report = self.path("r.ndjson")
-        r = self.tool(s, ["-u", disp.url, "-j", "1", "--report", report])
+        sj = self.path("s.json")
+        r = self.tool(s, ["-u", disp.url, "-j", "1", "--report", report, "--summary-json", sj])
         self.assertEqual(r.rc, 6, r.stderr)
+        with open(sj) as f:
+            summary = json.load(f)
+        # records past the trim were never read: the run is not complete
+        self.assertEqual((summary["complete"], summary["rangesRead"],
+                          summary["rangesUnreadable"], summary["exitStatus"]),
+                         (False, 3, 1, 6))
+        self.assertRegex(r.stderr.splitlines()[-1], r"^a2a-recover: INCOMPLETE: ")
         want = [x["dynamodb"]["SequenceNumber"] for x in a + b[:2] + c]
         self.assertEqual(seqs_of_requests(disp), want)  # the other shards went on
         self.assertEqual(r.response, {"batchItemFailures": []})
@@ -221,9 +229,16 @@ class StreamInputTest(h.IntegrationTestCase):
         other = ARN.replace("2026-01-01", "2025-01-01")
         e = sh.aws_env(self.home)
         report = self.path("r.ndjson")
+        sj = self.path("s.json")
         r = h.run_tool(["-n", "--stream", other, "--endpoint-url", s.endpoint_url, "--report",
-                        report], env=e, clear_env=False)
+                        report, "--summary-json", sj], env=e, clear_env=False)
         self.assertEqual(r.rc, 6, r.stderr)
+        with open(sj) as f:
+            summary = json.load(f)
+        self.assertEqual((summary["complete"], summary["rangesRead"],
+                          summary["rangesUnreadable"]), (False, 1, 1))
+        self.assertIn("0 records: ", r.stderr)
+        self.assertIn("1 of 1 stream range unreadable", r.stderr)
         bad = report_lines(report)
         self.assertEqual(len(bad), 1)
         self.assertEqual((bad[0]["cause"], bad[0]["shard"]), ("not-found", None))

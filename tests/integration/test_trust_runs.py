@@ -240,6 +240,20 @@ class TrustRunsTest(harness.IntegrationTestCase):
         one = self.run_tool(["-u", d.url, self.write_event([insert("1", "acme", "a")], "1.json")])
         self.assertRegex(one.stderr.splitlines()[-1], r"^a2a-recover: 1 record: 0 skipped, ")
 
+    def test_summary_dispatched_counts_only_records_sent(self):
+        """dispatched is records sent at least once, not records queued for the engine."""
+        d = self.start_dispatcher(seed=seed_doc([("acme", "b")], {"acme:b": {"always": 403}}))
+        recs = [insert("1", "acme", "b"), insert("2", "acme", "c"), insert("3", "acme", "d")]
+        sj = self.path("s.json")
+        report = self.path("r.jsonl")
+        res = self.run_tool(["-u", d.url, "-j", "1", "--summary-json", sj, "--report", report,
+                             self.write_event(recs)])
+        self.assertEqual(res.rc, 5, res)
+        sent = sum(1 for r in harness.read_jsonl(report) if r.get("attempts", 0) > 0)
+        with open(sj) as f:
+            s = json.load(f)
+        self.assertEqual((s["dispatched"], sent), (1, 1))
+
     def test_fail_fast_reports_calls_in_flight_as_abandoned(self):
         d = self.start_dispatcher(seed=seed_doc([("acme", "slow"), ("acme", "b")],
                                                 {"acme:slow": {"delayMs": 3000},

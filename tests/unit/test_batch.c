@@ -416,8 +416,9 @@ static const struct input_error_case input_errors[] = {
      MEM_NAME ": byte 0: no JSON document in this input (empty file?)", NULL, NULL},
     {"a scalar document after a record", "{'eventName':'MODIFY'} 5", "{\"batchItemFailures\":[]}\n",
      1,
-     MEM_NAME ": byte 23: not a stream event: a document must be an object with a \"Records\" "
-              "array, a record object, or an array of records",
+     MEM_NAME ": byte 23: not a stream event: a JSON number; a document must be an object with "
+              "a \"Records\" or \"Messages\" array, a record object, an on-failure invocation "
+              "record, or an array of records",
      " 5", NULL},
 };
 

@@ -179,9 +179,9 @@ struct input_case {
     const char *error;    /* NULL: a clean end; else matched by text_matches() */
 };
 
-#define NOT_STREAM                                                                                 \
-    "not a stream event: a document must be an object with a \"Records\" array, a record "         \
-    "object, or an array of records"
+#define NOT_STREAM(kind)                                                                           \
+    "not a stream event: " kind "; a document must be an object with a \"Records\" array, a "      \
+    "record object, or an array of records"
 #define NOT_RECORD                                                                                 \
     "not a stream event: object has no \"Records\" array and is not a record (no \"eventName\" "   \
     "or "                                                                                          \
@@ -276,12 +276,37 @@ static const struct input_case cases[] = {
      L("]"),
      {NULL},
      MEM_NAME ": byte 0: invalid JSON: found ']' where a JSON document was expected"},
-    {"scalar document: number", L("42"), {NULL}, MEM_NAME ": byte 0: " NOT_STREAM},
-    {"scalar document: negative number", L(" -1"), {NULL}, MEM_NAME ": byte 1: " NOT_STREAM},
-    {"scalar document: string", L("'Records'"), {NULL}, MEM_NAME ": byte 0: " NOT_STREAM},
-    {"scalar document: true", L("true"), {NULL}, MEM_NAME ": byte 0: " NOT_STREAM},
-    {"scalar document: null", L("null"), {NULL}, MEM_NAME ": byte 0: " NOT_STREAM},
-    {"scalar after a good document", L("[" R4 "]\n7"), {R4}, MEM_NAME ": byte 61: " NOT_STREAM},
+    {"scalar document: number", L("42"), {NULL}, MEM_NAME ": byte 0: " NOT_STREAM("a JSON number")},
+    {"scalar document: negative number",
+     L(" -1"),
+     {NULL},
+     MEM_NAME ": byte 1: " NOT_STREAM("a JSON number")},
+    {"scalar document: string",
+     L("'Records'"),
+     {NULL},
+     MEM_NAME ": byte 0: " NOT_STREAM("a JSON string")},
+    {"scalar document: true",
+     L("true"),
+     {NULL},
+     MEM_NAME ": byte 0: " NOT_STREAM("JSON true or false")},
+    {"scalar document: null", L("null"), {NULL}, MEM_NAME ": byte 0: " NOT_STREAM("JSON null")},
+    {"scalar after a good document",
+     L("[" R4 "]\n7"),
+     {R4},
+     MEM_NAME ": byte 61: " NOT_STREAM("a JSON number")},
+    /* not JSON at all, though it starts as a scalar would */
+    {"words starting with t",
+     L("this is not json"),
+     {NULL},
+     MEM_NAME ": byte 1: invalid JSON: found 'h' where a JSON value was expected"},
+    {"a number with letters after it",
+     L("123abc"),
+     {NULL},
+     MEM_NAME ": byte 3: invalid JSON: found 'a' where a JSON document was expected"},
+    {"true then junk",
+     L("true x"),
+     {NULL},
+     MEM_NAME ": byte 5: invalid JSON: found 'x' where a JSON document was expected"},
     {"object neither event nor record",
      L("{'foo':1,'bar':{'eventName':'INSERT'}}"),
      {NULL},

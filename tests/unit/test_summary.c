@@ -1,0 +1,147 @@
+/*
+ * cli/summary.h: the summary line and --summary-json say INCOMPLETE / complete:false when any
+ * input was left unread (a stream range not read in full included), -q hides only a complete
+ * summary, and no rate is made up when no time was measured.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "summary.h"
+
+struct capture {
+    char *text; /* owned by the stream until capture_close() */
+    size_t len;
+    FILE *f;
+    struct messages m;
+};
+
+static void capture_open(struct capture *c, int verbosity)
+{
+    memset(c, 0, sizeof(*c));
+    c->f = open_memstream(&c->text, &c->len);
+    assert_non_null(c->f);
+    c->m.format = LOG_TEXT;
+    c->m.verbosity = verbosity;
+    c->m.out = c->f;
+}
+
+static const char *captured(struct capture *c)
+{
+    fflush(c->f);
+    return c->text != NULL ? c->text : "";
+}
+
+static void capture_close(struct capture *c)
+{
+    fclose(c->f);
+    free(c->text);
+}
+
+static void stats_init(struct a2a_run_stats *st)
+{
+    memset(st, 0, sizeof(*st));
+    st->records = 8;
+    st->skipped = 8;
+    st->elapsed_ms = 2000;
+}
+
+static void test_quiet_keeps_incomplete_line(void **state)
+{
+    struct capture c;
+    struct a2a_run_stats st;
+
+    (void)state;
+    stats_init(&st);
+    capture_open(&c, -1);
+    summary_print(&c.m, &st, NULL, 0, "");
+    assert_string_equal(captured(&c), ""); /* complete: -q hides it */
+    st.input_error = 1;
+    summary_print(&c.m, &st, NULL, 0, "");
+    assert_string_equal(captured(&c), "a2a-recover: INCOMPLETE: 8 records: 8 skipped, 0 "
+                                      "acknowledged (0 task deleted), 0 failed, 0 "
+                                      "unreportable; 2.000 s, 4 records/s\n");
+    capture_close(&c);
+}
+
+static void test_unreadable_range_is_incomplete(void **state)
+{
+    struct capture c;
+    struct a2a_run_stats st;
+    struct summary_ranges stream = {2, 1};
+
+    (void)state;
+    stats_init(&st);
+    capture_open(&c, 0);
+    summary_print(&c.m, &st, &stream, 0, "");
+    assert_non_null(strstr(captured(&c), "a2a-recover: INCOMPLETE: 8 records"));
+    capture_close(&c);
+    stats_init(&st);
+    st.ranges_read = 3;
+    st.ranges_unreadable = 1;
+    capture_open(&c, 0);
+    summary_print(&c.m, &st, NULL, 0, "");
+    assert_non_null(strstr(captured(&c), "a2a-recover: INCOMPLETE: 8 records"));
+    capture_close(&c);
+}
+
+static void test_json_counts_ranges_and_messages(void **state)
+{
+    struct capture c;
+    struct a2a_run_stats st;
+    struct summary_ranges stream = {2, 1};
+
+    (void)state;
+    stats_init(&st);
+    st.ranges_read = 3;
+    st.messages = 5;
+    st.messages_acked = 4;
+    st.message_errors = 1;
+    st.duplicates = 2;
+    st.warnings = 3;
+    capture_open(&c, 0);
+    assert_int_equal(summary_write_json(c.f, &st, NULL, 0, 0, NULL), 0);
+    assert_non_null(strstr(captured(&c), "{\"complete\":true,"));
+    assert_non_null(strstr(captured(&c), ",\"rangesRead\":3,\"rangesUnreadable\":0,\"messages\":5,"
+                                         "\"messagesAcked\":4,\"messageErrors\":1,"
+                                         "\"duplicates\":2,\"warnings\":3,"));
+    capture_close(&c);
+    capture_open(&c, 0);
+    assert_int_equal(summary_write_json(c.f, &st, &stream, 0, 6, NULL), 0);
+    assert_non_null(strstr(captured(&c), "{\"complete\":false,"));
+    assert_non_null(strstr(captured(&c), ",\"rangesRead\":5,\"rangesUnreadable\":1,"));
+    capture_close(&c);
+}
+
+static void test_no_rate_without_time(void **state)
+{
+    struct capture c;
+    struct a2a_run_stats st;
+
+    (void)state;
+    stats_init(&st);
+    st.elapsed_ms = 0;
+    capture_open(&c, 0);
+    summary_print(&c.m, &st, NULL, 1, "");
+    assert_string_equal(captured(&c), "a2a-recover: dry run: 8 records: 8 skipped, 0 would "
+                                      "dispatch, 0 failed, 0 unreportable; 0.000 s\n");
+    capture_close(&c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_quiet_keeps_incomplete_line),
+        cmocka_unit_test(test_unreadable_range_is_incomplete),
+        cmocka_unit_test(test_json_counts_ranges_and_messages),
+        cmocka_unit_test(test_no_rate_without_time),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
