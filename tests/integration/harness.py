@@ -254,10 +254,87 @@ def gen_batch(out, records, seed=1, shape="lambda", expected=None, **flags):
 
 
 # --------------------------------------------------------------------------
+# A test server process: started with --port 0 --port-file, ready once /_health answers
+# --------------------------------------------------------------------------
+
+class ServerProcess:
+    """Subclasses set .what (its name in errors), .args, .port_file, .record_file,
+    .log_file, and define healthy() (one GET /_health)."""
+
+    what = "test server"
+    proc = None
+    port = None
+    _log = None
+
+    def start(self, timeout=10):
+        for p in (self.port_file, self.record_file):
+            if os.path.exists(p):
+                os.unlink(p)
+        self._log = open(self.log_file, "wb")
+        self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=self._log,
+                                     stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("%s exited with %s: %s"
+                                   % (self.what, self.proc.returncode, self.log()))
+            try:
+                with open(self.port_file) as f:
+                    text = f.read().strip()
+                if text:
+                    self.port = int(text)
+                    break
+            except (FileNotFoundError, ValueError):
+                pass
+            time.sleep(0.02)
+        else:
+            self.stop()
+            raise RuntimeError("%s did not start: %s" % (self.what, self.log()))
+        # The port file is written before serve_forever runs; wait until it answers.
+        while time.monotonic() < deadline:
+            try:
+                if self.healthy():
+                    return self
+            except OSError:
+                time.sleep(0.02)
+        self.stop()
+        raise RuntimeError("%s does not answer /_health: %s" % (self.what, self.log()))
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def __enter__(self):
+        if self.proc is None:
+            self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def log(self):
+        try:
+            with open(self.log_file, "rb") as f:
+                return f.read().decode(errors="replace")
+        except OSError:
+            return ""
+
+
+# --------------------------------------------------------------------------
 # Test dispatcher
 # --------------------------------------------------------------------------
 
-class Dispatcher:
+class Dispatcher(ServerProcess):
+    what = "test dispatcher"
+
     def __init__(self, workdir, seed=None, fail_rate=None, fault_mix=None, delay_ms=None,
                  random_seed=None, token=None, extra_args=(), name="dispatcher"):
         self.workdir = workdir
@@ -296,66 +373,6 @@ class Dispatcher:
         with urllib.request.urlopen(self.base_url + "/_health", timeout=2) as r:
             return r.status == 200
 
-    def start(self, timeout=10):
-        for p in (self.port_file, self.record_file):
-            if os.path.exists(p):
-                os.unlink(p)
-        self._log = open(self.log_file, "wb")
-        self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=self._log,
-                                     stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("test dispatcher exited with %s: %s"
-                                   % (self.proc.returncode, self.log()))
-            try:
-                with open(self.port_file) as f:
-                    text = f.read().strip()
-                if text:
-                    self.port = int(text)
-                    break
-            except (FileNotFoundError, ValueError):
-                pass
-            time.sleep(0.02)
-        else:
-            self.stop()
-            raise RuntimeError("test dispatcher did not start: %s" % self.log())
-        # The port file is written before serve_forever runs; wait until it answers.
-        while time.monotonic() < deadline:
-            try:
-                if self.healthy():
-                    return self
-            except OSError:
-                time.sleep(0.02)
-        self.stop()
-        raise RuntimeError("test dispatcher does not answer /_health: %s" % self.log())
-
-    def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-
-    def __enter__(self):
-        if self.proc is None:
-            self.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
-
-    def log(self):
-        try:
-            with open(self.log_file, "rb") as f:
-                return f.read().decode(errors="replace")
-        except OSError:
-            return ""
 
     # -- addresses --------------------------------------------------------
 

@@ -57,11 +57,13 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
 import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.environ.get("A2A_SOURCE_DIR") or os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -212,7 +214,9 @@ def _read_jsonl(path):
     return [json.loads(line) for line in data.split(b"\n")[:-1] if line.strip()]
 
 
-class StreamsServer:
+class StreamsServer(harness.ServerProcess):
+    what = "test-streams.py"
+
     def __init__(self, workdir, seed=None, generate=None, keys=None, args=(), name="streams"):
         self.workdir = workdir
         self.port_file = os.path.join(workdir, name + ".port")
@@ -242,66 +246,10 @@ class StreamsServer:
         self.port = None
         self._log = None
 
-    def start(self, timeout=10):
-        for p in (self.port_file, self.record_file):
-            if os.path.exists(p):
-                os.unlink(p)
-        self._log = open(self.log_file, "wb")
-        self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=self._log,
-                                     stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("test-streams.py exited with %s: %s"
-                                   % (self.proc.returncode, self.log()))
-            try:
-                with open(self.port_file) as f:
-                    text = f.read().strip()
-                if text:
-                    self.port = int(text)
-                    break
-            except (FileNotFoundError, ValueError):
-                pass
-            time.sleep(0.02)
-        else:
-            self.stop()
-            raise RuntimeError("test-streams.py did not start: %s" % self.log())
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(self.endpoint_url + "/_health", timeout=2) as r:
-                    if r.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.02)
-        self.stop()
-        raise RuntimeError("test-streams.py does not answer /_health: %s" % self.log())
+    def healthy(self):
+        with urllib.request.urlopen(self.endpoint_url + "/_health", timeout=2) as r:
+            return r.status == 200
 
-    def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-
-    def __enter__(self):
-        if self.proc is None:
-            self.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
-
-    def log(self):
-        try:
-            with open(self.log_file, "rb") as f:
-                return f.read().decode(errors="replace")
-        except OSError:
-            return ""
 
     @property
     def endpoint_url(self):
