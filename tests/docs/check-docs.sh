@@ -35,23 +35,8 @@ src=$2
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/check-docs.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT
 
-passed=0
-failed=0
-
-ok()
-{
-    passed=$((passed + 1))
-    echo "ok - $1"
-}
-
-not_ok()
-{
-    failed=$((failed + 1))
-    echo "FAIL - $1"
-    if [[ $# -gt 1 && -n $2 ]]; then
-        printf '%s\n' "$2" | sed 's/^/    /'
-    fi
-}
+# shellcheck source=tests/lib/checks.sh
+. "$(dirname "$0")/../lib/checks.sh"
 
 # same_set DESCRIPTION LABEL_A FILE_A LABEL_B FILE_B: one item a line; lists what differs.
 same_set()
@@ -118,8 +103,7 @@ if ((self_test)); then
             ok "$name is caught ($(grep -c '^FAIL' <<<"$out") failing check(s))"
         fi
     done
-    echo "$passed passed, $failed failed"
-    ((failed == 0))
+    checks_done
     exit
 fi
 
@@ -401,5 +385,4 @@ if ((!linted)); then
     not_ok "manual lint" "neither mandoc nor groff is installed (apt-get install mandoc)"
 fi
 
-echo "$passed passed, $failed failed"
-((failed == 0))
+checks_done

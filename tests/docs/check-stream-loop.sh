@@ -24,21 +24,8 @@ command -v jq >/dev/null || { echo "check-stream-loop.sh: jq not found" >&2; exi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/check-stream-loop.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT
 
-passed=0
-failed=0
-ok()
-{
-    passed=$((passed + 1))
-    echo "ok - $1"
-}
-not_ok()
-{
-    failed=$((failed + 1))
-    echo "FAIL - $1"
-    if [[ $# -gt 1 && -n $2 ]]; then
-        printf '%s\n' "$2" | sed 's/^/    /'
-    fi
-}
+# shellcheck source=tests/lib/checks.sh
+. "$(dirname "$0")/../lib/checks.sh"
 
 # The example as an operator would paste it: the literal block after the sentence,
 # prompts taken off, mdoc's \e back to a backslash.
@@ -50,7 +37,7 @@ if [[ -s $tmp/loop.sh ]] && grep -q 'get-records' "$tmp/loop.sh"; then
     ok "the manual's get-records example was found"
 else
     not_ok "the manual's get-records example was found"
-    echo "$passed passed, $failed failed"
+    checks_done
     exit 1
 fi
 
@@ -230,5 +217,4 @@ else
     not_ok "get-records failing: the pipeline's status is nonzero" "status 0"
 fi
 
-echo "$passed passed, $failed failed"
-((failed == 0))
+checks_done

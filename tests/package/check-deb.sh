@@ -32,21 +32,8 @@ done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/check-deb.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT
 
-passed=0
-failed=0
-ok()
-{
-    passed=$((passed + 1))
-    echo "ok - $1"
-}
-not_ok()
-{
-    failed=$((failed + 1))
-    echo "FAIL - $1"
-    if [[ $# -gt 1 && -n $2 ]]; then
-        printf '%s\n' "$2" | sed 's/^/    /'
-    fi
-}
+# shellcheck source=tests/lib/checks.sh
+. "$(dirname "$0")/../lib/checks.sh"
 
 # 1. Build. The flags Debian builds its packages with: fortified libc calls, stack
 # protector, full RELRO and immediate binding (lintian's hardening checks).
@@ -72,7 +59,7 @@ if [[ -n $version && -f $deb ]]; then
 else
     not_ok "cpack -G DEB wrote a2a-recover_${version}_${arch}.deb" \
         "found: $(cd "$build" && ls ./*.deb 2>/dev/null)"
-    echo "$passed passed, $failed failed"
+    checks_done
     exit 1
 fi
 
@@ -108,7 +95,7 @@ fi
 
 # 4. Unpack and use.
 root=$tmp/root
-dpkg -x "$deb" "$root" || { not_ok "dpkg -x"; echo "$passed passed, $failed failed"; exit 1; }
+dpkg -x "$deb" "$root" || { not_ok "dpkg -x"; checks_done; exit 1; }
 bin=$root/usr/bin/a2a-recover
 
 if file -b "$bin" | grep -q 'ELF.*, stripped'; then
@@ -162,5 +149,4 @@ else
         "top entry: '${top}' (add an entry to scripts/deb/changelog on a version bump)"
 fi
 
-echo "$passed passed, $failed failed"
-((failed == 0))
+checks_done
