@@ -39,7 +39,7 @@ class StreamMemoryTest(h.IntegrationTestCase):
         # gen-batch's malformed records are listed: exit 1, and the summary counts them all
         self.assertEqual(p.returncode, 1, err[-3000:])
         self.assertRegex(err, r"dry run: %d records: " % RECORDS)
-        self.assertIn("0 of 1 stream ranges unreadable", err)
+        self.assertIn("0 of 1 stream range unreadable", err)
         rss = int(re.search(r"peak-rss-kb=(\d+)", err).group(1))
         print("\npeak RSS for %d records through --stream --dry-run: %d KB" % (RECORDS, rss),
               file=sys.stderr)
