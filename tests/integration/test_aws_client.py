@@ -420,18 +420,19 @@ class AwsClientTest(unittest.TestCase):
             self.assertIn(source, r.error()["message"])
         with self.assertRaises(socket.timeout):
             lsock.accept()
-        # strace, when present, proves no socket reached anywhere else either (IMDS, container)
-        if os.path.exists("/usr/bin/strace"):
-            env = sh.clean_env(self.home)
-            # LeakSanitizer cannot run under ptrace; the other runs keep it
-            env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":detect_leaks=0"
-            proc = subprocess.run(["/usr/bin/strace", "-f", "-e", "trace=connect", probe_path(),
-                                   "--stream", ARN, "--endpoint-url",
-                                   "http://127.0.0.1:%d" % port], env=env,
-                                  capture_output=True, text=True, timeout=60)
-            self.assertEqual(proc.returncode, 6, proc.stderr)  # strace ran the probe through
-            inet = [l for l in proc.stderr.splitlines() if "AF_INET" in l]
-            self.assertEqual(inet, [], proc.stderr)
+        # strace proves no socket reached anywhere else either (IMDS, container); setup.sh
+        # installs it, and a missing one fails the test rather than skip the proof
+        self.assertTrue(os.path.exists("/usr/bin/strace"), "strace (Debian package) is needed")
+        env = sh.clean_env(self.home)
+        # LeakSanitizer cannot run under ptrace; the other runs keep it
+        env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":detect_leaks=0"
+        proc = subprocess.run(["/usr/bin/strace", "-f", "-e", "trace=connect", probe_path(),
+                               "--stream", ARN, "--endpoint-url",
+                               "http://127.0.0.1:%d" % port], env=env,
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(proc.returncode, 6, proc.stderr)  # strace ran the probe through
+        inet = [l for l in proc.stderr.splitlines() if "AF_INET" in l]
+        self.assertEqual(inet, [], proc.stderr)
 
 
 if __name__ == "__main__":

@@ -428,15 +428,17 @@ class StreamInputTest(h.IntegrationTestCase):
         self.assertEqual(report_lines(report)[0]["cause"], "credentials")
         with self.assertRaises(socket.timeout):
             lsock.accept()
-        if os.path.exists("/usr/bin/strace"):
-            env = sh.clean_env(self.home)
-            env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":detect_leaks=0"
-            proc = subprocess.run(["/usr/bin/strace", "-f", "-e", "trace=connect", h.BIN, "-n",
-                                   "--stream", ARN, "--endpoint-url", url], env=env,
-                                  capture_output=True, text=True, timeout=60)
-            self.assertEqual(proc.returncode, 6, proc.stderr)
-            inet = [l for l in proc.stderr.splitlines() if "AF_INET" in l]
-            self.assertEqual(inet, [], proc.stderr)
+        # strace proves no socket reached anywhere else either (IMDS, container); setup.sh
+        # installs it, and a missing one fails the test rather than skip the proof
+        self.assertTrue(os.path.exists("/usr/bin/strace"), "strace (Debian package) is needed")
+        env = sh.clean_env(self.home)
+        env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":detect_leaks=0"
+        proc = subprocess.run(["/usr/bin/strace", "-f", "-e", "trace=connect", h.BIN, "-n",
+                               "--stream", ARN, "--endpoint-url", url], env=env,
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(proc.returncode, 6, proc.stderr)
+        inet = [l for l in proc.stderr.splitlines() if "AF_INET" in l]
+        self.assertEqual(inet, [], proc.stderr)
 
     def test_signature_matches_botocore(self):
         token = "tok-sig/+="
