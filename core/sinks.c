@@ -70,10 +70,10 @@ static int put_message_fields(struct a2a_buf *b, const struct a2a_result *res)
     rc |= a2a_buf_puts(b, ",\"message\":");
     rc |= a2a_buf_put_u64(b, res->message);
     if (res->has_message_id) {
-        rc |= put_field_str(b, ",\"messageId\":", 1, res->message_id);
+        rc |= put_field_text(b, ",\"messageId\":", 1, res->message_id);
     }
     if (res->has_shard_id) {
-        rc |= put_field_str(b, ",\"shardId\":", 1, res->shard_id);
+        rc |= put_field_text(b, ",\"shardId\":", 1, res->shard_id);
     }
     return rc;
 }
@@ -114,12 +114,16 @@ int a2a_report_write(FILE *out, const struct a2a_result *res, struct a2a_buf *b)
     return 0;
 }
 
-/* A NUL-terminated string, or null for NULL. */
+/*
+ * A NUL-terminated string, or null for NULL. These name what an input message pointed at
+ * (stream, shard, range) and why it failed: text from the input, not checked as UTF-8 the
+ * way a record's SequenceNumber is, so invalid bytes become U+FFFD.
+ */
 static int put_field_cstr(struct a2a_buf *b, const char *name, const char *value)
 {
     struct a2a_str s = {value, value != NULL ? strlen(value) : 0};
 
-    return put_field_str(b, name, value != NULL, s);
+    return put_field_text(b, name, value != NULL, s);
 }
 
 /* The fields of an unreadable range's line, after its opening brace. */
@@ -169,7 +173,7 @@ int a2a_report_write_unreadable_message(FILE *out, const struct a2a_unreadable *
     rc |= a2a_buf_puts(b, ",\"message\":");
     rc |= a2a_buf_put_u64(b, message);
     if (message_id != NULL) {
-        rc |= put_field_str(b, ",\"messageId\":", 1, *message_id);
+        rc |= put_field_text(b, ",\"messageId\":", 1, *message_id);
     }
     rc |= a2a_buf_puts(b, "}\n");
     return rc != 0 ? -1 : write_line(out, b);
