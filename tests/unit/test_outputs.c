@@ -105,7 +105,7 @@ static int open_alone(struct output *out, const char *path, enum output_mode mod
 static void test_regular_file_replaced_keeping_mode(void **state)
 {
     char p[256];
-    struct output out;
+    struct output out = {0};
     struct a2a_error err;
     struct stat st;
 
@@ -126,7 +126,7 @@ static void test_regular_file_replaced_keeping_mode(void **state)
 static void test_discarded_leaves_file_as_it_was(void **state)
 {
     char p[256];
-    struct output out;
+    struct output out = {0};
     struct a2a_error err;
 
     (void)state;
@@ -142,7 +142,7 @@ static void test_discarded_leaves_file_as_it_was(void **state)
 static void test_new_file_gets_umask(void **state)
 {
     char p[256];
-    struct output out;
+    struct output out = {0};
     struct a2a_error err;
     struct stat st;
     mode_t old = umask(026);
@@ -161,7 +161,7 @@ static void test_link_kept_target_replaced(void **state)
     char p[256];
     char t[256];
     char link[256];
-    struct output out;
+    struct output out = {0};
     struct a2a_error err;
     struct stat st;
     ssize_t n;
@@ -188,7 +188,7 @@ static void test_direct_kinds(void **state)
 {
     const char *paths[] = {"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/fd/1",
                            "/proc/self/fd/2"};
-    struct output out;
+    struct output out = {0};
     struct a2a_error err;
 
     (void)state;
@@ -217,7 +217,7 @@ static void test_refused_paths(void **state)
         {"/tmp", "-o /tmp: is a directory"},
         {"/dev/fd/999", "-o /dev/fd/999: cannot use: Bad file descriptor"},
     };
-    struct output out;
+    struct output out = {0};
     struct a2a_error err;
 
     (void)state;
@@ -302,7 +302,7 @@ static void test_overlaps(void **state)
 static void test_stream_created_then_discarded(void **state)
 {
     char p[256];
-    struct output out;
+    struct output out = {0};
     struct a2a_error err;
 
     (void)state;
@@ -316,7 +316,7 @@ static void test_stream_created_then_discarded(void **state)
 
 static void test_write_error_reported(void **state)
 {
-    struct output out;
+    struct output out = {0};
     struct a2a_error err;
 
     (void)state;
