@@ -6,7 +6,8 @@
 #   2b. ThreadSanitizer build: the integration tests that run several engine threads
 #   2c. the portable string scan forced (-DA2A_FORCE_PORTABLE=ON): unit and golden tests
 #   3. the instructions-per-record regression check (callgrind)
-#   4. each fuzz target for FUZZ_SECONDS (default 30: three targets now; a fresh machine also spends minutes installing packages, and CI is kept under 15 minutes)
+#   4. each fuzz target for FUZZ_SECONDS (default 30: three targets, and a fresh machine also
+#      spends minutes installing packages; CI stays under 15 minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
