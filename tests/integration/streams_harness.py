@@ -214,6 +214,19 @@ def _read_jsonl(path):
     return [json.loads(line) for line in data.split(b"\n")[:-1] if line.strip()]
 
 
+# A credential_process program (Python source) that hands out AKR0, AKR1, AKR2 in turn,
+# each expiring within the refresh margin, and counts its runs in a file beside it: the
+# refresh tests of the client and of the CLI use it alike.
+ROTATING_CREDENTIALS_PROCESS = (
+    "import json, os, time\n"
+    "p = os.path.join(os.path.dirname(__file__), 'count')\n"
+    "n = int(open(p).read()) if os.path.exists(p) else 0\n"
+    "open(p, 'w').write(str(n + 1))\n"
+    "exp = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(time.time() + 240))\n"
+    "print(json.dumps({'Version': 1, 'AccessKeyId': 'AKR%d' % (n % 3),"
+    " 'SecretAccessKey': 'sk-r', 'Expiration': exp}))\n")
+
+
 class StreamsServer(harness.ServerProcess):
     what = "test-streams.py"
 

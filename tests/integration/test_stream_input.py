@@ -397,14 +397,7 @@ class StreamInputTest(h.IntegrationTestCase):
         self.assertEqual(set(self.signed_keys(s)), {"AKPROC"})
 
     def test_expiring_credentials_refreshed_mid_run(self):
-        script = self.process_script(
-            "import json, os, time\n"
-            "p = os.path.join(os.path.dirname(__file__), 'count')\n"
-            "n = int(open(p).read()) if os.path.exists(p) else 0\n"
-            "open(p, 'w').write(str(n + 1))\n"
-            "exp = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(time.time() + 240))\n"
-            "print(json.dumps({'Version': 1, 'AccessKeyId': 'AKR%d' % (n % 3),"
-            " 'SecretAccessKey': 'sk-r', 'Expiration': exp}))\n")
+        script = self.process_script(sh.ROTATING_CREDENTIALS_PROCESS)
         self.write(".aws/config", "[default]\ncredential_process = %s\n" % script)
         s, r = self.read_with([("AKR0", "sk-r"), ("AKR1", "sk-r"), ("AKR2", "sk-r")], {})
         self.assertEqual(r.rc, 0, r.stderr)

@@ -55,6 +55,7 @@ static const struct row userinfo_rows[] = {
     {"https://host:8443/r", 0},      {"http://[::1]:1/r", 0},
 };
 
+/* URLs are only classified here (a pure string check); nothing connects to any of them. */
 static const struct row cleartext_rows[] = {
     {"http://127.0.0.1:1/r", 0},
     {"http://127.255.255.254/r", 0},
