@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # bench.sh - benchmark a2a-recover against the tools people would otherwise use
 #
-# usage: scripts/bench.sh [--records N] [--dispatch-records N] [--runs K]
-#                         [--quick] [--workdir DIR] [--bin PATH] [--no-install]
+# usage: scripts/bench.sh [--records N] [--dispatch-records N] [--stream-records N]
+#                         [--runs K] [--quick] [--workdir DIR] [--bin PATH] [--no-install]
 #        scripts/bench.sh --memory [--quick] [--workdir DIR] [--bin PATH]
 #        scripts/bench.sh --scaling [--quick] [--bin PATH]
 #
 # Default mode (the performance targets): installs what is missing from Debian (nginx-light,
-# wrk, jq, time, nodejs, npm: scripts/setup.sh --install) and the pinned npm
+# wrk, jq, time, nodejs, npm, awscli: scripts/setup.sh --install) and the pinned npm
 # packages of the Powertools peer (scripts/bench/package-lock.json, `npm ci`
 # into scripts/bench/node_modules), builds a2a-recover Release in
 # build-bench/, generates deterministic workloads with scripts/gen-batch.py
@@ -22,6 +22,18 @@
 #     (scripts/bench/peer_dispatch.py, 16 threads, keep-alive) on a smaller
 #     lambda workload (--dispatch-records, 50000)
 #   wrk, 16 connections for 10 s, POSTing a typical body (the ceiling)
+#   one closed shard of gen-batch's records (--stream-records, 1000000; 1000
+#     a page) served by the test Streams server (scripts/test-streams.py
+#     --generate, on 127.0.0.1, ephemeral port) and read two ways: by
+#     `a2a-recover --stream ARN --dry-run`, and by the AWS CLI loop an
+#     operator uses today (scripts/bench/peer_aws_loop.sh: the manual's
+#     get-shard-iterator + get-records loop with Debian's /usr/bin/aws, or
+#     $A2A_AWS_CLI, every page piped into `a2a-recover --dry-run`).  Both get
+#     --endpoint-url to loopback, a test key in AWS_ACCESS_KEY_ID/SECRET,
+#     AWS_REGION=us-east-1, AWS_EC2_METADATA_DISABLED=true, HOME an empty
+#     directory; no other AWS_* or proxy variable of the caller's.  The AWS CLI
+#     takes 1.2 to 2 s a call on 2 busy cores (measured with --quick): at
+#     1000000 records, 1,001 calls, 20 to 35 minutes a run.
 # with records/s, requests/s, peak RSS (/usr/bin/time %M) and the ratios the
 # performance targets are stated in, each measured within one run.  Every row checks its
 # response against the generator's --expected list (and, for dispatch rows,
@@ -36,22 +48,35 @@
 #            each streamed from gen-batch.py through a pipe (10M records is
 #            ~9 GB); only the tool's own user+sys CPU time is counted
 #            (scripts/bench/rusage.py: wait4() figures in microseconds).
-# --quick    smaller sizes everywhere (a smoke test of the script itself).
+# --quick    smaller sizes everywhere (a smoke test of the script itself):
+#            20000 records, 5000 to dispatch, 20000 in the stream shard.
 #
 # Exit status: 0 checks ok and targets met; 1 a check failed or a step broke;
 # 2 usage; 3 a target was missed.
 
 set -euo pipefail
 export LC_ALL=C
+# Every measurement talks to 127.0.0.1 only: nothing of the caller's AWS
+# configuration or proxies may reach the AWS clients of the stream rows.
+while read -r var; do
+    case $var in
+    AWS_* | http_proxy | https_proxy | HTTP_PROXY | HTTPS_PROXY | all_proxy | ALL_PROXY)
+        unset "$var" ;;
+    esac
+done < <(compgen -e)
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH="$ROOT/scripts/bench"
 GEN="$ROOT/scripts/gen-batch.py"
+STREAMS="$ROOT/scripts/test-streams.py"
+# Debian's AWS CLI (package awscli), not whichever `aws` comes first on PATH.
+AWS_CLI=${A2A_AWS_CLI:-/usr/bin/aws}
 BUILD="$ROOT/build-bench"
 
 mode=table
 records=200000
 dispatch_records=50000
+stream_records=1000000
 runs=1
 quick=0
 workdir=
@@ -60,6 +85,7 @@ install=1
 wrk_seconds=10
 records_set=0
 dispatch_set=0
+stream_set=0
 
 usage()
 {
@@ -87,6 +113,8 @@ while [ $# -gt 0 ]; do
     --records) [ $# -ge 2 ] || usage; records=$(count "$1" "$2"); records_set=1; shift ;;
     --dispatch-records)
         [ $# -ge 2 ] || usage; dispatch_records=$(count "$1" "$2"); dispatch_set=1; shift ;;
+    --stream-records)
+        [ $# -ge 2 ] || usage; stream_records=$(count "$1" "$2"); stream_set=1; shift ;;
     --runs) [ $# -ge 2 ] || usage; runs=$(count "$1" "$2"); shift ;;
     --workdir) [ $# -ge 2 ] || usage; workdir=$2; shift ;;
     --bin) [ $# -ge 2 ] || usage; bin=$2; shift ;;
@@ -103,9 +131,10 @@ done
 if [ "$quick" = 1 ]; then
     [ "$records_set" = 1 ] || records=20000
     [ "$dispatch_set" = 1 ] || dispatch_records=5000
+    [ "$stream_set" = 1 ] || stream_records=20000
     wrk_seconds=3
 fi
-if [ "$records" -lt 1 ] || [ "$dispatch_records" -lt 1 ]; then
+if [ "$records" -lt 1 ] || [ "$dispatch_records" -lt 1 ] || [ "$stream_records" -lt 1 ]; then
     echo "bench.sh: record counts must be >= 1" >&2
     exit 2
 fi
@@ -113,12 +142,13 @@ fi
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() { printf 'bench.sh: %s\n' "$*" >&2; exit 1; }
 
-# --- Cleanup: nginx (by the pid it wrote), temporary files -----------------
+# --- Cleanup: nginx (by the pid it wrote), the Streams server, temporary files
 
 TMPD=$(mktemp -d /tmp/a2a-bench.XXXXXX)
 NGX_PREFIX=
 MEM_DIR=
-CHILD= # process group of the command being measured
+CHILD=       # process group of the command being measured
+STREAMS_PID= # process group of scripts/test-streams.py
 
 cleanup()
 {
@@ -136,9 +166,21 @@ cleanup()
         done
         kill -KILL "$pid" 2>/dev/null || true
     fi
+    [ -z "$STREAMS_PID" ] || stop_group "$STREAMS_PID"
     [ -z "$NGX_PREFIX" ] || rm -rf "$NGX_PREFIX"
     [ -z "$MEM_DIR" ] || rm -rf "$MEM_DIR"
     rm -rf "$TMPD"
+}
+# stop_group PGID: SIGTERM to a process group we started, SIGKILL after 2 s.
+stop_group()
+{
+    kill -TERM -- "-$1" 2>/dev/null || true
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+        kill -0 -- "-$1" 2>/dev/null || break
+        sleep 0.2
+    done
+    kill -KILL -- "-$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -161,6 +203,7 @@ install_missing()
     command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
     command -v node >/dev/null 2>&1 || need+=(nodejs)
     command -v npm >/dev/null 2>&1 || need+=(npm)
+    [ -x "$AWS_CLI" ] || [ -n "${A2A_AWS_CLI:-}" ] || need+=(awscli)
     if command -v pkg-config >/dev/null 2>&1; then
         pkg-config --exists libcjson || need+=(libcjson-dev)
         pkg-config --exists libcurl || need+=(libcurl4-openssl-dev)
@@ -349,6 +392,86 @@ served()
     echo $(($(nginx_requests) - $1 - 1))
 }
 
+# --- The test Streams server ------------------------------------------------
+
+# A test key for the fake only: handed to it in a file and to the clients in
+# the environment, never on a command line.
+STREAMS_KEY_ID=AKIDBENCHSTREAMS0001
+STREAMS_SECRET=bench-streams-secret/0123456789+abcdefghij
+
+# start_streams N: scripts/test-streams.py serving gen-batch's stream, one
+# closed shard of N generated records, on 127.0.0.1 at a port the kernel picks
+# (--port 0, read back from --port-file).  Sets STREAMS_URL, STREAM_ARN and
+# STREAM_SHARD (the shard's id, as DescribeStream lists it).
+start_streams()
+{
+    local n=$1 port='' keys="$TMPD/streams-keys.json" pf="$TMPD/streams.port"
+    printf '[{"accessKeyId":"%s","secretAccessKey":"%s"}]\n' \
+        "$STREAMS_KEY_ID" "$STREAMS_SECRET" >"$keys"
+    rm -f "$pf"
+    # --no-log-seqs and no --record: nothing kept per call, so the server's
+    # own cost stays flat over a million records.
+    setsid python3 "$STREAMS" --host 127.0.0.1 --port 0 --port-file "$pf" \
+        --generate "$n" --keys-file "$keys" --no-log-seqs \
+        </dev/null >"$TMPD/streams.log" 2>&1 &
+    STREAMS_PID=$!
+    for _ in $(seq 100); do
+        [ ! -s "$pf" ] || { port=$(cat "$pf"); break; }
+        kill -0 "$STREAMS_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    if [ -z "$port" ] || ! curl -sf -o /dev/null "http://127.0.0.1:$port/_health"; then
+        cat "$TMPD/streams.log" >&2 || true
+        die "scripts/test-streams.py did not start"
+    fi
+    STREAMS_URL="http://127.0.0.1:$port"
+    STREAM_ARN=$(python3 -c 'import importlib.util, sys
+spec = importlib.util.spec_from_file_location("gen_batch", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+print(module.STREAM_ARN)' "$GEN")
+    # The shard id from the server itself, through the CLI the loop uses
+    # (not timed): this also shows the CLI reaches the fake and signs right.
+    STREAM_SHARD=$(aws_env "$AWS_CLI" dynamodbstreams describe-stream --output json \
+        --endpoint-url "$STREAMS_URL" --stream-arn "$STREAM_ARN" 2>"$TMPD/describe.err" |
+        python3 -c 'import json, sys
+shards = json.load(sys.stdin)["StreamDescription"]["Shards"]
+print(shards[0]["ShardId"] if len(shards) == 1 else "")') || true
+    if [ -z "$STREAM_SHARD" ]; then
+        cat "$TMPD/describe.err" >&2 || true
+        die "$AWS_CLI dynamodbstreams describe-stream against the test Streams server failed"
+    fi
+    say "test Streams server on $STREAMS_URL (pid $STREAMS_PID), $n records in $STREAM_SHARD"
+}
+
+# aws_env CMD...: runs CMD (a command or a function such as measure) with the
+# fake's key in the environment, the region, no instance metadata and HOME an
+# empty directory (no ~/.aws); every other AWS_* variable and proxy was
+# cleared at the start.  Assignments, not `env` arguments: the secret is never
+# on a command line.
+aws_env()
+{
+    mkdir -p "$TMPD/aws-home"
+    HOME="$TMPD/aws-home" AWS_ACCESS_KEY_ID="$STREAMS_KEY_ID" \
+        AWS_SECRET_ACCESS_KEY="$STREAMS_SECRET" AWS_REGION=us-east-1 \
+        AWS_EC2_METADATA_DISABLED=true AWS_PAGER='' "$@"
+}
+
+# stream_expected N: the generator's expected response for its first N
+# records (the fake's --generate shard is gen-batch's records, as
+# tests/integration/test_streams_fake.py checks); made once, kept in WORKDIR.
+stream_expected()
+{
+    local exp="$WORKDIR/stream-$1-seed1.expected"
+    if [ ! -s "$exp" ]; then
+        say "generating the expected response for $1 stream records"
+        python3 "$GEN" --records "$1" --seed 1 --out /dev/null --expected "$exp.tmp" ||
+            die "gen-batch.py failed"
+        mv "$exp.tmp" "$exp"
+    fi
+    echo "$exp"
+}
+
 # --- Modes -------------------------------------------------------------------
 
 # check_dispatch EXPECTED OUT RC SERVED WANT
@@ -366,6 +489,7 @@ mode_table()
 {
     local run shape f exp n=$records nd=$dispatch_records lambda lexp dfile dexp want
     local before s c j wout="$TMPD/wrk.out" reqs dur non2xx
+    local ns=$stream_records sexp loopdir="$TMPD/aws-loop" pages
 
     WORKDIR=${workdir:-$BUILD/workloads}
     mkdir -p "$WORKDIR"
@@ -377,7 +501,10 @@ mode_table()
     dfile=$(workload lambda "$nd")
     dexp=${dfile%.json}.expected
     want=$(summary_field "${dfile%.json}.summary" insert_valid)
+    sexp=$(stream_expected "$ns")
     start_nginx
+    start_streams "$ns"
+    mkdir -p "$loopdir"
 
     for run in $(seq "$runs"); do
         for shape in lambda ndjson pages; do
@@ -427,6 +554,19 @@ mode_table()
         M_WALL=${dur:-$M_WALL}
         row "$run" wrk "wrk, 16 connections, ${wrk_seconds} s" "POST, typical body" - \
             "${reqs:-0}" "$c"
+
+        aws_env measure "$TMPD/out" "$TMPD/err" "$A2A" --stream "$STREAM_ARN" --dry-run -q \
+            --no-progress --endpoint-url "$STREAMS_URL"
+        row "$run" stream_dry "a2a-recover --stream --dry-run" "test Streams server, $ns rec" \
+            "$ns" - "$(check_response "$sexp" "$TMPD/out" "$M_RC")"
+        aws_env measure "$TMPD/out" "$TMPD/err" "$BENCH/peer_aws_loop.sh" "$AWS_CLI" \
+            "$STREAMS_URL" "$STREAM_ARN" "$STREAM_SHARD" "$A2A" "$loopdir"
+        row "$run" stream_cli "AWS CLI get-records loop into a2a-recover --dry-run" \
+            "test Streams server, $ns rec" "$ns" - \
+            "$(check_response "$sexp" "$TMPD/out" "$M_RC")"
+        pages=$(sed -n 's/^peer_aws_loop.sh: get-records calls: //p' "$TMPD/err")
+        [ -z "$pages" ] || say "run $run: AWS CLI loop: $pages get-records calls," \
+            "$(awk -v w="$M_WALL" -v p="$pages" 'BEGIN { printf "%.2f", w / (p + 1) }') s a call"
     done
 
     echo

@@ -25,6 +25,7 @@ import sys
 DRY_VS_PEER = 10.0       # a2a-recover dry run / fastest dry-run peer
 J16_VS_WRK = 0.25        # a2a-recover -j 16 requests/s / wrk requests/s
 J16_VS_PY = 10.0         # a2a-recover -j 16 requests/s / Python peer
+STREAM_VS_CLI = 10.0     # a2a-recover --stream dry run / the AWS CLI loop, same shard
 MEMORY_MB = 32.0         # peak RSS on a 1 GB input
 
 
@@ -124,6 +125,11 @@ def main_table(rows):
                       lambda run, k=key: run_rate(k, run, "requests"),
                       lambda run: run_rate("py_disp", run, "requests"),
                       target_py, False)
+        elif key == "stream_dry":
+            add_ratio(key, "AWS CLI loop",
+                      lambda run: run_rate("stream_dry", run, "records"),
+                      lambda run: run_rate("stream_cli", run, "records"),
+                      STREAM_VS_CLI, False)
 
     out = []
     out.append("| row | input | records/s | requests/s | peak RSS | ratio "
