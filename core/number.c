@@ -12,10 +12,7 @@ static inline int eight_digits(const char *s, uint64_t *out)
     uint64_t v;
 
     memcpy(&v, s, 8);
-    /* Each byte: high nibble 3, and still 3 after adding 6 (so the low nibble is at most 9). */
-    if (((v & UINT64_C(0xF0F0F0F0F0F0F0F0)) |
-         (((v + UINT64_C(0x0606060606060606)) & UINT64_C(0xF0F0F0F0F0F0F0F0)) >> 4)) !=
-        UINT64_C(0x3333333333333333)) {
+    if (!a2a_swar_digits(v)) {
         return 0;
     }
     /* Little endian: s[0] is the low byte. Pairs, then fours, then the eight, by multiplies. */
