@@ -114,14 +114,24 @@ static void write_event(struct messages *m, const struct a2a_log_event *ev)
 /* The reason a message gives, numbers aside: "after 0 ms" and "after 3 ms" are alike. */
 static void reason_key(const char *msg, char *key, size_t cap)
 {
+    static const char digits[] = "0123456789";
     size_t o = 0;
 
-    for (size_t i = 0; msg[i] != '\0' && o + 1 < cap; i++) {
-        int digit = msg[i] >= '0' && msg[i] <= '9';
-        if (!digit) {
-            key[o++] = msg[i];
-        } else if (o == 0 || key[o - 1] != '#') {
-            key[o++] = '#';
+    /* Runs at a time (strcspn): a message is mostly text, and a -q run keys every one. */
+    while (*msg != '\0' && o + 1 < cap) {
+        size_t text = strcspn(msg, digits);
+
+        if (text > cap - 1 - o) {
+            text = cap - 1 - o;
+        }
+        memcpy(key + o, msg, text);
+        o += text;
+        msg += text;
+        if (*msg >= '0' && *msg <= '9' && o + 1 < cap) {
+            if (o == 0 || key[o - 1] != '#') {
+                key[o++] = '#';
+            }
+            msg += strspn(msg, digits);
         }
     }
     key[o] = '\0';

@@ -128,19 +128,6 @@ static int image_member(struct a2a_envelope *env, const char *key, size_t key_le
     return A2A_ENV_NONE;
 }
 
-/* A member of attribute k's value: only the first one's name and value are kept. */
-static void attr_member(struct a2a_envelope *env, int k, const char *key, size_t key_len,
-                        const char *rec, size_t val, size_t str_len)
-{
-    char type = k < 3 ? 'S' : 'N';
-
-    if (env->attr_members[k]++ == 0) {
-        env->attr_typed[k] = key_len == 1 && key[0] == type && rec[val] == '"';
-        env->value_at[k] = val + 1;
-        env->value_len[k] = str_len;
-    }
-}
-
 int a2a_envelope_member_named(struct a2a_envelope *env, int ctx, const char *key, size_t key_len,
                               const char *rec, size_t val, size_t str_len)
 {
@@ -159,16 +146,6 @@ int a2a_envelope_member_named(struct a2a_envelope *env, int ctx, const char *key
     case A2A_ENV_IMAGE:
         return image_member(env, key, key_len, rec, val);
     default:
-        if (ctx >= A2A_ENV_ATTR && ctx < A2A_ENV_ATTR + A2A_ENV_ATTRS) {
-            attr_member(env, ctx - A2A_ENV_ATTR, key, key_len, rec, val, str_len);
-        }
-        return A2A_ENV_NONE;
-    }
-}
-
-void a2a_envelope_end(struct a2a_envelope *env, int ctx)
-{
-    if (ctx == A2A_ENV_DDB_OTHER && !env->other_has_seq) {
-        env->has_seq = 0;
+        return A2A_ENV_NONE; /* attribute members are kept by a2a_envelope_member() */
     }
 }

@@ -88,6 +88,35 @@ static inline void a2a_envelope_init(struct a2a_envelope *env)
     memset(env, 0, offsetof(struct a2a_envelope, name_at));
 }
 
+/*
+ * A name's bit in a 64-bit filter, from its length and its first and last bytes: the names
+ * that matter in a context have their bits set in a2a_env_names[ctx]. Names that share a
+ * length in one record ("awsRegion" beside "eventName", "StreamViewType" beside
+ * "SequenceNumber", "payloadDigest" beside "eventSequence") differ in these bytes, so most
+ * members are passed over without a call. A name whose bit is set is still compared whole.
+ */
+#define A2A_ENV_BIT(len, first, last) (UINT64_C(1) << (((len) + (first) + (last)) & 63))
+
+static inline uint64_t a2a_env_name_bit(const char *key, size_t key_len)
+{
+    return A2A_ENV_BIT(key_len, (unsigned char)key[0], (unsigned char)key[key_len - 1]);
+}
+
+#define A2A_ENV_TOP_NAMES (A2A_ENV_BIT(9, 'e', 'e') | A2A_ENV_BIT(8, 'd', 'b'))
+#define A2A_ENV_SEQ_NAME  A2A_ENV_BIT(14, 'S', 'r')
+
+/* Per context, the bits of the names that matter there (the names are in envelope.c). */
+static const uint64_t a2a_env_names[A2A_ENV_ATTR] = {
+    [A2A_ENV_TOP] = A2A_ENV_TOP_NAMES,                           /* eventName, dynamodb */
+    [A2A_ENV_DDB] = A2A_ENV_SEQ_NAME | A2A_ENV_BIT(8, 'N', 'e'), /* ..., NewImage */
+    [A2A_ENV_DDB_OTHER] = A2A_ENV_SEQ_NAME,                      /* SequenceNumber */
+    [A2A_ENV_IMAGE] = A2A_ENV_BIT(6, 't', 't') | A2A_ENV_BIT(6, 't', 'd') |  /* tenant, taskId */
+                      A2A_ENV_BIT(5, 'o', 'r') | A2A_ENV_BIT(13, 'e', 'e') | /* owner, eventSeq.. */
+                      A2A_ENV_BIT(16, 'r', 's'),                             /* recordedAtMicros */
+    [A2A_ENV_DOC] = A2A_ENV_TOP_NAMES | A2A_ENV_BIT(7, 'R', 's') |           /* Records */
+                    A2A_ENV_BIT(8, 'M', 's') | A2A_ENV_BIT(18, 'D', 'o'), /* Messages, DDB...Info */
+};
+
 /* The slow part of a2a_envelope_member(), for a name that may matter. */
 int a2a_envelope_member_named(struct a2a_envelope *env, int ctx, const char *key, size_t key_len,
                               const char *rec, size_t val, size_t str_len);
@@ -102,22 +131,30 @@ int a2a_envelope_member_named(struct a2a_envelope *env, int ctx, const char *key
 static inline int a2a_envelope_member(struct a2a_envelope *env, int ctx, const char *key,
                                       size_t key_len, const char *rec, size_t val, size_t str_len)
 {
-    /* Bit n set: a name of n bytes may matter in that context. */
-    static const uint32_t lengths[A2A_ENV_ATTR] = {
-        [A2A_ENV_TOP] = 1u << 9 | 1u << 8,                         /* eventName, dynamodb */
-        [A2A_ENV_DDB] = 1u << 14 | 1u << 8,                        /* SequenceNumber, NewImage */
-        [A2A_ENV_DDB_OTHER] = 1u << 14,                            /* SequenceNumber */
-        [A2A_ENV_IMAGE] = 1u << 6 | 1u << 5 | 1u << 13 | 1u << 16, /* the five attributes */
-        [A2A_ENV_DOC] = 1u << 9 | 1u << 8 | 1u << 7 | 1u << 18,    /* ... Records, shapes */
-    };
+    if (ctx >= A2A_ENV_ATTR) {
+        /* A member of attribute k's value: only the first one's name and value are kept. */
+        int k = ctx - A2A_ENV_ATTR;
 
-    if (ctx >= A2A_ENV_ATTR || (key_len < 32 && (lengths[ctx] >> key_len) & 1u)) {
+        if (env->attr_members[k]++ == 0) {
+            env->attr_typed[k] = key_len == 1 && key[0] == (k < 3 ? 'S' : 'N') && rec[val] == '"';
+            env->value_at[k] = val + 1;
+            env->value_len[k] = str_len;
+        }
+        return A2A_ENV_NONE;
+    }
+    if (key_len != 0 && (a2a_env_names[ctx] & a2a_env_name_bit(key, key_len)) != 0) {
         return a2a_envelope_member_named(env, ctx, key, key_len, rec, val, str_len);
     }
     return A2A_ENV_NONE;
 }
 
 /* The object of context ctx (not NONE) ends. */
-void a2a_envelope_end(struct a2a_envelope *env, int ctx);
+static inline void a2a_envelope_end(struct a2a_envelope *env, int ctx)
+{
+    /* A later "dynamodb" without a SequenceNumber: the record keeps none */
+    if (ctx == A2A_ENV_DDB_OTHER && !env->other_has_seq) {
+        env->has_seq = 0;
+    }
+}
 
 #endif

@@ -187,8 +187,10 @@ static int span_is(struct a2a_items *it, const struct a2a_raw_record *rec, struc
     if (s.len == n && memcmp(raw, lit, n) == 0) {
         return 1;
     }
-    if (s.len <= n || memchr(raw, '\\', s.len) == NULL) {
-        return 0; /* an escape only makes the text longer */
+    /* An escape only makes the text longer; the envelope knows when the record has none. */
+    if (s.len <= n || (rec->envelope != NULL && !rec->envelope->escapes) ||
+        memchr(raw, '\\', s.len) == NULL) {
+        return 0;
     }
     if (a2a_json_unescape(raw, s.len, &it->scratch) != A2A_UNESCAPE_OK) {
         return 0;

@@ -791,6 +791,22 @@ static FAST_INLINE const unsigned char *fast_string(struct fast_scan *fs, const 
     }
 }
 
+/* Past a run of digits at p (at least one). Reads up to 8 bytes ahead: the buffer's PAD. */
+static inline const unsigned char *fast_digits(const unsigned char *p)
+{
+    uint64_t eight;
+
+    memcpy(&eight, p, 8);
+    while (a2a_swar_digits(eight)) {
+        p += 8;
+        memcpy(&eight, p, 8);
+    }
+    while (fast_digit(*p)) {
+        p++;
+    }
+    return p;
+}
+
 /* A number by the JSON grammar; NULL to give up. What follows it is checked by the caller. */
 static const unsigned char *fast_number(const unsigned char *p)
 {
@@ -800,9 +816,7 @@ static const unsigned char *fast_number(const unsigned char *p)
     if (*p == '0') {
         p++;
     } else if (fast_digit(*p)) {
-        do {
-            p++;
-        } while (fast_digit(*p));
+        p = fast_digits(p + 1);
     } else {
         return NULL;
     }
@@ -1009,11 +1023,15 @@ key:
             mctx = A2A_ENV_NONE;
         }
     }
-    p = fast_ws(p + 1);
-    if (*p != ':') {
-        return NULL;
+    if (p[1] == ':') {
+        p += 2; /* compact JSON: the colon right after the name */
+    } else {
+        p = fast_ws(p + 1);
+        if (*p != ':') {
+            return NULL;
+        }
+        p++;
     }
-    p++;
     if (key_len == 11 && depth == 1 && fs->sniff && memcmp(key + 1, "ventSource", 10) == 0 &&
         (key[0] == 'e' || key[0] == 'E')) {
         /* As the careful scanner's sniffing: counted, the first string value noted. */

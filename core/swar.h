@@ -35,6 +35,18 @@ static inline uint64_t a2a_swar_below(uint64_t v, unsigned char n)
     return (v - A2A_SWAR_ONES * n) & ~v & A2A_SWAR_HIGHS;
 }
 
+/*
+ * Whether all eight bytes of v are ASCII digits: each has high nibble 3, and still has after
+ * adding 6 (so its low nibble is at most 9). A carry out of a byte needs a byte >= 0xfa, which
+ * already fails.
+ */
+static inline int a2a_swar_digits(uint64_t v)
+{
+    return ((v & UINT64_C(0xF0F0F0F0F0F0F0F0)) |
+            (((v + UINT64_C(0x0606060606060606)) & UINT64_C(0xF0F0F0F0F0F0F0F0)) >> 4)) ==
+           UINT64_C(0x3333333333333333);
+}
+
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && defined(__GNUC__)
 #define A2A_SWAR 1
 static inline size_t a2a_swar_first(uint64_t mask)
@@ -68,7 +80,24 @@ static inline size_t a2a_swar_first(uint64_t mask)
  * Index (0..15) of the first byte of p[0..16) that ends a run, 16 when none does. strict:
  * controls and non-ASCII end it too.
  */
+static inline uint64_t a2a_simd_mask(const unsigned char *p, int strict);
+
 static inline unsigned a2a_simd_first(const unsigned char *p, int strict)
+{
+    uint64_t bits = a2a_simd_mask(p, strict);
+
+#if defined(__SSE2__)
+    return bits != 0 ? (unsigned)__builtin_ctzll(bits) : 16;
+#else
+    return bits != 0 ? (unsigned)__builtin_ctzll(bits) >> 2 : 16;
+#endif
+}
+
+/*
+ * The bytes of p[0..16) that end a run, as a mask whose lowest set bit marks the first one:
+ * one bit a byte with SSE2, four with NEON (a2a_simd_index() turns a bit into an index).
+ */
+static inline uint64_t a2a_simd_mask(const unsigned char *p, int strict)
 {
 #if defined(__SSE2__)
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
@@ -81,7 +110,7 @@ static inline unsigned a2a_simd_first(const unsigned char *p, int strict)
         m = _mm_or_si128(m, _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
     }
     bits = (unsigned)_mm_movemask_epi8(m);
-    return bits != 0 ? (unsigned)__builtin_ctz(bits) : 16;
+    return bits;
 #else
     uint8x16_t v = vld1q_u8(p);
     uint8x16_t m = vorrq_u8(vceqq_u8(v, vdupq_n_u8('"')), vceqq_u8(v, vdupq_n_u8('\\')));
@@ -92,7 +121,17 @@ static inline unsigned a2a_simd_first(const unsigned char *p, int strict)
     }
     /* Narrowing shift: four bits per byte of the comparison, in a 64-bit lane. */
     bits = vget_lane_u64(vreinterpret_u64_u8(vshrn_n_u16(vreinterpretq_u16_u8(m), 4)), 0);
-    return bits != 0 ? (unsigned)__builtin_ctzll(bits) >> 2 : 16;
+    return bits;
+#endif
+}
+
+/* The index of the byte a nonzero a2a_simd_mask() marks first. */
+static inline size_t a2a_simd_index(uint64_t bits)
+{
+#if defined(__SSE2__)
+    return (size_t)__builtin_ctzll(bits);
+#else
+    return (size_t)__builtin_ctzll(bits) >> 2;
 #endif
 }
 #endif
@@ -160,9 +199,9 @@ static inline const unsigned char *a2a_string_stop(const unsigned char *p)
 {
 #if A2A_SIMD
     for (;;) {
-        unsigned f = a2a_simd_first(p, 1);
-        if (f < 16) {
-            return p + f;
+        uint64_t bits = a2a_simd_mask(p, 1);
+        if (bits != 0) {
+            return p + a2a_simd_index(bits);
         }
         p += 16;
     }

@@ -273,6 +273,46 @@ static void test_round_trip(void **state)
     }
 }
 
+/*
+ * Every byte value at every position of strings of 1..18 digits: the parser reads up to 18
+ * digits eight at a time, so a non-digit in any lane, and every lane's weight, must show.
+ */
+static void test_every_byte_every_position(void **state)
+{
+    char s[19];
+    uint64_t seed = 12345;
+
+    (void)state;
+    for (size_t len = 1; len <= 18; len++) {
+        for (size_t pos = 0; pos < len; pos++) {
+            for (int b = 0; b < 256; b++) {
+                uint64_t want = 0;
+                uint64_t got = 0xdeadbeefULL;
+                int64_t gi = 0;
+                enum a2a_num_status st;
+
+                for (size_t k = 0; k < len; k++) {
+                    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+                    s[k] = (char)('0' + (seed >> 33) % 10);
+                }
+                s[pos] = (char)b;
+                for (size_t k = 0; k < len; k++) {
+                    want = want * 10 + (uint64_t)(s[k] - '0');
+                }
+                st = a2a_parse_u64(s, len, &got);
+                if (b >= '0' && b <= '9') {
+                    assert_int_equal(st, A2A_NUM_OK);
+                    assert_true(got == want);
+                    assert_int_equal(a2a_parse_i64(s, len, &gi), A2A_NUM_OK);
+                    assert_true((uint64_t)gi == want);
+                } else if (!(pos == 0 && b == '+')) {
+                    assert_int_equal(st, A2A_NUM_INVALID);
+                }
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -280,6 +320,7 @@ int main(void)
         cmocka_unit_test(test_length_bounds),
         cmocka_unit_test(test_long_strings),
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_every_byte_every_position),
     };
 
     return cmocka_run_group_tests_name("number", tests, NULL, NULL);
