@@ -868,6 +868,37 @@ static inline int fast_member(struct fast_scan *fs, int ctx, const unsigned char
 }
 
 /*
+ * DynamoDB JSON holds each attribute value in an object of one member, its type and a string:
+ * {"S":"acme"}. Such an object at p is taken whole here, without the general walk's push and
+ * pop: returns the byte after its closing brace, or NULL when p holds anything else (white
+ * space, an escaped or longer name, a value that is not a string, more members), and the
+ * general walk then takes it from p. ctx is the object's context: its member is reported to
+ * the envelope as the general walk would report it.
+ */
+static FAST_INLINE const unsigned char *fast_typed_value(struct fast_scan *fs,
+                                                         const unsigned char *p, int ctx)
+{
+    const unsigned char *s = p + 6;
+    const unsigned char *q;
+    unsigned t = p[2];
+    int escaped = 0;
+
+    if (p[1] != '"' || p[3] != '"' || p[4] != ':' || p[5] != '"' || t < 0x20 || t >= 0x80 ||
+        t == '"' || t == '\\') {
+        return NULL;
+    }
+    q = fast_string(fs, s, &escaped);
+    if (q == NULL || q[1] != '}') {
+        return NULL;
+    }
+    if (ctx != A2A_ENV_NONE) {
+        fast_member(fs, ctx, p + 2, 1, p + 5, (size_t)(q - s));
+        a2a_envelope_end(fs->env, ctx);
+    }
+    return q + 2;
+}
+
+/*
  * Scans one value at p (white space first allowed), at most `limit` containers deep. Returns
  * the byte after it, or NULL to give up. Iterative: depth costs no C stack.
  */
@@ -938,6 +969,13 @@ value:
             child = fast_member(fs, mctx, key, key_len, p, 0);
             if (fs->document && (fs->env->records > 0 || (fs->shapes && fs->env->shape_keys > 0))) {
                 return NULL; /* an event: its records are cut out one by one instead */
+            }
+        }
+        if (c == '{') {
+            const unsigned char *end = fast_typed_value(fs, p, child);
+            if (end != NULL) {
+                p = end;
+                goto after;
             }
         }
         kind[depth] = (unsigned char)c;

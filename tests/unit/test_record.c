@@ -282,6 +282,21 @@ static const struct row rows[] = {
     SKIP("MODIFY, no SequenceNumber", "{'eventName':'MODIFY','dynamodb':{}}", NULL, "MODIFY"),
 
     /* NewImage absent or not an object: every attribute is missing */
+    /* typed values: two members, another type, a value not a string, an empty type name */
+    BAD("INSERT, tenant with two members",
+        INSERT("'tenant':{'S':'acme','S':'acme'}," K_OK "," O_OK "," E_OK "," R_OK), "111",
+        "NEW_IMAGE attribute tenant has wrong type (expected S)"),
+    BAD("INSERT, tenant typed N", INSERT("'tenant':{'N':'acme'}," K_OK "," O_OK "," E_OK "," R_OK),
+        "111", "NEW_IMAGE attribute tenant has wrong type (expected S)"),
+    BAD("INSERT, tenant typed S with a number",
+        INSERT("'tenant':{'S':5}," K_OK "," O_OK "," E_OK "," R_OK), "111",
+        "NEW_IMAGE attribute tenant has wrong type (expected S)"),
+    BAD("INSERT, tenant with an empty type name",
+        INSERT("'tenant':{'':'acme'}," K_OK "," O_OK "," E_OK "," R_OK), "111",
+        "NEW_IMAGE attribute tenant has wrong type (expected S)"),
+    BAD("INSERT, eventSequence typed S",
+        INSERT(T_OK "," K_OK "," O_OK ",'eventSequence':{'S':'42'}," R_OK), "111",
+        "NEW_IMAGE attribute eventSequence has wrong type (expected N)"),
     BAD("INSERT, NewImage absent", "{'eventName':'INSERT','dynamodb':{'SequenceNumber':'111'}}",
         "111", NO_TENANT),
     BAD("INSERT, NewImage null", EVENT("INSERT", "null"), "111", NO_TENANT),
@@ -522,6 +537,20 @@ struct dispatch_row {
 
 static const struct dispatch_row dispatch_rows[] = {
     {"valid", INSERT(IMAGE_OK), "111", "acme", "task-1", "alice", 42, 1700000000000000},
+    /* Typed values {"S":"..."} the scanner takes whole, and their near misses it leaves. */
+    {"typed value with an escaped quote",
+     INSERT("'tenant':{'S':'ac\\\"me'}," K_OK "," O_OK "," E_OK "," R_OK), "111", "ac\"me",
+     "task-1", "alice", 42, 1700000000000000},
+    {"typed value with an escaped type name",
+     INSERT("'tenant':{'\\u0053':'acme'}," K_OK "," O_OK "," E_OK "," R_OK), "111", "acme",
+     "task-1", "alice", 42, 1700000000000000},
+    {"typed value with white space inside",
+     INSERT("'tenant':{'S':'acme' }," K_OK "," O_OK "," E_OK "," R_OK), "111", "acme", "task-1",
+     "alice", 42, 1700000000000000},
+    {"typed values in Keys and OldImage around",
+     "{'eventName':'INSERT','dynamodb':{'Keys':{'tenant':{'S':'K'}},'SequenceNumber':'111',"
+     "'NewImage':{" IMAGE_OK "},'OldImage':{'tenant':{'N':'1'},'x':{'S':''}}}}",
+     "111", "acme", "task-1", "alice", 42, 1700000000000000},
     {"attributes in reverse order", INSERT(R_OK "," E_OK "," O_OK "," K_OK "," T_OK), "111", "acme",
      "task-1", "alice", 42, 1700000000000000},
     {"NewImage before SequenceNumber, envelope fields around",
