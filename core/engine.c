@@ -28,6 +28,7 @@ struct call {
     CURL *easy;                    /* owned; NULL until first used; reused call after call */
     struct a2a_job *job;           /* borrowed while a call is open; NULL in between */
     struct curl_slist header_node; /* the job's Idempotency-Key, chained to the shared list */
+    struct curl_slist expect_node; /* "Expect:" between the two, for a body that needs it */
     struct a2a_buf response;       /* owned: the body, capped at RESPONSE_CAP */
     char retry_after[64];          /* the Retry-After value as sent; "" when none */
     char errbuf[CURL_ERROR_SIZE];  /* libcurl's error text for this call */
@@ -394,6 +395,11 @@ static int start_call(struct a2a_engine *eng, struct a2a_job *job, int64_t now)
     /* Our node in front of the shared list: no per-call copy of the common headers. */
     call->header_node.data = job->req.idem_header.data;
     call->header_node.next = (struct curl_slist *)eng->shared.headers;
+    if (job->req.body.len > eng->shared.expect_min) {
+        call->expect_node.data = (char *)eng->shared.no_expect; /* libcurl only reads it */
+        call->expect_node.next = call->header_node.next;
+        call->header_node.next = &call->expect_node;
+    }
     a2a_buf_reset(&call->response);
     call->retry_after[0] = '\0';
     call->errbuf[0] = '\0';
