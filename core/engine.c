@@ -279,8 +279,20 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
         call->retry_after[0] = '\0';
         return n;
     }
-    call->content_length |= header_says(data, len, "content-length", "");
-    call->chunked |= header_says(data, len, "transfer-encoding", "chunked");
+    /* Each name looked for starts with its own letter: most lines (Server, Date) are passed
+     * over on their first byte, the others compared with one name only. */
+    switch (data[0] | 0x20) {
+    case 'c':
+        call->content_length |= header_says(data, len, "content-length", "");
+        return n;
+    case 't':
+        call->chunked |= header_says(data, len, "transfer-encoding", "chunked");
+        return n;
+    case 'r':
+        break;
+    default:
+        return n;
+    }
     if (len > sizeof(name) - 1 && strncasecmp(data, name, sizeof(name) - 1) == 0) {
         size_t vlen = len - (sizeof(name) - 1);
         const char *v = data + sizeof(name) - 1;
@@ -608,7 +620,7 @@ static void settle(struct a2a_engine *eng, struct call *call, struct a2a_job *jo
         .random = next_random(eng),
     };
 
-    if (answered) {
+    if (answered && a2a_http_classify(status) != A2A_HTTP_SUCCESS) {
         body_excerpt(call, detail, sizeof(detail)); /* only failures quote it */
     }
     a2a_http_verdict(&in, &v);
