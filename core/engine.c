@@ -778,9 +778,10 @@ int a2a_engine_step(struct a2a_engine *eng, struct a2a_error *err)
     rc |= rc == 0 ? start_ready(eng, err) : 0;
     rc |= rc == 0 ? run_timer(eng, err) : 0; /* sends the calls just started */
     collect(eng);
-    if (rc == 0 && eng->watch_nomem) {
+    if (eng->watch_nomem) {
+        /* the cause of any failure above: libcurl saw its socket callback fail */
         a2a_error_set(err, A2A_E_NOMEM, "out of memory watching an HTTP connection");
-        rc = -1;
+        return -1;
     }
     return rc == 0 ? 0 : -1;
 }
