@@ -326,6 +326,8 @@ static int start_engines(struct a2a_dispatch *d, struct a2a_error *err)
         .cacert = d->cfg.cacert,
         .https = strncasecmp(d->cfg.url, "https://", 8) == 0,
         .headers = d->headers,
+        .no_expect = a2a_request_no_expect_header,
+        .expect_min = A2A_REQUEST_EXPECT_MIN,
         .url = d->url,
         .fatal_status = &d->fatal_status,
         .trip = &d->trip,

@@ -1,11 +1,15 @@
 #include "engine.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "joblist.h"
@@ -24,6 +28,7 @@ struct call {
     CURL *easy;                    /* owned; NULL until first used; reused call after call */
     struct a2a_job *job;           /* borrowed while a call is open; NULL in between */
     struct curl_slist header_node; /* the job's Idempotency-Key, chained to the shared list */
+    struct curl_slist expect_node; /* "Expect:" between the two, for a body that needs it */
     struct a2a_buf response;       /* owned: the body, capped at RESPONSE_CAP */
     char retry_after[64];          /* the Retry-After value as sent; "" when none */
     char errbuf[CURL_ERROR_SIZE];  /* libcurl's error text for this call */
@@ -41,6 +46,18 @@ struct a2a_engine {
     int64_t gap_ns; /* --rate: the shared schedule spaces starts this far apart; 0: no limit */
 
     CURLM *multi;
+    /*
+     * The sockets libcurl asked to watch, as poll() takes them: slot 0 is wake_fds[0], the
+     * rest are kept up to date by on_socket(). The engine polls them itself and tells libcurl
+     * which one is ready (curl_multi_socket_action), so libcurl never polls a socket that is
+     * not: curl_multi_perform() polls every open call once per pass, ready or not.
+     */
+    struct pollfd *watch; /* owned array of nwatch, room for watch_cap */
+    size_t nwatch;
+    size_t watch_cap;
+    int watch_nomem;    /* a socket could not be watched: the engine fails on its next step */
+    int wake_fds[2];    /* owned pipe: a2a_engine_wakeup() writes, the poll reads */
+    int64_t timer_ns;   /* when libcurl wants its timeout action; -1: no timer */
     struct call *calls; /* owned array of cap call slots */
     struct call **idle; /* slots with no open call: a stack of nidle */
     size_t nidle;
@@ -68,6 +85,76 @@ static int stopped(const struct a2a_engine *eng)
     return atomic_load_explicit(eng->shared.fatal_status, memory_order_relaxed) != 0;
 }
 
+/* Finds the socket's slot in the watch list; 0 (the wake pipe's) when it is not there. */
+static size_t watch_slot(const struct a2a_engine *eng, curl_socket_t s)
+{
+    for (size_t i = 1; i < eng->nwatch; i++) {
+        if (eng->watch[i].fd == s) {
+            return i;
+        }
+    }
+    return 0;
+}
+
+/* CURLMOPT_SOCKETFUNCTION: keeps the watch list as libcurl wants it. */
+static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
+{
+    struct a2a_engine *eng = userp;
+    size_t i = watch_slot(eng, s);
+
+    (void)easy;
+    (void)socketp;
+    if (what == CURL_POLL_REMOVE) {
+        if (i != 0) {
+            eng->watch[i] = eng->watch[--eng->nwatch];
+        }
+        return 0;
+    }
+    if (i == 0) {
+        if (eng->nwatch == eng->watch_cap) {
+            size_t cap = eng->watch_cap * 2;
+            struct pollfd *w = realloc(eng->watch, cap * sizeof(*w));
+            if (w == NULL) {
+                eng->watch_nomem = 1;
+                return -1;
+            }
+            eng->watch = w;
+            eng->watch_cap = cap;
+        }
+        i = eng->nwatch++;
+        eng->watch[i].fd = s;
+    }
+    eng->watch[i].events =
+        (short)(((what & CURL_POLL_IN) ? POLLIN : 0) | ((what & CURL_POLL_OUT) ? POLLOUT : 0));
+    eng->watch[i].revents = 0;
+    return 0;
+}
+
+/* CURLMOPT_TIMERFUNCTION: when libcurl next wants curl_multi_socket_action() on a timeout. */
+static int on_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+    struct a2a_engine *eng = userp;
+
+    (void)multi;
+    eng->timer_ns = timeout_ms < 0 ? -1 : a2a_now_ns() + (int64_t)timeout_ms * 1000000;
+    return 0;
+}
+
+static int open_wake_pipe(struct a2a_engine *eng)
+{
+    if (pipe(eng->wake_fds) != 0) {
+        eng->wake_fds[0] = eng->wake_fds[1] = -1;
+        return -1;
+    }
+    for (int i = 0; i < 2; i++) {
+        (void)fcntl(eng->wake_fds[i], F_SETFD, FD_CLOEXEC);
+        (void)fcntl(eng->wake_fds[i], F_SETFL, fcntl(eng->wake_fds[i], F_GETFL) | O_NONBLOCK);
+    }
+    eng->watch[0] = (struct pollfd){.fd = eng->wake_fds[0], .events = POLLIN};
+    eng->nwatch = 1;
+    return 0;
+}
+
 int a2a_engine_new(struct a2a_engine **out, const struct a2a_engine_shared *shared, unsigned cap,
                    uint64_t seed, struct a2a_error *err)
 {
@@ -91,9 +178,19 @@ int a2a_engine_new(struct a2a_engine **out, const struct a2a_engine_shared *shar
     eng->active = calloc(eng->cap, sizeof(*eng->active));
     eng->multi = curl_multi_init();
     eng->url = curl_url_dup(shared->url);
+    eng->wake_fds[0] = eng->wake_fds[1] = -1;
+    eng->timer_ns = -1;
+    eng->watch_cap = 2 * (size_t)eng->cap + 2; /* a socket per call, more while connecting */
+    eng->watch = calloc(eng->watch_cap, sizeof(*eng->watch));
     if (eng->calls == NULL || eng->idle == NULL || eng->active == NULL || eng->multi == NULL ||
-        eng->url == NULL) {
+        eng->url == NULL || eng->watch == NULL) {
         a2a_error_set(err, A2A_E_NOMEM, "out of memory setting up the HTTP client");
+        a2a_engine_free(&eng);
+        return -1;
+    }
+    if (open_wake_pipe(eng) != 0) {
+        a2a_error_set(err, A2A_E_NOMEM, "cannot open a pipe for an HTTP engine: %s",
+                      strerror(errno));
         a2a_engine_free(&eng);
         return -1;
     }
@@ -104,6 +201,10 @@ int a2a_engine_new(struct a2a_engine **out, const struct a2a_engine_shared *shar
     (void)curl_multi_setopt(eng->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)eng->cap);
     (void)curl_multi_setopt(eng->multi, CURLMOPT_MAXCONNECTS, (long)eng->cap);
     (void)curl_multi_setopt(eng->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+    (void)curl_multi_setopt(eng->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    (void)curl_multi_setopt(eng->multi, CURLMOPT_SOCKETDATA, eng);
+    (void)curl_multi_setopt(eng->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+    (void)curl_multi_setopt(eng->multi, CURLMOPT_TIMERDATA, eng);
     *out = eng;
     return 0;
 }
@@ -178,8 +279,20 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
         call->retry_after[0] = '\0';
         return n;
     }
-    call->content_length |= header_says(data, len, "content-length", "");
-    call->chunked |= header_says(data, len, "transfer-encoding", "chunked");
+    /* Each name looked for starts with its own letter: most lines (Server, Date) are passed
+     * over on their first byte, the others compared with one name only. */
+    switch (data[0] | 0x20) {
+    case 'c':
+        call->content_length |= header_says(data, len, "content-length", "");
+        return n;
+    case 't':
+        call->chunked |= header_says(data, len, "transfer-encoding", "chunked");
+        return n;
+    case 'r':
+        break;
+    default:
+        return n;
+    }
     if (len > sizeof(name) - 1 && strncasecmp(data, name, sizeof(name) - 1) == 0) {
         size_t vlen = len - (sizeof(name) - 1);
         const char *v = data + sizeof(name) - 1;
@@ -294,6 +407,11 @@ static int start_call(struct a2a_engine *eng, struct a2a_job *job, int64_t now)
     /* Our node in front of the shared list: no per-call copy of the common headers. */
     call->header_node.data = job->req.idem_header.data;
     call->header_node.next = (struct curl_slist *)eng->shared.headers;
+    if (job->req.body.len > eng->shared.expect_min) {
+        call->expect_node.data = (char *)eng->shared.no_expect; /* libcurl only reads it */
+        call->expect_node.next = call->header_node.next;
+        call->header_node.next = &call->expect_node;
+    }
     a2a_buf_reset(&call->response);
     call->retry_after[0] = '\0';
     call->errbuf[0] = '\0';
@@ -502,7 +620,7 @@ static void settle(struct a2a_engine *eng, struct call *call, struct a2a_job *jo
         .random = next_random(eng),
     };
 
-    if (answered) {
+    if (answered && a2a_http_classify(status) != A2A_HTTP_SUCCESS) {
         body_excerpt(call, detail, sizeof(detail)); /* only failures quote it */
     }
     a2a_http_verdict(&in, &v);
@@ -583,32 +701,17 @@ static int wait_budget(const struct a2a_engine *eng, int wait_ms)
     return soonest <= now ? 0 : (int)((soonest - now + 999999) / 1000000);
 }
 
-int a2a_engine_step(struct a2a_engine *eng, struct a2a_error *err)
+/* Runs libcurl's timeout action if it is due. Returns 0 or -1 (err set). */
+static int run_timer(struct a2a_engine *eng, struct a2a_error *err)
 {
     int running = 0;
     CURLMcode mc;
 
-    if (start_ready(eng, err) != 0) {
-        return -1;
-    }
-    mc = curl_multi_perform(eng->multi, &running);
-    if (mc != CURLM_OK) {
-        a2a_error_set(err, A2A_E_INTERNAL, "HTTP engine: %s", curl_multi_strerror(mc));
-        return -1;
-    }
-    collect(eng);
-    return start_ready(eng, err);
-}
-
-int a2a_engine_wait(struct a2a_engine *eng, int max_ms, struct a2a_error *err)
-{
-    int budget = wait_budget(eng, max_ms);
-    CURLMcode mc;
-
-    if (budget <= 0) {
+    if (eng->timer_ns < 0 || eng->timer_ns > a2a_now_ns()) {
         return 0;
     }
-    mc = curl_multi_poll(eng->multi, NULL, 0, budget, NULL);
+    eng->timer_ns = -1; /* libcurl sets it again if it wants another */
+    mc = curl_multi_socket_action(eng->multi, CURL_SOCKET_TIMEOUT, 0, &running);
     if (mc != CURLM_OK) {
         a2a_error_set(err, A2A_E_INTERNAL, "HTTP engine: %s", curl_multi_strerror(mc));
         return -1;
@@ -616,10 +719,105 @@ int a2a_engine_wait(struct a2a_engine *eng, int max_ms, struct a2a_error *err)
     return 0;
 }
 
+/* The CURL_CSELECT_* bits for what poll() said of a socket. */
+static int ready_bits(const struct pollfd *p)
+{
+    int bits = 0;
+
+    if (p->revents & (POLLIN | POLLPRI | POLLHUP | POLLERR)) {
+        bits |= CURL_CSELECT_IN;
+    }
+    if (p->revents & (POLLOUT | POLLHUP | POLLERR)) {
+        bits |= CURL_CSELECT_OUT;
+    }
+    if (p->revents & (POLLERR | POLLNVAL)) {
+        bits |= CURL_CSELECT_ERR;
+    }
+    return bits;
+}
+
+/*
+ * Hands libcurl the sockets the last poll found ready. The list is copied first: the calls
+ * change it (a finished call's socket goes, a new one comes).
+ */
+static int run_ready(struct a2a_engine *eng, struct a2a_error *err)
+{
+    size_t n = 0;
+    struct {
+        curl_socket_t fd;
+        int bits;
+    } ready[64];
+
+    for (size_t i = 1; i < eng->nwatch; i++) {
+        if (eng->watch[i].revents != 0 && n < sizeof(ready) / sizeof(ready[0])) {
+            ready[n].fd = eng->watch[i].fd;
+            ready[n].bits = ready_bits(&eng->watch[i]);
+            n++;
+        }
+        eng->watch[i].revents = 0; /* past the 64th: the next poll reports it again */
+    }
+    for (size_t i = 0; i < n; i++) {
+        int running = 0;
+        CURLMcode mc = curl_multi_socket_action(eng->multi, ready[i].fd, ready[i].bits, &running);
+        if (mc != CURLM_OK && mc != CURLM_BAD_SOCKET) { /* bad: it closed meanwhile */
+            a2a_error_set(err, A2A_E_INTERNAL, "HTTP engine: %s", curl_multi_strerror(mc));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int a2a_engine_step(struct a2a_engine *eng, struct a2a_error *err)
+{
+    int rc = 0;
+
+    rc |= start_ready(eng, err);
+    rc |= rc == 0 ? run_ready(eng, err) : 0;
+    rc |= rc == 0 ? run_timer(eng, err) : 0;
+    collect(eng);
+    rc |= rc == 0 ? start_ready(eng, err) : 0;
+    rc |= rc == 0 ? run_timer(eng, err) : 0; /* sends the calls just started */
+    collect(eng);
+    if (eng->watch_nomem) {
+        /* the cause of any failure above: libcurl saw its socket callback fail */
+        a2a_error_set(err, A2A_E_NOMEM, "out of memory watching an HTTP connection");
+        return -1;
+    }
+    return rc == 0 ? 0 : -1;
+}
+
+int a2a_engine_wait(struct a2a_engine *eng, int max_ms, struct a2a_error *err)
+{
+    int budget = wait_budget(eng, max_ms);
+    char sink[64];
+
+    if (eng->timer_ns >= 0) {
+        int64_t now = a2a_now_ns();
+        int64_t t = eng->timer_ns <= now ? 0 : (eng->timer_ns - now + 999999) / 1000000;
+        budget = t < budget ? (int)t : budget;
+    }
+    if (budget <= 0) {
+        return 0;
+    }
+    if (poll(eng->watch, eng->nwatch, budget) < 0 && errno != EINTR) {
+        a2a_error_set(err, A2A_E_INTERNAL, "HTTP engine: poll: %s", strerror(errno));
+        return -1;
+    }
+    if (eng->watch[0].revents != 0) {
+        eng->watch[0].revents = 0;
+        while (read(eng->wake_fds[0], sink, sizeof(sink)) > 0) {
+        }
+    }
+    return 0;
+}
+
 void a2a_engine_wakeup(struct a2a_engine *eng)
 {
-    /* Fails only for a bad handle; a wake-up lost otherwise is made up by the idle wait. */
-    (void)curl_multi_wakeup(eng->multi);
+    char byte = 1;
+
+    if (write(eng->wake_fds[1], &byte, 1) < 0) {
+        /* EAGAIN: the pipe is full of wake-ups already; nothing is lost */
+    }
 }
 
 size_t a2a_engine_room(const struct a2a_engine *eng)
@@ -687,6 +885,12 @@ void a2a_engine_free(struct a2a_engine **peng)
         (void)curl_multi_cleanup(eng->multi);
     }
     curl_url_cleanup(eng->url);
+    for (int i = 0; i < 2; i++) {
+        if (eng->wake_fds[i] >= 0) {
+            close(eng->wake_fds[i]);
+        }
+    }
+    free(eng->watch);
     free(eng);
     *peng = NULL;
 }

@@ -43,7 +43,9 @@ struct a2a_engine_shared {
     const char *cacert; /* borrowed; NULL for the system store */
     int https;          /* the endpoint is https: wait for ALPN before opening more connections */
     const struct curl_slist *headers; /* borrowed: the headers every call carries */
-    CURLU *url;                       /* read only: each engine works on its own copy */
+    const char *no_expect; /* borrowed: the line a body longer than expect_min carries too */
+    size_t expect_min;
+    CURLU *url;                     /* read only: each engine works on its own copy */
     atomic_int *fatal_status;       /* first 401/403/404/405 seen by any engine, A2A_FATAL_TRANSPORT
                                        (trip says why); 0 before */
     struct a2a_trip *trip;          /* the breaker and the stop reason, shared */

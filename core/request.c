@@ -63,9 +63,10 @@ const char *const a2a_request_fixed_headers[] = {
     "Content-Type: application/json",
     "Accept: application/json",
     "User-Agent: a2a-recover/" A2A_VERSION,
-    "Expect:",
     NULL,
 };
+
+const char a2a_request_no_expect_header[] = "Expect:";
 
 const char *const a2a_request_reserved_names[] = {
     "Content-Type",

@@ -203,6 +203,16 @@ static void fail_fast_transport(const struct a2a_verdict_input *in, struct a2a_v
     out->fail_fast = 1;
 }
 
+/* "HTTP 2xx", written without printf: every acknowledged call has this reason. */
+static void success_reason(char reason[A2A_REASON_MAX], long status)
+{
+    memcpy(reason, "HTTP ", 5);
+    reason[5] = (char)('0' + status / 100);
+    reason[6] = (char)('0' + status / 10 % 10);
+    reason[7] = (char)('0' + status % 10);
+    reason[8] = '\0';
+}
+
 void a2a_http_verdict(const struct a2a_verdict_input *in, struct a2a_verdict *out)
 {
     char why[320];
@@ -227,7 +237,7 @@ void a2a_http_verdict(const struct a2a_verdict_input *in, struct a2a_verdict *ou
     }
     switch (a2a_http_classify(in->status)) {
     case A2A_HTTP_SUCCESS:
-        snprintf(out->reason, sizeof(out->reason), "HTTP %ld", in->status);
+        success_reason(out->reason, in->status);
         out->outcome = in->task_deleted ? A2A_OUT_TASK_DELETED : A2A_OUT_ACKNOWLEDGED;
         return;
     case A2A_HTTP_TRANSIENT:
