@@ -2,14 +2,34 @@
 
 #include <string.h>
 
+/* Moves the held entries to the spill file. 0, or -1 (errno set). */
+static int spill_items(struct a2a_response *r)
+{
+    if (r->spill == NULL) {
+        r->spill = tmpfile();
+        if (r->spill == NULL) {
+            return -1;
+        }
+    }
+    if (fwrite(r->items.data, 1, r->items.len, r->spill) != r->items.len) {
+        return -1;
+    }
+    a2a_buf_reset(&r->items);
+    return 0;
+}
+
 int a2a_response_add(struct a2a_response *r, const struct a2a_result *res)
 {
     struct a2a_buf *b = &r->items;
-    size_t mark = b->len;
+    size_t mark;
 
     if (!a2a_outcome_failed(res->outcome) || !res->has_seq) {
         return 0;
     }
+    if (b->len >= A2A_RESPONSE_HELD && spill_items(r) != 0) {
+        return -2;
+    }
+    mark = b->len;
     if ((r->count > 0 && a2a_buf_putc(b, ',') != 0) ||
         a2a_buf_puts(b, "{\"itemIdentifier\":") != 0 ||
         a2a_json_put_string(b, res->seq.ptr, res->seq.len) != 0 || a2a_buf_putc(b, '}') != 0) {
@@ -20,9 +40,27 @@ int a2a_response_add(struct a2a_response *r, const struct a2a_result *res)
     return 0;
 }
 
+/* Copies the spill file to out. 0, or -1 (read error). */
+static int copy_spill(FILE *spill, FILE *out)
+{
+    char chunk[16384];
+    size_t n;
+
+    if (fflush(spill) != 0 || fseek(spill, 0, SEEK_SET) != 0) {
+        return -1;
+    }
+    while ((n = fread(chunk, 1, sizeof(chunk), spill)) > 0) {
+        fwrite(chunk, 1, n, out);
+    }
+    return ferror(spill) ? -1 : 0;
+}
+
 int a2a_response_write(const struct a2a_response *r, FILE *out)
 {
     fputs("{\"batchItemFailures\":[", out);
+    if (r->spill != NULL && copy_spill(r->spill, out) != 0) {
+        return -1;
+    }
     if (r->items.len > 0) {
         fwrite(r->items.data, 1, r->items.len, out);
     }
@@ -33,6 +71,10 @@ int a2a_response_write(const struct a2a_response *r, FILE *out)
 void a2a_response_free(struct a2a_response *r)
 {
     a2a_buf_free(&r->items);
+    if (r->spill != NULL) {
+        fclose(r->spill);
+        r->spill = NULL;
+    }
     r->count = 0;
 }
 

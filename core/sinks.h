@@ -11,13 +11,28 @@
 #include "result.h"
 #include "stream_source.h"
 
-/* The failing identifiers, in input order: all the response keeps. */
+/*
+ * Entries held in memory before they move to the spill file: a run of millions of failures
+ * would otherwise hold 42 bytes for each until the end.
+ */
+#define A2A_RESPONSE_HELD (256 * 1024)
+
+/*
+ * The failing identifiers, in input order: all the response keeps. The list is written only
+ * at the end (an input error before the first record leaves stdout empty, and -o is made
+ * whole by a rename), so the older entries wait in an unlinked temporary file.
+ */
 struct a2a_response {
-    struct a2a_buf items; /* owned: `{"itemIdentifier":"..."}` entries joined by commas */
+    struct a2a_buf items; /* owned: `{"itemIdentifier":"..."}` entries joined by commas,
+                             following those in spill */
     uint64_t count;
+    FILE *spill; /* owned: tmpfile() holding the entries before items; NULL until needed */
 };
 
-/* Lists the record if it failed and has a SequenceNumber. Returns 0 or -1 (no memory). */
+/*
+ * Lists the record if it failed and has a SequenceNumber. Returns 0, -1 (no memory), or -2
+ * (the spill file could not be made or written; errno set).
+ */
 int a2a_response_add(struct a2a_response *r, const struct a2a_result *res);
 /* Writes the one-line response. Returns 0 or -1 (write error). */
 int a2a_response_write(const struct a2a_response *r, FILE *out);
