@@ -368,6 +368,7 @@ static void fill_config(struct a2a_run_config *cfg, const struct options *o,
 {
     memset(cfg, 0, sizeof(*cfg));
     cfg->input.source = stream;
+    cfg->input.read_chunk = stream != NULL ? A2A_STREAM_READ_CHUNK : 0;
     cfg->input.paths = o->files;
     cfg->input.npaths = o->nfiles;
     cfg->input.max_record = o->max_record;
