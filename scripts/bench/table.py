@@ -25,7 +25,7 @@ import sys
 DRY_VS_PEER = 10.0       # a2a-recover dry run / fastest dry-run peer
 J16_VS_WRK = 0.25        # a2a-recover -j 16 requests/s / wrk requests/s
 J16_VS_PY = 10.0         # a2a-recover -j 16 requests/s / Python peer
-MEMORY_MB = 32.0         # peak RSS on a 1 GB input
+MEMORY_MB = 16.0         # peak RSS on a 1 GB input, any shape
 
 
 def load(path):
