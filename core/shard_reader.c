@@ -270,7 +270,11 @@ static int scan_records(const struct a2a_shard_reader *r, struct a2a_str page, s
     if (a2a_scanner_open(&sc, &src, &scfg, &err) != 0) {
         return -1;
     }
-    while ((got = a2a_scanner_next(sc, &rec, &err)) == 1) {
+    for (;;) {
+        got = a2a_scanner_next(sc, &rec, &err);
+        if (got != 1) {
+            break;
+        }
         if (rec.origin != A2A_FROM_RECORDS) {
             rc = 1;
             goto out;
@@ -319,7 +323,7 @@ static int take_next_iterator(struct a2a_shard_reader *r, struct a2a_str next,
         a2a_error_set(&e->err, A2A_E_NOMEM, "out of memory");
         return -1;
     }
-    if (got > 0 || scratch->data[0] == '\0' || strlen(scratch->data) + 1 != scratch->len) {
+    if (got > 0 || scratch->data[0] == '\0') {
         protocol_error(r, "GetRecords", "NextShardIterator is not a string", e);
         return -1;
     }
@@ -341,12 +345,22 @@ static int read_page(struct a2a_shard_reader *r, struct page_scan *s, struct a2a
     struct a2a_str page = {r->answer.data, r->answer.len};
     int got;
 
-    while (page.len > 0 && strchr(" \t\r\n", page.ptr[0]) != NULL) {
+    while (page.len > 0 && (page.ptr[0] == ' ' || page.ptr[0] == '\t' || page.ptr[0] == '\r' ||
+                            page.ptr[0] == '\n')) {
         page.ptr++;
         page.len--;
     }
-    got = a2a_jv_fields(page, top, 2, &s->scratch);
-    got = got == -2 ? -1 : got == -1 ? 1 : 0;
+    switch (a2a_jv_fields(page, top, 2, &s->scratch)) {
+    case 0:
+        got = 0;
+        break;
+    case -1:
+        got = 1; /* not an object */
+        break;
+    default:
+        got = -1;
+        break;
+    }
     if (got == 0) {
         if (top[0].count == 0) {
             got = check_small_page(page);
