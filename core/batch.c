@@ -1,6 +1,5 @@
 #include "batch.h"
 
-#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,7 +128,6 @@ static int deliver(struct run *r, const struct a2a_result *res, struct a2a_redri
 {
     struct a2a_run_stats *st = r->st;
     struct a2a_result tagged;
-    int got;
 
     if (m != NULL) {
         tagged = *res;
@@ -137,13 +135,7 @@ static int deliver(struct run *r, const struct a2a_result *res, struct a2a_redri
         res = &tagged;
     }
     /* First, since it alone can fail: a result is either fully handed over or not at all. */
-    got = a2a_response_add(r->resp, res);
-    if (got == -2) {
-        a2a_error_set(&st->err, A2A_E_IO,
-                      "cannot keep the list of failures in a temporary file: %s", strerror(errno));
-        return -1;
-    }
-    if (got != 0) {
+    if (a2a_response_add(r->resp, res) != 0) {
         a2a_error_set(&st->err, A2A_E_NOMEM, "out of memory listing failures");
         return -1;
     }

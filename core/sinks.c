@@ -2,20 +2,26 @@
 
 #include <string.h>
 
-/* Moves the held entries to the spill file. 0, or -1 (errno set). */
-static int spill_items(struct a2a_response *r)
+/*
+ * Moves the held entries to the spill file. When no file can be made or written, the entries
+ * stay in memory, as they did before there was a spill file: a failure that cannot be listed
+ * would read as a success.
+ */
+static void spill_items(struct a2a_response *r)
 {
+    if (r->spill_broken) {
+        return;
+    }
     if (r->spill == NULL) {
         r->spill = tmpfile();
-        if (r->spill == NULL) {
-            return -1;
-        }
     }
-    if (fwrite(r->items.data, 1, r->items.len, r->spill) != r->items.len) {
-        return -1;
+    if (r->spill == NULL || fwrite(r->items.data, 1, r->items.len, r->spill) != r->items.len ||
+        fflush(r->spill) != 0) {
+        r->spill_broken = 1; /* the file keeps `spilled` good bytes; the rest stays here */
+        return;
     }
+    r->spilled += r->items.len;
     a2a_buf_reset(&r->items);
-    return 0;
 }
 
 int a2a_response_add(struct a2a_response *r, const struct a2a_result *res)
@@ -26,8 +32,8 @@ int a2a_response_add(struct a2a_response *r, const struct a2a_result *res)
     if (!a2a_outcome_failed(res->outcome) || !res->has_seq) {
         return 0;
     }
-    if (b->len >= A2A_RESPONSE_HELD && spill_items(r) != 0) {
-        return -2;
+    if (b->len >= A2A_RESPONSE_HELD) {
+        spill_items(r);
     }
     mark = b->len;
     if ((r->count > 0 && a2a_buf_putc(b, ',') != 0) ||
@@ -40,25 +46,30 @@ int a2a_response_add(struct a2a_response *r, const struct a2a_result *res)
     return 0;
 }
 
-/* Copies the spill file to out. 0, or -1 (read error). */
-static int copy_spill(FILE *spill, FILE *out)
+/* Copies the first `len` bytes of the spill file to out. 0, or -1 (read error). */
+static int copy_spill(FILE *spill, uint64_t len, FILE *out)
 {
     char chunk[16384];
-    size_t n;
 
-    if (fflush(spill) != 0 || fseek(spill, 0, SEEK_SET) != 0) {
+    if (fseek(spill, 0, SEEK_SET) != 0) {
         return -1;
     }
-    while ((n = fread(chunk, 1, sizeof(chunk), spill)) > 0) {
+    while (len > 0) {
+        size_t want = len < sizeof(chunk) ? (size_t)len : sizeof(chunk);
+        size_t n = fread(chunk, 1, want, spill);
+        if (n != want) {
+            return -1;
+        }
         fwrite(chunk, 1, n, out);
+        len -= n;
     }
-    return ferror(spill) ? -1 : 0;
+    return 0;
 }
 
 int a2a_response_write(const struct a2a_response *r, FILE *out)
 {
     fputs("{\"batchItemFailures\":[", out);
-    if (r->spill != NULL && copy_spill(r->spill, out) != 0) {
+    if (r->spilled > 0 && copy_spill(r->spill, r->spilled, out) != 0) {
         return -1;
     }
     if (r->items.len > 0) {
@@ -75,6 +86,8 @@ void a2a_response_free(struct a2a_response *r)
         fclose(r->spill);
         r->spill = NULL;
     }
+    r->spilled = 0;
+    r->spill_broken = 0;
     r->count = 0;
 }
 

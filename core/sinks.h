@@ -20,19 +20,19 @@
 /*
  * The failing identifiers, in input order: all the response keeps. The list is written only
  * at the end (an input error before the first record leaves stdout empty, and -o is made
- * whole by a rename), so the older entries wait in an unlinked temporary file.
+ * whole by a rename), so the older entries wait in an unlinked temporary file (tmpfile(3)),
+ * or in memory when no such file can be written.
  */
 struct a2a_response {
     struct a2a_buf items; /* owned: `{"itemIdentifier":"..."}` entries joined by commas,
-                             following those in spill */
+                             following the spilled ones */
     uint64_t count;
-    FILE *spill; /* owned: tmpfile() holding the entries before items; NULL until needed */
+    FILE *spill;      /* owned: the older entries; NULL until items first outgrows the hold */
+    uint64_t spilled; /* bytes of whole entries in spill */
+    int spill_broken; /* spill could not be made or written: items keeps everything since */
 };
 
-/*
- * Lists the record if it failed and has a SequenceNumber. Returns 0, -1 (no memory), or -2
- * (the spill file could not be made or written; errno set).
- */
+/* Lists the record if it failed and has a SequenceNumber. Returns 0 or -1 (no memory). */
 int a2a_response_add(struct a2a_response *r, const struct a2a_result *res);
 /* Writes the one-line response. Returns 0 or -1 (write error). */
 int a2a_response_write(const struct a2a_response *r, FILE *out);

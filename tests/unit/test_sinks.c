@@ -64,6 +64,8 @@ static void check_count(size_t count, int spilled)
     memset(&resp, 0, sizeof(resp));
     add_results(&resp, count);
     assert_int_equal(resp.spill != NULL, spilled);
+    assert_int_equal(resp.spilled > 0, spilled);
+    assert_int_equal(resp.spill_broken, 0);
     assert_true(resp.items.len <= A2A_RESPONSE_HELD + 64);
     text = response_text(&resp);
     want = expected(count);
@@ -87,11 +89,34 @@ static void test_few_failures_stay_in_memory(void **state)
     check_count(100, 0);
 }
 
-/* 200,000 entries of 42 bytes are 8 MB: all but the last A2A_RESPONSE_HELD bytes spill. */
+/* 200,000 of 300,000 fail: 8 MB of entries, all but the newest A2A_RESPONSE_HELD bytes spill. */
 static void test_many_failures_spill_in_order(void **state)
 {
     (void)state;
     check_count(300000, 1);
+}
+
+/* A spill file that cannot be written (open for reading only): every entry stays in memory. */
+static void test_unwritable_spill_keeps_entries_in_memory(void **state)
+{
+    struct a2a_response resp;
+    char *text;
+    char *want;
+
+    (void)state;
+    memset(&resp, 0, sizeof(resp));
+    resp.spill = fopen("/dev/null", "r");
+    assert_non_null(resp.spill);
+    add_results(&resp, 30000);
+    assert_int_equal(resp.spill_broken, 1);
+    assert_int_equal(resp.spilled, 0);
+    assert_true(resp.items.len > A2A_RESPONSE_HELD);
+    text = response_text(&resp);
+    want = expected(30000);
+    assert_string_equal(text, want);
+    free(text);
+    free(want);
+    a2a_response_free(&resp);
 }
 
 int main(void)
@@ -100,6 +125,7 @@ int main(void)
         cmocka_unit_test(test_empty_response),
         cmocka_unit_test(test_few_failures_stay_in_memory),
         cmocka_unit_test(test_many_failures_spill_in_order),
+        cmocka_unit_test(test_unwritable_spill_keeps_entries_in_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
