@@ -368,6 +368,7 @@ static void fill_config(struct a2a_run_config *cfg, const struct options *o,
 {
     memset(cfg, 0, sizeof(*cfg));
     cfg->input.source = stream;
+    cfg->input.read_chunk = stream != NULL ? A2A_STREAM_READ_CHUNK : 0;
     cfg->input.paths = o->files;
     cfg->input.npaths = o->nfiles;
     cfg->input.max_record = o->max_record;
@@ -426,7 +427,7 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
     struct cli_sinks sinks;
     struct a2a_run_config cfg;
     struct a2a_run_stats st;
-    struct a2a_response resp = {{NULL, 0, 0}, 0};
+    struct a2a_response resp = {{NULL, 0, 0}, 0, NULL, 0, 0};
     struct a2a_error err = {.code = A2A_OK};
     struct stream_input stream;
     struct summary_ranges ranges = {0, 0};

@@ -693,6 +693,7 @@ static int expand(struct run *r, const struct a2a_item *item)
     }
     memset(&icfg, 0, sizeof(icfg));
     icfg.source = &src;
+    icfg.read_chunk = A2A_STREAM_READ_CHUNK;
     icfg.max_record = r->cfg->input.max_record;
     icfg.cancel = r->cfg->input.cancel;
     if (a2a_input_open(&in, &icfg, &err) != 0) {

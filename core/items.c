@@ -28,8 +28,9 @@ enum str_slot {
 };
 
 /* Returned by the steps of a message: an item is ready, or memory ran out. */
-#define ITEM  1
-#define NOMEM (-1)
+#define ITEM               1
+#define NOMEM              (-1)
+#define PAYLOAD_READ_CHUNK (64 * 1024) /* bytes an S3 payload's scanner copies at a time */
 
 struct a2a_items {
     struct a2a_scanner *outer; /* borrowed */
@@ -457,11 +458,15 @@ static int pointer_item(struct a2a_items *it, struct a2a_item *item)
     return ITEM;
 }
 
-/* Opens a scanner over the payload text it->payload_mem describes. */
+/*
+ * Opens a scanner over the payload text it->payload_mem describes. The payload is already in
+ * memory and the scanner holds one record of it at a time, so it copies small chunks rather
+ * than a second copy of the whole payload (up to Lambda's 6 MB).
+ */
 static int open_payload_scanner(struct a2a_items *it, struct a2a_scanner **sc)
 {
     struct a2a_scanner_config cfg = {.read_chunk = it->cfg.read_chunk ? it->cfg.read_chunk
-                                                                      : it->payload_mem.len + 1,
+                                                                      : PAYLOAD_READ_CHUNK,
                                      .max_record = it->cfg.max_record,
                                      .mode = A2A_SCAN_EVENTS};
     struct a2a_error err = {A2A_OK, ""};

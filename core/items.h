@@ -111,7 +111,8 @@ struct a2a_items;
 
 struct a2a_items_config {
     size_t max_record; /* for the nested scanners: as the outer scanner's */
-    size_t read_chunk; /* for the nested scanners; 0 reads a decoded string at once */
+    size_t read_chunk; /* for the nested scanners; 0: a string checked as one document is read
+                          at once, an S3 payload's records 64 KiB at a time */
 };
 
 /*

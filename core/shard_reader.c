@@ -11,10 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonview.h"
+#include "scanner.h"
 #include "streams_internal.h"
 
 #define EXPIRED_IN_A_ROW_MAX 5
 #define WHERE_MAX            (A2A_ARN_MAX + 256)
+#define PAGE_SCAN_CHUNK      (16 * 1024) /* bytes the page scanner copies at a time */
 
 struct a2a_shard_reader {
     struct a2a_streams_client *c; /* borrowed */
@@ -178,77 +181,210 @@ out:
 struct page_scan {
     size_t records;
     size_t in_range;
-    const char *first; /* borrowed from the parsed page */
-    const char *last;
-    const char *last_in_range;
+    char first[A2A_SEQNUM_MAX_DIGITS + 1]; /* "" when no record had a valid one */
+    char last[A2A_SEQNUM_MAX_DIGITS + 1];
+    char last_in_range[A2A_SEQNUM_MAX_DIGITS + 1];
+    struct a2a_buf scratch; /* owned: unescaped names and values while they are compared */
 };
 
-static const char *record_seq(const cJSON *rec)
+/* The decoded string value v into scratch (NUL-terminated); 0, 1 not a string, -1 no memory. */
+static int string_value(struct a2a_str v, struct a2a_buf *scratch)
 {
-    const cJSON *ddb = cJSON_GetObjectItemCaseSensitive(rec, "dynamodb");
-    const cJSON *seq = cJSON_GetObjectItemCaseSensitive(ddb, "SequenceNumber");
+    enum a2a_unescape_status st;
 
-    return cJSON_IsString(seq) && a2a_seqnum_valid_str(seq->valuestring) ? seq->valuestring : NULL;
+    if (a2a_jv_type(v) != A2A_JV_STRING || v.len < 2) {
+        return 1;
+    }
+    st = a2a_json_unescape(v.ptr + 1, v.len - 2, scratch);
+    if (st == A2A_UNESCAPE_NOMEM || a2a_buf_putc(scratch, '\0') != 0) {
+        return -1;
+    }
+    return st == A2A_UNESCAPE_OK ? 0 : 1;
 }
 
 /*
- * Counts the records and those not beyond the end. A record without a valid SequenceNumber
- * is the scanner's to report; here it only cannot move the position.
+ * The record's dynamodb.SequenceNumber copied into seq when it is a sequence number; seq is
+ * left "" otherwise (the scanner reports such a record; here it only cannot move the
+ * position). 0, or -1 when memory ran out.
  */
-static void scan_records(const struct a2a_shard_reader *r, const cJSON *records,
-                         struct page_scan *s)
+static int record_seq(const struct a2a_raw_record *rec, struct a2a_buf *scratch, char *seq)
 {
-    const cJSON *rec;
-    int beyond = 0;
+    struct a2a_jv_field ddb = {.name = "dynamodb"};
+    struct a2a_jv_field num = {.name = "SequenceNumber"};
+    int got;
 
-    memset(s, 0, sizeof(*s));
-    cJSON_ArrayForEach(rec, records)
-    {
-        const char *seq = record_seq(rec);
-        s->records++;
-        if (seq == NULL) {
-            s->in_range += !beyond;
-            continue;
-        }
-        s->first = s->first != NULL ? s->first : seq;
-        s->last = seq;
-        if (!beyond && r->end_seq[0] != '\0' && a2a_seqnum_cmp_str(seq, r->end_seq) > 0) {
-            beyond = 1;
-        }
-        if (!beyond) {
-            s->in_range++;
-            s->last_in_range = seq;
-        }
+    seq[0] = '\0';
+    if (a2a_jv_fields((struct a2a_str){rec->bytes, rec->len}, &ddb, 1, scratch) == -2 ||
+        a2a_jv_fields(ddb.value, &num, 1, scratch) == -2) {
+        return -1;
+    }
+    got = string_value(num.value, scratch);
+    if (got == 0 && a2a_seqnum_valid_str(scratch->data)) {
+        memcpy(seq, scratch->data, strlen(scratch->data) + 1);
+    }
+    return got < 0 ? -1 : 0;
+}
+
+/* Counts the record, and whether it is beyond the range's end. */
+static void count_record(const struct a2a_shard_reader *r, const char *seq, struct page_scan *s)
+{
+    int beyond = s->in_range < s->records;
+
+    s->records++;
+    if (seq[0] == '\0') {
+        s->in_range += !beyond;
+        return;
+    }
+    if (s->first[0] == '\0') {
+        memcpy(s->first, seq, strlen(seq) + 1);
+    }
+    memcpy(s->last, seq, strlen(seq) + 1);
+    if (!beyond && r->end_seq[0] != '\0' && a2a_seqnum_cmp_str(seq, r->end_seq) > 0) {
+        beyond = 1;
+    }
+    if (!beyond) {
+        s->in_range++;
+        memcpy(s->last_in_range, seq, strlen(seq) + 1);
     }
 }
 
-static void copy_seq(char *dst, const char *seq)
+/*
+ * Walks the page's records with a scanner of its own, which also checks that the whole page
+ * is JSON: a tree of a 1 MB page would cost several times its size, and only each record's
+ * SequenceNumber is wanted here. The scanner reads the page in small chunks and holds one
+ * record at a time. 0, 1 the page is not JSON of the right shape, -1 no memory.
+ */
+static int scan_records(const struct a2a_shard_reader *r, struct a2a_str page, struct page_scan *s)
 {
-    snprintf(dst, A2A_SEQNUM_MAX_DIGITS + 1, "%s", seq != NULL ? seq : "");
+    struct a2a_memory m = {.bytes = page.ptr, .len = page.len, .name = "page"};
+    struct a2a_scanner_config scfg = {.read_chunk = PAGE_SCAN_CHUNK, .max_record = page.len};
+    struct a2a_scanner *sc = NULL;
+    struct a2a_raw_record rec;
+    struct a2a_error err = {A2A_OK, ""};
+    struct a2a_source src;
+    char seq[A2A_SEQNUM_MAX_DIGITS + 1];
+    int got;
+    int rc = 0;
+
+    a2a_memory_source(&src, &m);
+    if (a2a_scanner_open(&sc, &src, &scfg, &err) != 0) {
+        return -1;
+    }
+    for (;;) {
+        got = a2a_scanner_next(sc, &rec, &err);
+        if (got != 1) {
+            break;
+        }
+        if (rec.origin != A2A_FROM_RECORDS) {
+            rc = 1;
+            goto out;
+        }
+        if (record_seq(&rec, &s->scratch, seq) != 0) {
+            rc = -1;
+            goto out;
+        }
+        count_record(r, seq, s);
+    }
+    if (got < 0) {
+        rc = err.code == A2A_E_NOMEM ? -1 : 1;
+    }
+out:
+    a2a_scanner_free(&sc);
+    return rc;
 }
 
-/* Takes the page's NextShardIterator; 0, or -1 with e set. */
-static int take_next_iterator(struct a2a_shard_reader *r, const cJSON *doc,
-                              struct a2a_stream_error *e)
+/*
+ * A page without a Records member holds nothing to read; it is small, so cJSON checks it. 0,
+ * 1 not JSON, -1 no memory.
+ */
+static int check_small_page(struct a2a_str page)
 {
-    const cJSON *next = cJSON_GetObjectItemCaseSensitive(doc, "NextShardIterator");
+    cJSON *doc = cJSON_ParseWithLength(page.ptr, page.len);
+    int ok = cJSON_IsObject(doc);
+
+    cJSON_Delete(doc);
+    return ok ? 0 : 1;
+}
+
+/* Takes the page's NextShardIterator (the raw value, or an empty span); 0, or -1 with e set. */
+static int take_next_iterator(struct a2a_shard_reader *r, struct a2a_str next,
+                              struct a2a_buf *scratch, struct a2a_stream_error *e)
+{
+    int got;
 
     free(r->iterator);
     r->iterator = NULL;
-    if (next == NULL || cJSON_IsNull(next)) {
+    if (next.len == 0 || a2a_jv_type(next) == A2A_JV_NULL) {
         r->exhausted = 1; /* the shard is closed and read to its end */
         return 0;
     }
-    if (!cJSON_IsString(next) || next->valuestring[0] == '\0') {
+    got = string_value(next, scratch);
+    if (got < 0) {
+        a2a_error_set(&e->err, A2A_E_NOMEM, "out of memory");
+        return -1;
+    }
+    if (got > 0 || scratch->data[0] == '\0') {
         protocol_error(r, "GetRecords", "NextShardIterator is not a string", e);
         return -1;
     }
-    r->iterator = strdup(next->valuestring);
+    r->iterator = strdup(scratch->data);
     if (r->iterator == NULL) {
         a2a_error_set(&e->err, A2A_E_NOMEM, "out of memory");
         return -1;
     }
     return 0;
+}
+
+/*
+ * The page's records and NextShardIterator into s and r; 0, or -1 with e set. The page must
+ * be an object whose Records, when present, is a list.
+ */
+static int read_page(struct a2a_shard_reader *r, struct page_scan *s, struct a2a_stream_error *e)
+{
+    struct a2a_jv_field top[] = {{.name = "Records"}, {.name = "NextShardIterator"}};
+    struct a2a_str page = {r->answer.data, r->answer.len};
+    int got;
+
+    while (page.len > 0 && (page.ptr[0] == ' ' || page.ptr[0] == '\t' || page.ptr[0] == '\r' ||
+                            page.ptr[0] == '\n')) {
+        page.ptr++;
+        page.len--;
+    }
+    switch (a2a_jv_fields(page, top, 2, &s->scratch)) {
+    case 0:
+        got = 0;
+        break;
+    case -1:
+        got = 1; /* not an object */
+        break;
+    default:
+        got = -1;
+        break;
+    }
+    if (got == 0) {
+        if (top[0].count == 0) {
+            got = check_small_page(page);
+        } else if (a2a_jv_type(top[0].value) != A2A_JV_ARRAY) {
+            got = 1;
+        } else {
+            got = scan_records(r, page, s);
+        }
+    }
+    if (got < 0) {
+        a2a_error_set(&e->err, A2A_E_NOMEM, "out of memory");
+        return -1;
+    }
+    if (got != 0) {
+        protocol_error(r, "GetRecords", "the answer is not an object with a Records list", e);
+        return -1;
+    }
+    r->last_had_records = s->records > 0;
+    snprintf(r->first_seq, sizeof(r->first_seq), "%s", s->first);
+    snprintf(r->page_last, sizeof(r->page_last), "%s", s->last);
+    if (s->last_in_range[0] != '\0') {
+        snprintf(r->last_seq, sizeof(r->last_seq), "%s", s->last_in_range);
+    }
+    return take_next_iterator(r, top[1].value, &s->scratch, e);
 }
 
 /*
@@ -265,11 +401,10 @@ static int get_records(struct a2a_shard_reader *r, struct page_scan *s, struct a
                        : r->last_call_ms + r->c->cfg.poll_interval_ms - a2a_streams_now_ms(r->c);
     cJSON *req = cJSON_CreateObject();
     char *body = NULL;
-    cJSON *doc = NULL;
-    const cJSON *records;
     enum streams_outcome got;
     int rc = -1;
 
+    memset(s, 0, sizeof(*s));
     if (req != NULL && cJSON_AddStringToObject(req, "ShardIterator", r->iterator) != NULL &&
         cJSON_AddNumberToObject(req, "Limit", A2A_STREAMS_RECORDS_LIMIT) != NULL) {
         body = cJSON_PrintUnformatted(req);
@@ -291,22 +426,9 @@ static int get_records(struct a2a_shard_reader *r, struct page_scan *s, struct a
         goto out;
     }
     r->stats.get_records++;
-    doc = cJSON_ParseWithLength(r->answer.data, r->answer.len);
-    records = cJSON_GetObjectItemCaseSensitive(doc, "Records");
-    if (!cJSON_IsObject(doc) || (records != NULL && !cJSON_IsArray(records))) {
-        protocol_error(r, "GetRecords", "the answer is not an object with a Records list", e);
-        goto out;
-    }
-    scan_records(r, records, s);
-    r->last_had_records = s->records > 0;
-    copy_seq(r->first_seq, s->first);
-    copy_seq(r->page_last, s->last);
-    if (s->last_in_range != NULL) {
-        copy_seq(r->last_seq, s->last_in_range);
-    }
-    rc = take_next_iterator(r, doc, e);
+    rc = read_page(r, s, e);
 out:
-    cJSON_Delete(doc);
+    a2a_buf_free(&s->scratch);
     cJSON_free(body);
     cJSON_Delete(req);
     return rc;

@@ -2,14 +2,40 @@
 
 #include <string.h>
 
+/*
+ * Moves the held entries to the spill file. When no file can be made or written, the entries
+ * stay in memory, as they did before there was a spill file: a failure that cannot be listed
+ * would read as a success.
+ */
+static void spill_items(struct a2a_response *r)
+{
+    if (r->spill_broken) {
+        return;
+    }
+    if (r->spill == NULL) {
+        r->spill = tmpfile();
+    }
+    if (r->spill == NULL || fwrite(r->items.data, 1, r->items.len, r->spill) != r->items.len ||
+        fflush(r->spill) != 0) {
+        r->spill_broken = 1; /* the file keeps `spilled` good bytes; the rest stays here */
+        return;
+    }
+    r->spilled += r->items.len;
+    a2a_buf_reset(&r->items);
+}
+
 int a2a_response_add(struct a2a_response *r, const struct a2a_result *res)
 {
     struct a2a_buf *b = &r->items;
-    size_t mark = b->len;
+    size_t mark;
 
     if (!a2a_outcome_failed(res->outcome) || !res->has_seq) {
         return 0;
     }
+    if (b->len >= A2A_RESPONSE_HELD) {
+        spill_items(r);
+    }
+    mark = b->len;
     if ((r->count > 0 && a2a_buf_putc(b, ',') != 0) ||
         a2a_buf_puts(b, "{\"itemIdentifier\":") != 0 ||
         a2a_json_put_string(b, res->seq.ptr, res->seq.len) != 0 || a2a_buf_putc(b, '}') != 0) {
@@ -20,9 +46,32 @@ int a2a_response_add(struct a2a_response *r, const struct a2a_result *res)
     return 0;
 }
 
+/* Copies the first `len` bytes of the spill file to out. 0, or -1 (read error). */
+static int copy_spill(FILE *spill, uint64_t len, FILE *out)
+{
+    char chunk[16384];
+
+    if (fseek(spill, 0, SEEK_SET) != 0) {
+        return -1;
+    }
+    while (len > 0) {
+        size_t want = len < sizeof(chunk) ? (size_t)len : sizeof(chunk);
+        size_t n = fread(chunk, 1, want, spill);
+        if (n != want) {
+            return -1;
+        }
+        fwrite(chunk, 1, n, out);
+        len -= n;
+    }
+    return 0;
+}
+
 int a2a_response_write(const struct a2a_response *r, FILE *out)
 {
     fputs("{\"batchItemFailures\":[", out);
+    if (r->spilled > 0 && copy_spill(r->spill, r->spilled, out) != 0) {
+        return -1;
+    }
     if (r->items.len > 0) {
         fwrite(r->items.data, 1, r->items.len, out);
     }
@@ -33,6 +82,12 @@ int a2a_response_write(const struct a2a_response *r, FILE *out)
 void a2a_response_free(struct a2a_response *r)
 {
     a2a_buf_free(&r->items);
+    if (r->spill != NULL) {
+        fclose(r->spill);
+        r->spill = NULL;
+    }
+    r->spilled = 0;
+    r->spill_broken = 0;
     r->count = 0;
 }
 

@@ -11,10 +11,25 @@
 #include "result.h"
 #include "stream_source.h"
 
-/* The failing identifiers, in input order: all the response keeps. */
+/*
+ * Entries held in memory before they move to the spill file: a run of millions of failures
+ * would otherwise hold 42 bytes for each until the end.
+ */
+#define A2A_RESPONSE_HELD (256 * 1024)
+
+/*
+ * The failing identifiers, in input order: all the response keeps. The list is written only
+ * at the end (an input error before the first record leaves stdout empty, and -o is made
+ * whole by a rename), so the older entries wait in an unlinked temporary file (tmpfile(3)),
+ * or in memory when no such file can be written.
+ */
 struct a2a_response {
-    struct a2a_buf items; /* owned: `{"itemIdentifier":"..."}` entries joined by commas */
+    struct a2a_buf items; /* owned: `{"itemIdentifier":"..."}` entries joined by commas,
+                             following the spilled ones */
     uint64_t count;
+    FILE *spill;      /* owned: the older entries; NULL until items first outgrows the hold */
+    uint64_t spilled; /* bytes of whole entries in spill */
+    int spill_broken; /* spill could not be made or written: items keeps everything since */
 };
 
 /* Lists the record if it failed and has a SequenceNumber. Returns 0 or -1 (no memory). */

@@ -10,6 +10,8 @@
 
 #define NAME_MAX_LEN (A2A_ARN_MAX + 200)
 #define POS_MAX      (A2A_SEQNUM_MAX_DIGITS + 16)
+/* bytes the page-cutting scanner copies at a time: it holds one record, not a page */
+#define CUT_SCAN_CHUNK (16 * 1024)
 
 /* What closes a page cut after its last record in range. */
 static const char cut_tail[] = "]}";
@@ -260,7 +262,7 @@ out:
 static size_t cut_length(const char *bytes, size_t len, size_t keep)
 {
     struct a2a_memory m = {.bytes = bytes, .len = len, .name = "page"};
-    struct a2a_scanner_config scfg = {.read_chunk = 0, .max_record = len};
+    struct a2a_scanner_config scfg = {.read_chunk = CUT_SCAN_CHUNK, .max_record = len};
     struct a2a_scanner *sc = NULL;
     struct a2a_raw_record rec;
     struct a2a_error err = {A2A_OK, ""};

@@ -75,6 +75,12 @@ struct a2a_stream_source_stats {
     uint64_t retries; /* transient failures retried */
 };
 
+/*
+ * Bytes a scanner should ask a stream source for at a time: the page is already in memory,
+ * so a chunk as large as a file read (1 MiB) would only hold a second copy of it.
+ */
+#define A2A_STREAM_READ_CHUNK (64 * 1024)
+
 struct a2a_stream_source;
 
 /*

@@ -43,7 +43,7 @@
 # --memory   generates a ~1 GB input in every shape (one {"Records":[...]}
 #            document, NDJSON, concatenated pages) under --workdir (default:
 #            a temporary directory in /tmp), reports the peak RSS of
-#            `a2a-recover -n -q` on each (target <= 32 MB), deletes them.
+#            `a2a-recover -n -q` on each (target <= 16 MB), deletes them.
 # --scaling  dry-run CPU cost per record at 10k, 100k, 1M and 10M records,
 #            each streamed from gen-batch.py through a pipe (10M records is
 #            ~9 GB); only the tool's own user+sys CPU time is counted

@@ -238,7 +238,7 @@ static void run_once(struct capture *c, const uint8_t *input, size_t len, size_t
                      size_t max_record, int keep_raw, int log_records)
 {
     struct a2a_run_config cfg;
-    struct a2a_response resp = {{NULL, 0, 0}, 0};
+    struct a2a_response resp = {{NULL, 0, 0}, 0, NULL, 0, 0};
     FILE *out;
     int rc;
 
