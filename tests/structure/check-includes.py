@@ -24,15 +24,17 @@ import tempfile
 # The layers of core/, highest first: the path of the data reads downwards.
 LAYERS = [
     ("driver", ["batch", "redrive"]),
-    # What the driver reads from (sources, scanner), parses with (record, request), writes
-    # to (sinks) and dispatches through (the pool).
-    ("sources, scanner, parser, pool", [
-        "input", "items", "source", "stream_source", "scanner", "record", "request", "sinks",
-        "dispatch"]),
+    # What the driver reads from (inputs, items, the stream source), parses with (record,
+    # request), writes to (sinks) and dispatches through (the pool).
+    ("sources, parser, pool", [
+        "input", "items", "stream_source", "record", "request", "sinks", "dispatch"]),
     # The AWS side of a stream source: the Streams client and its shard reader, over the
     # credential providers; one libcurl easy handle each, not the pool's engines.
     ("AWS client", ["streams_client", "shard_reader", "streams_internal", "aws_credentials",
                     "aws_cred_http", "aws_cred_process", "aws_cred_profile", "arn"]),
+    # Bytes in and the validating JSON scanner over them: the sources above cut records
+    # with it, and the shard reader walks a GetRecords page with it.
+    ("bytes and scanner", ["source", "scanner"]),
     ("engine", ["engine", "joblist", "job"]),
     ("vocabulary and policy", ["result", "retry"]),
     ("helpers", ["buf", "clock", "envelope", "error", "jsonstr", "jsonview", "log", "number",
