@@ -1,8 +1,13 @@
 #include "scanner.h"
 
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "envelope.h"
@@ -11,6 +16,7 @@
 
 #define DEFAULT_CHUNK ((size_t)1 << 20)
 #define NO_MARK       UINT64_MAX
+#define AHEAD_READ    ((size_t)64 << 10) /* the helper's reads; this thread's while ahead */
 /*
  * Room kept after the buffer's capacity: the one-pass record scanner zeroes PAD bytes after
  * the data (a 0 byte is never valid where it stands in JSON) and reads up to 16 bytes at a
@@ -74,7 +80,17 @@ struct a2a_scanner {
     struct a2a_envelope envelope; /* of the record handed out last, when the fast scan made it */
     int failed;
     enum a2a_limit limit; /* the limit the input exceeded, when that is why it failed */
+
+    /* Scanning ahead (scanner.h): all unused while ahead_next is NO_MARK. */
+    uint64_t pin;               /* a helper's scanner keeps every byte from here on; else NO_MARK */
+    uint64_t ahead_next;        /* look for the helper's part when here() reaches this */
+    struct ahead *ahead;        /* owned; NULL until the first input worth it */
+    struct ahead_part *serving; /* borrowed from ahead: the part being handed out, or NULL */
 };
+
+static void ahead_arm(struct a2a_scanner *sc);
+static void ahead_stop_input(struct a2a_scanner *sc);
+static void ahead_free(struct ahead **pa);
 
 static uint64_t here(const struct a2a_scanner *sc)
 {
@@ -132,6 +148,8 @@ int a2a_scanner_open(struct a2a_scanner **out, const struct a2a_source *src,
     sc->keep = NO_MARK;
     sc->es_at = NO_MARK;
     sc->us_at = NO_MARK;
+    sc->pin = NO_MARK;
+    sc->ahead_next = NO_MARK;
     sc->at_eof = 1; /* no input opened yet */
     sc->name = "";
     *out = sc;
@@ -165,6 +183,7 @@ void a2a_scanner_free(struct a2a_scanner **psc)
     if (sc == NULL) {
         return;
     }
+    ahead_free(&sc->ahead); /* first: the helper reads the source's file */
     if (sc->src.close != NULL) {
         sc->src.close(sc->src.ctx);
     }
@@ -180,6 +199,7 @@ static int open_next(struct a2a_scanner *sc, struct a2a_error *err)
     const char *name = NULL;
     int r;
 
+    ahead_stop_input(sc); /* the helper reads the input being left */
     r = sc->src.next(sc->src.ctx, &name, err);
     if (name != NULL) {
         sc->name = name;
@@ -205,6 +225,7 @@ static int open_next(struct a2a_scanner *sc, struct a2a_error *err)
         sc->state = DOC_RESUME;
         sc->docs_in_file = 1; /* the input's first document started before the resume point */
     }
+    ahead_arm(sc);
     return 1;
 }
 
@@ -219,6 +240,9 @@ static int make_room(struct a2a_scanner *sc, struct a2a_error *err)
     if (sc->keep != NO_MARK && sc->keep < from) {
         from = sc->keep;
     }
+    if (sc->pin < from) {
+        from = sc->pin; /* a helper's part: every byte of it stays until it is handed out */
+    }
     drop = (size_t)(from - sc->base);
     if (drop > 0) {
         memmove(sc->buf, sc->buf + drop, sc->end - drop);
@@ -227,7 +251,7 @@ static int make_room(struct a2a_scanner *sc, struct a2a_error *err)
         sc->base += drop;
     }
     /* Only called with the cursor at the end: every byte held belongs to the kept value. */
-    if (sc->keep != NO_MARK && sc->end > sc->cfg.max_record) {
+    if (sc->keep != NO_MARK && sc->end - (size_t)(sc->keep - sc->base) > sc->cfg.max_record) {
         return too_large(sc, err, sc->keep_is_record, sc->keep);
     }
     if (sc->cap - sc->end >= sc->cfg.read_chunk / 2 + 1) {
@@ -269,6 +293,9 @@ static int fill(struct a2a_scanner *sc, struct a2a_error *err)
     room = sc->cap - sc->end;
     if (room > sc->cfg.read_chunk) {
         room = sc->cfg.read_chunk;
+    }
+    if (sc->ahead_next != NO_MARK && room > AHEAD_READ) {
+        room = AHEAD_READ; /* the bytes after the helper's next part are not this thread's */
     }
     n = sc->src.read(sc->src.ctx, sc->buf + sc->end, room, err);
     if (n < 0) {
@@ -1451,13 +1478,641 @@ static int resume_here(struct a2a_scanner *sc, struct a2a_error *err)
     return 0;
 }
 
-int a2a_scanner_next(struct a2a_scanner *sc, struct a2a_raw_record *rec, struct a2a_error *err)
+/*
+ * One step of the document state machine. Returns 1 (a record in *rec), 0 (go on), -1 (error)
+ * or STEP_END (no more inputs).
+ */
+#define STEP_END 2
+
+static int step(struct a2a_scanner *sc, struct a2a_raw_record *rec, struct a2a_error *err)
 {
+    int c;
     int r;
 
+    switch (sc->state) {
+    case DOC_BETWEEN:
+        c = peek_nonspace(sc, err);
+        if (c == -2) {
+            return -1;
+        }
+        if (c == -1) {
+            if (sc->opened && sc->docs_in_file == 0 && !sc->failed) {
+                fail(sc, err, "no JSON document in this input (empty file?)");
+                return -1;
+            }
+            r = open_next(sc, err);
+            return r < 0 ? -1 : r == 0 ? STEP_END : 0;
+        }
+        return start_document(sc, rec, c, err);
+    case DOC_OBJECT_MEMBERS:
+        return object_member(sc, rec, err);
+    case DOC_RESUME:
+        return resume_here(sc, err);
+    default:
+        return array_element(sc, rec, err);
+    }
+}
+
+/* ---- scanning ahead (scanner.h) ---- */
+
+#define AHEAD_OVERLAP 256 /* bytes two windows of the boundary search share */
+
+/* A record the helper cut: where it stands in its part's scanner buffer, and what it noted. */
+struct ahead_rec {
+    uint64_t offset;
+    size_t len;
+    int non_ascii;
+    int has_envelope;
+    enum a2a_value_origin origin;
+    /* A2A_SCAN_SHAPES' hints (scanner.h) */
+    int batch_info;
+    unsigned event_source_count;
+    unsigned upper_source_count;
+    int has_event_source;
+    int has_upper_source;
+    struct a2a_span event_source;
+    struct a2a_span upper_source;
+    struct a2a_envelope envelope;
+};
+
+/*
+ * A place a part may end: after its first nrecs records, at byte at. faithful: the helper's
+ * scanner state there is exactly the one this thread would have (copied over when it moves
+ * on); else it is inside the array the part started in, and this thread's own state holds.
+ */
+struct ahead_stop {
+    size_t nrecs;
+    uint64_t at;
+    int faithful;
+    enum doc_state state;
+    int first_member;
+    int saw_records;
+    int record_keys;
+    int batch_info;
+    uint64_t doc_start;
+};
+
+enum part_phase { PART_FREE, PART_POSTED, PART_RUNNING, PART_DONE };
+
+struct pread_src {
+    int fd;
+    uint64_t off;
+};
+
+struct ahead_part {
+    enum part_phase phase; /* under the lock */
+    atomic_int cancel;     /* this thread gave up on the part: the helper stops at once */
+    /* The job, set before the part is posted. */
+    uint64_t from;  /* look for a record boundary from this byte */
+    uint64_t limit; /* end at the first stop at or after this byte */
+    /* The result: the helper's while running, this thread's once done. */
+    uint64_t start;         /* the boundary the part starts at (the byte after a '}'), or NO_MARK */
+    int between;            /* it started between documents (else after an element of an array) */
+    struct ahead_stop stop; /* where it ends */
+    int crossed;            /* it left the array it started in... */
+    enum doc_state crossed_as;   /* ...taking it for DOC_RECORDS or DOC_ARRAY */
+    struct ahead_stop uncrossed; /* the last stop before that */
+    struct ahead_rec *recs;      /* owned; kept from part to part */
+    size_t nrecs;
+    size_t cap;
+    struct a2a_scanner *sc; /* owned: the helper's scanner; its buffer holds the part's bytes */
+    struct pread_src src;   /* what sc reads */
+    /* Handing out, this thread's. */
+    size_t served;
+    struct ahead_stop until;
+};
+
+struct ahead {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    pthread_t thread;
+    int quit; /* under the lock */
+    int fd;   /* the input read ahead, borrowed from the source */
+    uint64_t size;
+    size_t own;
+    size_t part_len;
+    size_t max_record;
+    struct ahead_part parts[2];
+    struct ahead_part *pending; /* under the lock: the part posted to the helper, or NULL */
+    unsigned char *window;      /* owned, the helper's: the boundary search reads here */
+};
+
+static int at_boundary(const struct a2a_scanner *sc)
+{
+    return sc->state == DOC_BETWEEN ||
+           ((sc->state == DOC_RECORDS || sc->state == DOC_RESUMED_ARRAY) && !sc->first_member);
+}
+
+static int pread_next(void *ctx, const char **name, struct a2a_error *err)
+{
+    (void)ctx;
+    (void)name;
+    (void)err;
+    return 0; /* the part's one input is opened by part_reset() */
+}
+
+static ssize_t pread_read(void *ctx, unsigned char *buf, size_t cap, struct a2a_error *err)
+{
+    struct pread_src *s = ctx;
+    ssize_t n;
+
+    do {
+        n = pread(s->fd, buf, cap, (off_t)s->off);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        a2a_error_set(err, A2A_E_INPUT, "read error: %s", strerror(errno));
+        return -1;
+    }
+    s->off += (uint64_t)n;
+    return n;
+}
+
+/*
+ * The first likely record boundary at or after from, before from + len: the byte after a '}'
+ * followed by '{"', or by ',' and '{"' (white space allowed around the comma). Only a guess:
+ * such bytes can stand inside a string or a list of maps; a wrong guess is dropped when this
+ * thread's own scan does not end a record there. Returns NO_MARK when there is none.
+ */
+static const unsigned char *skip_ws(const unsigned char *p, const unsigned char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) {
+        p++;
+    }
+    return p;
+}
+
+static uint64_t find_boundary(struct ahead *a, uint64_t from, uint64_t len)
+{
+    uint64_t at = from;
+
+    while (at < from + len && at < a->size) {
+        ssize_t n = pread(a->fd, a->window, AHEAD_READ, (off_t)at);
+        const unsigned char *w = a->window;
+        const unsigned char *p = w;
+
+        if (n <= 0) {
+            return NO_MARK;
+        }
+        while ((p = memchr(p, '}', (size_t)(w + n - p))) != NULL) {
+            const unsigned char *q = ++p;
+
+            q = skip_ws(q, w + n);
+            if (q < w + n && *q == ',') {
+                q = skip_ws(q + 1, w + n);
+            }
+            if (q + 1 < w + n && q[0] == '{' && q[1] == '"') {
+                return at + (uint64_t)(p - w);
+            }
+        }
+        if ((size_t)n <= AHEAD_OVERLAP) {
+            return NO_MARK;
+        }
+        at += (uint64_t)n - AHEAD_OVERLAP;
+    }
+    return NO_MARK;
+}
+
+/* Sets the helper's scanner to read its input from byte at, the '}' before a boundary. */
+static void part_reset(struct ahead_part *p, int fd, uint64_t at)
+{
+    struct a2a_scanner *c = p->sc;
+
+    p->src = (struct pread_src){fd, at};
+    c->failed = 0;
+    c->limit = A2A_LIMIT_NONE;
+    c->opened = 1;
+    c->inputs = 1;
+    c->at_eof = 0;
+    c->docs_in_file = 1;
+    c->base = at;
+    c->pos = 0;
+    c->end = 0;
+    c->pin = at;
+    c->keep = NO_MARK;
+    c->keep_is_record = KEEP_PREFIX;
+    c->state = DOC_RESUME;
+    c->first_member = 0;
+    c->saw_records = 0;
+    c->record_keys = 0;
+    c->batch_info = 0;
+    c->position = 0;
+}
+
+static struct ahead_stop stop_here(const struct ahead_part *p, int faithful)
+{
+    const struct a2a_scanner *c = p->sc;
+
+    return (struct ahead_stop){.nrecs = p->nrecs,
+                               .at = here(c),
+                               .faithful = faithful,
+                               .state = c->state,
+                               .first_member = c->first_member,
+                               .saw_records = c->saw_records,
+                               .record_keys = c->record_keys,
+                               .batch_info = c->batch_info,
+                               .doc_start = c->doc_start};
+}
+
+/* Keeps what the helper's scanner said of a record. Returns 0, or -1 (out of memory). */
+static int part_add(struct ahead_part *p, const struct a2a_raw_record *raw)
+{
+    struct ahead_rec *r;
+
+    if (p->nrecs == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 256;
+        struct ahead_rec *recs = realloc(p->recs, cap * sizeof(*recs));
+
+        if (recs == NULL) {
+            return -1;
+        }
+        p->recs = recs;
+        p->cap = cap;
+    }
+    r = &p->recs[p->nrecs++];
+    r->offset = raw->offset;
+    r->len = raw->len;
+    r->non_ascii = raw->non_ascii;
+    r->origin = raw->origin;
+    r->batch_info = raw->batch_info;
+    r->event_source_count = raw->event_source_count;
+    r->upper_source_count = raw->upper_source_count;
+    r->has_event_source = raw->has_event_source;
+    r->has_upper_source = raw->has_upper_source;
+    r->event_source = raw->event_source;
+    r->upper_source = raw->upper_source;
+    r->has_envelope = raw->envelope != NULL;
+    if (r->has_envelope) {
+        r->envelope = *raw->envelope;
+    }
+    return 0;
+}
+
+/*
+ * The helper's work on one part: from a guessed boundary, cut records with the usual state
+ * machine and note each place this thread could take over, until one at or after the limit.
+ * Bad bytes, a read error or running out of memory just end the part at the last such place.
+ */
+static void part_run(struct ahead *a, struct ahead_part *p)
+{
+    struct a2a_raw_record raw;
+    struct a2a_error err = {0};
+    uint64_t b = find_boundary(a, p->from, a->part_len);
+    int faithful;
+
+    p->start = NO_MARK;
+    p->nrecs = 0;
+    p->crossed = 0;
+    if (b == NO_MARK) {
+        return;
+    }
+    part_reset(p, a->fd, b - 1);
+    if (step(p->sc, &raw, &err) != 0) {
+        return; /* resume_here: not a '}' after all (the file changed) */
+    }
+    p->start = b;
+    p->between = p->sc->state == DOC_BETWEEN;
+    faithful = p->between;
+    p->stop = stop_here(p, faithful);
+    while (!atomic_load_explicit(&p->cancel, memory_order_relaxed)) {
+        int r = step(p->sc, &raw, &err);
+        int stop = 0;
+
+        if (r < 0 || r == STEP_END || (r == 1 && part_add(p, &raw) != 0)) {
+            return;
+        }
+        if (!faithful && p->sc->state != DOC_RESUMED_ARRAY) {
+            /* Out of the array it started in: from here on its state is this thread's. */
+            p->crossed = 1;
+            p->crossed_as = p->sc->state == DOC_BETWEEN ? DOC_ARRAY : DOC_RECORDS;
+            p->uncrossed = p->stop;
+            faithful = 1;
+        }
+        if (!faithful) {
+            stop = r == 1;
+        } else {
+            stop = p->sc->state == DOC_BETWEEN ||
+                   (r == 1 && (p->sc->state == DOC_RECORDS || p->sc->state == DOC_ARRAY));
+        }
+        if (stop) {
+            p->stop = stop_here(p, faithful);
+            if (p->stop.at >= p->limit) {
+                return;
+            }
+        }
+    }
+}
+
+static void *ahead_thread(void *arg)
+{
+    struct ahead *a = arg;
+
+    pthread_mutex_lock(&a->lock);
+    for (;;) {
+        struct ahead_part *p;
+
+        while (!a->quit && (a->pending == NULL || a->pending->phase != PART_POSTED)) {
+            pthread_cond_wait(&a->cond, &a->lock);
+        }
+        if (a->quit) {
+            break;
+        }
+        p = a->pending;
+        p->phase = PART_RUNNING;
+        pthread_mutex_unlock(&a->lock);
+        part_run(a, p);
+        pthread_mutex_lock(&a->lock);
+        p->phase = PART_DONE;
+        pthread_cond_broadcast(&a->cond);
+    }
+    pthread_mutex_unlock(&a->lock);
+    return NULL;
+}
+
+/* Waits until the helper is done with p (cancelled: soon). */
+static void part_wait(struct ahead *a, struct ahead_part *p, int cancel)
+{
+    if (cancel) {
+        atomic_store_explicit(&p->cancel, 1, memory_order_relaxed);
+    }
+    pthread_mutex_lock(&a->lock);
+    while (p->phase == PART_POSTED || p->phase == PART_RUNNING) {
+        pthread_cond_wait(&a->cond, &a->lock);
+    }
+    pthread_mutex_unlock(&a->lock);
+}
+
+/* Frees p for another part (the helper is done with it). */
+static void part_free(struct ahead *a, struct ahead_part *p)
+{
+    pthread_mutex_lock(&a->lock);
+    p->phase = PART_FREE;
+    if (a->pending == p) {
+        a->pending = NULL;
+    }
+    pthread_mutex_unlock(&a->lock);
+}
+
+/* Gives the helper the part of the file from byte from on, if there is one. */
+static void ahead_post(struct a2a_scanner *sc, uint64_t from)
+{
+    struct ahead *a = sc->ahead;
+    struct ahead_part *p = &a->parts[0];
+
+    sc->ahead_next = NO_MARK;
+    if (from >= a->size) {
+        return;
+    }
+    pthread_mutex_lock(&a->lock);
+    if (p == sc->serving || p->phase != PART_FREE) {
+        p = &a->parts[1]; /* the other one is free: at most one part is posted at a time */
+    }
+    p->from = from;
+    p->limit = from + a->part_len;
+    atomic_store_explicit(&p->cancel, 0, memory_order_relaxed);
+    p->phase = PART_POSTED;
+    a->pending = p;
+    pthread_cond_broadcast(&a->cond);
+    pthread_mutex_unlock(&a->lock);
+    sc->ahead_next = from;
+}
+
+/* Stops using the current input's parts: the helper drops what it does. */
+static void ahead_stop_input(struct a2a_scanner *sc)
+{
+    struct ahead *a = sc->ahead;
+
+    sc->ahead_next = NO_MARK;
+    sc->serving = NULL;
+    if (a == NULL) {
+        return;
+    }
+    for (int i = 0; i < 2; i++) {
+        part_wait(a, &a->parts[i], 1);
+        part_free(a, &a->parts[i]);
+    }
+}
+
+static void ahead_free(struct ahead **pa)
+{
+    struct ahead *a = *pa;
+
+    if (a == NULL) {
+        return;
+    }
+    pthread_mutex_lock(&a->lock);
+    a->quit = 1;
+    for (int i = 0; i < 2; i++) {
+        atomic_store_explicit(&a->parts[i].cancel, 1, memory_order_relaxed);
+    }
+    pthread_cond_broadcast(&a->cond);
+    pthread_mutex_unlock(&a->lock);
+    pthread_join(a->thread, NULL);
+    for (int i = 0; i < 2; i++) {
+        a2a_scanner_free(&a->parts[i].sc);
+        free(a->parts[i].recs);
+    }
+    free(a->window);
+    pthread_cond_destroy(&a->cond);
+    pthread_mutex_destroy(&a->lock);
+    free(a);
+    *pa = NULL;
+}
+
+/* Starts the helper with every signal blocked: they are this thread's to take. */
+static int start_thread(struct ahead *a)
+{
+    sigset_t all;
+    sigset_t old;
+    int rc;
+
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    rc = pthread_create(&a->thread, NULL, ahead_thread, a);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc == 0;
+}
+
+/* The helper and its two parts' scanners. Returns NULL when any of it cannot be had. */
+static struct ahead *ahead_new(const struct a2a_scanner *sc)
+{
+    struct ahead *a = calloc(1, sizeof(*a));
+    int ok = a != NULL;
+
+    if (!ok) {
+        return NULL;
+    }
+    a->max_record = sc->cfg.max_record;
+    a->window = malloc(AHEAD_READ);
+    ok = a->window != NULL;
+    for (int i = 0; i < 2 && ok; i++) {
+        struct ahead_part *p = &a->parts[i];
+        struct a2a_source src = {.next = pread_next, .read = pread_read, .ctx = &p->src};
+        struct a2a_scanner_config cfg = {.read_chunk = AHEAD_READ,
+                                         .max_record = a->max_record,
+                                         .mode = sc->cfg.mode,
+                                         .no_ahead = 1};
+        struct a2a_error err;
+
+        atomic_init(&p->cancel, 0);
+        ok = a2a_scanner_open(&p->sc, &src, &cfg, &err) == 0;
+    }
+    if (ok && pthread_mutex_init(&a->lock, NULL) != 0) {
+        ok = 0;
+    } else if (ok && pthread_cond_init(&a->cond, NULL) != 0) {
+        pthread_mutex_destroy(&a->lock);
+        ok = 0;
+    } else if (ok && !start_thread(a)) {
+        pthread_cond_destroy(&a->cond);
+        pthread_mutex_destroy(&a->lock);
+        ok = 0;
+    }
+    if (!ok) {
+        for (int i = 0; i < 2; i++) {
+            a2a_scanner_free(&a->parts[i].sc);
+        }
+        free(a->window);
+        free(a);
+        return NULL;
+    }
+    return a;
+}
+
+/* After an input opened: scan it ahead when it is a regular file large enough to gain. */
+static void ahead_arm(struct a2a_scanner *sc)
+{
+    size_t own = sc->cfg.ahead_own ? sc->cfg.ahead_own : A2A_AHEAD_OWN;
+    size_t part = sc->cfg.ahead_part ? sc->cfg.ahead_part : A2A_AHEAD_PART;
+    int fd;
+    uint64_t size;
+
+    if (sc->cfg.no_ahead || sc->cfg.mode == A2A_SCAN_WHOLE || sc->src.regular == NULL ||
+        sc->src.seek == NULL || !sc->src.regular(sc->src.ctx, &fd, &size) || size < here(sc) ||
+        size - here(sc) < (uint64_t)own + part) {
+        return;
+    }
+    if (sc->ahead == NULL && (sc->ahead = ahead_new(sc)) == NULL) {
+        return; /* a thread is a speed-up, not a need: read it in this one */
+    }
+    sc->ahead->fd = fd;
+    sc->ahead->size = size;
+    sc->ahead->own = own;
+    sc->ahead->part_len = part;
+    ahead_post(sc, here(sc) + own);
+}
+
+/*
+ * This thread's scan reached the pending part's first byte, or passed it, at a record
+ * boundary. Returns 1 when the part lines up and its records are to be handed out, else 0
+ * (the part was dropped and the next one posted, or it starts further on).
+ */
+static int ahead_meet(struct a2a_scanner *sc)
+{
+    struct ahead *a = sc->ahead;
+    struct ahead_part *p = a != NULL ? a->pending : NULL;
+    const struct ahead_stop *until;
+    int fits;
+
+    if (p == NULL) {
+        sc->ahead_next = NO_MARK;
+        return 0;
+    }
+    part_wait(a, p, 0);
+    if (p->start != NO_MARK && here(sc) < p->start) {
+        sc->ahead_next = p->start;
+        return 0;
+    }
+    fits =
+        p->start == here(sc) && (p->between ? sc->state == DOC_BETWEEN : sc->state != DOC_BETWEEN);
+    until = &p->stop;
+    if (fits && p->stop.faithful && !p->between && sc->state != DOC_RESUMED_ARRAY &&
+        sc->state != p->crossed_as) {
+        until = &p->uncrossed; /* this thread would read that ']' otherwise: up to it only */
+    }
+    if (!fits || until->nrecs == 0) {
+        part_free(a, p);
+        ahead_post(sc, here(sc) + a->own);
+        return 0;
+    }
+    p->until = *until;
+    p->served = 0;
+    sc->serving = p;
+    pthread_mutex_lock(&a->lock);
+    a->pending = NULL;
+    pthread_mutex_unlock(&a->lock);
+    ahead_post(sc, p->until.at + a->own);
+    return 1;
+}
+
+/*
+ * Hands out the next record of the part being served. At its end, moves this thread's
+ * reading past the part (with the part's state when it ended out of its first array) and
+ * returns 0 to go on scanning.
+ */
+static int serve(struct a2a_scanner *sc, struct a2a_raw_record *rec, struct a2a_error *err)
+{
+    struct ahead_part *p = sc->serving;
+    const struct ahead_stop *until = &p->until;
+
+    if (p->served < until->nrecs) {
+        const struct ahead_rec *r = &p->recs[p->served++];
+
+        memset(rec, 0, sizeof(*rec));
+        rec->bytes = (const char *)p->sc->buf + (r->offset - p->sc->base);
+        rec->len = r->len;
+        rec->file = sc->name;
+        rec->offset = r->offset;
+        rec->position = ++sc->position;
+        rec->input = sc->inputs - 1;
+        rec->non_ascii = r->non_ascii;
+        rec->origin = r->origin;
+        rec->batch_info = r->batch_info;
+        rec->event_source_count = r->event_source_count;
+        rec->upper_source_count = r->upper_source_count;
+        rec->has_event_source = r->has_event_source;
+        rec->has_upper_source = r->has_upper_source;
+        rec->event_source = r->event_source;
+        rec->upper_source = r->upper_source;
+        rec->envelope = r->has_envelope ? &r->envelope : NULL;
+        sc->base = r->offset + r->len; /* here(): after the record, as if scanned */
+        sc->pos = 0;
+        sc->end = 0;
+        return 1;
+    }
+    sc->serving = NULL;
+    sc->base = until->at;
+    sc->pos = 0;
+    sc->end = 0;
+    sc->at_eof = 0;
+    if (until->faithful) {
+        sc->state = until->state;
+        sc->first_member = until->first_member;
+        sc->saw_records = until->saw_records;
+        sc->record_keys = until->record_keys;
+        sc->batch_info = until->batch_info;
+        sc->doc_start = until->doc_start;
+    }
+    part_free(sc->ahead, p);
+    if (sc->ahead->pending != NULL) {
+        sc->ahead_next = sc->ahead->pending->from;
+    }
+    if (sc->src.seek(sc->src.ctx, until->at, err) != 0) {
+        sc->failed = 1;
+        return -1;
+    }
+    return 0;
+}
+
+int a2a_scanner_next(struct a2a_scanner *sc, struct a2a_raw_record *rec, struct a2a_error *err)
+{
     if (sc->failed) {
         a2a_error_set(err, A2A_E_INPUT, "%s: input already failed", sc->name);
         return -1;
+    }
+    if (sc->serving != NULL) {
+        int r = serve(sc, rec, err);
+        if (r != 0) {
+            return r;
+        }
     }
     /* The previous record may be released now. */
     if (sc->state != DOC_OBJECT_MEMBERS || sc->saw_records) {
@@ -1465,39 +2120,15 @@ int a2a_scanner_next(struct a2a_scanner *sc, struct a2a_raw_record *rec, struct 
         sc->keep_is_record = KEEP_PREFIX;
     }
     for (;;) {
-        int c;
+        int r;
 
-        switch (sc->state) {
-        case DOC_BETWEEN:
-            c = peek_nonspace(sc, err);
-            if (c == -2) {
-                return -1;
-            }
-            if (c == -1) {
-                if (sc->opened && sc->docs_in_file == 0 && !sc->failed) {
-                    fail(sc, err, "no JSON document in this input (empty file?)");
-                    return -1;
-                }
-                r = open_next(sc, err);
-                if (r <= 0) {
-                    return r;
-                }
-                continue;
-            }
-            r = start_document(sc, rec, c, err);
-            break;
-        case DOC_OBJECT_MEMBERS:
-            r = object_member(sc, rec, err);
-            break;
-        case DOC_RESUME:
-            r = resume_here(sc, err);
-            break;
-        default:
-            r = array_element(sc, rec, err);
-            break;
+        /* One compare a step: the helper's next part starts at or after ahead_next. */
+        if (here(sc) >= sc->ahead_next && at_boundary(sc) && ahead_meet(sc)) {
+            return serve(sc, rec, err);
         }
+        r = step(sc, rec, err);
         if (r != 0) {
-            return r;
+            return r == STEP_END ? 0 : r;
         }
     }
 }

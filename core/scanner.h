@@ -47,7 +47,24 @@ struct a2a_scanner_config {
      */
     uint64_t resume_offset;
     enum a2a_scan_mode mode; /* 0 is A2A_SCAN_EVENTS */
+    /*
+     * Scanning ahead (EVENTS and SHAPES modes, an input the source says is a regular file, with at
+     * least ahead_own + ahead_part bytes left): a helper thread cuts the records of a later
+     * part of the file (from a record boundary it guesses, read with pread()) while this
+     * thread scans the bytes before it; when this thread's own scan ends a record exactly
+     * where the part starts, in a state the part agrees with, it hands out the part's records
+     * and moves on past them. The records, their order, offsets and positions, and every
+     * message are the same as without: a part that does not line up is dropped, and one that
+     * met bad bytes ends before them, so this thread reads them itself. Costs one thread and
+     * about two parts' bytes of memory.
+     */
+    int no_ahead;      /* 1: never scan ahead */
+    size_t ahead_own;  /* bytes this thread scans between two parts; 0: A2A_AHEAD_OWN */
+    size_t ahead_part; /* bytes of a part; 0: A2A_AHEAD_PART */
 };
+
+#define A2A_AHEAD_OWN  ((size_t)512 << 10)
+#define A2A_AHEAD_PART ((size_t)512 << 10)
 
 /* Where a cut value stood in its document. */
 enum a2a_value_origin {

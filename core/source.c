@@ -56,6 +56,7 @@ struct a2a_files {
     int open_failed;             /* the current input could not be opened */
     const char *name;            /* borrowed from cfg.paths, or a constant */
     uint64_t offset;             /* bytes read from the current input (for messages) */
+    uint64_t size;               /* of the current input when opened, if a regular file */
     int64_t deadline_ms;         /* -1: wait as long as it takes */
 };
 
@@ -182,6 +183,7 @@ static int files_next(void *ctx, const char **name, struct a2a_error *err)
         }
     }
     f->fd_may_block = !S_ISREG(st.st_mode);
+    f->size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
     if (f->next_path == 1 && f->cfg.resume_offset > 0 && seek_resume(f, &st, err) != 0) {
         return -1;
     }
@@ -287,9 +289,39 @@ static ssize_t files_read(void *ctx, unsigned char *buf, size_t cap, struct a2a_
     return n;
 }
 
+static int files_regular(void *ctx, int *fd, uint64_t *size)
+{
+    struct a2a_files *f = ctx;
+
+    if (f->fd < 0 || f->fd_may_block) {
+        return 0;
+    }
+    *fd = f->fd;
+    *size = f->size;
+    return 1;
+}
+
+static int files_seek(void *ctx, uint64_t off, struct a2a_error *err)
+{
+    struct a2a_files *f = ctx;
+
+    if (f->fd < 0 || f->fd_may_block || lseek(f->fd, (off_t)off, SEEK_SET) < 0) {
+        a2a_error_set(err, A2A_E_INPUT, "%s: cannot move to byte %llu: %s", f->name,
+                      (unsigned long long)off,
+                      f->fd < 0 || f->fd_may_block ? "not a regular file" : strerror(errno));
+        return -1;
+    }
+    f->offset = off;
+    return 0;
+}
+
 void a2a_files_source(struct a2a_source *src, struct a2a_files *f)
 {
-    *src = (struct a2a_source){.next = files_next, .read = files_read, .ctx = f};
+    *src = (struct a2a_source){.next = files_next,
+                               .read = files_read,
+                               .regular = files_regular,
+                               .seek = files_seek,
+                               .ctx = f};
 }
 
 void a2a_source_place_free(struct a2a_source_place *p)

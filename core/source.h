@@ -65,6 +65,18 @@ struct a2a_source {
      * (owned by the caller), or -1 (out of memory).
      */
     int (*place)(void *ctx, const struct a2a_source_last *last, struct a2a_source_place *out);
+    /*
+     * Optional: the current input as a regular file, for a reader that reads parts of it out
+     * of order (the scanner's helper thread, scanner.h). Returns 1 with *fd (owned by the
+     * source, valid until next() or close(); only ever read with pread(), which is safe from
+     * another thread) and *size (when the input was opened), or 0: not a regular file.
+     */
+    int (*regular)(void *ctx, int *fd, uint64_t *size);
+    /*
+     * Optional, with regular: read() continues from byte off of the current input. Returns 0,
+     * or -1 with err set (A2A_E_INPUT).
+     */
+    int (*seek)(void *ctx, uint64_t off, struct a2a_error *err);
     /* Optional: called once when the reader is done with the source; releases ctx. */
     void (*close)(void *ctx);
     void *ctx; /* the source's state; owned by the source when close is set, else borrowed */
