@@ -9,11 +9,13 @@
  *
  * The inputs: every JSON file under testdata/; DynamoDB stream batches made here in each
  * shape the scanner reads (one event, newline-delimited records, pages, arrays, documents of
- * all kinds mixed), with false record boundaries inside records and strings; and damaged
- * copies of them from a fixed-seed generator (cut short, a byte replaced, flipped, dropped or
- * inserted, an oversized or too deeply nested record, invalid UTF-8). A run that differs is
- * shown from where it parts from the run without scan ahead, and its input is kept in $TMPDIR
- * for a rerun.
+ * all kinds mixed), with false record boundaries inside records and strings; redrive input
+ * (SQS, SNS and invocation records, `aws sqs receive-message` output) in SHAPES mode; and
+ * damaged copies of them from a fixed-seed generator (cut short, a byte replaced, flipped,
+ * dropped or inserted, an oversized or too deeply nested record, invalid UTF-8). Mostly in
+ * EVENTS mode, SHAPES mode too, WHOLE mode and memory sources (never scanned ahead) for the
+ * files of testdata/. A run that differs is shown from where it parts from the run without
+ * scan ahead, and its input is kept in $TMPDIR for a rerun.
  */
 #include <dirent.h>
 #include <setjmp.h>
@@ -31,6 +33,7 @@
 #include "rows.h"
 
 #include "buf.h"
+#include "jsonstr.h"
 #include "record.h"
 #include "scanner.h"
 #include "source.h"
@@ -575,10 +578,10 @@ static size_t chunk_for(size_t chunk, size_t len)
  * A max_record that some record of the input exceeds, the first of them about two thirds of the
  * way in (the largest of the records before that point), from a scan in memory at BIG_LIMIT.
  */
-static size_t limit_within(const char *bytes, size_t len)
+static size_t limit_within(const char *bytes, size_t len, enum a2a_scan_mode mode)
 {
     struct a2a_memory mem = {.bytes = bytes, .len = len, .name = "memory.json"};
-    struct a2a_scanner_config cfg = {.max_record = BIG_LIMIT, .no_ahead = 1};
+    struct a2a_scanner_config cfg = {.max_record = BIG_LIMIT, .no_ahead = 1, .mode = mode};
     struct a2a_scanner *sc = NULL;
     struct a2a_error err = {A2A_OK, ""};
     struct a2a_raw_record raw;
@@ -604,13 +607,14 @@ static size_t limit_within(const char *bytes, size_t len)
 
 /* The paths' inputs at each variant in mask: small is the limit of the limited ones. */
 static void check_paths(const char *const *paths, size_t npaths, size_t len, const char *what,
-                        unsigned mask, size_t small)
+                        unsigned mask, size_t small, enum a2a_scan_mode mode)
 {
     for (size_t v = 0; v < NVARIANTS; v++) {
         struct scan_job job = {.paths = paths,
                                .npaths = npaths,
                                .chunk = chunk_for(variants[v].chunk, len),
                                .max_record = variants[v].limited ? small : BIG_LIMIT,
+                               .mode = mode,
                                .stop_after = SIZE_MAX};
 
         if ((mask & (1u << v)) != 0) {
@@ -621,22 +625,24 @@ static void check_paths(const char *const *paths, size_t npaths, size_t len, con
 
 /* One input, written to a file; small: the limited variants' max_record, 0 to find one. */
 static void check_input(const char *what, const char *bytes, size_t len, unsigned mask,
-                        size_t small)
+                        size_t small, enum a2a_scan_mode mode)
 {
     const char *paths[1] = {input_path(0)};
 
     write_file(paths[0], bytes, len);
-    check_paths(paths, 1, len, what, mask, small != 0 ? small : limit_within(bytes, len));
+    check_paths(paths, 1, len, what, mask, small != 0 ? small : limit_within(bytes, len, mode),
+                mode);
     unlink(paths[0]);
     inputs_run++;
 }
 
 /* ---- stream batches ------------------------------------------------------------------- */
 
-enum shape { EVENT, LINES, PAGES, ARRAY, MIXED, NSHAPES };
+enum shape { EVENT, LINES, PAGES, ARRAY, MIXED, MESSAGES };
+#define NSHAPES 5 /* the shapes of a stream batch; MESSAGES is `aws sqs receive-message` output */
 
-static const char *const shape_names[NSHAPES] = {
-    "one event", "newline-delimited records", "pages", "an array", "mixed documents",
+static const char *const shape_names[] = {
+    "one event", "newline-delimited records", "pages", "an array", "mixed documents", "messages",
 };
 
 /* One record made unusual on purpose. */
@@ -657,6 +663,7 @@ struct batch_spec {
     enum shape shape;
     size_t records;
     uint64_t seed;
+    int redrive;          /* half the records are what a redrive reads (SQS, SNS, invocations) */
     enum special special; /* for the record at special_at */
     size_t special_at;
     size_t special_arg;
@@ -811,14 +818,81 @@ static void gen_special(struct a2a_buf *t, const struct batch_spec *spec, size_t
     }
 }
 
+/*
+ * An on-failure invocation record (testdata/redrive/invocation.json) naming record k's range,
+ * as it is, or escaped as the content of a JSON string (an SQS or SNS message's body).
+ */
+static void put_invocation(struct a2a_buf *t, size_t k, int escaped)
+{
+    struct a2a_buf inv = {NULL, 0, 0};
+
+    putf(&inv,
+         "{\"requestContext\":{\"requestId\":\"req-%zu\",\"condition\":\"RetryAttemptsExhausted\","
+         "\"approximateInvokeCount\":1},\"responseContext\":{\"statusCode\":200,"
+         "\"functionError\":\"Unhandled\"},\"version\":\"1.0\",\"DDBStreamBatchInfo\":{\"shardId\":"
+         "\"shardId-00000001700000000000-%08zu\",\"startSequenceNumber\":\"7000000000000%08zu\","
+         "\"endSequenceNumber\":\"7000000000000%08zu\",\"batchSize\":1,",
+         k, k % 3, k + 101, k + 101);
+    put_text(&inv, "\"streamArn\":\"arn:aws:dynamodb:us-east-2:123456789012:table/"
+                   "a2a_push_pending_dispatches/stream/2024-01-01T00:00:00.000\"}}");
+    if (escaped) {
+        assert_int_equal(a2a_json_escape(t, inv.data, inv.len), 0);
+    } else {
+        put(t, inv.data, inv.len);
+    }
+    a2a_buf_free(&inv);
+}
+
+/*
+ * What a redrive reads in place of a stream record: a Lambda SQS record, an SNS record (whose
+ * source member is "EventSource"), or an invocation record itself; only the last stands as a
+ * document of its own. The source member is now and then escaped, repeated or not a string,
+ * for the scanner's hints.
+ */
+static void gen_redrive_record(struct a2a_buf *t, struct prng *r, size_t k, int document)
+{
+    static const char *const extra_source[] = {
+        "",
+        "",
+        "",
+        "\"event\\u0053ource\":\"aws:sqs\",",
+        "\"eventSource\":7,",
+        "\"eventSource\":\"x\",",
+    };
+    size_t kind = document ? 2 : below(r, 3);
+
+    if (kind == 0) {
+        putf(t, "{\"messageId\":\"%016llx\",\"receiptHandle\":\"AQEB-%zu\",\"body\":\"",
+             (unsigned long long)prng_next(r), k);
+        put_invocation(t, k, 1);
+        putf(t,
+             "\",\"attributes\":{\"ApproximateReceiveCount\":\"1\"},%s\"eventSource\":"
+             "\"aws:sqs\",\"eventSourceARN\":\"arn:aws:sqs:us-east-2:123456789012:a2a-dlq\"}",
+             pick(r, extra_source, COUNT(extra_source)));
+    } else if (kind == 1) {
+        putf(t,
+             "{\"EventSource\":\"aws:sns\",\"EventVersion\":\"1.0\",%s\"Sns\":{\"Type\":"
+             "\"Notification\",\"MessageId\":\"%016llx\",\"Message\":\"",
+             pick(r, extra_source, COUNT(extra_source)), (unsigned long long)prng_next(r));
+        put_invocation(t, k, 1);
+        put_text(t, "\"}}");
+    } else {
+        put_invocation(t, k, 0);
+    }
+}
+
 /* A record in the shape of testdata/demo/batch.json, compact, varied by r. */
 static void gen_record_compact(struct a2a_buf *t, struct prng *r, const struct batch_spec *spec,
-                               size_t k)
+                               size_t k, int document)
 {
     static const char *const events[] = {"INSERT", "INSERT", "INSERT", "MODIFY", "REMOVE"};
     const char *event = pick(r, events, COUNT(events));
     int remove = strcmp(event, "REMOVE") == 0;
 
+    if (spec->redrive && chance(r, 50)) {
+        gen_redrive_record(t, r, k, document);
+        return;
+    }
     putf(t, "{\"eventID\":\"%016llx\",", (unsigned long long)prng_next(r));
     if (chance(r, 95)) {
         /* Now and then the name is escaped: the envelope is then left to the parser. */
@@ -880,11 +954,11 @@ static void respace(struct a2a_buf *t, const char *src, size_t len)
 
 /* Record k into the batch, marked at both ends; spaced: pretty-printed. */
 static void gen_record(struct batch *b, struct prng *r, const struct batch_spec *spec, size_t k,
-                       int spaced)
+                       int spaced, int document)
 {
     struct a2a_buf compact = {NULL, 0, 0};
 
-    gen_record_compact(&compact, r, spec, k);
+    gen_record_compact(&compact, r, spec, k, document);
     mark(b);
     if (spaced) {
         respace(&b->text, compact.data, compact.len);
@@ -895,15 +969,15 @@ static void gen_record(struct batch *b, struct prng *r, const struct batch_spec 
     a2a_buf_free(&compact);
 }
 
-/* Records [first, first + n) separated as the document's kind has them. */
+/* Records [first, first + n) separated by sep: elements of an array, or documents. */
 static void gen_records(struct batch *b, struct prng *r, const struct batch_spec *spec,
-                        size_t first, size_t n, int spaced, const char *sep)
+                        size_t first, size_t n, int spaced, const char *sep, int documents)
 {
     for (size_t k = first; k < first + n; k++) {
         if (k > first) {
             put_text(&b->text, sep);
         }
-        gen_record(b, r, spec, k, spaced || chance(r, 5));
+        gen_record(b, r, spec, k, spaced || chance(r, 5), documents);
     }
 }
 
@@ -924,7 +998,7 @@ static void gen_event(struct batch *b, struct prng *r, const struct batch_spec *
         put_text(&b->text, "\",");
     }
     put_text(&b->text, spaced ? "\"Records\": [\n" : "\"Records\":[");
-    gen_records(b, r, spec, first, n, spaced, sep);
+    gen_records(b, r, spec, first, n, spaced, sep, 0);
     put_text(&b->text, spaced ? "\n  ]" : "]");
     if (page && chance(r, 60)) {
         put_text(&b->text, ",\"NextShardIterator\":\"arn:aws:dynamodb:us-east-1:1|1|AAAAAAA=\"");
@@ -937,7 +1011,7 @@ static void gen_lines(struct batch *b, struct prng *r, const struct batch_spec *
 {
     static const char *const seps[] = {"\n", "\n", "\r\n", "", " ", "\n\n"};
 
-    gen_records(b, r, spec, first, n, spaced, pick(r, seps, COUNT(seps)));
+    gen_records(b, r, spec, first, n, spaced, pick(r, seps, COUNT(seps)), 1);
     put_text(&b->text, "\n");
 }
 
@@ -945,7 +1019,7 @@ static void gen_array(struct batch *b, struct prng *r, const struct batch_spec *
                       size_t n, int spaced)
 {
     put_text(&b->text, spaced ? "[\n  " : "[");
-    gen_records(b, r, spec, first, n, spaced, spaced ? ",\n  " : ",");
+    gen_records(b, r, spec, first, n, spaced, spaced ? ",\n  " : ",", 0);
     put_text(&b->text, spaced ? "\n]" : "]");
 }
 
@@ -976,6 +1050,33 @@ static void gen_documents(struct batch *b, struct prng *r, const struct batch_sp
     }
 }
 
+/* `aws sqs receive-message` output: {"Messages":[...]}, each body an invocation record. */
+static void gen_messages(struct batch *b, struct prng *r, size_t n, int spaced)
+{
+    struct a2a_buf message = {NULL, 0, 0};
+
+    put_text(&b->text, "{\"Messages\":[");
+    for (size_t k = 0; k < n; k++) {
+        message.len = 0;
+        putf(&message,
+             "{\"MessageId\":\"%016llx\",\"ReceiptHandle\":\"AQEB-%zu\",\"MD5OfBody\":"
+             "\"0123456789abcdef0123456789abcdef\",\"Body\":\"",
+             (unsigned long long)prng_next(r), k);
+        put_invocation(&message, k, 1);
+        put_text(&message, "\"}");
+        put_text(&b->text, k > 0 ? "," : "");
+        mark(b);
+        if (spaced || chance(r, 5)) {
+            respace(&b->text, message.data, message.len);
+        } else {
+            put(&b->text, message.data, message.len);
+        }
+        mark(b);
+    }
+    put_text(&b->text, "]}\n");
+    a2a_buf_free(&message);
+}
+
 static void gen_batch(struct batch *b, const struct batch_spec *spec)
 {
     struct prng r = {spec->seed};
@@ -991,6 +1092,9 @@ static void gen_batch(struct batch *b, const struct batch_spec *spec)
         break;
     case ARRAY:
         gen_array(b, &r, spec, 0, spec->records, spaced);
+        break;
+    case MESSAGES:
+        gen_messages(b, &r, spec->records, spaced);
         break;
     default:
         gen_documents(b, &r, spec, spaced);
@@ -1085,9 +1189,12 @@ static void summary(const char *what)
     jobs_seen = 0;
 }
 
-/* The damaged copies of a batch: each at one variant, taken in turn (all six over six). */
+/*
+ * The damaged copies of a batch: each at one variant, taken in turn (all six over six), in the
+ * given mode, or with shapes_too, in EVENTS and SHAPES mode by turns of six.
+ */
 static void check_damaged(const struct batch *b, const char *what, size_t copies, uint64_t seed,
-                          size_t small)
+                          size_t small, enum a2a_scan_mode mode, int shapes_too)
 {
     struct prng r = {seed};
     struct a2a_buf text = {NULL, 0, 0};
@@ -1102,7 +1209,8 @@ static void check_damaged(const struct batch *b, const char *what, size_t copies
 
         damage(&text, b, &r, how, sizeof(how));
         snprintf(label, sizeof(label), "%s, %s", what, how);
-        check_input(label, text.data, text.len, 1u << (i % NVARIANTS), small);
+        check_input(label, text.data, text.len, 1u << (i % NVARIANTS), small,
+                    shapes_too && (i / NVARIANTS) % 2 == 1 ? A2A_SCAN_SHAPES : mode);
     }
     a2a_buf_free(&text);
 }
@@ -1162,9 +1270,10 @@ static void test_testdata_files(void **state)
 
         memset(&b, 0, sizeof(b));
         b.text.data = read_file(files[i], &b.text.len);
-        small = limit_within(b.text.data, b.text.len);
-        check_input(name, b.text.data, b.text.len, ALL_VARIANTS, small);
-        check_damaged(&b, name, 8, i + 1, small);
+        small = limit_within(b.text.data, b.text.len, A2A_SCAN_EVENTS);
+        check_input(name, b.text.data, b.text.len, ALL_VARIANTS, small, A2A_SCAN_EVENTS);
+        check_input(name, b.text.data, b.text.len, ALL_VARIANTS, small, A2A_SCAN_SHAPES);
+        check_damaged(&b, name, 8, i + 1, small, A2A_SCAN_EVENTS, 1);
         batch_free(&b);
         free(files[i]);
     }
@@ -1181,8 +1290,9 @@ static void batch_label(char *label, size_t cap, const struct batch_spec *spec, 
     static const char *const specials[] = {"", ", one oversized", ", one over 1 MiB",
                                            ", one nested", ", invalid UTF-8 in one"};
 
-    snprintf(label, cap, "%s of %zu records (%zu bytes, seed %llu%s", shape_names[spec->shape],
-             spec->records, len, (unsigned long long)spec->seed, specials[spec->special]);
+    snprintf(label, cap, "%s of %zu %srecords (%zu bytes, seed %llu%s", shape_names[spec->shape],
+             spec->records, spec->redrive ? "redrive " : "", len, (unsigned long long)spec->seed,
+             specials[spec->special]);
     if (spec->special != PLAIN) {
         size_t used = strlen(label);
         snprintf(label + used, cap - used, " at %zu, %zu", spec->special_at, spec->special_arg);
@@ -1203,7 +1313,7 @@ static void test_batches(void **state)
 
             gen_batch(&b, &spec);
             batch_label(label, sizeof(label), &spec, b.text.len);
-            check_input(label, b.text.data, b.text.len, ALL_VARIANTS, 0);
+            check_input(label, b.text.data, b.text.len, ALL_VARIANTS, 0, A2A_SCAN_EVENTS);
             batch_free(&b);
         }
     }
@@ -1229,11 +1339,43 @@ static void test_damaged_batches(void **state)
             gen_batch(&b, &spec);
             batch_label(label, sizeof(label), &spec, b.text.len);
             check_damaged(&b, label, copies, 7 * spec.seed + 3,
-                          limit_within(b.text.data, b.text.len));
+                          limit_within(b.text.data, b.text.len, A2A_SCAN_EVENTS), A2A_SCAN_EVENTS,
+                          1);
             batch_free(&b);
         }
     }
     summary("damaged batches");
+    rows_done();
+}
+
+/*
+ * SHAPES mode (redrive input) on batches half of whose records are SQS, SNS and invocation
+ * records, and on `aws sqs receive-message` output, valid and damaged.
+ */
+static void test_redrive_batches(void **state)
+{
+    static const enum shape shapes[] = {EVENT, LINES, ARRAY, MIXED, MESSAGES};
+    static const size_t sizes[] = {1, 5, 30, 300};
+
+    (void)state;
+    for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+        for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+            struct batch_spec spec = {
+                .shape = shapes[s], .records = sizes[i], .seed = 600 + 10 * s + i, .redrive = 1};
+            size_t small;
+            struct batch b;
+            char label[200];
+
+            gen_batch(&b, &spec);
+            batch_label(label, sizeof(label), &spec, b.text.len);
+            small = limit_within(b.text.data, b.text.len, A2A_SCAN_SHAPES);
+            check_input(label, b.text.data, b.text.len, ALL_VARIANTS, small, A2A_SCAN_SHAPES);
+            check_damaged(&b, label, sizes[i] <= 30 ? 12 : 4, 3 * spec.seed + 1, small,
+                          A2A_SCAN_SHAPES, 0);
+            batch_free(&b);
+        }
+    }
+    summary("redrive batches in SHAPES mode");
     rows_done();
 }
 
@@ -1242,15 +1384,20 @@ static void check_special(enum shape shape, size_t records, enum special special
                           unsigned mask, size_t small, uint64_t seed)
 {
     struct prng r = {seed};
-    struct batch_spec spec = {shape, records, seed, special, below(&r, records), arg};
+    struct batch_spec spec = {.shape = shape,
+                              .records = records,
+                              .seed = seed,
+                              .special = special,
+                              .special_at = below(&r, records),
+                              .special_arg = arg};
     struct batch b;
     char label[200];
 
     gen_batch(&b, &spec);
     batch_label(label, sizeof(label), &spec, b.text.len);
-    check_input(label, b.text.data, b.text.len, mask, small);
+    check_input(label, b.text.data, b.text.len, mask, small, A2A_SCAN_EVENTS);
     if (special != GIANT) {
-        check_damaged(&b, label, 3, seed + 1, small);
+        check_damaged(&b, label, 3, seed + 1, small, A2A_SCAN_EVENTS, 0);
     }
     batch_free(&b);
 }
@@ -1313,7 +1460,7 @@ static void check_several(const struct part_spec *parts, size_t nparts, uint64_t
             }
             len = b.text.len > parts[i].cut ? b.text.len - parts[i].cut : 0;
             write_file(paths[i], b.text.data != NULL ? b.text.data : "", len);
-            small = small == 0 && len > 0 ? limit_within(b.text.data, len) : small;
+            small = small == 0 && len > 0 ? limit_within(b.text.data, len, A2A_SCAN_EVENTS) : small;
             total += len;
         }
         snprintf(label + used, sizeof(label) - used, " [%s, %zu records, %zu cut]",
@@ -1321,7 +1468,8 @@ static void check_several(const struct part_spec *parts, size_t nparts, uint64_t
         batch_free(&b);
     }
     /* The default and 16-byte reads at BIG_LIMIT, and the default at the first input's limit. */
-    check_paths(paths, nparts, total, label, 1u | 2u | 8u, small != 0 ? small : 64);
+    check_paths(paths, nparts, total, label, 1u | 2u | 8u, small != 0 ? small : 64,
+                A2A_SCAN_EVENTS);
     for (size_t i = 0; i < nparts; i++) {
         unlink(paths[i]);
     }
@@ -1558,11 +1706,11 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_testdata_files),          cmocka_unit_test(test_batches),
-        cmocka_unit_test(test_damaged_batches),         cmocka_unit_test(test_unusual_records),
-        cmocka_unit_test(test_several_inputs),          cmocka_unit_test(test_resume_points),
-        cmocka_unit_test(test_stopping_early),          cmocka_unit_test(test_large_file),
-        cmocka_unit_test(test_other_sources_and_modes),
+        cmocka_unit_test(test_testdata_files),  cmocka_unit_test(test_batches),
+        cmocka_unit_test(test_damaged_batches), cmocka_unit_test(test_redrive_batches),
+        cmocka_unit_test(test_unusual_records), cmocka_unit_test(test_several_inputs),
+        cmocka_unit_test(test_resume_points),   cmocka_unit_test(test_stopping_early),
+        cmocka_unit_test(test_large_file),      cmocka_unit_test(test_other_sources_and_modes),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
