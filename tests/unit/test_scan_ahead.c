@@ -1593,8 +1593,9 @@ static void test_stopping_early(void **state)
 }
 
 /*
- * A file of more than 3 MiB at the default sizes (1 MiB scanned here, then a 2 MiB part, and
- * 1 MiB reads: records cut across reads on both threads), and at sizes that make many parts.
+ * A file of several MiB at the default sizes (A2A_AHEAD_OWN, A2A_AHEAD_PART: parts handed
+ * over one after the other, and 1 MiB reads, so records are cut across reads on both threads),
+ * and at sizes that make many parts of it.
  */
 static void test_large_file(void **state)
 {
@@ -1608,7 +1609,7 @@ static void test_large_file(void **state)
 
     (void)state;
     gen_batch(&b, &spec);
-    assert_true(b.text.len > 3 * ((size_t)1 << 20) + 100000); /* a part at the defaults */
+    assert_true(b.text.len > 3 * (A2A_AHEAD_OWN + A2A_AHEAD_PART)); /* parts at the defaults */
     batch_label(label, sizeof(label), &spec, b.text.len);
     write_file(paths[0], b.text.data, b.text.len);
     /* A job per way, the defaults first: the TSan run checks only the first (see every). */
