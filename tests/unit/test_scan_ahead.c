@@ -4,8 +4,9 @@
  * sees. Every input, valid or not, read through the files source once with no_ahead set and
  * then with scan ahead at part sizes from 1 byte to 5000, must give the same records (bytes,
  * file, offset, position, input, flags, origin, and what the record parser makes of the
- * record with the envelope it came with), the same name, offset and input index after each, and the
- * same end: return code, error code and text, offset and limit, and the call after the end.
+ * record with the envelope it came with), the same name, offset and input index after each,
+ * and the same end: return code, error code and text, offset and limit, and the call after
+ * the end (a value over max_record is seen at a refill: see run_difference() for that end).
  *
  * The inputs: every JSON file under testdata/; DynamoDB stream batches made here in each
  * shape the scanner reads (one event, newline-delimited records, pages, arrays, documents of
