@@ -17,6 +17,7 @@
 #define DEFAULT_CHUNK ((size_t)1 << 20)
 #define NO_MARK       UINT64_MAX
 #define AHEAD_READ    ((size_t)64 << 10) /* the helper's reads; this thread's while ahead */
+#define AHEAD_LEAD    24                 /* bytes of a record's opening a boundary must match */
 /*
  * Room kept after the buffer's capacity: the one-pass record scanner zeroes PAD bytes after
  * the data (a 0 byte is never valid where it stands in JSON) and reads up to 16 bytes at a
@@ -86,6 +87,10 @@ struct a2a_scanner {
     uint64_t ahead_next;        /* look for the helper's part when here() reaches this */
     struct ahead *ahead;        /* owned; NULL until the first input worth it */
     struct ahead_part *serving; /* borrowed from ahead: the part being handed out, or NULL */
+    struct a2a_ahead_stats ahead_stats;
+    /* The name of the input's first record's first member ("eventID"), once seen. */
+    unsigned char lead[AHEAD_LEAD];
+    size_t lead_len;
 };
 
 static void ahead_arm(struct a2a_scanner *sc);
@@ -171,6 +176,11 @@ size_t a2a_scanner_input_index(const struct a2a_scanner *sc)
     return sc->inputs > 0 ? sc->inputs - 1 : 0;
 }
 
+void a2a_scanner_ahead_stats(const struct a2a_scanner *sc, struct a2a_ahead_stats *out)
+{
+    *out = sc->ahead_stats;
+}
+
 enum a2a_limit a2a_scanner_limit(const struct a2a_scanner *sc)
 {
     return sc->limit;
@@ -200,6 +210,7 @@ static int open_next(struct a2a_scanner *sc, struct a2a_error *err)
     int r;
 
     ahead_stop_input(sc); /* the helper reads the input being left */
+    sc->lead_len = 0;
     r = sc->src.next(sc->src.ctx, &name, err);
     if (name != NULL) {
         sc->name = name;
@@ -1172,6 +1183,33 @@ static int fast_record(struct a2a_scanner *sc, int limit, int document)
 }
 
 /* Cuts the value from start to the cursor out as a record; env: its envelope, or NULL. */
+/*
+ * Keeps the name of the input's first record's first member, quotes included: the records of
+ * one input open alike ({"eventID": in every DynamoDB Streams shape), and a '},{' followed by
+ * that name is far likelier a boundary than one inside a list of maps. A name with an escape,
+ * or longer than AHEAD_LEAD, is not kept (a boundary then needs only '{"').
+ */
+static void note_lead(struct a2a_scanner *sc, const char *bytes, size_t len)
+{
+    const char *end = bytes + (len < 2 * AHEAD_LEAD ? len : 2 * AHEAD_LEAD);
+    const char *name = bytes + 1;
+    const char *close;
+
+    while (name < end && (*name == ' ' || *name == '\n' || *name == '\r' || *name == '\t')) {
+        name++;
+    }
+    if (name >= end || *name != '"') {
+        return;
+    }
+    close = memchr(name + 1, '"', (size_t)(end - name - 1));
+    if (close == NULL || (size_t)(close - name) + 1 > AHEAD_LEAD ||
+        memchr(name, '\\', (size_t)(close - name)) != NULL) {
+        return;
+    }
+    sc->lead_len = (size_t)(close - name) + 1;
+    memcpy(sc->lead, name, sc->lead_len);
+}
+
 static int take_record(struct a2a_scanner *sc, struct a2a_raw_record *rec, uint64_t start,
                        enum a2a_value_origin origin, const struct a2a_envelope *env,
                        struct a2a_error *err)
@@ -1184,6 +1222,9 @@ static int take_record(struct a2a_scanner *sc, struct a2a_raw_record *rec, uint6
     }
     rec->bytes = (const char *)sc->buf + off;
     rec->len = sc->pos - off;
+    if (sc->lead_len == 0 && sc->ahead_next != NO_MARK) {
+        note_lead(sc, rec->bytes, rec->len);
+    }
     rec->file = sc->name;
     rec->offset = start;
     rec->position = ++sc->position;
@@ -1563,8 +1604,10 @@ struct ahead_part {
     enum part_phase phase; /* under the lock */
     atomic_int cancel;     /* this thread gave up on the part: the helper stops at once */
     /* The job, set before the part is posted. */
-    uint64_t from;  /* look for a record boundary from this byte */
-    uint64_t limit; /* end at the first stop at or after this byte */
+    uint64_t from;                  /* look for a record boundary from this byte */
+    uint64_t limit;                 /* end at the first stop at or after this byte */
+    unsigned char lead[AHEAD_LEAD]; /* a record's first member name (note_lead()), or '"' */
+    size_t lead_len;
     /* The result: the helper's while running, this thread's once done. */
     uint64_t start;         /* the boundary the part starts at (the byte after a '}'), or NO_MARK */
     int between;            /* it started between documents (else after an element of an array) */
@@ -1628,8 +1671,9 @@ static ssize_t pread_read(void *ctx, unsigned char *buf, size_t cap, struct a2a_
 }
 
 /*
- * The first likely record boundary at or after from, before from + len: the byte after a '}'
- * followed by '{"', or by ',' and '{"' (white space allowed around the comma). Only a guess:
+ * The first likely record boundary at or after p->from, before from + len: the byte after a
+ * '}' followed by a '{' that opens a member named as the input's first record's first one
+ * (note_lead()), directly or after a ',' (white space allowed between all of them). Only a guess:
  * such bytes can stand inside a string or a list of maps; a wrong guess is dropped when this
  * thread's own scan does not end a record there. Returns NO_MARK when there is none.
  */
@@ -1641,8 +1685,23 @@ static const unsigned char *skip_ws(const unsigned char *p, const unsigned char 
     return p;
 }
 
-static uint64_t find_boundary(struct ahead *a, uint64_t from, uint64_t len)
+/* q..end (after a '{' and white space) names a record's first member, as part->lead says. */
+static int opens_record(const unsigned char *q, const unsigned char *end,
+                        const struct ahead_part *part)
 {
+    if ((size_t)(end - q) < part->lead_len || memcmp(q, part->lead, part->lead_len) != 0) {
+        return 0;
+    }
+    if (part->lead_len == 1) {
+        return 1; /* no name known: a string after the brace will do */
+    }
+    q = skip_ws(q + part->lead_len, end);
+    return q < end && *q == ':';
+}
+
+static uint64_t find_boundary(struct ahead *a, const struct ahead_part *part, uint64_t len)
+{
+    uint64_t from = part->from;
     uint64_t at = from;
 
     while (at < from + len && at < a->size) {
@@ -1660,7 +1719,7 @@ static uint64_t find_boundary(struct ahead *a, uint64_t from, uint64_t len)
             if (q < w + n && *q == ',') {
                 q = skip_ws(q + 1, w + n);
             }
-            if (q + 1 < w + n && q[0] == '{' && q[1] == '"') {
+            if (q < w + n && *q == '{' && opens_record(skip_ws(q + 1, w + n), w + n, part)) {
                 return at + (uint64_t)(p - w);
             }
         }
@@ -1756,7 +1815,7 @@ static void part_run(struct ahead *a, struct ahead_part *p)
 {
     struct a2a_raw_record raw;
     struct a2a_error err = {0};
-    uint64_t b = find_boundary(a, p->from, a->part_len);
+    uint64_t b = find_boundary(a, p, a->part_len);
     int faithful;
 
     p->start = NO_MARK;
@@ -1868,6 +1927,8 @@ static void ahead_post(struct a2a_scanner *sc, uint64_t from)
     }
     p->from = from;
     p->limit = from + a->part_len;
+    p->lead_len = sc->lead_len > 0 ? sc->lead_len : 1;
+    memcpy(p->lead, sc->lead_len > 0 ? sc->lead : (const unsigned char *)"\"", p->lead_len);
     atomic_store_explicit(&p->cancel, 0, memory_order_relaxed);
     p->phase = PART_POSTED;
     a->pending = p;
@@ -2029,10 +2090,13 @@ static int ahead_meet(struct a2a_scanner *sc)
         until = &p->uncrossed; /* this thread would read that ']' otherwise: up to it only */
     }
     if (!fits || until->nrecs == 0) {
+        sc->ahead_stats.parts_dropped++;
         part_free(a, p);
         ahead_post(sc, here(sc) + a->own);
         return 0;
     }
+    sc->ahead_stats.parts_taken++;
+    sc->ahead_stats.records_taken += until->nrecs;
     p->until = *until;
     p->served = 0;
     sc->serving = p;

@@ -136,6 +136,15 @@ size_t a2a_scanner_input_index(const struct a2a_scanner *sc);
 /* After -1: the configured limit the input exceeded (max_record), or A2A_LIMIT_NONE. */
 enum a2a_limit a2a_scanner_limit(const struct a2a_scanner *sc);
 
+/* How scanning ahead went so far: parts handed out and dropped, records taken from them. */
+struct a2a_ahead_stats {
+    uint64_t parts_taken;
+    uint64_t parts_dropped; /* guessed boundaries that did not line up, or parts with no record */
+    uint64_t records_taken;
+};
+
+void a2a_scanner_ahead_stats(const struct a2a_scanner *sc, struct a2a_ahead_stats *out);
+
 /* Closes the source (when it has close()) and frees; NULLs *sc; NULL-safe. */
 void a2a_scanner_free(struct a2a_scanner **sc);
 

@@ -32,6 +32,9 @@ static ssize_t memory_read(void *ctx, unsigned char *buf, size_t cap, struct a2a
     size_t n = left < cap ? left : cap;
 
     (void)err;
+    if (n == 0) {
+        return 0; /* bytes may be NULL for an empty buffer */
+    }
     memcpy(buf, m->bytes + m->pos, n);
     m->pos += n;
     return (ssize_t)n;

@@ -47,6 +47,8 @@ static char dir[256];     /* owned by setup(): the temporary directory the input
 static int differing;     /* jobs whose runs with scan ahead differed from the one without */
 static size_t inputs_run; /* inputs checked by the current test, for its summary line */
 static size_t scans_run;  /* scans made by the current test */
+/* What scanning ahead did in the current test: a test that never took a part checks nothing. */
+static struct a2a_ahead_stats ahead_seen;
 /*
  * From A2A_SCAN_AHEAD_EVERY: of the jobs of each test, the first and one in this many after it
  * are checked. 1 (all) unless set: the TSan run, ~25 times slower, sets it.
@@ -389,6 +391,15 @@ static void scan(const struct scan_job *job, const struct ahead *how, struct run
             break;
         }
         note_record(run_add(out), &raw, &parser, sc);
+    }
+    {
+        struct a2a_ahead_stats st;
+
+        a2a_scanner_ahead_stats(sc, &st);
+        assert_true(how != NULL || (st.parts_taken == 0 && st.parts_dropped == 0));
+        ahead_seen.parts_taken += st.parts_taken;
+        ahead_seen.parts_dropped += st.parts_dropped;
+        ahead_seen.records_taken += st.records_taken;
     }
     out->past_limit = a2a_scanner_limit(sc) == A2A_LIMIT_MAX_RECORD;
     out->rc = rc;
@@ -1183,8 +1194,12 @@ static void damage(struct a2a_buf *out, const struct batch *b, struct prng *r, c
 
 static void summary(const char *what)
 {
-    print_message("    %zu inputs, %zu scans (one job in %zu checked): %s\n", inputs_run, scans_run,
-                  every, what);
+    print_message("    %zu inputs, %zu scans (one job in %zu checked): %s; %llu parts taken "
+                  "(%llu records), %llu dropped\n",
+                  inputs_run, scans_run, every, what, (unsigned long long)ahead_seen.parts_taken,
+                  (unsigned long long)ahead_seen.records_taken,
+                  (unsigned long long)ahead_seen.parts_dropped);
+    memset(&ahead_seen, 0, sizeof(ahead_seen));
     inputs_run = 0;
     scans_run = 0;
     jobs_seen = 0;
@@ -1279,6 +1294,7 @@ static void test_testdata_files(void **state)
         free(files[i]);
     }
     free(files);
+    assert_true(ahead_seen.parts_taken > 0); /* parts were taken, not only dropped */
     summary("testdata files and damaged copies");
     rows_done();
 }
@@ -1318,6 +1334,7 @@ static void test_batches(void **state)
             batch_free(&b);
         }
     }
+    assert_true(ahead_seen.parts_taken > 0); /* parts were taken, not only dropped */
     summary("valid batches");
     rows_done();
 }
@@ -1345,6 +1362,7 @@ static void test_damaged_batches(void **state)
             batch_free(&b);
         }
     }
+    assert_true(ahead_seen.parts_taken > 0); /* parts were taken, not only dropped */
     summary("damaged batches");
     rows_done();
 }
@@ -1376,6 +1394,7 @@ static void test_redrive_batches(void **state)
             batch_free(&b);
         }
     }
+    assert_true(ahead_seen.parts_taken > 0); /* parts were taken, not only dropped */
     summary("redrive batches in SHAPES mode");
     rows_done();
 }
@@ -1426,6 +1445,7 @@ static void test_unusual_records(void **state)
     /* Over 1 MiB: large reads only (1 + 4: the default and 4093 bytes), at BIG_LIMIT. */
     check_special(EVENT, 5, GIANT, 0, 1u | 4u, 0, seed++);
     check_special(LINES, 5, GIANT, 0, 1u | 4u, 0, seed++);
+    assert_true(ahead_seen.parts_taken > 0); /* parts were taken, not only dropped */
     summary("unusual records");
     rows_done();
 }
@@ -1495,6 +1515,7 @@ static void test_several_inputs(void **state)
     for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
         check_several(runs[i], counts[i], 9000 + 10 * i);
     }
+    assert_true(ahead_seen.parts_taken > 0); /* parts were taken, not only dropped */
     summary("several inputs in one run");
     rows_done();
 }
@@ -1557,6 +1578,7 @@ static void test_resume_points(void **state)
             inputs_run++;
         }
     }
+    assert_true(ahead_seen.parts_taken > 0); /* parts were taken, not only dropped */
     summary("resumed runs");
     rows_done();
 }
@@ -1615,7 +1637,12 @@ static void test_large_file(void **state)
     write_file(paths[0], b.text.data, b.text.len);
     /* A job per way, the defaults first: the TSan run checks only the first (see every). */
     for (size_t i = 0; i < sizeof(ways) / sizeof(ways[0]); i++) {
+        uint64_t before = ahead_seen.parts_taken;
+
         check_job_ways(&job, label, &ways[i], 1);
+        if (i == 0 || every == 1) {
+            assert_true(ahead_seen.parts_taken > before); /* the helper did take part */
+        }
     }
     job.chunk = 65536;
     check_job_ways(&job, label, ways, 1);
