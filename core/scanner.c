@@ -18,6 +18,7 @@
 #define NO_MARK       UINT64_MAX
 #define AHEAD_READ    ((size_t)64 << 10) /* the helper's reads; this thread's while ahead */
 #define AHEAD_LEAD    24                 /* bytes of a record's opening a boundary must match */
+#define AHEAD_PEEK    ((size_t)4 << 10)  /* read past where a part starts, to find its boundary */
 /*
  * Room kept after the buffer's capacity: the one-pass record scanner zeroes PAD bytes after
  * the data (a 0 byte is never valid where it stands in JSON) and reads up to 16 bytes at a
@@ -305,8 +306,14 @@ static int fill(struct a2a_scanner *sc, struct a2a_error *err)
     if (room > sc->cfg.read_chunk) {
         room = sc->cfg.read_chunk;
     }
-    if (sc->ahead_next != NO_MARK && room > AHEAD_READ) {
-        room = AHEAD_READ; /* the bytes after the helper's next part are not this thread's */
+    if (sc->ahead_next != NO_MARK) {
+        /* The bytes after the helper's next part starts are its: read up to about there. */
+        uint64_t at = sc->base + sc->end;
+        uint64_t want = sc->ahead_next > at ? sc->ahead_next - at + AHEAD_PEEK : AHEAD_PEEK;
+
+        if (room > want) {
+            room = (size_t)want;
+        }
     }
     n = sc->src.read(sc->src.ctx, sc->buf + sc->end, room, err);
     if (n < 0) {
@@ -1705,7 +1712,7 @@ static uint64_t find_boundary(struct ahead *a, const struct ahead_part *part, ui
     uint64_t at = from;
 
     while (at < from + len && at < a->size) {
-        ssize_t n = pread(a->fd, a->window, AHEAD_READ, (off_t)at);
+        ssize_t n = pread(a->fd, a->window, at == from ? AHEAD_PEEK : AHEAD_READ, (off_t)at);
         const unsigned char *w = a->window;
         const unsigned char *p = w;
 

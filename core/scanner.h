@@ -63,8 +63,8 @@ struct a2a_scanner_config {
     size_t ahead_part; /* bytes of a part; 0: A2A_AHEAD_PART */
 };
 
-#define A2A_AHEAD_OWN  ((size_t)512 << 10)
-#define A2A_AHEAD_PART ((size_t)512 << 10)
+#define A2A_AHEAD_OWN  ((size_t)384 << 10)
+#define A2A_AHEAD_PART ((size_t)640 << 10)
 
 /* Where a cut value stood in its document. */
 enum a2a_value_origin {
