@@ -41,6 +41,19 @@ scripts/setup.sh build -DA2A_WERROR=ON -DBUILD_TESTING=ON
 # warnings -O2 does not.
 scripts/setup.sh build-release -DA2A_WERROR=ON -DBUILD_TESTING=OFF -DCMAKE_BUILD_TYPE=Release
 ctest --test-dir build --output-on-failure -j "$jobs"
+# The scanner's helper thread under valgrind: one differential job in 40 (about 20 s), and a
+# whole dry run over a file large enough to be scanned ahead (the golden cases are too small).
+A2A_SCAN_AHEAD_EVERY=40 valgrind -q --error-exitcode=9 --leak-check=full \
+    build/tests/unit/test_scan_ahead >/dev/null
+scan_ahead_tmp=$(mktemp -d)
+python3 scripts/gen-batch.py --records 3000 --seed 3 --out "$scan_ahead_tmp/batch.json" \
+    --expected "$scan_ahead_tmp/expected.json"
+rc=0
+valgrind -q --error-exitcode=9 --leak-check=full build/cli/a2a-recover -n -q \
+    "$scan_ahead_tmp/batch.json" >"$scan_ahead_tmp/out.json" 2>/dev/null || rc=$?
+[ "$rc" -eq 1 ] || { echo "test.sh: valgrind dry run over a scanned-ahead file: exit $rc" >&2; exit 1; }
+cmp "$scan_ahead_tmp/out.json" "$scan_ahead_tmp/expected.json"
+rm -rf "$scan_ahead_tmp"
 # The Debian package: built Release with Debian's flags, lintian clean, unpacked into a
 # temporary root and used from there (tests/package/check-deb.sh; about 10 s).
 tests/package/check-deb.sh . build-deb
