@@ -1565,21 +1565,11 @@ static int step(struct a2a_scanner *sc, struct a2a_raw_record *rec, struct a2a_e
 
 #define AHEAD_OVERLAP 256 /* bytes two windows of the boundary search share */
 
-/* A record the helper cut: where it stands in its part's scanner buffer, and what it noted. */
+/* A record the helper cut, as its scanner gave it: handed out with this thread's own file,
+ * position and input, and bytes from the part's scanner buffer. */
 struct ahead_rec {
-    uint64_t offset;
-    size_t len;
-    int non_ascii;
+    struct a2a_raw_record raw; /* its bytes and envelope pointers are stale: see serve() */
     int has_envelope;
-    enum a2a_value_origin origin;
-    /* A2A_SCAN_SHAPES' hints (scanner.h) */
-    int batch_info;
-    unsigned event_source_count;
-    unsigned upper_source_count;
-    int has_event_source;
-    int has_upper_source;
-    struct a2a_span event_source;
-    struct a2a_span upper_source;
     struct a2a_envelope envelope;
 };
 
@@ -1795,17 +1785,7 @@ static int part_add(struct ahead_part *p, const struct a2a_raw_record *raw)
         p->cap = cap;
     }
     r = &p->recs[p->nrecs++];
-    r->offset = raw->offset;
-    r->len = raw->len;
-    r->non_ascii = raw->non_ascii;
-    r->origin = raw->origin;
-    r->batch_info = raw->batch_info;
-    r->event_source_count = raw->event_source_count;
-    r->upper_source_count = raw->upper_source_count;
-    r->has_event_source = raw->has_event_source;
-    r->has_upper_source = raw->has_upper_source;
-    r->event_source = raw->event_source;
-    r->upper_source = raw->upper_source;
+    r->raw = *raw;
     r->has_envelope = raw->envelope != NULL;
     if (r->has_envelope) {
         r->envelope = *raw->envelope;
@@ -2127,24 +2107,13 @@ static int serve(struct a2a_scanner *sc, struct a2a_raw_record *rec, struct a2a_
     if (p->served < until->nrecs) {
         const struct ahead_rec *r = &p->recs[p->served++];
 
-        memset(rec, 0, sizeof(*rec));
-        rec->bytes = (const char *)p->sc->buf + (r->offset - p->sc->base);
-        rec->len = r->len;
+        *rec = r->raw;
+        rec->bytes = (const char *)p->sc->buf + (r->raw.offset - p->sc->base);
         rec->file = sc->name;
-        rec->offset = r->offset;
         rec->position = ++sc->position;
         rec->input = sc->inputs - 1;
-        rec->non_ascii = r->non_ascii;
-        rec->origin = r->origin;
-        rec->batch_info = r->batch_info;
-        rec->event_source_count = r->event_source_count;
-        rec->upper_source_count = r->upper_source_count;
-        rec->has_event_source = r->has_event_source;
-        rec->has_upper_source = r->has_upper_source;
-        rec->event_source = r->event_source;
-        rec->upper_source = r->upper_source;
         rec->envelope = r->has_envelope ? &r->envelope : NULL;
-        sc->base = r->offset + r->len; /* here(): after the record, as if scanned */
+        sc->base = r->raw.offset + r->raw.len; /* here(): after the record, as if scanned */
         sc->pos = 0;
         sc->end = 0;
         return 1;
