@@ -548,6 +548,11 @@ static int setup(struct run *r, struct a2a_error *err)
     icfg.wait_hook = on_input_wait;
     icfg.wait_ctx = r;
     icfg.shapes = 1;
+    /*
+     * Only a dry run waits on the scanner: when calls are made, reading is a small part of
+     * the time, and the helper's two parts would only add to the window's memory.
+     */
+    icfg.scan_ahead = cfg->dry_run;
     if (a2a_input_open(&r->in, &icfg, err) != 0 ||
         a2a_redrive_new(&r->rd, &cfg->redrive, err) != 0) {
         return -1;

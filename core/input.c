@@ -17,6 +17,7 @@ int a2a_input_open(struct a2a_input **out, const struct a2a_input_config *cfg,
         .read_chunk = cfg->read_chunk,
         .max_record = cfg->max_record,
         .mode = cfg->shapes ? A2A_SCAN_SHAPES : A2A_SCAN_EVENTS,
+        .no_ahead = !cfg->scan_ahead,
         /* only the files of the command line can be resumed */
         .resume_offset = cfg->mem != NULL || cfg->source != NULL ? 0 : cfg->resume_offset};
     struct a2a_items_config itcfg = {.max_record = cfg->max_record, .read_chunk = cfg->read_chunk};

@@ -33,6 +33,7 @@ struct a2a_input_config {
     size_t read_chunk;    /* bytes per read; 0 means 1 MiB (tests use 1 to split tokens) */
     size_t max_record;    /* largest record or pre-Records prefix kept in memory */
     int shapes;           /* read the redrive shapes too: call a2a_input_next_item(), not _next() */
+    int scan_ahead;       /* let a helper thread scan a large regular file ahead (scanner.h) */
     const volatile sig_atomic_t *cancel; /* optional; checked whenever a wait ends */
     const int *wake_fd;                  /* optional: readable once cancel is set (see source.h) */
     /* Optional: called while waiting for a pipe (see source.h). */
