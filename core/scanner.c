@@ -1984,9 +1984,9 @@ static int start_thread(struct ahead *a)
 static struct ahead *ahead_new(const struct a2a_scanner *sc)
 {
     struct ahead *a = calloc(1, sizeof(*a));
-    int ok = a != NULL;
+    int ok;
 
-    if (!ok) {
+    if (a == NULL) {
         return NULL;
     }
     a->max_record = sc->cfg.max_record;
@@ -2131,10 +2131,7 @@ static int serve(struct a2a_scanner *sc, struct a2a_raw_record *rec, struct a2a_
         sc->batch_info = until->batch_info;
         sc->doc_start = until->doc_start;
     }
-    part_free(sc->ahead, p);
-    if (sc->ahead->pending != NULL) {
-        sc->ahead_next = sc->ahead->pending->from;
-    }
+    part_free(sc->ahead, p); /* ahead_next already names the next part (ahead_meet()) */
     if (sc->src.seek(sc->src.ctx, until->at, err) != 0) {
         sc->failed = 1;
         return -1;
