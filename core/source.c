@@ -56,6 +56,7 @@ struct a2a_files {
     int fd_owned;                /* 0 for standard input, which is never closed */
     int fd_may_block;            /* a pipe, terminal or socket: reads can wait */
     int is_stdin;                /* the current input is standard input */
+    int in_place;                /* a regular file whose byte 0 is the input's (regular()) */
     int open_failed;             /* the current input could not be opened */
     const char *name;            /* borrowed from cfg.paths, or a constant */
     uint64_t offset;             /* bytes read from the current input (for messages) */
@@ -186,6 +187,9 @@ static int files_next(void *ctx, const char **name, struct a2a_error *err)
         }
     }
     f->fd_may_block = !S_ISREG(st.st_mode);
+    /* Standard input may be a file some bytes of which were read before: its offsets are not
+     * the file's, so it is never read out of order (regular()). */
+    f->in_place = S_ISREG(st.st_mode) && (!f->is_stdin || lseek(f->fd, 0, SEEK_CUR) == 0);
     f->size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
     if (f->next_path == 1 && f->cfg.resume_offset > 0 && seek_resume(f, &st, err) != 0) {
         return -1;
@@ -296,7 +300,7 @@ static int files_regular(void *ctx, int *fd, uint64_t *size)
 {
     struct a2a_files *f = ctx;
 
-    if (f->fd < 0 || f->fd_may_block) {
+    if (f->fd < 0 || !f->in_place) {
         return 0;
     }
     *fd = f->fd;

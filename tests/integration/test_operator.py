@@ -303,6 +303,42 @@ class OperatorTest(harness.IntegrationTestCase):
         self.assertEqual(sorted(os.listdir(self.tmp)).count("resp.json"), 1)
         self.assertFalse(glob.glob(out + ".tmp*"))
 
+    # -- standard input -----------------------------------------------------------------
+
+    def test_stdin_file_partly_read(self):
+        """`{ read -r line; a2a-recover -n; } < FILE`: byte 0 of the input is not the file's.
+        A dry run over a large file scans it ahead at the file's own offsets; on such a standard
+        input that handed one record out twice (found on a file whose lines are all one
+        length). Each record must be read once, as through a pipe."""
+        batch, _ = self.gen_batch(3000, shape="ndjson")
+        with open(batch, "rb") as f:
+            lines = [ln for ln in f.read().split(b"\n") if ln]
+        width = max(len(ln) for ln in lines)
+        padded = self.path("padded.json")
+        with open(padded, "wb") as f:  # white space before each record: every line one length
+            f.write(b"".join(b" " * (width - len(ln)) + ln + b"\n" for ln in lines))
+        runs = []
+        for how in ("file", "pipe"):
+            report = self.path("report-%s.jsonl" % how)
+            with open(padded, "rb") as f:
+                if how == "file":
+                    f.seek(width + 1)  # the first line read by someone else
+                    stdin = f
+                else:
+                    stdin = subprocess.PIPE
+                p = harness.start_tool(["-n", "-q", "--report", report], stdin=stdin)
+                f.seek(width + 1)
+                out, err = p.communicate(f.read() if how == "pipe" else None, timeout=60)
+            self.assertIn(p.returncode, (0, 1), err)
+            with open(report) as f:
+                runs.append((out, [json.loads(ln) for ln in f]))
+        (file_out, file_report), (pipe_out, pipe_report) = runs
+        self.assertEqual(len(file_report), len(lines) - 1)
+        seqs = [r["sequenceNumber"] for r in file_report]
+        self.assertEqual(len(seqs), len(set(seqs)), "a record was handed out twice")
+        self.assertEqual(file_report, pipe_report)
+        self.assertEqual(file_out, pipe_out)
+
     # -- --rate ------------------------------------------------------------------------
 
     def test_rate_limit(self):

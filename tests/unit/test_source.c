@@ -142,6 +142,63 @@ static void test_files_in_order(void **state)
     a2a_files_free(&f); /* NULL-safe */
 }
 
+/* regular(): a named file, and standard input only when it is a file read from its byte 0. */
+static void regular_of_stdin(off_t at, int *fd, uint64_t *size, int *got)
+{
+    struct a2a_files_config cfg = {.npaths = 0};
+    struct a2a_files *f = NULL;
+    struct a2a_source src;
+    struct a2a_error err = {A2A_OK, ""};
+    const char *name = NULL;
+
+    assert_int_equal(lseek(STDIN_FILENO, at, SEEK_SET), at);
+    assert_int_equal(a2a_files_open(&f, &cfg, &err), 0);
+    a2a_files_source(&src, f);
+    assert_int_equal(src.next(src.ctx, &name, &err), 1);
+    assert_string_equal(name, "<stdin>");
+    *got = src.regular(src.ctx, fd, size);
+    a2a_files_free(&f);
+}
+
+static void test_files_regular(void **state)
+{
+    struct tmpdir *t = *state;
+    const char *paths[] = {t->path[0]};
+    struct a2a_files_config cfg = {.paths = paths, .npaths = 1};
+    struct a2a_files *f = NULL;
+    struct a2a_source src;
+    struct a2a_error err = {A2A_OK, ""};
+    const char *name = NULL;
+    int saved = dup(STDIN_FILENO);
+    int fd = -1;
+    uint64_t size = 0;
+    int got;
+
+    write_file(t->path[0], "{\"a\":1}\n{\"b\":2}\n");
+    assert_int_equal(a2a_files_open(&f, &cfg, &err), 0);
+    a2a_files_source(&src, f);
+    assert_int_equal(src.next(src.ctx, &name, &err), 1);
+    assert_int_equal(src.regular(src.ctx, &fd, &size), 1);
+    assert_true(fd >= 0);
+    assert_int_equal(size, 16);
+    a2a_files_free(&f);
+
+    assert_true(saved >= 0);
+    fd = open(t->path[0], O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(dup2(fd, STDIN_FILENO), STDIN_FILENO);
+    close(fd);
+    regular_of_stdin(0, &fd, &size, &got);
+    assert_int_equal(got, 1);
+    assert_int_equal(size, 16);
+    /* `{ read -r line; a2a-recover; } < file`: byte 0 of the input is byte 8 of the file, so
+     * the file's own offsets (pread(), a mapping) would be wrong: read it in order only. */
+    regular_of_stdin(8, &fd, &size, &got);
+    assert_int_equal(got, 0);
+    assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+    close(saved);
+}
+
 static void test_files_errors(void **state)
 {
     struct tmpdir *t = *state;
@@ -244,6 +301,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_memory),
         cmocka_unit_test_setup_teardown(test_files_in_order, setup_tmp, teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_files_regular, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_files_errors, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_files_pipe_wait, setup_tmp, teardown_tmp),
     };
