@@ -1907,7 +1907,7 @@ static void *ahead_thread(void *arg)
     return NULL;
 }
 
-/* Waits until the helper is done with p (cancelled: soon). */
+/* The helper has p, or is about to take it. */
 static int part_busy(const struct ahead_part *p)
 {
     int phase = atomic_load(&p->phase);
@@ -1915,6 +1915,7 @@ static int part_busy(const struct ahead_part *p)
     return phase == PART_POSTED || phase == PART_RUNNING;
 }
 
+/* Waits until the helper is done with p (cancelled: soon). */
 static void part_wait(struct ahead *a, struct ahead_part *p, int cancel)
 {
     if (cancel) {
