@@ -103,6 +103,7 @@ static void close_current(struct a2a_files *f)
     f->fd = -1;
     f->fd_owned = 0;
     f->fd_may_block = 0;
+    f->in_place = 0;
 }
 
 int a2a_files_resumable(const struct a2a_files *f)
@@ -312,10 +313,11 @@ static int files_seek(void *ctx, uint64_t off, struct a2a_error *err)
 {
     struct a2a_files *f = ctx;
 
-    if (f->fd < 0 || f->fd_may_block || lseek(f->fd, (off_t)off, SEEK_SET) < 0) {
+    if (f->fd < 0 || !f->in_place || lseek(f->fd, (off_t)off, SEEK_SET) < 0) {
         a2a_error_set(err, A2A_E_INPUT, "%s: cannot move to byte %llu: %s", f->name,
                       (unsigned long long)off,
-                      f->fd < 0 || f->fd_may_block ? "not a regular file" : strerror(errno));
+                      f->fd < 0 || !f->in_place ? "not a regular file read from its byte 0"
+                                                : strerror(errno));
         return -1;
     }
     f->offset = off;

@@ -192,7 +192,7 @@ static void test_files_regular(void **state)
     assert_int_equal(got, 1);
     assert_int_equal(size, 16);
     /* `{ read -r line; a2a-recover; } < file`: byte 0 of the input is byte 8 of the file, so
-     * the file's own offsets (pread(), a mapping) would be wrong: read it in order only. */
+     * the file's own offsets (pread(), seek()) would be wrong: read it in order only. */
     regular_of_stdin(8, &fd, &size, &got);
     assert_int_equal(got, 0);
     assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
