@@ -592,11 +592,12 @@ int main(int argc, char **argv)
         rc = EXIT_INPUT;
         goto out;
     }
-    /* A dry run calls nobody: skip TLS library start-up (15% of a small run's cost). A
-       stream is read through libcurl even then. */
+    /* A dry run calls nobody: libcurl is not even opened (core/curl_loader.c), which spares
+       each such run the start-up of libcurl and the libraries under it. A stream is read
+       through libcurl even then. */
     if (!o.dry_run || o.stream.arn != NULL) {
-        if (a2a_dispatch_global_init() != 0) {
-            msg_error(&msgs, "cannot initialise libcurl");
+        if (a2a_dispatch_global_init(&err) != 0) {
+            msg_error(&msgs, "%s", err.msg);
             rc = EXIT_INPUT;
             goto out;
         }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "curl_loader.h"
 #include "engine.h"
 #include "joblist.h"
 #include "request.h"
@@ -86,9 +87,16 @@ struct a2a_dispatch {
     size_t outstanding; /* added and not yet handed back */
 };
 
-int a2a_dispatch_global_init(void)
+int a2a_dispatch_global_init(struct a2a_error *err)
 {
-    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+    if (a2a_curl_load(err) != 0) {
+        return -1;
+    }
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        a2a_error_set(err, A2A_E_INTERNAL, "libcurl would not start (curl_global_init failed)");
+        return -1;
+    }
+    return 0;
 }
 
 void a2a_dispatch_global_cleanup(void)
@@ -98,7 +106,10 @@ void a2a_dispatch_global_cleanup(void)
 
 const char *a2a_dispatch_library_version(void)
 {
-    return curl_version();
+    /* Kept for the caller: the reason the library could not be opened, in its place. */
+    static struct a2a_error unusable;
+
+    return a2a_curl_load(&unusable) == 0 ? curl_version() : unusable.msg;
 }
 
 static int append_header(struct a2a_dispatch *d, const char *line)
@@ -387,9 +398,13 @@ int a2a_dispatch_new(struct a2a_dispatch **out, const struct a2a_dispatch_config
                      const struct a2a_log *log, a2a_job_done_fn *on_done, void *ctx,
                      struct a2a_error *err)
 {
-    struct a2a_dispatch *d = calloc(1, sizeof(*d));
+    struct a2a_dispatch *d;
 
     *out = NULL;
+    if (a2a_curl_load(err) != 0) {
+        return -1;
+    }
+    d = calloc(1, sizeof(*d));
     if (d == NULL) {
         a2a_error_set(err, A2A_E_NOMEM, "out of memory");
         return -1;

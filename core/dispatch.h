@@ -40,12 +40,14 @@ struct a2a_dispatch;
 
 /*
  * The HTTP library's process-wide set-up: once, before any other thread starts, and before
- * the first a2a_dispatch_new(). Returns 0 or -1. _cleanup() undoes it at exit.
+ * the first a2a_dispatch_new(). Opens libcurl (core/curl_loader.h) and starts it. Returns 0,
+ * or -1 with err saying why. _cleanup() undoes it at exit.
  */
-int a2a_dispatch_global_init(void);
+int a2a_dispatch_global_init(struct a2a_error *err);
 void a2a_dispatch_global_cleanup(void);
 
-/* The HTTP library's version line, for --version. */
+/* The HTTP library's version line, for --version (it opens the library to ask), or why it
+ * could not be opened. Not thread-safe: for main() only. */
 const char *a2a_dispatch_library_version(void);
 
 typedef void a2a_job_done_fn(void *ctx, struct a2a_job *job);

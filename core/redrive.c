@@ -489,8 +489,7 @@ static int client_for(struct a2a_redrive *rd, const char *arn, struct a2a_error 
     cfg = *rd->cfg.streams;
     cfg.stream_arn = rd->client_arn;
     if (!rd->curl_started) {
-        if (a2a_dispatch_global_init() != 0) {
-            a2a_error_set(err, A2A_E_INTERNAL, "cannot initialise libcurl");
+        if (a2a_dispatch_global_init(err) != 0) {
             return -1;
         }
         rd->curl_started = 1;

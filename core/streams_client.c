@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "curl_loader.h"
 #include "retry.h"
 #include "streams_internal.h"
 
@@ -245,6 +246,9 @@ int a2a_streams_client_new(const struct a2a_streams_config *cfg, struct a2a_stre
     snprintf(c->sigv4, sizeof(c->sigv4), "aws:amz:%s:dynamodb", c->arn.region);
     c->rng = cfg->random_seed != 0 ? cfg->random_seed : (uint64_t)real_now_ms(NULL) | 1;
     if (cfg->hooks == NULL || cfg->hooks->send == NULL) {
+        if (a2a_curl_load(err) != 0) {
+            goto fail;
+        }
         c->curl = curl_easy_init();
         if (c->curl == NULL || curl_setup(c) != 0) {
             a2a_error_set(err, A2A_E_INTERNAL, "libcurl refused the Streams client's options");

@@ -305,6 +305,22 @@ class OperatorTest(harness.IntegrationTestCase):
 
     # -- standard input -----------------------------------------------------------------
 
+    def test_libcurl_opened_only_by_runs_that_call(self):
+        """A dry run of files calls nobody and never opens libcurl: linking it made every
+        start load it and the libraries under it (4 ms a run). A run that calls opens it,
+        through the dynamic loader (LD_DEBUG=files names each object it maps, and how)."""
+        path = self.write_event([insert("1", "acme", "t1")])
+        dry = self.run_tool(["-n", "-q", path], env={"LD_DEBUG": "files"})
+        self.assertEqual(dry.rc, 0, dry)
+        self.assertIn("file=", dry.stderr, "LD_DEBUG=files printed nothing: no evidence")
+        self.assertFalse("libcurl" in dry.stderr, "a dry run of a file opened libcurl")
+        d = self.start_dispatcher(seed=seed_doc([("acme", "t1")]))
+        live = self.run_tool(["-q", "-u", d.url, path], env={"LD_DEBUG": "files"})
+        self.assertEqual(live.rc, 0, live)
+        self.assertEqual(len(d.requests()), 1)
+        self.assertRegex(live.stderr, r"file=libcurl[^ ]*\.so\.[0-9]+ \[0\];  dynamically loaded by ")
+        self.assertNotRegex(live.stderr, r"file=libcurl[^ ]* \[0\];  needed by ")
+
     def test_stdin_file_partly_read(self):
         """`{ read -r line; a2a-recover -n; } < FILE`: byte 0 of the input is not the file's.
         A dry run over a large file scans it ahead at the file's own offsets; on such a standard

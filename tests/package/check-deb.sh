@@ -6,7 +6,8 @@
 #   1. configures BUILD_DIR as a Release build with Debian's hardening flags
 #      (dpkg-buildflags, hardening=+all), builds it, runs `cpack -G DEB`;
 #   2. the file is a2a-recover_<version>_<arch>.deb, its Depends come from dpkg-shlibdeps
-#      (libc6, libcurl, libcjson), the binary in it is stripped;
+#      (libc6, libcjson) and from libcurl's shlibs entry (libcurl4: the binary opens it at
+#      run time, so shlibdeps cannot see it), each with a version; the binary is stripped;
 #   3. lintian reports no error (warnings are printed, not hidden);
 #   4. unpacked with `dpkg -x` into a temporary root (the machine is not changed): the
 #      packaged binary answers --version with the package version, `man -w` finds the
@@ -70,7 +71,7 @@ for lib in libc6 libcurl4 libcjson1; do
     grep -qE "(^|, )$lib \(>= [^)]+\)" <<<"$depends" || missing+="$lib "
 done
 if [[ -z $missing ]]; then
-    ok "Depends computed by dpkg-shlibdeps: $depends"
+    ok "Depends names libc6, libcurl4 and libcjson1 with versions: $depends"
 else
     not_ok "Depends names the linked libraries with versions" \
         "missing: $missing"$'\n'"Depends: $depends"

@@ -38,7 +38,7 @@ LAYERS = [
     ("engine", ["engine", "joblist", "job"]),
     ("vocabulary and policy", ["result", "retry"]),
     ("helpers", ["buf", "clock", "envelope", "error", "jsonstr", "jsonview", "log", "number",
-                 "swar", "wipe", "env", "seqnum"]),
+                 "swar", "wipe", "env", "seqnum", "curl_loader"]),
 ]
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
