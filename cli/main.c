@@ -576,12 +576,20 @@ int main(int argc, char **argv)
         goto out;
     }
     if (o.help || o.version) {
+        const char *library = NULL;
+
         if (o.help) {
             options_usage(stdout);
-        } else {
-            printf("a2a-recover %s (%s)\n", A2A_VERSION, a2a_dispatch_library_version());
+        } else if ((library = a2a_dispatch_library_version(&err)) != NULL) {
+            printf("a2a-recover %s (%s)\n", A2A_VERSION, library);
+        } else { /* a health check must not pass when every run that calls would stop */
+            printf("a2a-recover %s\n", A2A_VERSION);
         }
         rc = fflush(stdout) == 0 ? EXIT_ALL_DONE : EXIT_FAILURES;
+        if (o.version && library == NULL) {
+            fprintf(stderr, "a2a-recover: %s\n", err.msg);
+            rc = EXIT_INPUT;
+        }
         goto out;
     }
     msgs.format = o.log_format;

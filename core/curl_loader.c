@@ -1,16 +1,21 @@
 #include "curl_loader.h"
 
-/* This file defines curl_easy_setopt() and friends, which curl.h's type-checking macros of
- * the same names would otherwise rewrite. Callers elsewhere keep the checks. */
-#define CURL_DISABLE_TYPECHECK 1
-#include <curl/curl.h>
-
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+
+/* This file defines curl_easy_setopt() and friends, which curl.h's type-checking macros of
+ * the same names would otherwise rewrite. Callers elsewhere keep the checks. */
+#define CURL_DISABLE_TYPECHECK 1
+/* Hidden: the definitions below serve this program's own calls only. Were one exported (a
+ * program linked with -rdynamic, or beside a linked libcurl), libcurl's calls to its own
+ * public functions would be bound to them. */
+#pragma GCC visibility push(hidden)
+#include <curl/curl.h>
 
 #ifndef A2A_LIBCURL_SONAME
 #error "A2A_LIBCURL_SONAME: the build names the libcurl it compiled against (CMakeLists.txt)"
@@ -101,9 +106,11 @@ _Static_assert(sizeof(void *) == sizeof(void (*)(void)), "function and object po
 _Static_assert(sizeof(struct curl_functions) == sizeof symbols / sizeof symbols[0] * sizeof(void *),
                "every function in struct curl_functions has its line in symbols[]");
 
-/* Written once, by load() under pthread_once(); read after it by every thread. */
+/* Written once, by load() under pthread_once(); read after it by every thread. lib_ready
+ * also tells the functions that only give back what the library made whether it was ever
+ * opened, without opening it. */
 static struct curl_functions lib;
-static int lib_ready;
+static atomic_int lib_ready;
 static char lib_error[A2A_ERROR_MSG_MAX];
 static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
 
@@ -138,12 +145,22 @@ static void load(void)
         return;
     }
     lib = found;
-    lib_ready = 1;
+    atomic_store_explicit(&lib_ready, 1, memory_order_release);
 }
 
+/* Opens the library on the first call; 1 when it can be used. */
 static int ready(void)
 {
-    return pthread_once(&lib_once, load) == 0 && lib_ready;
+    return pthread_once(&lib_once, load) == 0 &&
+           atomic_load_explicit(&lib_ready, memory_order_acquire);
+}
+
+/* 1 when the library is open; never opens it. For the functions that free or close what it
+ * made: there is nothing to give back before it was opened, and a dry run that frees a NULL
+ * on its way out must not load libcurl to do it. */
+static int opened(void)
+{
+    return atomic_load_explicit(&lib_ready, memory_order_acquire);
 }
 
 int a2a_curl_load(struct a2a_error *err)
@@ -168,7 +185,7 @@ CURLcode curl_global_init(long flags)
 
 void curl_global_cleanup(void)
 {
-    if (ready()) {
+    if (opened()) {
         lib.global_cleanup();
     }
 }
@@ -192,6 +209,12 @@ CURL *curl_easy_init(void)
  */
 typedef void (*any_function)(void);
 
+/* The kinds this file knows; a library with a sixth would pass it on wrongly. */
+_Static_assert(CURLOPTTYPE_OBJECTPOINT == 10000 && CURLOPTTYPE_FUNCTIONPOINT == 20000 &&
+                   CURLOPTTYPE_OFF_T == 30000 && CURLOPTTYPE_BLOB == 40000,
+               "libcurl's option kinds moved");
+#define OPTION_KINDS_END (CURLOPTTYPE_BLOB + 10000)
+
 CURLcode curl_easy_setopt(CURL *h, CURLoption option, ...)
 {
     va_list ap;
@@ -209,8 +232,10 @@ CURLcode curl_easy_setopt(CURL *h, CURLoption option, ...)
         rc = lib.easy_setopt(h, option, va_arg(ap, any_function));
     } else if (option < CURLOPTTYPE_BLOB) {
         rc = lib.easy_setopt(h, option, va_arg(ap, curl_off_t));
-    } else {
+    } else if (option < OPTION_KINDS_END) {
         rc = lib.easy_setopt(h, option, va_arg(ap, void *));
+    } else {
+        rc = CURLE_UNKNOWN_OPTION;
     }
     va_end(ap);
     return rc;
@@ -231,8 +256,10 @@ CURLMcode curl_multi_setopt(CURLM *m, CURLMoption option, ...)
         rc = lib.multi_setopt(m, option, va_arg(ap, void *));
     } else if (option < CURLOPTTYPE_OFF_T) {
         rc = lib.multi_setopt(m, option, va_arg(ap, any_function));
-    } else {
+    } else if (option < CURLOPTTYPE_BLOB) {
         rc = lib.multi_setopt(m, option, va_arg(ap, curl_off_t));
+    } else {
+        rc = CURLM_UNKNOWN_OPTION;
     }
     va_end(ap);
     return rc;
@@ -260,7 +287,7 @@ CURLcode curl_easy_perform(CURL *h)
 
 void curl_easy_cleanup(CURL *h)
 {
-    if (ready()) {
+    if (opened()) {
         lib.easy_cleanup(h);
     }
 }
@@ -277,14 +304,14 @@ struct curl_slist *curl_slist_append(struct curl_slist *list, const char *line)
 
 void curl_slist_free_all(struct curl_slist *list)
 {
-    if (ready()) {
+    if (opened()) {
         lib.slist_free_all(list);
     }
 }
 
 void curl_free(void *p)
 {
-    if (ready()) {
+    if (opened()) {
         lib.free(p);
     }
 }
@@ -326,7 +353,7 @@ CURLMsg *curl_multi_info_read(CURLM *m, int *queued)
 
 CURLMcode curl_multi_cleanup(CURLM *m)
 {
-    return ready() ? lib.multi_cleanup(m) : CURLM_INTERNAL_ERROR;
+    return opened() ? lib.multi_cleanup(m) : CURLM_BAD_HANDLE;
 }
 
 const char *curl_multi_strerror(CURLMcode code)
@@ -346,7 +373,7 @@ CURLU *curl_url_dup(CURLU *in)
 
 void curl_url_cleanup(CURLU *u)
 {
-    if (ready()) {
+    if (opened()) {
         lib.url_cleanup(u);
     }
 }
@@ -360,3 +387,5 @@ CURLUcode curl_url_set(CURLU *u, CURLUPart what, const char *part, unsigned int 
 {
     return ready() ? lib.url_set(u, what, part, flags) : CURLUE_OUT_OF_MEMORY;
 }
+
+#pragma GCC visibility pop

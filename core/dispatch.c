@@ -104,12 +104,9 @@ void a2a_dispatch_global_cleanup(void)
     curl_global_cleanup();
 }
 
-const char *a2a_dispatch_library_version(void)
+const char *a2a_dispatch_library_version(struct a2a_error *err)
 {
-    /* Kept for the caller: the reason the library could not be opened, in its place. */
-    static struct a2a_error unusable;
-
-    return a2a_curl_load(&unusable) == 0 ? curl_version() : unusable.msg;
+    return a2a_curl_load(err) == 0 ? curl_version() : NULL;
 }
 
 static int append_header(struct a2a_dispatch *d, const char *line)

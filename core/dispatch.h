@@ -46,9 +46,9 @@ struct a2a_dispatch;
 int a2a_dispatch_global_init(struct a2a_error *err);
 void a2a_dispatch_global_cleanup(void);
 
-/* The HTTP library's version line, for --version (it opens the library to ask), or why it
- * could not be opened. Not thread-safe: for main() only. */
-const char *a2a_dispatch_library_version(void);
+/* The HTTP library's version line, for --version (it opens the library to ask); NULL with err
+ * saying why when it cannot be opened. */
+const char *a2a_dispatch_library_version(struct a2a_error *err);
 
 typedef void a2a_job_done_fn(void *ctx, struct a2a_job *job);
 

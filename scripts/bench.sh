@@ -635,8 +635,8 @@ mode_scaling()
 {
     local n reps cpu rss c exp="$TMPD/scaling.expected" sizes user sys
 
-    # 1 record measures the start-up (dynamic linking, curl_global_init),
-    # which table.py takes off the larger sizes' per-record figures.
+    # 1 record measures the start-up (dynamic linking, threads, buffers; a dry
+    # run opens no libcurl), which table.py takes off the larger sizes' figures.
     sizes="1 10000 100000 1000000 10000000"
     [ "$quick" = 0 ] || sizes="1 10000 100000 1000000"
     for n in $sizes; do

@@ -321,6 +321,42 @@ class OperatorTest(harness.IntegrationTestCase):
         self.assertRegex(live.stderr, r"file=libcurl[^ ]*\.so\.[0-9]+ \[0\];  dynamically loaded by ")
         self.assertNotRegex(live.stderr, r"file=libcurl[^ ]* \[0\];  needed by ")
 
+    def fake_libcurl(self, kind):
+        """LD_LIBRARY_PATH with a stand-in libcurl first (tests/tools/fake_libcurl.c)."""
+        base = os.environ.get("A2A_FAKE_LIBCURL_DIR") or os.path.join(
+            os.path.dirname(os.path.dirname(os.path.abspath(harness.BIN))),
+            "tests", "integration", "fake-libcurl")
+        d = os.path.join(base, kind)
+        self.assertTrue(os.path.isdir(d), "no stand-in libcurl at %s: build the fake_libcurl_*"
+                        " targets, or set A2A_FAKE_LIBCURL_DIR" % d)
+        return {"LD_LIBRARY_PATH": d}
+
+    def test_libcurl_unusable(self):
+        """A libcurl that is too old, or lacks a function, is refused with the reason: a run
+        that calls stops (exit 3) before it reads or sends anything, --version fails the same
+        way, and a dry run of files, which never opens libcurl, is not affected."""
+        d = self.start_dispatcher(seed=seed_doc([("acme", "t1")]))
+        path = self.write_event([insert("1", "acme", "t1")])
+        arn = "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/2024-01-01T00:00:00.000"
+        for kind, why in (("old", "it is libcurl 7.1.0, older than the "),
+                          ("partial", "it has no curl_url_set()")):
+            env = self.fake_libcurl(kind)
+            for args in (["-q", "-u", d.url, path],
+                         ["-n", "-q", "--stream", arn, "--endpoint-url", "http://127.0.0.1:9"]):
+                r = self.run_tool(args, env=env)
+                self.assertEqual(r.rc, 3, r)
+                self.assertEqual(r.stdout, "", r)
+                self.assertIn("a2a-recover: cannot use ", r.stderr)
+                self.assertIn(why, r.stderr)
+            v = self.run_tool(["--version"], env=env)
+            self.assertEqual(v.rc, 3, v)
+            self.assertRegex(v.stdout, r"^a2a-recover [0-9][^ ]*\n$")
+            self.assertIn(why, v.stderr)
+            dry = self.run_tool(["-n", "-q", path], env=env)
+            self.assertEqual(dry.rc, 0, dry)
+            self.assertEqual(json.loads(dry.stdout), {"batchItemFailures": []})
+        self.assertEqual(len(d.requests()), 0)
+
     def test_stdin_file_partly_read(self):
         """`{ read -r line; a2a-recover -n; } < FILE`: byte 0 of the input is not the file's.
         A dry run over a large file scans it ahead at the file's own offsets; on such a standard
