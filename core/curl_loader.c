@@ -213,56 +213,97 @@ typedef void (*any_function)(void);
 _Static_assert(CURLOPTTYPE_OBJECTPOINT == 10000 && CURLOPTTYPE_FUNCTIONPOINT == 20000 &&
                    CURLOPTTYPE_OFF_T == 30000 && CURLOPTTYPE_BLOB == 40000,
                "libcurl's option kinds moved");
-#define OPTION_KINDS_END (CURLOPTTYPE_BLOB + 10000)
 
+/* An option's argument, read as the type its number says. */
+struct option_arg {
+    enum { ARG_LONG, ARG_POINTER, ARG_FUNCTION, ARG_OFF_T, ARG_NONE } kind;
+    union {
+        long l;
+        void *p; /* object pointers and blobs (struct curl_blob *) */
+        any_function f;
+        curl_off_t o;
+    } value;
+};
+
+/* The one place that decides which type an option number's argument is read as. Numbers at
+ * or past `end` (the kinds the caller's options have) read nothing: ARG_NONE, refused. */
+static struct option_arg read_option_arg(int option, int end, va_list *ap)
+{
+    struct option_arg arg = {.kind = ARG_NONE};
+
+    if (option >= end) {
+        return arg;
+    }
+    if (option < CURLOPTTYPE_OBJECTPOINT) {
+        arg.kind = ARG_LONG;
+        arg.value.l = va_arg(*ap, long);
+    } else if (option < CURLOPTTYPE_FUNCTIONPOINT) {
+        arg.kind = ARG_POINTER;
+        arg.value.p = va_arg(*ap, void *);
+    } else if (option < CURLOPTTYPE_OFF_T) {
+        arg.kind = ARG_FUNCTION;
+        arg.value.f = va_arg(*ap, any_function);
+    } else if (option < CURLOPTTYPE_BLOB) {
+        arg.kind = ARG_OFF_T;
+        arg.value.o = va_arg(*ap, curl_off_t);
+    } else {
+        arg.kind = ARG_POINTER;
+        arg.value.p = va_arg(*ap, void *);
+    }
+    return arg;
+}
+
+/* Easy options go up to the blobs; multi options have no blobs. */
 CURLcode curl_easy_setopt(CURL *h, CURLoption option, ...)
 {
     va_list ap;
-    CURLcode rc;
+    struct option_arg arg;
 
     if (!ready()) {
         return CURLE_FAILED_INIT;
     }
     va_start(ap, option);
-    if (option < CURLOPTTYPE_OBJECTPOINT) {
-        rc = lib.easy_setopt(h, option, va_arg(ap, long));
-    } else if (option < CURLOPTTYPE_FUNCTIONPOINT) {
-        rc = lib.easy_setopt(h, option, va_arg(ap, void *));
-    } else if (option < CURLOPTTYPE_OFF_T) {
-        rc = lib.easy_setopt(h, option, va_arg(ap, any_function));
-    } else if (option < CURLOPTTYPE_BLOB) {
-        rc = lib.easy_setopt(h, option, va_arg(ap, curl_off_t));
-    } else if (option < OPTION_KINDS_END) {
-        rc = lib.easy_setopt(h, option, va_arg(ap, void *));
-    } else {
-        rc = CURLE_UNKNOWN_OPTION;
-    }
+    arg = read_option_arg(option, CURLOPTTYPE_BLOB + 10000, &ap);
     va_end(ap);
-    return rc;
+    switch (arg.kind) {
+    case ARG_LONG:
+        return lib.easy_setopt(h, option, arg.value.l);
+    case ARG_POINTER:
+        return lib.easy_setopt(h, option, arg.value.p);
+    case ARG_FUNCTION:
+        return lib.easy_setopt(h, option, arg.value.f);
+    case ARG_OFF_T:
+        return lib.easy_setopt(h, option, arg.value.o);
+    case ARG_NONE:
+        break;
+    }
+    return CURLE_UNKNOWN_OPTION;
 }
 
 CURLMcode curl_multi_setopt(CURLM *m, CURLMoption option, ...)
 {
     va_list ap;
-    CURLMcode rc;
+    struct option_arg arg;
 
     if (!ready()) {
         return CURLM_INTERNAL_ERROR;
     }
     va_start(ap, option);
-    if (option < CURLOPTTYPE_OBJECTPOINT) {
-        rc = lib.multi_setopt(m, option, va_arg(ap, long));
-    } else if (option < CURLOPTTYPE_FUNCTIONPOINT) {
-        rc = lib.multi_setopt(m, option, va_arg(ap, void *));
-    } else if (option < CURLOPTTYPE_OFF_T) {
-        rc = lib.multi_setopt(m, option, va_arg(ap, any_function));
-    } else if (option < CURLOPTTYPE_BLOB) {
-        rc = lib.multi_setopt(m, option, va_arg(ap, curl_off_t));
-    } else {
-        rc = CURLM_UNKNOWN_OPTION;
-    }
+    arg = read_option_arg(option, CURLOPTTYPE_BLOB, &ap);
     va_end(ap);
-    return rc;
+    switch (arg.kind) {
+    case ARG_LONG:
+        return lib.multi_setopt(m, option, arg.value.l);
+    case ARG_POINTER:
+        return lib.multi_setopt(m, option, arg.value.p);
+    case ARG_FUNCTION:
+        return lib.multi_setopt(m, option, arg.value.f);
+    case ARG_OFF_T:
+        return lib.multi_setopt(m, option, arg.value.o);
+    case ARG_NONE:
+        break;
+    }
+    return CURLM_UNKNOWN_OPTION;
 }
 
 /* Every CURLINFO_* takes a pointer to where the answer goes. */
