@@ -20,13 +20,11 @@
 #define INI_MAX_BYTES (1024 * 1024)
 #define PATH_MAX_LEN  4096
 
-enum { K_KEY, K_SECRET, K_TOKEN, K_PROCESS, K__MAX };
+enum { K_KEY, K_SECRET, K_TOKEN, K_PROCESS, K_CA_BUNDLE, K_MAX_ATTEMPTS, K__MAX };
 
 static const char *const key_names[K__MAX] = {
-    "aws_access_key_id",
-    "aws_secret_access_key",
-    "aws_session_token",
-    "credential_process",
+    "aws_access_key_id", "aws_secret_access_key", "aws_session_token", "credential_process",
+    "ca_bundle",         "max_attempts",
 };
 
 struct profile_vals {
@@ -240,6 +238,35 @@ static enum a2a_creds_result profile_sources(const struct a2a_creds_config *cfg,
     return static_keys(conf, source, out, err);
 }
 
+/* The profile to read: the explicit one, else AWS_PROFILE, else "default" (*named = 0). */
+static const char *profile_name(const struct a2a_creds_config *cfg, int *named)
+{
+    const char *profile = cfg->profile;
+
+    *named = 1;
+    if (profile == NULL) {
+        profile = a2a_env_get(&cfg->env, "AWS_PROFILE");
+    }
+    if (profile == NULL) {
+        profile = "default";
+        *named = 0;
+    }
+    return profile;
+}
+
+/* Reads the profile's section of both files (paths filled for messages). Returns 0 or -1. */
+static int profile_read(const struct a2a_creds_config *cfg, const char *profile,
+                        struct profile_vals *cred, char *cred_path, struct profile_vals *conf,
+                        char *conf_path, struct a2a_error *err)
+{
+    file_path(cfg, "AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials", cred_path, PATH_MAX_LEN);
+    file_path(cfg, "AWS_CONFIG_FILE", ".aws/config", conf_path, PATH_MAX_LEN);
+    return ini_read(cred_path, profile, 0, cred, err) != 0 ||
+                   ini_read(conf_path, profile, 1, conf, err) != 0
+               ? -1
+               : 0;
+}
+
 enum a2a_creds_result a2a_creds_from_profile(const struct a2a_creds_config *cfg,
                                              struct a2a_aws_creds *out, char *why, size_t cap,
                                              struct a2a_error *err)
@@ -248,21 +275,11 @@ enum a2a_creds_result a2a_creds_from_profile(const struct a2a_creds_config *cfg,
     struct profile_vals conf = {{NULL}, 0};
     char cred_path[PATH_MAX_LEN];
     char conf_path[PATH_MAX_LEN];
-    const char *profile = cfg->profile;
-    int named = 1; /* a profile someone asked for must exist */
+    int named; /* a profile someone asked for must exist */
+    const char *profile = profile_name(cfg, &named);
     enum a2a_creds_result rc = A2A_CREDS_ERROR;
 
-    if (profile == NULL) {
-        profile = a2a_env_get(&cfg->env, "AWS_PROFILE");
-    }
-    if (profile == NULL) {
-        profile = "default";
-        named = 0;
-    }
-    file_path(cfg, "AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials", cred_path, sizeof(cred_path));
-    file_path(cfg, "AWS_CONFIG_FILE", ".aws/config", conf_path, sizeof(conf_path));
-    if (ini_read(cred_path, profile, 0, &cred, err) != 0 ||
-        ini_read(conf_path, profile, 1, &conf, err) != 0) {
+    if (profile_read(cfg, profile, &cred, cred_path, &conf, conf_path, err) != 0) {
         goto out;
     }
     if (!cred.found && !conf.found) {
@@ -280,6 +297,99 @@ enum a2a_creds_result a2a_creds_from_profile(const struct a2a_creds_config *cfg,
     if (rc == A2A_CREDS_ABSENT) {
         set_profile_why(why, cap, profile, "has no keys or credential_process");
     }
+out:
+    vals_clear(&cred);
+    vals_clear(&conf);
+    return rc;
+}
+
+/* ---- settings besides credentials ------------------------------------------------------------ */
+
+/* Copies a ca_bundle value set at from into out. Returns 0, or -1 (too long). */
+static int take_ca_bundle(struct a2a_aws_settings *out, const char *value, const char *from,
+                          struct a2a_error *err)
+{
+    if ((size_t)snprintf(out->ca_bundle, sizeof(out->ca_bundle), "%s", value) >=
+        sizeof(out->ca_bundle)) {
+        out->ca_bundle[0] = '\0';
+        a2a_error_set(err, A2A_E_CONFIG, "%s is longer than %zu bytes", from,
+                      sizeof(out->ca_bundle) - 1);
+        return -1;
+    }
+    snprintf(out->ca_bundle_from, sizeof(out->ca_bundle_from), "%s", from);
+    return 0;
+}
+
+/* Parses a max_attempts value set at from: digits only, 1 to A2A_AWS_MAX_ATTEMPTS_LIMIT. */
+static int take_max_attempts(struct a2a_aws_settings *out, const char *value, const char *from,
+                             struct a2a_error *err)
+{
+    unsigned n = 0;
+
+    for (const char *p = value; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9' || n > A2A_AWS_MAX_ATTEMPTS_LIMIT) {
+            n = 0;
+            break;
+        }
+        n = n * 10 + (unsigned)(*p - '0');
+    }
+    if (n < 1 || n > A2A_AWS_MAX_ATTEMPTS_LIMIT) {
+        a2a_error_set(err, A2A_E_CONFIG, "%s: \"%.40s\" is not a whole number from 1 to %d", from,
+                      value, A2A_AWS_MAX_ATTEMPTS_LIMIT);
+        return -1;
+    }
+    out->max_attempts = n;
+    return 0;
+}
+
+/* A setting of the profile: the credentials file's over the config file's, as botocore merges. */
+static const char *profile_value(const struct profile_vals *cred, const struct profile_vals *conf,
+                                 int k, const char *profile, char *from, size_t cap)
+{
+    const struct profile_vals *pv = cred->v[k] != NULL ? cred : conf;
+
+    snprintf(from, cap, "profile %s (%s file) %s", profile,
+             pv == cred ? "shared credentials" : "config", key_names[k]);
+    return pv->v[k];
+}
+
+int a2a_aws_settings_read(const struct a2a_creds_config *cfg, struct a2a_aws_settings *out,
+                          struct a2a_error *err)
+{
+    struct profile_vals cred = {{NULL}, 0};
+    struct profile_vals conf = {{NULL}, 0};
+    char cred_path[PATH_MAX_LEN];
+    char conf_path[PATH_MAX_LEN];
+    char from[A2A_CREDS_SOURCE_MAX];
+    const char *ca = a2a_env_get(&cfg->env, "AWS_CA_BUNDLE");
+    const char *attempts = a2a_env_get(&cfg->env, "AWS_MAX_ATTEMPTS");
+    int named;
+    const char *profile = profile_name(cfg, &named);
+    int rc = -1;
+
+    memset(out, 0, sizeof(*out));
+    if ((ca != NULL && take_ca_bundle(out, ca, "AWS_CA_BUNDLE", err) != 0) ||
+        (attempts != NULL && take_max_attempts(out, attempts, "AWS_MAX_ATTEMPTS", err) != 0)) {
+        return -1;
+    }
+    if (ca != NULL && attempts != NULL) {
+        return 0; /* the environment decides both: no file is read */
+    }
+    if (profile_read(cfg, profile, &cred, cred_path, &conf, conf_path, err) != 0) {
+        goto out;
+    }
+    if (ca == NULL &&
+        (ca = profile_value(&cred, &conf, K_CA_BUNDLE, profile, from, sizeof(from))) != NULL &&
+        take_ca_bundle(out, ca, from, err) != 0) {
+        goto out;
+    }
+    if (attempts == NULL &&
+        (attempts = profile_value(&cred, &conf, K_MAX_ATTEMPTS, profile, from, sizeof(from))) !=
+            NULL &&
+        take_max_attempts(out, attempts, from, err) != 0) {
+        goto out;
+    }
+    rc = 0;
 out:
     vals_clear(&cred);
     vals_clear(&conf);

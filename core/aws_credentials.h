@@ -85,6 +85,30 @@ enum a2a_creds_result a2a_creds_from_imds(const struct a2a_creds_config *cfg,
                                           struct a2a_aws_creds *out, char *why, size_t cap,
                                           struct a2a_error *err);
 
+/* ---- settings of the profile the client honours besides credentials ---- */
+
+#define A2A_AWS_SETTING_MAX        4096
+#define A2A_AWS_MAX_ATTEMPTS_LIMIT 100
+
+struct a2a_aws_settings {
+    char ca_bundle[A2A_AWS_SETTING_MAX];       /* CA bundle file (PEM), "" when none is set */
+    char ca_bundle_from[A2A_CREDS_SOURCE_MAX]; /* where it was set, for messages: the
+                                                  variable, or the profile, file and key */
+    unsigned max_attempts;                     /* 1..A2A_AWS_MAX_ATTEMPTS_LIMIT, 0 when unset */
+};
+
+/*
+ * Reads ca_bundle and max_attempts as botocore does: AWS_CA_BUNDLE and AWS_MAX_ATTEMPTS
+ * first, then the profile (explicit, else AWS_PROFILE, else "default"), the shared
+ * credentials file's value over the config file's. A profile that does not exist sets
+ * nothing (the credential chain names that error). Nothing is checked on disk. Returns 0, or
+ * -1 with err set: A2A_E_CONFIG (a file unreadable or too large, a value too long, a
+ * max_attempts that is not a whole number from 1 to 100; the message says where it was set),
+ * A2A_E_NOMEM.
+ */
+int a2a_aws_settings_read(const struct a2a_creds_config *cfg, struct a2a_aws_settings *out,
+                          struct a2a_error *err);
+
 /* ---- helpers the providers share, public for their unit tests ---- */
 
 /*

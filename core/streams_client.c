@@ -5,6 +5,7 @@
 #define _DEFAULT_SOURCE
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,6 +171,12 @@ static int curl_send(void *ctx, const struct a2a_aws_creds *creds, const char *o
     wipe_headers(headers);
     if (code != CURLE_OK) {
         snprintf(msg, cap, "%s", curl_easy_strerror(code));
+        if (code == CURLE_PEER_FAILED_VERIFICATION) {
+            snprintf(msg, cap,
+                     "the endpoint's TLS certificate is not trusted (%s): name the CA that "
+                     "signed it with AWS_CA_BUNDLE or ca_bundle in the profile",
+                     c->cfg.cacert != NULL ? c->cfg.cacert : "system store");
+        }
         if (code == CURLE_WRITE_ERROR) {
             snprintf(msg, cap, "the answer is larger than %d bytes", A2A_STREAMS_ANSWER_MAX);
         }
@@ -206,12 +213,45 @@ static int curl_setup(struct a2a_streams_client *c)
 
 static void apply_defaults(struct a2a_streams_config *cfg)
 {
-    cfg->retries = cfg->retries != 0 ? cfg->retries : DEFAULT_RETRIES;
     cfg->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : DEFAULT_TIMEOUT_MS;
     cfg->connect_timeout_ms =
         cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : DEFAULT_CONNECT_MS;
     cfg->idle_ms = cfg->idle_ms > 0 ? cfg->idle_ms : 10000;
     cfg->poll_interval_ms = cfg->poll_interval_ms > 0 ? cfg->poll_interval_ms : 250;
+}
+
+/*
+ * What botocore honours for this client besides credentials. The CA bundle: cfg.cacert when
+ * given, else AWS_CA_BUNDLE or the profile's ca_bundle, else the system store. The retries
+ * per call: cfg.retries when given, else AWS_MAX_ATTEMPTS or the profile's max_attempts less
+ * the first attempt, else DEFAULT_RETRIES. A bundle that cannot be read is named now, before
+ * any call, and not as a TLS failure at the first one. Returns 0, or -1 with err set.
+ */
+static int apply_settings(struct a2a_streams_client *c, struct a2a_error *err)
+{
+    struct a2a_creds_config cc = {c->cfg.profile, c->cfg.env, 0, 0};
+    struct a2a_aws_settings set;
+    FILE *f;
+
+    if (a2a_aws_settings_read(&cc, &set, err) != 0) {
+        return -1;
+    }
+    if (c->cfg.retries == 0) {
+        c->cfg.retries = set.max_attempts > 0 ? set.max_attempts - 1 : DEFAULT_RETRIES;
+    }
+    if (c->cfg.cacert != NULL || set.ca_bundle[0] == '\0') {
+        return 0;
+    }
+    f = fopen(set.ca_bundle, "r");
+    if (f == NULL) {
+        a2a_error_set(err, A2A_E_CONFIG, "%s: %s: cannot read: %s", set.ca_bundle_from,
+                      set.ca_bundle, strerror(errno));
+        return -1;
+    }
+    fclose(f);
+    memcpy(c->ca_bundle, set.ca_bundle, sizeof(c->ca_bundle));
+    c->cfg.cacert = c->ca_bundle;
+    return 0;
 }
 
 int a2a_streams_client_new(const struct a2a_streams_config *cfg, struct a2a_streams_client **out,
@@ -233,7 +273,7 @@ int a2a_streams_client_new(const struct a2a_streams_config *cfg, struct a2a_stre
     if (cfg->hooks != NULL) {
         c->hooks = *cfg->hooks;
     }
-    if (a2a_stream_arn_parse(cfg->stream_arn, &c->arn, err) != 0 ||
+    if (apply_settings(c, err) != 0 || a2a_stream_arn_parse(cfg->stream_arn, &c->arn, err) != 0 ||
         a2a_streams_endpoint(&c->arn, cfg->endpoint_url, &cfg->env, c->endpoint,
                              sizeof(c->endpoint), err) != 0) {
         goto fail;
@@ -483,8 +523,8 @@ enum streams_outcome a2a_streams_call(struct a2a_streams_client *c, const char *
         }
         if (n >= c->cfg.retries) {
             char last[400];
-            snprintf(last, sizeof(last), "still failing after %u retries: %s%s%s", n, name,
-                     name[0] != '\0' ? ": " : "", message);
+            snprintf(last, sizeof(last), "still failing after %u attempt%s: %s%s%s", n + 1,
+                     n == 0 ? "" : "s", name, name[0] != '\0' ? ": " : "", message);
             fail(e, A2A_STREAM_CAUSE_RETRIES, where, op, "", last);
             return STREAMS_FAILED;
         }

@@ -75,11 +75,13 @@ struct a2a_streams_config {
     const char *stream_arn;                /* borrowed; checked by a2a_stream_arn_parse() */
     const char *endpoint_url;              /* borrowed; the explicit URL (--endpoint-url) or NULL */
     const char *profile;                   /* borrowed; the explicit profile (--profile) or NULL */
-    const char *cacert;                    /* borrowed; CA bundle, NULL for the system store */
+    const char *cacert;                    /* borrowed; CA bundle, NULL: AWS_CA_BUNDLE, the
+                                              profile's ca_bundle, else the system store */
     struct a2a_env env;                    /* AWS_* variables */
     const struct a2a_log *log;             /* borrowed; NULL for silence */
     const volatile sig_atomic_t *cancel;   /* borrowed; nonzero stops at the next wait */
-    unsigned retries;                      /* per call after the first attempt; 0 means 10 */
+    unsigned retries;                      /* per call after the first attempt; 0: from
+                                              AWS_MAX_ATTEMPTS or max_attempts, else 10 */
     long timeout_ms;                       /* per attempt; 0 means 30000 */
     long connect_timeout_ms;               /* 0 means 5000 */
     long idle_ms;                          /* an open shard ends after this long without records;

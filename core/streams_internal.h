@@ -16,10 +16,11 @@ struct a2a_streams_client {
     struct a2a_stream_arn arn;
     char *arn_text; /* owned copy of cfg.stream_arn */
     char endpoint[1024];
-    char sigv4[80];             /* "aws:amz:REGION:dynamodb" */
-    CURL *curl;                 /* owned; NULL when hooks send */
-    struct a2a_aws_creds creds; /* owned; wiped on replace and free */
-    uint64_t rng;               /* backoff jitter state */
+    char sigv4[80];                      /* "aws:amz:REGION:dynamodb" */
+    char ca_bundle[A2A_AWS_SETTING_MAX]; /* from the environment or profile; cfg.cacert's */
+    CURL *curl;                          /* owned; NULL when hooks send */
+    struct a2a_aws_creds creds;          /* owned; wiped on replace and free */
+    uint64_t rng;                        /* backoff jitter state */
 };
 
 /* How one call ended, after retries. */

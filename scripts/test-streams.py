@@ -132,6 +132,9 @@ Call log (--record FILE): one JSON line per API call, in order of completion:
      "nextPosition", "nextShardIterator" (bool), "fault", "delayMs"}
 `position` counts records from the start of the shard (trimmed ones included).
 
+TLS (--tls-cert FILE --tls-key FILE): serves HTTPS instead, the handshake taken in the
+request's thread; /_health and /_control are then over HTTPS too.
+
 Example:
     scripts/test-streams.py --seed testdata/streams/lineage.json \\
         --key AKIDEXAMPLE:secret --record /tmp/streams.jsonl --port-file /tmp/port
@@ -150,6 +153,7 @@ import random
 import re
 import signal
 import socketserver
+import ssl
 import sys
 import threading
 import time
@@ -1198,8 +1202,12 @@ def parse_args(argv):
     p.add_argument("--describe-page-size", type=int, default=100, metavar="N")
     p.add_argument("--closed-end", choices=("same-page", "extra-page"), default="same-page")
     p.add_argument("--closed-end-null", action="store_true")
+    p.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this certificate")
+    p.add_argument("--tls-key", metavar="FILE", help="private key for --tls-cert")
     p.add_argument("--verbose", action="store_true")
     args = p.parse_args(argv)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        p.error("--tls-cert and --tls-key go together")
     if not args.seed and args.generate is None:
         p.error("give --seed FILE and/or --generate N")
     if not 1 <= args.max_page_records <= MAX_RECORDS:
@@ -1243,10 +1251,21 @@ def main(argv=None):
         print("test-streams: %s" % e, file=sys.stderr)
         return 2
     server.service = service
+    scheme = "http"
+    if args.tls_cert:
+        try:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(args.tls_cert, args.tls_key)
+        except (OSError, ssl.SSLError) as e:
+            print("test-streams: cannot load TLS certificate/key: %s" % e, file=sys.stderr)
+            return 2
+        server.socket = context.wrap_socket(server.socket, server_side=True,
+                                            do_handshake_on_connect=False)
+        scheme = "https"
     port = server.server_address[1]
     if args.port_file:
         write_port_file(args.port_file, port)
-    print("listening on http://%s:%d/" % (args.host, port), flush=True)
+    print("listening on %s://%s:%d/" % (scheme, args.host, port), flush=True)
     serve = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
                              name="serve", daemon=True)
     serve.start()

@@ -444,7 +444,9 @@ class ToolResult:
 
 
 def tool_env(env=None, token=None, clear_env=True):
-    e = dict(os.environ)
+    # The runner's AWS_* variables never reach the tool (a test names the ones it sets):
+    # an AWS_CA_BUNDLE or AWS_PROFILE of the machine running the tests would change the run.
+    e = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     if clear_env:
         for k in ENV_VARS + PROXY_VARS:
             e.pop(k, None)

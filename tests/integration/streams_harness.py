@@ -57,6 +57,7 @@ import json
 import os
 import re
 import shutil
+import ssl
 import subprocess
 import sys
 import time
@@ -141,7 +142,7 @@ class AwsResult:
 
 
 def run_aws(args, endpoint_url, env, region=REGION, timeout=30):
-    if not endpoint_url.startswith(("http://127.", "http://[::1]")):
+    if not endpoint_url.startswith(("http://127.", "http://[::1]", "https://127.")):
         raise AssertionError("refusing a non-loopback endpoint %r" % endpoint_url)
     cmd = [aws_cli()] + list(args) + ["--endpoint-url", endpoint_url, "--region", region,
                                       "--output", "json"]
@@ -230,8 +231,11 @@ ROTATING_CREDENTIALS_PROCESS = (
 class StreamsServer(harness.ServerProcess):
     what = "test-streams.py"
 
-    def __init__(self, workdir, seed=None, generate=None, keys=None, args=(), name="streams"):
+    def __init__(self, workdir, seed=None, generate=None, keys=None, args=(), name="streams",
+                 tls=None):
+        """tls: (certificate file, key file) to serve HTTPS."""
         self.workdir = workdir
+        self.tls = tls
         self.port_file = os.path.join(workdir, name + ".port")
         self.record_file = os.path.join(workdir, name + ".jsonl")
         self.log_file = os.path.join(workdir, name + ".log")
@@ -254,19 +258,29 @@ class StreamsServer(harness.ServerProcess):
         with open(keys_path, "w", encoding="utf-8") as f:
             json.dump(keys_doc, f)
         cmd += ["--keys-file", keys_path] + [str(a) for a in args]
+        if tls is not None:
+            cmd += ["--tls-cert", tls[0], "--tls-key", tls[1]]
         self.args = cmd
         self.proc = None
         self.port = None
         self._log = None
 
-    def healthy(self):
-        with urllib.request.urlopen(self.endpoint_url + "/_health", timeout=2) as r:
-            return r.status == 200
+    def _context(self):
+        if self.tls is None:
+            return None
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False  # the harness's own calls: the client's checks are tested
+        ctx.verify_mode = ssl.CERT_NONE
+        return ctx
 
+    def healthy(self):
+        with urllib.request.urlopen(self.endpoint_url + "/_health", timeout=2,
+                                    context=self._context()) as r:
+            return r.status == 200
 
     @property
     def endpoint_url(self):
-        return "http://127.0.0.1:%d" % self.port
+        return "%s://127.0.0.1:%d" % ("https" if self.tls else "http", self.port)
 
     def calls(self):
         return _read_jsonl(self.record_file)
@@ -280,7 +294,8 @@ class StreamsServer(harness.ServerProcess):
             time.sleep(0.02)
 
     def _urlopen(self, req):
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
+                                             urllib.request.HTTPSHandler(context=self._context()))
         try:
             with opener.open(req, timeout=10) as r:
                 return r.status, r.read()

@@ -10,10 +10,12 @@ at the 4-calls-a-second pace a real shard allows, about four minutes).
 import json
 import os
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 import urllib.request
@@ -21,6 +23,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
 import streams_harness as sh  # noqa: E402
+from test_reliability import make_pki  # noqa: E402
 
 ARN = sh.STREAM_ARN_DEMO
 
@@ -447,6 +450,123 @@ class StreamInputTest(h.IntegrationTestCase):
             self.assertTrue(got.ok, got)
             self.assertIn("x-amz-target", got.signed_headers.split(";"))
             self.assertIn("x-amz-security-token", got.signed_headers.split(";"))
+
+
+# ---- the stream's TLS trust and attempts, as the AWS CLI takes them -----------------------------
+
+@unittest.skipIf(shutil.which("openssl") is None,
+                 "the openssl command is needed to make test certificates (apt install openssl)")
+class StreamSettingsTest(h.IntegrationTestCase):
+    """AWS_CA_BUNDLE / ca_bundle and AWS_MAX_ATTEMPTS / max_attempts reach the Streams client
+    with botocore's order, and the real AWS CLI agrees on each case checked."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.pki_dir = tempfile.mkdtemp(prefix="a2a-pki-")
+        cls.pki = make_pki(cls.pki_dir)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.pki_dir, True)
+        super().tearDownClass()
+
+    def setUp(self):
+        super().setUp()
+        self.home = self.path("home")
+        os.makedirs(os.path.join(self.home, ".aws"))
+
+    def write(self, rel, text):
+        with open(os.path.join(self.home, rel), "w", encoding="utf-8") as f:
+            f.write(text)
+
+    def server(self, args=(), tls=True):
+        recs = [rec(sh.seq(6, n)) for n in range(1, 4)]
+        s = sh.StreamsServer(self.tmp, seed=sh.stream_seed([sh.shard(1, recs)]), args=args,
+                             tls=(self.pki["cert"], self.pki["key"]) if tls else None)
+        s.start()
+        self.addCleanup(s.stop)
+        return s
+
+    def tool(self, s, env=None, args=()):
+        e = sh.aws_env(self.home, extra=env)
+        return h.run_tool(["-n", "--no-progress", "--stream", ARN, "--shard", sh.shard_id(1),
+                           "--endpoint-url", s.endpoint_url] + list(args),
+                          env=e, clear_env=False, timeout=60)
+
+    def aws(self, s, env=None):
+        return sh.run_aws(["dynamodbstreams", "describe-stream", "--stream-arn", ARN],
+                          s.endpoint_url, sh.aws_env(self.home, extra=env))
+
+    def assert_read(self, r):
+        self.assertEqual(r.rc, 0, r.stderr)
+        self.assertEqual(r.response, {"batchItemFailures": []}, r.stdout)
+        self.assertIn("3 records", r.stderr)
+
+    def test_untrusted_endpoint_named_no_request_sent(self):
+        s = self.server()
+        r = self.tool(s)
+        self.assertEqual(r.rc, 6, r.stderr)
+        self.assertIn("TLS certificate is not trusted", r.stderr)
+        self.assertIn("AWS_CA_BUNDLE", r.stderr)
+        self.assertEqual(s.calls(), [], "a request got through an unverified handshake")
+        # --cacert is the dispatcher's: it does not make the stream's endpoint trusted
+        r = self.tool(s, args=["--cacert", self.pki["ca"]])
+        self.assertEqual(r.rc, 6, r.stderr)
+        self.assertEqual(s.calls(), [])
+        aws = self.aws(s)
+        self.assertNotEqual(aws.rc, 0, aws)
+        self.assertIn("SSL", aws.stderr)
+
+    def test_ca_bundle_from_environment_then_profile(self):
+        s = self.server()
+        self.assert_read(self.tool(s, {"AWS_CA_BUNDLE": self.pki["ca"]}))
+        self.assertEqual(self.aws(s, {"AWS_CA_BUNDLE": self.pki["ca"]}).rc, 0)
+        # the environment before the profile: the profile's bundle is never opened
+        self.write(".aws/config", "[default]\nca_bundle = %s\n" % self.path("missing.pem"))
+        self.assert_read(self.tool(s, {"AWS_CA_BUNDLE": self.pki["ca"]}))
+        # the profile's, the credentials file's value over the config file's
+        self.write(".aws/credentials", "[replay]\nca_bundle = %s\n" % self.pki["ca"])
+        self.write(".aws/config", "[profile replay]\nca_bundle = %s\n" % self.path("missing.pem"))
+        self.assert_read(self.tool(s, {"AWS_PROFILE": "replay"}))
+        self.assertEqual(self.aws(s, {"AWS_PROFILE": "replay"}).rc, 0)
+        self.write(".aws/config", "[profile other]\nca_bundle = %s\naws_access_key_id = %s\n"
+                   "aws_secret_access_key = %s\n" % (self.pki["ca"], sh.KEY_ID, sh.SECRET))
+        self.assert_read(self.tool(s, args=["--profile", "other"]))
+
+    def test_unreadable_ca_bundle_stops_before_any_call(self):
+        s = self.server()
+        missing = self.path("missing.pem")
+        r = self.tool(s, {"AWS_CA_BUNDLE": missing})
+        self.assertEqual(r.rc, 2, r.stderr)
+        self.assertIn("AWS_CA_BUNDLE: %s: cannot read" % missing, r.stderr)
+        self.write(".aws/config", "[default]\nca_bundle = %s\n" % missing)
+        r = self.tool(s)
+        self.assertEqual(r.rc, 2, r.stderr)
+        self.assertIn("profile default (config file) ca_bundle: %s: cannot read" % missing,
+                      r.stderr)
+        self.assertEqual(r.stdout, "")
+        self.assertEqual(s.calls(), [])
+
+    def test_max_attempts_counts_every_call_as_the_aws_cli_does(self):
+        s = self.server(["--fault", "InternalServerError,ops=DescribeStream,count=100"], tls=False)
+        for env, attempts in (({"AWS_MAX_ATTEMPTS": "2"}, 2), ({}, 1)):
+            self.write(".aws/config", "[default]\nmax_attempts = 1\n")
+            before = len(s.calls())
+            r = h.run_tool(["-n", "--no-progress", "--stream", ARN, "--endpoint-url",
+                            s.endpoint_url], env=sh.aws_env(self.home, extra=env),
+                           clear_env=False, timeout=60)
+            self.assertEqual(r.rc, 6, r.stderr)
+            self.assertIn("still failing after %d attempt" % attempts, r.stderr)
+            ours = len(s.calls()) - before
+            aws = self.aws(s, env)
+            self.assertNotEqual(aws.rc, 0, aws)
+            self.assertEqual((ours, len(s.calls()) - before - ours), (attempts, attempts))
+        for bad in ("0", "101", "2x", "-1"):
+            r = self.tool(s, {"AWS_MAX_ATTEMPTS": bad})
+            self.assertEqual(r.rc, 2, r.stderr)
+            self.assertIn('AWS_MAX_ATTEMPTS: "%s" is not a whole number from 1 to 100' % bad,
+                          r.stderr)
 
 
 if __name__ == "__main__":

@@ -650,6 +650,187 @@ static void test_chain(void **state)
     rows_done();
 }
 
+/* ---- settings besides credentials: ca_bundle, max_attempts ------------------------------------
+ */
+
+struct settings_row {
+    struct chain_row in;    /* name, vars, profile and files; the rest unused */
+    const char *want_ca;    /* "" for none; NULL: an error */
+    const char *want_from;  /* where the bundle was set, or the error's text_matches() */
+    unsigned want_attempts; /* 0 for none */
+};
+
+static const struct settings_row settings_rows[] = {
+    {{.name = "nothing set", .vars = {NULL}, .profile = NULL, .cred_file = NULL, .conf_file = NULL},
+     "",
+     "",
+     0},
+    {{.name = "the environment",
+      .vars = {"AWS_CA_BUNDLE=/ca.pem", "AWS_MAX_ATTEMPTS=3"},
+      .profile = NULL,
+      .cred_file = NULL,
+      .conf_file = "[default]\nca_bundle=/conf.pem\nmax_attempts=7\n"},
+     "/ca.pem",
+     "AWS_CA_BUNDLE",
+     3},
+    {{.name = "the default profile, config file",
+      .vars = {NULL},
+      .profile = NULL,
+      .cred_file = NULL,
+      .conf_file = "[default]\nca_bundle = /conf.pem\nmax_attempts = 100\n"},
+     "/conf.pem",
+     "profile default (config file) ca_bundle",
+     100},
+    {{.name = "the credentials file over the config file",
+      .vars = {"AWS_PROFILE=p"},
+      .profile = NULL,
+      .cred_file = "[p]\nca_bundle=/cred.pem\n",
+      .conf_file = "[profile p]\nca_bundle=/conf.pem\nmax_attempts=2\n"},
+     "/cred.pem",
+     "profile p (shared credentials file) ca_bundle",
+     2},
+    {{.name = "the explicit profile over AWS_PROFILE",
+      .vars = {"AWS_PROFILE=p"},
+      .profile = "q",
+      .cred_file = NULL,
+      .conf_file = "[profile p]\nca_bundle=/p.pem\n[profile q]\nca_bundle=/q.pem\n"},
+     "/q.pem",
+     "profile q (config file) ca_bundle",
+     0},
+    {{.name = "one from each",
+      .vars = {"AWS_MAX_ATTEMPTS=1"},
+      .profile = NULL,
+      .cred_file = NULL,
+      .conf_file = "[default]\nca_bundle=/conf.pem\nmax_attempts=x\n"},
+     "/conf.pem",
+     "profile default (config file) ca_bundle",
+     1},
+    {{.name = "a profile that does not exist sets nothing",
+      .vars = {NULL},
+      .profile = "nope",
+      .cred_file = NULL,
+      .conf_file = "[default]\nca_bundle=/conf.pem\n"},
+     "",
+     "",
+     0},
+    {{.name = "an empty variable counts as unset",
+      .vars = {"AWS_CA_BUNDLE="},
+      .profile = NULL,
+      .cred_file = NULL,
+      .conf_file = "[default]\nca_bundle=/conf.pem\n"},
+     "/conf.pem",
+     "profile default (config file) ca_bundle",
+     0},
+    {{.name = "max_attempts 0",
+      .vars = {"AWS_MAX_ATTEMPTS=0"},
+      .profile = NULL,
+      .cred_file = NULL,
+      .conf_file = NULL},
+     NULL,
+     "AWS_MAX_ATTEMPTS: \"0\" is not a whole number from 1 to 100",
+     0},
+    {{.name = "max_attempts 101",
+      .vars = {NULL},
+      .profile = NULL,
+      .cred_file = NULL,
+      .conf_file = "[default]\nmax_attempts=101\n"},
+     NULL,
+     "profile default (config file) max_attempts: \"101\" is not*",
+     0},
+    {{.name = "max_attempts past any integer",
+      .vars = {"AWS_MAX_ATTEMPTS=99999999999999999999999"},
+      .profile = NULL,
+      .cred_file = NULL,
+      .conf_file = NULL},
+     NULL,
+     "~is not a whole number",
+     0},
+    {{.name = "max_attempts signed",
+      .vars = {"AWS_MAX_ATTEMPTS=+5"},
+      .profile = NULL,
+      .cred_file = NULL,
+      .conf_file = NULL},
+     NULL,
+     "~is not a whole number",
+     0},
+};
+
+static void run_settings_row(const struct settings_row *r)
+{
+    struct row_env re = {&r->in, ""};
+    struct a2a_creds_config cfg = {r->in.profile, {row_get, &re}, 0, 0};
+    struct a2a_aws_settings set;
+    struct a2a_error err = {0};
+    char aws[300];
+    int rc;
+
+    snprintf(re.home, sizeof(re.home), "/tmp/a2a-settings-XXXXXX");
+    assert_non_null(mkdtemp(re.home));
+    snprintf(aws, sizeof(aws), "%s/.aws", re.home);
+    assert_int_equal(mkdir(aws, 0700), 0);
+    if (r->in.cred_file != NULL) {
+        write_file(aws, "credentials", r->in.cred_file);
+    }
+    if (r->in.conf_file != NULL) {
+        write_file(aws, "config", r->in.conf_file);
+    }
+    rc = a2a_aws_settings_read(&cfg, &set, &err);
+    if (r->want_ca != NULL) {
+        if (rc != 0 || strcmp(set.ca_bundle, r->want_ca) != 0 ||
+            strcmp(set.ca_bundle_from, r->want_from) != 0 || set.max_attempts != r->want_attempts) {
+            row_fail("%s: rc %d (%s) ca \"%s\" from \"%s\" attempts %u, want \"%s\" from \"%s\" %u",
+                     r->in.name, rc, err.msg, set.ca_bundle, set.ca_bundle_from, set.max_attempts,
+                     r->want_ca, r->want_from, r->want_attempts);
+        }
+    } else if (rc != -1 || err.code != A2A_E_CONFIG || !text_matches(err.msg, r->want_from)) {
+        row_fail("%s: rc %d \"%s\", want an error matching \"%s\"", r->in.name, rc, err.msg,
+                 r->want_from);
+    }
+    snprintf(aws, sizeof(aws), "rm -rf '%s'", re.home);
+    assert_int_equal(system(aws), 0);
+}
+
+static void test_settings(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(settings_rows) / sizeof(settings_rows[0]); i++) {
+        run_settings_row(&settings_rows[i]);
+    }
+    rows_done();
+}
+
+/* A value that fills the bundle's room exactly is kept whole; one byte more is refused. */
+static void test_settings_long_ca_bundle(void **state)
+{
+    static char conf[A2A_AWS_SETTING_MAX + 64];
+    size_t head = strlen("[default]\nca_bundle=");
+    struct settings_row r = {{.name = "ca_bundle at the limit",
+                              .vars = {NULL},
+                              .profile = NULL,
+                              .cred_file = NULL,
+                              .conf_file = conf},
+                             NULL,
+                             "profile default (config file) ca_bundle",
+                             0};
+    char want[A2A_AWS_SETTING_MAX];
+
+    (void)state;
+    memcpy(conf, "[default]\nca_bundle=", head);
+    memset(conf + head, 'x', A2A_AWS_SETTING_MAX - 1);
+    conf[head] = '/';
+    memcpy(conf + head + A2A_AWS_SETTING_MAX - 1, "\n", 2);
+    memcpy(want, conf + head, A2A_AWS_SETTING_MAX - 1);
+    want[A2A_AWS_SETTING_MAX - 1] = '\0';
+    r.want_ca = want;
+    run_settings_row(&r);
+    memcpy(conf + head + A2A_AWS_SETTING_MAX - 1, "x\n", 3);
+    r.in.name = "ca_bundle one byte past the limit";
+    r.want_ca = NULL;
+    r.want_from = "profile default (config file) ca_bundle is longer than 4095 bytes";
+    run_settings_row(&r);
+    rows_done();
+}
+
 /* ---- refresh timing -------------------------------------------------------------------------- */
 
 static void test_due(void **state)
@@ -677,6 +858,7 @@ int main(void)
         cmocka_unit_test(test_shell_split), cmocka_unit_test(test_iso8601),
         cmocka_unit_test(test_parse_json),  cmocka_unit_test(test_container_uri),
         cmocka_unit_test(test_chain),       cmocka_unit_test(test_due),
+        cmocka_unit_test(test_settings),    cmocka_unit_test(test_settings_long_ca_bundle),
     };
 
     curl_global_init(CURL_GLOBAL_DEFAULT);

@@ -384,7 +384,7 @@ static const struct reader_row reader_rows[] = {
      A2A_READ_ERROR,
      A2A_STREAM_CAUSE_RETRIES,
      "stream " ARN " shard shardId-1 (from trim-horizon to the end): GetRecords: still failing "
-     "after 10 retries: ThrottlingException: x"},
+     "after 11 attempts: ThrottlingException: x"},
     {"trimmed range",
      0,
      A2A_START_AT,
