@@ -363,6 +363,7 @@ int a2a_aws_settings_read(const struct a2a_creds_config *cfg, struct a2a_aws_set
     char from[A2A_CREDS_SOURCE_MAX];
     const char *ca = a2a_env_get(&cfg->env, "AWS_CA_BUNDLE");
     const char *attempts = a2a_env_get(&cfg->env, "AWS_MAX_ATTEMPTS");
+    struct a2a_error ignored = {0};
     int named;
     const char *profile = profile_name(cfg, &named);
     int rc = -1;
@@ -375,9 +376,12 @@ int a2a_aws_settings_read(const struct a2a_creds_config *cfg, struct a2a_aws_set
     if (ca != NULL && attempts != NULL) {
         return 0; /* the environment decides both: no file is read */
     }
-    if (profile_read(cfg, profile, &cred, cred_path, &conf, conf_path, err) != 0) {
-        goto out;
-    }
+    /* A file that cannot be read sets nothing, as for botocore: a run whose credentials come
+       from elsewhere never needed it, and the credential chain names it when it does. */
+    file_path(cfg, "AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials", cred_path, PATH_MAX_LEN);
+    file_path(cfg, "AWS_CONFIG_FILE", ".aws/config", conf_path, PATH_MAX_LEN);
+    (void)ini_read(cred_path, profile, 0, &cred, &ignored);
+    (void)ini_read(conf_path, profile, 1, &conf, &ignored);
     if (ca == NULL &&
         (ca = profile_value(&cred, &conf, K_CA_BUNDLE, profile, from, sizeof(from))) != NULL &&
         take_ca_bundle(out, ca, from, err) != 0) {

@@ -100,11 +100,11 @@ struct a2a_aws_settings {
 /*
  * Reads ca_bundle and max_attempts as botocore does: AWS_CA_BUNDLE and AWS_MAX_ATTEMPTS
  * first, then the profile (explicit, else AWS_PROFILE, else "default"), the shared
- * credentials file's value over the config file's. A profile that does not exist sets
- * nothing (the credential chain names that error). Nothing is checked on disk. Returns 0, or
- * -1 with err set: A2A_E_CONFIG (a file unreadable or too large, a value too long, a
- * max_attempts that is not a whole number from 1 to 100; the message says where it was set),
- * A2A_E_NOMEM.
+ * credentials file's value over the config file's. A profile or file that does not exist or
+ * cannot be read sets nothing (the credential chain names that error when it needs the file).
+ * An empty value counts as unset. Nothing is checked on disk. Returns 0, or -1 with err set
+ * (A2A_E_CONFIG): a value too long, or a max_attempts that is not a whole number from 1 to
+ * 100 in digits; the message says where it was set.
  */
 int a2a_aws_settings_read(const struct a2a_creds_config *cfg, struct a2a_aws_settings *out,
                           struct a2a_error *err);

@@ -362,6 +362,8 @@ static CURL *new_easy(struct a2a_engine *eng, struct call *call)
     }
     if (eng->shared.cacert != NULL) {
         (void)curl_easy_setopt(e, CURLOPT_CAINFO, eng->shared.cacert);
+        /* instead of the system store, as --cacert says: libcurl's built-in CA directory too */
+        (void)curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
     }
     return e;
 }

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "curl_loader.h"
 #include "retry.h"
@@ -163,6 +165,7 @@ static int curl_send(void *ctx, const struct a2a_aws_creds *creds, const char *o
     curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
     curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, answer);
+    c->curl_error[0] = '\0';
     code = curl_easy_perform(c->curl);
     /* libcurl keeps its own copies of the keys: drop them now (it frees them unwiped) */
     curl_easy_setopt(c->curl, CURLOPT_USERNAME, NULL);
@@ -173,9 +176,14 @@ static int curl_send(void *ctx, const struct a2a_aws_creds *creds, const char *o
         snprintf(msg, cap, "%s", curl_easy_strerror(code));
         if (code == CURLE_PEER_FAILED_VERIFICATION) {
             snprintf(msg, cap,
-                     "the endpoint's TLS certificate is not trusted (%s): name the CA that "
-                     "signed it with AWS_CA_BUNDLE or ca_bundle in the profile",
-                     c->cfg.cacert != NULL ? c->cfg.cacert : "system store");
+                     "the endpoint's TLS certificate was refused (%s; CAs trusted: %s): the CA "
+                     "that signed it is named with AWS_CA_BUNDLE or ca_bundle in the profile",
+                     c->curl_error[0] != '\0' ? c->curl_error : curl_easy_strerror(code),
+                     c->ca_from[0] != '\0' ? c->ca_from : "the system store");
+        } else if (code == CURLE_SSL_CACERT_BADFILE) {
+            snprintf(msg, cap, "the CA bundle %s could not be used (%s)",
+                     c->ca_from[0] != '\0' ? c->ca_from : "of the system store",
+                     c->curl_error[0] != '\0' ? c->curl_error : curl_easy_strerror(code));
         }
         if (code == CURLE_WRITE_ERROR) {
             snprintf(msg, cap, "the answer is larger than %d bytes", A2A_STREAMS_ANSWER_MAX);
@@ -203,8 +211,11 @@ static int curl_setup(struct a2a_streams_client *c)
     bad |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->cfg.timeout_ms) != CURLE_OK;
     bad |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->cfg.connect_timeout_ms) != CURLE_OK;
     bad |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_answer) != CURLE_OK;
+    bad |= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->curl_error) != CURLE_OK;
     if (c->cfg.cacert != NULL) {
+        /* the bundle instead of the system store: libcurl's built-in CA directory goes too */
         bad |= curl_easy_setopt(h, CURLOPT_CAINFO, c->cfg.cacert) != CURLE_OK;
+        bad |= curl_easy_setopt(h, CURLOPT_CAPATH, NULL) != CURLE_OK;
     }
     return bad ? -1 : 0;
 }
@@ -231,7 +242,8 @@ static int apply_settings(struct a2a_streams_client *c, struct a2a_error *err)
 {
     struct a2a_creds_config cc = {c->cfg.profile, c->cfg.env, 0, 0};
     struct a2a_aws_settings set;
-    FILE *f;
+    struct stat st;
+    const char *why = NULL;
 
     if (a2a_aws_settings_read(&cc, &set, err) != 0) {
         return -1;
@@ -239,17 +251,27 @@ static int apply_settings(struct a2a_streams_client *c, struct a2a_error *err)
     if (c->cfg.retries == 0) {
         c->cfg.retries = set.max_attempts > 0 ? set.max_attempts - 1 : DEFAULT_RETRIES;
     }
-    if (c->cfg.cacert != NULL || set.ca_bundle[0] == '\0') {
+    if (c->cfg.cacert != NULL) {
+        snprintf(c->ca_from, sizeof(c->ca_from), "%s", c->cfg.cacert);
         return 0;
     }
-    f = fopen(set.ca_bundle, "r");
-    if (f == NULL) {
-        a2a_error_set(err, A2A_E_CONFIG, "%s: %s: cannot read: %s", set.ca_bundle_from,
-                      set.ca_bundle, strerror(errno));
+    if (set.ca_bundle[0] == '\0') {
+        return 0;
+    }
+    if (access(set.ca_bundle, R_OK) != 0 || stat(set.ca_bundle, &st) != 0) {
+        why = strerror(errno);
+    } else if (!S_ISREG(st.st_mode)) {
+        why = "not a regular file";
+    } else if (st.st_size == 0) {
+        why = "empty";
+    }
+    if (why != NULL) {
+        a2a_error_set(err, A2A_E_CONFIG, "%s: %s: cannot be used as a CA bundle: %s",
+                      set.ca_bundle_from, set.ca_bundle, why);
         return -1;
     }
-    fclose(f);
     memcpy(c->ca_bundle, set.ca_bundle, sizeof(c->ca_bundle));
+    snprintf(c->ca_from, sizeof(c->ca_from), "%s (%s)", c->ca_bundle, set.ca_bundle_from);
     c->cfg.cacert = c->ca_bundle;
     return 0;
 }

@@ -18,9 +18,12 @@ struct a2a_streams_client {
     char endpoint[1024];
     char sigv4[80];                      /* "aws:amz:REGION:dynamodb" */
     char ca_bundle[A2A_AWS_SETTING_MAX]; /* from the environment or profile; cfg.cacert's */
-    CURL *curl;                          /* owned; NULL when hooks send */
-    struct a2a_aws_creds creds;          /* owned; wiped on replace and free */
-    uint64_t rng;                        /* backoff jitter state */
+    /* The bundle and where it was set, for messages; "" for the system store. */
+    char ca_from[A2A_AWS_SETTING_MAX + A2A_CREDS_SOURCE_MAX + 4];
+    char curl_error[CURL_ERROR_SIZE]; /* libcurl's detail of the last failure */
+    CURL *curl;                       /* owned; NULL when hooks send */
+    struct a2a_aws_creds creds;       /* owned; wiped on replace and free */
+    uint64_t rng;                     /* backoff jitter state */
 };
 
 /* How one call ended, after retries. */

@@ -75,6 +75,7 @@ Stable API (other test files depend on it; extend, do not change):
     seq_of_request(req) / key_of_request(req): helpers on recorded requests
 """
 
+import atexit
 import json
 import os
 import shutil
@@ -443,10 +444,23 @@ class ToolResult:
                 % (self.rc, self.elapsed, self.args, self.stdout[:2000], self.stderr[-4000:]))
 
 
+_EMPTY_HOME = []
+
+
+def empty_home():
+    """An empty directory for the tool's HOME, made once per process, removed at exit."""
+    if not _EMPTY_HOME:
+        _EMPTY_HOME.append(tempfile.mkdtemp(prefix="a2a-home-"))
+        atexit.register(shutil.rmtree, _EMPTY_HOME[0], True)
+    return _EMPTY_HOME[0]
+
+
 def tool_env(env=None, token=None, clear_env=True):
     # The runner's AWS_* variables never reach the tool (a test names the ones it sets):
     # an AWS_CA_BUNDLE or AWS_PROFILE of the machine running the tests would change the run.
+    # Nor does the runner's ~/.aws: HOME is an empty directory unless the test gives one.
     e = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    e["HOME"] = empty_home()
     if clear_env:
         for k in ENV_VARS + PROXY_VARS:
             e.pop(k, None)

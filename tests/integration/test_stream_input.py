@@ -507,7 +507,8 @@ class StreamSettingsTest(h.IntegrationTestCase):
         s = self.server()
         r = self.tool(s)
         self.assertEqual(r.rc, 6, r.stderr)
-        self.assertIn("TLS certificate is not trusted", r.stderr)
+        self.assertIn("TLS certificate was refused", r.stderr)
+        self.assertIn("CAs trusted: the system store", r.stderr)
         self.assertIn("AWS_CA_BUNDLE", r.stderr)
         self.assertEqual(s.calls(), [], "a request got through an unverified handshake")
         # --cacert is the dispatcher's: it does not make the stream's endpoint trusted
@@ -517,6 +518,25 @@ class StreamSettingsTest(h.IntegrationTestCase):
         aws = self.aws(s)
         self.assertNotEqual(aws.rc, 0, aws)
         self.assertIn("SSL", aws.stderr)
+
+    def test_certificate_for_another_name_refused_with_curls_reason(self):
+        recs = [rec(sh.seq(6, 1))]
+        s = sh.StreamsServer(self.tmp, seed=sh.stream_seed([sh.shard(1, recs)]),
+                             tls=(self.pki["other_cert"], self.pki["other_key"]))
+        s.start()
+        self.addCleanup(s.stop)
+        r = self.tool(s, {"AWS_CA_BUNDLE": self.pki["ca"]})
+        self.assertEqual(r.rc, 6, r.stderr)
+        self.assertIn("TLS certificate was refused", r.stderr)
+        self.assertIn("127.0.0.1", r.stderr.split("refused", 1)[1])  # curl's: the name
+        self.assertIn("CAs trusted: %s (AWS_CA_BUNDLE)" % self.pki["ca"], r.stderr)
+        self.assertEqual(s.calls(), [])
+
+    def test_environment_keys_need_no_readable_profile_file(self):
+        s = self.server()
+        for name in ("credentials", "config"):  # each a link to itself: ELOOP on open
+            os.symlink(name, os.path.join(self.home, ".aws", name))
+        self.assert_read(self.tool(s, {"AWS_CA_BUNDLE": self.pki["ca"]}))
 
     def test_ca_bundle_from_environment_then_profile(self):
         s = self.server()
@@ -539,12 +559,20 @@ class StreamSettingsTest(h.IntegrationTestCase):
         missing = self.path("missing.pem")
         r = self.tool(s, {"AWS_CA_BUNDLE": missing})
         self.assertEqual(r.rc, 2, r.stderr)
-        self.assertIn("AWS_CA_BUNDLE: %s: cannot read" % missing, r.stderr)
+        self.assertIn("AWS_CA_BUNDLE: %s: cannot be used as a CA bundle: No such file" % missing,
+                      r.stderr)
         self.write(".aws/config", "[default]\nca_bundle = %s\n" % missing)
         r = self.tool(s)
         self.assertEqual(r.rc, 2, r.stderr)
-        self.assertIn("profile default (config file) ca_bundle: %s: cannot read" % missing,
+        self.assertIn("profile default (config file) ca_bundle: %s: cannot be used" % missing,
                       r.stderr)
+        empty = self.path("empty.pem")
+        open(empty, "w").close()
+        for path, why in ((self.tmp, "not a regular file"), (empty, "empty")):
+            r = self.tool(s, {"AWS_CA_BUNDLE": path})
+            self.assertEqual(r.rc, 2, r.stderr)
+            self.assertIn("AWS_CA_BUNDLE: %s: cannot be used as a CA bundle: %s" % (path, why),
+                          r.stderr)
         self.assertEqual(r.stdout, "")
         self.assertEqual(s.calls(), [])
 
