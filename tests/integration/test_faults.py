@@ -24,7 +24,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import unittest
@@ -32,7 +31,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import insert, malformed  # noqa: E402
-from test_reliability import RawServer, TLSDispatcher, make_pki  # noqa: E402
+from test_reliability import PKICase, RawServer, TLSDispatcher  # noqa: E402
 
 
 def records(n, base=1000):
@@ -88,20 +87,7 @@ class PlainHTTPServer:
 # Fail fast below HTTP
 # --------------------------------------------------------------------------
 
-@unittest.skipIf(shutil.which("openssl") is None,
-                 "the openssl command is needed to make test certificates (apt install openssl)")
-class FailFastTest(harness.IntegrationTestCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.pki_dir = tempfile.mkdtemp(prefix="a2a-pki-")
-        cls.pki = make_pki(cls.pki_dir)
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.pki_dir, True)
-        super().tearDownClass()
-
+class FailFastTest(PKICase):
     def test_fail_fast_untrusted_certificate_200_records(self):
         d = TLSDispatcher(self.tmp, self.pki["cert"], self.pki["key"])
         self.addCleanup(d.stop)

@@ -73,6 +73,23 @@ def make_pki(d):
         ("other_cert", "other.pem"), ("other_key", "other.key"))}
 
 
+@unittest.skipIf(shutil.which("openssl") is None,
+                 "the openssl command is needed to make test certificates (apt install openssl)")
+class PKICase(harness.IntegrationTestCase):
+    """A test case with cls.pki: make_pki()'s files, made once for the class."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.pki_dir = tempfile.mkdtemp(prefix="a2a-pki-")
+        cls.pki = make_pki(cls.pki_dir)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.pki_dir, True)
+        super().tearDownClass()
+
+
 class TLSDispatcher(harness.Dispatcher):
     """The test dispatcher serving HTTPS (the harness checks health over HTTP)."""
 
@@ -224,20 +241,7 @@ def run_measured(args, env=None, token=None, timeout=60):
 # TLS
 # --------------------------------------------------------------------------
 
-@unittest.skipIf(shutil.which("openssl") is None,
-                 "the openssl command is needed to make test certificates (apt install openssl)")
-class TLSTest(harness.IntegrationTestCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.pki_dir = tempfile.mkdtemp(prefix="a2a-pki-")
-        cls.pki = make_pki(cls.pki_dir)
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.pki_dir, True)
-        super().tearDownClass()
-
+class TLSTest(PKICase):
     def start_tls(self, cert="cert", key="key"):
         d = TLSDispatcher(self.tmp, self.pki[cert], self.pki[key])
         self.addCleanup(d.stop)

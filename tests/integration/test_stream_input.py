@@ -10,12 +10,10 @@ at the 4-calls-a-second pace a real shard allows, about four minutes).
 import json
 import os
 import shlex
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 import urllib.request
@@ -23,7 +21,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
 import streams_harness as sh  # noqa: E402
-from test_reliability import make_pki  # noqa: E402
+from test_reliability import PKICase  # noqa: E402
 
 ARN = sh.STREAM_ARN_DEMO
 
@@ -454,22 +452,9 @@ class StreamInputTest(h.IntegrationTestCase):
 
 # ---- the stream's TLS trust and attempts, as the AWS CLI takes them -----------------------------
 
-@unittest.skipIf(shutil.which("openssl") is None,
-                 "the openssl command is needed to make test certificates (apt install openssl)")
-class StreamSettingsTest(h.IntegrationTestCase):
+class StreamSettingsTest(PKICase):
     """AWS_CA_BUNDLE / ca_bundle and AWS_MAX_ATTEMPTS / max_attempts reach the Streams client
     with botocore's order, and the real AWS CLI agrees on each case checked."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.pki_dir = tempfile.mkdtemp(prefix="a2a-pki-")
-        cls.pki = make_pki(cls.pki_dir)
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.pki_dir, True)
-        super().tearDownClass()
 
     def setUp(self):
         super().setUp()
