@@ -254,17 +254,26 @@ static const char *profile_name(const struct a2a_creds_config *cfg, int *named)
     return profile;
 }
 
-/* Reads the profile's section of both files (paths filled for messages). Returns 0 or -1. */
+/*
+ * Reads the profile's section of both files (paths filled for messages). Returns 0, or -1
+ * with err set; with err NULL a file that cannot be read simply has no values.
+ */
 static int profile_read(const struct a2a_creds_config *cfg, const char *profile,
                         struct profile_vals *cred, char *cred_path, struct profile_vals *conf,
                         char *conf_path, struct a2a_error *err)
 {
+    struct a2a_error ignored = {0};
+    struct a2a_error *e = err != NULL ? err : &ignored;
+
     file_path(cfg, "AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials", cred_path, PATH_MAX_LEN);
     file_path(cfg, "AWS_CONFIG_FILE", ".aws/config", conf_path, PATH_MAX_LEN);
-    return ini_read(cred_path, profile, 0, cred, err) != 0 ||
-                   ini_read(conf_path, profile, 1, conf, err) != 0
-               ? -1
-               : 0;
+    if (ini_read(cred_path, profile, 0, cred, e) != 0 && err != NULL) {
+        return -1;
+    }
+    if (ini_read(conf_path, profile, 1, conf, e) != 0 && err != NULL) {
+        return -1;
+    }
+    return 0;
 }
 
 enum a2a_creds_result a2a_creds_from_profile(const struct a2a_creds_config *cfg,
@@ -363,8 +372,7 @@ int a2a_aws_settings_read(const struct a2a_creds_config *cfg, struct a2a_aws_set
     char from[A2A_CREDS_SOURCE_MAX];
     const char *ca = a2a_env_get(&cfg->env, "AWS_CA_BUNDLE");
     const char *attempts = a2a_env_get(&cfg->env, "AWS_MAX_ATTEMPTS");
-    struct a2a_error ignored = {0};
-    int named;
+    int named; /* a profile that does not exist sets nothing, named or not */
     const char *profile = profile_name(cfg, &named);
     int rc = -1;
 
@@ -378,10 +386,7 @@ int a2a_aws_settings_read(const struct a2a_creds_config *cfg, struct a2a_aws_set
     }
     /* A file that cannot be read sets nothing, as for botocore: a run whose credentials come
        from elsewhere never needed it, and the credential chain names it when it does. */
-    file_path(cfg, "AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials", cred_path, PATH_MAX_LEN);
-    file_path(cfg, "AWS_CONFIG_FILE", ".aws/config", conf_path, PATH_MAX_LEN);
-    (void)ini_read(cred_path, profile, 0, &cred, &ignored);
-    (void)ini_read(conf_path, profile, 1, &conf, &ignored);
+    (void)profile_read(cfg, profile, &cred, cred_path, &conf, conf_path, NULL);
     if (ca == NULL &&
         (ca = profile_value(&cred, &conf, K_CA_BUNDLE, profile, from, sizeof(from))) != NULL &&
         take_ca_bundle(out, ca, from, err) != 0) {

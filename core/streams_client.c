@@ -173,7 +173,6 @@ static int curl_send(void *ctx, const struct a2a_aws_creds *creds, const char *o
     curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
     wipe_headers(headers);
     if (code != CURLE_OK) {
-        snprintf(msg, cap, "%s", curl_easy_strerror(code));
         if (code == CURLE_PEER_FAILED_VERIFICATION) {
             snprintf(msg, cap,
                      "the endpoint's TLS certificate was refused (%s; CAs trusted: %s): the CA "
@@ -184,9 +183,10 @@ static int curl_send(void *ctx, const struct a2a_aws_creds *creds, const char *o
             snprintf(msg, cap, "the CA bundle %s could not be used (%s)",
                      c->ca_from[0] != '\0' ? c->ca_from : "of the system store",
                      c->curl_error[0] != '\0' ? c->curl_error : curl_easy_strerror(code));
-        }
-        if (code == CURLE_WRITE_ERROR) {
+        } else if (code == CURLE_WRITE_ERROR) {
             snprintf(msg, cap, "the answer is larger than %d bytes", A2A_STREAMS_ANSWER_MAX);
+        } else {
+            snprintf(msg, cap, "%s", curl_easy_strerror(code));
         }
         return curl_transient(code) ? 1 : -1;
     }
