@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turn the measurements scripts/bench.sh collected into one markdown table.
 
-    table.py main RESULTS.tsv
+    table.py main RESULTS.tsv [DRY-SAMPLES.tsv]
     table.py memory RESULTS.tsv
     table.py scaling RESULTS.tsv
     table.py same EXPECTED ACTUAL        (compare two batchItemFailures responses)
@@ -10,8 +10,14 @@ RESULTS.tsv has one tab-separated line per measurement:
     run key label workload records requests wall_s rss_kb check
 `records`/`requests` are counts ("-" when not applicable); `check` is "ok" or
 a mismatch description.  With several runs every figure is the median over
-runs, and each ratio is the median of the ratios measured within one run
-(the targets compare tools run side by side on the same noisy machine).
+runs of the figure measured in each run (a rate: each run's count over that
+run's wall time), and each ratio is the median of the ratios measured within
+one run (the targets compare tools run side by side on the same noisy machine).
+
+DRY-SAMPLES.tsv, when given, has one line per run of a dry-run row:
+    run key wall_s
+(RESULTS.tsv holds the fastest of them); the table is followed by a per-run
+section with the fastest and the median of each row, and the ratios by either.
 
 Exit status: 0 all checks ok and every target met, 1 a check failed,
 3 a target was missed.
@@ -72,7 +78,53 @@ def median(values):
     return statistics.median(values) if values else None
 
 
-def main_table(rows):
+def load_samples(path):
+    samples = {}                  # (run, key) -> [wall_s, ...]
+    with open(path) as f:
+        for line in f:
+            if line.strip():
+                run, key, wall = line.rstrip("\n").split("\t")
+                samples.setdefault((int(run), key), []).append(float(wall))
+    return samples
+
+
+def samples_table(rows, samples):
+    """The per-run section: every dry-run row's runs within its time budget,
+    and each of our rows' ratio against that run's fastest peer, by the
+    fastest runs (the figure the target is judged on) and by the medians."""
+    peers = ("jq_dry", "py_dry", "ts_dry")
+    labels = {r["key"]: r["label"] for r in rows}
+    records = {r["key"]: r["records"] for r in rows}
+    out = ["Per run, each dry-run row within the same time budget:", "",
+           "| run | row | runs | fastest | median | slowest "
+           "| ratio, fastest | ratio, medians |",
+           "|---|---|---:|---:|---:|---:|---|---|"]
+    for run in sorted({run for run, _ in samples}):
+        best_peer = {}            # "fastest"/"median" -> records/s
+        for key in peers:
+            walls = samples.get((run, key))
+            if walls and records.get(key):
+                for how, wall in (("fastest", min(walls)),
+                                  ("median", statistics.median(walls))):
+                    v = records[key] / wall
+                    best_peer[how] = max(best_peer.get(how, 0.0), v)
+        for (r, key), walls in samples.items():
+            if r != run:
+                continue
+            cells = []
+            for how, wall in (("fastest", min(walls)),
+                              ("median", statistics.median(walls))):
+                if key in peers or how not in best_peer or not records.get(key):
+                    cells.append("-")
+                else:
+                    cells.append("%.1fx" % (records[key] / wall / best_peer[how]))
+            out.append("| %d | %s | %d | %.3f s | %.3f s | %.3f s | %s | %s |" % (
+                run, labels.get(key, key), len(walls), min(walls),
+                statistics.median(walls), max(walls), cells[0], cells[1]))
+    return "\n".join(out)
+
+
+def main_table(rows, samples=None):
     runs = sorted({r["run"] for r in rows})
     by = {}                       # key -> run -> row, keys in first-seen order
     for r in rows:
@@ -140,10 +192,11 @@ def main_table(rows):
     for key in by:
         per_run = [by[key][run] for run in runs if run in by[key]]
         first = per_run[0]
-        wall = median([r["wall"] for r in per_run])
         rss = median([r["rss"] for r in per_run])
-        rec = rate(first["records"], wall)
-        req = rate(first["requests"], wall)
+        # Each run's own count over its own wall time: wrk's count differs
+        # from run to run (it runs for a time, not a count).
+        rec = median([rate(r["records"], r["wall"]) for r in per_run])
+        req = median([rate(r["requests"], r["wall"]) for r in per_run])
         bad = [r["check"] for r in per_run if r["check"] != "ok"]
         any_mismatch = any_mismatch or bool(bad)
         check = "ok" if not bad else "MISMATCH: " + bad[0]
@@ -167,6 +220,9 @@ def main_table(rows):
           "time of the whole process (load, classify, dispatch, print);"
           % len(runs))
     print("requests/s = POSTs answered by nginx / the same wall time.")
+    if samples:
+        print()
+        print(samples_table(rows, samples))
     if any_mismatch:
         return 1
     return 3 if any_miss else 0
@@ -259,15 +315,19 @@ def same(expected_path, actual_path):
 def main(argv):
     if len(argv) == 3 and argv[0] == "same":
         return same(argv[1], argv[2])
-    if len(argv) != 2 or argv[0] not in ("main", "memory", "scaling"):
+    modes = {"main": main_table, "memory": memory_table,
+             "scaling": scaling_table}
+    if not (len(argv) == 2 and argv[0] in modes) and \
+            not (len(argv) == 3 and argv[0] == "main"):
         sys.stderr.write(__doc__)
         return 2
     rows = load(argv[1])
     if not rows:
         sys.stderr.write("table.py: no measurements in %s\n" % argv[1])
         return 1
-    return {"main": main_table, "memory": memory_table,
-            "scaling": scaling_table}[argv[0]](rows)
+    if len(argv) == 3:
+        return main_table(rows, load_samples(argv[2]))
+    return modes[argv[0]](rows)
 
 
 if __name__ == "__main__":
