@@ -238,7 +238,11 @@ static enum a2a_creds_result profile_sources(const struct a2a_creds_config *cfg,
     return static_keys(conf, source, out, err);
 }
 
-/* The profile to read: the explicit one, else AWS_PROFILE, else "default" (*named = 0). */
+/*
+ * The profile to read: the explicit one, else AWS_PROFILE, else AWS_DEFAULT_PROFILE, else
+ * "default" (*named = 0). AWS CLI v2 reads both variables, AWS_PROFILE first; an operator
+ * who set only the older one must not get another profile from us than from the CLI.
+ */
 static const char *profile_name(const struct a2a_creds_config *cfg, int *named)
 {
     const char *profile = cfg->profile;
@@ -246,6 +250,9 @@ static const char *profile_name(const struct a2a_creds_config *cfg, int *named)
     *named = 1;
     if (profile == NULL) {
         profile = a2a_env_get(&cfg->env, "AWS_PROFILE");
+    }
+    if (profile == NULL) {
+        profile = a2a_env_get(&cfg->env, "AWS_DEFAULT_PROFILE");
     }
     if (profile == NULL) {
         profile = "default";

@@ -3,9 +3,10 @@
  *
  *   1. environment: AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN), skipped
  *      when a profile was given explicitly (--profile; AWS_PROFILE does not skip it);
- *   2. the profile (explicit, else AWS_PROFILE, else "default") in the shared credentials file
- *      and the config file: static keys from the credentials file, then credential_process,
- *      then static keys from the config file (botocore's order);
+ *   2. the profile (explicit, else AWS_PROFILE, else AWS_DEFAULT_PROFILE, else "default") in
+ *      the shared credentials file and the config file: static keys from the credentials
+ *      file, then credential_process, then static keys from the config file (botocore's
+ *      order);
  *   3. container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI);
  *   4. EC2 instance metadata, IMDSv2 only, unless AWS_EC2_METADATA_DISABLED=true.
  *
@@ -99,12 +100,12 @@ struct a2a_aws_settings {
 
 /*
  * Reads ca_bundle and max_attempts as botocore does: AWS_CA_BUNDLE and AWS_MAX_ATTEMPTS
- * first, then the profile (explicit, else AWS_PROFILE, else "default"), the shared
- * credentials file's value over the config file's. A profile or file that does not exist or
- * cannot be read sets nothing (the credential chain names that error when it needs the file).
- * An empty value counts as unset. Nothing is checked on disk. Returns 0, or -1 with err set
- * (A2A_E_CONFIG): a value too long, or a max_attempts that is not a whole number from 1 to
- * 100 in digits; the message says where it was set.
+ * first, then the profile (explicit, else AWS_PROFILE, else AWS_DEFAULT_PROFILE, else
+ * "default"), the shared credentials file's value over the config file's. A profile or file that
+ * does not exist or cannot be read sets nothing (the credential chain names that error when it
+ * needs the file). An empty value counts as unset. Nothing is checked on disk. Returns 0, or -1
+ * with err set (A2A_E_CONFIG): a value too long, or a max_attempts that is not a whole number from
+ * 1 to 100 in digits; the message says where it was set.
  */
 int a2a_aws_settings_read(const struct a2a_creds_config *cfg, struct a2a_aws_settings *out,
                           struct a2a_error *err);

@@ -383,6 +383,26 @@ class StreamInputTest(h.IntegrationTestCase):
         self.assertEqual(r3.rc, 0, r3.stderr)
         self.assertEqual(set(self.signed_keys(s3)), {"AKPROF"})
 
+    def test_aws_default_profile_as_the_aws_cli(self):
+        # AWS CLI v2 takes AWS_DEFAULT_PROFILE when AWS_PROFILE is unset, and AWS_PROFILE over
+        # it: the same profile signs our calls and the real CLI's, case by case.
+        self.write(".aws/credentials", "[old]\naws_access_key_id = AKOLD\n"
+                                       "aws_secret_access_key = sk-old\n"
+                                       "[new]\naws_access_key_id = AKNEW\n"
+                                       "aws_secret_access_key = sk-new\n")
+        keys = [("AKOLD", "sk-old"), ("AKNEW", "sk-new")]
+        for env, want in (({"AWS_DEFAULT_PROFILE": "old"}, "AKOLD"),
+                          ({"AWS_DEFAULT_PROFILE": "old", "AWS_PROFILE": "new"}, "AKNEW")):
+            s, r = self.read_with(keys, env)
+            self.assertEqual(r.rc, 0, r.stderr)
+            self.assertEqual(set(self.signed_keys(s)), {want}, env)
+            ours = len(s.calls())
+            a = sh.run_aws(["dynamodbstreams", "describe-stream", "--stream-arn", ARN],
+                           s.endpoint_url, sh.clean_env(self.home, env))
+            self.assertEqual(a.rc, 0, a.stderr)
+            self.assertEqual(set(self.signed_keys(s)[ours:]), {want}, env)
+            s.stop()
+
     def process_script(self, body):
         return self.write("creds.py", "#!" + sys.executable + "\n" + body, 0o700)
 
