@@ -240,8 +240,9 @@ static enum a2a_creds_result profile_sources(const struct a2a_creds_config *cfg,
 
 /*
  * The profile to read: the explicit one, else AWS_PROFILE, else AWS_DEFAULT_PROFILE, else
- * "default" (*named = 0). AWS CLI v2 reads both variables, AWS_PROFILE first; an operator
- * who set only the older one must not get another profile from us than from the CLI.
+ * "default" (*named = 0). AWS CLI v2 reads both variables, AWS_PROFILE first (boto3 and AWS
+ * CLI v1 read AWS_DEFAULT_PROFILE first); an operator who set only one of them must not get
+ * another profile from us than from the CLI.
  */
 static const char *profile_name(const struct a2a_creds_config *cfg, int *named)
 {

@@ -2,7 +2,8 @@
  * AWS credentials, found the way the AWS CLI finds them, in this order:
  *
  *   1. environment: AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN), skipped
- *      when a profile was given explicitly (--profile; AWS_PROFILE does not skip it);
+ *      when a profile was given explicitly (--profile; AWS_PROFILE and AWS_DEFAULT_PROFILE do not
+ * skip it);
  *   2. the profile (explicit, else AWS_PROFILE, else AWS_DEFAULT_PROFILE, else "default") in
  *      the shared credentials file and the config file: static keys from the credentials
  *      file, then credential_process, then static keys from the config file (botocore's

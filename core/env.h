@@ -17,7 +17,8 @@ struct a2a_env a2a_env_process(void);
 
 /*
  * name's value through env, or NULL when unset or empty: an empty AWS_* variable counts as
- * not set, as in the AWS CLI. A NULL env or env->get reads nothing.
+ * not set, as the AWS CLI takes an empty key. Where the CLI reads an empty value otherwise
+ * (AWS_PROFILE, AWS_CA_BUNDLE), the manual says so. A NULL env or env->get reads nothing.
  */
 const char *a2a_env_get(const struct a2a_env *env, const char *name);
 

@@ -96,10 +96,38 @@ class BenchTableTest(unittest.TestCase):
         per_run = out[out.index("Per run"):]
         ours = self.row(per_run, "1")  # the first per-run line of run 1 is ours
         self.assertEqual(ours[1:], ["ours", "5", "0.080 s", "0.100 s", "0.200 s",
-                                    "25.0x", "25.0x"])
+                                    "25.0x (Powertools)", "25.0x (Powertools)"])
         peer = [line for line in per_run.splitlines() if "| peer |" in line]
         self.assertEqual(len(peer), 1)
         self.assertIn("| 3 | 2.000 s | 2.500 s | 3.000 s | - | - |", peer[0])
+        # the main table gives the ratio by medians beside the judged one, without a target
+        self.assertEqual(self.row(out, "ours")[5], "25.0x fastest peer; 25.0x by medians")
+        self.assertEqual(self.row(out, "ours")[6], ">= 25x PASS")
+
+    def test_samples_ratios_each_by_their_own_fastest_peer(self):
+        # By the fastest runs the Python peer is faster (1.0 s against 1.2 s); by the
+        # medians Powertools is (1.3 s against 2.0 s). Ours: 0.05 s fastest, 0.1 s median.
+        lines = [results_line(1, "dry_lambda", "ours", 100000, "-", "0.05"),
+                 results_line(1, "py_dry", "py", 100000, "-", "1.0"),
+                 results_line(1, "ts_dry", "ts", 100000, "-", "1.2")]
+        samples = ["1\tdry_lambda\t%s\n" % w for w in ("0.05", "0.1", "0.2")]
+        samples += ["1\tpy_dry\t%s\n" % w for w in ("1.0", "2.0", "3.0")]
+        samples += ["1\tts_dry\t%s\n" % w for w in ("1.2", "1.3", "1.4")]
+        rc, out, err = self.render(self.write("results.tsv", lines),
+                                   self.write("samples.tsv", samples))
+        self.assertEqual(rc, 3, out + err)  # 20x: under the target
+        ours = self.row(out[out.index("Per run"):], "1")
+        self.assertEqual(ours[6:], ["20.0x (Python)", "13.0x (Powertools)"])
+
+    def test_samples_of_a_wrong_output_give_no_ratio(self):
+        lines = [results_line(1, "dry_lambda", "ours", 100000, "-", "0.05", "exit status 3"),
+                 results_line(1, "ts_dry", "ts", 100000, "-", "1.0")]
+        samples = ["1\tdry_lambda\t0.05\n", "1\tts_dry\t1.0\n"]
+        rc, out, _ = self.render(self.write("results.tsv", lines),
+                                 self.write("samples.tsv", samples))
+        self.assertEqual(rc, 1, out)
+        ours = self.row(out[out.index("Per run"):], "1")
+        self.assertEqual(ours[6:], ["void (wrong output)", "void (wrong output)"])
 
     def test_usage(self):
         r = subprocess.run([sys.executable, TABLE, "memory", "a", "b"],
