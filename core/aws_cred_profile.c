@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "aws_credentials.h"
 #include "wipe.h"
@@ -20,11 +21,43 @@
 #define INI_MAX_BYTES (1024 * 1024)
 #define PATH_MAX_LEN  4096
 
-enum { K_KEY, K_SECRET, K_TOKEN, K_PROCESS, K_CA_BUNDLE, K_MAX_ATTEMPTS, K__MAX };
+enum {
+    K_KEY,
+    K_SECRET,
+    K_TOKEN,
+    K_PROCESS,
+    K_CA_BUNDLE,
+    K_MAX_ATTEMPTS,
+    K_ROLE_ARN,
+    K_WEB_IDENTITY,
+    K_SSO_SESSION,
+    K_SSO_START_URL,
+    K_SSO_ACCOUNT,
+    K_SSO_ROLE,
+    K__MAX
+};
 
 static const char *const key_names[K__MAX] = {
     "aws_access_key_id", "aws_secret_access_key", "aws_session_token", "credential_process",
-    "ca_bundle",         "max_attempts",
+    "ca_bundle",         "max_attempts",          "role_arn",          "web_identity_token_file",
+    "sso_session",       "sso_start_url",         "sso_account_id",    "sso_role_name",
+};
+
+/*
+ * The profile types the AWS CLI resolves before a profile's keys (botocore's assume-role,
+ * web identity and SSO providers) and we do not. Such a profile is an error, never a reason to
+ * go on down the chain: the container or the instance would then sign as another identity.
+ */
+static const struct {
+    int key;
+    const char *type;
+} unsupported[] = {
+    {K_WEB_IDENTITY, "web identity"}, /* with its role_arn: named for the token */
+    {K_ROLE_ARN, "assume role"},
+    {K_SSO_SESSION, "IAM Identity Center (SSO)"},
+    {K_SSO_START_URL, "IAM Identity Center (SSO)"},
+    {K_SSO_ACCOUNT, "IAM Identity Center (SSO)"},
+    {K_SSO_ROLE, "IAM Identity Center (SSO)"},
 };
 
 struct profile_vals {
@@ -284,6 +317,27 @@ static int profile_read(const struct a2a_creds_config *cfg, const char *profile,
     return 0;
 }
 
+/* 0, or -1 with err set when the profile is of a type we cannot resolve (unsupported[]). */
+static int unsupported_type(const char *profile, const struct profile_vals *cred,
+                            const struct profile_vals *conf, struct a2a_error *err)
+{
+    for (size_t i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++) {
+        int k = unsupported[i].key;
+        if (cred->v[k] == NULL && conf->v[k] == NULL) {
+            continue;
+        }
+        a2a_error_set(err, A2A_E_CONFIG,
+                      "profile %s (%s): %s is %s, which a2a-recover does not resolve; the AWS "
+                      "CLI does: use a profile with credential_process = aws configure "
+                      "export-credentials --profile %s --format process (see CREDENTIALS in "
+                      "the manual)",
+                      profile, cred->v[k] != NULL ? "shared credentials file" : "config file",
+                      key_names[k], unsupported[i].type, profile);
+        return -1;
+    }
+    return 0;
+}
+
 enum a2a_creds_result a2a_creds_from_profile(const struct a2a_creds_config *cfg,
                                              struct a2a_aws_creds *out, char *why, size_t cap,
                                              struct a2a_error *err)
@@ -308,6 +362,9 @@ enum a2a_creds_result a2a_creds_from_profile(const struct a2a_creds_config *cfg,
         }
         set_profile_why(why, cap, profile, "not found");
         rc = A2A_CREDS_ABSENT;
+        goto out;
+    }
+    if (unsupported_type(profile, &cred, &conf, err) != 0) {
         goto out;
     }
     rc = profile_sources(cfg, profile, &cred, &conf, out, err);
@@ -419,6 +476,29 @@ typedef enum a2a_creds_result provider_fn(const struct a2a_creds_config *cfg,
                                           struct a2a_aws_creds *out, char *why, size_t cap,
                                           struct a2a_error *err);
 
+/*
+ * Stamps found credentials with the time of the fetch. Keys that expired before they came are
+ * an error naming their source, as in botocore, rather than a call the service denies.
+ */
+static int fresh(struct a2a_aws_creds *out, struct a2a_error *err)
+{
+    char when[32];
+    struct tm tm;
+
+    out->fetched = time(NULL);
+    if (out->expiration == 0 || out->expiration > out->fetched) {
+        return 0;
+    }
+    if (gmtime_r(&out->expiration, &tm) == NULL ||
+        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+        snprintf(when, sizeof(when), "%lld", (long long)out->expiration);
+    }
+    a2a_error_set(err, A2A_E_CONFIG, "%s: the credentials it gave had expired (at %s)", out->source,
+                  when);
+    a2a_aws_creds_clear(out);
+    return -1;
+}
+
 int a2a_aws_creds_resolve(const struct a2a_creds_config *cfg, struct a2a_aws_creds *out,
                           struct a2a_error *err)
 {
@@ -435,7 +515,7 @@ int a2a_aws_creds_resolve(const struct a2a_creds_config *cfg, struct a2a_aws_cre
         char why[A2A_CREDS_WHY_MAX] = "";
         enum a2a_creds_result rc = chain[i](cfg, out, why, sizeof(why), err);
         if (rc == A2A_CREDS_FOUND) {
-            return 0;
+            return fresh(out, err);
         }
         if (rc == A2A_CREDS_ERROR) {
             a2a_aws_creds_clear(out);

@@ -29,7 +29,10 @@ int a2a_aws_creds_due(const struct a2a_aws_creds *c, time_t now)
     if (c->access_key_id == NULL || c->secret_access_key == NULL) {
         return 1;
     }
-    return c->expiration != 0 && c->expiration - A2A_CREDS_REFRESH_EARLY_S <= now;
+    if (c->expiration == 0 || c->expiration - A2A_CREDS_REFRESH_EARLY_S > now) {
+        return 0;
+    }
+    return c->expiration <= now || now - c->fetched >= A2A_CREDS_REFETCH_MIN_S;
 }
 
 static void set_why(char *why, size_t cap, const char *fmt, ...)
@@ -97,6 +100,18 @@ enum a2a_creds_result a2a_creds_from_env(const struct a2a_creds_config *cfg,
         return A2A_CREDS_ABSENT;
     }
     if (key == NULL && secret == NULL) {
+        if (a2a_env_get(&cfg->env, "AWS_WEB_IDENTITY_TOKEN_FILE") != NULL) {
+            /*
+             * The AWS CLI assumes AWS_ROLE_ARN with this token next (EKS service accounts).
+             * We do not; going on down the chain would sign as the node's instance role.
+             */
+            a2a_error_set(err, A2A_E_CONFIG,
+                          "environment: AWS_WEB_IDENTITY_TOKEN_FILE is set (web identity), "
+                          "which a2a-recover does not resolve; the AWS CLI does: use --profile "
+                          "with credential_process = aws configure export-credentials --format "
+                          "process (see CREDENTIALS in the manual)");
+            return A2A_CREDS_ERROR;
+        }
         set_why(why, cap, "environment (AWS_ACCESS_KEY_ID not set)");
         return A2A_CREDS_ABSENT;
     }

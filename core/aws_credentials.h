@@ -27,6 +27,12 @@
 
 /* Temporary credentials are replaced this long before their Expiration. */
 #define A2A_CREDS_REFRESH_EARLY_S 300
+/*
+ * ...but not fetched again within this long of the last fetch while they still hold: a source
+ * that only gives credentials for less than the early window (or gives the same ones again)
+ * would otherwise run before every call.
+ */
+#define A2A_CREDS_REFETCH_MIN_S 60
 
 #define A2A_CREDS_SOURCE_MAX 160
 #define A2A_CREDS_WHY_MAX    160
@@ -36,6 +42,7 @@ struct a2a_aws_creds {
     char *secret_access_key;           /* owned; wiped by a2a_aws_creds_clear() */
     char *session_token;               /* owned, or NULL for long-term keys; wiped likewise */
     time_t expiration;                 /* 0 when the credentials do not expire */
+    time_t fetched;                    /* when the chain gave them */
     char source[A2A_CREDS_SOURCE_MAX]; /* where they came from, for messages; no secret */
 };
 
@@ -60,7 +67,10 @@ enum a2a_creds_result {
 int a2a_aws_creds_resolve(const struct a2a_creds_config *cfg, struct a2a_aws_creds *out,
                           struct a2a_error *err);
 
-/* 1 when c holds no keys or expires within A2A_CREDS_REFRESH_EARLY_S of now; else 0. */
+/*
+ * 1 when c should be fetched again: it holds no keys, has expired, or expires within
+ * A2A_CREDS_REFRESH_EARLY_S of now and was fetched at least A2A_CREDS_REFETCH_MIN_S ago; else 0.
+ */
 int a2a_aws_creds_due(const struct a2a_aws_creds *c, time_t now);
 
 /* Wipes and frees every secret in c and zeroes it; safe on a zeroed or cleared struct. */

@@ -30,7 +30,7 @@ enum a2a_limit {
     A2A_LIMIT_MAX_RECORD, /* the largest record held in memory (scanner max_record) */
 };
 
-#define A2A_ERROR_MSG_MAX 512
+#define A2A_ERROR_MSG_MAX 1024
 
 struct a2a_error {
     enum a2a_errcode code;

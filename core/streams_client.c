@@ -521,7 +521,7 @@ enum streams_outcome a2a_streams_call(struct a2a_streams_client *c, const char *
                                       uint64_t *retries, struct a2a_stream_error *e)
 {
     char name[64];
-    char message[256];
+    char message[768]; /* ours (the TLS advice names a bundle path) or the AWS message */
 
     for (unsigned n = 0;; n++) {
         enum a2a_aws_class cls;

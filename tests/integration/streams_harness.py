@@ -218,12 +218,15 @@ def _read_jsonl(path):
 # A credential_process program (Python source) that hands out AKR0, AKR1, AKR2 in turn,
 # each expiring within the refresh margin, and counts its runs in a file beside it: the
 # refresh tests of the client and of the CLI use it alike.
+# A credential_process that hands out the next of three keys at each run, counted in `count`
+# beside it, valid for argv[1] seconds (default 240: within the refresh margin).
 ROTATING_CREDENTIALS_PROCESS = (
-    "import json, os, time\n"
+    "import json, os, sys, time\n"
     "p = os.path.join(os.path.dirname(__file__), 'count')\n"
     "n = int(open(p).read()) if os.path.exists(p) else 0\n"
     "open(p, 'w').write(str(n + 1))\n"
-    "exp = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(time.time() + 240))\n"
+    "life = int(sys.argv[1]) if len(sys.argv) > 1 else 240\n"
+    "exp = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(time.time() + life))\n"
     "print(json.dumps({'Version': 1, 'AccessKeyId': 'AKR%d' % (n % 3),"
     " 'SecretAccessKey': 'sk-r', 'Expiration': exp}))\n")
 

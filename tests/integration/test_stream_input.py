@@ -10,6 +10,7 @@ at the 4-calls-a-second pace a real shard allows, about four minutes).
 import json
 import os
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -403,6 +404,20 @@ class StreamInputTest(h.IntegrationTestCase):
             self.assertEqual(set(self.signed_keys(s)[ours:]), {want}, env)
             s.stop()
 
+    def test_assume_role_profile_is_an_error_not_another_identity(self):
+        # The AWS CLI would assume the role; we cannot, and signing with the environment's keys
+        # (or the container's, or the instance's) instead would be another identity.
+        self.write(".aws/config", "[profile role]\nrole_arn = arn:aws:iam::123456789012:role/r\n"
+                                  "source_profile = default\n")
+        s, r = self.read_with([("AKENV", "sk-env")],
+                              {"AWS_ACCESS_KEY_ID": "AKENV", "AWS_SECRET_ACCESS_KEY": "sk-env"},
+                              ["--profile", "role"])
+        self.assertEqual(r.rc, 6, r.stderr)
+        self.assertIn("profile role (config file): role_arn is assume role", r.stderr)
+        self.assertIn("credential_process = aws configure export-credentials --profile role "
+                      "--format process", r.stderr)
+        self.assertEqual(s.calls(), [])
+
     def process_script(self, body):
         return self.write("creds.py", "#!" + sys.executable + "\n" + body, 0o700)
 
@@ -418,13 +433,22 @@ class StreamInputTest(h.IntegrationTestCase):
         self.assertEqual(set(self.signed_keys(s)), {"AKPROC"})
 
     def test_expiring_credentials_refreshed_mid_run(self):
+        # Keys valid for 2 s, over a run of 4 s or more (an open shard polled until --idle 4):
+        # fetched again when they expire, so more than one set signs, but not before every
+        # call.
         script = self.process_script(sh.ROTATING_CREDENTIALS_PROCESS)
-        self.write(".aws/config", "[default]\ncredential_process = %s\n" % script)
-        s, r = self.read_with([("AKR0", "sk-r"), ("AKR1", "sk-r"), ("AKR2", "sk-r")], {})
+        self.write(".aws/config", "[default]\ncredential_process = %s 2\n" % script)
+        recs = [rec(sh.seq(4, n)) for n in range(1, 3)]
+        s = self.server([sh.shard(1, recs, closed=False)],
+                        keys=[("AKR0", "sk-r"), ("AKR1", "sk-r"), ("AKR2", "sk-r")])
+        r = self.tool(s, ["-n", "--shard", sh.shard_id(1), "--idle", "4"], keys=False, env={})
         self.assertEqual(r.rc, 0, r.stderr)
         used = self.signed_keys(s)
         self.assertGreaterEqual(len(set(used)), 2, used)
         self.assertTrue(all(c["auth"]["ok"] for c in s.calls()))
+        with open(os.path.join(self.home, "count")) as f:
+            fetched = int(f.read())
+        self.assertLess(fetched, len(used) / 2, (fetched, used))
 
     def test_no_credentials_no_connection_exit_6(self):
         lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -536,6 +560,15 @@ class StreamSettingsTest(PKICase):
         self.assertIn("127.0.0.1", r.stderr.split("refused", 1)[1])  # curl's: the name
         self.assertIn("CAs trusted: %s (AWS_CA_BUNDLE)" % self.pki["ca"], r.stderr)
         self.assertEqual(s.calls(), [])
+        # A long bundle path leaves the advice whole (it was cut at 256 bytes).
+        deep = os.path.join(self.tmp, "d" * 200, "e" * 200)
+        os.makedirs(deep)
+        ca = os.path.join(deep, "ca.pem")
+        shutil.copy(self.pki["ca"], ca)
+        r = self.tool(s, {"AWS_CA_BUNDLE": ca})
+        self.assertEqual(r.rc, 6, r.stderr)
+        self.assertIn("CAs trusted: %s (AWS_CA_BUNDLE)): the CA that signed it is named with "
+                      "AWS_CA_BUNDLE or ca_bundle in the profile" % ca, r.stderr)
 
     def test_environment_keys_need_no_readable_profile_file(self):
         s = self.server()

@@ -399,6 +399,83 @@ static const struct chain_row chain_rows[] = {
      "AKE",
      "profile e (shared credentials file)",
      0},
+    {"an assume-role profile stops the chain: no container call",
+     {NOIMDS, "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:9/c", "AWS_PROFILE=role"},
+     NULL,
+     NULL,
+     "[profile role]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\n",
+     NULL,
+     "profile role (config file): role_arn is assume role, which a2a-recover does not resolve; "
+     "the AWS CLI does: use a profile with credential_process = aws configure "
+     "export-credentials --profile role --format process (see CREDENTIALS in the manual)",
+     0},
+    {"role_arn over the profile's own keys, as botocore: an error",
+     {NOIMDS},
+     "role",
+     "[role]\naws_access_key_id=AKR\naws_secret_access_key=S\nrole_arn=arn:aws:iam::1:role/r\n",
+     NULL,
+     NULL,
+     "~profile role (shared credentials file): role_arn is assume role",
+     0},
+    {"an SSO profile",
+     {NOIMDS},
+     NULL,
+     NULL,
+     "[default]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Admin\n",
+     NULL,
+     "~sso_session is IAM Identity Center (SSO)",
+     0},
+    {"a legacy SSO profile",
+     {NOIMDS},
+     NULL,
+     NULL,
+     "[default]\nsso_start_url = https://corp.awsapps.example/start\n",
+     NULL,
+     "~sso_start_url is IAM Identity Center (SSO)",
+     0},
+    {"a web identity profile",
+     {NOIMDS},
+     NULL,
+     NULL,
+     "[default]\nweb_identity_token_file = /t\nrole_arn = arn:aws:iam::1:role/r\n",
+     NULL,
+     "~web_identity_token_file is web identity",
+     0},
+    {"web identity in the environment stops the chain: no container call",
+     {NOIMDS, "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:9/c",
+      "AWS_WEB_IDENTITY_TOKEN_FILE=/var/run/token", "AWS_ROLE_ARN=arn:aws:iam::1:role/r"},
+     NULL,
+     "[default]\naws_access_key_id=AKCRED\naws_secret_access_key=S\n",
+     NULL,
+     NULL,
+     "~environment: AWS_WEB_IDENTITY_TOKEN_FILE is set (web identity)",
+     0},
+    {"environment keys before web identity",
+     {NOIMDS, ENVKEYS, "AWS_WEB_IDENTITY_TOKEN_FILE=/var/run/token"},
+     NULL,
+     NULL,
+     NULL,
+     "AKENV",
+     "environment",
+     0},
+    {"an explicit profile is taken over web identity",
+     {NOIMDS, "AWS_WEB_IDENTITY_TOKEN_FILE=/var/run/token"},
+     "p",
+     "[p]\naws_access_key_id=AKP\naws_secret_access_key=S\n",
+     NULL,
+     "AKP",
+     "profile p (shared credentials file)",
+     0},
+    {"credentials that had expired when they came are an error, naming their source",
+     {NOIMDS},
+     NULL,
+     NULL,
+     "[default]\ncredential_process = printf '{\"Version\":1,\"AccessKeyId\":\"AKOLD\","
+     "\"SecretAccessKey\":\"S\",\"SessionToken\":\"T\",\"Expiration\":"
+     "\"2001-02-03T04:05:06Z\"}'\n",
+     NULL,
+     "~: the credentials it gave had expired (at 2001-02-03T04:05:06Z)",
+     0},
     {"an AWS_DEFAULT_PROFILE that does not exist",
      {NOIMDS, "AWS_DEFAULT_PROFILE=nope"},
      NULL,
@@ -879,6 +956,14 @@ static void test_due(void **state)
     assert_true(a2a_aws_creds_due(&c, 1000));
     c.expiration = 900;
     assert_true(a2a_aws_creds_due(&c, 1000));
+    /* Within the early window, fetched a moment ago: used till they expire, not fetched again
+     * before every call; at most once a minute, and at once when they have expired. */
+    c.fetched = 1000;
+    c.expiration = 1240;
+    assert_false(a2a_aws_creds_due(&c, 1000));
+    assert_false(a2a_aws_creds_due(&c, 1000 + A2A_CREDS_REFETCH_MIN_S - 1));
+    assert_true(a2a_aws_creds_due(&c, 1000 + A2A_CREDS_REFETCH_MIN_S));
+    assert_true(a2a_aws_creds_due(&c, 1240));
 }
 
 int main(void)

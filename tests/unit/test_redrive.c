@@ -78,7 +78,7 @@ static void on_unreadable_count(void *ctx, const struct a2a_pointer_unreadable *
 {
     char *text = ctx;
 
-    snprintf(text, 512, "%s", p->u->error->msg);
+    snprintf(text, A2A_ERROR_MSG_MAX, "%s", p->u->error->msg);
 }
 
 /*
@@ -88,7 +88,7 @@ static void on_unreadable_count(void *ctx, const struct a2a_pointer_unreadable *
  */
 static void no_stream_access_reads_nothing(void **state)
 {
-    char text[512] = "";
+    char text[A2A_ERROR_MSG_MAX] = "";
     struct a2a_redrive_config cfg = {.on_unreadable = on_unreadable_count, .ctx = text};
     struct a2a_error err = {A2A_OK, ""};
     struct a2a_redrive *rd = NULL;
