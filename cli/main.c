@@ -258,11 +258,14 @@ static int exit_code(const struct a2a_run_stats *st, int run_failed, uint64_t un
     return EXIT_ALL_DONE;
 }
 
-static const char *fatal_meaning(int status)
+/* gave_credentials: a token or a header went with the calls (a header may carry a key). */
+static const char *fatal_meaning(int status, int gave_credentials)
 {
     switch (status) {
     case 401:
-        return "refused the credentials";
+        return gave_credentials ? "refused the credentials"
+                                : "asked for credentials, and none were given: put the token "
+                                  "in A2A_RECOVER_TOKEN or --token-file";
     case 403:
         return "forbade the call";
     case 404:
@@ -306,7 +309,8 @@ static const struct summary_ranges *stream_ranges(const struct stream_input *str
 
 /* The lines that say why the run stopped early, then the summary line (summary.c). */
 static void summarize(struct messages *m, const struct a2a_run_stats *st, int dry_run,
-                      const struct options *o, const struct summary_ranges *stream)
+                      const struct options *o, const struct summary_ranges *stream,
+                      int gave_credentials)
 {
     uint64_t unsent = st->by_outcome[A2A_OUT_NOT_ATTEMPTED];
     uint64_t abandoned = st->by_outcome[A2A_OUT_ABANDONED];
@@ -316,8 +320,9 @@ static void summarize(struct messages *m, const struct a2a_run_stats *st, int dr
         msg_error(m,
                   "dispatcher %s (HTTP %d); %llu record%s not attempted, %llu abandoned in "
                   "flight",
-                  fatal_meaning(st->fatal_status), st->fatal_status, (unsigned long long)unsent,
-                  unsent == 1 ? "" : "s", (unsigned long long)abandoned);
+                  fatal_meaning(st->fatal_status, gave_credentials), st->fatal_status,
+                  (unsigned long long)unsent, unsent == 1 ? "" : "s",
+                  (unsigned long long)abandoned);
     } else if (st->fatal_status != 0) {
         msg_error(m, "%s; %s; %llu record%s not attempted, %llu abandoned in flight",
                   st->fatal_reason, transport_hint(st->fatal_cause), (unsigned long long)unsent,
@@ -441,6 +446,7 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
     int response_ok = 0;  /* the response is whole: -o may be renamed into place */
     int summary = 0;      /* the run went through: print the summary line last */
     int rc = EXIT_USAGE;
+    int gave_credentials = 0; /* a token or -H header goes with the calls */
 
     memset(&sinks, 0, sizeof(sinks));
     memset(&redrive, 0, sizeof(redrive));
@@ -450,6 +456,7 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
         msg_error(msgs, "%s", err.msg);
         goto out;
     }
+    gave_credentials = cred.token != NULL || o->nheaders > 0;
     if (cred.token != NULL && options_has_header(o, "Authorization")) {
         msg_error(msgs, "a token and an -H Authorization header contradict each other");
         goto out;
@@ -531,7 +538,8 @@ out:
     }
     if (summary) {
         redrive_out_summary(&redrive, &st, o->dry_run);
-        summarize(msgs, &st, o->dry_run, o, stream_ranges(stream_open ? &stream : NULL, &ranges));
+        summarize(msgs, &st, o->dry_run, o, stream_ranges(stream_open ? &stream : NULL, &ranges),
+                  gave_credentials);
     }
     if (stream_open) {
         stream_input_close(&stream);

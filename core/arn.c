@@ -158,6 +158,29 @@ static int check_url(const char *url)
     return 0;
 }
 
+void a2a_url_shown(const char *url, char *out, size_t cap)
+{
+    const char *scheme_end = strstr(url, "://");
+    const char *host = scheme_end != NULL ? scheme_end + 3 : url;
+    size_t authority = strcspn(host, "/?#");
+    const char *at = NULL;
+    int n;
+
+    for (const char *s = host; s < host + authority; s++) {
+        if (*s == '@') {
+            at = s; /* the last one: a password may hold '@' */
+        }
+    }
+    if (at == NULL) {
+        n = snprintf(out, cap, "%s", url);
+    } else {
+        n = snprintf(out, cap, "%.*s<redacted>@%s", (int)(host - url), url, at + 1);
+    }
+    if (n >= 0 && (size_t)n >= cap && cap >= 4) {
+        memcpy(out + cap - 4, "...", 4);
+    }
+}
+
 int a2a_streams_endpoint(const struct a2a_stream_arn *arn, const char *explicit_url,
                          const struct a2a_env *env, char *out, size_t cap, struct a2a_error *err)
 {
@@ -175,7 +198,11 @@ int a2a_streams_endpoint(const struct a2a_stream_arn *arn, const char *explicit_
     }
     if (url != NULL) {
         if (check_url(url) != 0) {
-            a2a_error_set(err, A2A_E_CONFIG, "%s: not an http:// or https:// URL", from);
+            char shown[256];
+
+            a2a_url_shown(url, shown, sizeof(shown));
+            a2a_error_set(err, A2A_E_CONFIG, "%s: not an http:// or https:// URL: '%s'", from,
+                          shown);
             return -1;
         }
         n = snprintf(out, cap, "%s", url);

@@ -36,4 +36,10 @@ int a2a_stream_arn_parse(const char *arn, struct a2a_stream_arn *out, struct a2a
 int a2a_streams_endpoint(const struct a2a_stream_arn *arn, const char *explicit_url,
                          const struct a2a_env *env, char *out, size_t cap, struct a2a_error *err);
 
+/*
+ * url as a message shows it: a user:password@ part, if any, as "<redacted>@"; cut to cap - 1
+ * bytes ending in "..." when longer (it names the endpoint, it is never sent).
+ */
+void a2a_url_shown(const char *url, char *out, size_t cap);
+
 #endif

@@ -186,7 +186,12 @@ static int curl_send(void *ctx, const struct a2a_aws_creds *creds, const char *o
         } else if (code == CURLE_WRITE_ERROR) {
             snprintf(msg, cap, "the answer is larger than %d bytes", A2A_STREAMS_ANSWER_MAX);
         } else {
-            snprintf(msg, cap, "%s", curl_easy_strerror(code));
+            /* the endpoint, as the AWS CLI names it: it may come from an AWS_ENDPOINT_URL
+             * the operator forgot was set */
+            char shown[256];
+
+            a2a_url_shown(c->endpoint, shown, sizeof(shown));
+            snprintf(msg, cap, "%s (%s)", curl_easy_strerror(code), shown);
         }
         return curl_transient(code) ? 1 : -1;
     }

@@ -468,6 +468,12 @@ class DispatchTest(harness.IntegrationTestCase):
         self.assertEqual(rep["2"]["outcome"], "not_attempted")
         self.assertEqual(rep["901"]["outcome"], "parse_error")
         self.assertEqual(rep["900"]["outcome"], "skipped")
+        # no token went: the message says so and where one goes, not "refused the credentials"
+        self.assertIn("asked for credentials, and none were given: put the token in "
+                      "A2A_RECOVER_TOKEN or --token-file (HTTP 401)", res.stderr)
+        res = self.run_tool(["-u", d.url, "-j", "1", ev], token="wrong-token")
+        self.assertEqual(res.rc, 5, res)
+        self.assertIn("dispatcher refused the credentials (HTTP 401)", res.stderr)
 
     def test_401_fail_fast_after_successes_concurrent(self):
         self._fail_fast_concurrent(["-j", "8"])

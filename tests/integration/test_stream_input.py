@@ -450,6 +450,22 @@ class StreamInputTest(h.IntegrationTestCase):
             fetched = int(f.read())
         self.assertLess(fetched, len(used) / 2, (fetched, used))
 
+    def test_transport_failure_names_the_endpoint(self):
+        # Where the call went, as the AWS CLI says it: the endpoint may come from an
+        # AWS_ENDPOINT_URL the operator forgot was set; a user:password part is not shown.
+        port = h.free_port()
+        env = sh.aws_env(self.home, extra={"AWS_MAX_ATTEMPTS": "1",
+                                            "AWS_ENDPOINT_URL": "http://u:pw@127.0.0.1:%d" % port})
+        r = h.run_tool(["-n", "--stream", ARN], env=env, clear_env=False)
+        self.assertEqual(r.rc, 6, r.stderr)
+        self.assertIn("(http://<redacted>@127.0.0.1:%d)" % port, r.stderr)
+        self.assertNotIn("pw", r.stderr)
+        env["AWS_ENDPOINT_URL"] = "ftp://127.0.0.1/"
+        r = h.run_tool(["-n", "--stream", ARN], env=env, clear_env=False)
+        self.assertEqual(r.rc, 2, r.stderr)
+        self.assertIn("AWS_ENDPOINT_URL: not an http:// or https:// URL: 'ftp://127.0.0.1/'",
+                      r.stderr)
+
     def test_no_credentials_no_connection_exit_6(self):
         lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         lsock.bind(("127.0.0.1", 0))

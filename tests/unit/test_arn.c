@@ -210,12 +210,37 @@ static void test_endpoint_too_long(void **state)
     assert_int_equal(err.code, A2A_E_CONFIG);
 }
 
+static void test_url_shown(void **state)
+{
+    static const struct {
+        const char *url, *want;
+    } rows[] = {
+        {"http://127.0.0.1:8000", "http://127.0.0.1:8000"},
+        {"https://user:p@ss@host:1/path?q=a@b", "https://<redacted>@host:1/path?q=a@b"},
+        {"http://k@127.0.0.1/", "http://<redacted>@127.0.0.1/"},
+        {"no scheme@host", "<redacted>@host"},
+        {"http://host/0123456789012345678901234567890123456789012345678901234567890",
+         "http://host/012345678901234567890123456789012345678901234567..."},
+    };
+    char out[64];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        a2a_url_shown(rows[i].url, out, sizeof(out));
+        if (strcmp(out, rows[i].want) != 0) {
+            row_fail("row %zu: \"%s\", want \"%s\"", i, out, rows[i].want);
+        }
+    }
+    rows_done();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_endpoint),
         cmocka_unit_test(test_endpoint_too_long),
+        cmocka_unit_test(test_url_shown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
