@@ -485,17 +485,22 @@ static void fail(struct a2a_stream_error *e, enum a2a_stream_cause cause, const 
                   name[0] != '\0' && message[0] != '\0' ? ": " : "", message);
 }
 
+/*
+ * A call's first retry is a warning: with the default 11 attempts a failing endpoint can hold
+ * a run for half a minute, and an operator must see why. Later retries of it are -v detail.
+ */
 static void log_retry(struct a2a_streams_client *c, const char *op, const char *what,
                       unsigned retry, uint64_t delay)
 {
-    char line[256];
-    struct a2a_log_event ev = {A2A_LOG_DEBUG, A2A_TARGET_RECOVER, NULL, 0, NULL, 0, line};
+    char line[1024];
+    struct a2a_log_event ev = {
+        retry == 1 ? A2A_LOG_WARN : A2A_LOG_DEBUG, A2A_TARGET_RECOVER, NULL, 0, NULL, 0, line};
 
     if (c->cfg.log == NULL || c->cfg.log->emit == NULL) {
         return;
     }
-    snprintf(line, sizeof(line), "stream %s: %s: %s; retry %u in %llu ms", c->arn_text, op, what,
-             retry, (unsigned long long)delay);
+    snprintf(line, sizeof(line), "stream %s: %s: %s; attempt %u of %u in %llu ms", c->arn_text, op,
+             what, retry + 1, c->cfg.retries + 1, (unsigned long long)delay);
     c->cfg.log->emit(c->cfg.log->ctx, &ev);
 }
 
@@ -549,7 +554,7 @@ enum streams_outcome a2a_streams_call(struct a2a_streams_client *c, const char *
             return STREAMS_FAILED;
         }
         if (n >= c->cfg.retries) {
-            char last[400];
+            char last[sizeof(message) + 64];
             snprintf(last, sizeof(last), "still failing after %u attempt%s: %s%s%s", n + 1,
                      n == 0 ? "" : "s", name, name[0] != '\0' ? ": " : "", message);
             fail(e, A2A_STREAM_CAUSE_RETRIES, where, op, "", last);

@@ -640,6 +640,9 @@ class StreamSettingsTest(PKICase):
                            clear_env=False, timeout=60)
             self.assertEqual(r.rc, 6, r.stderr)
             self.assertIn("still failing after %d attempt" % attempts, r.stderr)
+            # the first retry of a call is said without -v: an operator sees why it waits
+            retried = "DescribeStream: InternalServerError; attempt 2 of 2 in"
+            self.assertEqual(r.stderr.count(retried), 1 if attempts == 2 else 0, r.stderr)
             ours = len(s.calls()) - before
             aws = self.aws(s, env)
             self.assertNotEqual(aws.rc, 0, aws)
