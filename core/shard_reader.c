@@ -4,9 +4,7 @@
  * it reaches data), so they never end a read by themselves: a closed shard ends when no
  * NextShardIterator comes, an open one when a record past the end is seen or after idle_ms
  * without records. An expired iterator is never sent again: a fresh one starts after the last
- * record handed out, so nothing is lost or read twice. A range whose start the stream has
- * trimmed away (its 24 hours are up) is read from the trim horizon instead: what remains of it
- * is handed out, and the read then fails as trimmed, naming what was lost.
+ * record handed out, so nothing is lost or read twice.
  */
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -38,8 +36,6 @@ struct a2a_shard_reader {
     int last_had_records;  /* the last GetRecords answered records: the next call need not wait */
     int64_t idle_since_ms; /* the open time or the last page with records */
     unsigned expired_in_row;
-    int start_trimmed; /* the start was trimmed: read from the trim horizon, the loss said last */
-    char first_read[A2A_SEQNUM_MAX_DIGITS + 1]; /* the first record handed out, "" for none */
     struct a2a_shard_reader_stats stats;
     char where[WHERE_MAX]; /* "stream ARN shard ID (range)" for messages */
 };
@@ -140,23 +136,6 @@ static void protocol_error(struct a2a_shard_reader *r, const char *op, const cha
     a2a_error_set(&e->err, A2A_E_INPUT, "%s: %s: %s", r->where, op, what);
 }
 
-/*
- * Whether a failed GetShardIterator was for a trimmed start, to be read from the trim horizon:
- * the first iterator of an at: or after: range. Then e is cleared and r starts there.
- */
-static int from_trim_horizon(struct a2a_shard_reader *r, struct a2a_stream_error *e)
-{
-    if (e->cause != A2A_STREAM_CAUSE_TRIMMED || r->start_trimmed || r->last_seq[0] != '\0' ||
-        (r->start.kind != A2A_START_AT && r->start.kind != A2A_START_AFTER)) {
-        return 0;
-    }
-    r->start_trimmed = 1;
-    r->start.kind = A2A_START_TRIM_HORIZON;
-    r->start.seq[0] = '\0';
-    memset(e, 0, sizeof(*e));
-    return 1;
-}
-
 /* Sets r->iterator; returns 0, 1 when there is none (nothing to read), -1 with e set. */
 static int fresh_iterator(struct a2a_shard_reader *r, struct a2a_stream_error *e)
 {
@@ -173,10 +152,6 @@ static int fresh_iterator(struct a2a_shard_reader *r, struct a2a_stream_error *e
                          e) != STREAMS_OK) {
         if (e->cause == A2A_STREAM_CAUSE_NONE && e->err.code == A2A_OK) {
             protocol_error(r, "GetShardIterator", "ExpiredIteratorException", e);
-        }
-        if (from_trim_horizon(r, e)) {
-            cJSON_free(body);
-            return fresh_iterator(r, e);
         }
         goto out;
     }
@@ -496,30 +471,6 @@ static void fill_page(struct a2a_shard_reader *r, const struct page_scan *s,
     r->stats.records += s->in_range;
 }
 
-/* The end of the read: a trimmed start makes it a failure, once the rest was handed out. */
-static enum a2a_read_status read_end(struct a2a_shard_reader *r, struct a2a_stream_error *e)
-{
-    r->done = 1;
-    if (!r->start_trimmed) {
-        return A2A_READ_END;
-    }
-    e->cause = A2A_STREAM_CAUSE_TRIMMED;
-    e->lost_before_read = 1;
-    snprintf(e->aws_name, sizeof(e->aws_name), "TrimmedDataAccessException");
-    if (r->first_read[0] == '\0') {
-        a2a_error_set(&e->err, A2A_E_INPUT,
-                      "%s: GetShardIterator: TrimmedDataAccessException: the stream no longer "
-                      "holds any record of the range",
-                      r->where);
-    } else {
-        a2a_error_set(&e->err, A2A_E_INPUT,
-                      "%s: GetShardIterator: TrimmedDataAccessException: the range's records "
-                      "before %s are gone; the %llu from it on, still in the stream, were read",
-                      r->where, r->first_read, (unsigned long long)r->stats.records);
-    }
-    return A2A_READ_ERROR;
-}
-
 enum a2a_read_status a2a_shard_reader_next(struct a2a_shard_reader *r, struct a2a_stream_page *page,
                                            struct a2a_stream_error *e)
 {
@@ -532,7 +483,7 @@ enum a2a_read_status a2a_shard_reader_next(struct a2a_shard_reader *r, struct a2
             got = fresh_iterator(r, e);
             if (got != 0) {
                 r->done = 1;
-                return got > 0 ? read_end(r, e) : A2A_READ_ERROR;
+                return got > 0 ? A2A_READ_END : A2A_READ_ERROR;
             }
         }
         got = get_records(r, &s, e);
@@ -556,10 +507,8 @@ enum a2a_read_status a2a_shard_reader_next(struct a2a_shard_reader *r, struct a2
         r->done = r->exhausted || s.in_range < s.records ||
                   (r->end_seq[0] != '\0' && a2a_seqnum_cmp_str(r->last_seq, r->end_seq) >= 0);
         fill_page(r, &s, page);
-        if (r->first_read[0] == '\0') {
-            memcpy(r->first_read, r->first_seq, sizeof(r->first_read));
-        }
         return A2A_READ_PAGE;
     }
-    return read_end(r, e);
+    r->done = 1;
+    return A2A_READ_END;
 }

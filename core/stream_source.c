@@ -178,7 +178,7 @@ static void report_unreadable(struct a2a_stream_source *s, const struct range *r
         return;
     }
     a2a_error_set(&error, A2A_E_STREAM, "%s", e->err.msg);
-    if (r != NULL && s->last_seq[0] != '\0' && !e->lost_before_read) {
+    if (r != NULL && s->last_seq[0] != '\0') {
         snprintf(start, sizeof(start), "after:%s", s->last_seq);
     } else {
         start_text(r != NULL ? &r->start : &s->cfg.from, start, sizeof(start));
@@ -222,7 +222,7 @@ static int on_failure(struct a2a_stream_source *s, const struct range *r,
 static int list_shards(struct a2a_stream_source *s, struct a2a_error *err)
 {
     struct a2a_shard_list l = {NULL, 0};
-    struct a2a_stream_error e = {{A2A_OK, ""}, A2A_STREAM_CAUSE_NONE, "", 0, 0};
+    struct a2a_stream_error e = {{A2A_OK, ""}, A2A_STREAM_CAUSE_NONE, "", 0};
     char to[A2A_SEQNUM_MAX_DIGITS + 1];
     struct range *ranges;
     int rc = -1;
@@ -358,7 +358,7 @@ static int stream_next(void *ctx, const char **name, struct a2a_error *err)
     struct a2a_stream_source *s = ctx;
 
     while (!s->finished) {
-        struct a2a_stream_error e = {{A2A_OK, ""}, A2A_STREAM_CAUSE_NONE, "", 0, 0};
+        struct a2a_stream_error e = {{A2A_OK, ""}, A2A_STREAM_CAUSE_NONE, "", 0};
         struct a2a_stream_page page;
         enum a2a_read_status got;
         int opened;

@@ -56,8 +56,6 @@ struct a2a_stream_error {
     enum a2a_stream_cause cause; /* nonzero: the range is unreadable (exit status 6) */
     char aws_name[64];           /* the AWS error name, e.g. "TrimmedDataAccessException" */
     long http_status;            /* the last HTTP status, 0 when none came */
-    int lost_before_read;        /* the unread part is the range's start, before the records
-                                    read (a trimmed start), not after them */
 };
 
 /* Test hooks: leave NULL for libcurl, the monotonic clock and nanosleep. */

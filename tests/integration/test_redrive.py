@@ -218,29 +218,6 @@ class RedriveTest(h.IntegrationTestCase):
         self.assertIn("2 ranges from a stream, 1 of them unreadable", r.stderr)
         self.assertRegex(r.stderr.splitlines()[-1], r"^a2a-recover: INCOMPLETE: ")
 
-    def test_partly_trimmed_range_replays_what_remains(self):
-        # Near the stream's 24 hours: records 2 and 3 of the range 2-7 are trimmed away, 4-7 are
-        # still there. They are replayed; the message stays unacknowledged (exit 6), and the
-        # message names what was lost.
-        recs = [rec(sh.seq(4, n)) for n in range(1, 11)]
-        s = self.server([sh.shard(1, recs, closed=False)],
-                        args=["--trim-before", sh.seq(4, 4)])
-        disp = self.start_dispatcher()
-        doc = receive_output([
-            sqs_message(1, invocation(sh.shard_id(1), sh.seq(4, 2), sh.seq(4, 7), 6)),
-        ])
-        r = self.redrive(s, disp, doc)
-        self.assertEqual(r.rc, 6, r.stderr)
-        self.assertEqual(r.response, {"batchItemFailures": []})
-        self.assertEqual(replayed(disp), [sh.seq(4, n) for n in range(4, 8)])
-        self.assertIn("cannot be read (trimmed)", r.stderr)
-        self.assertIn("the range's records before %s are gone; the 4 from it on, still in the "
-                      "stream, were read" % sh.seq(4, 4), r.stderr)
-        self.assertEqual(lines_of(self.acked), [])
-        unread = [l for l in lines_of(self.report) if l["outcome"] == "unreadable"]
-        self.assertEqual([(u["cause"], u["start"], u["end"], u["recordsRead"]) for u in unread],
-                         [("trimmed", "at:" + sh.seq(4, 2), sh.seq(4, 7), 4)])
-
     def test_duplicate_messages_read_and_replay_once(self):
         recs = [rec(sh.seq(3, n)) for n in range(1, 6)]
         s = self.server([sh.shard(1, recs, closed=False)])

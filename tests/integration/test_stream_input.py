@@ -226,24 +226,6 @@ class StreamInputTest(h.IntegrationTestCase):
                          % (ARN, sh.shard_id(2)))
         self.assertIn("1 of 3 stream ranges unreadable", r.stderr)
 
-    def test_trimmed_start_replays_what_remains(self):
-        # --from at:SEQ where SEQ is gone: the shard is read from its trim horizon, what is left
-        # is replayed, and the run says what was lost (exit 6); the report line's start is the
-        # lost part's, not after the records read.
-        recs = [rec(sh.seq(2, n)) for n in range(1, 7)]
-        s = self.server([sh.shard(1, recs)], args=["--trim-before", sh.seq(2, 4)])
-        disp = self.start_dispatcher()
-        report = self.path("r.ndjson")
-        r = self.tool(s, ["-u", disp.url, "-j", "1", "--report", report,
-                          "--from", "at:" + sh.seq(2, 2)])
-        self.assertEqual(r.rc, 6, r.stderr)
-        self.assertEqual(seqs_of_requests(disp), [sh.seq(2, n) for n in range(4, 7)])
-        self.assertIn("the range's records before %s are gone; the 3 from it on, still in the "
-                      "stream, were read" % sh.seq(2, 4), r.stderr)
-        bad = [l for l in report_lines(report) if l.get("outcome") == "unreadable"]
-        self.assertEqual([(b["start"], b["cause"], b["recordsRead"]) for b in bad],
-                         [("at:" + sh.seq(2, 2), "trimmed", 3)])
-
     def test_stream_not_found_exit_6(self):
         s = self.server([sh.shard(1, [rec(sh.seq(1, 1))])])
         other = ARN.replace("2026-01-01", "2025-01-01")

@@ -76,7 +76,7 @@ static int read_shard(struct probe *p, struct a2a_streams_client *c, const char 
 {
     struct a2a_shard_range range = {shard, p->start, p->to, closed};
     struct a2a_shard_reader *r = NULL;
-    struct a2a_stream_error e = {{0}, 0, "", 0, 0};
+    struct a2a_stream_error e = {{0}, 0, "", 0};
     struct a2a_stream_page page;
     const struct a2a_shard_reader_stats *st;
     enum a2a_read_status got;
@@ -107,7 +107,7 @@ static int read_shard(struct probe *p, struct a2a_streams_client *c, const char 
 static int read_all(struct probe *p, struct a2a_streams_client *c)
 {
     struct a2a_shard_list l = {NULL, 0};
-    struct a2a_stream_error e = {{0}, 0, "", 0, 0};
+    struct a2a_stream_error e = {{0}, 0, "", 0};
     int rc = 0;
 
     if (p->nshards > 0) {
