@@ -554,7 +554,7 @@ enum streams_outcome a2a_streams_call(struct a2a_streams_client *c, const char *
             return STREAMS_FAILED;
         }
         if (n >= c->cfg.retries) {
-            char last[sizeof(message) + 64];
+            char last[sizeof(name) + sizeof(message) + 64];
             snprintf(last, sizeof(last), "still failing after %u attempt%s: %s%s%s", n + 1,
                      n == 0 ? "" : "s", name, name[0] != '\0' ? ": " : "", message);
             fail(e, A2A_STREAM_CAUSE_RETRIES, where, op, "", last);
