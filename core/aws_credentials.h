@@ -2,12 +2,14 @@
  * AWS credentials, found the way the AWS CLI finds them, in this order:
  *
  *   1. environment: AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN), skipped
- *      when a profile was given explicitly (--profile; AWS_PROFILE and AWS_DEFAULT_PROFILE do not
- * skip it);
+ *      when a profile was given explicitly (--profile; AWS_PROFILE and AWS_DEFAULT_PROFILE
+ *      do not skip it); without keys, AWS_WEB_IDENTITY_TOKEN_FILE is an error (web identity
+ *      is not resolved here, and the rest of the chain would sign as another identity);
  *   2. the profile (explicit, else AWS_PROFILE, else AWS_DEFAULT_PROFILE, else "default") in
  *      the shared credentials file and the config file: static keys from the credentials
  *      file, then credential_process, then static keys from the config file (botocore's
- *      order);
+ *      order); a profile with role_arn, web_identity_token_file or sso_* is an error, as in
+ *      step 1;
  *   3. container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI);
  *   4. EC2 instance metadata, IMDSv2 only, unless AWS_EC2_METADATA_DISABLED=true.
  *
