@@ -301,9 +301,9 @@ static const struct summary_ranges *stream_ranges(const struct stream_input *str
         return NULL;
     }
     ss = a2a_stream_source_stats(stream->source);
-    ranges->unreadable = stream->unreadable;
+    ranges->unreadable = ss->unreadable; /* a range once, though its start was reported apart */
     /* The stream's listing failing counts as one range: the whole stream. */
-    ranges->read = ss->ranges + (ss->ranges == 0 && stream->unreadable > 0);
+    ranges->read = ss->ranges + (ss->ranges == 0 && ss->unreadable > 0);
     return ranges;
 }
 

@@ -155,8 +155,13 @@ static void on_unreadable(void *ctx, const struct a2a_unreadable *u)
     struct stream_input *si = ctx;
 
     si->unreadable++;
-    msg_error(si->msgs, "%s (%s; %llu records of the range were read before)", u->error->msg,
-              u->cause, (unsigned long long)u->records_read);
+    if (u->partial) {
+        msg_error(si->msgs, "%s (%s: from %s through %s; the rest of the range is read on)",
+                  u->error->msg, u->cause, u->start, u->end);
+    } else {
+        msg_error(si->msgs, "%s (%s; %llu records of the range were read before)", u->error->msg,
+                  u->cause, (unsigned long long)u->records_read);
+    }
     if (si->report != NULL && a2a_report_write_unreadable(si->report, u, &si->line) != 0) {
         si->write_error = 1;
     }

@@ -61,7 +61,8 @@ struct a2a_redrive {
     struct a2a_stream_source *source;    /* owned; the range open now */
     struct a2a_redrive_message *reading; /* borrowed: the message whose range is open */
     const struct a2a_range *range;       /* borrowed: that range, for messages */
-    int range_failed;
+    int range_failed;       /* the open range was reported unreadable, in whole or its start */
+    int range_whole_failed; /* ... and what remained of it could not be read either */
 };
 
 int a2a_redrive_new(struct a2a_redrive **out, const struct a2a_redrive_config *cfg,
@@ -404,7 +405,11 @@ static void age_text(int64_t secs, char *out, size_t cap)
     }
 }
 
-/* Tells the caller that the open range could not be read, once, and fails its message. */
+/*
+ * Tells the caller that the open range could not be read, and fails its message. A range is
+ * counted once; it is reported once, or twice when its start was lost (u->partial) and the
+ * rest failed later.
+ */
 static void report_range(struct a2a_redrive *rd, const struct a2a_unreadable *u)
 {
     const struct a2a_redrive_message *m = rd->reading;
@@ -416,11 +421,12 @@ static void report_range(struct a2a_redrive *rd, const struct a2a_unreadable *u)
     char text[A2A_ERROR_MSG_MAX + 900];
 
     rd->reading->failed = 1;
-    if (rd->range_failed) {
+    if (rd->range_whole_failed) {
         return;
     }
+    rd->range_whole_failed = !u->partial;
+    rd->stats.ranges_unreadable += !rd->range_failed;
     rd->range_failed = 1;
-    rd->stats.ranges_unreadable++;
     if (m->has_id) {
         char q[120];
         a2a_quote_for_message(q, sizeof(q), text_at(m, m->id_off, m->id_len), 64);
@@ -438,12 +444,12 @@ static void report_range(struct a2a_redrive *rd, const struct a2a_unreadable *u)
                  age);
     }
     snprintf(text, sizeof(text),
-             "%s: message %llu%s at byte %llu: shard %.*s from %.*s through %.*s cannot be read "
-             "(%s)%s%s: %s",
+             "%s: message %llu%s at byte %llu: shard %.*s from %.*s through %.*s %s (%s)%s%s: %s",
              m->text.data, (unsigned long long)m->index, id, (unsigned long long)m->offset,
              (int)(g->shard_id.len < 100 ? g->shard_id.len : 100), g->shard_id.ptr,
-             (int)g->start_seq.len, g->start_seq.ptr, (int)g->end_seq.len, g->end_seq.ptr, u->cause,
-             first, strcmp(u->cause, "trimmed") == 0 ? " (a stream keeps records 24 hours)" : "",
+             (int)g->start_seq.len, g->start_seq.ptr, (int)g->end_seq.len, g->end_seq.ptr,
+             u->partial ? "is read only in part" : "cannot be read", u->cause, first,
+             strcmp(u->cause, "trimmed") == 0 ? " (a stream keeps records 24 hours)" : "",
              u->error->msg);
     p = (struct a2a_pointer_unreadable){
         .u = u,
@@ -533,6 +539,7 @@ int a2a_redrive_open_range(struct a2a_redrive *rd, struct a2a_redrive_message *m
     rd->reading = m;
     rd->range = range;
     rd->range_failed = 0;
+    rd->range_whole_failed = 0;
     rd->stats.ranges_read++;
     arn = strndup(range->stream_arn.ptr, range->stream_arn.len);
     shard = strndup(range->shard_id.ptr, range->shard_id.len);

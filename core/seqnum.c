@@ -49,3 +49,33 @@ int a2a_seqnum_cmp_str(const char *a, const char *b)
 {
     return a2a_seqnum_cmp(a, strlen(a), b, strlen(b));
 }
+
+int a2a_seqnum_before(const char *s, char *out, size_t cap)
+{
+    size_t len = s != NULL ? strlen(s) : 0;
+    size_t i;
+    const char *digits;
+
+    if (cap > 0) {
+        out[0] = '\0';
+    }
+    if (len == 0 || len >= cap || strspn(s, "0123456789") != len) {
+        return -1;
+    }
+    memcpy(out, s, len + 1);
+    /* borrow from the right: trailing zeros become nines until a digit can give one */
+    for (i = len; i > 0 && out[i - 1] == '0'; i--) {
+        out[i - 1] = '9';
+    }
+    if (i == 0) {
+        out[0] = '\0'; /* s was zero: nothing lies before it */
+        return -1;
+    }
+    out[i - 1]--;
+    digits = out;
+    while (digits[0] == '0' && digits[1] != '\0') {
+        digits++;
+    }
+    memmove(out, digits, strlen(digits) + 1);
+    return 0;
+}

@@ -27,4 +27,12 @@ int a2a_seqnum_cmp(const char *a, size_t alen, const char *b, size_t blen);
 /* a2a_seqnum_cmp() for NUL-terminated strings. */
 int a2a_seqnum_cmp_str(const char *a, const char *b);
 
+/*
+ * The number one below s (a non-empty digit string above zero) into out, which has room for
+ * strlen(s) + 1 bytes, without leading zeros: the last sequence number before s, as the
+ * inclusive end of the part of a range that lies before it. 0, or -1 when s is not such a
+ * string (out is then "").
+ */
+int a2a_seqnum_before(const char *s, char *out, size_t cap);
+
 #endif

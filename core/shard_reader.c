@@ -5,6 +5,12 @@
  * NextShardIterator comes, an open one when a record past the end is seen or after idle_ms
  * without records. An expired iterator is never sent again: a fresh one starts after the last
  * record handed out, so nothing is lost or read twice.
+ *
+ * A range whose start the stream has trimmed is read from the trim horizon (see
+ * a2a_shard_reader_next()). Near the stream's 24 hours the later records of such a range are
+ * still there, and they are the ones an operator is racing for; the loss is said as soon as
+ * the first record left shows where it ends, before anything of the range is handed out, so
+ * a read cut short after that (a signal, --max-time, a later failure) has already said it.
  */
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -18,6 +24,23 @@
 #define EXPIRED_IN_A_ROW_MAX 5
 #define WHERE_MAX            (A2A_ARN_MAX + 256)
 #define PAGE_SCAN_CHUNK      (16 * 1024) /* bytes the page scanner copies at a time */
+
+/* Where a read whose start was trimmed stands: see a2a_shard_reader_next(). */
+enum fallback {
+    FALLBACK_NONE,     /* reading from the range's own start */
+    FALLBACK_AWAITING, /* reading from the trim horizon, no record seen yet */
+    FALLBACK_DONE,     /* the first record left was seen (and the loss said, if any) */
+};
+
+/* The records of one page, as the page scanner counted them. */
+struct page_scan {
+    size_t records;
+    size_t in_range;
+    char first[A2A_SEQNUM_MAX_DIGITS + 1]; /* "" when no record had a valid one */
+    char last[A2A_SEQNUM_MAX_DIGITS + 1];
+    char last_in_range[A2A_SEQNUM_MAX_DIGITS + 1];
+    struct a2a_buf scratch; /* owned: unescaped names and values while they are compared */
+};
 
 struct a2a_shard_reader {
     struct a2a_streams_client *c; /* borrowed */
@@ -36,6 +59,10 @@ struct a2a_shard_reader {
     int last_had_records;  /* the last GetRecords answered records: the next call need not wait */
     int64_t idle_since_ms; /* the open time or the last page with records */
     unsigned expired_in_row;
+    enum fallback fallback;
+    struct a2a_stream_error trimmed; /* the answer that sent the read to the trim horizon */
+    int held;                        /* the current page waits for the next call */
+    struct page_scan held_scan;      /* its counts (scratch unused) */
     struct a2a_shard_reader_stats stats;
     char where[WHERE_MAX]; /* "stream ARN shard ID (range)" for messages */
 };
@@ -118,6 +145,9 @@ static char *iterator_body(const struct a2a_shard_reader *r)
     if (r->last_seq[0] != '\0') {
         type = types[A2A_START_AFTER];
         seq = r->last_seq;
+    } else if (r->fallback == FALLBACK_AWAITING) {
+        type = types[A2A_START_TRIM_HORIZON];
+        seq = "";
     }
     if (doc != NULL && cJSON_AddStringToObject(doc, "StreamArn", r->c->arn_text) != NULL &&
         cJSON_AddStringToObject(doc, "ShardId", r->shard_id) != NULL &&
@@ -136,8 +166,8 @@ static void protocol_error(struct a2a_shard_reader *r, const char *op, const cha
     a2a_error_set(&e->err, A2A_E_INPUT, "%s: %s: %s", r->where, op, what);
 }
 
-/* Sets r->iterator; returns 0, 1 when there is none (nothing to read), -1 with e set. */
-static int fresh_iterator(struct a2a_shard_reader *r, struct a2a_stream_error *e)
+/* One GetShardIterator call: sets r->iterator; 0, 1 when there is none, -1 with e set. */
+static int iterator_call(struct a2a_shard_reader *r, struct a2a_stream_error *e)
 {
     char *body = iterator_body(r);
     cJSON *doc = NULL;
@@ -176,16 +206,98 @@ out:
     return rc;
 }
 
-/* ---- GetRecords ----------------------------------------------------------------------------- */
+/*
+ * Sets r->iterator; returns 0, 1 when there is none (nothing to read), -1 with e set. The
+ * first iterator of a range that starts at a sequence number is asked for once more, at the
+ * trim horizon, when the stream says that start is trimmed: later records of the range may
+ * still be there. Only the first: once records were read, a trim is a failure of the read.
+ */
+static int fresh_iterator(struct a2a_shard_reader *r, struct a2a_stream_error *e)
+{
+    int got = iterator_call(r, e);
 
-struct page_scan {
-    size_t records;
-    size_t in_range;
-    char first[A2A_SEQNUM_MAX_DIGITS + 1]; /* "" when no record had a valid one */
-    char last[A2A_SEQNUM_MAX_DIGITS + 1];
-    char last_in_range[A2A_SEQNUM_MAX_DIGITS + 1];
-    struct a2a_buf scratch; /* owned: unescaped names and values while they are compared */
-};
+    if (got < 0 && e->cause == A2A_STREAM_CAUSE_TRIMMED && r->fallback == FALLBACK_NONE &&
+        r->last_seq[0] == '\0' &&
+        (r->start.kind == A2A_START_AT || r->start.kind == A2A_START_AFTER)) {
+        r->trimmed = *e;
+        r->fallback = FALLBACK_AWAITING;
+        *e = (struct a2a_stream_error){{A2A_OK, ""}, A2A_STREAM_CAUSE_NONE, "", 0, ""};
+        got = iterator_call(r, e);
+    }
+    return got;
+}
+
+/* e: the answer that sent the read to the trim horizon, and what was found there (tail). */
+static void trimmed_error(const struct a2a_shard_reader *r, const char *tail,
+                          struct a2a_stream_error *e)
+{
+    size_t used = strlen(r->trimmed.err.msg);
+
+    *e = r->trimmed;
+    if (snprintf(e->err.msg + used, sizeof(e->err.msg) - used, "; %s", tail) < 0) {
+        e->err.msg[used] = '\0';
+    }
+}
+
+/* The read from the trim horizon found nothing of the range: it fails as trimmed, as a whole. */
+static void nothing_left(const struct a2a_shard_reader *r, const char *found,
+                         struct a2a_stream_error *e)
+{
+    char tail[320];
+
+    snprintf(tail, sizeof(tail), "none of the range's records is left in the stream (%s)", found);
+    trimmed_error(r, tail, e);
+}
+
+/*
+ * The first page read from the trim horizon holds records: the first of them ends the loss.
+ * Returns 0 when nothing of the range can be lost (that record is the start, or the number
+ * right after an after: start), 1 with e saying what was lost (e->lost_end), -1 with e when
+ * the read cannot go on: nothing of the range is left, or the stream contradicts itself.
+ */
+static int after_trim_horizon(struct a2a_shard_reader *r, const struct page_scan *s,
+                              struct a2a_stream_error *e)
+{
+    const char *first = s->first;
+    char lost_end[A2A_SEQNUM_MAX_DIGITS + 1];
+    char tail[256];
+    int cmp;
+
+    r->fallback = FALLBACK_DONE;
+    if (first[0] == '\0') {
+        protocol_error(r, "GetRecords", "the records at the trim horizon have no SequenceNumber",
+                       e);
+        return -1;
+    }
+    cmp = a2a_seqnum_cmp_str(first, r->start.seq);
+    if (cmp < 0 || (cmp == 0 && r->start.kind == A2A_START_AFTER)) {
+        /* records before the start would be handed out as the range's: refuse them */
+        snprintf(tail, sizeof(tail),
+                 "yet the trim horizon's first record, %s, is not past the range's start", first);
+        trimmed_error(r, tail, e);
+        return -1;
+    }
+    if (s->in_range == 0) {
+        snprintf(tail, sizeof(tail), "the first record in the stream, %s, is past the range's end",
+                 first);
+        nothing_left(r, tail, e);
+        return -1;
+    }
+    if (a2a_seqnum_before(first, lost_end, sizeof(lost_end)) != 0 ||
+        (r->start.kind == A2A_START_AT ? cmp == 0
+                                       : a2a_seqnum_cmp_str(lost_end, r->start.seq) == 0)) {
+        return 0; /* no sequence number lies between the start and the first record left */
+    }
+    snprintf(tail, sizeof(tail),
+             "any record of the range before %s is gone, and the rest is read from there, the "
+             "first record left",
+             first);
+    trimmed_error(r, tail, e);
+    memcpy(e->lost_end, lost_end, sizeof(lost_end));
+    return 1;
+}
+
+/* ---- GetRecords ----------------------------------------------------------------------------- */
 
 /* The decoded string value v into scratch (NUL-terminated); 0, 1 not a string, -1 no memory. */
 static int string_value(struct a2a_str v, struct a2a_buf *scratch)
@@ -471,19 +583,49 @@ static void fill_page(struct a2a_shard_reader *r, const struct page_scan *s,
     r->stats.records += s->in_range;
 }
 
+/* Hands out the page whose records s counted. */
+static enum a2a_read_status hand_out(struct a2a_shard_reader *r, const struct page_scan *s,
+                                     struct a2a_stream_page *page)
+{
+    /* this page reaches the end: the next call ends the read */
+    r->done = r->exhausted || s->in_range < s->records ||
+              (r->end_seq[0] != '\0' && a2a_seqnum_cmp_str(r->last_seq, r->end_seq) >= 0);
+    fill_page(r, s, page);
+    return A2A_READ_PAGE;
+}
+
+/* The read is over: read to its end, or, from the trim horizon, without a record of it. */
+static enum a2a_read_status read_over(struct a2a_shard_reader *r, struct a2a_stream_error *e)
+{
+    r->done = 1;
+    if (r->fallback == FALLBACK_AWAITING) {
+        r->fallback = FALLBACK_DONE;
+        nothing_left(r, "the shard holds no record from its trim horizon on", e);
+        return A2A_READ_ERROR;
+    }
+    return A2A_READ_END;
+}
+
 enum a2a_read_status a2a_shard_reader_next(struct a2a_shard_reader *r, struct a2a_stream_page *page,
                                            struct a2a_stream_error *e)
 {
     memset(page, 0, sizeof(*page));
+    if (r->held) {
+        r->held = 0;
+        return hand_out(r, &r->held_scan, page);
+    }
     while (!r->done) {
         struct page_scan s;
         int got;
 
         if (r->iterator == NULL && !r->exhausted) {
             got = fresh_iterator(r, e);
-            if (got != 0) {
+            if (got > 0) {
+                return read_over(r, e);
+            }
+            if (got < 0) {
                 r->done = 1;
-                return got > 0 ? A2A_READ_END : A2A_READ_ERROR;
+                return A2A_READ_ERROR;
             }
         }
         got = get_records(r, &s, e);
@@ -500,15 +642,22 @@ enum a2a_read_status a2a_shard_reader_next(struct a2a_shard_reader *r, struct a2
             continue;
         }
         r->idle_since_ms = a2a_streams_now_ms(r->c);
+        if (r->fallback == FALLBACK_AWAITING) {
+            got = after_trim_horizon(r, &s, e);
+            if (got < 0) {
+                r->done = 1;
+                return A2A_READ_ERROR;
+            }
+            if (got > 0) {
+                r->held = 1; /* its records are past the loss: handed out next */
+                r->held_scan = s;
+                return A2A_READ_LOST;
+            }
+        }
         if (s.in_range == 0) {
             break; /* the first record is already past the end */
         }
-        /* this page reaches the end: the next call ends the read */
-        r->done = r->exhausted || s.in_range < s.records ||
-                  (r->end_seq[0] != '\0' && a2a_seqnum_cmp_str(r->last_seq, r->end_seq) >= 0);
-        fill_page(r, &s, page);
-        return A2A_READ_PAGE;
+        return hand_out(r, &s, page);
     }
-    r->done = 1;
-    return A2A_READ_END;
+    return read_over(r, e);
 }

@@ -33,6 +33,7 @@ struct a2a_stream_source {
     int finished;    /* no more inputs */
     uint64_t page_n; /* pages of the current range handed out */
     uint64_t range_records;
+    int range_counted;    /* the current range was counted unreadable (its start, or all) */
     uint64_t inputs;      /* pages handed out as inputs, over every range */
     uint64_t range_input; /* index of the current range's first page among them */
     char last_seq[A2A_SEQNUM_MAX_DIGITS + 1]; /* last record of the range handed out */
@@ -165,7 +166,12 @@ const struct a2a_stream_source_stats *a2a_stream_source_stats(const struct a2a_s
     return &s->stats;
 }
 
-/* Hands an unreadable range (shard NULL: the listing) to the caller's callback. */
+/*
+ * Hands an unreadable range (shard NULL: the listing) to the caller's callback: what was not
+ * read, from the range's start or after its last record handed out; or, for a lost start
+ * (e->lost_end set), from the range's start to the loss's end, while the read goes on. A range
+ * counts once, whatever the parts.
+ */
 static void report_unreadable(struct a2a_stream_source *s, const struct range *r,
                               const struct a2a_stream_error *e)
 {
@@ -173,7 +179,10 @@ static void report_unreadable(struct a2a_stream_source *s, const struct range *r
     struct a2a_error error = {A2A_OK, ""};
     struct a2a_unreadable u;
 
-    s->stats.unreadable++;
+    if (r == NULL || !s->range_counted) {
+        s->stats.unreadable++;
+    }
+    s->range_counted = r != NULL;
     if (s->cfg.on_unreadable == NULL) {
         return;
     }
@@ -187,10 +196,12 @@ static void report_unreadable(struct a2a_stream_source *s, const struct range *r
         .stream_arn = a2a_streams_client_arn(s->cfg.client),
         .shard_id = r != NULL ? r->shard_id : NULL,
         .start = start,
-        .end = r != NULL
+        .end = e->lost_end[0] != '\0' ? e->lost_end
+               : r != NULL
                    ? (r->end_seq[0] != '\0' ? r->end_seq : NULL)
                    : (s->ranges != NULL && s->ranges[0].end_seq[0] != '\0' ? s->ranges[0].end_seq
                                                                            : NULL),
+        .partial = e->lost_end[0] != '\0',
         .cause = a2a_stream_cause_name(e->cause),
         .aws_error = e->aws_name,
         .error = &error,
@@ -222,7 +233,7 @@ static int on_failure(struct a2a_stream_source *s, const struct range *r,
 static int list_shards(struct a2a_stream_source *s, struct a2a_error *err)
 {
     struct a2a_shard_list l = {NULL, 0};
-    struct a2a_stream_error e = {{A2A_OK, ""}, A2A_STREAM_CAUSE_NONE, "", 0};
+    struct a2a_stream_error e = {{A2A_OK, ""}, A2A_STREAM_CAUSE_NONE, "", 0, ""};
     char to[A2A_SEQNUM_MAX_DIGITS + 1];
     struct range *ranges;
     int rc = -1;
@@ -348,6 +359,7 @@ static int open_range(struct a2a_stream_source *s, struct a2a_error *err)
     s->page_n = 0;
     s->range_input = s->inputs;
     s->range_records = 0;
+    s->range_counted = 0;
     s->last_seq[0] = '\0';
     s->stats.ranges++;
     return a2a_shard_reader_open(s->cfg.client, &sr, &s->reader, err) == 0 ? 1 : -1;
@@ -358,7 +370,7 @@ static int stream_next(void *ctx, const char **name, struct a2a_error *err)
     struct a2a_stream_source *s = ctx;
 
     while (!s->finished) {
-        struct a2a_stream_error e = {{A2A_OK, ""}, A2A_STREAM_CAUSE_NONE, "", 0};
+        struct a2a_stream_error e = {{A2A_OK, ""}, A2A_STREAM_CAUSE_NONE, "", 0, ""};
         struct a2a_stream_page page;
         enum a2a_read_status got;
         int opened;
@@ -380,6 +392,10 @@ static int stream_next(void *ctx, const char **name, struct a2a_error *err)
             take_page(s, &page);
             *name = s->name;
             return 1;
+        }
+        if (got == A2A_READ_LOST) {
+            report_unreadable(s, &s->ranges[s->current], &e); /* said now; the read goes on */
+            continue;
         }
         close_reader(s);
         if (got == A2A_READ_ERROR && on_failure(s, &s->ranges[s->current], &e, err) != 0) {

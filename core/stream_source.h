@@ -50,6 +50,8 @@ struct a2a_unreadable {
     const struct a2a_error *error; /* A2A_E_STREAM; msg names the stream, shard and range,
                                       and what went wrong */
     uint64_t records_read;         /* records of this range handed out before the failure */
+    int partial; /* only the range's start is lost (trimmed), up to end; the rest is read on,
+                    and a later failure of the range is reported too */
 };
 
 struct a2a_stream_source_config {

@@ -56,6 +56,8 @@ struct a2a_stream_error {
     enum a2a_stream_cause cause; /* nonzero: the range is unreadable (exit status 6) */
     char aws_name[64];           /* the AWS error name, e.g. "TrimmedDataAccessException" */
     long http_status;            /* the last HTTP status, 0 when none came */
+    /* A2A_READ_LOST: the last sequence number of the range's lost start; "" otherwise */
+    char lost_end[A2A_SEQNUM_MAX_DIGITS + 1];
 };
 
 /* Test hooks: leave NULL for libcurl, the monotonic clock and nanosleep. */
@@ -203,12 +205,21 @@ enum a2a_read_status {
     A2A_READ_ERROR = -1, /* e set; the reader is finished */
     A2A_READ_PAGE = 0,   /* page filled */
     A2A_READ_END = 1,    /* the range is read: closed shard, end_seq passed, or idle */
+    A2A_READ_LOST = 2,   /* the range's start is trimmed away: e says what is lost, up to
+                            e->lost_end (cause A2A_STREAM_CAUSE_TRIMMED); the reader goes on,
+                            and its next call hands out the first page of what remains */
 };
 
 /*
  * The next page holding records. Empty pages are read through (never the end by themselves)
  * at the polling pace; an open shard ends after idle_ms without records. Once a page reaches
  * end_seq, the next call returns A2A_READ_END.
+ *
+ * A range that starts at or after a sequence number the stream has trimmed (past its 24
+ * hours) is read from the trim horizon instead: every record still there lies past the
+ * start. As soon as the first of them shows where the loss ends, A2A_READ_LOST says so, before
+ * any record of the range is handed out; when none of the range is left, the read fails as
+ * trimmed, as a whole.
  */
 enum a2a_read_status a2a_shard_reader_next(struct a2a_shard_reader *r, struct a2a_stream_page *page,
                                            struct a2a_stream_error *e);

@@ -57,6 +57,9 @@ class Result:
     def ends(self):
         return [d["end"] for d in self.lines if "end" in d]
 
+    def lost(self):
+        return [d["lost"] for d in self.lines if "lost" in d]
+
     def error(self):
         errs = [d["error"] for d in self.lines if "error" in d]
         return errs[0] if errs else None
@@ -193,12 +196,30 @@ class AwsClientTest(unittest.TestCase):
         self.assertEqual(r.seqs(), [sh.seq(1, n) for n in range(1, 6)])
         self.assertEqual(r.ends()[0]["retries"], 5)
 
-    def test_trimmed_range_is_unreadable_and_named(self):
+    def test_trimmed_start_is_read_around_and_the_loss_named(self):
+        # records 2-4 of the range 2-8 are trimmed: the loss (through 4) comes first, then 5-8
         recs = [rec(sh.seq(2, n)) for n in range(1, 11)]
         s = self.server([sh.shard(1, recs)], args=["--trim-before", sh.seq(2, 5)])
         r = self.read(s, ["--shard", sh.shard_id(1), "--from", "at:" + sh.seq(2, 2), "--to",
                           sh.seq(2, 8)])
         self.assertEqual(r.rc, 6, r)
+        self.assertIsNone(r.error(), r)
+        self.assertEqual(r.lost(), [{"shard": sh.shard_id(1), "through": sh.seq(2, 4)}])
+        self.assertEqual(r.seqs(), [sh.seq(2, n) for n in range(5, 9)])
+        self.assertLess([i for i, d in enumerate(r.lines) if "lost" in d][0],
+                        [i for i, d in enumerate(r.lines) if "record" in d][0])
+        self.assertEqual([json.loads(c["request"]["body"])["ShardIteratorType"]
+                          for c in s.calls() if c["op"] == "GetShardIterator"],
+                         ["AT_SEQUENCE_NUMBER", "TRIM_HORIZON"])
+
+    def test_trimmed_range_is_unreadable_and_named(self):
+        # every record of the range 2-8 is trimmed (the first left, 9, is past its end)
+        recs = [rec(sh.seq(2, n)) for n in range(1, 11)]
+        s = self.server([sh.shard(1, recs)], args=["--trim-before", sh.seq(2, 9)])
+        r = self.read(s, ["--shard", sh.shard_id(1), "--from", "at:" + sh.seq(2, 2), "--to",
+                          sh.seq(2, 8)])
+        self.assertEqual(r.rc, 6, r)
+        self.assertEqual((r.lost(), r.seqs()), ([], []))
         err = r.error()
         self.assertEqual(err["cause"], "trimmed")
         self.assertIn(ARN, err["message"])

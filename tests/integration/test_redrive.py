@@ -218,6 +218,40 @@ class RedriveTest(h.IntegrationTestCase):
         self.assertIn("2 ranges from a stream, 1 of them unreadable", r.stderr)
         self.assertRegex(r.stderr.splitlines()[-1], r"^a2a-recover: INCOMPLETE: ")
 
+    def test_partly_trimmed_range_says_the_loss_then_replays_what_remains(self):
+        # Near the stream's 24 hours: records 2 and 3 of the range 2-7 are trimmed away, 4-7 are
+        # still there. The loss is said first, as its own unreadable line (2-3); 4-7 are
+        # replayed; the message stays unacknowledged (exit 6).
+        recs = [rec(sh.seq(4, n)) for n in range(1, 11)]
+        s = self.server([sh.shard(1, recs, closed=False)],
+                        args=["--trim-before", sh.seq(4, 4)])
+        disp = self.start_dispatcher()
+        doc = receive_output([
+            sqs_message(1, invocation(sh.shard_id(1), sh.seq(4, 2), sh.seq(4, 7), 6)),
+        ])
+        sj = self.path("s.json")
+        r = self.redrive(s, disp, doc, extra=["--summary-json", sj])
+        self.assertEqual(r.rc, 6, r.stderr)
+        self.assertEqual(r.response, {"batchItemFailures": []})
+        self.assertEqual(replayed(disp), [sh.seq(4, n) for n in range(4, 8)])
+        self.assertIn("shard %s from %s through %s is read only in part (trimmed)"
+                      % (sh.shard_id(1), sh.seq(4, 2), sh.seq(4, 7)), r.stderr)
+        self.assertIn("in a shard.; any record of the range before %s is gone, and the rest is "
+                      "read from there" % sh.seq(4, 4), r.stderr)
+        self.assertNotIn("batchSize", r.stderr)  # 4 read of 6: the loss explains it
+        self.assertEqual(lines_of(self.acked), [])
+        lines = lines_of(self.report)
+        unread = [l for l in lines if l["outcome"] == "unreadable"]
+        self.assertEqual([(u["cause"], u["start"], u["end"], u["recordsRead"], u["message"])
+                          for u in unread],
+                         [("trimmed", "at:" + sh.seq(4, 2), sh.seq(4, 3), 0, 1)])
+        # said before any record of the range was dispatched
+        self.assertEqual(lines[0]["outcome"], "unreadable", lines)
+        with open(sj) as f:
+            summary = json.load(f)
+        self.assertEqual((summary["complete"], summary["rangesRead"], summary["rangesUnreadable"],
+                          summary["messagesAcked"]), (False, 1, 1, 0))
+
     def test_duplicate_messages_read_and_replay_once(self):
         recs = [rec(sh.seq(3, n)) for n in range(1, 6)]
         s = self.server([sh.shard(1, recs, closed=False)])

@@ -226,6 +226,80 @@ class StreamInputTest(h.IntegrationTestCase):
                          % (ARN, sh.shard_id(2)))
         self.assertIn("1 of 3 stream ranges unreadable", r.stderr)
 
+    def test_trimmed_start_says_the_loss_then_replays_what_remains(self):
+        # --from at:SEQ where SEQ is gone: the shard is read from its trim horizon. The loss is
+        # its own report line (from the start to the record before the first left), written
+        # before anything is dispatched; what is left is replayed; exit 6.
+        recs = [rec(sh.seq(2, n)) for n in range(1, 7)]
+        s = self.server([sh.shard(1, recs)], args=["--trim-before", sh.seq(2, 4)])
+        disp = self.start_dispatcher()
+        report = self.path("r.ndjson")
+        sj = self.path("s.json")
+        r = self.tool(s, ["-u", disp.url, "-j", "1", "--report", report, "--summary-json", sj,
+                          "--from", "at:" + sh.seq(2, 2)])
+        self.assertEqual(r.rc, 6, r.stderr)
+        self.assertEqual(seqs_of_requests(disp), [sh.seq(2, n) for n in range(4, 7)])
+        self.assertIn("any record of the range before %s is gone, and the rest is read from there"
+                      % sh.seq(2, 4), r.stderr)
+        self.assertIn("(trimmed: from at:%s through %s; the rest of the range is read on)"
+                      % (sh.seq(2, 2), sh.seq(2, 3)), r.stderr)
+        lines = report_lines(report)
+        self.assertEqual(lines[0].get("outcome"), "unreadable", lines)
+        bad = [l for l in lines if l.get("outcome") == "unreadable"]
+        self.assertEqual([(b["start"], b["end"], b["cause"], b["recordsRead"]) for b in bad],
+                         [("at:" + sh.seq(2, 2), sh.seq(2, 3), "trimmed", 0)])
+        with open(sj) as f:
+            summary = json.load(f)
+        self.assertEqual((summary["complete"], summary["rangesRead"],
+                          summary["rangesUnreadable"], summary["exitStatus"]), (False, 1, 1, 6))
+        self.assertIn("1 of 1 stream range unreadable", r.stderr)
+
+    def test_trimmed_start_after_seq_nothing_between_is_no_loss(self):
+        # after:SEQ whose record is trimmed, the next one still there: nothing can lie between,
+        # so nothing is lost; the read goes on and the run is clean.
+        recs = [rec(sh.seq(2, n)) for n in range(1, 7)]
+        s = self.server([sh.shard(1, recs)], args=["--trim-before", sh.seq(2, 4)])
+        disp = self.start_dispatcher()
+        r = self.tool(s, ["-u", disp.url, "-j", "1", "--from", "after:" + sh.seq(2, 3)])
+        self.assertEqual(r.rc, 0, r.stderr)
+        self.assertEqual(seqs_of_requests(disp), [sh.seq(2, n) for n in range(4, 7)])
+        self.assertNotIn("trimmed", r.stderr)
+
+    def test_sigint_after_a_trimmed_start_the_loss_is_already_said(self):
+        """A signal after the trimmed start was read around: the loss was said when the first
+        record left was seen, so the interrupted run has said it, and its continuation reads
+        the rest without a second loss."""
+        recs = [rec(sh.seq(5, n)) for n in range(1, 41)]
+        s = self.server([sh.shard(1, recs)], args=("--trim-before", sh.seq(5, 4),
+                                                   "--max-page-records", "2", "--delay-ms", "150"))
+        disp = self.start_dispatcher()
+        e = sh.aws_env(self.home)
+        proc = h.start_tool(["--stream", ARN, "--endpoint-url", s.endpoint_url, "-u", disp.url,
+                             "-q", "--no-progress", "-j", "1", "--report", "rp.ndjson",
+                             "--from", "at:" + sh.seq(5, 2)], env=e, clear_env=False,
+                            cwd=self.tmp)
+        disp.wait_requests(2, timeout=30)
+        out, err, _ = h.signal_and_wait(proc, signal.SIGINT)
+        self.assertEqual(proc.returncode, 6, err)  # a loss outranks the signal (man: 6 > 130)
+        err = err.decode()
+        self.assertIn("interrupted by signal 2", err)
+        self.assertIn("any record of the range before %s is gone" % sh.seq(5, 4), err)
+        lines = report_lines(self.path("rp.ndjson"))
+        bad = [l for l in lines if l.get("outcome") == "unreadable"]
+        self.assertEqual([(b["start"], b["end"]) for b in bad],
+                         [("at:" + sh.seq(5, 2), sh.seq(5, 3))])
+        rp = lines[-1]["resumePoint"]
+        self.assertIsNotNone(rp["from"], rp)
+        res = h.run_tool(shlex.split(rp["command"])[1:], env=e, clear_env=False, cwd=self.tmp,
+                         timeout=120)
+        self.assertEqual(res.rc, 0, res)
+        self.assertNotIn("trimmed", res.stderr)
+        # every record left is sent or listed by the first run; none is lost
+        listed = [x["itemIdentifier"] for x in json.loads(out)["batchItemFailures"]]
+        sent = seqs_of_requests(disp)
+        self.assertEqual(sorted(set(sent) | set(listed), key=int),
+                         [sh.seq(5, n) for n in range(4, 41)])
+
     def test_stream_not_found_exit_6(self):
         s = self.server([sh.shard(1, [rec(sh.seq(1, 1))])])
         other = ARN.replace("2026-01-01", "2025-01-01")

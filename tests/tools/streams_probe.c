@@ -76,15 +76,22 @@ static int read_shard(struct probe *p, struct a2a_streams_client *c, const char 
 {
     struct a2a_shard_range range = {shard, p->start, p->to, closed};
     struct a2a_shard_reader *r = NULL;
-    struct a2a_stream_error e = {{0}, 0, "", 0};
+    struct a2a_stream_error e = {{0}, 0, "", 0, ""};
     struct a2a_stream_page page;
     const struct a2a_shard_reader_stats *st;
     enum a2a_read_status got;
+    int lost = 0;
 
     if (a2a_shard_reader_open(c, &range, &r, &e.err) != 0) {
         return print_error(shard, &e);
     }
-    while ((got = a2a_shard_reader_next(r, &page, &e)) == A2A_READ_PAGE) {
+    while ((got = a2a_shard_reader_next(r, &page, &e)) == A2A_READ_PAGE || got == A2A_READ_LOST) {
+        if (got == A2A_READ_LOST) {
+            printf("{\"lost\":{\"shard\":\"%s\",\"through\":\"%s\"}}\n", shard, e.lost_end);
+            lost = 1;
+            e = (struct a2a_stream_error){{0}, 0, "", 0, ""};
+            continue;
+        }
         printf("{\"page\":{\"shard\":\"%s\",\"records\":%zu,\"in_range\":%zu,\"first\":\"%s\","
                "\"last\":\"%s\",\"bytes\":%zu}}\n",
                shard, page.records, page.records_in_range, page.first_seq, page.last_seq, page.len);
@@ -101,13 +108,13 @@ static int read_shard(struct probe *p, struct a2a_streams_client *c, const char 
            (unsigned long long)st->iterators, (unsigned long long)st->expired,
            (unsigned long long)st->retries, (unsigned long long)st->records);
     a2a_shard_reader_free(&r);
-    return got == A2A_READ_ERROR ? print_error(shard, &e) : 0;
+    return got == A2A_READ_ERROR ? print_error(shard, &e) : lost ? 6 : 0;
 }
 
 static int read_all(struct probe *p, struct a2a_streams_client *c)
 {
     struct a2a_shard_list l = {NULL, 0};
-    struct a2a_stream_error e = {{0}, 0, "", 0};
+    struct a2a_stream_error e = {{0}, 0, "", 0, ""};
     int rc = 0;
 
     if (p->nshards > 0) {

@@ -131,12 +131,62 @@ static void test_cmp_lengths(void **state)
     assert_true(a2a_seqnum_cmp(s, 21, "1000000000000000000000", 22) < 0);
 }
 
+struct before_row {
+    const char *in;
+    const char *want; /* NULL: -1 */
+};
+
+static const struct before_row before_rows[] = {
+    {"100000000000000000002", "100000000000000000001"},
+    /* borrows run through every trailing zero, and the leading digit may go */
+    {"100000000000000000000", "99999999999999999999"},
+    {"800000000003126276360", "800000000003126276359"},
+    {"1000000000000000000000000000000000000000", "999999999999999999999999999999999999999"},
+    {"9999999999999999999999999999999999999999", "9999999999999999999999999999999999999998"},
+    /* past a double's precision and past u64 */
+    {"800000000003126276363", "800000000003126276362"},
+    {"18446744073709551616", "18446744073709551615"},
+    {"1", "0"},
+    {"10", "9"},
+    {"0010", "9"},
+    {"0", NULL},
+    {"000", NULL},
+    {"", NULL},
+    {"12a", NULL},
+    {"-1", NULL},
+};
+
+static void test_before(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(before_rows) / sizeof(before_rows[0]); i++) {
+        const struct before_row *r = &before_rows[i];
+        char out[A2A_SEQNUM_MAX_DIGITS + 1] = "x";
+        int got = a2a_seqnum_before(r->in, out, sizeof(out));
+        if (r->want == NULL ? got != -1 || out[0] != '\0' : got != 0 || strcmp(out, r->want) != 0) {
+            row_fail("before(\"%s\") = %d \"%s\", want %s", r->in, got, out,
+                     r->want != NULL ? r->want : "-1");
+        }
+    }
+    {
+        char small[3] = "x";
+        if (a2a_seqnum_before("100", small, sizeof(small)) != -1 || small[0] != '\0') {
+            row_fail("before() wrote past a buffer too small");
+        }
+    }
+    if (a2a_seqnum_before(NULL, (char[4]){0}, 4) != -1) {
+        row_fail("before(NULL) must fail");
+    }
+    rows_done();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid),
         cmocka_unit_test(test_cmp),
         cmocka_unit_test(test_cmp_lengths),
+        cmocka_unit_test(test_before),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -385,18 +385,175 @@ static const struct reader_row reader_rows[] = {
      A2A_STREAM_CAUSE_RETRIES,
      "stream " ARN " shard shardId-1 (from trim-horizon to the end): GetRecords: still failing "
      "after 11 attempts: ThrottlingException: x"},
-    {"trimmed range",
+    /*
+     * A trimmed start: the range is read from the trim horizon. The loss is said (a "lost:"
+     * entry, its last sequence number) before the first page of what remains, or the read
+     * fails as a whole when nothing of the range is left.
+     */
+    {"a trimmed start, nothing of the range left: the first record is past its end",
      0,
      A2A_START_AT,
      S(11),
      S(19),
      0,
-     {{GSI, NULL, 0, 400, TRIMMED, 0}},
+     {{GSI, "'ShardIteratorType':'AT_SEQUENCE_NUMBER','SequenceNumber':'" S(11) "'", 0, 400,
+       TRIMMED, 0},
+      {GSI, "'ShardIteratorType':'TRIM_HORIZON'}", 0, 200, IT, 0},
+      {GR, NULL, 0, 200, "{'Records':[" REC(25) "]," NEXT "}", 0}},
      {NULL},
      A2A_READ_ERROR,
      A2A_STREAM_CAUSE_TRIMMED,
      "stream " ARN " shard shardId-1 (from at:" S(11) " to " S(
-         19) "): GetShardIterator: TrimmedDataAccessException: trimmed"},
+         19) "): GetShardIterator: TrimmedDataAccessException: trimmed; none of the range's "
+             "records is left in the stream (the first record in the stream, " S(
+                 25) ", is past the range's end)"},
+    {"a trimmed start, nothing left: the closed shard holds no record from its horizon on",
+     0,
+     A2A_START_AT,
+     S(11),
+     S(19),
+     1,
+     {{GSI, NULL, 0, 400, TRIMMED, 0},
+      {GSI, "TRIM_HORIZON", 0, 200, IT, 0},
+      {GR, NULL, 0, 200, EMPTY, 1},
+      {GR, NULL, 0, 200, "{'Records':[]," NONEXT "}", 0}},
+     {NULL},
+     A2A_READ_ERROR,
+     A2A_STREAM_CAUSE_TRIMMED,
+     "~trimmed; none of the range's records is left in the stream (the shard holds no record "
+     "from its trim horizon on)"},
+    {"a trimmed start, nothing left: the trim horizon has no iterator",
+     0,
+     A2A_START_AT,
+     S(11),
+     NULL,
+     1,
+     {{GSI, NULL, 0, 400, TRIMMED, 0}, {GSI, "TRIM_HORIZON", 0, 200, "{}", 0}},
+     {NULL},
+     A2A_READ_ERROR,
+     A2A_STREAM_CAUSE_TRIMMED,
+     "~trimmed; none of the range's records is left"},
+    {"a trimmed at: start: the loss is said before the pages of what remains",
+     0,
+     A2A_START_AT,
+     S(11),
+     S(19),
+     0,
+     {{GSI, NULL, 0, 400, TRIMMED, 0},
+      {GSI, "'ShardIteratorType':'TRIM_HORIZON'}", 0, 200, IT, 0},
+      {GR, NULL, 0, 200, EMPTY, 0},
+      {GR, NULL, 0, 200, "{'Records':[" REC(15) "," REC(16) "]," NEXT "}", 0},
+      {GR, NULL, 0, 200, "{'Records':[" REC(17) "," REC(20) "]," NEXT "}", 0}},
+     {"lost:" S(14), S(15) "-" S(16) "/2", S(17) "-" S(20) "/1"},
+     A2A_READ_END,
+     0,
+     NULL},
+    {"a trimmed after: start: any record after it and before the first left is lost",
+     0,
+     A2A_START_AFTER,
+     S(11),
+     NULL,
+     1,
+     {{GSI, "AFTER_SEQUENCE_NUMBER", 0, 400, TRIMMED, 0},
+      {GSI, "TRIM_HORIZON", 0, 200, IT, 0},
+      {GR, NULL, 0, 200, "{'Records':[" REC(13) "]," NONEXT "}", 0}},
+     {"lost:" S(12), S(13) "-" S(13) "/1"},
+     A2A_READ_END,
+     0,
+     NULL},
+    {"a trimmed after: start whose next number is the first left: nothing is lost",
+     0,
+     A2A_START_AFTER,
+     S(11),
+     NULL,
+     1,
+     {{GSI, NULL, 0, 400, TRIMMED, 0},
+      {GSI, "TRIM_HORIZON", 0, 200, IT, 0},
+      {GR, NULL, 0, 200, "{'Records':[" REC(12) "]," NONEXT "}", 0}},
+     {S(12) "-" S(12) "/1"},
+     A2A_READ_END,
+     0,
+     NULL},
+    {"a trimmed at: start that is itself the first left: nothing is lost",
+     0,
+     A2A_START_AT,
+     S(11),
+     NULL,
+     1,
+     {{GSI, NULL, 0, 400, TRIMMED, 0},
+      {GSI, "TRIM_HORIZON", 0, 200, IT, 0},
+      {GR, NULL, 0, 200, "{'Records':[" REC(11) "]," NONEXT "}", 0}},
+     {S(11) "-" S(11) "/1"},
+     A2A_READ_END,
+     0,
+     NULL},
+    {"a trim horizon before the trimmed start: the stream contradicts itself, nothing handed out",
+     0,
+     A2A_START_AT,
+     S(11),
+     NULL,
+     1,
+     {{GSI, NULL, 0, 400, TRIMMED, 0},
+      {GSI, "TRIM_HORIZON", 0, 200, IT, 0},
+      {GR, NULL, 0, 200, "{'Records':[" REC(10) "," REC(12) "]," NONEXT "}", 0}},
+     {NULL},
+     A2A_READ_ERROR,
+     A2A_STREAM_CAUSE_TRIMMED,
+     "~trimmed; yet the trim horizon's first record, " S(10) ", is not past the range's start"},
+    {"trimmed again mid-read after a trimmed start: no second fallback",
+     0,
+     A2A_START_AT,
+     S(11),
+     NULL,
+     1,
+     {{GSI, NULL, 0, 400, TRIMMED, 0},
+      {GSI, "TRIM_HORIZON", 0, 200, IT, 0},
+      {GR, NULL, 0, 200, "{'Records':[" REC(15) "]," NEXT "}", 0},
+      {GR, NULL, 0, 400, TRIMMED, 0}},
+     {"lost:" S(14), S(15) "-" S(15) "/1"},
+     A2A_READ_ERROR,
+     A2A_STREAM_CAUSE_TRIMMED,
+     "~GetRecords: TrimmedDataAccessException: trimmed"},
+    {"an expired iterator before the first record left: the trim horizon again",
+     0,
+     A2A_START_AT,
+     S(11),
+     NULL,
+     1,
+     {{GSI, NULL, 0, 400, TRIMMED, 0},
+      {GSI, "TRIM_HORIZON", 0, 200, IT, 0},
+      {GR, NULL, 0, 400, "{'__type':'" NS "ExpiredIteratorException','message':'x'}", 0},
+      {GSI, "'ShardIteratorType':'TRIM_HORIZON'}", 0, 200, IT, 0},
+      {GR, NULL, 0, 200, "{'Records':[" REC(15) "]," NONEXT "}", 0}},
+     {"lost:" S(14), S(15) "-" S(15) "/1"},
+     A2A_READ_END,
+     0,
+     NULL},
+    {"the trim horizon's iterator fails: the range is unreadable, by that failure",
+     0,
+     A2A_START_AT,
+     S(11),
+     NULL,
+     1,
+     {{GSI, NULL, 0, 400, TRIMMED, 0},
+      {GSI, "TRIM_HORIZON", 0, 400, "{'__type':'" NS "ResourceNotFoundException','message':'gone'}",
+       0}},
+     {NULL},
+     A2A_READ_ERROR,
+     A2A_STREAM_CAUSE_NOT_FOUND,
+     "~ResourceNotFoundException"},
+    {"a trim-horizon start that is trimmed: no fallback (it is the horizon)",
+     0,
+     A2A_START_TRIM_HORIZON,
+     "",
+     NULL,
+     1,
+     {{GSI, NULL, 0, 400, TRIMMED, 0}},
+     {NULL},
+     A2A_READ_ERROR,
+     A2A_STREAM_CAUSE_TRIMMED,
+     "stream " ARN " shard shardId-1 (from trim-horizon to the end): GetShardIterator: "
+     "TrimmedDataAccessException: trimmed"},
     {"trimmed mid-read: the pages before it were handed out",
      0,
      A2A_START_TRIM_HORIZON,
@@ -597,15 +754,28 @@ static void check_pages(const struct reader_row *r, struct a2a_shard_reader *rd,
     struct a2a_stream_page page;
     size_t n = 0;
 
-    while ((*last = a2a_shard_reader_next(rd, &page, e)) == A2A_READ_PAGE) {
+    while ((*last = a2a_shard_reader_next(rd, &page, e)) == A2A_READ_PAGE ||
+           *last == A2A_READ_LOST) {
         char got[128];
-        snprintf(got, sizeof(got), "%s-%s/%zu", page.first_seq, page.last_seq,
-                 page.records_in_range);
+        if (*last == A2A_READ_LOST) {
+            snprintf(got, sizeof(got), "lost:%s", e->lost_end);
+            if (e->cause != A2A_STREAM_CAUSE_TRIMMED ||
+                !text_matches(e->err.msg, "~: GetShardIterator: TrimmedDataAccessException: "
+                                          "trimmed; any record of the range before ")) {
+                row_fail("%s: the loss is said as \"%s\" (cause %d)", r->name, e->err.msg,
+                         e->cause);
+            }
+            *e = (struct a2a_stream_error){{0}, 0, "", 0, ""};
+        } else {
+            snprintf(got, sizeof(got), "%s-%s/%zu", page.first_seq, page.last_seq,
+                     page.records_in_range);
+        }
         if (n >= 6 || r->pages[n] == NULL || strcmp(got, r->pages[n]) != 0) {
             row_fail("%s: page %zu is %s, want %s", r->name, n, got,
                      n < 6 && r->pages[n] != NULL ? r->pages[n] : "none");
         }
-        if (page.bytes == NULL || page.len == 0 || page.bytes[0] != '{') {
+        if (*last == A2A_READ_PAGE &&
+            (page.bytes == NULL || page.len == 0 || page.bytes[0] != '{')) {
             row_fail("%s: page %zu has no bytes", r->name, n);
         }
         n++;
@@ -628,7 +798,7 @@ static int run_reader_row(const struct reader_row *r)
     struct a2a_streams_client *c = NULL;
     struct a2a_shard_reader *rd = NULL;
     struct a2a_shard_range range = {"shardId-1", {r->kind, ""}, r->end_seq, r->closed};
-    struct a2a_stream_error e = {{0}, 0, "", 0};
+    struct a2a_stream_error e = {{0}, 0, "", 0, ""};
     struct a2a_error err = {0};
     enum a2a_read_status last;
 
@@ -732,7 +902,7 @@ static void test_describe(void **state)
     struct a2a_streams_config cfg = {0};
     struct a2a_streams_client *c = NULL;
     struct a2a_shard_list l;
-    struct a2a_stream_error e = {{0}, 0, "", 0};
+    struct a2a_stream_error e = {{0}, 0, "", 0, ""};
     struct a2a_error err = {0};
 
     (void)state;
