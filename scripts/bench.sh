@@ -5,6 +5,7 @@
 #                         [--runs K] [--quick] [--workdir DIR] [--bin PATH] [--no-install]
 #        scripts/bench.sh --memory [--quick] [--workdir DIR] [--bin PATH]
 #        scripts/bench.sh --scaling [--quick] [--bin PATH]
+#        scripts/bench.sh --per-request [--quick] [--dispatch-records N] [--bin PATH]
 #
 # Default mode (the performance targets): installs what is missing from Debian (nginx-light,
 # wrk, jq, time, nodejs, npm, awscli: scripts/setup.sh --install) and the pinned npm
@@ -61,6 +62,16 @@
 #            each streamed from gen-batch.py through a pipe (10M records is
 #            ~9 GB); only the tool's own user+sys CPU time is counted
 #            (scripts/bench/rusage.py: wait4() figures in microseconds).
+# --per-request  where a dispatched request's cost goes, a2a-recover -j 16 beside
+#            wrk (16 connections) on the same loopback nginx: CPU time a request
+#            (user and system, from wait4), system calls a request (strace -c -f),
+#            and instructions a request (valgrind --tool=callgrind), split by
+#            object (libcurl, libc, a2a-recover, the rest).  a2a-recover's figures
+#            are those of a dispatch run less those of a dry run of the same input
+#            (--dispatch-records, 50000; callgrind on 5000), so reading and
+#            classifying the records is not counted; wrk's are its whole process
+#            over its requests.  Installs strace and valgrind when missing.
+#            No target: these figures say why the dispatch ratio is what it is.
 # --quick    smaller sizes everywhere (a smoke test of the script itself):
 #            20000 records, 5000 to dispatch, 20000 in the stream shard; a dry
 #            row's budget of 1 s and wrk for 3 s.
@@ -105,7 +116,7 @@ stream_set=0
 
 usage()
 {
-    sed -n '4,7s/^# \{0,1\}//p' "$0" >&2
+    sed -n '4,8s/^# \{0,1\}//p' "$0" >&2
     echo "try 'scripts/bench.sh --help' for more" >&2
     exit 2
 }
@@ -137,6 +148,7 @@ while [ $# -gt 0 ]; do
     --quick) quick=1 ;;
     --memory) mode=memory ;;
     --scaling) mode=scaling ;;
+    --per-request) mode=per_request ;;
     --no-install) install=0 ;;
     -h | --help) help ;;
     *) echo "bench.sh: unknown argument: $1" >&2; usage ;;
@@ -221,6 +233,10 @@ install_missing()
     command -v node >/dev/null 2>&1 || need+=(nodejs)
     command -v npm >/dev/null 2>&1 || need+=(npm)
     [ -x "$AWS_CLI" ] || [ -n "${A2A_AWS_CLI:-}" ] || need+=(awscli)
+    if [ "$mode" = per_request ]; then
+        command -v strace >/dev/null 2>&1 || need+=(strace)
+        command -v valgrind >/dev/null 2>&1 || need+=(valgrind)
+    fi
     if command -v pkg-config >/dev/null 2>&1; then
         pkg-config --exists libcjson || need+=(libcjson-dev)
         pkg-config --exists libcurl || need+=(libcurl4-openssl-dev)
@@ -700,6 +716,96 @@ mode_scaling()
     python3 "$BENCH/table.py" scaling "$RESULTS"
 }
 
+# syscalls_of STRACE_C_OUTPUT: the total count of system calls strace -c saw.
+syscalls_of()
+{
+    awk '$NF == "total" { print $4 }' "$1"
+}
+
+# callgrind_split OUT: "total libcurl libc a2a-recover" instructions of one
+# callgrind profile (each function's own instructions, summed by object).
+callgrind_split()
+{
+    callgrind_annotate --inclusive=no --threshold=100 "$1" 2>/dev/null | awk '
+        /^ *[0-9,]+ .*\[/ {
+            n = $1; gsub(/,/, "", n); obj = $NF
+            if (obj ~ /libcurl/) curl += n
+            else if (obj ~ /\/libc\.so/) libc += n
+            else if (obj ~ /a2a-recover\]$/) ours += n
+        }
+        /PROGRAM TOTALS/ { t = $1; gsub(/,/, "", t) }
+        END { printf "%d %d %d %d\n", t, curl, libc, ours }'
+}
+
+mode_per_request()
+{
+    local nd=$dispatch_records nc=5000 dfile cfile before s reqs user sys duser dsys
+    local calls dcalls wout="$TMPD/wrk.out" secs=5 t c l o dt dc dl dours
+
+    [ "$quick" = 0 ] || { nc=1000; secs=2; }
+    WORKDIR=${workdir:-$BUILD/workloads}
+    mkdir -p "$WORKDIR"
+    dfile=$(workload lambda "$nd")
+    cfile=$(workload lambda "$nc")
+    start_nginx
+    echo
+    echo "a2a-recover per request: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)," \
+        "$(curl-config --version 2>/dev/null || echo libcurl)"
+    echo
+    echo "| client | requests | CPU a request (user + system) | system calls a request |"
+    echo "|---|---:|---|---:|"
+    # CPU time: a dispatch run less a dry run of the same input.
+    before=$(nginx_requests)
+    python3 "$BENCH/rusage.py" "$TMPD/time" "$A2A" -q --no-progress -j 16 -u "$URL" "$dfile" \
+        >/dev/null 2>&1 || true
+    reqs=$(served "$before")
+    read -r _ user sys < <(tail -n 1 "$TMPD/time")
+    python3 "$BENCH/rusage.py" "$TMPD/time" "$A2A" -n -q "$dfile" >/dev/null 2>&1 || true
+    read -r _ duser dsys < <(tail -n 1 "$TMPD/time")
+    strace -c -f -o "$TMPD/strace" "$A2A" -q --no-progress -j 16 -u "$URL" "$dfile" \
+        >/dev/null 2>&1 || true
+    calls=$(syscalls_of "$TMPD/strace")
+    strace -c -f -o "$TMPD/strace" "$A2A" -n -q "$dfile" >/dev/null 2>&1 || true
+    dcalls=$(syscalls_of "$TMPD/strace")
+    awk -v r="$reqs" -v u="$user" -v s="$sys" -v du="$duser" -v ds="$dsys" -v c="$calls" \
+        -v dc="$dcalls" 'BEGIN { printf "| a2a-recover -j 16 | %d | %.1f + %.1f us | %.2f |\n",
+            r, (u - du) * 1e6 / r, (s - ds) * 1e6 / r, (c - dc) / r }'
+    python3 "$BENCH/rusage.py" "$TMPD/time" wrk -t 2 -c 16 -d "${secs}s" -s "$BENCH/post.lua" \
+        "$URL" >"$wout" 2>&1 || true
+    reqs=$(awk '/requests in/ { print $1 }' "$wout")
+    read -r _ user sys < <(tail -n 1 "$TMPD/time")
+    strace -c -f -o "$TMPD/strace" wrk -t 2 -c 16 -d "${secs}s" -s "$BENCH/post.lua" "$URL" \
+        >"$wout.2" 2>&1 || true
+    calls=$(syscalls_of "$TMPD/strace")
+    awk -v r="$reqs" -v u="$user" -v s="$sys" -v c="$calls" \
+        -v r2="$(awk '/requests in/ { print $1 }' "$wout.2")" \
+        'BEGIN { printf "| wrk, 16 connections | %d | %.1f + %.1f us | %.2f |\n",
+            r, u * 1e6 / r, s * 1e6 / r, c / r2 }'
+    echo
+    echo "| client (callgrind) | requests | instructions a request | libcurl | libc | a2a-recover |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    before=$(nginx_requests)
+    valgrind --tool=callgrind --callgrind-out-file="$TMPD/cg.disp" "$A2A" -q --no-progress \
+        -j 16 -u "$URL" "$cfile" >/dev/null 2>&1 || true
+    reqs=$(served "$before")
+    valgrind --tool=callgrind --callgrind-out-file="$TMPD/cg.dry" "$A2A" -n -q "$cfile" \
+        >/dev/null 2>&1 || true
+    read -r t c l o < <(callgrind_split "$TMPD/cg.disp")
+    read -r dt dc dl dours < <(callgrind_split "$TMPD/cg.dry")
+    awk -v r="$reqs" -v t="$((t - dt))" -v c="$((c - dc))" -v l="$((l - dl))" \
+        -v o="$((o - dours))" 'BEGIN { printf "| a2a-recover -j 16 | %d | %d | %d | %d | %d |\n",
+            r, t / r, c / r, l / r, o / r }'
+    valgrind --tool=callgrind --callgrind-out-file="$TMPD/cg.wrk" wrk -t 1 -c 16 -d "${secs}s" \
+        -s "$BENCH/post.lua" "$URL" >"$wout" 2>&1 || true
+    reqs=$(awk '/requests in/ { print $1 }' "$wout")
+    read -r t c l o < <(callgrind_split "$TMPD/cg.wrk")
+    awk -v r="$reqs" -v t="$t" -v l="$l" 'BEGIN {
+        printf "| wrk, 16 connections, 1 thread | %d | %d | - | %d | - |\n", r, t / r, l / r }'
+    echo
+    echo "a2a-recover's figures are a dispatch run's less a dry run's of the same input;"
+    echo "wrk's are its whole process (start-up included) over its requests."
+}
+
 install_missing
 [ "$mode" != table ] || install_node_modules
 build
@@ -711,4 +817,5 @@ case $mode in
 table) mode_table ;;
 memory) mode_memory ;;
 scaling) mode_scaling ;;
+per_request) mode_per_request ;;
 esac
