@@ -87,12 +87,16 @@ static char *trim(char *s)
     return s;
 }
 
-/* Whether a section header's inner text names profile in this kind of file. */
+/*
+ * Whether a section header's inner text names profile in this kind of file, as botocore reads
+ * it: the text between the brackets is the section's name as it stands, spaces and all ("[
+ * default ]" is not the default profile, and the AWS CLI would not use it); only the name after
+ * "profile" in the config file is taken apart at whitespace (botocore splits it with shlex).
+ */
 static int section_is(char *inner, const char *profile, int config_style)
 {
     char *rest;
 
-    inner = trim(inner);
     if (!config_style) {
         return strcmp(inner, profile) == 0;
     }
@@ -360,7 +364,11 @@ enum a2a_creds_result a2a_creds_from_profile(const struct a2a_creds_config *cfg,
                           conf_path[0] != '\0' ? conf_path : "(no config file)");
             goto out;
         }
-        set_profile_why(why, cap, profile, "not found");
+        char where[2 * PATH_MAX_LEN + 32];
+        snprintf(where, sizeof(where), "not found in %s or %s",
+                 cred_path[0] != '\0' ? cred_path : "(no credentials file)",
+                 conf_path[0] != '\0' ? conf_path : "(no config file)");
+        set_profile_why(why, cap, profile, where);
         rc = A2A_CREDS_ABSENT;
         goto out;
     }

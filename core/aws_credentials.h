@@ -37,7 +37,7 @@
 #define A2A_CREDS_REFETCH_MIN_S 60
 
 #define A2A_CREDS_SOURCE_MAX 160
-#define A2A_CREDS_WHY_MAX    160
+#define A2A_CREDS_WHY_MAX    320
 
 struct a2a_aws_creds {
     char *access_key_id;               /* owned; wiped by a2a_aws_creds_clear() */
