@@ -222,6 +222,11 @@ static int curl_setup(struct a2a_streams_client *c)
         bad |= curl_easy_setopt(h, CURLOPT_CAINFO, c->cfg.cacert) != CURLE_OK;
         bad |= curl_easy_setopt(h, CURLOPT_CAPATH, NULL) != CURLE_OK;
     }
+    /*
+     * Only a CA is a trust anchor, as for botocore (Python's ssl): libcurl would also take a
+     * server's own certificate found in the bundle, and trust an endpoint the AWS CLI refuses.
+     */
+    bad |= curl_easy_setopt(h, CURLOPT_SSL_OPTIONS, (long)CURLSSLOPT_NO_PARTIALCHAIN) != CURLE_OK;
     return bad ? -1 : 0;
 }
 

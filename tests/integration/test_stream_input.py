@@ -660,6 +660,20 @@ class StreamSettingsTest(PKICase):
         self.assertIn("CAs trusted: %s (AWS_CA_BUNDLE)): the CA that signed it is named with "
                       "AWS_CA_BUNDLE or ca_bundle in the profile" % ca, r.stderr)
 
+    def test_server_certificate_as_the_bundle_is_not_a_trust_anchor(self):
+        # The server's own leaf certificate (signed by the test CA, not self-signed) given as
+        # the bundle: botocore (Python's ssl, no partial chains) refuses the handshake, and so
+        # do we. libcurl would take any certificate in the bundle as an anchor.
+        s = self.server()
+        r = self.tool(s, {"AWS_CA_BUNDLE": self.pki["cert"]})
+        self.assertEqual(r.rc, 6, r.stderr)
+        self.assertIn("TLS certificate was refused", r.stderr)
+        self.assertEqual(s.calls(), [])
+        aws = self.aws(s, {"AWS_CA_BUNDLE": self.pki["cert"]})
+        self.assertNotEqual(aws.rc, 0, aws)
+        self.assertIn("SSL", aws.stderr)
+        self.assert_read(self.tool(s, {"AWS_CA_BUNDLE": self.pki["ca"]}))
+
     def test_environment_keys_need_no_readable_profile_file(self):
         s = self.server()
         for name in ("credentials", "config"):  # each a link to itself: ELOOP on open
