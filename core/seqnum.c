@@ -54,7 +54,6 @@ int a2a_seqnum_before(const char *s, char *out, size_t cap)
 {
     size_t len = s != NULL ? strlen(s) : 0;
     size_t i;
-    const char *digits;
 
     if (cap > 0) {
         out[0] = '\0';
@@ -72,10 +71,5 @@ int a2a_seqnum_before(const char *s, char *out, size_t cap)
         return -1;
     }
     out[i - 1]--;
-    digits = out;
-    while (digits[0] == '0' && digits[1] != '\0') {
-        digits++;
-    }
-    memmove(out, digits, strlen(digits) + 1);
     return 0;
 }

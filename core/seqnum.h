@@ -29,9 +29,10 @@ int a2a_seqnum_cmp_str(const char *a, const char *b);
 
 /*
  * The number one below s (a non-empty digit string above zero) into out, which has room for
- * strlen(s) + 1 bytes, without leading zeros: the last sequence number before s, as the
- * inclusive end of the part of a range that lies before it. 0, or -1 when s is not such a
- * string (out is then "").
+ * strlen(s) + 1 bytes, as wide as s (leading zeros kept, so a sequence number's neighbour is
+ * a sequence number too: "100000000000000000000" gives "099999999999999999999"): the last
+ * sequence number before s, as the inclusive end of the part of a range that lies before it.
+ * 0, or -1 when s is not such a string (out is then "").
  */
 int a2a_seqnum_before(const char *s, char *out, size_t cap);
 

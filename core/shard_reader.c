@@ -207,21 +207,37 @@ out:
 }
 
 /*
- * Sets r->iterator; returns 0, 1 when there is none (nothing to read), -1 with e set. The
- * first iterator of a range that starts at a sequence number is asked for once more, at the
- * trim horizon, when the stream says that start is trimmed: later records of the range may
- * still be there. Only the first: once records were read, a trim is a failure of the read.
+ * Whether the trimmed answer e may send the read to the trim horizon: once, for a range that
+ * starts at a sequence number, before anything of it was handed out (later records of the
+ * range may still be there). Once records were read, a trim is a failure of the read.
+ */
+static int may_fall_back(const struct a2a_shard_reader *r, const struct a2a_stream_error *e)
+{
+    return e->cause == A2A_STREAM_CAUSE_TRIMMED && r->fallback == FALLBACK_NONE &&
+           r->last_seq[0] == '\0' &&
+           (r->start.kind == A2A_START_AT || r->start.kind == A2A_START_AFTER);
+}
+
+/* Keeps the trimmed answer e for the loss's message; the next iterator is the horizon's. */
+static void fall_back(struct a2a_shard_reader *r, struct a2a_stream_error *e)
+{
+    r->trimmed = *e;
+    r->fallback = FALLBACK_AWAITING;
+    *e = (struct a2a_stream_error){{A2A_OK, ""}, A2A_STREAM_CAUSE_NONE, "", 0, ""};
+    free(r->iterator);
+    r->iterator = NULL;
+}
+
+/*
+ * Sets r->iterator; returns 0, 1 when there is none (nothing to read), -1 with e set. A
+ * trimmed start is asked for again at the trim horizon (may_fall_back()).
  */
 static int fresh_iterator(struct a2a_shard_reader *r, struct a2a_stream_error *e)
 {
     int got = iterator_call(r, e);
 
-    if (got < 0 && e->cause == A2A_STREAM_CAUSE_TRIMMED && r->fallback == FALLBACK_NONE &&
-        r->last_seq[0] == '\0' &&
-        (r->start.kind == A2A_START_AT || r->start.kind == A2A_START_AFTER)) {
-        r->trimmed = *e;
-        r->fallback = FALLBACK_AWAITING;
-        *e = (struct a2a_stream_error){{A2A_OK, ""}, A2A_STREAM_CAUSE_NONE, "", 0, ""};
+    if (got < 0 && may_fall_back(r, e)) {
+        fall_back(r, e);
         got = iterator_call(r, e);
     }
     return got;
@@ -594,13 +610,23 @@ static enum a2a_read_status hand_out(struct a2a_shard_reader *r, const struct pa
     return A2A_READ_PAGE;
 }
 
-/* The read is over: read to its end, or, from the trim horizon, without a record of it. */
+/*
+ * The read is over: read to its end, or, from the trim horizon, without a record of it. An
+ * open shard that went idle first says only that: its records may come later.
+ */
 static enum a2a_read_status read_over(struct a2a_shard_reader *r, struct a2a_stream_error *e)
 {
     r->done = 1;
     if (r->fallback == FALLBACK_AWAITING) {
         r->fallback = FALLBACK_DONE;
-        nothing_left(r, "the shard holds no record from its trim horizon on", e);
+        if (r->exhausted || r->iterator == NULL) {
+            nothing_left(r, "the shard holds no record from its trim horizon on", e);
+        } else {
+            trimmed_error(r,
+                          "and no record came from the trim horizon within the idle time "
+                          "(--idle): whether any record of the range is left is not known",
+                          e);
+        }
         return A2A_READ_ERROR;
     }
     return A2A_READ_END;
@@ -629,6 +655,10 @@ enum a2a_read_status a2a_shard_reader_next(struct a2a_shard_reader *r, struct a2
             }
         }
         got = get_records(r, &s, e);
+        if (got < 0 && may_fall_back(r, e)) {
+            fall_back(r, e); /* the start's iterator aged past the horizon before its call */
+            continue;
+        }
         if (got != 0) {
             if (got > 0 && on_expired(r, e) == 0) {
                 continue;

@@ -254,6 +254,23 @@ class StreamInputTest(h.IntegrationTestCase):
                           summary["rangesUnreadable"], summary["exitStatus"]), (False, 1, 1, 6))
         self.assertIn("1 of 1 stream range unreadable", r.stderr)
 
+    def test_trimmed_start_end_keeps_the_width_of_a_sequence_number(self):
+        # Zero-padded sequence numbers (as DynamoDB Local and the test server give): the lost
+        # part's end is the number before the first left, as wide, so it goes back in as --to.
+        recs = [rec(sh.seq(0, n)) for n in range(1, 7)]
+        s = self.server([sh.shard(1, recs)], args=["--trim-before", sh.seq(0, 4)])
+        report = self.path("r.ndjson")
+        r = self.tool(s, ["-n", "--report", report, "--from", "at:" + sh.seq(0, 2)])
+        self.assertEqual(r.rc, 6, r.stderr)
+        bad = [l for l in report_lines(report) if l.get("outcome") == "unreadable"]
+        self.assertEqual([(b["start"], b["end"]) for b in bad],
+                         [("at:" + sh.seq(0, 2), sh.seq(0, 3))])
+        self.assertEqual(len(bad[0]["end"]), 21)
+        r = self.tool(s, ["-n", "--shard", sh.shard_id(1), "--from", bad[0]["start"], "--to",
+                          bad[0]["end"]])
+        self.assertEqual(r.rc, 6, r.stderr)  # the same range again: nothing of it is left
+        self.assertIn("none of the range's records is left in the stream", r.stderr)
+
     def test_trimmed_start_after_seq_nothing_between_is_no_loss(self):
         # after:SEQ whose record is trimmed, the next one still there: nothing can lie between,
         # so nothing is lost; the read goes on and the run is clean.
