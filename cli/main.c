@@ -503,7 +503,7 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
         messages_progress(msgs, NULL);
     }
     messages_finish(msgs); /* the counts of repeated reasons, before the run's own lines */
-    if (run_rc != 0 || st.input_error || st.input_unread) {
+    if ((run_rc != 0 || st.input_error || st.input_unread) && st.err.msg[0] != '\0') {
         const char *flag = options_error_flag(st.err.code);
         msg_error(msgs, "%s%s%s%s", flag, flag[0] != '\0' ? ": " : "", st.err.msg,
                   limit_option(st.input_limit));

@@ -20,6 +20,10 @@ static void on_message(void *ctx, const struct a2a_message_done *m)
     struct a2a_str input = {m->input, strlen(m->input)};
     int rc = 0;
 
+    if (m->cut) {
+        ro->cut_first = ro->cut++ == 0 ? m->index : ro->cut_first;
+        ro->cut_last = m->index;
+    }
     if (!m->acked || ro->acked->f == NULL) {
         return;
     }
@@ -101,6 +105,21 @@ void redrive_out_summary(const struct redrive_out *ro, const struct a2a_run_stat
              (unsigned long long)st->ranges_read, st->ranges_read == 1 ? "" : "s",
              (unsigned long long)st->ranges_unreadable, (unsigned long long)st->warnings,
              st->warnings == 1 ? "" : "s");
+    if (ro->cut > 0) {
+        char which[96];
+        if (ro->cut == 1) {
+            snprintf(which, sizeof(which), "message %llu was", (unsigned long long)ro->cut_first);
+        } else {
+            snprintf(which, sizeof(which), "%llu messages (from message %llu to %llu) were",
+                     (unsigned long long)ro->cut, (unsigned long long)ro->cut_first,
+                     (unsigned long long)ro->cut_last);
+        }
+        msg_error(ro->msgs,
+                  "%s not read and replayed in full before the run stopped: not acked, %s in "
+                  "the queue; once the acked ones are deleted, receive again and run on what "
+                  "comes (a range replays safely)",
+                  which, ro->cut == 1 ? "it stays" : "they stay");
+    }
 }
 
 int redrive_out_close(struct redrive_out *ro)

@@ -24,6 +24,9 @@ struct redrive_out {
     struct a2a_log log;                /* the Streams clients' retries, as -v lines */
     struct a2a_streams_config streams; /* the template pointers are read with */
     uint64_t acked_lines;
+    uint64_t cut;       /* messages not acked because the run stopped first */
+    uint64_t cut_first; /* the first and last of them, by index */
+    uint64_t cut_last;
     int write_error;
 };
 

@@ -686,7 +686,7 @@ static int expand(struct run *r, const struct a2a_item *item)
     int rc = 0;
 
     if (r->stopped) {
-        a2a_redrive_fail(r->cur); /* interrupted or failing fast: its range is not read */
+        a2a_redrive_cut(r->cur); /* interrupted or failing fast: its range is not read */
         return 0;
     }
     if (a2a_redrive_open_range(r->rd, r->cur, &item->range, &src, &err) != 0) {
@@ -719,7 +719,11 @@ static int expand(struct run *r, const struct a2a_item *item)
         }
     }
     if (got < 0) {
-        a2a_redrive_fail(r->cur);
+        if (err.code == A2A_E_INTERRUPTED) {
+            a2a_redrive_cut(r->cur);
+        } else {
+            a2a_redrive_fail(r->cur);
+        }
         if (err.code == A2A_E_NOMEM) {
             a2a_error_set(&r->st->err, A2A_E_NOMEM, "%s", err.msg);
             rc = -1;
@@ -843,6 +847,7 @@ static void copy_redrive_stats(struct run *r)
     r->st->duplicates = rs->duplicates;
     r->st->ranges_read = rs->ranges_read;
     r->st->ranges_unreadable = rs->ranges_unreadable;
+    r->st->messages_cut = rs->cut;
 }
 
 /*

@@ -36,6 +36,7 @@ struct a2a_redrive_message {
     uint64_t records;
     int closed;
     int failed;
+    int cut;       /* the run stopped before the message was read and replayed in full */
     int has_range; /* claimed a range: range is the index of its entry */
     size_t range;
     int duplicate; /* the range was claimed before: its fate is the first message's */
@@ -156,6 +157,14 @@ struct a2a_redrive_message *a2a_redrive_begin(struct a2a_redrive *rd, const stru
     return m;
 }
 
+void a2a_redrive_cut(struct a2a_redrive_message *m)
+{
+    a2a_redrive_fail(m);
+    if (m != NULL) {
+        m->cut = 1;
+    }
+}
+
 void a2a_redrive_fail(struct a2a_redrive_message *m)
 {
     if (m == NULL) {
@@ -187,6 +196,7 @@ static void finish(struct a2a_redrive *rd, struct a2a_redrive_message *m)
         rd->ranges[m->range].state = acked ? RANGE_ACKED : RANGE_FAILED;
     }
     rd->stats.acked += acked;
+    rd->stats.cut += !acked && m->cut;
     if (rd->cfg.on_message != NULL) {
         d = (struct a2a_message_done){
             .index = m->index,
@@ -199,6 +209,7 @@ static void finish(struct a2a_redrive *rd, struct a2a_redrive_message *m)
             .records = m->records,
             .duplicate = m->duplicate,
             .acked = acked,
+            .cut = !acked && m->cut,
         };
         rd->cfg.on_message(rd->cfg.ctx, &d);
     }
@@ -225,6 +236,10 @@ void a2a_redrive_settled(struct a2a_redrive *rd, struct a2a_redrive_message *m,
     if (outcome != A2A_OUT_ACKNOWLEDGED && outcome != A2A_OUT_TASK_DELETED &&
         outcome != A2A_OUT_SKIPPED && outcome != A2A_OUT_WOULD_DISPATCH) {
         m->failed = 1;
+    }
+    if (outcome == A2A_OUT_INTERRUPTED || outcome == A2A_OUT_NOT_ATTEMPTED ||
+        outcome == A2A_OUT_ABANDONED) {
+        m->cut = 1; /* the run stopped before the record was settled */
     }
     m->pending--;
     finish_ready(rd);

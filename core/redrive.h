@@ -42,6 +42,8 @@ struct a2a_message_done {
     uint64_t records; /* records replayed for it (0 for a duplicate: its first's count) */
     int duplicate;    /* its range was named by an earlier message */
     int acked;        /* see above */
+    int cut;          /* not acked because the run stopped before it was read and replayed in
+                         full (a signal, --max-time, fail-fast): it stays in its queue */
 };
 
 /* A pointer's range that could not be read. All borrowed for the callback. */
@@ -68,6 +70,7 @@ struct a2a_redrive_stats {
     uint64_t duplicates;        /* messages naming a range named before */
     uint64_t ranges_read;       /* pointer ranges opened on a stream */
     uint64_t ranges_unreadable; /* of those, the ones that could not be read in full */
+    uint64_t cut;               /* messages not acked because the run stopped first */
 };
 
 struct a2a_redrive;
@@ -85,6 +88,9 @@ struct a2a_redrive_message *a2a_redrive_begin(struct a2a_redrive *rd, const stru
 
 /* The message cannot be acked (an error in it, a range not read in full). */
 void a2a_redrive_fail(struct a2a_redrive_message *m);
+
+/* The message cannot be acked because the run stopped before it was read in full. */
+void a2a_redrive_cut(struct a2a_redrive_message *m);
 
 /* A record of m was read: it must be settled before m can finish. */
 void a2a_redrive_placed(struct a2a_redrive_message *m);

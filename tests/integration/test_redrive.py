@@ -252,6 +252,38 @@ class RedriveTest(h.IntegrationTestCase):
         self.assertEqual((summary["complete"], summary["rangesRead"], summary["rangesUnreadable"],
                           summary["messagesAcked"]), (False, 1, 1, 0))
 
+    def test_stopped_run_names_the_messages_not_finished(self):
+        # --max-time while a range is read: that message and the ones after it are not acked,
+        # one line says which (the queue is the continuation), the summary counts them, and no
+        # empty error line is printed.
+        recs = [rec(sh.seq(4, n)) for n in range(1, 61)]
+        s = self.server([sh.shard(1, recs, closed=False)],
+                        args=["--max-page-records", "2", "--delay-ms", "300"])
+        disp = self.start_dispatcher()
+        f = self.path("sqs.json")
+        with open(f, "w") as out:
+            out.write(receive_output([
+                sqs_message(1, invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 1), 1)),
+                sqs_message(2, invocation(sh.shard_id(1), sh.seq(4, 2), sh.seq(4, 50), 49)),
+                sqs_message(3, invocation(sh.shard_id(1), sh.seq(4, 51), sh.seq(4, 60), 10)),
+            ]))
+        sj = self.path("s.json")
+        acked = self.path("acked.ndjson")
+        r = self.tool(s, ["-u", disp.url, "--max-time", "2.5", "--summary-json", sj,
+                          "--acked-messages", acked, f])
+        self.assertEqual(r.rc, 124, r.stderr)
+        self.assertNotIn("a2a-recover: \n", r.stderr)
+        with open(sj) as fh:
+            summary = json.load(fh)
+        cut = summary["messagesNotFinished"]
+        self.assertEqual(summary["messages"], 3)
+        self.assertEqual(summary["messagesAcked"] + cut, 3, summary)
+        self.assertGreaterEqual(cut, 2, summary)
+        self.assertRegex(r.stderr, r"%d messages \(from message %d to 3\) were not read and "
+                         r"replayed in full before the run stopped: not acked, they stay in the "
+                         r"queue" % (cut, 4 - cut))
+        self.assertEqual(len(lines_of(acked)), 3 - cut)
+
     def test_duplicate_messages_read_and_replay_once(self):
         recs = [rec(sh.seq(3, n)) for n in range(1, 6)]
         s = self.server([sh.shard(1, recs, closed=False)])

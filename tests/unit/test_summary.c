@@ -103,6 +103,7 @@ static void test_json_counts_ranges_and_messages(void **state)
     st.messages = 5;
     st.messages_acked = 4;
     st.message_errors = 1;
+    st.messages_cut = 7;
     st.duplicates = 2;
     st.warnings = 3;
     capture_open(&c, 0);
@@ -110,7 +111,8 @@ static void test_json_counts_ranges_and_messages(void **state)
     assert_non_null(strstr(captured(&c), "{\"complete\":true,"));
     assert_non_null(strstr(captured(&c), ",\"rangesRead\":3,\"rangesUnreadable\":0,\"messages\":5,"
                                          "\"messagesAcked\":4,\"messageErrors\":1,"
-                                         "\"duplicates\":2,\"warnings\":3,"));
+                                         "\"messagesNotFinished\":7,\"duplicates\":2,"
+                                         "\"warnings\":3,"));
     capture_close(&c);
     capture_open(&c, 0);
     assert_int_equal(summary_write_json(c.f, &st, &stream, 0, 6, NULL), 0);
