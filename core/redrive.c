@@ -433,7 +433,8 @@ static void report_range(struct a2a_redrive *rd, const struct a2a_unreadable *u)
     char id[160] = "";
     char first[160] = "";
     char age[64];
-    char text[A2A_ERROR_MSG_MAX + 900];
+    char text[A2A_ERROR_MSG_MAX + 1000];
+    char part[160];
 
     rd->reading->failed = 1;
     if (rd->range_whole_failed) {
@@ -458,12 +459,18 @@ static void report_range(struct a2a_redrive *rd, const struct a2a_unreadable *u)
                  (int)(g->first_arrival.len < 40 ? g->first_arrival.len : 40), g->first_arrival.ptr,
                  age);
     }
+    if (u->partial) {
+        /* the lost part first: it is what the operator must carry elsewhere */
+        snprintf(part, sizeof(part),
+                 "is read only in part: its records from %s through %s are lost", u->start,
+                 u->end != NULL ? u->end : "the end");
+    }
     snprintf(text, sizeof(text),
              "%s: message %llu%s at byte %llu: shard %.*s from %.*s through %.*s %s (%s)%s%s: %s",
              m->text.data, (unsigned long long)m->index, id, (unsigned long long)m->offset,
              (int)(g->shard_id.len < 100 ? g->shard_id.len : 100), g->shard_id.ptr,
              (int)g->start_seq.len, g->start_seq.ptr, (int)g->end_seq.len, g->end_seq.ptr,
-             u->partial ? "is read only in part" : "cannot be read", u->cause, first,
+             u->partial ? part : "cannot be read", u->cause, first,
              strcmp(u->cause, "trimmed") == 0 ? " (a stream keeps records 24 hours)" : "",
              u->error->msg);
     p = (struct a2a_pointer_unreadable){

@@ -61,6 +61,8 @@ struct a2a_shard_reader {
     unsigned expired_in_row;
     enum fallback fallback;
     struct a2a_stream_error trimmed; /* the answer that sent the read to the trim horizon */
+    struct a2a_start lost_from;      /* where the loss it says begins: the range's start, or
+                                        after the last record handed out */
     int held;                        /* the current page waits for the next call */
     struct page_scan held_scan;      /* its counts (scratch unused) */
     struct a2a_shard_reader_stats stats;
@@ -141,13 +143,13 @@ static char *iterator_body(const struct a2a_shard_reader *r)
     const char *seq = r->start.seq;
     char *text = NULL;
 
-    /* after an expiry, resume after the last record handed out */
-    if (r->last_seq[0] != '\0') {
+    if (r->fallback == FALLBACK_AWAITING) {
+        type = types[A2A_START_TRIM_HORIZON]; /* what follows the trim is wanted */
+        seq = "";
+    } else if (r->last_seq[0] != '\0') {
+        /* after an expiry, resume after the last record handed out */
         type = types[A2A_START_AFTER];
         seq = r->last_seq;
-    } else if (r->fallback == FALLBACK_AWAITING) {
-        type = types[A2A_START_TRIM_HORIZON];
-        seq = "";
     }
     if (doc != NULL && cJSON_AddStringToObject(doc, "StreamArn", r->c->arn_text) != NULL &&
         cJSON_AddStringToObject(doc, "ShardId", r->shard_id) != NULL &&
@@ -207,15 +209,16 @@ out:
 }
 
 /*
- * Whether the trimmed answer e may send the read to the trim horizon: once, for a range that
- * starts at a sequence number, before anything of it was handed out (later records of the
- * range may still be there). Once records were read, a trim is a failure of the read.
+ * Whether the trimmed answer e may send the read to the trim horizon, where later records of
+ * the range may still be: when what was trimmed lies past a known place, the range's start
+ * (at: or after:) or the last record handed out (a read slower than the stream's 24 hours),
+ * and not while the read already waits for the horizon's first record.
  */
 static int may_fall_back(const struct a2a_shard_reader *r, const struct a2a_stream_error *e)
 {
-    return e->cause == A2A_STREAM_CAUSE_TRIMMED && r->fallback == FALLBACK_NONE &&
-           r->last_seq[0] == '\0' &&
-           (r->start.kind == A2A_START_AT || r->start.kind == A2A_START_AFTER);
+    return e->cause == A2A_STREAM_CAUSE_TRIMMED && r->fallback != FALLBACK_AWAITING &&
+           (r->last_seq[0] != '\0' || r->start.kind == A2A_START_AT ||
+            r->start.kind == A2A_START_AFTER);
 }
 
 /* Keeps the trimmed answer e for the loss's message; the next iterator is the horizon's. */
@@ -223,6 +226,11 @@ static void fall_back(struct a2a_shard_reader *r, struct a2a_stream_error *e)
 {
     r->trimmed = *e;
     r->fallback = FALLBACK_AWAITING;
+    r->lost_from = r->start;
+    if (r->last_seq[0] != '\0') {
+        r->lost_from.kind = A2A_START_AFTER;
+        memcpy(r->lost_from.seq, r->last_seq, sizeof(r->last_seq));
+    }
     *e = (struct a2a_stream_error){{A2A_OK, ""}, A2A_STREAM_CAUSE_NONE, "", 0, ""};
     free(r->iterator);
     r->iterator = NULL;
@@ -250,33 +258,53 @@ static void trimmed_error(const struct a2a_shard_reader *r, const char *tail,
     size_t used = strlen(r->trimmed.err.msg);
 
     *e = r->trimmed;
+    if (used > 0 && e->err.msg[used - 1] == '.') {
+        used--; /* AWS's sentence ends where ours goes on */
+    }
     if (snprintf(e->err.msg + used, sizeof(e->err.msg) - used, "; %s", tail) < 0) {
         e->err.msg[used] = '\0';
     }
 }
 
-/* The read from the trim horizon found nothing of the range: it fails as trimmed, as a whole. */
+/* "the range's records" or "the range's records after SEQ": what the loss is taken from. */
+static const char *lost_what(const struct a2a_shard_reader *r, char *buf, size_t cap)
+{
+    if (r->lost_from.kind == A2A_START_AFTER && r->last_seq[0] != '\0') {
+        snprintf(buf, cap, "the range's records after %s", r->lost_from.seq);
+    } else {
+        snprintf(buf, cap, "the range's records");
+    }
+    return buf;
+}
+
+/* The read from the trim horizon found nothing of the range: it fails as trimmed, as a whole
+ * (or all of it after the last record handed out). */
 static void nothing_left(const struct a2a_shard_reader *r, const char *found,
                          struct a2a_stream_error *e)
 {
-    char tail[320];
+    char what[A2A_SEQNUM_MAX_DIGITS + 48];
+    char tail[384];
 
-    snprintf(tail, sizeof(tail), "none of the range's records is left in the stream (%s)", found);
+    snprintf(tail, sizeof(tail), "none of %s is left in the stream (%s)",
+             lost_what(r, what, sizeof(what)), found);
     trimmed_error(r, tail, e);
 }
 
 /*
- * The first page read from the trim horizon holds records: the first of them ends the loss.
- * Returns 0 when nothing of the range can be lost (that record is the start, or the number
- * right after an after: start), 1 with e saying what was lost (e->lost_end), -1 with e when
- * the read cannot go on: nothing of the range is left, or the stream contradicts itself.
+ * The first page read from the trim horizon holds records: the first of them ends the loss,
+ * which begins at r->lost_from. Returns 0 when nothing can be lost (that record is where the
+ * loss would begin, or the number right after an after: place), 1 with e saying what was lost
+ * (e->lost_end), -1 with e when the read cannot go on: nothing of the range is left, or the
+ * stream contradicts itself.
  */
 static int after_trim_horizon(struct a2a_shard_reader *r, const struct page_scan *s,
                               struct a2a_stream_error *e)
 {
+    const struct a2a_start *from = &r->lost_from;
     const char *first = s->first;
     char lost_end[A2A_SEQNUM_MAX_DIGITS + 1];
-    char tail[256];
+    char what[A2A_SEQNUM_MAX_DIGITS + 48];
+    char tail[384];
     int cmp;
 
     r->fallback = FALLBACK_DONE;
@@ -285,11 +313,11 @@ static int after_trim_horizon(struct a2a_shard_reader *r, const struct page_scan
                        e);
         return -1;
     }
-    cmp = a2a_seqnum_cmp_str(first, r->start.seq);
-    if (cmp < 0 || (cmp == 0 && r->start.kind == A2A_START_AFTER)) {
-        /* records before the start would be handed out as the range's: refuse them */
-        snprintf(tail, sizeof(tail),
-                 "yet the trim horizon's first record, %s, is not past the range's start", first);
+    cmp = a2a_seqnum_cmp_str(first, from->seq);
+    if (cmp < 0 || (cmp == 0 && from->kind == A2A_START_AFTER)) {
+        /* records read already, or before the start, would be handed out again: refuse */
+        snprintf(tail, sizeof(tail), "yet the trim horizon's first record, %s, is not past %s%s",
+                 first, from->kind == A2A_START_AFTER ? "after:" : "at:", from->seq);
         trimmed_error(r, tail, e);
         return -1;
     }
@@ -300,14 +328,13 @@ static int after_trim_horizon(struct a2a_shard_reader *r, const struct page_scan
         return -1;
     }
     if (a2a_seqnum_before(first, lost_end, sizeof(lost_end)) != 0 ||
-        (r->start.kind == A2A_START_AT ? cmp == 0
-                                       : a2a_seqnum_cmp_str(lost_end, r->start.seq) == 0)) {
-        return 0; /* no sequence number lies between the start and the first record left */
+        (from->kind == A2A_START_AT ? cmp == 0 : a2a_seqnum_cmp_str(lost_end, from->seq) == 0)) {
+        return 0; /* no sequence number lies between where the loss begins and the first left */
     }
     snprintf(tail, sizeof(tail),
-             "any record of the range before %s is gone, and the rest is read from there, the "
-             "first record left",
-             first);
+             "any of %s before %s is gone, and the rest is read from there, the first record "
+             "left",
+             lost_what(r, what, sizeof(what)), first);
     trimmed_error(r, tail, e);
     memcpy(e->lost_end, lost_end, sizeof(lost_end));
     return 1;

@@ -234,9 +234,11 @@ class RedriveTest(h.IntegrationTestCase):
         self.assertEqual(r.rc, 6, r.stderr)
         self.assertEqual(r.response, {"batchItemFailures": []})
         self.assertEqual(replayed(disp), [sh.seq(4, n) for n in range(4, 8)])
-        self.assertIn("shard %s from %s through %s is read only in part (trimmed)"
-                      % (sh.shard_id(1), sh.seq(4, 2), sh.seq(4, 7)), r.stderr)
-        self.assertIn("in a shard.; any record of the range before %s is gone, and the rest is "
+        self.assertIn("shard %s from %s through %s is read only in part: its records from at:%s "
+                      "through %s are lost (trimmed)"
+                      % (sh.shard_id(1), sh.seq(4, 2), sh.seq(4, 7), sh.seq(4, 2), sh.seq(4, 3)),
+                      r.stderr)
+        self.assertIn("in a shard; any of the range's records before %s is gone, and the rest is "
                       "read from there" % sh.seq(4, 4), r.stderr)
         self.assertNotIn("batchSize", r.stderr)  # 4 read of 6: the loss explains it
         self.assertEqual(lines_of(self.acked), [])

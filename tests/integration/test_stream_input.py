@@ -239,8 +239,8 @@ class StreamInputTest(h.IntegrationTestCase):
                           "--from", "at:" + sh.seq(2, 2)])
         self.assertEqual(r.rc, 6, r.stderr)
         self.assertEqual(seqs_of_requests(disp), [sh.seq(2, n) for n in range(4, 7)])
-        self.assertIn("any record of the range before %s is gone, and the rest is read from there"
-                      % sh.seq(2, 4), r.stderr)
+        self.assertIn("any of the range's records before %s is gone, and the rest is read from "
+                      "there" % sh.seq(2, 4), r.stderr)
         self.assertIn("(trimmed: from at:%s through %s; the rest of the range is read on)"
                       % (sh.seq(2, 2), sh.seq(2, 3)), r.stderr)
         lines = report_lines(report)
@@ -271,6 +271,36 @@ class StreamInputTest(h.IntegrationTestCase):
         self.assertEqual(r.rc, 6, r.stderr)  # the same range again: nothing of it is left
         self.assertIn("none of the range's records is left in the stream", r.stderr)
 
+    def test_trim_overtaking_a_read_says_the_loss_and_reads_on(self):
+        # A read slower than the stream's 24 hours: the trim passes the last record read. The
+        # loss (after that record, up to the one before the first left) is its own line, and
+        # what is left is read on: nothing handed out twice, nothing else lost.
+        recs = [rec(sh.seq(6, n)) for n in range(1, 41)]
+        s = self.server([sh.shard(1, recs)],
+                        args=["--max-page-records", "4", "--delay-ms", "250"])
+        disp = self.start_dispatcher()
+        report = self.path("r.ndjson")
+        proc = h.start_tool(["--stream", ARN, "--endpoint-url", s.endpoint_url, "-u", disp.url,
+                             "-j", "1", "--no-progress", "--report", report, "--shard",
+                             sh.shard_id(1)], env=sh.aws_env(self.home), clear_env=False,
+                            cwd=self.tmp)
+        disp.wait_requests(4, timeout=30)
+        s.control({"trim": [{"shardId": sh.shard_id(1), "before": sh.seq(6, 30)}]})
+        _, err = proc.communicate(timeout=120)
+        err = err.decode()
+        self.assertEqual(proc.returncode, 6, err)
+        bad = [l for l in report_lines(report) if l.get("outcome") == "unreadable"]
+        self.assertEqual(len(bad), 1, bad)
+        last = bad[0]["start"][len("after:"):]
+        self.assertTrue(bad[0]["start"].startswith("after:"), bad)
+        self.assertEqual(bad[0]["end"], sh.seq(6, 29))
+        sent = seqs_of_requests(disp)
+        self.assertEqual(len(sent), len(set(sent)), "a record was handed out twice")
+        n = int(last) - int(sh.seq(6, 0))
+        self.assertEqual(sent, [sh.seq(6, k) for k in list(range(1, n + 1)) + list(range(30, 41))])
+        self.assertIn("any of the range's records after %s before %s is gone"
+                      % (last, sh.seq(6, 30)), err)
+
     def test_trimmed_start_after_seq_nothing_between_is_no_loss(self):
         # after:SEQ whose record is trimmed, the next one still there: nothing can lie between,
         # so nothing is lost; the read goes on and the run is clean.
@@ -300,7 +330,7 @@ class StreamInputTest(h.IntegrationTestCase):
         self.assertEqual(proc.returncode, 6, err)  # a loss outranks the signal (man: 6 > 130)
         err = err.decode()
         self.assertIn("interrupted by signal 2", err)
-        self.assertIn("any record of the range before %s is gone" % sh.seq(5, 4), err)
+        self.assertIn("any of the range's records before %s is gone" % sh.seq(5, 4), err)
         lines = report_lines(self.path("rp.ndjson"))
         bad = [l for l in lines if l.get("outcome") == "unreadable"]
         self.assertEqual([(b["start"], b["end"]) for b in bad],
