@@ -134,6 +134,7 @@ void options_usage(FILE *out)
     fputs("      --stream ARN         read the DynamoDB stream itself instead of files\n"
           "      --shard ID           only this shard (repeatable; read in the order given)\n"
           "      --from POS           trim-horizon (default), latest, at:SEQ or after:SEQ\n"
+          "                           (at:/after: with one --shard)\n"
           "      --to SEQ             last sequence number to replay, inclusive\n"
           "      --idle S             an open shard ends after S seconds without records\n"
           "                           (default 10)\n"

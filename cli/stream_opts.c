@@ -121,6 +121,15 @@ int stream_opts_check(const struct stream_options *so, size_t nfiles, struct a2a
                           "with it");
             return -1;
         }
+        if ((so->from.kind == A2A_START_AT || so->from.kind == A2A_START_AFTER) &&
+            so->nshards != 1) {
+            /* every other shard would refuse it, and be reported unreadable for nothing */
+            a2a_error_set(err, A2A_E_CONFIG,
+                          "--from %.60s needs one --shard ID: a sequence number is a place in "
+                          "one shard (a stream has many, replaced every few hours)",
+                          so->from_text);
+            return -1;
+        }
         return check_range(so, err);
     }
     if (so->nshards > 0) {

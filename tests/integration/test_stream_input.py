@@ -236,7 +236,7 @@ class StreamInputTest(h.IntegrationTestCase):
         report = self.path("r.ndjson")
         sj = self.path("s.json")
         r = self.tool(s, ["-u", disp.url, "-j", "1", "--report", report, "--summary-json", sj,
-                          "--from", "at:" + sh.seq(2, 2)])
+                          "--shard", sh.shard_id(1), "--from", "at:" + sh.seq(2, 2)])
         self.assertEqual(r.rc, 6, r.stderr)
         self.assertEqual(seqs_of_requests(disp), [sh.seq(2, n) for n in range(4, 7)])
         self.assertIn("any of the range's records before %s is gone, and the rest is read from "
@@ -260,7 +260,8 @@ class StreamInputTest(h.IntegrationTestCase):
         recs = [rec(sh.seq(0, n)) for n in range(1, 7)]
         s = self.server([sh.shard(1, recs)], args=["--trim-before", sh.seq(0, 4)])
         report = self.path("r.ndjson")
-        r = self.tool(s, ["-n", "--report", report, "--from", "at:" + sh.seq(0, 2)])
+        r = self.tool(s, ["-n", "--report", report, "--shard", sh.shard_id(1), "--from",
+                          "at:" + sh.seq(0, 2)])
         self.assertEqual(r.rc, 6, r.stderr)
         bad = [l for l in report_lines(report) if l.get("outcome") == "unreadable"]
         self.assertEqual([(b["start"], b["end"]) for b in bad],
@@ -307,7 +308,8 @@ class StreamInputTest(h.IntegrationTestCase):
         recs = [rec(sh.seq(2, n)) for n in range(1, 7)]
         s = self.server([sh.shard(1, recs)], args=["--trim-before", sh.seq(2, 4)])
         disp = self.start_dispatcher()
-        r = self.tool(s, ["-u", disp.url, "-j", "1", "--from", "after:" + sh.seq(2, 3)])
+        r = self.tool(s, ["-u", disp.url, "-j", "1", "--shard", sh.shard_id(1), "--from",
+                          "after:" + sh.seq(2, 3)])
         self.assertEqual(r.rc, 0, r.stderr)
         self.assertEqual(seqs_of_requests(disp), [sh.seq(2, n) for n in range(4, 7)])
         self.assertNotIn("trimmed", r.stderr)
@@ -323,8 +325,8 @@ class StreamInputTest(h.IntegrationTestCase):
         e = sh.aws_env(self.home)
         proc = h.start_tool(["--stream", ARN, "--endpoint-url", s.endpoint_url, "-u", disp.url,
                              "-q", "--no-progress", "-j", "1", "--report", "rp.ndjson",
-                             "--from", "at:" + sh.seq(5, 2)], env=e, clear_env=False,
-                            cwd=self.tmp)
+                             "--shard", sh.shard_id(1), "--from", "at:" + sh.seq(5, 2)], env=e,
+                            clear_env=False, cwd=self.tmp)
         disp.wait_requests(2, timeout=30)
         out, err, _ = h.signal_and_wait(proc, signal.SIGINT)
         self.assertEqual(proc.returncode, 6, err)  # a loss outranks the signal (man: 6 > 130)
