@@ -307,6 +307,8 @@ static const struct summary_ranges *stream_ranges(const struct stream_input *str
     return ranges;
 }
 
+#define KEPT_PATH_MAX 512 /* of a --failed-out path quoted in the stop line */
+
 /* The lines that say why the run stopped early, then the summary line (summary.c). */
 static void summarize(struct messages *m, const struct a2a_run_stats *st, int dry_run,
                       const struct options *o, const struct summary_ranges *stream,
@@ -332,15 +334,25 @@ static void summarize(struct messages *m, const struct a2a_run_stats *st, int dr
         msg_error(m, "the dispatcher answered none of %llu calls; %s",
                   (unsigned long long)st->dispatched, transport_hint(-1));
     }
-    if (st->cancelled && stop_signal == DEADLINE_SIGNAL) {
-        msg_error(m, "--max-time %.3f s passed; %llu record%s not acknowledged were listed%s",
-                  (double)o->max_time_ms / 1000.0, (unsigned long long)st->interrupted,
-                  st->interrupted == 1 ? "" : "s",
-                  st->input_unread ? "; the input was not read to its end" : "");
-    } else if (st->cancelled) {
-        msg_error(m, "interrupted by signal %d; %llu record%s not acknowledged were listed%s",
-                  (int)stop_signal, (unsigned long long)st->interrupted,
-                  st->interrupted == 1 ? "" : "s",
+    if (st->cancelled) {
+        char why[64];
+        char kept[KEPT_PATH_MAX + 96] = "";
+        if (stop_signal == DEADLINE_SIGNAL) {
+            snprintf(why, sizeof(why), "--max-time %.3f s passed", (double)o->max_time_ms / 1000.0);
+        } else {
+            snprintf(why, sizeof(why), "interrupted by signal %d", (int)stop_signal);
+        }
+        /* A continuation starts after the last record read: the listed ones are not in it. */
+        if (st->interrupted > 0 && o->failed_out != NULL) {
+            snprintf(kept, sizeof(kept), " (their records are in --failed-out %.*s: replay it too)",
+                     KEPT_PATH_MAX, o->failed_out);
+        } else if (st->interrupted > 0) {
+            snprintf(kept, sizeof(kept),
+                     " (by SequenceNumber only: --failed-out keeps records "
+                     "to replay)");
+        }
+        msg_error(m, "%s; %llu record%s not acknowledged were listed%s%s", why,
+                  (unsigned long long)st->interrupted, st->interrupted == 1 ? "" : "s", kept,
                   st->input_unread ? "; the input was not read to its end" : "");
     }
     if (stream != NULL) {

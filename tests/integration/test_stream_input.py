@@ -333,6 +333,10 @@ class StreamInputTest(h.IntegrationTestCase):
         err = err.decode()
         self.assertIn("interrupted by signal 2", err)
         self.assertIn("any of the range's records before %s is gone" % sh.seq(5, 4), err)
+        listed = [x["itemIdentifier"] for x in json.loads(out)["batchItemFailures"]]
+        if listed:
+            self.assertIn("not acknowledged were listed (by SequenceNumber only: --failed-out "
+                          "keeps records to replay)", err)
         lines = report_lines(self.path("rp.ndjson"))
         bad = [l for l in lines if l.get("outcome") == "unreadable"]
         self.assertEqual([(b["start"], b["end"]) for b in bad],
@@ -428,6 +432,10 @@ class StreamInputTest(h.IntegrationTestCase):
         acked = [l["sequenceNumber"] for l in report_lines(self.path("rp.ndjson"))
                  if l.get("outcome") in ("acknowledged", "task_deleted")]
         listed = [x["itemIdentifier"] for x in json.loads(first["out.json"])["batchItemFailures"]]
+        if listed:  # the continuation starts after them: the stop line says where they are kept
+            self.assertIn("%d record%s not acknowledged were listed (their records are in "
+                          "--failed-out f.json: replay it too)"
+                          % (len(listed), "" if len(listed) == 1 else "s"), err)
         if rp["from"] is not None:
             # the exact digits of the last record read of that shard
             last = rp["from"][len("after:"):]
