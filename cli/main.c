@@ -312,7 +312,7 @@ static const struct summary_ranges *stream_ranges(const struct stream_input *str
 /* The lines that say why the run stopped early, then the summary line (summary.c). */
 static void summarize(struct messages *m, const struct a2a_run_stats *st, int dry_run,
                       const struct options *o, const struct summary_ranges *stream,
-                      int gave_credentials)
+                      int gave_credentials, int failed_kept)
 {
     uint64_t unsent = st->by_outcome[A2A_OUT_NOT_ATTEMPTED];
     uint64_t abandoned = st->by_outcome[A2A_OUT_ABANDONED];
@@ -342,11 +342,19 @@ static void summarize(struct messages *m, const struct a2a_run_stats *st, int dr
         } else {
             snprintf(why, sizeof(why), "interrupted by signal %d", (int)stop_signal);
         }
-        /* A continuation starts after the last record read: the listed ones are not in it. */
-        if (st->interrupted > 0 && o->failed_out != NULL) {
-            snprintf(kept, sizeof(kept), " (their records are in --failed-out %.*s: replay it too)",
-                     KEPT_PATH_MAX, o->failed_out);
-        } else if (st->interrupted > 0) {
+        /*
+         * A continuation starts after the last record read: the listed ones are not in it.
+         * In a redrive their messages stay in the queue, which is the continuation there.
+         */
+        if (st->interrupted > 0 && st->messages > 0) {
+            kept[0] = '\0';
+        } else if (st->interrupted > 0 && o->failed_out != NULL && failed_kept) {
+            /* a path too long to quote is not cut: the option names the file as well */
+            snprintf(kept, sizeof(kept),
+                     " (their records are in --failed-out%s%.*s: replay it too)",
+                     strlen(o->failed_out) <= KEPT_PATH_MAX ? " " : "",
+                     strlen(o->failed_out) <= KEPT_PATH_MAX ? KEPT_PATH_MAX : 0, o->failed_out);
+        } else if (st->interrupted > 0 && o->failed_out == NULL) {
             snprintf(kept, sizeof(kept),
                      " (by SequenceNumber only: --failed-out keeps records "
                      "to replay)");
@@ -551,7 +559,7 @@ out:
     if (summary) {
         redrive_out_summary(&redrive, &st, o->dry_run);
         summarize(msgs, &st, o->dry_run, o, stream_ranges(stream_open ? &stream : NULL, &ranges),
-                  gave_credentials);
+                  gave_credentials, sinks.failed_file.write_errno == 0 && !sinks.write_error);
     }
     if (stream_open) {
         stream_input_close(&stream);

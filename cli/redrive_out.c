@@ -110,7 +110,8 @@ void redrive_out_summary(const struct redrive_out *ro, const struct a2a_run_stat
         if (ro->cut == 1) {
             snprintf(which, sizeof(which), "message %llu was", (unsigned long long)ro->cut_first);
         } else {
-            snprintf(which, sizeof(which), "%llu messages (from message %llu to %llu) were",
+            snprintf(which, sizeof(which),
+                     "%llu messages (the first message %llu, the last %llu) were",
                      (unsigned long long)ro->cut, (unsigned long long)ro->cut_first,
                      (unsigned long long)ro->cut_last);
         }

@@ -37,7 +37,7 @@ static uint64_t ranges_unreadable(const struct a2a_run_stats *st,
 /* Input left unread: a range cut short leaves records unread as an input error does. */
 static int incomplete(const struct a2a_run_stats *st, const struct summary_ranges *stream)
 {
-    return st->input_error || st->input_unread || st->resume.valid ||
+    return st->input_error || st->input_unread || st->range_unread || st->resume.valid ||
            ranges_unreadable(st, stream) > 0;
 }
 

@@ -730,7 +730,7 @@ static int expand(struct run *r, const struct a2a_item *item)
             goto out;
         }
         if (err.code == A2A_E_INTERRUPTED) {
-            r->st->input_unread = 1;
+            r->st->range_unread = 1; /* the input itself may still be read to its end */
         }
         log_event(r, A2A_LOG_ERROR, A2A_TARGET_RECOVER, NULL, err.msg);
         goto out;
@@ -826,6 +826,7 @@ static int read_all(struct run *r)
         }
         if (use_item(r, &item) != 0) {
             rc = -1;
+            a2a_redrive_cut(r->cur); /* the run fails: its message is not done, never acked */
             break;
         }
     }

@@ -83,6 +83,7 @@ struct a2a_run_stats {
                                           A2A_FATAL_TRANSPORT (retry.h) when a transport fault
                                           did, or 0 */
     int input_unread;                  /* cancelled before the input was fully read */
+    int range_unread;                  /* cancelled while a message's range was read */
     int64_t elapsed_ms;
     struct a2a_error err;
     /* With input_error: the configured limit the input exceeded, or A2A_LIMIT_NONE. */

@@ -21,6 +21,7 @@ struct range_entry {
     size_t len;
     uint64_t hash;
     enum range_state state;
+    int cut; /* RANGE_FAILED because the run stopped before its first message was done */
 };
 
 struct a2a_redrive_message {
@@ -189,14 +190,17 @@ static void finish(struct a2a_redrive *rd, struct a2a_redrive_message *m)
 {
     struct a2a_message_done d;
     int acked = !m->failed;
+    int cut = m->cut;
 
     if (m->has_range && m->duplicate) {
         acked = acked && rd->ranges[m->range].state == RANGE_ACKED;
+        cut = !acked && (cut || rd->ranges[m->range].cut); /* its fate is the first's */
     } else if (m->has_range) {
         rd->ranges[m->range].state = acked ? RANGE_ACKED : RANGE_FAILED;
+        rd->ranges[m->range].cut = !acked && cut;
     }
     rd->stats.acked += acked;
-    rd->stats.cut += !acked && m->cut;
+    rd->stats.cut += !acked && cut;
     if (rd->cfg.on_message != NULL) {
         d = (struct a2a_message_done){
             .index = m->index,
@@ -209,7 +213,7 @@ static void finish(struct a2a_redrive *rd, struct a2a_redrive_message *m)
             .records = m->records,
             .duplicate = m->duplicate,
             .acked = acked,
-            .cut = !acked && m->cut,
+            .cut = !acked && cut,
         };
         rd->cfg.on_message(rd->cfg.ctx, &d);
     }

@@ -22,6 +22,7 @@
 #include "streams_internal.h"
 
 #define EXPIRED_IN_A_ROW_MAX 5
+#define HORIZON_TRIMMED_MAX  5 /* the horizon's own iterator trimmed before its first page */
 #define WHERE_MAX            (A2A_ARN_MAX + 256)
 #define PAGE_SCAN_CHUNK      (16 * 1024) /* bytes the page scanner copies at a time */
 
@@ -63,6 +64,7 @@ struct a2a_shard_reader {
     struct a2a_stream_error trimmed; /* the answer that sent the read to the trim horizon */
     struct a2a_start lost_from;      /* where the loss it says begins: the range's start, or
                                         after the last record handed out */
+    unsigned horizon_trimmed;        /* trimmed answers to the horizon's iterators, in a row */
     int held;                        /* the current page waits for the next call */
     struct page_scan held_scan;      /* its counts (scratch unused) */
     struct a2a_shard_reader_stats stats;
@@ -226,6 +228,7 @@ static void fall_back(struct a2a_shard_reader *r, struct a2a_stream_error *e)
 {
     r->trimmed = *e;
     r->fallback = FALLBACK_AWAITING;
+    r->horizon_trimmed = 0;
     r->lost_from = r->start;
     if (r->last_seq[0] != '\0') {
         r->lost_from.kind = A2A_START_AFTER;
@@ -684,6 +687,15 @@ enum a2a_read_status a2a_shard_reader_next(struct a2a_shard_reader *r, struct a2
         got = get_records(r, &s, e);
         if (got < 0 && may_fall_back(r, e)) {
             fall_back(r, e); /* the start's iterator aged past the horizon before its call */
+            continue;
+        }
+        if (got < 0 && e->cause == A2A_STREAM_CAUSE_TRIMMED && r->fallback == FALLBACK_AWAITING &&
+            ++r->horizon_trimmed <= HORIZON_TRIMMED_MAX) {
+            /* the horizon moved on between its iterator and the call: a fresh one, the loss
+               still beginning where it did */
+            *e = (struct a2a_stream_error){{A2A_OK, ""}, A2A_STREAM_CAUSE_NONE, "", 0, ""};
+            free(r->iterator);
+            r->iterator = NULL;
             continue;
         }
         if (got != 0) {

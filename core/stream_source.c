@@ -311,7 +311,8 @@ static void take_page(struct a2a_stream_source *s, const struct a2a_stream_page 
     if (cut > 0) {
         s->len = cut;
         s->tail = sizeof(cut_tail) - 1;
-    } else {
+    } else if (page->last_seq[0] != '\0') {
+        /* a page of records without a sequence number leaves the place where it was */
         snprintf(s->last_seq, sizeof(s->last_seq), "%s", page->last_seq);
     }
     s->page_n++;

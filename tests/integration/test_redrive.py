@@ -281,10 +281,34 @@ class RedriveTest(h.IntegrationTestCase):
         self.assertEqual(summary["messages"], 3)
         self.assertEqual(summary["messagesAcked"] + cut, 3, summary)
         self.assertGreaterEqual(cut, 2, summary)
-        self.assertRegex(r.stderr, r"%d messages \(from message %d to 3\) were not read and "
+        self.assertRegex(r.stderr, r"%d messages \(the first message %d, the last 3\) were not read and "
                          r"replayed in full before the run stopped: not acked, they stay in the "
                          r"queue" % (cut, 4 - cut))
         self.assertEqual(len(lines_of(acked)), 3 - cut)
+
+    def test_stopped_run_a_duplicate_of_a_cut_message_is_cut_too(self):
+        # Message 3 names message 2's range: its fate is message 2's. Cut by --max-time, both
+        # are named and counted; nothing says message 3 was replayed.
+        recs = [rec(sh.seq(4, n)) for n in range(1, 61)]
+        s = self.server([sh.shard(1, recs, closed=False)],
+                        args=["--max-page-records", "2", "--delay-ms", "300"])
+        disp = self.start_dispatcher()
+        f = self.path("sqs.json")
+        with open(f, "w") as out:
+            out.write(receive_output([
+                sqs_message(1, invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 1), 1)),
+                sqs_message(2, invocation(sh.shard_id(1), sh.seq(4, 2), sh.seq(4, 50), 49)),
+                sqs_message(3, invocation(sh.shard_id(1), sh.seq(4, 2), sh.seq(4, 50), 49)),
+            ]))
+        sj = self.path("s.json")
+        r = self.tool(s, ["-u", disp.url, "--max-time", "2.5", "--summary-json", sj, f])
+        self.assertEqual(r.rc, 124, r.stderr)
+        with open(sj) as fh:
+            summary = json.load(fh)
+        self.assertEqual(summary["messages"], 3)
+        self.assertEqual(summary["messagesAcked"] + summary["messagesNotFinished"], 3, summary)
+        self.assertGreaterEqual(summary["messagesNotFinished"], 2, summary)
+        self.assertNotIn("the input was not read to its end", r.stderr)  # the file was
 
     def test_duplicate_messages_read_and_replay_once(self):
         recs = [rec(sh.seq(3, n)) for n in range(1, 6)]

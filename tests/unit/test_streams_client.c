@@ -211,6 +211,8 @@ struct step {
 #define GSI      "GetShardIterator"
 #define GR       "GetRecords"
 
+#define STEPS_MAX 16 /* calls a row scripts at most */
+
 struct reader_row {
     const char *name;
     int no_creds;
@@ -218,7 +220,7 @@ struct reader_row {
     const char *start_seq;
     const char *end_seq;
     int closed;
-    struct step steps[12];
+    struct step steps[STEPS_MAX];
     const char *pages[6]; /* "first-last/in_range" per page handed out */
     enum a2a_read_status last;
     enum a2a_stream_cause cause;
@@ -559,6 +561,44 @@ static const struct reader_row reader_rows[] = {
      A2A_STREAM_CAUSE_TRIMMED,
      "~TrimmedDataAccessException: trimmed; and no record came from the trim horizon within the "
      "idle time (--idle): whether any record of the range is left is not known"},
+    {"the horizon's own iterator trimmed before its first page: a fresh one, the same loss",
+     0,
+     A2A_START_AT,
+     S(11),
+     NULL,
+     1,
+     {{GSI, NULL, 0, 400, TRIMMED, 0},
+      {GSI, "TRIM_HORIZON", 0, 200, IT, 0},
+      {GR, NULL, 0, 400, TRIMMED, 0},
+      {GSI, "'ShardIteratorType':'TRIM_HORIZON'}", 0, 200, IT, 0},
+      {GR, NULL, 0, 200, "{'Records':[" REC(16) "]," NONEXT "}", 0}},
+     {"lost:" S(15), S(16) "-" S(16) "/1"},
+     A2A_READ_END,
+     0,
+     NULL},
+    {"the horizon's iterators trimmed again and again: given up, unreadable",
+     0,
+     A2A_START_AT,
+     S(11),
+     NULL,
+     1,
+     {{GSI, NULL, 0, 400, TRIMMED, 0},
+      {GSI, "TRIM_HORIZON", 0, 200, IT, 0},
+      {GR, NULL, 0, 400, TRIMMED, 0},
+      {GSI, "TRIM_HORIZON", 0, 200, IT, 0},
+      {GR, NULL, 0, 400, TRIMMED, 0},
+      {GSI, "TRIM_HORIZON", 0, 200, IT, 0},
+      {GR, NULL, 0, 400, TRIMMED, 0},
+      {GSI, "TRIM_HORIZON", 0, 200, IT, 0},
+      {GR, NULL, 0, 400, TRIMMED, 0},
+      {GSI, "TRIM_HORIZON", 0, 200, IT, 0},
+      {GR, NULL, 0, 400, TRIMMED, 0},
+      {GSI, "TRIM_HORIZON", 0, 200, IT, 0},
+      {GR, NULL, 0, 400, TRIMMED, 0}},
+     {NULL},
+     A2A_READ_ERROR,
+     A2A_STREAM_CAUSE_TRIMMED,
+     "~GetRecords: TrimmedDataAccessException: trimmed"},
     {"the trim horizon's iterator fails: the range is unreadable, by that failure",
      0,
      A2A_START_AT,
@@ -759,7 +799,7 @@ static int script_send(void *ctx, const struct a2a_aws_creds *creds, const char 
     if (creds->access_key_id == NULL || strcmp(creds->access_key_id, "AKTEST") != 0) {
         row_fail("%s: sent without the test keys", s->row->name);
     }
-    if (s->step >= 12 || st->op == NULL) {
+    if (s->step >= STEPS_MAX || st->op == NULL) {
         row_fail("%s: unexpected call %d: %s %s", s->row->name, s->calls, op, body);
         snprintf(msg, cap, "unexpected call");
         return -1;
@@ -897,7 +937,7 @@ static int run_reader_row(const struct reader_row *r)
         row_fail("%s: ended %d cause %d \"%s\", want %d cause %d \"%s\"", r->name, last, e.cause,
                  e.err.msg, r->last, r->cause, r->msg != NULL ? r->msg : "");
     }
-    if (s.step < 12 && r->steps[s.step].op != NULL) {
+    if (s.step < STEPS_MAX && r->steps[s.step].op != NULL) {
         row_fail("%s: stopped before step %zu (%s)", r->name, s.step, r->steps[s.step].op);
     }
     if (s.min_gap < 250) {
