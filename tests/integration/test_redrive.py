@@ -254,10 +254,10 @@ class RedriveTest(h.IntegrationTestCase):
         self.assertEqual((summary["complete"], summary["rangesRead"], summary["rangesUnreadable"],
                           summary["messagesAcked"]), (False, 1, 1, 0))
 
-    def test_stopped_run_names_the_messages_not_finished(self):
-        # --max-time while a range is read: that message and the ones after it are not acked,
-        # one line says which (the queue is the continuation), the summary counts them, and no
-        # empty error line is printed.
+    def stopped_run(self, third):
+        """Three messages (1, 2-50, then third: (first, last)) on a slow shard, stopped by
+        --max-time while message 2's range is read. Returns the result, the summary and the
+        --acked-messages lines."""
         recs = [rec(sh.seq(4, n)) for n in range(1, 61)]
         s = self.server([sh.shard(1, recs, closed=False)],
                         args=["--max-page-records", "2", "--delay-ms", "300"])
@@ -267,41 +267,13 @@ class RedriveTest(h.IntegrationTestCase):
             out.write(receive_output([
                 sqs_message(1, invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 1), 1)),
                 sqs_message(2, invocation(sh.shard_id(1), sh.seq(4, 2), sh.seq(4, 50), 49)),
-                sqs_message(3, invocation(sh.shard_id(1), sh.seq(4, 51), sh.seq(4, 60), 10)),
+                sqs_message(3, invocation(sh.shard_id(1), sh.seq(4, third[0]),
+                                          sh.seq(4, third[1]), third[1] - third[0] + 1)),
             ]))
         sj = self.path("s.json")
         acked = self.path("acked.ndjson")
         r = self.tool(s, ["-u", disp.url, "--max-time", "2.5", "--summary-json", sj,
                           "--acked-messages", acked, f])
-        self.assertEqual(r.rc, 124, r.stderr)
-        self.assertNotIn("a2a-recover: \n", r.stderr)
-        with open(sj) as fh:
-            summary = json.load(fh)
-        cut = summary["messagesNotFinished"]
-        self.assertEqual(summary["messages"], 3)
-        self.assertEqual(summary["messagesAcked"] + cut, 3, summary)
-        self.assertGreaterEqual(cut, 2, summary)
-        self.assertRegex(r.stderr, r"%d messages \(the first message %d, the last 3\) were not read and "
-                         r"replayed in full before the run stopped: not acked, they stay in the "
-                         r"queue" % (cut, 4 - cut))
-        self.assertEqual(len(lines_of(acked)), 3 - cut)
-
-    def test_stopped_run_a_duplicate_of_a_cut_message_is_cut_too(self):
-        # Message 3 names message 2's range: its fate is message 2's. Cut by --max-time, both
-        # are named and counted; nothing says message 3 was replayed.
-        recs = [rec(sh.seq(4, n)) for n in range(1, 61)]
-        s = self.server([sh.shard(1, recs, closed=False)],
-                        args=["--max-page-records", "2", "--delay-ms", "300"])
-        disp = self.start_dispatcher()
-        f = self.path("sqs.json")
-        with open(f, "w") as out:
-            out.write(receive_output([
-                sqs_message(1, invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 1), 1)),
-                sqs_message(2, invocation(sh.shard_id(1), sh.seq(4, 2), sh.seq(4, 50), 49)),
-                sqs_message(3, invocation(sh.shard_id(1), sh.seq(4, 2), sh.seq(4, 50), 49)),
-            ]))
-        sj = self.path("s.json")
-        r = self.tool(s, ["-u", disp.url, "--max-time", "2.5", "--summary-json", sj, f])
         self.assertEqual(r.rc, 124, r.stderr)
         with open(sj) as fh:
             summary = json.load(fh)
@@ -309,6 +281,25 @@ class RedriveTest(h.IntegrationTestCase):
         self.assertEqual(summary["messagesAcked"] + summary["messagesNotFinished"], 3, summary)
         self.assertGreaterEqual(summary["messagesNotFinished"], 2, summary)
         self.assertNotIn("the input was not read to its end", r.stderr)  # the file was
+        return r, summary, lines_of(acked)
+
+    def test_stopped_run_names_the_messages_not_finished(self):
+        # --max-time while a range is read: that message and the ones after it are not acked,
+        # one line says which (the queue is the continuation), the summary counts them, and no
+        # empty error line is printed.
+        r, summary, acked = self.stopped_run((51, 60))
+        cut = summary["messagesNotFinished"]
+        self.assertNotIn("a2a-recover: \n", r.stderr)
+        self.assertRegex(r.stderr, r"%d messages \(the first message %d, the last 3\) were not "
+                         r"read and replayed in full before the run stopped: not acked, they stay "
+                         r"in the queue" % (cut, 4 - cut))
+        self.assertEqual(len(acked), 3 - cut)
+
+    def test_stopped_run_a_duplicate_of_a_cut_message_is_cut_too(self):
+        # Message 3 names message 2's range: its fate is message 2's. Cut by --max-time, both
+        # are named and counted; nothing says message 3 was replayed.
+        r, summary, acked = self.stopped_run((2, 50))
+        self.assertEqual(len(acked), 3 - summary["messagesNotFinished"])
 
     def test_duplicate_messages_read_and_replay_once(self):
         recs = [rec(sh.seq(3, n)) for n in range(1, 6)]
