@@ -22,6 +22,10 @@
 #   a2a-recover dispatch at -j 1, -j 4, -j 16 and the Python dispatch peer
 #     (scripts/bench/peer_dispatch.py, 16 threads, keep-alive) on a smaller
 #     lambda workload (--dispatch-records, 50000)
+#   the libcurl floor: scripts/bench/peer_libcurl.c (built here with cc
+#     against the system libcurl, the one a2a-recover loads), the least a
+#     libcurl client does to POST the same number of typical bodies over 16
+#     keep-alive connections; what any libcurl-based dispatcher can reach
 #   wrk, 16 connections for 10 s, POSTing a typical body (the ceiling)
 #   one closed shard of gen-batch's records (--stream-records, 1000000; 1000
 #     a page) served by the test Streams server (scripts/test-streams.py
@@ -69,8 +73,10 @@
 #            object (libcurl, libc, a2a-recover, the rest).  a2a-recover's figures
 #            are those of a dispatch run less those of a dry run of the same input
 #            (--dispatch-records, 50000; callgrind on 5000), so reading and
-#            classifying the records is not counted; wrk's are its whole process
-#            over its requests.  Installs strace and valgrind when missing.
+#            classifying the records is not counted; the libcurl floor's
+#            (scripts/bench/peer_libcurl.c, as many requests) and wrk's are their
+#            whole process over their requests.  Installs strace and valgrind when
+#            missing.
 #            No target: these figures say why the dispatch ratio is what it is.
 # --quick    smaller sizes everywhere (a smoke test of the script itself):
 #            20000 records, 5000 to dispatch, 20000 in the stream shard; a dry
@@ -277,6 +283,17 @@ build()
         die "build failed"
     fi
     A2A="$BUILD/cli/a2a-recover"
+}
+
+# The libcurl floor's binary: built each time, it is one small file.
+build_peer_libcurl()
+{
+    PEER_LIBCURL="$TMPD/peer_libcurl"
+    # shellcheck disable=SC2046 # pkg-config's flags are words
+    cc -std=c11 -O2 -Wall -Wextra -Werror -o "$PEER_LIBCURL" "$BENCH/peer_libcurl.c" \
+        $(pkg-config --cflags --libs libcurl 2>/dev/null || echo -lcurl) \
+        >"$TMPD/peer_libcurl.log" 2>&1 || { cat "$TMPD/peer_libcurl.log" >&2
+        die "could not build $BENCH/peer_libcurl.c (libcurl's headers: libcurl4-openssl-dev)"; }
 }
 
 NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
@@ -567,6 +584,7 @@ mode_table()
     want=$(summary_field "${dfile%.json}.summary" insert_valid)
     sexp=$(stream_expected "$ns")
     start_nginx
+    build_peer_libcurl
     start_streams "$ns"
     mkdir -p "$loopdir"
 
@@ -595,6 +613,17 @@ mode_table()
             row "$run" "disp_j$j" "a2a-recover -j $j" "lambda, $nd rec, $want POSTs" \
                 "$nd" "$want" "$(check_dispatch "$dexp" "$TMPD/out" "$M_RC" "$s" "$want")"
         done
+        before=$(nginx_requests)
+        measure "$TMPD/out" "$TMPD/err" "$PEER_LIBCURL" "$URL" "$want" 16
+        s=$(served "$before")
+        c=ok
+        if [ "$M_RC" != 0 ] || ! grep -qx "requests: $want non-2xx: 0 failed: 0" "$TMPD/out"; then
+            c="exit $M_RC: $(head -c 200 "$TMPD/out" "$TMPD/err" | tr '\n' ' ')"
+        elif [ "$HAVE_STATUS" = 1 ] && [ "$s" != "$want" ]; then
+            c="nginx answered $s requests, $want expected"
+        fi
+        row "$run" curl_disp "libcurl floor (16 connections)" "POST, typical body, $want POSTs" \
+            - "$want" "$c"
         before=$(nginx_requests)
         measure "$TMPD/out" "$TMPD/err" python3 "$BENCH/peer_dispatch.py" --threads 16 "$URL" "$dfile"
         s=$(served "$before")
@@ -748,6 +777,7 @@ mode_per_request()
     dfile=$(workload lambda "$nd")
     cfile=$(workload lambda "$nc")
     start_nginx
+    build_peer_libcurl
     echo
     echo "a2a-recover per request: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)," \
         "$(curl-config --version 2>/dev/null || echo libcurl)"
@@ -770,6 +800,13 @@ mode_per_request()
     awk -v r="$reqs" -v u="$user" -v s="$sys" -v du="$duser" -v ds="$dsys" -v c="$calls" \
         -v dc="$dcalls" 'BEGIN { printf "| a2a-recover -j 16 | %d | %.1f + %.1f us | %.2f |\n",
             r, (u - du) * 1e6 / r, (s - ds) * 1e6 / r, (c - dc) / r }'
+    python3 "$BENCH/rusage.py" "$TMPD/time" "$PEER_LIBCURL" "$URL" "$reqs" 16 >/dev/null 2>&1 || true
+    read -r _ user sys < <(tail -n 1 "$TMPD/time")
+    strace -c -f -o "$TMPD/strace" "$PEER_LIBCURL" "$URL" "$reqs" 16 >/dev/null 2>&1 || true
+    calls=$(syscalls_of "$TMPD/strace")
+    awk -v r="$reqs" -v u="$user" -v s="$sys" -v c="$calls" \
+        'BEGIN { printf "| libcurl floor, 16 connections | %d | %.1f + %.1f us | %.2f |\n",
+            r, u * 1e6 / r, s * 1e6 / r, c / r }'
     python3 "$BENCH/rusage.py" "$TMPD/time" wrk -t 2 -c 16 -d "${secs}s" -s "$BENCH/post.lua" \
         "$URL" >"$wout" 2>&1 || true
     reqs=$(awk '/requests in/ { print $1 }' "$wout")
@@ -795,6 +832,12 @@ mode_per_request()
     awk -v r="$reqs" -v t="$((t - dt))" -v c="$((c - dc))" -v l="$((l - dl))" \
         -v o="$((o - dours))" 'BEGIN { printf "| a2a-recover -j 16 | %d | %d | %d | %d | %d |\n",
             r, t / r, c / r, l / r, o / r }'
+    valgrind --tool=callgrind --callgrind-out-file="$TMPD/cg.floor" "$PEER_LIBCURL" "$URL" "$reqs" 16 \
+        >/dev/null 2>&1 || true
+    read -r t c l o < <(callgrind_split "$TMPD/cg.floor")
+    awk -v r="$reqs" -v t="$t" -v c="$c" -v l="$l" -v o="$o" 'BEGIN {
+        printf "| libcurl floor, 16 connections | %d | %d | %d | %d | %d |\n",
+            r, t / r, c / r, l / r, o / r }'
     valgrind --tool=callgrind --callgrind-out-file="$TMPD/cg.wrk" wrk -t 1 -c 16 -d "${secs}s" \
         -s "$BENCH/post.lua" "$URL" >"$wout" 2>&1 || true
     reqs=$(awk '/requests in/ { print $1 }' "$wout")
@@ -803,7 +846,8 @@ mode_per_request()
         printf "| wrk, 16 connections, 1 thread | %d | %d | - | %d | - |\n", r, t / r, l / r }'
     echo
     echo "a2a-recover's figures are a dispatch run's less a dry run's of the same input;"
-    echo "wrk's are its whole process (start-up included) over its requests."
+    echo "the libcurl floor's (scripts/bench/peer_libcurl.c, as many requests) and wrk's are"
+    echo "their whole process (start-up included) over their requests."
 }
 
 install_missing

@@ -199,6 +199,16 @@ def main_table(rows, samples=None):
                       lambda run, k=key: run_rate(k, run, "requests"),
                       lambda run: run_rate("py_disp", run, "requests"),
                       target_py, False)
+            if key == "disp_j16":
+                add_ratio(key, "libcurl floor",
+                          lambda run: run_rate("disp_j16", run, "requests"),
+                          lambda run: run_rate("curl_disp", run, "requests"),
+                          None, False)
+        elif key == "curl_disp":
+            add_ratio(key, "wrk",
+                      lambda run: run_rate("curl_disp", run, "requests"),
+                      lambda run: run_rate("wrk", run, "requests"),
+                      None, True)
         elif key == "stream_dry":
             add_ratio(key, "AWS CLI loop",
                       lambda run: run_rate("stream_dry", run, "records"),
