@@ -68,6 +68,22 @@ class BenchTableTest(unittest.TestCase):
         self.assertIn("75% of wrk", cells[5])
         self.assertIn(">= 70% PASS", cells[6])
 
+    def test_libcurl_floor_ratios_have_no_target(self):
+        # Per run: ours 60k/s, the floor 50k/s, wrk 100k/s -> 1.2x the floor, the floor at
+        # 50% of wrk. Neither is a target: only "of wrk" on -j 16 is judged (60%: MISS).
+        lines = []
+        for run in (1, 2, 3):
+            lines.append(results_line(run, "disp_j16", "ours j16", 1000, 60000, "1.0"))
+            lines.append(results_line(run, "curl_disp", "floor", "-", 50000, "1.0"))
+            lines.append(results_line(run, "wrk", "wrk", "-", 100000, "1.0"))
+        rc, out, err = self.render(self.write("results.tsv", lines))
+        self.assertEqual(rc, 3, out + err)
+        ours, floor = self.row(out, "ours j16"), self.row(out, "floor")
+        self.assertIn("1.2x libcurl floor", ours[5])
+        self.assertEqual(ours[6], ">= 70% MISS")
+        self.assertEqual(floor[5], "50% of wrk")
+        self.assertEqual(floor[6], "-")
+
     def test_dry_ratio_misses_below_the_target(self):
         # 100,000 records: ours 0.1 s (1M/s), the peer 2.0 s (50k/s): 20x, under 25x.
         lines = [results_line(1, "dry_lambda", "ours", 100000, "-", "0.1"),
