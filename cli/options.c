@@ -131,7 +131,8 @@ void options_usage(FILE *out)
           "  -v, --verbose            one line per record on stderr\n",
           out);
     /* Two strings: one would pass the 4,095 bytes C requires compilers to take. */
-    fputs("      --stream ARN         read the DynamoDB stream itself instead of files\n"
+    fputs("      --stream ARN         read the DynamoDB stream itself instead of files;\n"
+          "                           --shard, --from, --to and --idle are for it only\n"
           "      --shard ID           only this shard (repeatable; read in the order given)\n"
           "      --from POS           trim-horizon (default), latest, at:SEQ or after:SEQ\n"
           "                           (at:/after: with one --shard)\n"

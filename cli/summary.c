@@ -91,7 +91,7 @@ void summary_print(struct messages *m, const struct a2a_run_stats *st,
     a2a_buf_puts(&b, " unreportable");
     put_kinds(&b, st);
     a2a_buf_puts(&b, extra);
-    if (st->elapsed_ms > 0) {
+    if (st->elapsed_ms > 0 && st->records > 0) {
         snprintf(tail, sizeof(tail), "; %.3f s, %.0f records/s", secs, (double)st->records / secs);
     } else {
         snprintf(tail, sizeof(tail), "; %.3f s", secs); /* no rate to speak of */

@@ -70,6 +70,23 @@ static void test_quiet_keeps_incomplete_line(void **state)
     capture_close(&c);
 }
 
+/* An empty run read nothing: "0 records/s" would read as a stall, not as an empty input. */
+static void test_no_rate_without_records(void **state)
+{
+    struct capture c;
+    struct a2a_run_stats st;
+
+    (void)state;
+    stats_init(&st);
+    st.records = 0;
+    st.skipped = 0;
+    capture_open(&c, 0);
+    summary_print(&c.m, &st, NULL, 0, "");
+    assert_string_equal(captured(&c), "a2a-recover: 0 records: 0 skipped, 0 acknowledged (0 task "
+                                      "deleted), 0 failed, 0 unreportable; 2.000 s\n");
+    capture_close(&c);
+}
+
 static void test_unreadable_range_is_incomplete(void **state)
 {
     struct capture c;
@@ -140,6 +157,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_quiet_keeps_incomplete_line),
+        cmocka_unit_test(test_no_rate_without_records),
         cmocka_unit_test(test_unreadable_range_is_incomplete),
         cmocka_unit_test(test_json_counts_ranges_and_messages),
         cmocka_unit_test(test_no_rate_without_time),
