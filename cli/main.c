@@ -234,12 +234,13 @@ static const char *limit_option(enum a2a_limit limit)
     return "";
 }
 
-static int exit_code(const struct a2a_run_stats *st, int run_failed, uint64_t unreadable)
+static int exit_code(const struct a2a_run_stats *st, int run_failed,
+                     const struct summary_ranges *stream)
 {
     if (st->input_error || run_failed) {
         return EXIT_INPUT;
     }
-    if (unreadable > 0 || st->ranges_unreadable > 0) {
+    if ((stream != NULL && stream->unreadable > 0) || st->ranges_unreadable > 0) {
         return EXIT_STREAM;
     }
     if (st->cancelled) {
@@ -532,7 +533,7 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
         rc = EXIT_USAGE; /* refused before anything was read or sent */
         goto out;
     }
-    rc = exit_code(&st, run_rc != 0, stream_open ? stream.unreadable : 0);
+    rc = exit_code(&st, run_rc != 0, stream_ranges(stream_open ? &stream : NULL, &ranges));
     /* An input error before any record was read leaves stdout empty: nothing to report.
        Once one was read, it must be in the response, acknowledged or listed. */
     keep_outputs = rc != EXIT_INPUT || st.records > 0;

@@ -163,7 +163,6 @@ static void on_unreadable(void *ctx, const struct a2a_unreadable *u)
 {
     struct stream_input *si = ctx;
 
-    si->unreadable++;
     if (u->partial) {
         msg_error(si->msgs, "%s (%s: from %s through %s; the rest of the range is read on)",
                   u->error->msg, u->cause, u->start, u->end);

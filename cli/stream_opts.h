@@ -63,7 +63,6 @@ struct stream_input {
     struct a2a_log log;                /* the client's retries, as -v lines */
     FILE *report;                      /* borrowed; NULL when no --report */
     struct a2a_buf line;               /* owned: scratch for report lines */
-    uint64_t unreadable;               /* unreadable ranges (or starts of them) reported */
     int write_error;                   /* writing a report line failed */
 };
 
