@@ -63,9 +63,10 @@ static void on_unreadable(void *ctx, const struct a2a_pointer_unreadable *p)
     struct redrive_out *ro = ctx;
 
     msg_error(ro->msgs, "%s", p->text);
-    if (ro->report != NULL && a2a_report_write_unreadable_message(
-                                  ro->report, p->u, p->message,
-                                  p->has_message_id ? &p->message_id : NULL, &ro->line) != 0) {
+    if (ro->report != NULL &&
+        a2a_report_write_unreadable_message(
+            ro->report, p->u, p->message, p->has_message_id ? &p->message_id : NULL,
+            p->has_receipt_handle ? &p->receipt_handle : NULL, &ro->line) != 0) {
         ro->write_error = 1;
     }
 }

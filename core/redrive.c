@@ -482,6 +482,8 @@ static void report_range(struct a2a_redrive *rd, const struct a2a_unreadable *u)
         .message = m->index,
         .has_message_id = m->has_id,
         .message_id = text_at(m, m->id_off, m->id_len),
+        .has_receipt_handle = m->has_rh,
+        .receipt_handle = text_at(m, m->rh_off, m->rh_len),
         .text = text,
     };
     if (rd->cfg.on_unreadable != NULL) {

@@ -52,6 +52,8 @@ struct a2a_pointer_unreadable {
     uint64_t message;               /* the message's index */
     int has_message_id;
     struct a2a_str message_id;
+    int has_receipt_handle; /* what retires the message once its loss is recorded */
+    struct a2a_str receipt_handle;
     const char *text; /* one line for the operator: message, range, first arrival, its age */
 };
 

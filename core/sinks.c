@@ -218,7 +218,8 @@ int a2a_report_write_unreadable(FILE *out, const struct a2a_unreadable *u, struc
 }
 
 int a2a_report_write_unreadable_message(FILE *out, const struct a2a_unreadable *u, uint64_t message,
-                                        const struct a2a_str *message_id, struct a2a_buf *b)
+                                        const struct a2a_str *message_id,
+                                        const struct a2a_str *receipt_handle, struct a2a_buf *b)
 {
     int rc = 0;
 
@@ -229,6 +230,9 @@ int a2a_report_write_unreadable_message(FILE *out, const struct a2a_unreadable *
     rc |= a2a_buf_put_u64(b, message);
     if (message_id != NULL) {
         rc |= put_field_text(b, ",\"messageId\":", 1, *message_id);
+    }
+    if (receipt_handle != NULL) {
+        rc |= put_field_text(b, ",\"receiptHandle\":", 1, *receipt_handle);
     }
     rc |= a2a_buf_puts(b, "}\n");
     return rc != 0 ? -1 : write_line(out, b);

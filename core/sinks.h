@@ -48,10 +48,12 @@ int a2a_report_write(FILE *out, const struct a2a_result *res, struct a2a_buf *sc
  */
 int a2a_report_write_unreadable(FILE *out, const struct a2a_unreadable *u, struct a2a_buf *scratch);
 
-/* The same line for the range of an input message, with "message" (its index) and, when
-   message_id is set, "messageId". */
+/* The same line for the range of an input message, with "message" (its index) and, when set,
+   "messageId" and "receiptHandle" (what `aws sqs delete-message` takes to retire it). */
 int a2a_report_write_unreadable_message(FILE *out, const struct a2a_unreadable *u, uint64_t message,
-                                        const struct a2a_str *message_id, struct a2a_buf *scratch);
+                                        const struct a2a_str *message_id,
+                                        const struct a2a_str *receipt_handle,
+                                        struct a2a_buf *scratch);
 
 /* The retry file: {"Records":[<raw record>,...]} holding the records that failed. */
 struct a2a_failed_out {

@@ -215,6 +215,8 @@ class RedriveTest(h.IntegrationTestCase):
         self.assertEqual((unread[0]["cause"], unread[0]["message"], unread[0]["messageId"],
                           unread[0]["shard"]),
                          ("trimmed", 1, "00000001-0000-4000-8000-000000000000", sh.shard_id(1)))
+        # what retires the message once its loss is recorded elsewhere
+        self.assertEqual(unread[0]["receiptHandle"], "AQEB-receipt-1")
         self.assertIn("2 ranges from a stream, 1 of them unreadable", r.stderr)
         self.assertRegex(r.stderr.splitlines()[-1], r"^a2a-recover: INCOMPLETE: ")
 
