@@ -104,6 +104,13 @@ out:
     return rc;
 }
 
+int credentials_given(const char *token_file)
+{
+    const char *env = getenv("A2A_RECOVER_TOKEN");
+
+    return token_file != NULL || (env != NULL && env[0] != '\0');
+}
+
 int credentials_load(struct credentials *c, const char *token_file, int *warn_mode,
                      struct a2a_error *err)
 {

@@ -11,6 +11,9 @@ struct credentials {
     char *token; /* owned; NULL when none is configured */
 };
 
+/* 1 when a token is given (token_file, or A2A_RECOVER_TOKEN set and not empty); not read. */
+int credentials_given(const char *token_file);
+
 /*
  * Loads the token: the file wins over the environment. Returns 0, or -1 with err set
  * (A2A_E_CONFIG: refused or unreadable; A2A_E_NOMEM); the message never contains the token.

@@ -84,8 +84,7 @@ struct cli_sinks {
     struct output report_file;
     struct output failed_file;
     struct output response_file; /* -o */
-    struct output summary_file;  /* --summary-json */
-    int summary_written;         /* kept whenever the run went through, input error or not */
+    struct output summary_file;  /* --summary-json: written last, with the exit status */
     struct output acked_file;    /* --acked-messages, written by redrive_out.c */
     struct a2a_failed_out failed;
     int write_error;
@@ -147,12 +146,11 @@ static int open_sinks(struct cli_sinks *s, const struct options *o, struct a2a_e
 }
 
 /*
- * The end of the run's own account: the resume point (when input was left unread) on stderr
- * and as the last --report line, and the --summary-json object.
+ * The resume point, when input was left unread: on stderr and as the last --report line.
+ * Returns its continuation command (owned by the caller; NULL without a resume point).
  */
-static void report_end(struct cli_sinks *s, const struct options *o, char **argv,
-                       const struct a2a_run_stats *st, const struct summary_ranges *ranges,
-                       int exit_status)
+static char *report_resume(struct cli_sinks *s, const struct options *o, char **argv,
+                           const struct a2a_run_stats *st)
 {
     char *command = st->resume.valid ? resume_command(&st->resume, o, argv) : NULL;
     struct a2a_buf line = {NULL, 0, 0};
@@ -170,16 +168,8 @@ static void report_end(struct cli_sinks *s, const struct options *o, char **argv
             s->write_error = 1;
         }
     }
-    if (s->summary_file.f != NULL) {
-        if (summary_write_json(s->summary_file.f, st, ranges, o->dry_run, exit_status, command) !=
-            0) {
-            output_write_failed(&s->summary_file, errno);
-            s->write_error = 1;
-        }
-        s->summary_written = 1;
-    }
     a2a_buf_free(&line);
-    free(command);
+    return command;
 }
 
 /* Closes one output; a write error is printed, and makes the result -1. */
@@ -195,9 +185,9 @@ static int close_output(struct cli_sinks *s, struct output *out, int keep)
 }
 
 /*
- * Closes what open_sinks() opened (any part of it); keeps --failed-out only when ok is set,
- * -o only when response_ok is. Returns -1 when something could not be written (each failure
- * printed).
+ * Closes what open_sinks() opened (any part of it) but --summary-json; keeps --failed-out
+ * only when ok is set, -o only when response_ok is. Returns -1 when something could not be
+ * written (each failure printed).
  */
 static int close_sinks(struct cli_sinks *s, int ok, int response_ok)
 {
@@ -212,14 +202,29 @@ static int close_sinks(struct cli_sinks *s, int ok, int response_ok)
     printed |= close_output(s, &s->report_file, 1);
     printed |= close_output(s, &s->acked_file, 1);
     printed |= close_output(s, &s->response_file, response_ok);
-    printed |= close_output(s, &s->summary_file, s->summary_written);
     s->report = NULL;
     a2a_buf_free(&s->report_line);
     if (s->write_error && printed == 0 && ok) {
-        msg_error(s->msgs, "writing --report, --failed-out or --summary-json failed");
+        msg_error(s->msgs, "writing --report or --failed-out failed");
         printed = -1;
     }
     return printed;
+}
+
+/*
+ * Writes --summary-json when due (the run went through, input error or not) and closes it:
+ * last of the outputs, so that its exitStatus is the one the process exits with, every
+ * other output's failure counted. Returns -1 when it could not be written (printed).
+ */
+static int close_summary(struct cli_sinks *s, const struct options *o,
+                         const struct a2a_run_stats *st, const struct summary_ranges *ranges,
+                         int exit_status, const char *command, int due)
+{
+    if (due && s->summary_file.f != NULL &&
+        summary_write_json(s->summary_file.f, st, ranges, o->dry_run, exit_status, command) != 0) {
+        output_write_failed(&s->summary_file, errno);
+    }
+    return close_output(s, &s->summary_file, due);
 }
 
 /* The option that sets a limit the core reports reaching, as a suffix for its message. */
@@ -360,8 +365,9 @@ static void summarize(struct messages *m, const struct a2a_run_stats *st, int dr
                      " (by SequenceNumber only: --failed-out keeps records "
                      "to replay)");
         }
-        msg_error(m, "%s; %llu record%s not acknowledged were listed%s%s", why,
-                  (unsigned long long)st->interrupted, st->interrupted == 1 ? "" : "s", kept,
+        msg_error(m, "%s; %llu %s not acknowledged %s listed%s%s", why,
+                  (unsigned long long)st->interrupted, st->interrupted == 1 ? "record" : "records",
+                  st->interrupted == 1 ? "was" : "were", kept,
                   st->input_unread ? "; the input was not read to its end" : "");
     }
     if (stream != NULL) {
@@ -463,9 +469,11 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
     struct a2a_redrive_config redrive_cfg;
     int warn_mode = 0;
     int run_rc;
-    int keep_outputs = 0; /* rename --failed-out into place */
-    int response_ok = 0;  /* the response is whole: -o may be renamed into place */
-    int summary = 0;      /* the run went through: print the summary line last */
+    int keep_outputs = 0;    /* rename --failed-out into place */
+    int response_ok = 0;     /* the response is whole: -o may be renamed into place */
+    int summary = 0;         /* the run went through: print the summary line last */
+    int summary_due = 0;     /* the run went through, input error or not: --summary-json */
+    char *resume_cmd = NULL; /* owned: the continuation, when input was left unread */
     int rc = EXIT_USAGE;
     int gave_credentials = 0; /* a token or -H header goes with the calls */
 
@@ -473,15 +481,17 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
     memset(&redrive, 0, sizeof(redrive));
     memset(&st, 0, sizeof(st));
     sinks.msgs = msgs;
+    /* Told from the command line and environment alone, so that a dry run refuses it too. */
+    if (credentials_given(o->token_file) && options_has_header(o, "Authorization")) {
+        msg_error(msgs, "a token (%s) and an -H Authorization header contradict each other",
+                  o->token_file != NULL ? "--token-file" : "A2A_RECOVER_TOKEN");
+        goto out;
+    }
     if (!o->dry_run && credentials_load(&cred, o->token_file, &warn_mode, &err) != 0) {
         msg_error(msgs, "%s", err.msg);
         goto out;
     }
     gave_credentials = cred.token != NULL || o->nheaders > 0;
-    if (cred.token != NULL && options_has_header(o, "Authorization")) {
-        msg_error(msgs, "a token and an -H Authorization header contradict each other");
-        goto out;
-    }
     if (warn_mode) {
         msg_warn_always(msgs, "--token-file %s is readable by group or others; chmod 600 it",
                         o->token_file);
@@ -545,7 +555,8 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
         rc = rc == EXIT_ALL_DONE ? EXIT_FAILURES : rc;
     }
     summary = run_rc == 0;
-    report_end(&sinks, o, argv, &st, stream_ranges(stream_open ? &stream : NULL, &ranges), rc);
+    summary_due = 1;
+    resume_cmd = report_resume(&sinks, o, argv, &st);
 out:
     if (close_sinks(&sinks, keep_outputs, response_ok) != 0) {
         rc = rc == EXIT_ALL_DONE ? EXIT_FAILURES : rc;
@@ -557,11 +568,16 @@ out:
         msg_error(msgs, "writing --report failed");
         rc = rc == EXIT_ALL_DONE ? EXIT_FAILURES : rc;
     }
-    if (summary) {
-        redrive_out_summary(&redrive, &st, o->dry_run);
-        summarize(msgs, &st, o->dry_run, o, stream_ranges(stream_open ? &stream : NULL, &ranges),
-                  gave_credentials, sinks.failed_file.write_errno == 0 && !sinks.write_error);
+    if (close_summary(&sinks, o, &st, stream_ranges(stream_open ? &stream : NULL, &ranges), rc,
+                      resume_cmd, summary_due) != 0) {
+        rc = rc == EXIT_ALL_DONE ? EXIT_FAILURES : rc;
     }
+    if (summary) {
+        redrive_out_summary(&redrive, &st, o->dry_run, sinks.acked_file.failed);
+        summarize(msgs, &st, o->dry_run, o, stream_ranges(stream_open ? &stream : NULL, &ranges),
+                  gave_credentials, !sinks.failed_file.failed && !sinks.write_error);
+    }
+    free(resume_cmd);
     if (stream_open) {
         stream_input_close(&stream);
     }

@@ -434,6 +434,7 @@ int output_close(struct output *out, int keep, struct a2a_error *err)
         a2a_error_set(err, A2A_E_IO, "%s %s: write error: %s", out->option, out->path, strerror(e));
         rc = -1;
     }
+    out->failed = rc != 0;
     release(out);
     return rc;
 }

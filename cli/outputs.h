@@ -36,6 +36,7 @@ struct output {
     int created;     /* OUTPUT_STREAM: opened by creating it (removed if the run never starts) */
     int direct;      /* not a regular file: written as it is */
     int write_errno; /* the first failed write's errno (output_write_failed()); 0: none */
+    int failed;      /* output_close() was to keep it and could not: it is not whole */
     FILE *f;         /* owned; NULL until opened, or when path is NULL */
 };
 
@@ -60,7 +61,8 @@ void output_write_failed(struct output *out, int errnum);
 
 /*
  * Finishes out. keep set: flushes and (OUTPUT_WHOLE on a regular file) syncs and renames into
- * place; returns -1 with err set on a write error, the temporary file then removed. keep
+ * place; returns -1 with err set on a write error (out->failed set), the temporary file then
+ * removed. keep
  * unset: a temporary file is removed, a stream created by outputs_open() too when nothing was
  * written. No-op for an output never opened.
  */

@@ -89,19 +89,26 @@ void redrive_out_open(struct redrive_out *ro, const struct options *o,
     ro->acked = acked;
 }
 
-void redrive_out_summary(const struct redrive_out *ro, const struct a2a_run_stats *st, int dry_run)
+void redrive_out_summary(const struct redrive_out *ro, const struct a2a_run_stats *st, int dry_run,
+                         int acked_file_failed)
 {
+    const char *acked = "acked";
+
     if (st->messages == 0) {
         return;
+    }
+    if (dry_run) {
+        acked = "would be acked";
+    } else if (ro->acked != NULL && ro->acked->path != NULL) {
+        /* the file is what the queue's deletions are made from: its loss is the news */
+        acked = acked_file_failed ? "acked (but --acked-messages could not be written in full)"
+                                  : "acked (--acked-messages)";
     }
     msg_info(ro->msgs,
              "%s%llu message%s: %llu %s, %llu unusable, %llu naming a range already named (read "
              "once); %llu range%s from a stream, %llu of them unreadable; %llu message warning%s",
              dry_run ? "dry run: " : "", (unsigned long long)st->messages,
-             st->messages == 1 ? "" : "s", (unsigned long long)st->messages_acked,
-             dry_run ? "would be acked"
-                     : (ro->acked != NULL && ro->acked->path != NULL ? "acked (--acked-messages)"
-                                                                     : "acked"),
+             st->messages == 1 ? "" : "s", (unsigned long long)st->messages_acked, acked,
              (unsigned long long)st->message_errors, (unsigned long long)st->duplicates,
              (unsigned long long)st->ranges_read, st->ranges_read == 1 ? "" : "s",
              (unsigned long long)st->ranges_unreadable, (unsigned long long)st->warnings,

@@ -38,8 +38,10 @@ void redrive_out_open(struct redrive_out *ro, const struct options *o,
                       const volatile sig_atomic_t *cancel, struct messages *msgs, FILE *report,
                       struct output *acked, struct a2a_redrive_config *cfg);
 
-/* The summary of the input's messages, when it had any. */
-void redrive_out_summary(const struct redrive_out *ro, const struct a2a_run_stats *st, int dry_run);
+/* The summary of the input's messages, when it had any; acked_file_failed: --acked-messages
+   could not be written whole. */
+void redrive_out_summary(const struct redrive_out *ro, const struct a2a_run_stats *st, int dry_run,
+                         int acked_file_failed);
 
 /* Frees what it holds. Returns 0, or -1 when a report line could not be written (printed). */
 int redrive_out_close(struct redrive_out *ro);

@@ -92,7 +92,10 @@ void summary_print(struct messages *m, const struct a2a_run_stats *st,
     put_kinds(&b, st);
     a2a_buf_puts(&b, extra);
     if (st->elapsed_ms > 0 && st->records > 0) {
-        snprintf(tail, sizeof(tail), "; %.3f s, %.0f records/s", secs, (double)st->records / secs);
+        double rate = (double)st->records / secs;
+        /* two significant digits under 10: a slow stream's 0.2 records/s is not "0" */
+        snprintf(tail, sizeof(tail),
+                 rate < 10 ? "; %.3f s, %.2g records/s" : "; %.3f s, %.0f records/s", secs, rate);
     } else {
         snprintf(tail, sizeof(tail), "; %.3f s", secs); /* no rate to speak of */
     }

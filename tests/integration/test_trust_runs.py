@@ -240,6 +240,39 @@ class TrustRunsTest(harness.IntegrationTestCase):
         one = self.run_tool(["-u", d.url, self.write_event([insert("1", "acme", "a")], "1.json")])
         self.assertRegex(one.stderr.splitlines()[-1], r"^a2a-recover: 1 record: 0 skipped, ")
 
+    def test_summary_exit_status_counts_outputs_that_could_not_be_written(self):
+        # --summary-json is written last: its exitStatus is the status the process exits
+        # with, a --report or --failed-out that could not be written included.
+        ev = self.write_event([insert("1", "acme", "a")])
+        sj = self.path("s.json")
+        for option in ("--report", "--failed-out"):
+            res = self.run_tool(["-n", option, "/dev/full", "--summary-json", sj, ev])
+            self.assertEqual(res.rc, 1, res)
+            self.assertIn("a2a-recover: %s /dev/full: write error" % option, res.stderr)
+            with open(sj) as f:
+                self.assertEqual(json.load(f)["exitStatus"], 1, option)
+
+    def test_token_and_authorization_header_refused_in_a_dry_run_too(self):
+        # A command line checked with -n in CI must be refused there as in the real run.
+        ev = self.write_event([insert("1", "acme", "a")])
+        tok = self.path("tok")
+        with open(tok, "w") as f:
+            f.write("secret-token\n")
+        os.chmod(tok, 0o600)
+        hdr = self.path("hdr")
+        with open(hdr, "w") as f:
+            f.write("Authorization: Bearer other\n")
+        for dry in ([], ["-n"]):
+            for token_args, token, named in ((["--token-file", tok], None, "--token-file"),
+                                             ([], "env-token", "A2A_RECOVER_TOKEN")):
+                res = self.run_tool(dry + ["-u", "http://127.0.0.1:9/x", "-H", "@" + hdr] +
+                                    token_args + [ev], token=token)
+                self.assertEqual(res.rc, 2, res)
+                self.assertIn("a token (%s) and an -H Authorization header contradict each "
+                              "other" % named, res.stderr)
+                self.assertEqual(res.stdout, "")
+                self.assertNotIn("secret-token", res.stderr)
+
     def test_summary_dispatched_counts_only_records_sent(self):
         """dispatched is records sent at least once, not records queued for the engine."""
         d = self.start_dispatcher(seed=seed_doc([("acme", "b")], {"acme:b": {"always": 403}}))

@@ -123,9 +123,9 @@ static void test_json_counts_ranges_and_messages(void **state)
 
 /*
  * No rate without time to divide by, nor without records: "0 records/s" would read as a stall,
- * not as an empty input.
+ * not as an empty input; and a slow rate keeps its digits.
  */
-static void test_no_rate_without_time_or_records(void **state)
+static void test_rate_only_when_it_says_something(void **state)
 {
     struct capture c;
     struct a2a_run_stats st;
@@ -139,10 +139,17 @@ static void test_no_rate_without_time_or_records(void **state)
     st.records = 0;
     st.skipped = 0;
     summary_print(&c.m, &st, NULL, 0, "");
+    st.elapsed_ms = 10060; /* a slow stream: 2 records in 10 s are 0.2 records/s, not 0 */
+    st.records = 2;
+    st.skipped = 2;
+    summary_print(&c.m, &st, NULL, 0, "");
     assert_string_equal(captured(&c), "a2a-recover: dry run: 8 records: 8 skipped, 0 would "
                                       "dispatch, 0 failed, 0 unreportable; 0.000 s\n"
                                       "a2a-recover: 0 records: 0 skipped, 0 acknowledged (0 task "
-                                      "deleted), 0 failed, 0 unreportable; 2.000 s\n");
+                                      "deleted), 0 failed, 0 unreportable; 2.000 s\n"
+                                      "a2a-recover: 2 records: 2 skipped, 0 acknowledged (0 task "
+                                      "deleted), 0 failed, 0 unreportable; 10.060 s, 0.2 "
+                                      "records/s\n");
     capture_close(&c);
 }
 
@@ -152,7 +159,7 @@ int main(void)
         cmocka_unit_test(test_quiet_keeps_incomplete_line),
         cmocka_unit_test(test_unreadable_range_is_incomplete),
         cmocka_unit_test(test_json_counts_ranges_and_messages),
-        cmocka_unit_test(test_no_rate_without_time_or_records),
+        cmocka_unit_test(test_rate_only_when_it_says_something),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
