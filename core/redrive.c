@@ -531,18 +531,23 @@ static int client_for(struct a2a_redrive *rd, const char *arn, struct a2a_error 
     return a2a_streams_client_new(&cfg, &rd->client, err);
 }
 
-/* A client or source that could not be made for the range: unreadable, like a refusal. */
-static void report_refused(struct a2a_redrive *rd, const char *arn, const struct a2a_error *why)
+/*
+ * A client or source that could not be made for the range: unreadable, like a refusal, and
+ * named as the stream source names a range it could not read (nothing of it was).
+ */
+static void report_refused(struct a2a_redrive *rd, const char *arn,
+                           const struct a2a_stream_range *sr, const struct a2a_error *why)
 {
     struct a2a_error error = {A2A_OK, ""};
     struct a2a_unreadable u;
+    char start[64];
 
     a2a_error_set(&error, A2A_E_STREAM, "%s", why->msg);
     u = (struct a2a_unreadable){
         .stream_arn = arn,
-        .shard_id = NULL,
-        .start = "",
-        .end = NULL,
+        .shard_id = sr->shard_id,
+        .start = a2a_start_text(&sr->start, start, sizeof(start)),
+        .end = sr->end_seq,
         .cause = a2a_stream_cause_name(A2A_STREAM_CAUSE_REJECTED),
         .aws_error = "",
         .error = &error,
@@ -600,7 +605,7 @@ int a2a_redrive_open_range(struct a2a_redrive *rd, struct a2a_redrive_message *m
         goto out;
     }
     a2a_streams_client_free(&rd->client); /* a refused one is not kept */
-    report_refused(rd, arn, &why);
+    report_refused(rd, arn, &sr, &why);
     a2a_error_set(err, A2A_E_STREAM, "%s", why.msg);
 out:
     free(arn);

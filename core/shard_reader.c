@@ -71,14 +71,6 @@ struct a2a_shard_reader {
     char where[WHERE_MAX]; /* "stream ARN shard ID (range)" for messages */
 };
 
-static const char *start_text(const struct a2a_start *s, char *buf, size_t cap)
-{
-    static const char *const names[] = {"trim-horizon", "latest", "at:", "after:"};
-
-    snprintf(buf, cap, "%s%s", names[s->kind], s->seq);
-    return buf;
-}
-
 int a2a_shard_reader_open(struct a2a_streams_client *c, const struct a2a_shard_range *range,
                           struct a2a_shard_reader **out, struct a2a_error *err)
 {
@@ -109,7 +101,7 @@ int a2a_shard_reader_open(struct a2a_streams_client *c, const struct a2a_shard_r
     r->last_call_ms = -1;
     r->idle_since_ms = a2a_streams_now_ms(c);
     snprintf(r->where, sizeof(r->where), "stream %s shard %s (from %s to %s)", c->arn_text,
-             r->shard_id, start_text(&r->start, from, sizeof(from)),
+             r->shard_id, a2a_start_text(&r->start, from, sizeof(from)),
              r->end_seq[0] != '\0' ? r->end_seq : "the end");
     *out = r;
     return 0;

@@ -61,14 +61,6 @@ const char *a2a_stream_cause_name(enum a2a_stream_cause cause)
     return names[cause];
 }
 
-static const char *start_text(const struct a2a_start *s, char *buf, size_t cap)
-{
-    static const char *const kinds[] = {"trim-horizon", "latest", "at:", "after:"};
-
-    snprintf(buf, cap, "%s%s", kinds[s->kind], s->kind >= A2A_START_AT ? s->seq : "");
-    return buf;
-}
-
 static int range_set(struct range *r, const char *shard_id, const struct a2a_start *start,
                      const char *end_seq, int closed, struct a2a_error *err)
 {
@@ -190,7 +182,7 @@ static void report_unreadable(struct a2a_stream_source *s, const struct range *r
     if (r != NULL && s->last_seq[0] != '\0') {
         snprintf(start, sizeof(start), "after:%s", s->last_seq);
     } else {
-        start_text(r != NULL ? &r->start : &s->cfg.from, start, sizeof(start));
+        a2a_start_text(r != NULL ? &r->start : &s->cfg.from, start, sizeof(start));
     }
     u = (struct a2a_unreadable){
         .stream_arn = a2a_streams_client_arn(s->cfg.client),

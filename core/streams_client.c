@@ -838,6 +838,14 @@ out:
 
 /* ---- positions ----------------------------------------------------------------------------- */
 
+const char *a2a_start_text(const struct a2a_start *s, char *buf, size_t cap)
+{
+    static const char *const kinds[] = {"trim-horizon", "latest", "at:", "after:"};
+
+    snprintf(buf, cap, "%s%s", kinds[s->kind], s->kind >= A2A_START_AT ? s->seq : "");
+    return buf;
+}
+
 int a2a_start_parse(const char *text, struct a2a_start *out, struct a2a_error *err)
 {
     const char *seq = NULL;

@@ -163,6 +163,9 @@ struct a2a_start {
  */
 int a2a_start_parse(const char *text, struct a2a_start *out, struct a2a_error *err);
 
+/* The inverse: s as a2a_start_parse() takes it, into buf (47 bytes hold any); returns buf. */
+const char *a2a_start_text(const struct a2a_start *s, char *buf, size_t cap);
+
 struct a2a_shard_range {
     const char *shard_id;   /* borrowed for the call (the reader copies it) */
     struct a2a_start start; /* where to begin */

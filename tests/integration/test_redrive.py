@@ -129,6 +129,45 @@ class RedriveTest(h.IntegrationTestCase):
                            sh.shard_id(1))])
         self.assertIn("1 message: 1 acked (--acked-messages)", r.stderr)
 
+    def test_refused_settings_name_the_range_in_the_report(self):
+        # A Streams client that cannot be made (a bad AWS_MAX_ATTEMPTS) reads nothing: the
+        # report line names the range as a read that failed would, and no call goes out.
+        s = self.server([sh.shard(1, [rec(sh.seq(5, n)) for n in range(1, 4)], closed=False)])
+        disp = self.start_dispatcher()
+        doc = receive_output([sqs_message(1, invocation(sh.shard_id(1), sh.seq(5, 1),
+                                                         sh.seq(5, 3), 3))])
+        report = self.path("r.ndjson")
+        env = dict(sh.aws_env(self.home), AWS_MAX_ATTEMPTS="abc")
+        r = h.run_tool(["--endpoint-url", s.endpoint_url, "--no-progress", "-u", disp.url,
+                        "--report", report, "-"], input=doc, env=env, clear_env=False)
+        self.assertEqual(r.rc, 6, r.stderr)
+        self.assertIn('AWS_MAX_ATTEMPTS: "abc" is not a whole number', r.stderr)
+        (line,) = [l for l in lines_of(report) if l["outcome"] == "unreadable"]
+        self.assertEqual((line["shard"], line["start"], line["end"], line["recordsRead"],
+                          line["message"], line["receiptHandle"]),
+                         (sh.shard_id(1), "at:" + sh.seq(5, 1), sh.seq(5, 3), 0, 1,
+                          "AQEB-receipt-1"))
+        self.assertEqual(s.calls(), [])
+        self.assertEqual(seqs_of_requests(disp), [])
+
+    def test_acked_file_that_cannot_be_written_is_said_and_counted(self):
+        # The file is what the queue's deletions are made from: its loss makes the exit status
+        # 1, in --summary-json too, and the summary does not say the messages are listed.
+        recs = [rec(sh.seq(5, n)) for n in range(1, 4)]
+        s = self.server([sh.shard(1, recs, closed=False)])
+        disp = self.start_dispatcher()
+        doc = receive_output([sqs_message(1, invocation(sh.shard_id(1), sh.seq(5, 1),
+                                                         sh.seq(5, 3), 3))])
+        sj = self.path("s.json")
+        r = self.tool(s, ["-u", disp.url, "--acked-messages", "/dev/full", "--summary-json", sj,
+                          "-"], input=doc)
+        self.assertEqual(r.rc, 1, r.stderr)
+        self.assertIn("--acked-messages /dev/full: write error", r.stderr)
+        self.assertIn("1 message: 1 acked (but --acked-messages could not be written in full)",
+                      r.stderr)
+        with open(sj) as f:
+            self.assertEqual(json.load(f)["exitStatus"], 1)
+
     def test_thousand_records_over_pages_with_empty_pages_between(self):
         recs = [rec(sh.seq(6, n)) for n in range(1, 1201)]
         s = self.server([sh.shard(1, recs)],
