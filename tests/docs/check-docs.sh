@@ -385,4 +385,16 @@ if ((!linted)); then
     not_ok "manual lint" "neither mandoc nor groff is installed (apt-get install mandoc)"
 fi
 
+# The headers -H refuses (core/request.c) are the ones the manual's -H entry names.
+sed -n '/a2a_request_reserved_names\[\] = {/,/};/p' "$src/core/request.c" |
+    grep -oE '"[A-Za-z-]+"' | tr -d '"' >"$tmp/a"
+awk '/^\.It Fl H Ar header/ { on = 1; next } on && /^\.It / { exit } on' "$man" |
+    tr -s ' ,();' '\n' | grep -xE '[A-Z][A-Za-z-]+' >"$tmp/b"
+if [[ -s $tmp/a ]] && ! grep -vxF -f "$tmp/b" "$tmp/a" >"$tmp/missing"; then
+    ok "headers -H refuses: core/request.c's are named in the manual's -H entry"
+else
+    not_ok "headers -H refuses: core/request.c's are named in the manual's -H entry" \
+        "not named: $(tr '\n' ' ' <"$tmp/missing")"
+fi
+
 checks_done

@@ -9,7 +9,8 @@
 #   - reads past an empty page in the middle of a shard, up to the end of a closed shard;
 #   - stops after a bounded number of empty pages on an open shard (no end);
 #   - asks for JSON whatever the profile's output format (the fake prints text otherwise);
-#   - makes a failing get-records visible: nonzero pipeline status, reader status printed.
+#   - makes a failing get-records, or get-shard-iterator, visible: nonzero pipeline status,
+#     reader status printed.
 # Nothing is sent anywhere: the fakes are shell scripts. Needs bash and jq.
 # Ends with "N passed, M failed"; exits 1 when anything failed.
 
@@ -59,7 +60,13 @@ done
 echo "$*" >>"$SHARD_DIR/calls"
 text() { jq -r 'paths(scalars) as $p | [($p | map(tostring) | join(".")), getpath($p)] | @tsv'; }
 case "$1 $2" in
-"dynamodbstreams get-shard-iterator") out='{"ShardIterator":"it-1"}' ;;
+"dynamodbstreams get-shard-iterator")
+    if [[ ${FAIL_AT:-} == iterator ]]; then
+        echo "An error occurred (ResourceNotFoundException) when calling GetShardIterator" >&2
+        exit 254
+    fi
+    out='{"ShardIterator":"it-1"}'
+    ;;
 "dynamodbstreams get-records")
     n=${it#it-}
     if [[ $n == "${FAIL_AT:-}" ]]; then
@@ -215,6 +222,18 @@ if [[ $rc -ne 0 ]]; then
     ok "get-records failing: the pipeline's status is nonzero ($rc)"
 else
     not_ok "get-records failing: the pipeline's status is nonzero" "status 0"
+fi
+
+# get-shard-iterator fails: the reader's status says so, not an empty input's.
+mkdir "$tmp/nostart"
+page "$tmp/nostart/1.json" 0 41
+FAIL_AT=iterator run_loop nostart
+if grep -q '^reader: 254, a2a-recover: 0$' <<<"$out" && [[ ! -s $tmp/nostart/received ]] &&
+    ! grep -q 'get-records' "$tmp/nostart/calls"; then
+    ok "get-shard-iterator failing: reader status 254 shown, no get-records"
+else
+    not_ok "get-shard-iterator failing: reader status 254 shown" \
+        "calls: $(cat "$tmp/nostart/calls" 2>/dev/null)"$'\n'"$out"
 fi
 
 checks_done
