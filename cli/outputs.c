@@ -228,6 +228,11 @@ static int open_one(struct output *out, struct a2a_error *err)
     int exists;
     int e;
 
+    if (out->path[0] == '\0') {
+        /* no name to rename into: found only at the end, after every call, the output lost */
+        a2a_error_set(err, A2A_E_CONFIG, "%s: an empty path", out->option);
+        return -1;
+    }
     e = follow_links(out->path, &out->target);
     if (e != 0) {
         return e == ENOMEM ? out_of_memory(err) : refuse(out, err, "cannot follow", e);

@@ -216,6 +216,7 @@ static void test_refused_paths(void **state)
         {"/nonexistent-dir/x.json", "-o /nonexistent-dir/x.json: cannot create: No such file"},
         {"/tmp", "-o /tmp: is a directory"},
         {"/dev/fd/999", "-o /dev/fd/999: cannot use: Bad file descriptor"},
+        {"", "-o: an empty path"}, /* else found at rename time, the response lost */
     };
     struct output out = {0};
     struct a2a_error err;
