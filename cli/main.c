@@ -430,6 +430,17 @@ static void fill_config(struct a2a_run_config *cfg, const struct options *o,
     cfg->on_tick = sinks->progress ? on_tick : NULL;
 }
 
+/* 1 when a header sent with the calls, from argv or -H @FILE, carries a credential. */
+static int credential_header(const struct options *o)
+{
+    for (size_t i = 0; i < o->nheaders; i++) {
+        if (secrets_header_is_credential(o->headers[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* Warns where a secret was put in sight: argv, or a token about to cross a network in clear. */
 static void warn_exposed_secrets(const struct options *o, const struct credentials *cred,
                                  struct messages *msgs)
@@ -442,10 +453,12 @@ static void warn_exposed_secrets(const struct options *o, const struct credentia
                         "A2A_RECOVER_TOKEN or --token-file, other headers in -H @FILE",
                         (int)strcspn(o->argv_credentials[i], ":"), o->argv_credentials[i]);
     }
-    if (!o->dry_run && (cred->token != NULL || o->nargv_credentials > 0) &&
+    if (!o->dry_run && (cred->token != NULL || credential_header(o)) &&
         secrets_url_cleartext_remote(o->url)) {
-        msg_warn_always(msgs, "-u: the credentials go over plain http:// to a host that is not "
-                              "loopback, readable by anyone on the way; use https://");
+        msg_warn_always(msgs,
+                        "%s: the credentials go over plain http:// to a host that is not "
+                        "loopback, readable by anyone on the way; use https://",
+                        o->url_from);
     }
 }
 
@@ -535,7 +548,7 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
     }
     messages_finish(msgs); /* the counts of repeated reasons, before the run's own lines */
     if ((run_rc != 0 || st.input_error || st.input_unread) && st.err.msg[0] != '\0') {
-        const char *flag = options_error_flag(st.err.code);
+        const char *flag = options_error_flag(o, st.err.code);
         msg_error(msgs, "%s%s%s%s", flag, flag[0] != '\0' ? ": " : "", st.err.msg,
                   limit_option(st.input_limit));
     }

@@ -294,9 +294,9 @@ int options_short_takes_value(int c)
     return p != NULL && p[1] == ':';
 }
 
-const char *options_error_flag(enum a2a_errcode code)
+const char *options_error_flag(const struct options *o, enum a2a_errcode code)
 {
-    return code == A2A_E_CONFIG_URL ? "-u" : "";
+    return code == A2A_E_CONFIG_URL ? o->url_from : "";
 }
 
 int options_has_header(const struct options *o, const char *name)
@@ -579,8 +579,10 @@ static int cross_check(struct options *o, struct a2a_error *err)
     if (stream_opts_check(&o->stream, o->nfiles, err) != 0) {
         return -1;
     }
+    o->url_from = "-u";
     if (o->url == NULL && env_url != NULL && env_url[0] != '\0') {
         o->url = env_url;
+        o->url_from = "A2A_RECOVER_URL";
     }
     if (o->url != NULL && o->url[0] == '\0') {
         o->url = NULL;
@@ -600,7 +602,7 @@ static int cross_check(struct options *o, struct a2a_error *err)
                            "%s: a user name or password in the URL is refused: it would show in "
                            "argv and in messages; give the token in A2A_RECOVER_TOKEN or "
                            "--token-file",
-                           o->url == env_url ? "A2A_RECOVER_URL" : "-u");
+                           o->url_from);
     }
     if (o->dry_run && o->acked_messages != NULL) {
         return usage_error(err, "--acked-messages lists messages whose records the dispatcher "
@@ -614,10 +616,10 @@ static int cross_check(struct options *o, struct a2a_error *err)
                                 "(or use --dry-run)");
     }
     if (strncasecmp(o->url, "http://", 7) != 0 && strncasecmp(o->url, "https://", 8) != 0) {
-        return usage_error(err, "-u: the URL must start with http:// or https://");
+        return usage_error(err, "%s: the URL must start with http:// or https://", o->url_from);
     }
     if (strpbrk(o->url, " \r\n\t") != NULL) {
-        return usage_error(err, "-u: the URL must not contain white space");
+        return usage_error(err, "%s: the URL must not contain white space", o->url_from);
     }
     if (o->insecure && o->cacert != NULL) {
         return usage_error(err, "--insecure and --cacert contradict each other");

@@ -15,6 +15,7 @@
 struct options {
     int dry_run;
     const char *url;        /* borrowed from argv or the environment */
+    const char *url_from;   /* "-u" or "A2A_RECOVER_URL": where url came from, for messages */
     const char *token_file; /* borrowed */
     char **headers;         /* owned array of owned "Name: value" lines */
     size_t nheaders;
@@ -63,6 +64,6 @@ void options_usage(FILE *out);
 int options_short_takes_value(int c);
 /* The option a core error is about when its message does not say ("-u" for the endpoint
  * URL), or "". */
-const char *options_error_flag(enum a2a_errcode code);
+const char *options_error_flag(const struct options *o, enum a2a_errcode code);
 
 #endif

@@ -70,8 +70,12 @@ int stream_opts_apply(struct stream_options *so, const char *name, const char *a
         return 0;
     }
     if (strcmp(name, "endpoint-url") == 0) {
-        if (strncmp(arg, "http://", 7) != 0 && strncmp(arg, "https://", 8) != 0) {
-            return refuse(err, "--endpoint-url: the URL must start with http:// or https://", arg);
+        const char *fault = a2a_endpoint_url_fault(arg);
+        if (fault != NULL) {
+            char shown[160]; /* a password is never repeated */
+            a2a_url_shown(arg, shown, sizeof(shown));
+            a2a_error_set(err, A2A_E_CONFIG, "--endpoint-url: %s: \"%s\"", fault, shown);
+            return -1;
         }
         so->endpoint_url = arg;
         return 0;

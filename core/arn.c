@@ -145,17 +145,24 @@ bad:
     return -1;
 }
 
-static int check_url(const char *url)
+const char *a2a_endpoint_url_fault(const char *url)
 {
+    const char *host;
+
     if (!starts_with(url, "http://") && !starts_with(url, "https://")) {
-        return -1;
+        return "not an http:// or https:// URL";
     }
     for (const char *s = url; *s != '\0'; s++) {
-        if (*s <= ' ' || *s == 0x7f) {
-            return -1;
+        if ((unsigned char)*s <= ' ' || *s == 0x7f) {
+            return "white space or a control character in the URL";
         }
     }
-    return 0;
+    host = strstr(url, "://") + 3;
+    if (memchr(host, '@', strcspn(host, "/?#")) != NULL) {
+        /* SigV4 signs the calls: a password there would only be shown (ps, messages) */
+        return "a user name or password in the URL is refused";
+    }
+    return NULL;
 }
 
 void a2a_url_shown(const char *url, char *out, size_t cap)
@@ -197,12 +204,12 @@ int a2a_streams_endpoint(const struct a2a_stream_arn *arn, const char *explicit_
         from = "AWS_ENDPOINT_URL";
     }
     if (url != NULL) {
-        if (check_url(url) != 0) {
+        const char *fault = a2a_endpoint_url_fault(url);
+        if (fault != NULL) {
             char shown[256];
 
             a2a_url_shown(url, shown, sizeof(shown));
-            a2a_error_set(err, A2A_E_CONFIG, "%s: not an http:// or https:// URL: '%s'", from,
-                          shown);
+            a2a_error_set(err, A2A_E_CONFIG, "%s: %s: '%s'", from, fault, shown);
             return -1;
         }
         n = snprintf(out, cap, "%s", url);

@@ -710,6 +710,27 @@ class SecretsTest(harness.IntegrationTestCase):
         self.assertEqual(r.rc, 2, r)
         self.assert_no_token(r.stdout_bytes + r.stderr_bytes, "usage error")
 
+    def test_header_file_credential_over_plain_http_warns(self):
+        # A credential header from -H @FILE goes over the wire like a token: plain http:// to
+        # a host that is not loopback draws the warning too. Nothing is sent: --report names a
+        # directory that does not exist, refused before any call, and http_proxy points at a
+        # closed loopback port should that ever change.
+        batch = self.write_event([insert("561", "acme", "hdr-2")])
+        hdr = self.path("headers-auth")
+        harness.write_text(hdr, "Authorization: Basic %s\n" % self.token)
+        os.chmod(hdr, 0o600)
+        env = {"http_proxy": "http://127.0.0.1:1", "no_proxy": ""}
+        for url_args, named in ((["-u", "http://192.0.2.1/r"], "-u"), ([], "A2A_RECOVER_URL")):
+            with self.subTest(url_from=named):
+                if not url_args:
+                    env["A2A_RECOVER_URL"] = "http://192.0.2.1/r"
+                r = self.run_tool(["-H", "@" + hdr] + url_args +
+                                  ["--report", self.path("no-dir/r.ndjson"), batch], env=env)
+                self.assertEqual(r.rc, 2, r)
+                self.assertIn("a2a-recover: warning: %s: the credentials go over plain http:// "
+                              "to a host that is not loopback" % named, r.stderr)
+                self.assert_no_token(r.stdout_bytes + r.stderr_bytes, "output")
+
     def test_token_file_mode_warning(self):
         d = self.start_dispatcher()
         batch = self.write_event([insert("601", "acme", "mode-1")])

@@ -537,6 +537,9 @@ static const struct cross_row cross_rows[] = {
     {{"-u", "", NULL}, NULL, "no dispatcher URL", NULL},
     {{"-u", "ftp://h/r", NULL}, NULL, "-u: the URL must start with http:// or https://", NULL},
     {{"-u", "http://h/a b", NULL}, NULL, "-u: the URL must not contain white space", NULL},
+    /* a URL from the environment is named as such, not as -u */
+    {{NULL}, "ftp://h/r", "A2A_RECOVER_URL: the URL must start with http:// or https://", NULL},
+    {{NULL}, "http://h/a b", "A2A_RECOVER_URL: the URL must not contain white space", NULL},
     {{"-u", "https://op:pw@h/r", NULL}, NULL, "-u: a user name or password in the URL", NULL},
     {{"-n", "-u", "https://op@h/r", NULL}, NULL, "-u: a user name or password in the URL", NULL},
     {{NULL}, "http://op:pw@127.0.0.1:2/r", "A2A_RECOVER_URL: a user name or password", NULL},
