@@ -45,11 +45,39 @@ static void put_seq_text(struct a2a_buf *b, const char *seq, size_t len)
     a2a_json_escape(b, seq, len);
 }
 
+/*
+ * Text that may hold a file name (bytes from the command line or an input): control bytes as
+ * \n, \r, \t or \xNN, so that a message stays one line and cannot drive the terminal.
+ */
+static void put_line_text(struct a2a_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+
+    for (const char *run = s;; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0x20 && c != 0x7f) {
+            continue;
+        }
+        a2a_buf_append(b, run, (size_t)(s - run));
+        if (c == '\0') {
+            return;
+        }
+        if (c == '\n' || c == '\r' || c == '\t') {
+            char esc[2] = {'\\', c == '\n' ? 'n' : c == '\r' ? 'r' : 't'};
+            a2a_buf_append(b, esc, sizeof(esc));
+        } else {
+            char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 0xf]};
+            a2a_buf_append(b, esc, sizeof(esc));
+        }
+        run = s + 1;
+    }
+}
+
 static void emit_text(const struct a2a_log_event *ev, struct a2a_buf *b)
 {
     a2a_buf_puts(b, "a2a-recover: ");
     if (ev->file != NULL) {
-        a2a_buf_puts(b, ev->file);
+        put_line_text(b, ev->file);
         a2a_buf_puts(b, ": ");
     }
     if (ev->position > 0) {
@@ -65,7 +93,7 @@ static void emit_text(const struct a2a_log_event *ev, struct a2a_buf *b)
     if (ev->level == A2A_LOG_WARN) {
         a2a_buf_puts(b, "warning: ");
     }
-    a2a_buf_puts(b, ev->message);
+    put_line_text(b, ev->message);
     a2a_buf_putc(b, '\n');
 }
 

@@ -11,6 +11,29 @@
 #include "jsonstr.h"
 #include "seqnum.h"
 
+/*
+ * A word holding control bytes (a file name with a newline), as $'...' (POSIX.1-2024, bash,
+ * ksh, zsh): the command stays one line that still names the file when pasted.
+ */
+static int put_ansi_c_word(struct a2a_buf *b, const char *w)
+{
+    static const char hex[] = "0123456789abcdef";
+    int rc = a2a_buf_puts(b, "$'");
+
+    for (const unsigned char *p = (const unsigned char *)w; *p != '\0'; p++) {
+        if (*p == '\'' || *p == '\\') {
+            char esc[2] = {'\\', (char)*p};
+            rc |= a2a_buf_append(b, esc, sizeof(esc));
+        } else if (*p < 0x20 || *p == 0x7f) {
+            char esc[4] = {'\\', 'x', hex[*p >> 4], hex[*p & 0xf]};
+            rc |= a2a_buf_append(b, esc, sizeof(esc));
+        } else {
+            rc |= a2a_buf_putc(b, (char)*p);
+        }
+    }
+    return rc | a2a_buf_putc(b, '\'');
+}
+
 /* Appends a word quoted for a POSIX shell: bare when it is plainly safe, else in '...'. */
 static int put_shell_word(struct a2a_buf *b, const char *w)
 {
@@ -21,6 +44,11 @@ static int put_shell_word(struct a2a_buf *b, const char *w)
     rc |= a2a_buf_putc(b, ' ');
     if (w[0] != '\0' && strspn(w, safe) == strlen(w)) {
         return rc | a2a_buf_puts(b, w);
+    }
+    for (const unsigned char *p = (const unsigned char *)w; *p != '\0'; p++) {
+        if (*p < 0x20 || *p == 0x7f) {
+            return rc | put_ansi_c_word(b, w);
+        }
     }
     rc |= a2a_buf_putc(b, '\'');
     for (const char *p = w; *p != '\0'; p++) {

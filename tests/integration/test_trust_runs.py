@@ -84,6 +84,29 @@ class TrustRunsTest(harness.IntegrationTestCase):
         # one call per INSERT over both runs: (a, 1), (b, 1), then (a, 2) after the resume
         self.assertEqual(sorted(harness.seq_of_request(q) for q in d.requests()), [1, 1, 2])
 
+    def test_file_name_with_control_bytes_one_line_and_a_command_that_runs(self):
+        # A name holding a newline and an escape: every message stays one line, and the
+        # printed continuation, pasted into bash, runs on that very file.
+        d = self.start_dispatcher(seed=seed_doc([("acme", "a"), ("acme", "b")]))
+        page1 = page([insert("1", "acme", "a")])
+        page2 = page([insert("2", "acme", "b")])
+        cap = self.path("cap\nture\x1b[31m'.json")
+        harness.write_text(cap, page1 + b"oops\n" + page2)
+        res = self.run_tool(["-u", d.url, cap])
+        self.assertEqual(res.rc, 3, res)
+        self.assertNotIn("\x1b", res.stderr)
+        lines = res.stderr.splitlines()
+        self.assertTrue(all(l.startswith("a2a-recover: ") for l in lines), lines)
+        self.assertIn("cap\\nture\\x1b[31m'.json: ", res.stderr)
+        (command,) = [l.split("continue with: ", 1)[1] for l in lines if "continue with: " in l]
+        self.assertIn("$'", command)
+        harness.write_text(cap, page1 + b"     \n" + page2)  # fixed, offsets unchanged
+        env = harness.tool_env()
+        again = subprocess.run(["bash", "-c", command], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env=env, timeout=60, text=True)
+        self.assertEqual(again.returncode, 0, again.stderr)
+        self.assertEqual(sorted(harness.seq_of_request(q) for q in d.requests()), [1, 1])
+
     def start_held_open(self, args, data):
         """Starts the tool with data on a pipe whose write end the test keeps open."""
         r, w = os.pipe()

@@ -166,6 +166,28 @@ static void test_run_messages_never_held(void **state)
     capture_close(&c);
 }
 
+/* A file name is bytes: in text, its control bytes are escaped, one message one line. */
+static void test_text_escapes_control_bytes(void **state)
+{
+    struct capture c;
+    struct a2a_log_event ev = {A2A_LOG_ERROR,
+                               A2A_TARGET_TRANSIENT,
+                               "new\nline\x1b[31m.json",
+                               3,
+                               NULL,
+                               0,
+                               "--report a\tb\r: cannot create"};
+
+    (void)state;
+    capture_open(&c, 0);
+    messages_emit(&c.m, &ev);
+    msg_error(&c.m, "%s: cannot open", "x\x7fy");
+    assert_string_equal(captured(&c), "a2a-recover: new\\nline\\x1b[31m.json: record 3: --report "
+                                      "a\\tb\\r: cannot create\n"
+                                      "a2a-recover: x\\x7fy: cannot open\n");
+    capture_close(&c);
+}
+
 static void test_json_count_line(void **state)
 {
     struct capture c;
@@ -192,6 +214,7 @@ int main(void)
         cmocka_unit_test(test_reasons_counted_apart),
         cmocka_unit_test(test_run_messages_never_held),
         cmocka_unit_test(test_json_count_line),
+        cmocka_unit_test(test_text_escapes_control_bytes),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
