@@ -30,17 +30,20 @@ static int check_token(const char *t, size_t len, const char *from, struct a2a_e
     return 0;
 }
 
+/* The file: a token of TOKEN_MAX bytes, a line end (CRLF at most) and one byte to tell more. */
+#define TOKEN_READ_MAX (TOKEN_MAX + 3)
+
 /*
- * Reads the whole file, or TOKEN_MAX + 1 bytes of it, into buf; *len is how many. A read error
- * is an error, never the end of the file: a token cut short would be sent as if it were whole.
- * The one byte past the limit tells a file that is too large from one that just fits, so that
- * nothing past the limit is ignored.
+ * Reads the whole file, or TOKEN_READ_MAX bytes of it, into buf; *len is how many. A read
+ * error is an error, never the end of the file: a token cut short would be sent as if it were
+ * whole. The byte past a token and its line end tells a file that is too large from one that
+ * just fits, so that nothing past the limit is ignored.
  */
 static int read_token(int fd, const char *path, char *buf, size_t *len, struct a2a_error *err)
 {
     *len = 0;
-    while (*len <= TOKEN_MAX) {
-        ssize_t n = read(fd, buf + *len, TOKEN_MAX + 1 - *len);
+    while (*len < TOKEN_READ_MAX) {
+        ssize_t n = read(fd, buf + *len, TOKEN_READ_MAX - *len);
         if (n < 0 && errno == EINTR) {
             continue;
         }
@@ -72,7 +75,7 @@ static int load_file(struct credentials *c, const char *path, int *warn_mode, st
     if (fstat(fd, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
         *warn_mode = 1;
     }
-    buf = calloc(1, TOKEN_MAX + 2);
+    buf = calloc(1, TOKEN_READ_MAX + 1);
     if (buf == NULL) {
         a2a_error_set(err, A2A_E_NOMEM, "out of memory");
         goto out;
@@ -80,13 +83,14 @@ static int load_file(struct credentials *c, const char *path, int *warn_mode, st
     if (read_token(fd, path, buf, &len, err) != 0) {
         goto out;
     }
-    if (len <= TOKEN_MAX) {
+    if (len < TOKEN_READ_MAX) {
         while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r')) {
             buf[--len] = '\0';
         }
     }
-    if (len >= TOKEN_MAX) {
-        a2a_error_set(err, A2A_E_CONFIG, "--token-file %s: larger than %d bytes", path, TOKEN_MAX);
+    if (len > TOKEN_MAX) {
+        a2a_error_set(err, A2A_E_CONFIG, "--token-file %s: the token is longer than %d bytes", path,
+                      TOKEN_MAX);
         goto out;
     }
     if (check_token(buf, len, "--token-file", err) != 0) {
@@ -97,7 +101,7 @@ static int load_file(struct credentials *c, const char *path, int *warn_mode, st
     rc = 0;
 out:
     if (buf != NULL) {
-        a2a_wipe(buf, TOKEN_MAX + 2);
+        a2a_wipe(buf, TOKEN_READ_MAX + 1);
         free(buf);
     }
     close(fd);

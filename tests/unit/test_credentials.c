@@ -138,32 +138,40 @@ static void test_token_files(void **state)
 /* The 16 KiB limit: nothing past it is ignored, newline or not. */
 static void test_token_size(void **state)
 {
-    char *big = malloc(TOKEN_MAX + 2);
-    char *want = malloc(TOKEN_MAX);
+    char *big = malloc(TOKEN_MAX + 4);
+    char *want = malloc(TOKEN_MAX + 1);
 
     (void)state;
     assert_non_null(big);
     assert_non_null(want);
-    memset(big, 'a', TOKEN_MAX + 2);
-    memset(want, 'a', TOKEN_MAX - 1);
-    want[TOKEN_MAX - 1] = '\0';
+    memset(big, 'a', TOKEN_MAX + 4);
+    memset(want, 'a', TOKEN_MAX);
+    want[TOKEN_MAX] = '\0';
 
-    write_file(big, TOKEN_MAX - 1, 0600);
-    check_load("16383 bytes", path, want, NULL);
-    big[TOKEN_MAX - 1] = '\n';
+    /* 16 KiB is the token's limit, its line end not counted */
     write_file(big, TOKEN_MAX, 0600);
-    check_load("16383 bytes and a newline", path, want, NULL);
-    big[TOKEN_MAX - 1] = 'a';
-    write_file(big, TOKEN_MAX, 0600);
-    check_load("16384 bytes", path, NULL, "larger than 16384 bytes");
-    big[TOKEN_MAX - 1] = '\n';
-    big[TOKEN_MAX] = 'b';
-    write_file(big, TOKEN_MAX + 1, 0600);
-    check_load("16383 bytes, a newline and more", path, NULL, "larger than 16384 bytes");
+    check_load("16384 bytes", path, want, NULL);
     big[TOKEN_MAX] = '\n';
+    write_file(big, TOKEN_MAX + 1, 0600);
+    check_load("16384 bytes and a newline", path, want, NULL);
+    big[TOKEN_MAX] = '\r';
     big[TOKEN_MAX + 1] = '\n';
     write_file(big, TOKEN_MAX + 2, 0600);
-    check_load("16383 bytes and three newlines", path, NULL, "larger than 16384 bytes");
+    check_load("16384 bytes and CRLF", path, want, NULL);
+    big[TOKEN_MAX] = 'a';
+    write_file(big, TOKEN_MAX + 1, 0600);
+    check_load("16385 bytes", path, NULL, "the token is longer than 16384 bytes");
+    big[TOKEN_MAX] = '\n';
+    big[TOKEN_MAX + 1] = 'b';
+    write_file(big, TOKEN_MAX + 2, 0600);
+    check_load("16384 bytes, a newline and more", path, NULL, "longer than 16384 bytes");
+    big[TOKEN_MAX + 1] = '\n';
+    big[TOKEN_MAX + 2] = '\n';
+    write_file(big, TOKEN_MAX + 3, 0600);
+    check_load("16384 bytes and three newlines", path, NULL, "longer than 16384 bytes");
+    memset(big, 'a', TOKEN_MAX + 4);
+    write_file(big, TOKEN_MAX + 4, 0600);
+    check_load("16388 bytes", path, NULL, "longer than 16384 bytes");
     free(big);
     free(want);
     rows_done();
