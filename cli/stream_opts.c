@@ -5,6 +5,7 @@
 
 #include "arn.h"
 #include "env.h"
+#include "secrets.h"
 #include "seqnum.h"
 #include "sinks.h"
 
@@ -71,6 +72,10 @@ int stream_opts_apply(struct stream_options *so, const char *name, const char *a
     }
     if (strcmp(name, "endpoint-url") == 0) {
         const char *fault = a2a_endpoint_url_fault(arg);
+        if (fault == NULL && secrets_url_has_userinfo(arg)) {
+            /* on the command line, a password shows in ps; SigV4 signs the calls anyway */
+            fault = "a user name or password in the URL is refused";
+        }
         if (fault != NULL) {
             char shown[160]; /* a password is never repeated */
             a2a_url_shown(arg, shown, sizeof(shown));

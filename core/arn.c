@@ -147,8 +147,6 @@ bad:
 
 const char *a2a_endpoint_url_fault(const char *url)
 {
-    const char *host;
-
     if (!starts_with(url, "http://") && !starts_with(url, "https://")) {
         return "not an http:// or https:// URL";
     }
@@ -156,11 +154,6 @@ const char *a2a_endpoint_url_fault(const char *url)
         if ((unsigned char)*s <= ' ' || *s == 0x7f) {
             return "white space or a control character in the URL";
         }
-    }
-    host = strstr(url, "://") + 3;
-    if (memchr(host, '@', strcspn(host, "/?#")) != NULL) {
-        /* SigV4 signs the calls: a password there would only be shown (ps, messages) */
-        return "a user name or password in the URL is refused";
     }
     return NULL;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -196,6 +197,22 @@ static int curl_send(void *ctx, const struct a2a_aws_creds *creds, const char *o
         return curl_transient(code) ? 1 : -1;
     }
     curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, status);
+    if (*status >= 200 && *status <= 299) {
+        /* Every DynamoDB Streams answer is JSON 1.0: without it, an answer that merely lacks
+           a ShardIterator or NextShardIterator would read as the end of a shard. */
+        const char *type = NULL;
+        char shown[256];
+
+        curl_easy_getinfo(c->curl, CURLINFO_CONTENT_TYPE, &type);
+        if (type == NULL || strncasecmp(type, "application/x-amz-json-1.0", 26) != 0) {
+            a2a_url_shown(c->endpoint, shown, sizeof(shown));
+            snprintf(msg, cap,
+                     "%s answered HTTP %ld with Content-Type %.60s, not "
+                     "application/x-amz-json-1.0: not a DynamoDB Streams endpoint",
+                     shown, *status, type != NULL ? type : "(none)");
+            return -1;
+        }
+    }
     return 0;
 }
 
@@ -515,6 +532,7 @@ static enum a2a_aws_class attempt(struct a2a_streams_client *c, const char *op, 
                                   char *message, size_t message_cap, struct a2a_stream_error *e)
 {
     long status = 0;
+    enum a2a_aws_class cls;
     int sent;
 
     a2a_buf_reset(answer);
@@ -524,11 +542,18 @@ static enum a2a_aws_class attempt(struct a2a_streams_client *c, const char *op, 
                          message_cap);
     e->http_status = status;
     if (sent != 0) {
-        e->cause = sent > 0 ? A2A_STREAM_CAUSE_RETRIES : A2A_STREAM_CAUSE_TRANSPORT;
+        e->cause = sent > 0                         ? A2A_STREAM_CAUSE_RETRIES
+                   : status >= 200 && status <= 299 ? A2A_STREAM_CAUSE_PROTOCOL
+                                                    : A2A_STREAM_CAUSE_TRANSPORT;
         return sent > 0 ? A2A_AWS_TRANSIENT : A2A_AWS_PERMANENT;
     }
-    return a2a_aws_classify(status, answer->data, answer->len, name, name_cap, message, message_cap,
-                            &e->cause);
+    cls = a2a_aws_classify(status, answer->data, answer->len, name, name_cap, message, message_cap,
+                           &e->cause);
+    if (cls != A2A_AWS_OK && name[0] == '\0' && message[0] == '\0') {
+        /* not an AWS error answer: a proxy, a wrong --endpoint-url */
+        snprintf(message, message_cap, "HTTP %ld with no AWS error in the answer", status);
+    }
+    return cls;
 }
 
 enum streams_outcome a2a_streams_call(struct a2a_streams_client *c, const char *op,

@@ -7,6 +7,7 @@ The 1M-record memory test is in test_stream_memory.py (a ctest of its own: the s
 at the 4-calls-a-second pace a real shard allows, about four minutes).
 """
 
+import http.server
 import json
 import os
 import shlex
@@ -15,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import unittest
 import urllib.request
@@ -597,6 +599,55 @@ class StreamInputTest(h.IntegrationTestCase):
         self.assertEqual(r.rc, 2, r.stderr)
         self.assertIn("AWS_ENDPOINT_URL: not an http:// or https:// URL: 'ftp://127.0.0.1/'",
                       r.stderr)
+        # On the command line a password shows in ps: --endpoint-url refuses it, unrepeated.
+        del env["AWS_ENDPOINT_URL"]
+        for url, why in (("http://u:pw@127.0.0.1:%d/" % port, "a user name or password"),
+                         ("ftp://u:pw@127.0.0.1/", "not an http:// or https:// URL"),
+                         ("http://127.0.0.1:%d/ x" % port, "white space or a control")):
+            r = h.run_tool(["-n", "--stream", ARN, "--endpoint-url", url], env=env,
+                           clear_env=False)
+            self.assertEqual(r.rc, 2, r.stderr)
+            self.assertIn("--endpoint-url: " + why, r.stderr)
+            self.assertNotIn("pw", r.stderr)
+
+    def test_an_endpoint_that_is_not_dynamodb_streams_is_said(self):
+        # A wrong --endpoint-url (the dispatcher, a web server) must not read as an empty
+        # shard: a 200 that is not JSON 1.0 is a protocol error, an error answer with no AWS
+        # error in it says its HTTP status.
+        answers = {"200": (200, "application/json"), "404": (404, "text/html")}
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                code, ctype = answers[self.server.mode]
+                body = b'{"outcome":"dispatched"}'
+                self.send_response(code)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        srv = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        self.addCleanup(srv.server_close)
+        self.addCleanup(srv.shutdown)
+        url = "http://127.0.0.1:%d" % srv.server_address[1]
+        env = sh.aws_env(self.home, extra={"AWS_MAX_ATTEMPTS": "1"})
+        for mode, cause, said in (
+                ("200", "protocol", "answered HTTP 200 with Content-Type application/json, not "
+                                    "application/x-amz-json-1.0: not a DynamoDB Streams endpoint"),
+                ("404", "rejected", "HTTP 404 with no AWS error in the answer")):
+            srv.mode = mode
+            report = self.path("r%s.ndjson" % mode)
+            r = h.run_tool(["-n", "--stream", ARN, "--shard", "shardId-1", "--endpoint-url", url,
+                            "--report", report], env=env, clear_env=False)
+            self.assertEqual(r.rc, 6, r.stderr)
+            self.assertIn(said, r.stderr)
+            (line,) = report_lines(report)
+            self.assertEqual((line["outcome"], line["cause"]), ("unreadable", cause))
 
     def test_no_credentials_no_connection_exit_6(self):
         lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
