@@ -218,9 +218,9 @@ void messages_emit(void *ctx, const struct a2a_log_event *ev)
         return;
     }
     /* A record without SequenceNumber cannot be listed in the response: stderr (and the
-     * report) alone name it, so each one keeps its line. */
+     * report) alone name it, so each one keeps its lines, its reason's among them. */
     if (ev->position > 0 && (ev->level == A2A_LOG_ERROR || ev->level == A2A_LOG_WARN) &&
-        strcmp(ev->target, A2A_TARGET_NO_SEQ) != 0) {
+        ev->seq != NULL && strcmp(ev->target, A2A_TARGET_NO_SEQ) != 0) {
         t = tally_of(m, ev);
     }
     if (t != NULL && ++t->seen > MSG_REPEATS_SHOWN) {

@@ -90,7 +90,9 @@ static void log_result(struct run *r, const struct a2a_result *res)
         log_event(r, A2A_LOG_ERROR, A2A_TARGET_PARSE_ERROR, res, res->reason);
         break;
     case A2A_OUT_TRANSIENT:
-        snprintf(line, sizeof(line), "transient failure, listed for retry: %s", res->reason);
+        /* without a SequenceNumber it cannot be listed: the next line says so */
+        snprintf(line, sizeof(line), "transient failure%s: %s",
+                 res->has_seq ? ", listed for retry" : "", res->reason);
         log_event(r, A2A_LOG_WARN, A2A_TARGET_TRANSIENT, res, line);
         break;
     case A2A_OUT_REJECTED:

@@ -67,9 +67,32 @@ static size_t count_lines(const char *s)
 static void record_event(struct messages *m, enum a2a_log_level level, uint64_t position,
                          const char *message)
 {
-    struct a2a_log_event ev = {level, A2A_TARGET_TRANSIENT, "in.json", position, NULL, 0, message};
+    struct a2a_log_event ev = {level, A2A_TARGET_TRANSIENT, "in.json", position, "7", 1, message};
 
     messages_emit(m, &ev);
+}
+
+/* A record without SequenceNumber: only its lines name it, so none is held. */
+static void test_no_seq_record_lines_never_held(void **state)
+{
+    struct capture c;
+
+    (void)state;
+    capture_open(&c, 0);
+    for (uint64_t i = 1; i <= 8; i++) {
+        struct a2a_log_event ev = {A2A_LOG_ERROR,
+                                   A2A_TARGET_PARSE_ERROR,
+                                   "in.json",
+                                   i,
+                                   NULL,
+                                   0,
+                                   "NEW_IMAGE missing required attribute taskId"};
+        messages_emit(&c.m, &ev);
+    }
+    messages_finish(&c.m);
+    assert_int_equal(count_lines(captured(&c)), 8);
+    assert_non_null(strstr(captured(&c), "record 8: NEW_IMAGE missing required attribute"));
+    capture_close(&c);
 }
 
 static void test_five_then_counted(void **state)
@@ -86,8 +109,8 @@ static void test_five_then_counted(void **state)
     }
     /* All within the same millisecond: 5 lines, nothing counted yet. */
     assert_int_equal(count_lines(captured(&c)), 5);
-    assert_non_null(strstr(captured(&c), "record 5: warning: connection refused after 2 ms\n"));
-    assert_null(strstr(captured(&c), "record 6:"));
+    assert_non_null(strstr(captured(&c), "record 5 (seq 7): warning: connection refused after 2 ms\n"));
+    assert_null(strstr(captured(&c), "record 6 "));
     messages_finish(&c.m);
     assert_int_equal(count_lines(captured(&c)), 6);
     assert_non_null(strstr(captured(&c), "a2a-recover: warning: ... and 171 more: connection "
@@ -215,6 +238,7 @@ int main(void)
         cmocka_unit_test(test_run_messages_never_held),
         cmocka_unit_test(test_json_count_line),
         cmocka_unit_test(test_text_escapes_control_bytes),
+        cmocka_unit_test(test_no_seq_record_lines_never_held),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
