@@ -378,7 +378,8 @@ const char *a2a_streams_client_arn(const struct a2a_streams_client *c)
 }
 
 /* Fresh credentials when there are none yet or they expire soon; 0, or -1 with e set. */
-static int ensure_creds(struct a2a_streams_client *c, struct a2a_stream_error *e)
+/* where: "stream ARN" or "stream ARN shard ID (range)", as a failed call names itself. */
+static int ensure_creds(struct a2a_streams_client *c, const char *where, struct a2a_stream_error *e)
 {
     struct a2a_creds_config cc = {c->cfg.profile, c->cfg.env, c->cfg.credentials_timeout_ms, 0};
     struct a2a_error err = {0};
@@ -389,8 +390,8 @@ static int ensure_creds(struct a2a_streams_client *c, struct a2a_stream_error *e
     a2a_aws_creds_clear(&c->creds);
     if (a2a_aws_creds_resolve(&cc, &c->creds, &err) != 0) {
         e->cause = err.code == A2A_E_NOMEM ? A2A_STREAM_CAUSE_NONE : A2A_STREAM_CAUSE_CREDENTIALS;
-        a2a_error_set(&e->err, err.code == A2A_E_NOMEM ? A2A_E_NOMEM : A2A_E_INPUT, "stream %s: %s",
-                      c->arn_text, err.msg);
+        a2a_error_set(&e->err, err.code == A2A_E_NOMEM ? A2A_E_NOMEM : A2A_E_INPUT, "%s: %s", where,
+                      err.msg);
         return -1;
     }
     return 0;
@@ -571,7 +572,7 @@ enum streams_outcome a2a_streams_call(struct a2a_streams_client *c, const char *
             fail(e, A2A_STREAM_CAUSE_INTERRUPTED, where, op, "", "interrupted");
             return STREAMS_FAILED;
         }
-        if (ensure_creds(c, e) != 0) {
+        if (ensure_creds(c, where, e) != 0) {
             return STREAMS_FAILED;
         }
         cls = attempt(c, op, body, answer, name, sizeof(name), message, sizeof(message), e);

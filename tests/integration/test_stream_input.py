@@ -663,6 +663,12 @@ class StreamInputTest(h.IntegrationTestCase):
         for source in ("environment", "profile default", "container", "IMDS"):
             self.assertIn(source, r.stderr)
         self.assertEqual(report_lines(report)[0]["cause"], "credentials")
+        # a range's credentials failure names the range, as its other failures do
+        r = h.run_tool(["-n", "--stream", ARN, "--shard", "shardId-1", "--endpoint-url", url],
+                       env=sh.clean_env(self.home), clear_env=False)
+        self.assertEqual(r.rc, 6, r.stderr)
+        self.assertIn("stream %s shard shardId-1 (from trim-horizon to the end): " % ARN,
+                      r.stderr)
         with self.assertRaises(socket.timeout):
             lsock.accept()
         # strace proves no socket reached anywhere else either (IMDS, container); setup.sh
