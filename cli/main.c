@@ -619,6 +619,28 @@ static void reserve_std_fds(void)
     }
 }
 
+/*
+ * The --log-format a refused command line asked for (its last one before "--"): a usage error
+ * is a message like any other, and a consumer of JSON lines must be able to read it.
+ */
+static enum log_format log_format_in_argv(int argc, char **argv)
+{
+    enum log_format format = LOG_TEXT;
+
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        const char *value = NULL;
+        if (strcmp(argv[i], "--log-format") == 0 && i + 1 < argc) {
+            value = argv[++i];
+        } else if (strncmp(argv[i], "--log-format=", 13) == 0) {
+            value = argv[i] + 13;
+        }
+        if (value != NULL) {
+            format = strcmp(value, "json") == 0 ? LOG_JSON : LOG_TEXT;
+        }
+    }
+    return format;
+}
+
 int main(int argc, char **argv)
 {
     struct options o;
@@ -629,8 +651,11 @@ int main(int argc, char **argv)
 
     reserve_std_fds();
     if (options_parse(&o, argc, argv, &err) != 0) {
-        fprintf(stderr, "a2a-recover: %s\nTry 'a2a-recover --help' for more information.\n",
-                err.msg);
+        msgs.format = log_format_in_argv(argc, argv);
+        msg_error(&msgs, "%s", err.msg);
+        if (msgs.format == LOG_TEXT) {
+            fputs("Try 'a2a-recover --help' for more information.\n", stderr);
+        }
         goto out;
     }
     if (o.help || o.version) {

@@ -296,6 +296,24 @@ class TrustRunsTest(harness.IntegrationTestCase):
                 self.assertEqual(res.stdout, "")
                 self.assertNotIn("secret-token", res.stderr)
 
+    def test_usage_error_is_a_json_line_with_log_format_json(self):
+        # A consumer of JSON lines reads a refused command line like any other message.
+        for args in (["-n", "--log-format", "json", "-j", "0", "x.json"],
+                     ["--log-format=json", "--bogus"],
+                     ["-n", "--bogus", "--log-format", "json"]):
+            with self.subTest(args=args):
+                res = self.run_tool(args)
+                self.assertEqual(res.rc, 2, res)
+                lines = res.stderr.splitlines()
+                self.assertEqual(len(lines), 1, res.stderr)
+                msg = json.loads(lines[0])
+                self.assertEqual(msg["level"], "ERROR")
+                self.assertTrue(msg["message"].startswith(("-j: ", "unknown option --bogus")),
+                                msg)
+        res = self.run_tool(["-n", "--log-format", "text", "--bogus"])
+        self.assertEqual(res.rc, 2, res)
+        self.assertIn("Try 'a2a-recover --help'", res.stderr)
+
     def test_summary_dispatched_counts_only_records_sent(self):
         """dispatched is records sent at least once, not records queued for the engine."""
         d = self.start_dispatcher(seed=seed_doc([("acme", "b")], {"acme:b": {"always": 403}}))
