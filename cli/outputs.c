@@ -323,7 +323,9 @@ static int check_same_new_name(struct output *const *list, size_t n, struct a2a_
             const char *a = list[i]->target;
             const char *b = list[k]->target;
 
-            if (a != NULL && b != NULL && strcmp(a, b) == 0) {
+            /* a device is written as it is, never replaced: /dev/null may take two */
+            if (a != NULL && b != NULL && !list[i]->direct && !list[k]->direct &&
+                strcmp(a, b) == 0) {
                 a2a_error_set(err, A2A_E_CONFIG, "%s %s and %s %s: the same file", list[i]->option,
                               list[i]->path, list[k]->option, list[k]->path);
                 return -1;

@@ -297,6 +297,14 @@ static void test_overlaps(void **state)
     assert_int_equal(outputs_open(list, 2, inputs, 1, &err), -1);
     assert_non_null(strstr(err.msg, "the same file"));
     assert_int_equal(temporaries(), 0);
+
+    /* a device is written as it is: /dev/null takes two outputs */
+    memset(&err, 0, sizeof(err));
+    output_init(&a, "-o", "/dev/null", OUTPUT_WHOLE);
+    output_init(&b, "--report", "/dev/null", OUTPUT_STREAM);
+    assert_int_equal(outputs_open(list, 2, inputs, 1, &err), 0);
+    assert_int_equal(output_close(&a, 1, &err), 0);
+    assert_int_equal(output_close(&b, 1, &err), 0);
 }
 
 /* A stream created for a run that never starts is removed again. */
