@@ -39,10 +39,22 @@ static void clear_progress(struct messages *m)
     }
 }
 
-/* Text form of a SequenceNumber: printable bytes as they are, the rest escaped. */
+/*
+ * Text form of a SequenceNumber: printable bytes as they are, the rest escaped; in quotes when
+ * bare it could not be told apart ("(seq )", or a space or parenthesis inside).
+ */
 static void put_seq_text(struct a2a_buf *b, const char *seq, size_t len)
 {
-    a2a_json_escape(b, seq, len);
+    int quoted = len == 0;
+
+    for (size_t i = 0; i < len && !quoted; i++) {
+        quoted = seq[i] == ' ' || seq[i] == '(' || seq[i] == ')';
+    }
+    if (quoted) {
+        a2a_json_put_string(b, seq, len);
+    } else {
+        a2a_json_escape(b, seq, len);
+    }
 }
 
 /*

@@ -72,6 +72,26 @@ static void record_event(struct messages *m, enum a2a_log_level level, uint64_t 
     messages_emit(m, &ev);
 }
 
+/* A SequenceNumber that bare could not be told apart is quoted; a usual one is not. */
+static void test_seq_quoted_only_when_ambiguous(void **state)
+{
+    struct capture c;
+    const char *seqs[] = {"111", "", "9) (seq 8", "a\"b"};
+
+    (void)state;
+    capture_open(&c, 0);
+    for (size_t i = 0; i < 4; i++) {
+        struct a2a_log_event ev = {A2A_LOG_ERROR, A2A_TARGET_PARSE_ERROR, "in.json", i + 1,
+                                   seqs[i],       strlen(seqs[i]),        "bad"};
+        messages_emit(&c.m, &ev);
+    }
+    assert_string_equal(captured(&c), "a2a-recover: in.json: record 1 (seq 111): bad\n"
+                                      "a2a-recover: in.json: record 2 (seq \"\"): bad\n"
+                                      "a2a-recover: in.json: record 3 (seq \"9) (seq 8\"): bad\n"
+                                      "a2a-recover: in.json: record 4 (seq a\\\"b): bad\n");
+    capture_close(&c);
+}
+
 /* A record without SequenceNumber: only its lines name it, so none is held. */
 static void test_no_seq_record_lines_never_held(void **state)
 {
@@ -109,7 +129,8 @@ static void test_five_then_counted(void **state)
     }
     /* All within the same millisecond: 5 lines, nothing counted yet. */
     assert_int_equal(count_lines(captured(&c)), 5);
-    assert_non_null(strstr(captured(&c), "record 5 (seq 7): warning: connection refused after 2 ms\n"));
+    assert_non_null(
+        strstr(captured(&c), "record 5 (seq 7): warning: connection refused after 2 ms\n"));
     assert_null(strstr(captured(&c), "record 6 "));
     messages_finish(&c.m);
     assert_int_equal(count_lines(captured(&c)), 6);
@@ -239,6 +260,7 @@ int main(void)
         cmocka_unit_test(test_json_count_line),
         cmocka_unit_test(test_text_escapes_control_bytes),
         cmocka_unit_test(test_no_seq_record_lines_never_held),
+        cmocka_unit_test(test_seq_quoted_only_when_ambiguous),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
