@@ -140,7 +140,10 @@ static int open_temporary(struct output *out, const struct stat *old, struct a2a
         int e = errno;
         free(out->tmp);
         out->tmp = NULL;
-        return refuse(out, err, "cannot create", e);
+        /* An existing file is replaced whole, never truncated in place: say that the file
+         * that could not be made is its replacement, or "cannot create" reads as nonsense. */
+        return refuse(out, err,
+                      old != NULL ? "cannot create its replacement beside it" : "cannot create", e);
     }
     (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
     /* Owner first: changing it clears set-id bits that fchmod() then restores. */

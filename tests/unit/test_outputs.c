@@ -214,6 +214,8 @@ static void test_refused_paths(void **state)
         const char *want;
     } rows[] = {
         {"/nonexistent-dir/x.json", "-o /nonexistent-dir/x.json: cannot create: No such file"},
+        /* an existing file in a directory where no file can be made beside it */
+        {"/proc/version", "-o /proc/version: cannot create its replacement beside it: "},
         {"/tmp", "-o /tmp: is a directory"},
         {"/dev/fd/999", "-o /dev/fd/999: cannot use: Bad file descriptor"},
         {"", "-o: an empty path"}, /* else found at rename time, the response lost */
