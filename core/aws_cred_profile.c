@@ -507,22 +507,25 @@ static int fresh(struct a2a_aws_creds *out, struct a2a_error *err)
     return -1;
 }
 
+static provider_fn *const chain[] = {
+    a2a_creds_from_env,
+    a2a_creds_from_profile,
+    a2a_creds_from_container,
+    a2a_creds_from_imds,
+};
+#define CHAIN_LINKS ((int)(sizeof(chain) / sizeof(chain[0])))
+
 int a2a_aws_creds_resolve(const struct a2a_creds_config *cfg, struct a2a_aws_creds *out,
                           struct a2a_error *err)
 {
-    static provider_fn *const chain[] = {
-        a2a_creds_from_env,
-        a2a_creds_from_profile,
-        a2a_creds_from_container,
-        a2a_creds_from_imds,
-    };
     char tried[4 * (A2A_CREDS_WHY_MAX + 2)] = "";
 
     memset(out, 0, sizeof(*out));
-    for (size_t i = 0; i < sizeof(chain) / sizeof(chain[0]); i++) {
+    for (int i = 0; i < CHAIN_LINKS; i++) {
         char why[A2A_CREDS_WHY_MAX] = "";
         enum a2a_creds_result rc = chain[i](cfg, out, why, sizeof(why), err);
         if (rc == A2A_CREDS_FOUND) {
+            out->link = i + 1;
             return fresh(out, err);
         }
         if (rc == A2A_CREDS_ERROR) {
@@ -535,5 +538,30 @@ int a2a_aws_creds_resolve(const struct a2a_creds_config *cfg, struct a2a_aws_cre
         strncat(tried, why, sizeof(tried) - strlen(tried) - 1);
     }
     a2a_error_set(err, A2A_E_CONFIG, "no AWS credentials found; tried %s", tried);
+    return -1;
+}
+
+int a2a_aws_creds_refresh(const struct a2a_creds_config *cfg, int link, struct a2a_aws_creds *out,
+                          struct a2a_error *err)
+{
+    char why[A2A_CREDS_WHY_MAX] = "";
+    enum a2a_creds_result rc;
+
+    if (link < 1 || link > CHAIN_LINKS) {
+        return a2a_aws_creds_resolve(cfg, out, err);
+    }
+    memset(out, 0, sizeof(*out));
+    rc = chain[link - 1](cfg, out, why, sizeof(why), err);
+    if (rc == A2A_CREDS_FOUND) {
+        out->link = link;
+        return fresh(out, err);
+    }
+    a2a_aws_creds_clear(out);
+    if (rc == A2A_CREDS_ABSENT) {
+        a2a_error_set(err, A2A_E_CONFIG,
+                      "the credentials expired and their source no longer gives any (%s); the "
+                      "run keeps to the source it started with",
+                      why);
+    }
     return -1;
 }

@@ -46,6 +46,7 @@ struct a2a_aws_creds {
     time_t expiration;                 /* 0 when the credentials do not expire */
     time_t fetched;                    /* when the chain gave them */
     char source[A2A_CREDS_SOURCE_MAX]; /* where they came from, for messages; no secret */
+    int link;                          /* the link of the chain that gave them, from 1; 0: none */
 };
 
 struct a2a_creds_config {
@@ -67,6 +68,15 @@ enum a2a_creds_result {
  * not apply), A2A_E_NOMEM.
  */
 int a2a_aws_creds_resolve(const struct a2a_creds_config *cfg, struct a2a_aws_creds *out,
+                          struct a2a_error *err);
+
+/*
+ * Fetches again from link, the link of the chain that gave the credentials being replaced
+ * (their .link), as botocore refreshes the provider it started with: a run never changes
+ * identity midway because a file appeared or changed that an earlier link reads. 0 runs the
+ * whole chain (a2a_aws_creds_resolve). A link that no longer gives credentials is an error.
+ */
+int a2a_aws_creds_refresh(const struct a2a_creds_config *cfg, int link, struct a2a_aws_creds *out,
                           struct a2a_error *err);
 
 /*

@@ -804,6 +804,78 @@ static void test_chain(void **state)
     rows_done();
 }
 
+/* ---- refresh: the source that gave the credentials, not the whole chain again --------------- */
+
+struct live_env {
+    const char *vars[4]; /* NAME=value; changed between calls as a running process would see */
+    char home[256];
+};
+
+static const char *live_get(void *ctx, const char *name)
+{
+    const struct live_env *le = ctx;
+    size_t n = strlen(name);
+
+    if (strcmp(name, "HOME") == 0) {
+        return le->home;
+    }
+    for (int i = 0; i < 4 && le->vars[i] != NULL; i++) {
+        if (strncmp(le->vars[i], name, n) == 0 && le->vars[i][n] == '=') {
+            return le->vars[i] + n + 1;
+        }
+    }
+    return NULL;
+}
+
+static void test_refresh_keeps_to_its_source(void **state)
+{
+    struct live_env le = {{NOIMDS, "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:9/c"}, ""};
+    struct a2a_creds_config cfg = {NULL, {live_get, &le}, 0, 500};
+    struct a2a_aws_creds c;
+    struct a2a_error err = {0};
+    char aws[300];
+    int link;
+
+    (void)state;
+    snprintf(le.home, sizeof(le.home), "/tmp/a2a-refresh-XXXXXX");
+    assert_non_null(mkdtemp(le.home));
+    snprintf(aws, sizeof(aws), "%s/.aws", le.home);
+    assert_int_equal(mkdir(aws, 0700), 0);
+    write_file(aws, "credentials",
+               "[default]\naws_access_key_id=AKFILE\naws_secret_access_key=S\n");
+    assert_int_equal(a2a_aws_creds_resolve(&cfg, &c, &err), 0);
+    assert_string_equal(c.access_key_id, "AKFILE");
+    link = c.link;
+    assert_int_equal(link, 2);
+    a2a_aws_creds_clear(&c);
+
+    /* Keys an earlier link reads appear mid-run: the refresh still asks the profile. */
+    le.vars[2] = "AWS_ACCESS_KEY_ID=AKENV";
+    le.vars[3] = "AWS_SECRET_ACCESS_KEY=SKENV";
+    assert_int_equal(a2a_aws_creds_refresh(&cfg, link, &c, &err), 0);
+    assert_string_equal(c.access_key_id, "AKFILE");
+    assert_int_equal(c.link, 2);
+    a2a_aws_creds_clear(&c);
+
+    /* The profile loses its keys: an error naming why, and no later link (the container) asked. */
+    write_file(aws, "credentials", "[other]\naws_access_key_id=AKO\naws_secret_access_key=S\n");
+    perform_calls = 0;
+    assert_int_equal(a2a_aws_creds_refresh(&cfg, link, &c, &err), -1);
+    assert_int_equal(err.code, A2A_E_CONFIG);
+    assert_non_null(strstr(err.msg, "no longer gives any"));
+    assert_null(strstr(err.msg, "SKENV"));
+    assert_int_equal(perform_calls, 0);
+    assert_null(c.access_key_id);
+
+    /* Link 0: the whole chain, as at the start of a run. */
+    assert_int_equal(a2a_aws_creds_refresh(&cfg, 0, &c, &err), 0);
+    assert_string_equal(c.access_key_id, "AKENV");
+    assert_int_equal(c.link, 1);
+    a2a_aws_creds_clear(&c);
+    snprintf(aws, sizeof(aws), "rm -rf '%s'", le.home);
+    assert_int_equal(system(aws), 0);
+}
+
 /* ---- settings besides credentials: ca_bundle, max_attempts ------------------------------------
  */
 
@@ -1003,10 +1075,15 @@ static void test_due(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_shell_split), cmocka_unit_test(test_iso8601),
-        cmocka_unit_test(test_parse_json),  cmocka_unit_test(test_container_uri),
-        cmocka_unit_test(test_chain),       cmocka_unit_test(test_due),
-        cmocka_unit_test(test_settings),    cmocka_unit_test(test_settings_long_ca_bundle),
+        cmocka_unit_test(test_shell_split),
+        cmocka_unit_test(test_iso8601),
+        cmocka_unit_test(test_parse_json),
+        cmocka_unit_test(test_container_uri),
+        cmocka_unit_test(test_chain),
+        cmocka_unit_test(test_due),
+        cmocka_unit_test(test_refresh_keeps_to_its_source),
+        cmocka_unit_test(test_settings),
+        cmocka_unit_test(test_settings_long_ca_bundle),
     };
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
