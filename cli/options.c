@@ -132,13 +132,13 @@ void options_usage(FILE *out)
           out);
     /* Two strings: one would pass the 4,095 bytes C requires compilers to take. */
     fputs("      --stream ARN         read the DynamoDB stream itself instead of files;\n"
-          "                           --shard, --from, --to and --idle are for it only\n"
+          "                           --shard, --from and --to are for it only\n"
           "      --shard ID           only this shard (repeatable; read in the order given)\n"
           "      --from POS           trim-horizon (default), latest, at:SEQ or after:SEQ\n"
           "                           (at:/after: with one --shard)\n"
           "      --to SEQ             last sequence number to replay, inclusive\n"
           "      --idle S             an open shard ends after S seconds without records\n"
-          "                           (default 10)\n"
+          "                           (default 10; a redriven range's too)\n"
           "      --endpoint-url URL   Streams endpoint (default: from the ARN's region), for\n"
           "                           --stream and the ranges of on-failure records\n"
           "      --profile NAME       AWS profile for credentials (else AWS_PROFILE,\n"

@@ -147,10 +147,8 @@ int stream_opts_check(const struct stream_options *so, size_t nfiles, struct a2a
         orphan = "--from";
     } else if (so->to != NULL) {
         orphan = "--to";
-    } else if (so->idle_ms != 0) {
-        orphan = "--idle";
     }
-    /* --endpoint-url and --profile stand alone too: they apply to the ranges of the
+    /* --endpoint-url, --profile and --idle stand alone too: they apply to the ranges of the
        on-failure records in the input. */
     if (orphan != NULL) {
         a2a_error_set(err, A2A_E_CONFIG, "%s needs --stream ARN", orphan);
@@ -229,7 +227,7 @@ int stream_input_open(struct stream_input *si, const struct stream_options *so,
             goto out;
         }
         for (size_t i = 0; i < so->nshards; i++) {
-            ranges[i] = (struct a2a_stream_range){so->shards[i], so->from, so->to};
+            ranges[i] = (struct a2a_stream_range){so->shards[i], so->from, so->to, 0};
         }
         scfg.ranges = ranges;
         scfg.nranges = so->nshards;

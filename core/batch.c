@@ -689,6 +689,7 @@ static int expand(struct run *r, const struct a2a_item *item)
 
     if (r->stopped) {
         a2a_redrive_cut(r->cur); /* interrupted or failing fast: its range is not read */
+        r->st->range_unread = 1; /* so the run is not complete, whatever else was read */
         return 0;
     }
     if (a2a_redrive_open_range(r->rd, r->cur, &item->range, &src, &err) != 0) {
@@ -740,10 +741,12 @@ static int expand(struct run *r, const struct a2a_item *item)
     if (!a2a_redrive_range_failed(r->rd) && read != item->range.batch_size) {
         char line[A2A_ERROR_MSG_MAX];
         snprintf(line, sizeof(line),
-                 "%s: message %llu: its range holds %llu records, \"batchSize\" says %llu "
-                 "(records of other batches replay safely: the endpoint is idempotent)",
+                 "%s: message %llu: its range holds %llu record%s, \"batchSize\" says %llu (%s)",
                  item->msg.input, (unsigned long long)item->msg.index, (unsigned long long)read,
-                 (unsigned long long)item->range.batch_size);
+                 read == 1 ? "" : "s", (unsigned long long)item->range.batch_size,
+                 read > item->range.batch_size
+                     ? "records of other batches replay safely: the endpoint is idempotent"
+                     : "the range was read from its first record through its last");
         r->st->warnings++;
         log_event(r, A2A_LOG_WARN, A2A_TARGET_RECOVER, NULL, line);
     }
@@ -773,7 +776,7 @@ static int use_pointer(struct run *r, const struct a2a_item *item)
         }
         snprintf(line, sizeof(line),
                  "%s: message %llu%s at byte %llu names a range an earlier message named: "
-                 "replayed once",
+                 "read once, and this message is acked exactly when that one is",
                  item->msg.input, (unsigned long long)item->msg.index, id,
                  (unsigned long long)item->msg.offset);
         r->cur_duplicate = 1; /* the records of its S3 payload, if any, are skipped too */

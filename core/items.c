@@ -24,6 +24,7 @@ enum str_slot {
     S_FUNCTION_ERROR,
     S_TYPE,
     S_SEQ,
+    S_PREV_SEQ, /* the payload record before the one in S_SEQ */
     S_COUNT
 };
 
@@ -52,7 +53,7 @@ struct a2a_items {
     /* An S3 payload whose records are being handed out. */
     struct a2a_memory payload_mem;
     struct a2a_scanner *payload; /* owned; NULL when none */
-    int warn_count;              /* its record count differs from batchSize */
+    char gap[A2A_ERROR_MSG_MAX]; /* why it is not its whole batch; "" when it is */
 
     struct a2a_message msg; /* the current message */
     struct a2a_range range; /* its range, once read */
@@ -322,7 +323,7 @@ static int begin_message(struct a2a_items *it, const struct a2a_raw_record *rec,
     memset(&it->msg, 0, sizeof(it->msg));
     memset(&it->range, 0, sizeof(it->range));
     it->has_range = 0;
-    it->warn_count = 0;
+    it->gap[0] = '\0';
     it->msg.via = via;
     it->msg.index = it->messages;
     it->msg.input = rec->file;
@@ -521,6 +522,74 @@ static int check_payload_record(struct a2a_items *it, struct a2a_item *item, con
     return 0;
 }
 
+static void set_gap(struct a2a_items *it, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void set_gap(struct a2a_items *it, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (it->gap[0] != '\0') {
+        return; /* the first reason found is the one said */
+    }
+    va_start(ap, fmt);
+    vsnprintf(it->gap, sizeof(it->gap), fmt, ap);
+    va_end(ap);
+}
+
+/*
+ * Payload record k (its SequenceNumber in S_SEQ, already within the range) after the one
+ * before it: a batch's records come in strictly rising order, so a repeat or a step back
+ * means records of the batch are missing or mixed in. Keeps it in S_PREV_SEQ. 0 or NOMEM.
+ */
+static int check_payload_order(struct a2a_items *it, uint64_t k)
+{
+    struct a2a_buf *cur = &it->strs[S_SEQ];
+    struct a2a_buf *prev = &it->strs[S_PREV_SEQ];
+    char shown[160];
+
+    if (k > 1 && a2a_seqnum_cmp(cur->data, cur->len, prev->data, prev->len) <= 0) {
+        a2a_quote_for_message(shown, sizeof(shown), buf_str(cur), 48);
+        set_gap(it, "its record %llu (SequenceNumber %s) %s the one before it",
+                (unsigned long long)k, shown,
+                a2a_seqnum_cmp(cur->data, cur->len, prev->data, prev->len) == 0 ? "repeats"
+                                                                                : "comes before");
+    }
+    if (k == 1 && a2a_seqnum_cmp(cur->data, cur->len, it->range.start_seq.ptr,
+                                 it->range.start_seq.len) != 0) {
+        a2a_quote_for_message(shown, sizeof(shown), buf_str(cur), 48);
+        set_gap(it, "its first record is %s, not startSequenceNumber %.*s", shown,
+                (int)it->range.start_seq.len, it->range.start_seq.ptr);
+    }
+    a2a_buf_reset(prev);
+    return a2a_buf_append(prev, cur->data, cur->len) == 0 ? 0 : NOMEM;
+}
+
+/*
+ * After the first pass: an S3 object stands for the stream only when it holds its whole
+ * batch, from startSequenceNumber through endSequenceNumber, batchSize records. Anything
+ * less is said (it->gap) after its records, and its message is not acked: the records
+ * missing exist only in the stream, and acking would drop them for good.
+ */
+static void check_payload_whole(struct a2a_items *it, uint64_t n)
+{
+    const struct a2a_buf *last = &it->strs[S_PREV_SEQ];
+    const struct a2a_range *rg = &it->range;
+    char shown[160];
+
+    if (n == 0) {
+        set_gap(it, "it holds no record");
+    } else if (a2a_seqnum_cmp(last->data, last->len, rg->end_seq.ptr, rg->end_seq.len) != 0) {
+        a2a_quote_for_message(shown, sizeof(shown), buf_str(last), 48);
+        set_gap(it, "its last record is %s, not endSequenceNumber %.*s", shown,
+                (int)rg->end_seq.len, rg->end_seq.ptr);
+    }
+    if (n != rg->batch_size) {
+        set_gap(it, "it holds %llu record%s, \"batchSize\" says %llu", (unsigned long long)n,
+                n == 1 ? "" : "s", (unsigned long long)rg->batch_size);
+    }
+}
+
 /*
  * First pass over a payload: every record is read and checked before any is handed out, so
  * a payload that fails anywhere gives only its MESSAGE_ERROR. Returns 0, ITEM or NOMEM.
@@ -536,12 +605,16 @@ static int check_payload(struct a2a_items *it, struct a2a_item *item, const stru
     if (open_payload_scanner(it, &sc) != 0) {
         return NOMEM;
     }
+    it->gap[0] = '\0';
     for (;;) {
         r = a2a_scanner_next(sc, &rec, &err);
         if (r <= 0) {
             break;
         }
         r = check_payload_record(it, item, t, &rec, ++n);
+        if (r == 0) {
+            r = check_payload_order(it, n);
+        }
         if (r != 0) {
             break;
         }
@@ -553,9 +626,9 @@ static int check_payload(struct a2a_items *it, struct a2a_item *item, const stru
     if (r != 0) {
         return r;
     }
+    check_payload_whole(it, n);
     it->range.inline_records = 1;
     it->range.payload_records = n;
-    it->warn_count = n != it->range.batch_size;
     return 0;
 }
 
@@ -878,12 +951,18 @@ static int payload_next(struct a2a_items *it, struct a2a_item *item, struct a2a_
     if (r < 0) {
         return -1; /* the first pass read the same bytes: only memory can run out here */
     }
-    if (it->warn_count) {
-        it->warn_count = 0;
-        return message_item(it, item, A2A_ITEM_WARNING, &t, NULL,
-                            "the payload holds %llu records, \"batchSize\" says %llu",
-                            (unsigned long long)it->range.payload_records,
-                            (unsigned long long)it->range.batch_size);
+    if (it->gap[0] != '\0') {
+        const struct a2a_range *rg = &it->range;
+        r = message_item(it, item, A2A_ITEM_MESSAGE_ERROR, &t, NULL,
+                         "the payload is not the whole batch of its DDBStreamBatchInfo: %s; its "
+                         "records are replayed, but the message is not acked: the rest of the "
+                         "batch is only in the stream (--stream %.*s --shard %.*s --from at:%.*s "
+                         "--to %.*s)",
+                         it->gap, (int)rg->stream_arn.len, rg->stream_arn.ptr,
+                         (int)rg->shard_id.len, rg->shard_id.ptr, (int)rg->start_seq.len,
+                         rg->start_seq.ptr, (int)rg->end_seq.len, rg->end_seq.ptr);
+        it->gap[0] = '\0';
+        return r;
     }
     return 0;
 }

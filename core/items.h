@@ -36,8 +36,11 @@
  * The range of an S3 payload is checked: every record must have a SequenceNumber between
  * startSequenceNumber and endSequenceNumber. One that does not makes the whole message a
  * MESSAGE_ERROR before any of its records is handed out (the payload and its own pointer
- * disagree: the operator must look; the payload alone is valid input). A record count other
- * than batchSize is only a WARNING, after the records.
+ * disagree: the operator must look; the payload alone is valid input). A payload within its
+ * range that is still not its whole batch (a count other than batchSize, a first or last
+ * record other than the range's ends, a record repeated or out of order) is a MESSAGE_ERROR
+ * after its records: they are replayed, and the message is never acked, since the records it
+ * lacks exist only in the stream.
  */
 #ifndef A2A_ITEMS_H
 #define A2A_ITEMS_H

@@ -21,7 +21,8 @@ struct range_entry {
     size_t len;
     uint64_t hash;
     enum range_state state;
-    int cut; /* RANGE_FAILED because the run stopped before its first message was done */
+    int cut;        /* RANGE_FAILED because the run stopped before its first message was done */
+    int unreadable; /* its read from the stream failed: an S3 payload of it may stand in */
 };
 
 struct a2a_redrive_message {
@@ -348,6 +349,7 @@ static int add_range(struct a2a_redrive *rd, uint64_t h)
 int a2a_redrive_claim_range(struct a2a_redrive *rd, struct a2a_redrive_message *m,
                             const struct a2a_range *range, struct a2a_error *err)
 {
+    struct range_entry *e;
     uint64_t h;
     size_t slot;
 
@@ -362,6 +364,14 @@ int a2a_redrive_claim_range(struct a2a_redrive *rd, struct a2a_redrive_message *
     m->has_range = 1;
     if (rd->table[slot] != 0) {
         m->range = rd->table[slot] - 1;
+        e = &rd->ranges[m->range];
+        if (range->inline_records && e->unreadable) {
+            /* The stream had lost the range; this S3 object holds its records: the range is
+               this message's now, and the messages naming it later share its fate. */
+            e->unreadable = 0;
+            e->state = RANGE_PENDING;
+            return 0;
+        }
         m->duplicate = 1;
         rd->stats.duplicates++;
         return 1;
@@ -438,9 +448,12 @@ static void report_range(struct a2a_redrive *rd, const struct a2a_unreadable *u)
     char first[160] = "";
     char age[64];
     char text[A2A_ERROR_MSG_MAX + 1000];
-    char part[160];
+    char part[160] = "";
 
     rd->reading->failed = 1;
+    if (m->has_range && !m->duplicate) {
+        rd->ranges[m->range].unreadable = 1;
+    }
     if (rd->range_whole_failed) {
         return;
     }
@@ -468,13 +481,19 @@ static void report_range(struct a2a_redrive *rd, const struct a2a_unreadable *u)
         snprintf(part, sizeof(part),
                  "is read only in part: its records from %s through %s are lost", u->start,
                  u->end != NULL ? u->end : "the end");
+    } else if (u->records_read > 0 && strncmp(u->start, "after:", 6) == 0) {
+        /* its first records were read and replayed: the part not read begins after them */
+        snprintf(part, sizeof(part),
+                 "cannot be read past its record %s (%llu record%s of it read and replayed)",
+                 u->start + 6, (unsigned long long)u->records_read,
+                 u->records_read == 1 ? "" : "s");
     }
     snprintf(text, sizeof(text),
              "%s: message %llu%s at byte %llu: shard %.*s from %.*s through %.*s %s (%s)%s%s: %s",
              m->text.data, (unsigned long long)m->index, id, (unsigned long long)m->offset,
              (int)(g->shard_id.len < 100 ? g->shard_id.len : 100), g->shard_id.ptr,
              (int)g->start_seq.len, g->start_seq.ptr, (int)g->end_seq.len, g->end_seq.ptr,
-             u->partial ? part : "cannot be read", u->cause, first,
+             part[0] != '\0' ? part : "cannot be read", u->cause, first,
              strcmp(u->cause, "trimmed") == 0 ? " (a stream keeps records 24 hours)" : "",
              u->error->msg);
     p = (struct a2a_pointer_unreadable){
@@ -587,6 +606,7 @@ int a2a_redrive_open_range(struct a2a_redrive *rd, struct a2a_redrive_message *m
     snprintf(sr.start.seq, sizeof(sr.start.seq), "%.*s", (int)range->start_seq.len,
              range->start_seq.ptr);
     sr.end_seq = end;
+    sr.end_written = 1; /* Lambda read the range: its end is a record of the shard */
     if (client_for(rd, arn, &why) == 0) {
         memset(&scfg, 0, sizeof(scfg));
         scfg.client = rd->client;

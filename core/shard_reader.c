@@ -48,6 +48,8 @@ struct a2a_shard_reader {
     char *shard_id;               /* owned */
     struct a2a_start start;
     char end_seq[A2A_SEQNUM_MAX_DIGITS + 1]; /* "" for none */
+    int end_written;                         /* see struct a2a_shard_range */
+    int went_idle;                           /* the read ended on --idle */
     int shard_closed;
     char *iterator; /* owned; the one to send next, NULL when a fresh one is needed */
     int exhausted;  /* the last page had no NextShardIterator */
@@ -97,6 +99,7 @@ int a2a_shard_reader_open(struct a2a_streams_client *c, const struct a2a_shard_r
     r->shard_closed = range->shard_closed;
     if (range->end_seq != NULL) {
         memcpy(r->end_seq, range->end_seq, strlen(range->end_seq) + 1);
+        r->end_written = range->end_written;
     }
     r->last_call_ms = -1;
     r->idle_since_ms = a2a_streams_now_ms(c);
@@ -605,7 +608,9 @@ static int empty_page_ends(struct a2a_shard_reader *r)
     if (r->exhausted) {
         return 1;
     }
-    return !r->shard_closed && a2a_streams_now_ms(r->c) - r->idle_since_ms >= r->c->cfg.idle_ms;
+    r->went_idle =
+        !r->shard_closed && a2a_streams_now_ms(r->c) - r->idle_since_ms >= r->c->cfg.idle_ms;
+    return r->went_idle;
 }
 
 static void fill_page(struct a2a_shard_reader *r, const struct page_scan *s,
@@ -633,12 +638,35 @@ static enum a2a_read_status hand_out(struct a2a_shard_reader *r, const struct pa
 }
 
 /*
+ * An open shard went idle before the written end of the range: the records up to it are in
+ * the shard and were not read. Its message must not be acked as if they had been.
+ */
+static int end_not_reached(const struct a2a_shard_reader *r, struct a2a_stream_error *e)
+{
+    if (!r->end_written || !r->went_idle ||
+        (r->last_seq[0] != '\0' && a2a_seqnum_cmp_str(r->last_seq, r->end_seq) >= 0)) {
+        return 0;
+    }
+    *e = (struct a2a_stream_error){{A2A_OK, ""}, A2A_STREAM_CAUSE_IDLE, "", 0, ""};
+    a2a_error_set(&e->err, A2A_E_INPUT,
+                  "%s: the shard is open and gave no record for %.3g s (--idle) before the range's "
+                  "end %s came%s%s",
+                  r->where, (double)r->c->cfg.idle_ms / 1000.0, r->end_seq,
+                  r->last_seq[0] != '\0' ? "; the last record read was " : "", r->last_seq);
+    return 1;
+}
+
+/*
  * The read is over: read to its end, or, from the trim horizon, without a record of it. An
- * open shard that went idle first says only that: its records may come later.
+ * open shard that went idle first says only that: its records may come later; but a range
+ * whose end is a written record is not over until that record came.
  */
 static enum a2a_read_status read_over(struct a2a_shard_reader *r, struct a2a_stream_error *e)
 {
     r->done = 1;
+    if (r->fallback != FALLBACK_AWAITING && end_not_reached(r, e)) {
+        return A2A_READ_ERROR;
+    }
     if (r->fallback == FALLBACK_AWAITING) {
         r->fallback = FALLBACK_DONE;
         if (r->exhausted || r->iterator == NULL) {

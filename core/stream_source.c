@@ -21,6 +21,7 @@ struct range {
     struct a2a_start start;
     char end_seq[A2A_SEQNUM_MAX_DIGITS + 1]; /* "" for the end of the shard */
     int shard_closed;
+    int end_written; /* see struct a2a_stream_range */
 };
 
 struct a2a_stream_source {
@@ -51,8 +52,8 @@ struct a2a_stream_source {
 const char *a2a_stream_cause_name(enum a2a_stream_cause cause)
 {
     static const char *const names[] = {
-        "none",        "trimmed", "not-found", "denied",   "rejected",
-        "credentials", "retries", "transport", "protocol", "interrupted",
+        "none",    "trimmed",   "not-found", "denied",      "rejected", "credentials",
+        "retries", "transport", "protocol",  "interrupted", "idle",
     };
 
     if ((size_t)cause >= sizeof(names) / sizeof(names[0])) {
@@ -131,6 +132,7 @@ int a2a_stream_source_open(struct a2a_stream_source **out,
         if (range_set(&s->ranges[i], r->shard_id, &r->start, r->end_seq, 0, err) != 0) {
             goto fail;
         }
+        s->ranges[i].end_written = r->end_seq != NULL && r->end_written;
     }
     s->listed = 1;
     *out = s;
@@ -348,6 +350,7 @@ static int open_range(struct a2a_stream_source *s, struct a2a_error *err)
         .start = r->start,
         .end_seq = r->end_seq[0] != '\0' ? r->end_seq : NULL,
         .shard_closed = r->shard_closed,
+        .end_written = r->end_written,
     };
     s->page_n = 0;
     s->range_input = s->inputs;

@@ -37,6 +37,8 @@ struct a2a_stream_range {
     const char *shard_id;   /* borrowed for the open call (copied) */
     struct a2a_start start; /* trim-horizon, latest, at:SEQ, after:SEQ */
     const char *end_seq;    /* borrowed for the open call (copied); inclusive; NULL: the end */
+    int end_written;        /* end_seq is a record the shard holds (the range of an on-failure
+                               record): the read must reach it, or the range is unreadable */
 };
 
 /* A range that could not be read, as reported through on_unreadable. All borrowed. */

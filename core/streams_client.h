@@ -48,6 +48,7 @@ enum a2a_stream_cause {
     A2A_STREAM_CAUSE_TRANSPORT,   /* TLS verification, oversized answer, refused URL */
     A2A_STREAM_CAUSE_PROTOCOL,    /* an answer the API does not give (bad JSON, no iterator) */
     A2A_STREAM_CAUSE_INTERRUPTED, /* the cancel flag was raised */
+    A2A_STREAM_CAUSE_IDLE,        /* an open shard went idle before a range's written end */
 };
 
 struct a2a_stream_error {
@@ -173,6 +174,8 @@ struct a2a_shard_range {
                                inclusive; NULL to read to the end of the shard */
     int shard_closed;       /* the shard is known closed (it has an EndingSequenceNumber):
                                it then ends only when the iterator runs out, never idle */
+    int end_written;        /* end_seq is a record the shard holds (a range Lambda read): a
+                               read that ends before it is unreadable, not whole */
 };
 
 /* One GetRecords page with at least one record. Everything is borrowed until the next call. */

@@ -171,6 +171,16 @@ def main():
     write("s3-object-outside.json",
           json.dumps(invocation(S1, S1, 1, payload={"Records": [stream_record(S1), stream_record(S3)]})) + "\n")
     write("s3-object-count.json", json.dumps(invocation(S1, S2, 5, payload=event)) + "\n")
+    # Payloads that are not their whole batch although every record lies in the range.
+    write("s3-object-gaps.ndjson",
+          json.dumps(invocation(S1, S3, 3, payload={"Records": [
+              stream_record(S1), stream_record(S1), stream_record(S3, task="task-3")]})) + "\n" +
+          json.dumps(invocation(S1, S3, 2, payload={"Records": [
+              stream_record(S2, task="task-2"), stream_record(S3, task="task-3")]})) + "\n" +
+          json.dumps(invocation(S1, S3, 2, payload={"Records": [
+              stream_record(S1), stream_record(S2, task="task-2")]})) + "\n" +
+          json.dumps(invocation(S1, S3, 2, payload={"Records": [
+              stream_record(S3, task="task-3"), stream_record(S1)]})) + "\n")
     write("sqs-bad-messages.json", json.dumps({"Messages": [
         sqs_message("55555555-5555-4555-8555-555555555555", "{\"DDBStreamBatchInfo\": oops}"),
         sqs_message("66666666-6666-4666-8666-666666666666",

@@ -295,6 +295,115 @@ class RedriveTest(h.IntegrationTestCase):
         self.assertEqual((summary["complete"], summary["rangesRead"], summary["rangesUnreadable"],
                           summary["messagesAcked"]), (False, 1, 1, 0))
 
+    def test_open_shard_idle_before_the_range_end_is_unreadable_not_acked(self):
+        # The shard answers empty pages before its records: --idle ends the read first. The
+        # records of the range are in the shard, unread: the message must not be acked (it
+        # was, with records 0, before), the report names the range and the cause, exit 6.
+        recs = [rec(sh.seq(5, n)) for n in range(1, 4)]
+        s = self.server([sh.shard(1, recs, closed=False)], args=["--empty-pages", "40"])
+        disp = self.start_dispatcher()
+        doc = receive_output([sqs_message(1, invocation(sh.shard_id(1), sh.seq(5, 1),
+                                                         sh.seq(5, 2), 2))])
+        sj = self.path("s.json")
+        r = self.redrive(s, disp, doc, extra=["--idle", "1", "--summary-json", sj])
+        self.assertEqual(r.rc, 6, r.stderr)
+        self.assertEqual(seqs_of_requests(disp), [])
+        self.assertEqual(lines_of(self.acked), [])
+        unread = [l for l in lines_of(self.report) if l["outcome"] == "unreadable"]
+        self.assertEqual([(l["cause"], l["start"], l["end"], l["receiptHandle"]) for l in unread],
+                         [("idle", "at:" + sh.seq(5, 1), sh.seq(5, 2), "AQEB-receipt-1")])
+        self.assertIn("gave no record for 1 s (--idle) before the range's end %s came"
+                      % sh.seq(5, 2), r.stderr)
+        with open(sj) as f:
+            summary = json.load(f)
+        self.assertEqual((summary["complete"], summary["messagesAcked"]), (False, 0))
+        # and with time enough, the same message is read in full and acked
+        r = self.redrive(s, disp, doc, extra=["--idle", "30"])
+        self.assertEqual(r.rc, 0, r.stderr)
+        self.assertEqual(replayed(disp), [sh.seq(5, 1), sh.seq(5, 2)])
+        self.assertEqual(len(lines_of(self.acked)), 1)
+
+    def test_range_failing_after_some_records_says_where_the_unread_part_begins(self):
+        recs = [rec(sh.seq(4, n)) for n in range(1, 11)]
+        s = self.server([sh.shard(1, recs, closed=False)],
+                        args=["--max-page-records", "2", "--fault",
+                              "InternalServerError,ops=GetRecords,after=2"])
+        disp = self.start_dispatcher()
+        doc = receive_output([sqs_message(1, invocation(sh.shard_id(1), sh.seq(4, 1),
+                                                         sh.seq(4, 10), 10))])
+        env = dict(sh.aws_env(self.home), AWS_MAX_ATTEMPTS="1")
+        self.report = self.path("r.ndjson")
+        r = h.run_tool(["--endpoint-url", s.endpoint_url, "--no-progress", "-u", disp.url,
+                        "--report", self.report, "-"], input=doc, env=env, clear_env=False)
+        self.assertEqual(r.rc, 6, r.stderr)
+        self.assertEqual(replayed(disp), [sh.seq(4, n) for n in range(1, 5)])
+        self.assertIn("shard %s from %s through %s cannot be read past its record %s (4 records "
+                      "of it read and replayed) (retries)"
+                      % (sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 10), sh.seq(4, 4)), r.stderr)
+
+    def test_s3_object_stands_in_for_a_range_the_stream_lost(self):
+        # Message 1 points at a trimmed range; message 2, the S3 object of the same batch,
+        # holds its records: they are replayed and message 2 is acked (it was skipped as a
+        # duplicate of message 1 before, and its records never sent). Message 1 stays.
+        recs = [rec(sh.seq(4, n)) for n in range(1, 11)]
+        s = self.server([sh.shard(1, recs, closed=False)], args=["--trim-before", sh.seq(4, 6)])
+        disp = self.start_dispatcher()
+        batch = invocation(sh.shard_id(1), sh.seq(4, 2), sh.seq(4, 3), 2)
+        s3 = dict(batch, payload={"Records": [recs[1], recs[2]]})
+        doc = receive_output([sqs_message(1, batch)]) + json.dumps(s3) + "\n"
+        r = self.redrive(s, disp, doc)
+        self.assertEqual(r.rc, 6, r.stderr)
+        self.assertEqual(replayed(disp), [sh.seq(4, 2), sh.seq(4, 3)])
+        self.assertEqual([l["Id"] for l in lines_of(self.acked)], ["m2"])
+        self.assertNotIn("names a range an earlier message named", r.stderr)
+
+    def test_s3_object_short_of_its_batch_is_replayed_never_acked(self):
+        # A payload within its range that lacks records of its batch (a count short of
+        # batchSize; a record repeated in place of another): what it holds is replayed, the
+        # message is not acked, and the message says where the rest is.
+        recs = [rec(sh.seq(4, n)) for n in range(1, 4)]
+        s = self.server([sh.shard(1, recs, closed=False)])
+        disp = self.start_dispatcher()
+        short = dict(invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 3), 3),
+                     payload={"Records": [recs[0], recs[2]]})
+        repeat = dict(invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 3), 3),
+                      payload={"Records": [recs[0], recs[0], recs[2]]})
+        for doc, why in ((short, 'it holds 2 records, "batchSize" says 3'),
+                         (repeat, "its record 2 (SequenceNumber \"%s\") repeats the one before it"
+                          % sh.seq(4, 1))):
+            r = self.redrive(s, disp, json.dumps(doc) + "\n")
+            self.assertEqual(r.rc, 1, r.stderr)
+            self.assertEqual(lines_of(self.acked), [])
+            self.assertIn("the payload is not the whole batch of its DDBStreamBatchInfo: " + why,
+                          r.stderr)
+            self.assertIn("--shard %s --from at:%s --to %s" % (sh.shard_id(1), sh.seq(4, 1),
+                                                              sh.seq(4, 3)), r.stderr)
+        self.assertEqual(sorted(seqs_of_requests(disp)),
+                         sorted([sh.seq(4, 1), sh.seq(4, 3)] + [sh.seq(4, 1)] * 2 + [sh.seq(4, 3)]))
+        self.assertEqual(len(self.gets(s, "GetRecords")), 0)
+
+    def test_fail_fast_with_ranges_never_read_is_not_complete(self):
+        # The first call is refused (401): the run fails fast. The ranges of the messages
+        # after it are never opened, so the run did not read its input in full: complete is
+        # false and the summary line says INCOMPLETE (it said complete before).
+        recs = [rec(sh.seq(4, n)) for n in range(1, 9)]
+        # each call takes 300 ms: the refusal comes back while message 2's range is read
+        s = self.server([sh.shard(1, recs, closed=False)], args=["--delay-ms", "300"])
+        disp = self.start_dispatcher(token="sekrit")
+        doc = receive_output([
+            sqs_message(n, invocation(sh.shard_id(1), sh.seq(4, 2 * n - 1), sh.seq(4, 2 * n), 2))
+            for n in (1, 2, 3, 4)])
+        sj = self.path("s.json")
+        r = self.redrive(s, disp, doc, extra=["--summary-json", sj])
+        self.assertEqual(r.rc, 5, r.stderr)
+        with open(sj) as f:
+            summary = json.load(f)
+        # message 1's calls were refused (its records are "rejected"); 2 and 3 never began
+        self.assertEqual((summary["complete"], summary["messagesAcked"],
+                          summary["messagesNotFinished"]), (False, 0, 3), summary)
+        self.assertLess(len(self.gets(s, "GetShardIterator")), 4)
+        self.assertRegex(r.stderr.splitlines()[-1], r"^a2a-recover: INCOMPLETE: ")
+
     def stopped_run(self, third):
         """Three messages (1, 2-50, then third: (first, last)) on a slow shard, stopped by
         --max-time while message 2's range is read. Returns the result, the summary and the
@@ -359,7 +468,8 @@ class RedriveTest(h.IntegrationTestCase):
         self.assertEqual([(l["Id"], l["ReceiptHandle"], l.get("duplicate", False)) for l in acked],
                          [("m1", "AQEB-receipt-1", False), ("m2", "AQEB-receipt-2", True)])
         self.assertIn("1 naming a range already named (read once)", r.stderr)
-        self.assertIn("names a range an earlier message named: replayed once", r.stderr)
+        self.assertIn("names a range an earlier message named: read once, and this message is acked "
+                      "exactly when that one is", r.stderr)
 
     def test_duplicate_of_a_failed_range_is_not_acked(self):
         recs = [rec(sh.seq(3, n)) for n in range(1, 4)]

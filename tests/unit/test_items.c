@@ -228,15 +228,81 @@ static const struct row rows[] = {
      "E msg1 document in " S1 ".." S1 " | in.json: message 1 at byte 0: payload: byte 766: "
      "payload record 2 has SequenceNumber \"" S3 "\", outside the range " S1 ".." S1
      " of its DDBStreamBatchInfo\nEND\n"},
-    {"an S3 payload that does not hold batchSize records: a warning after them",
+    {"an S3 payload that does not hold batchSize records: replayed, then its message fails",
      "s3-object-count.json", NULL,
      "P msg1 document " S1 ".." S2
      " bs=5 cond=RetryAttemptsExhausted first=2024-01-01T00:13:19Z fnerr=Unhandled inline=2\n"
      "R1 msg1 document in " S1 ".." S2 " seq=" S1 "\n"
      "R2 msg1 document in " S1 ".." S2 " seq=" S2 "\n"
-     "W msg1 document in " S1 ".." S2
-     " | in.json: message 1 at byte 0: the payload holds 2 records, \"batchSize\" says 5\nEND\n"},
-    {"a Body that is not JSON, an SNS Message that is not an invocation record, then a good one",
+     "E msg1 document in " S1 ".." S2
+     " | in.json: message 1 at byte 0: the payload is not the whole batch of its "
+     "DDBStreamBatchInfo: it holds 2 records, \"batchSize\" says 5; its records are replayed, "
+     "but the message is not acked: the rest of the batch is only in the stream (--stream "
+     "arn:aws:dynamodb:us-east-2:123456789012:table/a2a_push_pending_dispatches/stream/"
+     "2024-01-01T00:00:00.000 --shard shardId-00000001700000000000-aaaaaaaa --from at:" S1
+     " --to " S2 ")\nEND\n"},
+    {"S3 payloads within their range that are not their whole batch", "s3-object-gaps.ndjson", NULL,
+     "P msg1 document 800000000003126276362..800000000003126276364 bs=3 "
+     "cond=RetryAttemptsExhausted first=2024-01-01T00:13:19Z fnerr=Unhandled inline=3\n"
+     "R1 msg1 document in 800000000003126276362..800000000003126276364 "
+     "seq=800000000003126276362\n"
+     "R2 msg1 document in 800000000003126276362..800000000003126276364 "
+     "seq=800000000003126276362\n"
+     "R3 msg1 document in 800000000003126276362..800000000003126276364 "
+     "seq=800000000003126276364\n"
+     "E msg1 document in 800000000003126276362..800000000003126276364 | in.json: message 1 at "
+     "byte 0: the payload is not the whole batch of its DDBStreamBatchInfo: its record 2 "
+     "(SequenceNumber \"800000000003126276362\") repeats the one before it; its records are "
+     "replayed, but the message is not acked: the rest of the batch is only in the stream "
+     "(--stream "
+     "arn:aws:dynamodb:us-east-2:123456789012:table/a2a_push_pending_dispatches/stream/"
+     "2024-01-01T00:00:00.000 --shard shardId-00000001700000000000-aaaaaaaa --from "
+     "at:800000000003126276362 --to 800000000003126276364)\n"
+     "P msg2 document 800000000003126276362..800000000003126276364 bs=2 "
+     "cond=RetryAttemptsExhausted first=2024-01-01T00:13:19Z fnerr=Unhandled inline=2\n"
+     "R4 msg2 document in 800000000003126276362..800000000003126276364 "
+     "seq=800000000003126276363\n"
+     "R5 msg2 document in 800000000003126276362..800000000003126276364 "
+     "seq=800000000003126276364\n"
+     "E msg2 document in 800000000003126276362..800000000003126276364 | in.json: message 2 at "
+     "byte 3095: the payload is not the whole batch of its DDBStreamBatchInfo: its first "
+     "record is \"800000000003126276363\", not startSequenceNumber 800000000003126276362; its "
+     "records are replayed, but the message is not acked: the rest of the batch is only in "
+     "the stream (--stream "
+     "arn:aws:dynamodb:us-east-2:123456789012:table/a2a_push_pending_dispatches/stream/"
+     "2024-01-01T00:00:00.000 --shard shardId-00000001700000000000-aaaaaaaa --from "
+     "at:800000000003126276362 --to 800000000003126276364)\n"
+     "P msg3 document 800000000003126276362..800000000003126276364 bs=2 "
+     "cond=RetryAttemptsExhausted first=2024-01-01T00:13:19Z fnerr=Unhandled inline=2\n"
+     "R6 msg3 document in 800000000003126276362..800000000003126276364 "
+     "seq=800000000003126276362\n"
+     "R7 msg3 document in 800000000003126276362..800000000003126276364 "
+     "seq=800000000003126276363\n"
+     "E msg3 document in 800000000003126276362..800000000003126276364 | in.json: message 3 at "
+     "byte 5437: the payload is not the whole batch of its DDBStreamBatchInfo: its last "
+     "record is \"800000000003126276363\", not endSequenceNumber 800000000003126276364; its "
+     "records are replayed, but the message is not acked: the rest of the batch is only in "
+     "the stream (--stream "
+     "arn:aws:dynamodb:us-east-2:123456789012:table/a2a_push_pending_dispatches/stream/"
+     "2024-01-01T00:00:00.000 --shard shardId-00000001700000000000-aaaaaaaa --from "
+     "at:800000000003126276362 --to 800000000003126276364)\n"
+     "P msg4 document 800000000003126276362..800000000003126276364 bs=2 "
+     "cond=RetryAttemptsExhausted first=2024-01-01T00:13:19Z fnerr=Unhandled inline=2\n"
+     "R8 msg4 document in 800000000003126276362..800000000003126276364 "
+     "seq=800000000003126276364\n"
+     "R9 msg4 document in 800000000003126276362..800000000003126276364 "
+     "seq=800000000003126276362\n"
+     "E msg4 document in 800000000003126276362..800000000003126276364 | in.json: message 4 at "
+     "byte 7779: the payload is not the whole batch of its DDBStreamBatchInfo: its first "
+     "record is \"800000000003126276364\", not startSequenceNumber 800000000003126276362; its "
+     "records are replayed, but the message is not acked: the rest of the batch is only in "
+     "the stream (--stream "
+     "arn:aws:dynamodb:us-east-2:123456789012:table/a2a_push_pending_dispatches/stream/"
+     "2024-01-01T00:00:00.000 --shard shardId-00000001700000000000-aaaaaaaa --from "
+     "at:800000000003126276362 --to 800000000003126276364)\n"
+     "END\n"},
+    {"a Body that is not JSON, an SNS Message that is not an invocation record, then a good "
+     "one",
      "sqs-bad-messages.json", NULL,
      "E msg1 sqs-receive id=55555555-5555-4555-8555-555555555555 "
      "rh=AQEB-receipt-55555555-5555-4555-8555-555555555555 | in.json: message 1 (MessageId "
@@ -266,40 +332,50 @@ static const struct row rows[] = {
     {"aws:dynamodb and other sources stay stream records", NULL,
      "[{\"eventSource\":\"aws:dynamodb\"},{\"eventSource\":\"aws:kinesis\",\"body\":\"{}\"},"
      "{\"EventSource\":\"aws:sqs\"},{\"eventSource\":5}]",
-     "R1 {\"eventSource\":\"aws:dynamodb\"}\nR2 {\"eventSource\":\"aws:kinesis\",\"body\":\"{}\"}\n"
+     "R1 {\"eventSource\":\"aws:dynamodb\"}\nR2 "
+     "{\"eventSource\":\"aws:kinesis\",\"body\":\"{}\"}\n"
      "R3 {\"EventSource\":\"aws:sqs\"}\nR4 {\"eventSource\":5}\nEND\n"},
     {"an escaped eventSource is still aws:sqs; a nested one counts for nothing", NULL,
-     "{\"Records\":[{\"event\\u0053ource\":\"aws:\\u0073qs\",\"messageId\":\"m\",\"body\":\"5\"},"
+     "{\"Records\":[{\"event\\u0053ource\":\"aws:\\u0073qs\",\"messageId\":\"m\",\"body\":"
+     "\"5\"},"
      "{\"x\":{\"eventSource\":\"aws:sqs\"}}]}",
-     "E msg1 sqs-event id=m | in.json: message 1 (MessageId \"m\") at byte 12: body: byte 0: not a "
+     "E msg1 sqs-event id=m | in.json: message 1 (MessageId \"m\") at byte 12: body: byte 0: "
+     "not a "
      "JSON object\n"
      "R1 {\"x\":{\"eventSource\":\"aws:sqs\"}}\nEND\n"},
     {"two eventSource members: no guessing", NULL,
      "{\"Records\":[{\"eventSource\":\"aws:sqs\",\"eventSource\":\"aws:dynamodb\"}]}",
-     "E msg1 sqs-event | in.json: message 1 at byte 12: \"eventSource\" / \"EventSource\" do not "
+     "E msg1 sqs-event | in.json: message 1 at byte 12: \"eventSource\" / \"EventSource\" do "
+     "not "
      "name one source\nEND\n"},
     /* Messages that cannot be used, each alone. */
     {"an SQS message without a Body", NULL, "{\"Messages\":[{\"MessageId\":\"m1\"}]}",
-     "E msg1 sqs-receive id=m1 | in.json: message 1 (MessageId \"m1\") at byte 13: an SQS message "
+     "E msg1 sqs-receive id=m1 | in.json: message 1 (MessageId \"m1\") at byte 13: an SQS "
+     "message "
      "needs one \"Body\" string\nEND\n"},
     {"a Body that is empty", NULL, "{\"Messages\":[{\"Body\":\"\"}]}",
-     "E msg1 sqs-receive | in.json: message 1 at byte 13: Body: byte 0: no JSON document in this "
+     "E msg1 sqs-receive | in.json: message 1 at byte 13: Body: byte 0: no JSON document in "
+     "this "
      "input (empty file?)\nEND\n"},
     {"a Body with two documents", NULL, "{\"Messages\":[{\"Body\":\"{} {}\"}]}",
-     "E msg1 sqs-receive | in.json: message 1 at byte 13: Body: byte 3: a second JSON document: "
+     "E msg1 sqs-receive | in.json: message 1 at byte 13: Body: byte 3: a second JSON "
+     "document: "
      "one was expected\nEND\n"},
     {"a Body holding U+0000", NULL, "{\"Messages\":[{\"Body\":\"{\\u0000}\"}]}",
-     "E msg1 sqs-receive | in.json: message 1 at byte 13: byte 8: Body holds U+0000 at byte 1 of "
+     "E msg1 sqs-receive | in.json: message 1 at byte 13: byte 8: Body holds U+0000 at byte 1 "
+     "of "
      "its text\nEND\n"},
     {"a Body that is an object of another kind", NULL,
      "{\"Messages\":[{\"Body\":\"{\\\"Type\\\":\\\"Other\\\",\\\"Message\\\":\\\"{}\\\"}\"}]}",
      "E msg1 sqs-receive | in.json: message 1 at byte 13: Body: byte 0: neither an invocation "
-     "record (no \"DDBStreamBatchInfo\") nor an SNS notification (\"Type\":\"Notification\" with "
+     "record (no \"DDBStreamBatchInfo\") nor an SNS notification (\"Type\":\"Notification\" "
+     "with "
      "a \"Message\" string)\nEND\n"},
     {"an SNS notification whose Message is JSON but not an invocation record", NULL,
      "{\"Messages\":[{\"Body\":\"{\\\"Type\\\":\\\"Notification\\\",\\\"Message\\\":\\\"{"
      "\\\\\\\"a\\\\\\\":1}\\\"}\"}]}",
-     "E msg1 sqs-receive sns-envelope | in.json: message 1 at byte 13: Body: Message: byte 0: not "
+     "E msg1 sqs-receive sns-envelope | in.json: message 1 at byte 13: Body: Message: byte 0: "
+     "not "
      "an invocation record: no \"DDBStreamBatchInfo\"\nEND\n"},
     {"an invocation record missing its streamArn", NULL,
      "{\"DDBStreamBatchInfo\":{\"shardId\":\"s\",\"startSequenceNumber\":\"" S1
@@ -307,30 +383,32 @@ static const struct row rows[] = {
      "E msg1 document | in.json: message 1 at byte 0: not an invocation record: "
      "\"DDBStreamBatchInfo\" has no \"streamArn\" string\nEND\n"},
     {"an invocation record whose range runs backwards", NULL,
-     "{\"DDBStreamBatchInfo\":{\"streamArn\":\"a\",\"shardId\":\"s\",\"startSequenceNumber\":\"" S2
-     "\",\"endSequenceNumber\":\"" S1 "\",\"batchSize\":1}}",
+     "{\"DDBStreamBatchInfo\":{\"streamArn\":\"a\",\"shardId\":\"s\",\"startSequenceNumber\":"
+     "\"" S2 "\",\"endSequenceNumber\":\"" S1 "\",\"batchSize\":1}}",
      "E msg1 document | in.json: message 1 at byte 0: byte 119: \"endSequenceNumber\" is below "
      "\"startSequenceNumber\"\nEND\n"},
     {"a sequence number that is not one", NULL,
      "{\"DDBStreamBatchInfo\":{\"streamArn\":\"a\",\"shardId\":\"s\",\"startSequenceNumber\":"
      "\"12\","
      "\"endSequenceNumber\":\"" S1 "\",\"batchSize\":1}}",
-     "E msg1 document | in.json: message 1 at byte 0: byte 75: \"startSequenceNumber\" is not a "
+     "E msg1 document | in.json: message 1 at byte 0: byte 75: \"startSequenceNumber\" is not "
+     "a "
      "sequence number (21 to 40 digits)\nEND\n"},
     {"a batchSize that is not a whole number", NULL,
-     "{\"DDBStreamBatchInfo\":{\"streamArn\":\"a\",\"shardId\":\"s\",\"startSequenceNumber\":\"" S1
-     "\",\"endSequenceNumber\":\"" S1 "\",\"batchSize\":1.0}}",
+     "{\"DDBStreamBatchInfo\":{\"streamArn\":\"a\",\"shardId\":\"s\",\"startSequenceNumber\":"
+     "\"" S1 "\",\"endSequenceNumber\":\"" S1 "\",\"batchSize\":1.0}}",
      "E msg1 document | in.json: message 1 at byte 0: byte 155: not an invocation record: "
      "\"DDBStreamBatchInfo\" has no \"batchSize\" that is one positive whole number\nEND\n"},
     {"a payload that is not an event", NULL,
-     "{\"DDBStreamBatchInfo\":{\"streamArn\":\"a\",\"shardId\":\"s\",\"startSequenceNumber\":\"" S1
-     "\",\"endSequenceNumber\":\"" S1
+     "{\"DDBStreamBatchInfo\":{\"streamArn\":\"a\",\"shardId\":\"s\",\"startSequenceNumber\":"
+     "\"" S1 "\",\"endSequenceNumber\":\"" S1
      "\",\"batchSize\":1},\"payload\":\"[{\\\"dynamodb\\\":{}}]\"}",
      "E msg1 document in " S1 ".." S1 " | in.json: message 1 at byte 0: payload: byte 1: not a "
      "stream event: the payload must be {\"Records\":[...]}\nEND\n"},
     {"a payload string that is not JSON, with the offset inside it", NULL,
-     "{\"DDBStreamBatchInfo\":{\"streamArn\":\"a\",\"shardId\":\"s\",\"startSequenceNumber\":\"" S1
-     "\",\"endSequenceNumber\":\"" S1 "\",\"batchSize\":1},\"payload\":\"{\\\"Records\\\":[}\"}",
+     "{\"DDBStreamBatchInfo\":{\"streamArn\":\"a\",\"shardId\":\"s\",\"startSequenceNumber\":"
+     "\"" S1 "\",\"endSequenceNumber\":\"" S1
+     "\",\"batchSize\":1},\"payload\":\"{\\\"Records\\\":[}\"}",
      "E msg1 document in " S1 ".." S1
      " | in.json: message 1 at byte 0: payload: byte 12 (record 1): "
      "invalid JSON: found '}' where a JSON value was expected\nEND\n"},
@@ -341,18 +419,21 @@ static const struct row rows[] = {
      "\\\",\\\"endSequenceNumber\\\":\\\"" S1 "\\\",\\\"batchSize\\\":1,\\\"streamArn\\\":\\\"" ARN
      "\\\"}}"
      "\"}]}\n" INV_ONE,
-     "E msg1 sqs-receive | in.json: message 1 at byte 13: Body: byte 1: invalid JSON: found 'o' "
+     "E msg1 sqs-receive | in.json: message 1 at byte 13: Body: byte 1: invalid JSON: found "
+     "'o' "
      "where a JSON value was expected\n"
      "P msg2 sqs-receive " S1 ".." S1 " bs=1\n"
      "P msg3 document " S1 ".." S1 " bs=1\nEND\n"},
     /* The whole input still fails as before when the outer document is broken. */
     {"a broken outer document fails the input", NULL, "{\"Messages\":[{\"Body\":\"x\"}",
-     "E msg1 sqs-receive | in.json: message 1 at byte 13: Body: byte 0: invalid JSON: found 'x' "
+     "E msg1 sqs-receive | in.json: message 1 at byte 13: Body: byte 0: invalid JSON: found "
+     "'x' "
      "where a JSON value was expected\n"
      "FAIL in.json: byte 25: invalid JSON: input ends where ',' or ']' was expected "
      "(truncated?)\n"},
     {"an object of no known shape", NULL, "{\"a\":1}",
-     "FAIL in.json: byte 0: not a stream event: object has no \"Records\" or \"Messages\" array, "
+     "FAIL in.json: byte 0: not a stream event: object has no \"Records\" or \"Messages\" "
+     "array, "
      "is not a record (no \"eventName\" or \"dynamodb\") and is not an invocation record (no "
      "\"DDBStreamBatchInfo\")\n"},
 };

@@ -908,6 +908,9 @@ static void check_pages(const struct reader_row *r, struct a2a_shard_reader *rd,
     }
 }
 
+/* The rows' ranges have a written end (a redriven range): set by test_reader_written_end. */
+static int reader_end_written;
+
 /* Runs one row; returns how many GetRecords went out at once after a page with records. */
 static int run_reader_row(const struct reader_row *r)
 {
@@ -917,7 +920,8 @@ static int run_reader_row(const struct reader_row *r)
     struct a2a_streams_config cfg = {0};
     struct a2a_streams_client *c = NULL;
     struct a2a_shard_reader *rd = NULL;
-    struct a2a_shard_range range = {"shardId-1", {r->kind, ""}, r->end_seq, r->closed};
+    struct a2a_shard_range range = {
+        "shardId-1", {r->kind, ""}, r->end_seq, r->closed, reader_end_written};
     struct a2a_stream_error e = {{0}, 0, "", 0, ""};
     struct a2a_error err = {0};
     enum a2a_read_status last;
@@ -950,6 +954,82 @@ static int run_reader_row(const struct reader_row *r)
     a2a_shard_reader_free(&rd);
     a2a_streams_client_free(&c);
     return s.backlog_calls;
+}
+
+/*
+ * A redriven range names records the shard holds: an open shard that goes idle before its
+ * end leaves them unread, and must not read as a range read in full (its message acked).
+ */
+static const struct reader_row written_end_rows[] = {
+    {"written end: idle after a page short of the end is unreadable (idle), not the end",
+     0,
+     A2A_START_AT,
+     S(11),
+     S(13),
+     0,
+     {{GSI, "'AT_SEQUENCE_NUMBER','SequenceNumber':'" S(11) "'", 0, 200, IT, 0},
+      {GR, "'it-1'", 0, 200, "{'Records':[" REC(11) "]," NEXT "}", 0},
+      {GR, NULL, 0, 200, EMPTY, 40}},
+     {S(11) "-" S(11) "/1"},
+     A2A_READ_ERROR,
+     A2A_STREAM_CAUSE_IDLE,
+     "~gave no record for 10 s (--idle) before the range's end " S(
+         13) " came; the last record read was " S(11)},
+    {"written end: idle before any record is unreadable (idle)",
+     0,
+     A2A_START_AT,
+     S(11),
+     S(13),
+     0,
+     {{GSI, "'AT_SEQUENCE_NUMBER'", 0, 200, IT, 0}, {GR, NULL, 0, 200, EMPTY, 40}},
+     {NULL},
+     A2A_READ_ERROR,
+     A2A_STREAM_CAUSE_IDLE,
+     "~before the range's end " S(13) " came"},
+    {"written end reached on an open shard: the end, no idle wait",
+     0,
+     A2A_START_AT,
+     S(11),
+     S(12),
+     0,
+     {{GSI, "'AT_SEQUENCE_NUMBER'", 0, 200, IT, 0},
+      {GR, "'it-1'", 0, 200, "{'Records':[" REC(11) "," REC(12) "]," NEXT "}", 0}},
+     {S(11) "-" S(12) "/2"},
+     A2A_READ_END,
+     0,
+     NULL},
+    {"written end on a closed shard that runs out: the end (the shard is read to its end)",
+     0,
+     A2A_START_AT,
+     S(11),
+     S(13),
+     1,
+     {{GSI, "'AT_SEQUENCE_NUMBER'", 0, 200, IT, 0},
+      {GR, "'it-1'", 0, 200, "{'Records':[" REC(11) "]," NONEXT "}", 0}},
+     {S(11) "-" S(11) "/1"},
+     A2A_READ_END,
+     0,
+     NULL},
+};
+
+static void test_reader_written_end(void **state)
+{
+    (void)state;
+    reader_end_written = 1;
+    for (size_t i = 0; i < sizeof(written_end_rows) / sizeof(written_end_rows[0]); i++) {
+        (void)run_reader_row(&written_end_rows[i]);
+    }
+    reader_end_written = 0;
+    /* The same idle read of a range whose end is only a bound (--to) ends as before. */
+    {
+        struct reader_row bound = written_end_rows[0];
+        bound.name = "a bound, not a written end: idle ends the read";
+        bound.last = A2A_READ_END;
+        bound.cause = 0;
+        bound.msg = NULL;
+        (void)run_reader_row(&bound);
+    }
+    rows_done();
 }
 
 static void test_reader(void **state)
@@ -1053,6 +1133,7 @@ int main(void)
         cmocka_unit_test(test_order),
         cmocka_unit_test(test_start),
         cmocka_unit_test(test_reader),
+        cmocka_unit_test(test_reader_written_end),
         cmocka_unit_test(test_reader_backlog_unpaced),
         cmocka_unit_test(test_describe),
     };
