@@ -34,10 +34,11 @@ struct call {
     char errbuf[CURL_ERROR_SIZE];  /* libcurl's error text for this call */
     int body_capped;               /* the body went past RESPONSE_CAP: reading stopped */
     /* What the callbacks saw of the final response, for a2a_call_classify(). */
-    int connected;      /* the request could go out: connection and handshake were made */
-    int headers_ended;  /* its header block ended */
-    int content_length; /* it said Content-Length */
-    int chunked;        /* it said Transfer-Encoding: chunked */
+    int connected;          /* the request could go out: connection and handshake were made */
+    int headers_ended;      /* its header block ended */
+    int content_length;     /* see struct a2a_call_end */
+    uint64_t content_value; /* its value, with content_length 1 */
+    int chunked;            /* it said Transfer-Encoding: chunked */
 };
 
 struct a2a_engine {
@@ -215,11 +216,14 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
     size_t n = size * nmemb;
     size_t room = RESPONSE_CAP - call->response.len;
 
+    if (call->body_capped) {
+        return n; /* read on and drop: only a body that came whole acknowledges the record */
+    }
     if (n > room) {
-        /* Keep what fits; stop reading a body that is only ever logged. */
+        /* Keep what fits for the log; the rest is dropped as it comes. */
         (void)a2a_buf_append(&call->response, data, room); /* short of memory: less to quote */
         call->body_capped = 1;
-        return 0;
+        return n;
     }
     if (a2a_buf_append(&call->response, data, n) != 0) {
         return 0;
@@ -245,6 +249,40 @@ static int header_says(const char *line, size_t n, const char *name, const char 
         }
     }
     return 0;
+}
+
+/*
+ * Notes a Content-Length value (after its colon) on call->content_length: 1 when it delimits
+ * the body, -1 when it cannot. libcurl 7.88 takes a value past 2^63 - 1 as no length at all
+ * and "1 0" as 1, and then a cut body reads as complete: only 1*DIGIT (RFC 9112), below 2^63,
+ * the same in every Content-Length line, counts.
+ */
+static void note_content_length(struct call *call, const char *v, size_t n)
+{
+    uint64_t value = 0;
+    size_t digits = 0;
+
+    while (n > 0 && (v[0] == ' ' || v[0] == '\t')) {
+        v++;
+        n--;
+    }
+    while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t')) {
+        n--;
+    }
+    for (; digits < n && v[digits] >= '0' && v[digits] <= '9'; digits++) {
+        if (value > (UINT64_C(0x7fffffffffffffff) - (uint64_t)(v[digits] - '0')) / 10) {
+            call->content_length = -1; /* past 2^63 - 1 */
+            return;
+        }
+        value = value * 10 + (uint64_t)(v[digits] - '0');
+    }
+    if (digits == 0 || digits != n || call->content_length < 0 ||
+        (call->content_length > 0 && call->content_value != value)) {
+        call->content_length = -1;
+        return;
+    }
+    call->content_length = 1;
+    call->content_value = value;
 }
 
 /*
@@ -283,7 +321,10 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
      * over on their first byte, the others compared with one name only. */
     switch (data[0] | 0x20) {
     case 'c':
-        call->content_length |= header_says(data, len, "content-length", "");
+        if (header_says(data, len, "content-length", "")) {
+            note_content_length(call, data + sizeof("content-length:") - 1,
+                                len - (sizeof("content-length:") - 1));
+        }
         return n;
     case 't':
         call->chunked |= header_says(data, len, "transfer-encoding", "chunked");

@@ -128,7 +128,14 @@ static enum a2a_transport classify_finished(const struct a2a_call_end *c, char *
         snprintf(detail, cap, "HTTP %ld response cut short in its header block", c->status);
         return A2A_TRANSPORT_INCOMPLETE;
     }
-    if (c->http_major == 1 && !c->content_length && !c->chunked && !has_no_body(c->status)) {
+    if (c->http_major == 1 && c->content_length < 0 && !c->chunked && !has_no_body(c->status)) {
+        snprintf(detail, cap,
+                 "HTTP %ld response with a Content-Length that delimits nothing (not one "
+                 "number below 2^63): its end cannot be told from a cut",
+                 c->status);
+        return A2A_TRANSPORT_INCOMPLETE;
+    }
+    if (c->http_major == 1 && c->content_length == 0 && !c->chunked && !has_no_body(c->status)) {
         snprintf(detail, cap,
                  "HTTP %ld response with neither Content-Length nor chunked encoding: "
                  "its end cannot be told from a cut",
@@ -156,14 +163,6 @@ enum a2a_transport a2a_call_classify(const struct a2a_call_end *c, char *detail,
     snprintf(detail, cap, "%.100s%s%.200s", curl_easy_strerror((CURLcode)c->code),
              c->errtext[0] != '\0' ? ": " : "", c->errtext);
     switch (c->code) {
-    case CURLE_WRITE_ERROR:
-        /* Our own cap stopped the body: what came was whole up to there. */
-        if (c->body_capped && c->headers_ended && c->status > 0) {
-            detail[0] = '\0';
-            return A2A_TRANSPORT_ANSWERED;
-        }
-        t = A2A_TRANSPORT_FAILED;
-        break;
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
         return A2A_TRANSPORT_RESOLVE;

@@ -41,7 +41,7 @@ int64_t a2a_retry_after_ms(const char *value, time_t now);
  * them mean every call would fail alike.
  */
 enum a2a_transport {
-    A2A_TRANSPORT_ANSWERED,     /* the whole response came (a body may be cut at our own cap) */
+    A2A_TRANSPORT_ANSWERED,     /* the whole response came, its body read to its end */
     A2A_TRANSPORT_FAILED,       /* connected, then no usable answer: reset, timeout, ... */
     A2A_TRANSPORT_INCOMPLETE,   /* a status line came, then the header block or body was cut */
     A2A_TRANSPORT_RESOLVE,      /* the host name did not resolve */
@@ -62,9 +62,11 @@ struct a2a_call_end {
     int http_major;      /* 1 for HTTP/1.x, 2 and 3 frame every stream; 0 when unknown */
     int connected;       /* the connection (and TLS handshake) was made: the request went out */
     int headers_ended;   /* the final response's header block ended (its blank line came) */
-    int content_length;  /* the final response said Content-Length */
+    int content_length;  /* the final response's Content-Length: 1 one that delimits the
+                            body, -1 one that cannot (not 1*DIGIT, past 2^63 - 1, two that
+                            differ): libcurl would read to the close; 0 none */
     int chunked;         /* the final response said Transfer-Encoding: chunked */
-    int body_capped;     /* we stopped reading the body at our cap */
+    int body_capped;     /* the body went past our cap: the rest was read and dropped */
 };
 
 /*
@@ -72,8 +74,9 @@ struct a2a_call_end {
  * A 2xx is complete only when its header block ended and its body was delimited and came
  * whole: by Content-Length, the last chunk, the end of an HTTP/2 stream, or a status that
  * has no body (1xx, 204, 304). A close-delimited HTTP/1.x body cannot be told from one cut
- * short, so it counts as incomplete. A body cut at our own cap after a whole header block is
- * an answer: the tool, not the server, stopped reading it (it is only ever logged).
+ * short, so it counts as incomplete, and so does one whose Content-Length delimits nothing.
+ * A body longer than our cap is read to its end all the same (the rest dropped): it is judged
+ * whole or cut by the same rules as a short one.
  */
 enum a2a_transport a2a_call_classify(const struct a2a_call_end *c, char *detail, size_t cap);
 

@@ -483,14 +483,54 @@ class SteeringTest(harness.IntegrationTestCase):
         self.assertLess(len(line["reason"]), 1024, line)
         self.assertEqual(len(s.requests), 2)
 
-    def test_endless_chunked_body_is_cut_without_waiting_for_timeout(self):
+    def test_endless_chunked_body_never_acknowledges(self):
+        # A 2xx counts once its body came whole: one that never ends is read (and dropped
+        # past 64 KiB) until --timeout, then transient; memory stays flat.
         base = self._baseline_rss()
         s = self.raw_server(endless_chunked)
         rc, out, err, rss, elapsed = run_measured(
-            ["-u", s.url, "--timeout", "30", "--retries", "0", self.one_record()])
-        self.assertEqual(rc, 0, err)
-        self.assertLess(elapsed, 10, "the body was read until the timeout")
+            ["-u", s.url, "--timeout", "3", "--retries", "0", self.one_record()])
+        self.assertEqual(rc, 1, err)
+        self.assertEqual(json.loads(out), {"batchItemFailures": [{"itemIdentifier": "201"}]})
+        self.assertLess(elapsed, 10)
         self.assertLess(rss - base, 8 << 10, "max RSS %d KiB vs %d KiB" % (rss, base))
+
+    def test_2xx_cut_short_is_transient_at_any_length_and_any_content_length(self):
+        # Each answer is a 200 that is not whole: a long body cut past our 64 KiB log cap, a
+        # Content-Length past 2^63 - 1 (libcurl 7.88 reads such a body to the close), one
+        # of "1 0" (libcurl reads 1), two that differ. Each was acknowledged before.
+        def answer(head, body, cut_after=None):
+            def respond(conn, stop):
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + head
+                             + b"\r\n" + body[:cut_after])
+                return "close"
+            return respond
+        cases = [
+            ("long body cut", b"Content-Length: 1000000\r\n", b"x" * 70000, None),
+            ("Content-Length 2^63", b"Content-Length: 9223372036854775808\r\n", b"{}", None),
+            ("Content-Length of 23 digits", b"Content-Length: 99999999999999999999999\r\n",
+             b"", None),
+            ("Content-Length 1 0", b"Content-Length: 1 0\r\n", b"{", None),
+            ("two Content-Lengths", b"Content-Length: 2\r\nContent-Length: 3\r\n", b"{}", None),
+        ]
+        for name, head, body, cut in cases:
+            s = self.raw_server(answer(head, body, cut))
+            report = self.path("report.ndjson")
+            rc, out, err, _, elapsed = run_measured(
+                ["-u", s.url, "--timeout", "5", "--retries", "0", "--report", report,
+                 self.one_record()])
+            self.assertEqual(rc, 1, "%s: %s" % (name, err))
+            (line,) = harness.read_jsonl(report)
+            self.assertEqual((line["outcome"], line["httpStatus"]), ("transient", 200),
+                             (name, line))
+        # The same shapes whole are answers: a long body, and a Content-Length with spaces
+        # around it, or given twice alike.
+        for head, body in ((b"Content-Length: 70000\r\n", b"x" * 70000),
+                           (b"Content-Length:  2 \r\n", b"{}"),
+                           (b"Content-Length: 2\r\nContent-Length: 2\r\n", b"{}")):
+            s = self.raw_server(answer(head, body))
+            rc, out, err, _, _ = run_measured(["-u", s.url, "--retries", "0", self.one_record()])
+            self.assertEqual(rc, 0, (head, err))
 
     def test_endless_headers_fail_the_call(self):
         base = self._baseline_rss()
