@@ -579,6 +579,14 @@ static int cross_check(struct options *o, struct a2a_error *err)
     if (stream_opts_check(&o->stream, o->nfiles, err) != 0) {
         return -1;
     }
+    /* A second "-" would find standard input already read to its end: it would read as an
+     * empty input, and the files after it would never be read. */
+    for (size_t i = 0, dashes = 0; i < o->nfiles; i++) {
+        if (strcmp(o->files[i], "-") == 0 && ++dashes == 2) {
+            return usage_error(err, "\"-\" (standard input) is given more than once: it can "
+                                    "be read once");
+        }
+    }
     o->url_from = "-u";
     if (o->url == NULL && env_url != NULL && env_url[0] != '\0') {
         o->url = env_url;

@@ -172,7 +172,19 @@ static int files_next(void *ctx, const char **name, struct a2a_error *err)
             st.st_mode = S_IFIFO; /* unknown: assume it may block */
         }
     } else {
-        f->fd = open(path, O_RDONLY | O_CLOEXEC); /* a named pipe is fine: read as it comes */
+        /* A named pipe is fine, read as it comes; its open() waits for a writer, and a signal
+         * that ends the run (SIGTERM, --max-time) ends that wait as it ends a read. */
+        do {
+            f->fd = open(path, O_RDONLY | O_CLOEXEC);
+        } while (f->fd < 0 && errno == EINTR && !(f->cfg.cancel != NULL && *f->cfg.cancel != 0));
+        if (f->fd < 0 && errno == EINTR) {
+            f->open_failed = 1; /* nothing of it was read: the same path continues the run */
+            a2a_error_set(err, A2A_E_INTERRUPTED,
+                          "%s: not opened: the run stopped while it "
+                          "waited for a writer",
+                          path);
+            return -1;
+        }
         if (f->fd < 0) {
             f->open_failed = 1;
             a2a_error_set(err, A2A_E_INPUT, "%s: cannot open: %s", path, strerror(errno));

@@ -156,6 +156,25 @@ class OperatorTest(harness.IntegrationTestCase):
             self.assertEqual(json.load(f)["Records"], recs[1:])
         self.assertFalse(glob.glob(failed + ".tmp*"))
 
+    def test_fifo_without_a_writer_stops_on_a_signal_as_a_signal(self):
+        # open() of a named pipe waits for a writer: SIGTERM and --max-time end that wait
+        # with their own exit status (143, 124) and a continuation naming the same pipe, not
+        # as an input error (exit 3, "cannot open: Interrupted system call").
+        fifo = self.path("in.fifo")
+        os.mkfifo(fifo)
+        p = harness.start_tool(["-n", fifo])
+        time.sleep(0.5)
+        out, err, took = harness.signal_and_wait(p, signal.SIGTERM)
+        err = err.decode()
+        self.assertEqual(p.returncode, 143, err)
+        self.assertLess(took, 5)
+        self.assertIn("not opened: the run stopped while it waited for a writer", err)
+        self.assertNotIn("Interrupted system call", err)
+        r = self.run_tool(["-n", "--max-time", "0.5", fifo])
+        self.assertEqual(r.rc, 124, r.stderr)
+        self.assertRegex(r.stderr, r"continue with: \S*a2a-recover -n --max-time 0\.5 "
+                         r"--resume-from 0 \S*in\.fifo")
+
     # -- --failed-out round trip ---------------------------------------------------
 
     def test_failed_out_round_trip(self):

@@ -1,0 +1,1 @@
+$BIN -n - "$DATA/event-lambda.json" - </dev/null
