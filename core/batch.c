@@ -96,7 +96,9 @@ static void log_result(struct run *r, const struct a2a_result *res)
         log_event(r, A2A_LOG_WARN, A2A_TARGET_TRANSIENT, res, line);
         break;
     case A2A_OUT_REJECTED:
-        snprintf(line, sizeof(line), "dispatcher rejected the record: %s", res->reason);
+        /* A record refused before any call (one that cannot be sent) says only why. */
+        snprintf(line, sizeof(line), "%s%s",
+                 res->attempts > 0 ? "dispatcher rejected the record: " : "", res->reason);
         /* A fail-fast verdict is said once, for the whole run: per record it is detail. */
         log_event(r, res->fail_fast ? A2A_LOG_DEBUG : A2A_LOG_ERROR, A2A_TARGET_RECOVER, res, line);
         break;
@@ -398,6 +400,15 @@ static int immediate_outcome(const struct run *r, const struct a2a_record *rec, 
         return A2A_OUT_PARSE_ERROR;
     case A2A_RECORD_DISPATCH:
         break;
+    }
+    if (a2a_request_key_header_too_long(&rec->pending) != 0) {
+        /* Not transient: libcurl fails it as out of memory on every replay, before sending. */
+        snprintf(reason, cap,
+                 "the record cannot be sent: its Idempotency-Key header would be %zu bytes, "
+                 "more than the %zu a request can carry (tenant and taskId are percent-encoded "
+                 "in it)",
+                 a2a_request_key_header_too_long(&rec->pending), A2A_REQUEST_KEY_HEADER_MAX);
+        return A2A_OUT_REJECTED;
     }
     if (r->stopped) {
         snprintf(reason, cap, "%s", r->stop_reason);

@@ -483,6 +483,25 @@ class SteeringTest(harness.IntegrationTestCase):
         self.assertLess(len(line["reason"]), 1024, line)
         self.assertEqual(len(s.requests), 2)
 
+    def test_record_too_large_to_send_is_rejected_before_any_call(self):
+        # 200,000 x U+00E9 in tenant: 1.2 MB of Idempotency-Key once percent-encoded. libcurl
+        # fails such a request as "Out of memory" on every replay: it is rejected up front,
+        # named, in a dry run too, and the record after it goes on.
+        d = self.start_dispatcher()
+        ev = self.write_event([insert("301", "\u00e9" * 200000, "t-1"),
+                               insert("302", "acme", "t-2")])
+        for args in (["-n"], ["-u", d.url]):
+            report = self.path("report.ndjson")
+            r = self.run_tool(args + ["--retries", "0", "--report", report, ev])
+            self.assertEqual(r.rc, 1, r.stderr)
+            self.assertEqual(r.failures, ["301"])
+            line = harness.read_jsonl(report)[0]
+            self.assertEqual((line["outcome"], line["attempts"]), ("rejected", 0), line)
+            self.assertIn("the record cannot be sent: its Idempotency-Key header would be "
+                          "1200023 bytes", r.stderr)
+            self.assertNotIn("dispatcher rejected", r.stderr)
+        self.assertEqual([q["body_json"]["taskId"] for q in d.requests()], ["t-2"])
+
     def test_endless_chunked_body_never_acknowledges(self):
         # A 2xx counts once its body came whole: one that never ends is read (and dropped
         # past 64 KiB) until --timeout, then transient; memory stays flat.

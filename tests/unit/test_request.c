@@ -242,6 +242,49 @@ static void test_idempotency_key_safe_and_stable(void **state)
 
 /* ---- percent-encoding, byte by byte ----------------------------------------------------- */
 
+/*
+ * The header a record cannot be sent with: the length said is the header's own, exactly, at
+ * the limit and past it, whatever the mix of bytes that encode to 1 and to 3.
+ */
+static void test_key_header_too_long(void **state)
+{
+    static const struct {
+        size_t ascii, other; /* bytes of tenant: 'a' (1 each encoded), 0xC3 (3 each) */
+        uint64_t seq;
+    } rows[] = {
+        {0, 0, 1},
+        {983040 - 64, 0, 7},
+        {0, 327660, 1},
+        {0, 327661, 18446744073709551615u},
+        {100, 400000, 12345},
+        {983040, 0, 0},
+    };
+    struct a2a_buf h = {0};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        size_t n = rows[i].ascii + rows[i].other;
+        char *tenant = malloc(n + 1);
+        struct a2a_pending p = {{tenant, n}, {"task-1", 6}, {"o", 1}, rows[i].seq, 0};
+        size_t said;
+
+        assert_non_null(tenant);
+        memset(tenant, 'a', rows[i].ascii);
+        memset(tenant + rows[i].ascii, 0xC3, rows[i].other);
+        a2a_buf_reset(&h);
+        assert_int_equal(a2a_request_idempotency_header(&h, &p), 0);
+        said = a2a_request_key_header_too_long(&p);
+        h.len--; /* the NUL libcurl reads the line up to is not sent */
+        if (h.len > A2A_REQUEST_KEY_HEADER_MAX) {
+            assert_int_equal(said, h.len);
+        } else {
+            assert_int_equal(said, 0);
+        }
+        free(tenant);
+    }
+    a2a_buf_free(&h);
+}
+
 static void test_percent_encode_every_byte(void **state)
 {
     struct a2a_buf b = {0};
@@ -403,6 +446,7 @@ int main(void)
         cmocka_unit_test(test_idempotency_key),
         cmocka_unit_test(test_idempotency_key_safe_and_stable),
         cmocka_unit_test(test_percent_encode_every_byte),
+        cmocka_unit_test(test_key_header_too_long),
     };
     const struct CMUnitTest headers[] = {
         cmocka_unit_test(test_fixed_headers),
