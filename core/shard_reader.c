@@ -657,6 +657,34 @@ static int end_not_reached(const struct a2a_shard_reader *r, struct a2a_stream_e
 }
 
 /*
+ * An open shard ended on --idle: its records may still come, and the operator needs the place
+ * to read it on from later; more so when no record came at all (the shard may only have been
+ * slow to reach its data).
+ */
+static void say_idle_end(const struct a2a_shard_reader *r)
+{
+    char line[WHERE_MAX + 512];
+    char from[64];
+    struct a2a_log_event ev = {A2A_LOG_INFO, A2A_TARGET_RECOVER, NULL, 0, NULL, 0, line};
+    const struct a2a_log *log = r->c->cfg.log;
+
+    if (log == NULL || log->emit == NULL) {
+        return;
+    }
+    if (r->last_seq[0] != '\0') {
+        snprintf(from, sizeof(from), "after:%s", r->last_seq);
+    } else {
+        a2a_start_text(&r->start, from, sizeof(from));
+    }
+    snprintf(line, sizeof(line),
+             "%s: the shard is open and gave %s for %.3g s (--idle); its later records are read "
+             "with --shard %s --from %s",
+             r->where, r->last_seq[0] != '\0' ? "no more records" : "no record",
+             (double)r->c->cfg.idle_ms / 1000.0, r->shard_id, from);
+    log->emit(log->ctx, &ev);
+}
+
+/*
  * The read is over: read to its end, or, from the trim horizon, without a record of it. An
  * open shard that went idle first says only that: its records may come later; but a range
  * whose end is a written record is not over until that record came.
@@ -678,6 +706,9 @@ static enum a2a_read_status read_over(struct a2a_shard_reader *r, struct a2a_str
                           e);
         }
         return A2A_READ_ERROR;
+    }
+    if (r->went_idle) {
+        say_idle_end(r);
     }
     return A2A_READ_END;
 }

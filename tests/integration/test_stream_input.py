@@ -168,6 +168,25 @@ class StreamInputTest(h.IntegrationTestCase):
                          [sh.seq(7, n) for n in range(1, 4)])
         self.assertGreaterEqual(len([c for c in s.calls() if c["op"] == "GetRecords"]), 21)
 
+    def test_open_shard_ended_on_idle_says_where_to_read_on(self):
+        # An open shard that answers empty pages longer than --idle ends the read; the run
+        # says so, with the place to read it on from, whether records came or none did.
+        recs = [rec(sh.seq(7, n)) for n in range(1, 4)]
+        s = self.server([sh.shard(1, recs, closed=False, EmptyPagesBefore=40)])
+        r = self.tool(s, ["-n", "--idle", "1"])
+        self.assertEqual(r.rc, 0, r.stderr)
+        self.assertIn("shard %s (from trim-horizon to the end): the shard is open and gave no "
+                      "record for 1 s (--idle); its later records are read with --shard %s "
+                      "--from trim-horizon" % (sh.shard_id(1), sh.shard_id(1)), r.stderr)
+        s2 = self.server([sh.shard(1, recs, closed=False)])
+        r = self.tool(s2, ["-n", "--idle", "0.5"])
+        self.assertIn("the shard is open and gave no more records for 0.5 s (--idle); its later "
+                      "records are read with --shard %s --from after:%s"
+                      % (sh.shard_id(1), sh.seq(7, 3)), r.stderr)
+        # -q keeps errors only
+        r = self.tool(s2, ["-n", "-q", "--idle", "0.5"])
+        self.assertNotIn("--idle", r.stderr)
+
     def test_iterator_expiry_loses_and_repeats_nothing(self):
         recs = [rec(sh.seq(9, n)) for n in range(1, 31)]
         s = self.server([sh.shard(1, recs)],
