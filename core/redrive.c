@@ -465,7 +465,10 @@ static void report_range(struct a2a_redrive *rd, const struct a2a_unreadable *u)
         a2a_quote_for_message(q, sizeof(q), text_at(m, m->id_off, m->id_len), 64);
         snprintf(id, sizeof(id), " (MessageId %s)", q);
     }
-    if (g->has_first_arrival) {
+    /* How old the range is explains a trimmed or vanished one; beside a refused call or a
+     * dead endpoint it is noise. */
+    if (g->has_first_arrival &&
+        (strcmp(u->cause, "trimmed") == 0 || strcmp(u->cause, "not-found") == 0)) {
         int64_t secs = 0;
         if (age_seconds(g->first_arrival, &secs) == 0) {
             age_text(secs, age, sizeof(age));

@@ -240,17 +240,18 @@ void a2a_http_verdict(const struct a2a_verdict_input *in, struct a2a_verdict *ou
         out->outcome = in->task_deleted ? A2A_OUT_TASK_DELETED : A2A_OUT_ACKNOWLEDGED;
         return;
     case A2A_HTTP_TRANSIENT:
-        snprintf(why, sizeof(why), "HTTP %ld %.200s", in->status, in->detail);
+        snprintf(why, sizeof(why), "HTTP %ld%s%.200s", in->status, in->detail[0] ? " " : "",
+                 in->detail);
         retry_or_give_up(in, out, why);
         return;
     case A2A_HTTP_FATAL:
-        snprintf(out->reason, sizeof(out->reason), "HTTP %ld (every call would fail alike) %.200s",
-                 in->status, in->detail);
+        snprintf(out->reason, sizeof(out->reason), "HTTP %ld (every call would fail alike)%s%.200s",
+                 in->status, in->detail[0] ? " " : "", in->detail);
         out->fail_fast = 1;
         return;
     case A2A_HTTP_PERMANENT:
-        snprintf(out->reason, sizeof(out->reason), "HTTP %ld (permanent, not retried) %.200s",
-                 in->status, in->detail);
+        snprintf(out->reason, sizeof(out->reason), "HTTP %ld (permanent, not retried)%s%.200s",
+                 in->status, in->detail[0] ? " " : "", in->detail);
         return;
     }
 }

@@ -573,10 +573,15 @@ enum streams_outcome a2a_streams_call(struct a2a_streams_client *c, const char *
             fail(e, A2A_STREAM_CAUSE_INTERRUPTED, where, op, "", "interrupted");
             return STREAMS_FAILED;
         }
+        if (c->unreachable[0] != '\0') {
+            fail(e, A2A_STREAM_CAUSE_RETRIES, where, op, "", c->unreachable);
+            return STREAMS_FAILED;
+        }
         if (ensure_creds(c, where, e) != 0) {
             return STREAMS_FAILED;
         }
         cls = attempt(c, op, body, answer, name, sizeof(name), message, sizeof(message), e);
+        c->answered |= e->http_status > 0;
         if (cls == A2A_AWS_OK || cls == A2A_AWS_EXPIRED_ITERATOR) {
             e->cause = A2A_STREAM_CAUSE_NONE;
             return cls == A2A_AWS_OK ? STREAMS_OK : STREAMS_EXPIRED_ITERATOR;
@@ -590,6 +595,16 @@ enum streams_outcome a2a_streams_call(struct a2a_streams_client *c, const char *
             snprintf(last, sizeof(last), "still failing after %u attempt%s: %s%s%s", n + 1,
                      n == 0 ? "" : "s", name, name[0] != '\0' ? ": " : "", message);
             fail(e, A2A_STREAM_CAUSE_RETRIES, where, op, "", last);
+            if (!c->answered) {
+                /* A breaker, as for the dispatcher: an endpoint that never answered is not
+                   waited on again for every range (a mistyped --endpoint-url would hold a
+                   redrive of ten messages for minutes). */
+                snprintf(c->unreachable, sizeof(c->unreachable),
+                         "not tried: no call to %.200s has been answered in this run, and one "
+                         "already failed after %u attempt%s (%.200s); check --endpoint-url and "
+                         "the network",
+                         c->endpoint, n + 1, n == 0 ? "" : "s", message);
+            }
             return STREAMS_FAILED;
         }
         delay = a2a_backoff_ms(n + 1, A2A_BACKOFF_BASE_MS, A2A_BACKOFF_CAP_MS, next_random(c));

@@ -404,6 +404,27 @@ class RedriveTest(h.IntegrationTestCase):
         self.assertLess(len(self.gets(s, "GetShardIterator")), 4)
         self.assertRegex(r.stderr.splitlines()[-1], r"^a2a-recover: INCOMPLETE: ")
 
+    def test_endpoint_that_never_answers_is_not_waited_on_for_every_range(self):
+        # Nothing listens at --endpoint-url: the first range spends its retries; the others
+        # are reported unreadable at once (they waited the same retries each before).
+        disp = self.start_dispatcher()
+        doc = receive_output([
+            sqs_message(n, invocation(sh.shard_id(1), sh.seq(4, n), sh.seq(4, n), 1))
+            for n in (1, 2, 3)])
+        report = self.path("r.ndjson")
+        env = dict(sh.aws_env(self.home), AWS_MAX_ATTEMPTS="3")
+        r = h.run_tool(["--endpoint-url", "http://127.0.0.1:1", "--no-progress", "-u", disp.url,
+                        "--report", report, "-"], input=doc, env=env, clear_env=False)
+        self.assertEqual(r.rc, 6, r.stderr)
+        unread = [l for l in lines_of(report) if l["outcome"] == "unreadable"]
+        self.assertEqual([(l["message"], l["cause"]) for l in unread],
+                         [(1, "retries"), (2, "retries"), (3, "retries")])
+        self.assertIn("still failing after 3 attempts", unread[0]["reason"])
+        for l in unread[1:]:
+            self.assertIn("not tried: no call to http://127.0.0.1:1 has been answered in this "
+                          "run, and one already failed after 3 attempts", l["reason"])
+        self.assertEqual(r.stderr.count("attempt 2 of 3"), 1, r.stderr)
+
     def stopped_run(self, third):
         """Three messages (1, 2-50, then third: (first, last)) on a slow shard, stopped by
         --max-time while message 2's range is read. Returns the result, the summary and the

@@ -1032,6 +1032,63 @@ static void test_reader_written_end(void **state)
     rows_done();
 }
 
+/*
+ * A call that spends its retries before any call had an answer (a wrong endpoint, nothing
+ * listening) is not made again by the next reader of the same client: the next one fails at
+ * once, saying why, and sends nothing.
+ */
+static void test_unanswered_endpoint_is_not_waited_on_again(void **state)
+{
+    static const struct reader_row row = {"every attempt fails in transport",
+                                          0,
+                                          A2A_START_TRIM_HORIZON,
+                                          "",
+                                          NULL,
+                                          1,
+                                          {{GSI, NULL, 1, 0, "", 10}},
+                                          {NULL},
+                                          A2A_READ_ERROR,
+                                          A2A_STREAM_CAUSE_RETRIES,
+                                          NULL};
+    struct script s = {.row = &row, .now = 1000000, .last_gr = -1, .min_gap = INT64_MAX};
+    struct a2a_streams_hooks hooks = {script_send, script_now, script_sleep, &s};
+    int no_creds = 0;
+    struct a2a_streams_config cfg = {0};
+    struct a2a_streams_client *c = NULL;
+    struct a2a_shard_range range = {"shardId-1", {A2A_START_TRIM_HORIZON, ""}, NULL, 1, 0};
+    struct a2a_stream_error e = {{0}, 0, "", 0, ""};
+    struct a2a_error err = {0};
+
+    (void)state;
+    cfg.stream_arn = ARN;
+    cfg.endpoint_url = "http://127.0.0.1:9";
+    cfg.env.get = test_env;
+    cfg.env.ctx = &no_creds;
+    cfg.hooks = &hooks;
+    assert_int_equal(a2a_streams_client_new(&cfg, &c, &err), 0);
+    for (int run = 0; run < 2; run++) {
+        struct a2a_shard_reader *rd = NULL;
+        int calls = s.calls;
+        e = (struct a2a_stream_error){{0}, 0, "", 0, ""};
+        assert_int_equal(a2a_shard_reader_open(c, &range, &rd, &err), 0);
+        assert_int_equal(a2a_shard_reader_next(rd, &(struct a2a_stream_page){0}, &e),
+                         A2A_READ_ERROR);
+        assert_int_equal(e.cause, A2A_STREAM_CAUSE_RETRIES);
+        if (run == 0) {
+            assert_int_equal(s.calls - calls, 11);
+            assert_non_null(strstr(e.err.msg, "still failing after 11 attempts"));
+        } else {
+            assert_int_equal(s.calls, calls); /* nothing sent */
+            assert_non_null(strstr(e.err.msg, "not tried: no call to http://127.0.0.1:9 has "
+                                              "been answered in this run, and one already "
+                                              "failed after 11 attempts"));
+        }
+        a2a_shard_reader_free(&rd);
+    }
+    a2a_streams_client_free(&c);
+    rows_done();
+}
+
 static void test_reader(void **state)
 {
     (void)state;
@@ -1134,6 +1191,7 @@ int main(void)
         cmocka_unit_test(test_start),
         cmocka_unit_test(test_reader),
         cmocka_unit_test(test_reader_written_end),
+        cmocka_unit_test(test_unanswered_endpoint_is_not_waited_on_again),
         cmocka_unit_test(test_reader_backlog_unpaced),
         cmocka_unit_test(test_describe),
     };
