@@ -365,10 +365,16 @@ static void summarize(struct messages *m, const struct a2a_run_stats *st, int dr
                      " (by SequenceNumber only: --failed-out keeps records "
                      "to replay)");
         }
-        msg_error(m, "%s; %llu %s not acknowledged %s listed%s%s", why,
-                  (unsigned long long)st->interrupted, st->interrupted == 1 ? "record" : "records",
-                  st->interrupted == 1 ? "was" : "were", kept,
-                  st->input_unread ? "; the input was not read to its end" : "");
+        if (st->interrupted == 0) {
+            msg_error(m, "%s; no record read was left unacknowledged%s", why,
+                      st->input_unread ? "; the input was not read to its end" : "");
+        } else {
+            msg_error(m, "%s; %llu %s not acknowledged %s listed%s%s", why,
+                      (unsigned long long)st->interrupted,
+                      st->interrupted == 1 ? "record" : "records",
+                      st->interrupted == 1 ? "was" : "were", kept,
+                      st->input_unread ? "; the input was not read to its end" : "");
+        }
     }
     if (stream != NULL) {
         snprintf(ranges, sizeof(ranges), ", %llu of %llu stream range%s unreadable",

@@ -447,6 +447,16 @@ static void put_last_record(char *seq, size_t cap, const struct a2a_resume_point
     }
 }
 
+/* "no shard after it" or "N shard(s) after it not read", into buf. */
+static const char *shards_after(const struct a2a_source_place *p, char buf[64])
+{
+    if (p->nrest == 0) {
+        return "no shard after it";
+    }
+    snprintf(buf, 64, "%zu shard%s after it not read", p->nrest, p->nrest == 1 ? "" : "s");
+    return buf;
+}
+
 /* A stream's resume point: the shard and its last record read, not a page or a byte. */
 static void resume_print_stream(struct messages *m, const struct a2a_resume_point *rp,
                                 const char *command)
@@ -454,6 +464,7 @@ static void resume_print_stream(struct messages *m, const struct a2a_resume_poin
     const struct a2a_source_place *p = &rp->place;
     const char *rest = rest_command(command);
     char seq[160];
+    char after[64];
 
     put_last_record(seq, sizeof(seq), rp);
     if (p->none_read) {
@@ -461,12 +472,11 @@ static void resume_print_stream(struct messages *m, const struct a2a_resume_poin
     } else if (p->part_from != NULL) {
         msg_error(m,
                   "RESUME POINT: %s, after record %llu (SequenceNumber %s), the last read of "
-                  "it; %zu shard%s after it not read",
-                  p->name, (unsigned long long)rp->last_position, seq, p->nrest,
-                  p->nrest == 1 ? "" : "s");
+                  "it; %s",
+                  p->name, (unsigned long long)rp->last_position, seq, shards_after(p, after));
     } else {
-        msg_error(m, "RESUME POINT: %s, none of its records read; %zu shard%s after it not read",
-                  p->name, p->nrest, p->nrest == 1 ? "" : "s");
+        msg_error(m, "RESUME POINT: %s, none of its records read; %s", p->name,
+                  shards_after(p, after));
     }
     if (command == NULL) {
         msg_error(m, "%s: every record wanted was read; nothing to continue",

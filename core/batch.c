@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "clock.h"
 #include "record.h"
@@ -32,6 +33,7 @@ struct slot {
 
 struct run {
     const struct a2a_run_config *cfg;
+    size_t key_header_max; /* A2A_REQUEST_KEY_HEADER_MAX, or its https limit */
     struct a2a_response *resp;
     struct a2a_run_stats *st;
     struct a2a_input *in;
@@ -401,13 +403,15 @@ static int immediate_outcome(const struct run *r, const struct a2a_record *rec, 
     case A2A_RECORD_DISPATCH:
         break;
     }
-    if (a2a_request_key_header_too_long(&rec->pending) != 0) {
-        /* Not transient: libcurl fails it as out of memory on every replay, before sending. */
-        snprintf(reason, cap,
-                 "the record cannot be sent: its Idempotency-Key header would be %zu bytes, "
-                 "more than the %zu a request can carry (tenant and taskId are percent-encoded "
-                 "in it)",
-                 a2a_request_key_header_too_long(&rec->pending), A2A_REQUEST_KEY_HEADER_MAX);
+    if (a2a_request_key_header_too_long(&rec->pending, r->key_header_max) != 0) {
+        /* Not transient: libcurl fails it on every replay, before or while sending. */
+        snprintf(
+            reason, cap,
+            "the record cannot be sent: its Idempotency-Key header would be %zu bytes, "
+            "more than the %zu a request can carry%s (tenant and taskId are "
+            "percent-encoded in it)",
+            a2a_request_key_header_too_long(&rec->pending, r->key_header_max), r->key_header_max,
+            r->key_header_max == A2A_REQUEST_KEY_HEADER_MAX_HTTPS ? " over https (HTTP/2)" : "");
         return A2A_OUT_REJECTED;
     }
     if (r->stopped) {
@@ -811,6 +815,18 @@ static int use_item(struct run *r, const struct a2a_item *item)
     case A2A_ITEM_POINTER:
         return use_pointer(r, item);
     case A2A_ITEM_MESSAGE_ERROR:
+        if (r->cur != NULL && r->cur_duplicate) {
+            /* After its pointer only a payload short of its batch fails a message; this one's
+               range was read for an earlier message, and its fate is that one's. */
+            char line[400];
+            snprintf(line, sizeof(line),
+                     "%s: message %llu: its payload is not the whole batch, but it names a range "
+                     "an earlier message named: it is acked exactly when that one is",
+                     item->msg.input, (unsigned long long)item->msg.index);
+            r->st->warnings++;
+            log_event(r, A2A_LOG_WARN, A2A_TARGET_RECOVER, NULL, line);
+            return 0;
+        }
         r->st->message_errors++;
         a2a_redrive_fail(r->cur);
         log_event(r, A2A_LOG_ERROR, A2A_TARGET_RECOVER, NULL, item->text);
@@ -931,6 +947,10 @@ int a2a_run(const struct a2a_run_config *cfg, struct a2a_response *resp,
     memset(&r, 0, sizeof(r));
     memset(stats, 0, sizeof(*stats));
     r.cfg = cfg;
+    r.key_header_max =
+        cfg->dispatch.url != NULL && strncasecmp(cfg->dispatch.url, "https://", 8) == 0
+            ? A2A_REQUEST_KEY_HEADER_MAX_HTTPS
+            : A2A_REQUEST_KEY_HEADER_MAX;
     r.resp = resp;
     r.st = stats;
     if (setup(&r, &stats->err) != 0) {

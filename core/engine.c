@@ -252,12 +252,12 @@ static int header_says(const char *line, size_t n, const char *name, const char 
 }
 
 /*
- * Notes a Content-Length value (after its colon) on call->content_length: 1 when it delimits
- * the body, -1 when it cannot. libcurl 7.88 takes a value past 2^63 - 1 as no length at all
- * and "1 0" as 1, and then a cut body reads as complete: only 1*DIGIT (RFC 9112), below 2^63,
- * the same in every Content-Length line, counts.
+ * Notes one Content-Length value (a list element, OWS trimmed) on call->content_length: 1 when
+ * it delimits the body, -1 when it cannot. libcurl 7.88 takes a value past 2^63 - 1 as no
+ * length at all and "1 0" as 1, and then a cut body reads as complete: only 1*DIGIT (RFC
+ * 9112), below 2^63, the same in every value given, counts.
  */
-static void note_content_length(struct call *call, const char *v, size_t n)
+static void note_length_value(struct call *call, const char *v, size_t n)
 {
     uint64_t value = 0;
     size_t digits = 0;
@@ -283,6 +283,19 @@ static void note_content_length(struct call *call, const char *v, size_t n)
     }
     call->content_length = 1;
     call->content_value = value;
+}
+
+/* A Content-Length line's value: one number, or a list of the same one (RFC 9110, 8.6). */
+static void note_content_length(struct call *call, const char *v, size_t n)
+{
+    const char *comma;
+
+    while ((comma = memchr(v, ',', n)) != NULL) {
+        note_length_value(call, v, (size_t)(comma - v));
+        n -= (size_t)(comma - v) + 1;
+        v = comma + 1;
+    }
+    note_length_value(call, v, n);
 }
 
 /*

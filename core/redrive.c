@@ -487,7 +487,7 @@ static void report_range(struct a2a_redrive *rd, const struct a2a_unreadable *u)
     } else if (u->records_read > 0 && strncmp(u->start, "after:", 6) == 0) {
         /* its first records were read and replayed: the part not read begins after them */
         snprintf(part, sizeof(part),
-                 "cannot be read past its record %s (%llu record%s of it read and replayed)",
+                 "cannot be read past its record %s (%llu record%s of it read and sent on)",
                  u->start + 6, (unsigned long long)u->records_read,
                  u->records_read == 1 ? "" : "s");
     }

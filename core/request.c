@@ -58,12 +58,12 @@ static size_t percent_encoded_len(struct a2a_str s)
     return n;
 }
 
-size_t a2a_request_key_header_too_long(const struct a2a_pending *p)
+size_t a2a_request_key_header_too_long(const struct a2a_pending *p, size_t limit)
 {
     size_t n;
 
     /* Each byte encodes to 3 at most: the exact count is needed only near the limit. */
-    if (p->tenant.len + p->task_id.len <= (A2A_REQUEST_KEY_HEADER_MAX - 64) / 3) {
+    if (p->tenant.len + p->task_id.len <= (limit - 64) / 3) {
         return 0;
     }
     n = sizeof("Idempotency-Key: ") - 1 + percent_encoded_len(p->tenant) + 1 +
@@ -71,7 +71,7 @@ size_t a2a_request_key_header_too_long(const struct a2a_pending *p)
     for (uint64_t v = p->event_sequence; v >= 10; v /= 10) {
         n++; /* the digits of eventSequence */
     }
-    return n > A2A_REQUEST_KEY_HEADER_MAX ? n : 0;
+    return n > limit ? n : 0;
 }
 
 int a2a_idempotency_key(struct a2a_buf *out, const struct a2a_pending *p)

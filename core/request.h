@@ -53,17 +53,20 @@ int a2a_request_auth_header(struct a2a_buf *out, const char *token);
 int a2a_request_idempotency_header(struct a2a_buf *out, const struct a2a_pending *p);
 
 /*
- * The longest Idempotency-Key header a call can carry. libcurl (7.88: DYN_HTTP_REQUEST) builds
- * a request's head, and a body under 64 KiB with it, in at most 1 MiB, and fails a larger one
- * as out of memory, every time; 64 KiB are left for the request line, the other headers and
- * such a body. (Servers refuse far shorter ones: nginx and Apache at 8 KiB by default.)
+ * The longest Idempotency-Key header a call can carry. Over HTTP/1.1 libcurl (7.88:
+ * DYN_HTTP_REQUEST) builds a request's head, and a body under 64 KiB with it, in at most
+ * 1 MiB, and fails a larger one as out of memory, every time: 64 KiB are left for the request
+ * line, the other headers and such a body. Over https the engine offers HTTP/2, where nghttp2
+ * sends a header block of 64 KiB at most: 4 KiB are left for the others. (Servers refuse far
+ * shorter ones: nginx and Apache at 8 KiB by default.)
  */
-#define A2A_REQUEST_KEY_HEADER_MAX ((size_t)(1024 * 1024 - 64 * 1024))
+#define A2A_REQUEST_KEY_HEADER_MAX       ((size_t)(1024 * 1024 - 64 * 1024))
+#define A2A_REQUEST_KEY_HEADER_MAX_HTTPS ((size_t)(60 * 1024))
 
 /*
- * 0, or the length of p's Idempotency-Key header when it is longer than
- * A2A_REQUEST_KEY_HEADER_MAX: such a record can never be sent.
+ * 0, or the length of p's Idempotency-Key header when it is longer than limit (one of the
+ * above): such a record can never be sent.
  */
-size_t a2a_request_key_header_too_long(const struct a2a_pending *p);
+size_t a2a_request_key_header_too_long(const struct a2a_pending *p, size_t limit);
 
 #endif

@@ -673,6 +673,9 @@ static void say_idle_end(const struct a2a_shard_reader *r)
     }
     if (r->last_seq[0] != '\0') {
         snprintf(from, sizeof(from), "after:%s", r->last_seq);
+    } else if (r->start.kind == A2A_START_LATEST) {
+        /* latest again would begin later still, past what came in between */
+        snprintf(from, sizeof(from), "trim-horizon");
     } else {
         a2a_start_text(&r->start, from, sizeof(from));
     }

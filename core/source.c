@@ -108,8 +108,9 @@ static void close_current(struct a2a_files *f)
 
 int a2a_files_resumable(const struct a2a_files *f)
 {
-    /* A path that failed to open is named all the same: the operator can fix and resume it. */
-    return !f->is_stdin && (f->open_failed || (f->fd >= 0 && !f->fd_may_block));
+    /* A path that failed to open is named all the same: the operator can fix and resume it;
+     * so is a pipe nothing was read from yet (its writer may still come). */
+    return !f->is_stdin && (f->open_failed || (f->fd >= 0 && (!f->fd_may_block || f->offset == 0)));
 }
 
 /* Moves to the resume point of the first input: the byte before it, which the scanner
@@ -148,6 +149,37 @@ void a2a_files_free(struct a2a_files **pf)
     *pf = NULL;
 }
 
+static int cancelled(const struct a2a_files *f);
+
+/*
+ * Opens an input FILE. A named pipe's plain open() waits for a writer and looks at nothing
+ * meanwhile: a signal or --max-time that came before it would be lost and the run would wait
+ * forever, with no call committed. Every path is opened without waiting (regular files do not
+ * care) and then blocks as usual: a pipe's writer is then waited for as its input is
+ * (wait_for_input(): the cancel flag, the wake-up descriptor and the run's hook watched; Linux
+ * reports no hang-up on a pipe no writer has opened yet). 0, or an errno (EINTR: the run
+ * stopped first).
+ */
+static int open_input(struct a2a_files *f, const char *path)
+{
+    int flags;
+    int e;
+
+    do {
+        f->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    } while (f->fd < 0 && errno == EINTR && !cancelled(f));
+    if (f->fd < 0) {
+        return errno;
+    }
+    if ((flags = fcntl(f->fd, F_GETFL)) >= 0 && fcntl(f->fd, F_SETFL, flags & ~O_NONBLOCK) == 0) {
+        return 0;
+    }
+    e = errno;
+    close(f->fd);
+    f->fd = -1;
+    return e;
+}
+
 static int files_next(void *ctx, const char **name, struct a2a_error *err)
 {
     struct a2a_files *f = ctx;
@@ -172,19 +204,15 @@ static int files_next(void *ctx, const char **name, struct a2a_error *err)
             st.st_mode = S_IFIFO; /* unknown: assume it may block */
         }
     } else {
-        /* A named pipe is fine, read as it comes; its open() waits for a writer, and a signal
-         * that ends the run (SIGTERM, --max-time) ends that wait as it ends a read. */
-        do {
-            f->fd = open(path, O_RDONLY | O_CLOEXEC);
-        } while (f->fd < 0 && errno == EINTR && !(f->cfg.cancel != NULL && *f->cfg.cancel != 0));
-        if (f->fd < 0 && errno == EINTR) {
+        /* A named pipe is fine, read as it comes, once a writer opened it (open_input). */
+        int e = open_input(f, path);
+
+        if (e == EINTR) {
             f->open_failed = 1; /* nothing of it was read: the same path continues the run */
-            a2a_error_set(err, A2A_E_INTERRUPTED,
-                          "%s: not opened: the run stopped while it "
-                          "waited for a writer",
-                          path);
+            a2a_error_set(err, A2A_E_INTERRUPTED, "%s: not opened: the run stopped first", path);
             return -1;
         }
+        errno = e;
         if (f->fd < 0) {
             f->open_failed = 1;
             a2a_error_set(err, A2A_E_INPUT, "%s: cannot open: %s", path, strerror(errno));

@@ -383,17 +383,19 @@ static int ensure_creds(struct a2a_streams_client *c, const char *where, struct 
 {
     struct a2a_creds_config cc = {c->cfg.profile, c->cfg.env, c->cfg.credentials_timeout_ms, 0};
     struct a2a_error err = {0};
-    int link = c->creds.link; /* kept across the clear: a refresh asks the same source */
 
     if (!a2a_aws_creds_due(&c->creds, time(NULL))) {
         return 0;
     }
     a2a_aws_creds_clear(&c->creds);
-    if (a2a_aws_creds_refresh(&cc, link, &c->creds, &err) != 0) {
+    if (a2a_aws_creds_refresh(&cc, c->creds_link, &c->creds, &err) != 0) {
         e->cause = err.code == A2A_E_NOMEM ? A2A_STREAM_CAUSE_NONE : A2A_STREAM_CAUSE_CREDENTIALS;
         a2a_error_set(&e->err, err.code == A2A_E_NOMEM ? A2A_E_NOMEM : A2A_E_INPUT, "%s: %s", where,
                       err.msg);
         return -1;
+    }
+    if (c->creds_link == 0) {
+        c->creds_link = c->creds.link; /* the run's source, for good */
     }
     return 0;
 }

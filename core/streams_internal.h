@@ -23,8 +23,10 @@ struct a2a_streams_client {
     char curl_error[CURL_ERROR_SIZE]; /* libcurl's detail of the last failure */
     CURL *curl;                       /* owned; NULL when hooks send */
     struct a2a_aws_creds creds;       /* owned; wiped on replace and free */
-    uint64_t rng;                     /* backoff jitter state */
-    int answered;                     /* some call had an HTTP answer: the endpoint is there */
+    int creds_link; /* the chain link the first credentials came from; 0 before: kept when a
+                       refresh fails, so the next one asks the same source again */
+    uint64_t rng;   /* backoff jitter state */
+    int answered;   /* some call had an HTTP answer: the endpoint is there */
     /* Set when a call spent its retries before any call was answered: later calls are not
      * tried (each would wait out the same retries), and say this instead. */
     char unreachable[768];

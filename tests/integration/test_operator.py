@@ -157,7 +157,7 @@ class OperatorTest(harness.IntegrationTestCase):
         self.assertFalse(glob.glob(failed + ".tmp*"))
 
     def test_fifo_without_a_writer_stops_on_a_signal_as_a_signal(self):
-        # open() of a named pipe waits for a writer: SIGTERM and --max-time end that wait
+        # A named pipe no one writes to: SIGTERM and --max-time end the wait for its writer
         # with their own exit status (143, 124) and a continuation naming the same pipe, not
         # as an input error (exit 3, "cannot open: Interrupted system call").
         fifo = self.path("in.fifo")
@@ -168,12 +168,26 @@ class OperatorTest(harness.IntegrationTestCase):
         err = err.decode()
         self.assertEqual(p.returncode, 143, err)
         self.assertLess(took, 5)
-        self.assertIn("not opened: the run stopped while it waited for a writer", err)
+        self.assertIn("in.fifo: input not read past byte 0", err)
         self.assertNotIn("Interrupted system call", err)
         r = self.run_tool(["-n", "--max-time", "0.5", fifo])
         self.assertEqual(r.rc, 124, r.stderr)
         self.assertRegex(r.stderr, r"continue with: \S*a2a-recover -n --max-time 0\.5 "
                          r"--resume-from 0 \S*in\.fifo")
+
+    def test_fifo_reached_after_max_time_does_not_wait_forever(self):
+        # --max-time passes while the first file is still read (more records than the window,
+        # calls that take 3 s); the run then lists the rest of it and comes to a named pipe
+        # no one writes to. A blocking open() would never return: the signal is long gone.
+        d = self.start_dispatcher(fail_rate=1, fault_mix="delay", delay_ms=3000)
+        batch, _ = self.gen_batch(6000)
+        fifo = self.path("late.fifo")
+        os.mkfifo(fifo)
+        r = self.run_tool(["-q", "-u", d.url, "--retries", "0", "-j", "1", "--max-time", "1",
+                           batch, fifo], timeout=30)
+        self.assertEqual(r.rc, 124, r.stderr)
+        self.assertLess(r.elapsed, 15)
+        self.assertIn("late.fifo: input not read past byte 0", r.stderr)
 
     # -- --failed-out round trip ---------------------------------------------------
 

@@ -338,7 +338,7 @@ class RedriveTest(h.IntegrationTestCase):
         self.assertEqual(r.rc, 6, r.stderr)
         self.assertEqual(replayed(disp), [sh.seq(4, n) for n in range(1, 5)])
         self.assertIn("shard %s from %s through %s cannot be read past its record %s (4 records "
-                      "of it read and replayed) (retries)"
+                      "of it read and sent on) (retries)"
                       % (sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 10), sh.seq(4, 4)), r.stderr)
 
     def test_s3_object_stands_in_for_a_range_the_stream_lost(self):
@@ -381,6 +381,22 @@ class RedriveTest(h.IntegrationTestCase):
         self.assertEqual(sorted(seqs_of_requests(disp)),
                          sorted([sh.seq(4, 1), sh.seq(4, 3)] + [sh.seq(4, 1)] * 2 + [sh.seq(4, 3)]))
         self.assertEqual(len(self.gets(s, "GetRecords")), 0)
+
+    def test_s3_object_short_of_its_batch_after_its_range_was_read_is_acked_with_it(self):
+        # Message 1's range is read whole from the stream; message 2, an S3 object of the
+        # same batch missing a record, is its duplicate: acked with it, with a warning.
+        recs = [rec(sh.seq(4, n)) for n in range(1, 4)]
+        s = self.server([sh.shard(1, recs, closed=False)])
+        disp = self.start_dispatcher()
+        batch = invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 3), 3)
+        s3 = dict(batch, payload={"Records": [recs[0], recs[2]]})
+        r = self.redrive(s, disp, receive_output([sqs_message(1, batch)]) + json.dumps(s3) + "\n")
+        self.assertEqual(r.rc, 0, r.stderr)
+        self.assertEqual(replayed(disp), [sh.seq(4, n) for n in (1, 2, 3)])
+        self.assertEqual([l["Id"] for l in lines_of(self.acked)], ["m1", "m2"])
+        self.assertIn("message 2: its payload is not the whole batch, but it names a range an "
+                      "earlier message named: it is acked exactly when that one is", r.stderr)
+        self.assertNotIn("its records are replayed, but the message is not acked", r.stderr)
 
     def test_fail_fast_with_ranges_never_read_is_not_complete(self):
         # The first call is refused (401): the run fails fast. The ranges of the messages

@@ -531,6 +531,8 @@ class SteeringTest(harness.IntegrationTestCase):
              b"", None),
             ("Content-Length 1 0", b"Content-Length: 1 0\r\n", b"{", None),
             ("two Content-Lengths", b"Content-Length: 2\r\nContent-Length: 3\r\n", b"{}", None),
+            ("a list of two", b"Content-Length: 2, 3\r\n", b"{}", None),
+            ("an empty element", b"Content-Length: 2,\r\n", b"{}", None),
         ]
         for name, head, body, cut in cases:
             s = self.raw_server(answer(head, body, cut))
@@ -546,7 +548,8 @@ class SteeringTest(harness.IntegrationTestCase):
         # around it, or given twice alike.
         for head, body in ((b"Content-Length: 70000\r\n", b"x" * 70000),
                            (b"Content-Length:  2 \r\n", b"{}"),
-                           (b"Content-Length: 2\r\nContent-Length: 2\r\n", b"{}")):
+                           (b"Content-Length: 2\r\nContent-Length: 2\r\n", b"{}"),
+                           (b"Content-Length: 2, 2\r\n", b"{}")):
             s = self.raw_server(answer(head, body))
             rc, out, err, _, _ = run_measured(["-u", s.url, "--retries", "0", self.one_record()])
             self.assertEqual(rc, 0, (head, err))

@@ -183,6 +183,10 @@ class StreamInputTest(h.IntegrationTestCase):
         self.assertIn("the shard is open and gave no more records for 0.5 s (--idle); its later "
                       "records are read with --shard %s --from after:%s"
                       % (sh.shard_id(1), sh.seq(7, 3)), r.stderr)
+        # from latest with nothing read: latest again would skip what came in between
+        r = self.tool(s2, ["-n", "--from", "latest", "--idle", "0.5"])
+        self.assertIn("gave no record for 0.5 s (--idle); its later records are read with "
+                      "--shard %s --from trim-horizon" % sh.shard_id(1), r.stderr)
         # -q keeps errors only
         r = self.tool(s2, ["-n", "-q", "--idle", "0.5"])
         self.assertNotIn("--idle", r.stderr)

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -1089,6 +1091,100 @@ static void test_unanswered_endpoint_is_not_waited_on_again(void **state)
     rows_done();
 }
 
+/* Credentials from the environment, until gone is set; HOME a directory with other keys. */
+struct moving_env {
+    int gone;
+    char home[64];
+};
+
+static const char *moving_get(void *ctx, const char *name)
+{
+    const struct moving_env *m = ctx;
+
+    if (strcmp(name, "AWS_EC2_METADATA_DISABLED") == 0) {
+        return "true";
+    }
+    if (strcmp(name, "HOME") == 0) {
+        return m->home;
+    }
+    if (!m->gone && strcmp(name, "AWS_ACCESS_KEY_ID") == 0) {
+        return "AKTEST";
+    }
+    if (!m->gone && strcmp(name, "AWS_SECRET_ACCESS_KEY") == 0) {
+        return "secret";
+    }
+    return NULL;
+}
+
+/*
+ * A refresh asks the source the run's credentials came from, and goes on asking it after it
+ * failed once: the next range must not walk the chain and sign as whoever the profile names.
+ */
+static void test_refresh_failure_keeps_to_the_source(void **state)
+{
+    static const struct reader_row row = {
+        "keys from the environment, then none",
+        0,
+        A2A_START_TRIM_HORIZON,
+        "",
+        NULL,
+        1,
+        {{GSI, NULL, 0, 200, IT, 0}, {GR, NULL, 0, 200, "{'Records':[]," NONEXT "}", 0}},
+        {NULL},
+        A2A_READ_END,
+        0,
+        NULL};
+    struct script s = {.row = &row, .now = 1000000, .last_gr = -1, .min_gap = INT64_MAX};
+    struct a2a_streams_hooks hooks = {script_send, script_now, script_sleep, &s};
+    struct moving_env env = {0, "/tmp/a2a-moving-XXXXXX"};
+    struct a2a_streams_config cfg = {0};
+    struct a2a_streams_client *c = NULL;
+    struct a2a_shard_range range = {"shardId-1", {A2A_START_TRIM_HORIZON, ""}, NULL, 1, 0};
+    struct a2a_error err = {0};
+    char path[128];
+    FILE *f;
+
+    (void)state;
+    assert_non_null(mkdtemp(env.home));
+    snprintf(path, sizeof(path), "%s/.aws", env.home);
+    assert_int_equal(mkdir(path, 0700), 0);
+    snprintf(path, sizeof(path), "%s/.aws/credentials", env.home);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("[default]\naws_access_key_id=AKOTHER\naws_secret_access_key=S\n", f);
+    fclose(f);
+    cfg.stream_arn = ARN;
+    cfg.endpoint_url = "http://127.0.0.1:9";
+    cfg.env.get = moving_get;
+    cfg.env.ctx = &env;
+    cfg.hooks = &hooks;
+    assert_int_equal(a2a_streams_client_new(&cfg, &c, &err), 0);
+    for (int run = 0; run < 3; run++) {
+        struct a2a_shard_reader *rd = NULL;
+        struct a2a_stream_error e = {{0}, 0, "", 0, ""};
+        int calls = s.calls;
+        enum a2a_read_status got;
+
+        assert_int_equal(a2a_shard_reader_open(c, &range, &rd, &err), 0);
+        got = a2a_shard_reader_next(rd, &(struct a2a_stream_page){0}, &e);
+        if (run == 0) {
+            assert_int_equal(got, A2A_READ_END);
+            c->creds.expiration = time(NULL) - 1; /* due: the next call fetches again */
+            env.gone = 1;
+        } else {
+            assert_int_equal(got, A2A_READ_ERROR);
+            assert_int_equal(e.cause, A2A_STREAM_CAUSE_CREDENTIALS);
+            assert_non_null(strstr(e.err.msg, "no longer gives any"));
+            assert_int_equal(s.calls, calls); /* nothing sent, with AKOTHER least of all */
+        }
+        a2a_shard_reader_free(&rd);
+    }
+    a2a_streams_client_free(&c);
+    snprintf(path, sizeof(path), "rm -rf '%s'", env.home);
+    assert_int_equal(system(path), 0);
+    rows_done();
+}
+
 static void test_reader(void **state)
 {
     (void)state;
@@ -1192,6 +1288,7 @@ int main(void)
         cmocka_unit_test(test_reader),
         cmocka_unit_test(test_reader_written_end),
         cmocka_unit_test(test_unanswered_endpoint_is_not_waited_on_again),
+        cmocka_unit_test(test_refresh_failure_keeps_to_the_source),
         cmocka_unit_test(test_reader_backlog_unpaced),
         cmocka_unit_test(test_describe),
     };
