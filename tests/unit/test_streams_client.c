@@ -870,6 +870,21 @@ static const char *test_env(void *ctx, const char *name)
     return NULL;
 }
 
+/* A client on the scripted hooks at the test endpoint, its environment read through env. */
+static struct a2a_streams_client *script_client(struct a2a_streams_hooks *hooks, struct a2a_env env)
+{
+    struct a2a_streams_config cfg = {0};
+    struct a2a_streams_client *c = NULL;
+    struct a2a_error err = {0};
+
+    cfg.stream_arn = ARN;
+    cfg.endpoint_url = "http://127.0.0.1:9";
+    cfg.env = env;
+    cfg.hooks = hooks;
+    assert_int_equal(a2a_streams_client_new(&cfg, &c, &err), 0);
+    return c;
+}
+
 static void check_pages(const struct reader_row *r, struct a2a_shard_reader *rd,
                         struct a2a_stream_error *e, enum a2a_read_status *last)
 {
@@ -919,8 +934,7 @@ static int run_reader_row(const struct reader_row *r)
     struct script s = {.row = r, .now = 1000000, .last_gr = -1, .min_gap = INT64_MAX};
     struct a2a_streams_hooks hooks = {script_send, script_now, script_sleep, &s};
     int no_creds = r->no_creds;
-    struct a2a_streams_config cfg = {0};
-    struct a2a_streams_client *c = NULL;
+    struct a2a_streams_client *c = script_client(&hooks, (struct a2a_env){test_env, &no_creds});
     struct a2a_shard_reader *rd = NULL;
     struct a2a_shard_range range = {
         "shardId-1", {r->kind, ""}, r->end_seq, r->closed, reader_end_written};
@@ -928,13 +942,7 @@ static int run_reader_row(const struct reader_row *r)
     struct a2a_error err = {0};
     enum a2a_read_status last;
 
-    cfg.stream_arn = ARN;
-    cfg.endpoint_url = "http://127.0.0.1:9";
-    cfg.env.get = test_env;
-    cfg.env.ctx = &no_creds;
-    cfg.hooks = &hooks;
     snprintf(range.start.seq, sizeof(range.start.seq), "%s", r->start_seq);
-    assert_int_equal(a2a_streams_client_new(&cfg, &c, &err), 0);
     assert_int_equal(a2a_shard_reader_open(c, &range, &rd, &err), 0);
     check_pages(r, rd, &e, &last);
     if (last != r->last || e.cause != r->cause ||
@@ -1055,19 +1063,12 @@ static void test_unanswered_endpoint_is_not_waited_on_again(void **state)
     struct script s = {.row = &row, .now = 1000000, .last_gr = -1, .min_gap = INT64_MAX};
     struct a2a_streams_hooks hooks = {script_send, script_now, script_sleep, &s};
     int no_creds = 0;
-    struct a2a_streams_config cfg = {0};
-    struct a2a_streams_client *c = NULL;
+    struct a2a_streams_client *c = script_client(&hooks, (struct a2a_env){test_env, &no_creds});
     struct a2a_shard_range range = {"shardId-1", {A2A_START_TRIM_HORIZON, ""}, NULL, 1, 0};
     struct a2a_stream_error e = {{0}, 0, "", 0, ""};
     struct a2a_error err = {0};
 
     (void)state;
-    cfg.stream_arn = ARN;
-    cfg.endpoint_url = "http://127.0.0.1:9";
-    cfg.env.get = test_env;
-    cfg.env.ctx = &no_creds;
-    cfg.hooks = &hooks;
-    assert_int_equal(a2a_streams_client_new(&cfg, &c, &err), 0);
     for (int run = 0; run < 2; run++) {
         struct a2a_shard_reader *rd = NULL;
         int calls = s.calls;
@@ -1137,7 +1138,6 @@ static void test_refresh_failure_keeps_to_the_source(void **state)
     struct script s = {.row = &row, .now = 1000000, .last_gr = -1, .min_gap = INT64_MAX};
     struct a2a_streams_hooks hooks = {script_send, script_now, script_sleep, &s};
     struct moving_env env = {0, "/tmp/a2a-moving-XXXXXX"};
-    struct a2a_streams_config cfg = {0};
     struct a2a_streams_client *c = NULL;
     struct a2a_shard_range range = {"shardId-1", {A2A_START_TRIM_HORIZON, ""}, NULL, 1, 0};
     struct a2a_error err = {0};
@@ -1153,12 +1153,7 @@ static void test_refresh_failure_keeps_to_the_source(void **state)
     assert_non_null(f);
     fputs("[default]\naws_access_key_id=AKOTHER\naws_secret_access_key=S\n", f);
     fclose(f);
-    cfg.stream_arn = ARN;
-    cfg.endpoint_url = "http://127.0.0.1:9";
-    cfg.env.get = moving_get;
-    cfg.env.ctx = &env;
-    cfg.hooks = &hooks;
-    assert_int_equal(a2a_streams_client_new(&cfg, &c, &err), 0);
+    c = script_client(&hooks, (struct a2a_env){moving_get, &env});
     for (int run = 0; run < 3; run++) {
         struct a2a_shard_reader *rd = NULL;
         struct a2a_stream_error e = {{0}, 0, "", 0, ""};
