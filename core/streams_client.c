@@ -602,7 +602,7 @@ enum streams_outcome a2a_streams_call(struct a2a_streams_client *c, const char *
                    waited on again for every range (a mistyped --endpoint-url would hold a
                    redrive of ten messages for minutes). */
                 snprintf(c->unreachable, sizeof(c->unreachable),
-                         "not tried: no call to %.200s has been answered in this run, and one "
+                         "not tried: no call to %s has been answered in this run, and one "
                          "already failed after %u attempt%s (%.200s); check --endpoint-url and "
                          "the network",
                          c->endpoint, n + 1, n == 0 ? "" : "s", message);

@@ -29,7 +29,7 @@ struct a2a_streams_client {
     int answered;   /* some call had an HTTP answer: the endpoint is there */
     /* Set when a call spent its retries before any call was answered: later calls are not
      * tried (each would wait out the same retries), and say this instead. */
-    char unreachable[768];
+    char unreachable[1600];
 };
 
 /* How one call ended, after retries. */
