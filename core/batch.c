@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "clock.h"
 #include "record.h"
@@ -947,10 +946,7 @@ int a2a_run(const struct a2a_run_config *cfg, struct a2a_response *resp,
     memset(&r, 0, sizeof(r));
     memset(stats, 0, sizeof(*stats));
     r.cfg = cfg;
-    r.key_header_max =
-        cfg->dispatch.url != NULL && strncasecmp(cfg->dispatch.url, "https://", 8) == 0
-            ? A2A_REQUEST_KEY_HEADER_MAX_HTTPS
-            : A2A_REQUEST_KEY_HEADER_MAX;
+    r.key_header_max = a2a_request_key_header_max(cfg->dispatch.url);
     r.resp = resp;
     r.st = stats;
     if (setup(&r, &stats->err) != 0) {

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -332,7 +331,7 @@ static int start_engines(struct a2a_dispatch *d, struct a2a_error *err)
         .rate = d->cfg.rate,
         .insecure = d->cfg.insecure,
         .cacert = d->cfg.cacert,
-        .https = strncasecmp(d->cfg.url, "https://", 8) == 0,
+        .https = a2a_request_url_is_https(d->cfg.url),
         .headers = d->headers,
         .no_expect = a2a_request_no_expect_header,
         .expect_min = A2A_REQUEST_EXPECT_MIN,

@@ -58,6 +58,17 @@ static size_t percent_encoded_len(struct a2a_str s)
     return n;
 }
 
+int a2a_request_url_is_https(const char *url)
+{
+    return url != NULL && strncasecmp(url, "https://", 8) == 0;
+}
+
+size_t a2a_request_key_header_max(const char *url)
+{
+    return a2a_request_url_is_https(url) ? A2A_REQUEST_KEY_HEADER_MAX_HTTPS
+                                         : A2A_REQUEST_KEY_HEADER_MAX;
+}
+
 size_t a2a_request_key_header_too_long(const struct a2a_pending *p, size_t limit)
 {
     size_t n;

@@ -64,6 +64,15 @@ int a2a_request_idempotency_header(struct a2a_buf *out, const struct a2a_pending
 #define A2A_REQUEST_KEY_HEADER_MAX_HTTPS ((size_t)(60 * 1024))
 
 /*
+ * Whether calls to url go over TLS, where the engine offers HTTP/2. The one place that
+ * decides it: the engine's protocol and the header limit below must agree.
+ */
+int a2a_request_url_is_https(const char *url);
+
+/* The limit above that applies to calls to url (NULL: no endpoint, a dry run). */
+size_t a2a_request_key_header_max(const char *url);
+
+/*
  * 0, or the length of p's Idempotency-Key header when it is longer than limit (one of the
  * above): such a record can never be sent.
  */

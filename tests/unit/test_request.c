@@ -292,6 +292,31 @@ static void test_key_header_too_long(void **state)
     a2a_buf_free(&h);
 }
 
+/* One decision for the engine's HTTP/2 and the header limit: the scheme, in any case. */
+static void test_key_header_max_follows_the_scheme(void **state)
+{
+    static const struct {
+        const char *url;
+        size_t limit;
+    } rows[] = {
+        {"https://127.0.0.1/r", A2A_REQUEST_KEY_HEADER_MAX_HTTPS},
+        {"HTTPS://127.0.0.1/r", A2A_REQUEST_KEY_HEADER_MAX_HTTPS},
+        {"HtTpS://[::1]:8443/r", A2A_REQUEST_KEY_HEADER_MAX_HTTPS},
+        {"http://127.0.0.1/r", A2A_REQUEST_KEY_HEADER_MAX},
+        {"https:/127.0.0.1/r", A2A_REQUEST_KEY_HEADER_MAX},
+        {"httpsx://127.0.0.1/r", A2A_REQUEST_KEY_HEADER_MAX},
+        {"", A2A_REQUEST_KEY_HEADER_MAX},
+        {NULL, A2A_REQUEST_KEY_HEADER_MAX},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        assert_int_equal(a2a_request_key_header_max(rows[i].url), rows[i].limit);
+        assert_int_equal(a2a_request_url_is_https(rows[i].url),
+                         rows[i].limit == A2A_REQUEST_KEY_HEADER_MAX_HTTPS);
+    }
+}
+
 static void test_percent_encode_every_byte(void **state)
 {
     struct a2a_buf b = {0};
@@ -454,6 +479,7 @@ int main(void)
         cmocka_unit_test(test_idempotency_key_safe_and_stable),
         cmocka_unit_test(test_percent_encode_every_byte),
         cmocka_unit_test(test_key_header_too_long),
+        cmocka_unit_test(test_key_header_max_follows_the_scheme),
     };
     const struct CMUnitTest headers[] = {
         cmocka_unit_test(test_fixed_headers),
