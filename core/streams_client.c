@@ -86,6 +86,21 @@ static size_t on_answer(char *data, size_t size, size_t n, void *ctx)
     return n;
 }
 
+/*
+ * libcurl calls this at least once a second while a call waits (7.88: each turn of its
+ * poll loop, whose wait is capped at 1 s): a signal or --max-time stops a call in flight
+ * within that second, instead of after the call's own timeout.
+ */
+static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    return cancelled(ctx); /* nonzero: CURLE_ABORTED_BY_CALLBACK */
+}
+
 /* The headers libcurl signs with the body: set here, in one place, never an empty one. */
 static struct curl_slist *call_headers(const struct a2a_aws_creds *creds, const char *op)
 {
@@ -184,6 +199,8 @@ static int curl_send(void *ctx, const struct a2a_aws_creds *creds, const char *o
             snprintf(msg, cap, "the CA bundle %s could not be used (%s)",
                      c->ca_from[0] != '\0' ? c->ca_from : "of the system store",
                      c->curl_error[0] != '\0' ? c->curl_error : curl_easy_strerror(code));
+        } else if (code == CURLE_ABORTED_BY_CALLBACK) {
+            snprintf(msg, cap, "interrupted");
         } else if (code == CURLE_WRITE_ERROR) {
             snprintf(msg, cap, "the answer is larger than %d bytes", A2A_STREAMS_ANSWER_MAX);
         } else {
@@ -234,6 +251,9 @@ static int curl_setup(struct a2a_streams_client *c)
     bad |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->cfg.connect_timeout_ms) != CURLE_OK;
     bad |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_answer) != CURLE_OK;
     bad |= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->curl_error) != CURLE_OK;
+    bad |= curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress) != CURLE_OK;
+    bad |= curl_easy_setopt(h, CURLOPT_XFERINFODATA, c) != CURLE_OK;
+    bad |= curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L) != CURLE_OK;
     if (c->cfg.cacert != NULL) {
         /* the bundle instead of the system store: libcurl's built-in CA directory goes too */
         bad |= curl_easy_setopt(h, CURLOPT_CAINFO, c->cfg.cacert) != CURLE_OK;
@@ -583,6 +603,11 @@ enum streams_outcome a2a_streams_call(struct a2a_streams_client *c, const char *
             return STREAMS_FAILED;
         }
         cls = attempt(c, op, body, answer, name, sizeof(name), message, sizeof(message), e);
+        if (cancelled(c)) {
+            /* whatever the call's end, a stop wins: no retry, no breaker, no answer used */
+            fail(e, A2A_STREAM_CAUSE_INTERRUPTED, where, op, "", "interrupted");
+            return STREAMS_FAILED;
+        }
         c->answered |= e->http_status > 0;
         if (cls == A2A_AWS_OK || cls == A2A_AWS_EXPIRED_ITERATOR) {
             e->cause = A2A_STREAM_CAUSE_NONE;

@@ -427,6 +427,34 @@ class StreamInputTest(h.IntegrationTestCase):
                          [{"itemIdentifier": x} for x in unacked])
         self.assertIn(b"interrupted by signal 15", err)
 
+    def test_signal_and_max_time_stop_a_streams_call_in_flight(self):
+        """A GetRecords that hangs does not hold a stop for the call's own 30 s timeout."""
+        recs = [rec(sh.seq(8, n)) for n in range(1, 11)]
+        s = self.server([sh.shard(1, recs)], args=[
+            "--max-page-records", "3", "--fault", "delay,ops=GetRecords,after=2,ms=60000"])
+        e = sh.aws_env(self.home)
+        for how in ("SIGTERM", "SIGINT", "--max-time"):
+            with self.subTest(how=how):
+                extra = ["--max-time", "1.5"] if how == "--max-time" else []
+                start = time.monotonic()
+                proc = h.start_tool(["--stream", ARN, "--endpoint-url", s.endpoint_url,
+                                     "--dry-run", "--no-progress"] + extra,
+                                    env=e, clear_env=False)
+                if how == "--max-time":
+                    out, err = proc.communicate(timeout=20)
+                    took = time.monotonic() - start - 1.5
+                    want = 124
+                else:
+                    time.sleep(1.5)  # the first page read, the second call hanging
+                    out, err, took = h.signal_and_wait(proc, getattr(signal, how))
+                    want = 143 if how == "SIGTERM" else 130
+                self.assertEqual(proc.returncode, want, err)
+                self.assertLess(took, 1.8, err)
+                # stopped as a stop, with the place to go on from
+                self.assertIn(b"GetRecords: interrupted", err)
+                self.assertIn(b"RESUME POINT", err)
+                self.assertNotIn(b"attempt 2", err)
+
     def test_sigint_resume_point_continues_per_shard(self):
         """SIGINT mid-stream: the resume point names the shard and its last record read, the
         continuation commands run as printed, write new output files, and with the first run
