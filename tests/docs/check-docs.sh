@@ -320,7 +320,9 @@ section_items()
 
 grep -hoE 'EXIT_[A-Z_]+ = [0-9]+' "$src/cli/main.c" | sed 's/.* = //' >"$tmp/a"
 if [[ -s $tmp/a ]]; then
-    printf '%s\n' 130 143 >>"$tmp/a" # 128 + SIGINT, 128 + SIGTERM
+    # 128 + each signal main.c stops on
+    grep -oE 'sigaction\(SIG(HUP|INT|TERM),' "$src/cli/main.c" |
+        sed -e 's/.*SIGHUP.*/129/' -e 's/.*SIGINT.*/130/' -e 's/.*SIGTERM.*/143/' >>"$tmp/a"
 fi
 section_items "EXIT STATUS" "" >"$tmp/b"
 same_set "exit statuses: cli/main.c = manual EXIT STATUS" "main.c" "$tmp/a" "manual" "$tmp/b"

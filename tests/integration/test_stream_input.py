@@ -433,7 +433,7 @@ class StreamInputTest(h.IntegrationTestCase):
         s = self.server([sh.shard(1, recs)], args=[
             "--max-page-records", "3", "--fault", "delay,ops=GetRecords,after=2,ms=60000"])
         e = sh.aws_env(self.home)
-        for how in ("SIGTERM", "SIGINT", "--max-time"):
+        for how in ("SIGTERM", "SIGINT", "SIGHUP", "--max-time"):
             with self.subTest(how=how):
                 extra = ["--max-time", "1.5"] if how == "--max-time" else []
                 start = time.monotonic()
@@ -447,13 +447,14 @@ class StreamInputTest(h.IntegrationTestCase):
                 else:
                     time.sleep(1.5)  # the first page read, the second call hanging
                     out, err, took = h.signal_and_wait(proc, getattr(signal, how))
-                    want = 143 if how == "SIGTERM" else 130
+                    want = {"SIGTERM": 143, "SIGINT": 130, "SIGHUP": 129}[how]
                 self.assertEqual(proc.returncode, want, err)
                 self.assertLess(took, 1.8, err)
                 # stopped as a stop, with the place to go on from
                 self.assertIn(b"GetRecords: interrupted", err)
                 self.assertIn(b"RESUME POINT", err)
                 self.assertNotIn(b"attempt 2", err)
+                self.assertEqual(json.loads(out), {"batchItemFailures": []})
 
     def test_sigint_resume_point_continues_per_shard(self):
         """SIGINT mid-stream: the resume point names the shard and its last record read, the
