@@ -3,6 +3,11 @@
  * posix_spawnp, stdin from /dev/null, stderr left to the user, stdout read up to a bound and a
  * deadline. Whatever goes wrong is an error naming the profile: a configured process that
  * fails must stop the run, not fall through to other credentials.
+ *
+ * The process starts in a process group of its own, and the whole group is killed (SIGKILL)
+ * when the deadline passes or the cancel flag rises: a script's own children (a `sleep` it
+ * started) must not outlive it. The cancel flag is looked at every CANCEL_SLICE_MS, so
+ * SIGINT, SIGTERM and --max-time stop a hanging process within a second, as the manual says.
  */
 #define _DEFAULT_SOURCE
 
@@ -25,6 +30,7 @@
 extern char **environ;
 
 #define PROCESS_OUTPUT_MAX (64 * 1024)
+#define CANCEL_SLICE_MS    100 /* the longest a wait goes without a look at the cancel flag */
 
 void a2a_argv_free(char **argv)
 {
@@ -151,8 +157,24 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Reads fd to EOF into out; 0, or -1 past the deadline, -2 past the size bound. */
-static int read_bounded(int fd, long long deadline, struct a2a_buf *out)
+static int cancelled(const volatile sig_atomic_t *cancel)
+{
+    return cancel != NULL && *cancel != 0;
+}
+
+/* Kills the process group of pid (its own, see spawn_piped) and pid itself. */
+static void kill_group(pid_t pid)
+{
+    kill(-pid, SIGKILL);
+    kill(pid, SIGKILL);
+}
+
+/*
+ * Reads fd to EOF into out; 0, or -1 past the deadline, -2 past the size bound, -3 when the
+ * cancel flag rose.
+ */
+static int read_bounded(int fd, long long deadline, const volatile sig_atomic_t *cancel,
+                        struct a2a_buf *out)
 {
     char chunk[4096];
 
@@ -162,10 +184,14 @@ static int read_bounded(int fd, long long deadline, struct a2a_buf *out)
         ssize_t n;
         int ready;
 
+        if (cancelled(cancel)) {
+            a2a_wipe(chunk, sizeof(chunk));
+            return -3;
+        }
         if (left <= 0) {
             return -1;
         }
-        ready = poll(&pfd, 1, (int)(left > 1000 ? 1000 : left));
+        ready = poll(&pfd, 1, (int)(left > CANCEL_SLICE_MS ? CANCEL_SLICE_MS : left));
         if (ready < 0 && errno != EINTR) {
             return -1;
         }
@@ -187,8 +213,11 @@ static int read_bounded(int fd, long long deadline, struct a2a_buf *out)
     }
 }
 
-/* Waits for pid until the deadline, then kills it; the exit status, or -1 when killed. */
-static int reap(pid_t pid, long long deadline)
+/*
+ * Waits for pid until the deadline or the cancel flag, then kills its group; the exit status,
+ * or -1 when killed at the deadline, -2 when killed for the cancel flag.
+ */
+static int reap(pid_t pid, long long deadline, const volatile sig_atomic_t *cancel)
 {
     int status = 0;
 
@@ -200,19 +229,25 @@ static int reap(pid_t pid, long long deadline)
         if (got < 0 && errno != EINTR) {
             return -1;
         }
-        if (now_ms() >= deadline) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            return -1;
+        if (cancelled(cancel) || now_ms() >= deadline) {
+            int stop = cancelled(cancel) ? -2 : -1;
+            kill_group(pid);
+            while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+            }
+            return stop;
         }
         nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
     }
 }
 
-/* Starts argv with stdout on a pipe; returns the read end, or -1 with errno set. */
+/*
+ * Starts argv with stdout on a pipe, in a process group of its own (its pid); returns the read
+ * end, or -1 with errno set.
+ */
 static int spawn_piped(char **argv, pid_t *pid)
 {
     posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
     int fds[2];
     int rc;
 
@@ -224,7 +259,11 @@ static int spawn_piped(char **argv, pid_t *pid)
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-    rc = posix_spawnp(pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
+    rc = posix_spawnp(pid, argv[0], &fa, &attr, argv, environ);
+    posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&fa);
     close(fds[1]);
     if (rc != 0) {
@@ -236,8 +275,8 @@ static int spawn_piped(char **argv, pid_t *pid)
 }
 
 enum a2a_creds_result a2a_creds_run_process(const char *command, const char *profile,
-                                            long timeout_ms, struct a2a_aws_creds *out,
-                                            struct a2a_error *err)
+                                            long timeout_ms, const volatile sig_atomic_t *cancel,
+                                            struct a2a_aws_creds *out, struct a2a_error *err)
 {
     enum a2a_creds_result rc = A2A_CREDS_ERROR;
     struct a2a_error split_err = {0};
@@ -261,11 +300,15 @@ enum a2a_creds_result a2a_creds_run_process(const char *command, const char *pro
         a2a_error_set(err, A2A_E_CONFIG, "%s: cannot run %s: %s", source, argv[0], strerror(errno));
         goto out;
     }
-    got = read_bounded(fd, deadline, &output);
+    got = read_bounded(fd, deadline, cancel, &output);
     if (got != 0) {
-        kill(pid, SIGKILL);
+        kill_group(pid);
     }
-    status = reap(pid, got == 0 ? deadline : 0);
+    status = reap(pid, got == 0 ? deadline : 0, cancel);
+    if (got == -3 || status == -2) {
+        a2a_error_set(err, A2A_E_INTERRUPTED, "%s: interrupted; the process was stopped", source);
+        goto out;
+    }
     if (got == -2) {
         a2a_error_set(err, A2A_E_CONFIG, "%s: more than %d bytes of output", source,
                       PROCESS_OUTPUT_MAX);

@@ -269,7 +269,7 @@ static enum a2a_creds_result profile_sources(const struct a2a_creds_config *cfg,
     if (process != NULL) {
         return a2a_creds_run_process(process, profile,
                                      cfg->process_timeout_ms > 0 ? cfg->process_timeout_ms : 60000,
-                                     out, err);
+                                     cfg->cancel, out, err);
     }
     snprintf(source, sizeof(source), "profile %s (config file)", profile);
     return static_keys(conf, source, out, err);

@@ -21,6 +21,7 @@
 #ifndef A2A_AWS_CREDENTIALS_H
 #define A2A_AWS_CREDENTIALS_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -54,6 +55,8 @@ struct a2a_creds_config {
     struct a2a_env env;      /* where AWS_* variables and HOME are read */
     long http_timeout_ms;    /* container and IMDS calls; 0 means 1000 */
     long process_timeout_ms; /* credential_process; 0 means 60000 */
+    /* borrowed, optional: nonzero stops a credential_process at once (SIGINT/SIGTERM) */
+    const volatile sig_atomic_t *cancel;
 };
 
 enum a2a_creds_result {
@@ -65,7 +68,8 @@ enum a2a_creds_result {
 /*
  * Runs the chain. Returns 0 with out filled, or -1 with err set: A2A_E_CONFIG when a source
  * failed or when none answered (the message then names every source tried and why each did
- * not apply), A2A_E_NOMEM.
+ * not apply), A2A_E_NOMEM, A2A_E_INTERRUPTED (cfg->cancel rose while a credential_process ran;
+ * it was killed).
  */
 int a2a_aws_creds_resolve(const struct a2a_creds_config *cfg, struct a2a_aws_creds *out,
                           struct a2a_error *err);
@@ -176,9 +180,14 @@ enum a2a_creds_result a2a_creds_fill(struct a2a_aws_creds *out, const char *key,
                                      const char *token, time_t expiration, const char *source,
                                      struct a2a_error *err);
 
-/* Runs argv[0] without a shell; internal to the profile provider (aws_cred_process.c). */
+/*
+ * Runs argv[0] without a shell, in a process group of its own; internal to the profile provider
+ * (aws_cred_process.c), public for its unit tests. Past timeout_ms, or within 100 ms of *cancel
+ * becoming nonzero (cancel may be NULL), the whole group is killed with SIGKILL and reaped; the
+ * error is then A2A_E_CONFIG ("timed out") or A2A_E_INTERRUPTED.
+ */
 enum a2a_creds_result a2a_creds_run_process(const char *command, const char *profile,
-                                            long timeout_ms, struct a2a_aws_creds *out,
-                                            struct a2a_error *err);
+                                            long timeout_ms, const volatile sig_atomic_t *cancel,
+                                            struct a2a_aws_creds *out, struct a2a_error *err);
 
 #endif

@@ -287,7 +287,7 @@ static void apply_defaults(struct a2a_streams_config *cfg)
  */
 static int apply_settings(struct a2a_streams_client *c, struct a2a_error *err)
 {
-    struct a2a_creds_config cc = {c->cfg.profile, c->cfg.env, 0, 0};
+    struct a2a_creds_config cc = {c->cfg.profile, c->cfg.env, 0, 0, NULL};
     struct a2a_aws_settings set;
     struct stat st;
     const char *why = NULL;
@@ -401,7 +401,8 @@ const char *a2a_streams_client_arn(const struct a2a_streams_client *c)
 /* where: "stream ARN" or "stream ARN shard ID (range)", as a failed call names itself. */
 static int ensure_creds(struct a2a_streams_client *c, const char *where, struct a2a_stream_error *e)
 {
-    struct a2a_creds_config cc = {c->cfg.profile, c->cfg.env, c->cfg.credentials_timeout_ms, 0};
+    struct a2a_creds_config cc = {c->cfg.profile, c->cfg.env, c->cfg.credentials_timeout_ms, 0,
+                                  c->cfg.cancel};
     struct a2a_error err = {0};
 
     if (!a2a_aws_creds_due(&c->creds, time(NULL))) {
@@ -409,6 +410,12 @@ static int ensure_creds(struct a2a_streams_client *c, const char *where, struct 
     }
     a2a_aws_creds_clear(&c->creds);
     if (a2a_aws_creds_refresh(&cc, c->creds_link, &c->creds, &err) != 0) {
+        if (err.code == A2A_E_INTERRUPTED) {
+            /* a signal or --max-time stopped a credential_process: not a credentials failure */
+            e->cause = A2A_STREAM_CAUSE_INTERRUPTED;
+            a2a_error_set(&e->err, A2A_E_INTERRUPTED, "%s: %s", where, err.msg);
+            return -1;
+        }
         e->cause = err.code == A2A_E_NOMEM ? A2A_STREAM_CAUSE_NONE : A2A_STREAM_CAUSE_CREDENTIALS;
         a2a_error_set(&e->err, err.code == A2A_E_NOMEM ? A2A_E_NOMEM : A2A_E_INPUT, "%s: %s", where,
                       err.msg);

@@ -135,7 +135,7 @@ static int read_all(struct probe *p, struct a2a_streams_client *c)
 
 static int show_creds(struct probe *p)
 {
-    struct a2a_creds_config cc = {p->cfg.profile, p->cfg.env, 0, 0};
+    struct a2a_creds_config cc = {p->cfg.profile, p->cfg.env, 0, 0, NULL};
     struct a2a_aws_creds creds;
     struct a2a_error err = {0};
 

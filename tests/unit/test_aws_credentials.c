@@ -4,7 +4,11 @@
  * false, sleep) without a shell, and curl_easy_perform is wrapped so that no row can reach a
  * network: the wrapper counts the calls and answers "could not connect".
  */
+#define _DEFAULT_SOURCE /* setitimer, kill */
+
+#include <errno.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -755,7 +761,7 @@ static void write_file(const char *dir, const char *name, const char *content)
 static void run_chain_row(const struct chain_row *r)
 {
     struct row_env re = {r, ""};
-    struct a2a_creds_config cfg = {r->profile, {row_get, &re}, 0, 500};
+    struct a2a_creds_config cfg = {r->profile, {row_get, &re}, 0, 500, NULL};
     struct a2a_aws_creds c;
     struct a2a_error err = {0};
     char aws[300];
@@ -830,7 +836,7 @@ static const char *live_get(void *ctx, const char *name)
 static void test_refresh_keeps_to_its_source(void **state)
 {
     struct live_env le = {{NOIMDS, "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:9/c"}, ""};
-    struct a2a_creds_config cfg = {NULL, {live_get, &le}, 0, 500};
+    struct a2a_creds_config cfg = {NULL, {live_get, &le}, 0, 500, NULL};
     struct a2a_aws_creds c;
     struct a2a_error err = {0};
     char aws[300];
@@ -970,7 +976,7 @@ static const struct settings_row settings_rows[] = {
 static void run_settings_row(const struct settings_row *r)
 {
     struct row_env re = {&r->in, ""};
-    struct a2a_creds_config cfg = {r->in.profile, {row_get, &re}, 0, 0};
+    struct a2a_creds_config cfg = {r->in.profile, {row_get, &re}, 0, 0, NULL};
     struct a2a_aws_settings set;
     struct a2a_error err = {0};
     char aws[300];
@@ -1072,6 +1078,194 @@ static void test_due(void **state)
     assert_true(a2a_aws_creds_due(&c, 1240));
 }
 
+/* ---- a credential_process that hangs ------------------------------------------------------- */
+
+static volatile sig_atomic_t hang_cancel;
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    hang_cancel = 1;
+}
+
+static long long mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * A script (no shell line: its own #! file) that starts `sleep 100` in the background, writes
+ * the sleep's pid to dir/pid and waits for it: a hanging process with a grandchild that holds
+ * stdout open.
+ */
+static void write_hanging_script(const char *dir, char *script, size_t cap)
+{
+    char text[700];
+
+    snprintf(text, sizeof(text),
+             "#!/bin/sh\nsleep 100 &\necho $! > '%s/pid.tmp'\nmv '%s/pid.tmp' '%s/pid'\nwait\n",
+             dir, dir, dir);
+    write_file(dir, "hang", text);
+    snprintf(script, cap, "%s/hang", dir);
+    assert_int_equal(chmod(script, 0700), 0);
+}
+
+/* 1 when pid is gone (or a zombie left for init to reap): kill(pid, 0) fails with ESRCH. */
+static int process_gone(pid_t pid)
+{
+    char path[64];
+    char stat[256] = "";
+    FILE *f;
+    const char *end;
+
+    if (kill(pid, 0) != 0 && errno == ESRCH) {
+        return 1;
+    }
+    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+    f = fopen(path, "r");
+    if (f == NULL) {
+        return 1;
+    }
+    if (fgets(stat, sizeof(stat), f) == NULL) {
+        stat[0] = '\0';
+    }
+    fclose(f);
+    end = strrchr(stat, ')');
+    return end != NULL && end[1] == ' ' && end[2] == 'Z';
+}
+
+/* The grandchild's pid from dir/pid, or 0 when the script wrote none. */
+static long grandchild_pid(const char *dir)
+{
+    char path[600];
+    long pid = 0;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/pid", dir);
+    f = fopen(path, "r");
+    if (f == NULL) {
+        return 0;
+    }
+    if (fscanf(f, "%ld", &pid) != 1 || pid <= 1) {
+        pid = 0;
+    }
+    fclose(f);
+    return pid;
+}
+
+/* Before a failure: a grandchild left alive would hold ctest's stderr for its 100 s. */
+static void kill_leftover(const char *dir)
+{
+    long pid = grandchild_pid(dir);
+
+    if (pid > 1) {
+        kill((pid_t)pid, SIGKILL);
+    }
+}
+
+/* The grandchild must die within a second of the call's return. */
+static void assert_grandchild_killed(const char *dir)
+{
+    long pid = grandchild_pid(dir);
+    int gone = 0;
+
+    if (pid == 0) {
+        fail_msg("the script wrote no pid file in %s: it did not start in time", dir);
+    }
+    for (int i = 0; i < 100 && !(gone = process_gone((pid_t)pid)); i++) {
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+    }
+    if (!gone) {
+        kill((pid_t)pid, SIGKILL); /* leave nothing behind */
+        fail_msg("the credential_process's grandchild (pid %ld) outlived it", pid);
+    }
+}
+
+static void rm_dir(const char *dir)
+{
+    char cmd[600];
+
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/*
+ * SIGINT, SIGTERM and --max-time raise the cancel flag: a hanging credential_process is killed
+ * with its process group within a second, whatever its timeout, and the error says the run
+ * was interrupted (A2A_E_INTERRUPTED), not that the credentials failed.
+ */
+static void test_process_cancelled(void **state)
+{
+    char dir[] = "/tmp/a2a-hang-XXXXXX";
+    char script[600];
+    struct a2a_aws_creds c = {0};
+    struct a2a_error err = {0};
+    struct sigaction sa = {0};
+    struct sigaction old;
+    struct itimerval in = {{0, 0}, {0, 500 * 1000}};
+    struct itimerval off = {{0, 0}, {0, 0}};
+    enum a2a_creds_result rc;
+    long long start;
+    long long took;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    write_hanging_script(dir, script, sizeof(script));
+    hang_cancel = 0;
+    sa.sa_handler = on_alarm;
+    sigemptyset(&sa.sa_mask);
+    assert_int_equal(sigaction(SIGALRM, &sa, &old), 0);
+    assert_int_equal(setitimer(ITIMER_REAL, &in, NULL), 0);
+    start = mono_ms();
+    rc = a2a_creds_run_process(script, "p", 5000, &hang_cancel, &c, &err);
+    took = mono_ms() - start;
+    setitimer(ITIMER_REAL, &off, NULL);
+    sigaction(SIGALRM, &old, NULL);
+    assert_int_equal(rc, A2A_CREDS_ERROR);
+    assert_int_equal(hang_cancel, 1);
+    if (took > 1500) {
+        kill_leftover(dir);
+        fail_msg("the process ran %lld ms, 500 ms of it after the cancel flag rose", took);
+    }
+    assert_int_equal(err.code, A2A_E_INTERRUPTED);
+    assert_non_null(strstr(err.msg, "profile p (credential_process): interrupted"));
+    assert_grandchild_killed(dir);
+    a2a_aws_creds_clear(&c);
+    rm_dir(dir);
+}
+
+/* Past its timeout the whole process group dies, not only the process: no orphaned sleep. */
+static void test_process_timeout_kills_group(void **state)
+{
+    char dir[] = "/tmp/a2a-hang-XXXXXX";
+    char script[600];
+    struct a2a_aws_creds c = {0};
+    struct a2a_error err = {0};
+    enum a2a_creds_result rc;
+    long long start;
+    long long took;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    write_hanging_script(dir, script, sizeof(script));
+    start = mono_ms();
+    rc = a2a_creds_run_process(script, "p", 500, NULL, &c, &err);
+    took = mono_ms() - start;
+    assert_int_equal(rc, A2A_CREDS_ERROR);
+    assert_int_equal(err.code, A2A_E_CONFIG);
+    assert_non_null(strstr(err.msg, "timed out after 500 ms"));
+    if (took > 1500) {
+        kill_leftover(dir);
+        fail_msg("a 500 ms timeout took %lld ms", took);
+    }
+    assert_grandchild_killed(dir);
+    a2a_aws_creds_clear(&c);
+    rm_dir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1084,6 +1278,8 @@ int main(void)
         cmocka_unit_test(test_refresh_keeps_to_its_source),
         cmocka_unit_test(test_settings),
         cmocka_unit_test(test_settings_long_ca_bundle),
+        cmocka_unit_test(test_process_cancelled),
+        cmocka_unit_test(test_process_timeout_kills_group),
     };
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
