@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "clock.h"
 #include "record.h"
@@ -678,11 +679,17 @@ static int next_message(struct run *r, const struct a2a_item *item)
             return -1;
         }
     }
-    r->cur = a2a_redrive_begin(r->rd, item);
+    r->cur = a2a_redrive_begin(r->rd, item, a2a_input_current_index(r->in));
     if (r->cur == NULL) {
         a2a_error_set(&r->st->err, A2A_E_NOMEM, "out of memory holding message %llu",
                       (unsigned long long)item->msg.index);
         return -1;
+    }
+    if (r->last_position > 0 && r->last_input == a2a_input_current_index(r->in)) {
+        a2a_redrive_resume_before(r->cur, r->last_end, r->last_position);
+    } else {
+        a2a_redrive_resume_before(
+            r->cur, a2a_input_current_index(r->in) == 0 ? r->cfg->input.resume_offset : 0, 0);
     }
     r->cur_index = item->msg.index;
     r->cur_duplicate = 0;
@@ -883,33 +890,81 @@ static void copy_redrive_stats(struct run *r)
 }
 
 /*
- * Reading stopped before the end: names the place to continue from, the byte after the last
- * record read from the input reading stopped in (every record before it was handed over).
+ * Moves the resume point before the first message a stop cut, in input k: its range was never
+ * read in full, so a continuation that starts after it would skip that range for good, even
+ * when the input was read to its end. The records between are read again: replaying them is
+ * safe. Nothing is moved when the name cannot be held (out of memory).
+ */
+static void move_before_cut(struct run *r, struct a2a_resume_point *rp,
+                            const struct a2a_redrive_stats *rs, size_t index)
+{
+    const struct a2a_input_config *ic = &r->cfg->input;
+    size_t k = rs->first_cut_input;
+    const char *path = ic->mem != NULL ? ic->mem_name : ic->npaths == 0 ? "-" : ic->paths[k];
+    int is_stdin = ic->mem == NULL && strcmp(path, "-") == 0;
+    char *name = strdup(k == index ? a2a_input_current_name(r->in) : is_stdin ? "<stdin>" : path);
+    struct stat st;
+
+    if (name == NULL) {
+        return;
+    }
+    /* the input reading stopped in said it already; one read to its end is closed: a regular
+     * file can be read again from its start, standard input and a pipe cannot */
+    if (!rp->valid || k != index) {
+        rp->input_resumable =
+            ic->mem == NULL && !is_stdin && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+    }
+    free(rp->input);
+    rp->input = name;
+    rp->valid = 1;
+    rp->input_index = k;
+    rp->offset = rs->first_cut_resume;
+    rp->last_position = rs->first_cut_after;
+    rp->has_last_seq = 0;
+    a2a_buf_reset(&rp->last_seq);
+    rp->before_message = rs->first_cut;
+}
+
+/*
+ * Reading stopped before the end, or a stop cut a message: names the place to continue from,
+ * the byte after the last record read from the input reading stopped in (every record before
+ * it was handed over), or the place before the first message cut, when that comes first.
  */
 static void fill_resume_point(struct run *r)
 {
     struct a2a_resume_point *rp = &r->st->resume;
+    const struct a2a_redrive_stats *rs = r->rd != NULL ? a2a_redrive_stats(r->rd) : NULL;
     size_t index;
 
-    if (r->in == NULL || r->input_done) {
+    if (r->in == NULL) {
         return;
     }
     index = a2a_input_current_index(r->in);
-    rp->input = strdup(a2a_input_current_name(r->in));
-    if (rp->input == NULL) {
-        return; /* out of memory: no resume point, the run fails for that reason anyway */
+    if (!r->input_done) {
+        rp->input = strdup(a2a_input_current_name(r->in));
+        if (rp->input == NULL) {
+            return; /* out of memory: no resume point, the run fails for that reason anyway */
+        }
+        rp->valid = 1;
+        rp->input_index = index;
+        rp->input_resumable = a2a_input_current_resumable(r->in);
+        if (r->last_position > 0 && r->last_input == index) {
+            rp->offset = r->last_end;
+        } else {
+            rp->offset = index == 0 ? r->cfg->input.resume_offset : 0;
+        }
+        rp->last_position = r->last_position;
+        rp->has_last_seq = r->last_position > 0 && r->last_has_seq &&
+                           a2a_buf_append(&rp->last_seq, r->last_seq.data, r->last_seq.len) == 0;
     }
-    rp->valid = 1;
-    rp->input_index = index;
-    rp->input_resumable = a2a_input_current_resumable(r->in);
-    if (r->last_position > 0 && r->last_input == index) {
-        rp->offset = r->last_end;
-    } else {
-        rp->offset = index == 0 ? r->cfg->input.resume_offset : 0;
+    if (rs != NULL && rs->first_cut != 0 && r->cfg->input.source == NULL &&
+        (!rp->valid || rs->first_cut_input < index ||
+         (rs->first_cut_input == index && rs->first_cut_resume < rp->offset))) {
+        move_before_cut(r, rp, rs, index);
     }
-    rp->last_position = r->last_position;
-    rp->has_last_seq = r->last_position > 0 && r->last_has_seq &&
-                       a2a_buf_append(&rp->last_seq, r->last_seq.data, r->last_seq.len) == 0;
+    if (!rp->valid) {
+        return;
+    }
     /* Byte offsets name a place only in the files of the command line; another source (a
      * stream) names its own, or none: resume_arg stays empty. */
     if (r->cfg->input.source == NULL) {

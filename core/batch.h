@@ -58,6 +58,8 @@ struct a2a_resume_point {
     int has_last_seq;
     struct a2a_buf last_seq; /* owned: that record's SequenceNumber, exact bytes */
     char resume_arg[64];     /* how to name the place to the source: "OFFSET" for files; "" none */
+    uint64_t before_message; /* 1-based index of the message the place was moved before (its
+                                range was cut by the stop; the records after it were read), 0 */
     /* A source not read by byte offsets (a stream) names its place itself; valid: 0 else. */
     struct a2a_source_place place;
 };

@@ -28,6 +28,9 @@ struct range_entry {
 struct a2a_redrive_message {
     struct a2a_redrive_message *next; /* the next message in input order; owned by the list */
     uint64_t index;
+    size_t input_index; /* of the input that holds it, for a continuation */
+    uint64_t resume;    /* the resume offset before it in that input */
+    uint64_t after;     /* the position of the record that ends there; 0: none */
     uint64_t offset;
     struct a2a_buf text; /* owned: input name NUL, message id, receipt handle, shard id */
     size_t id_off, id_len;
@@ -123,7 +126,8 @@ static int keep_str(struct a2a_redrive_message *m, struct a2a_str s, size_t *off
     return a2a_buf_append(&m->text, s.ptr, s.len);
 }
 
-struct a2a_redrive_message *a2a_redrive_begin(struct a2a_redrive *rd, const struct a2a_item *item)
+struct a2a_redrive_message *a2a_redrive_begin(struct a2a_redrive *rd, const struct a2a_item *item,
+                                              size_t input_index)
 {
     struct a2a_redrive_message *m = calloc(1, sizeof(*m));
     const struct a2a_message *msg = &item->msg;
@@ -133,6 +137,7 @@ struct a2a_redrive_message *a2a_redrive_begin(struct a2a_redrive *rd, const stru
         return NULL;
     }
     m->index = msg->index;
+    m->input_index = input_index;
     m->offset = msg->offset;
     m->has_id = msg->has_message_id;
     m->has_rh = msg->has_receipt_handle;
@@ -165,6 +170,12 @@ void a2a_redrive_cut(struct a2a_redrive_message *m)
     if (m != NULL) {
         m->cut = 1;
     }
+}
+
+void a2a_redrive_resume_before(struct a2a_redrive_message *m, uint64_t resume, uint64_t after)
+{
+    m->resume = resume;
+    m->after = after;
 }
 
 void a2a_redrive_fail(struct a2a_redrive_message *m)
@@ -202,6 +213,14 @@ static void finish(struct a2a_redrive *rd, struct a2a_redrive_message *m)
     }
     rd->stats.acked += acked;
     rd->stats.cut += !acked && cut;
+    if (!acked && cut && rd->stats.first_cut == 0) {
+        /* messages finish in input order: the first cut is the earliest */
+        rd->stats.first_cut = m->index;
+        rd->stats.first_cut_input = m->input_index;
+        rd->stats.first_cut_offset = m->offset;
+        rd->stats.first_cut_resume = m->resume;
+        rd->stats.first_cut_after = m->after;
+    }
     if (rd->cfg.on_message != NULL) {
         d = (struct a2a_message_done){
             .index = m->index,

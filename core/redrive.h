@@ -73,6 +73,12 @@ struct a2a_redrive_stats {
     uint64_t ranges_read;       /* pointer ranges opened on a stream */
     uint64_t ranges_unreadable; /* of those, the ones that could not be read in full */
     uint64_t cut;               /* messages not acked because the run stopped first */
+    /* The first of those, in input order: where a continuation must start to replay it. */
+    uint64_t first_cut;        /* its 1-based index; 0: none was cut */
+    size_t first_cut_input;    /* the index of the input that holds it */
+    uint64_t first_cut_offset; /* its byte offset there */
+    uint64_t first_cut_resume; /* the resume offset before it (a record's end, or 0) */
+    uint64_t first_cut_after;  /* the position of the input's record that ends there; 0 */
 };
 
 struct a2a_redrive;
@@ -86,7 +92,14 @@ int a2a_redrive_new(struct a2a_redrive **out, const struct a2a_redrive_config *c
 void a2a_redrive_free(struct a2a_redrive **rd);
 
 /* Opens the message of item (msg.via set). Returns it (owned by rd), or NULL: out of memory. */
-struct a2a_redrive_message *a2a_redrive_begin(struct a2a_redrive *rd, const struct a2a_item *item);
+struct a2a_redrive_message *a2a_redrive_begin(struct a2a_redrive *rd, const struct a2a_item *item,
+                                              size_t input_index);
+
+/*
+ * Where a continuation must start to read m again: resume (the byte after the input's last
+ * record before it, or 0) and after (that record's position; 0 when none).
+ */
+void a2a_redrive_resume_before(struct a2a_redrive_message *m, uint64_t resume, uint64_t after);
 
 /* The message cannot be acked (an error in it, a range not read in full). */
 void a2a_redrive_fail(struct a2a_redrive_message *m);

@@ -14,6 +14,7 @@ testdata/redrive/README.md for where each field comes from).
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import unittest
@@ -478,9 +479,55 @@ class RedriveTest(h.IntegrationTestCase):
         cut = summary["messagesNotFinished"]
         self.assertNotIn("a2a-recover: \n", r.stderr)
         self.assertRegex(r.stderr, r"%d messages \(the first message %d, the last 3\) were not "
-                         r"read and replayed in full before the run stopped: not acked, they stay "
-                         r"in the queue" % (cut, 4 - cut))
+                         r"read and replayed in full before the run stopped: not acked; the "
+                         r"continuation starts before message %d \(a queue keeps them too\)"
+                         % (cut, 4 - cut, 4 - cut))
+        # the file was read to its end, yet a continuation is named: before the first cut one
+        self.assertEqual((summary["resumePoint"]["offset"], summary["complete"]), (0, False))
+        self.assertIn("before message %d, whose range the stop cut" % (4 - cut), r.stderr)
         self.assertEqual(len(acked), 3 - cut)
+
+    def test_continuation_starts_before_a_cut_message_not_after_the_records_read_past_it(self):
+        # Found by an operator audit: records read after a message whose range the stop cut
+        # moved the resume point past that message, and the printed continuation (of a file
+        # with no queue behind it) never replayed the range.
+        recs = [rec(sh.seq(4, n)) for n in range(1, 41)]
+        s = self.server([sh.shard(1, recs)],
+                        args=["--max-page-records", "2", "--delay-ms", "300"])
+        first, second = self.path("bodies.ndjson"), self.path("plain.ndjson")
+        with open(first, "w") as out:
+            for body in (invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 1), 1),
+                         invocation(sh.shard_id(1), sh.seq(4, 2), sh.seq(4, 40), 39)):
+                out.write(json.dumps(body) + "\n")
+            for n in range(1, 4):  # plain records after the messages, in the same file
+                out.write(json.dumps(rec(sh.seq(8, n))) + "\n")
+        with open(second, "w") as out:
+            out.write(json.dumps(rec(sh.seq(9, 1))) + "\n")
+        for inputs, how in (([first], "the same file"), ([first, second], "a later file")):
+            with self.subTest(how=how):
+                disp = self.start_dispatcher()
+                sj = self.path("s.json")
+                r = self.tool(s, ["-u", disp.url, "--max-time", "1.5", "--summary-json", sj]
+                              + inputs)
+                self.assertEqual(r.rc, 124, r.stderr)
+                with open(sj) as fh:
+                    rp = json.load(fh)["resumePoint"]
+                self.assertEqual((rp["input"], rp["offset"]), (first, 0), r.stderr)
+                self.assertIn("RESUME POINT: %s byte 0, before message 2" % first, r.stderr)
+                cont = [l for l in r.stderr.splitlines()
+                        if l.startswith("a2a-recover: continue with: ")]
+                self.assertEqual(len(cont), 1, r.stderr)
+                cont = cont[0]
+                words = shlex.split(cont[len("a2a-recover: continue with: "):])
+                i = words.index("--max-time")
+                del words[i:i + 2]  # the continuation runs to its end
+                self.assertEqual(words[-len(inputs):], inputs)
+                rest = h.run_tool(words[1:], env=sh.aws_env(self.home), timeout=120,
+                                  clear_env=False)
+                self.assertEqual(rest.rc, 0, rest.stderr)
+                # message 2's whole range was dispatched, by the two runs together
+                self.assertLessEqual({sh.seq(4, n) for n in range(2, 41)},
+                                     set(seqs_of_requests(disp)))
 
     def test_stopped_run_a_duplicate_of_a_cut_message_is_cut_too(self):
         # Message 3 names message 2's range: its fate is message 2's. Cut by --max-time, both

@@ -98,7 +98,7 @@ static void no_stream_access_reads_nothing(void **state)
 
     (void)state;
     assert_int_equal(a2a_redrive_new(&rd, &cfg, &err), 0);
-    m = a2a_redrive_begin(rd, &it);
+    m = a2a_redrive_begin(rd, &it, 0);
     assert_non_null(m);
     (void)a2a_redrive_open_range(rd, m, &it.range, &src, &err);
     assert_int_equal(a2a_redrive_range_failed(rd), 1);
@@ -113,7 +113,7 @@ static void messages_finish_in_order_when_settled(void **state)
     struct a2a_redrive *rd = open_rd(&s);
     struct a2a_item i1 = item_of(1, "rh-1", "100000000000000000001");
     struct a2a_item i2 = item_of(2, "rh-2", "100000000000000000002");
-    struct a2a_redrive_message *m1 = a2a_redrive_begin(rd, &i1);
+    struct a2a_redrive_message *m1 = a2a_redrive_begin(rd, &i1, 0);
     struct a2a_redrive_message *m2;
     struct a2a_result res;
 
@@ -126,7 +126,7 @@ static void messages_finish_in_order_when_settled(void **state)
     assert_true(res.has_shard_id);
     assert_memory_equal(res.shard_id.ptr, "shardId-1", 9);
     a2a_redrive_close(rd, m1);
-    m2 = a2a_redrive_begin(rd, &i2);
+    m2 = a2a_redrive_begin(rd, &i2, 0);
     a2a_redrive_placed(m2);
     a2a_redrive_close(rd, m2);
     /* m2's record settles first: it cannot finish before m1 */
@@ -158,13 +158,13 @@ static void duplicate_shares_the_first_ones_fate(void **state)
         struct a2a_item i1 = item_of(1, "rh-1", "100000000000000000001");
         /* the same range, spelled with a leading zero */
         struct a2a_item i2 = item_of(2, "rh-2", "0100000000000000000001");
-        struct a2a_redrive_message *m1 = a2a_redrive_begin(rd, &i1);
+        struct a2a_redrive_message *m1 = a2a_redrive_begin(rd, &i1, 0);
         struct a2a_redrive_message *m2;
 
         assert_int_equal(a2a_redrive_claim_range(rd, m1, &i1.range, &err), 0);
         a2a_redrive_placed(m1);
         a2a_redrive_close(rd, m1);
-        m2 = a2a_redrive_begin(rd, &i2);
+        m2 = a2a_redrive_begin(rd, &i2, 0);
         assert_int_equal(a2a_redrive_claim_range(rd, m2, &i2.range, &err), 1);
         a2a_redrive_close(rd, m2);
         assert_int_equal(s.n, 0); /* both wait for m1's record */
@@ -194,7 +194,7 @@ static void failed_message_and_many_ranges(void **state)
 
             snprintf(seq, sizeof(seq), "1%020d", n);
             it = item_of((uint64_t)(round * 1000 + n + 1), "rh", seq);
-            m = a2a_redrive_begin(rd, &it);
+            m = a2a_redrive_begin(rd, &it, 0);
             assert_non_null(m);
             assert_int_equal(a2a_redrive_claim_range(rd, m, &it.range, &err), round);
             if (n == 7 && round == 0) {
