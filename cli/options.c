@@ -587,6 +587,25 @@ static int cross_check(struct options *o, struct a2a_error *err)
                                     "be read once");
         }
     }
+    /* On the command line "-" is standard input; an output named so would be a file "-" in
+     * the current directory, and a continuation's output would overwrite it. */
+    {
+        const struct {
+            const char *name, *path;
+        } outs[] = {{"-o", o->output},
+                    {"--report", o->report},
+                    {"--failed-out", o->failed_out},
+                    {"--summary-json", o->summary_json},
+                    {"--acked-messages", o->acked_messages}};
+        for (size_t i = 0; i < sizeof(outs) / sizeof(outs[0]); i++) {
+            if (outs[i].path != NULL && strcmp(outs[i].path, "-") == 0) {
+                return usage_error(err,
+                                   "%s -: \"-\" is not an output here (the response goes to "
+                                   "standard output without -o); write ./- for a file of that name",
+                                   outs[i].name);
+            }
+        }
+    }
     o->url_from = "-u";
     if (o->url == NULL && env_url != NULL && env_url[0] != '\0') {
         o->url = env_url;
@@ -616,18 +635,20 @@ static int cross_check(struct options *o, struct a2a_error *err)
         return usage_error(err, "--acked-messages lists messages whose records the dispatcher "
                                 "acknowledged: a dry run acknowledges none");
     }
+    /* checked in a dry run too: one run to check a command line before the real one */
+    if (o->url != NULL && strncasecmp(o->url, "http://", 7) != 0 &&
+        strncasecmp(o->url, "https://", 8) != 0) {
+        return usage_error(err, "%s: the URL must start with http:// or https://", o->url_from);
+    }
+    if (o->url != NULL && strpbrk(o->url, " \r\n\t") != NULL) {
+        return usage_error(err, "%s: the URL must not contain white space", o->url_from);
+    }
     if (o->dry_run) {
         return 0;
     }
     if (o->url == NULL) {
         return usage_error(err, "no dispatcher URL: give -u URL or set A2A_RECOVER_URL "
                                 "(or use --dry-run)");
-    }
-    if (strncasecmp(o->url, "http://", 7) != 0 && strncasecmp(o->url, "https://", 8) != 0) {
-        return usage_error(err, "%s: the URL must start with http:// or https://", o->url_from);
-    }
-    if (strpbrk(o->url, " \r\n\t") != NULL) {
-        return usage_error(err, "%s: the URL must not contain white space", o->url_from);
     }
     if (o->insecure && o->cacert != NULL) {
         return usage_error(err, "--insecure and --cacert contradict each other");

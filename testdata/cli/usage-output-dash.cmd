@@ -1,0 +1,1 @@
+$BIN -n --report - "$DATA/event-lambda.json" </dev/null
