@@ -529,16 +529,19 @@ int resume_put_json(struct a2a_buf *b, const struct a2a_resume_point *rp, const 
     const struct a2a_source_place *p = &rp->place;
     const char *input = p->name != NULL ? p->name : rp->input;
     const char *rest = rest_command(command);
+    /* the last record of the place named: a shard none of whose records was read has none,
+     * whatever an earlier shard's last record was (a script pairs it with shardId) */
+    int has_last = !(p->valid && p->part_from == NULL);
 
     rc |= a2a_buf_puts(b, "{\"input\":");
     rc |= a2a_json_put_string_lossy(b, input, strlen(input));
     rc |= a2a_buf_puts(b, ",\"offset\":");
     rc |= a2a_buf_put_u64(b, rp->offset);
     rc |= a2a_buf_puts(b, ",\"lastPosition\":");
-    rc |= a2a_buf_put_u64(b, rp->last_position);
+    rc |= a2a_buf_put_u64(b, has_last ? rp->last_position : 0);
     rc |= a2a_buf_puts(b, ",\"lastSequenceNumber\":");
-    rc |= rp->has_last_seq ? a2a_json_put_string(b, rp->last_seq.data, rp->last_seq.len)
-                           : a2a_buf_puts(b, "null");
+    rc |= has_last && rp->has_last_seq ? a2a_json_put_string(b, rp->last_seq.data, rp->last_seq.len)
+                                       : a2a_buf_puts(b, "null");
     rc |= a2a_buf_puts(b, rp->input_resumable || p->valid ? ",\"resumable\":true"
                                                           : ",\"resumable\":false");
     if (p->valid) {

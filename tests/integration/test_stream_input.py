@@ -498,6 +498,10 @@ class StreamInputTest(h.IntegrationTestCase):
             self.assertIn("RESUME POINT: stream %s shard %s, after record" % (ARN, rp["shardId"]),
                           err)
             self.assertIn("--shard %s --from after:%s" % (rp["shardId"], last), rp["command"])
+            self.assertEqual(rp["lastSequenceNumber"], last)
+        else:
+            # none of the shard named was read: no other shard's last record is given for it
+            self.assertEqual((rp["lastSequenceNumber"], rp["lastPosition"]), (None, 0))
         shard_ids = [x["ShardId"] for x in shards]
         self.assertEqual(rp["shardsNotRead"], shard_ids[shard_ids.index(rp["shardId"]) + 1:])
         self.assertIn("continue with: " + rp["command"], err)
