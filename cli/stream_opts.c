@@ -5,6 +5,7 @@
 
 #include "arn.h"
 #include "env.h"
+#include "jsonstr.h"
 #include "secrets.h"
 #include "seqnum.h"
 #include "sinks.h"
@@ -173,6 +174,21 @@ static void on_unreadable(void *ctx, const struct a2a_unreadable *u)
     if (u->partial) {
         msg_error(si->msgs, "%s (%s: from %s through %s; the rest of the range is read on)",
                   u->error->msg, u->cause, u->start, u->end);
+    } else if (u->records_read > 0 && u->shard_id != NULL && u->start != NULL) {
+        /* where the unread part starts, as options: the report line was the only place */
+        char shard[192], start[192], end[192];
+        msg_error(
+            si->msgs,
+            "%s (%s; %llu records of the range were read before: the rest is read with "
+            "--shard %s --from %s%s%s)",
+            u->error->msg, u->cause, (unsigned long long)u->records_read,
+            a2a_command_word(shard, sizeof(shard),
+                             (struct a2a_str){u->shard_id, strlen(u->shard_id)}),
+            a2a_command_word(start, sizeof(start), (struct a2a_str){u->start, strlen(u->start)}),
+            u->end != NULL ? " --to " : "",
+            u->end != NULL
+                ? a2a_command_word(end, sizeof(end), (struct a2a_str){u->end, strlen(u->end)})
+                : "");
     } else {
         msg_error(si->msgs, "%s (%s; %llu records of the range were read before)", u->error->msg,
                   u->cause, (unsigned long long)u->records_read);

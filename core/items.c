@@ -937,28 +937,6 @@ static int use_element(struct a2a_items *it, struct a2a_item *item,
     return sqs ? use_sqs_message(it, item, rec, A2A_VIA_SQS_EVENT) : use_sns_record(it, item, rec);
 }
 
-/*
- * v as one word of a command the operator can paste: bare when it is plain printable ASCII
- * with nothing a shell would read, else as a2a_quote_for_message() writes it (an ARN holding
- * anything else is not one --stream takes anyway, and a message stays one line of ASCII).
- */
-static const char *command_word(char *dst, size_t cap, struct a2a_str v)
-{
-    int plain = v.len > 0 && v.len < cap;
-
-    for (size_t i = 0; plain && i < v.len; i++) {
-        unsigned char c = (unsigned char)v.ptr[i];
-        plain = c > 0x20 && c < 0x7f && strchr("\"'\\$`!;&|<>()*?[]{}~#", c) == NULL;
-    }
-    if (plain) {
-        memcpy(dst, v.ptr, v.len);
-        dst[v.len] = '\0';
-    } else {
-        a2a_quote_for_message(dst, cap, v, 120);
-    }
-    return dst;
-}
-
 /* The next record of the current S3 payload, its count warning, or 0 when it is done. */
 static int payload_next(struct a2a_items *it, struct a2a_item *item, struct a2a_error *err)
 {
@@ -984,10 +962,10 @@ static int payload_next(struct a2a_items *it, struct a2a_item *item, struct a2a_
                          "records are replayed, but the message is not acked: the rest of the "
                          "batch is only in the stream (--stream %s --shard %s --from at:%s "
                          "--to %s)",
-                         it->gap, command_word(arn, sizeof(arn), rg->stream_arn),
-                         command_word(shard, sizeof(shard), rg->shard_id),
-                         command_word(start, sizeof(start), rg->start_seq),
-                         command_word(end, sizeof(end), rg->end_seq));
+                         it->gap, a2a_command_word(arn, sizeof(arn), rg->stream_arn),
+                         a2a_command_word(shard, sizeof(shard), rg->shard_id),
+                         a2a_command_word(start, sizeof(start), rg->start_seq),
+                         a2a_command_word(end, sizeof(end), rg->end_seq));
         it->gap[0] = '\0';
         return r;
     }

@@ -316,3 +316,25 @@ void a2a_quote_for_message(char *dst, size_t cap, struct a2a_str v, size_t max_s
         snprintf(dst, cap, "\"%s\"", shown);
     }
 }
+
+/*
+ * v as one word of a command the operator can paste: bare when it is plain printable ASCII
+ * with nothing a shell would read, else as a2a_quote_for_message() writes it (an ARN holding
+ * anything else is not one --stream takes anyway, and a message stays one line of ASCII).
+ */
+const char *a2a_command_word(char *dst, size_t cap, struct a2a_str v)
+{
+    int plain = v.len > 0 && v.len < cap;
+
+    for (size_t i = 0; plain && i < v.len; i++) {
+        unsigned char c = (unsigned char)v.ptr[i];
+        plain = c > 0x20 && c < 0x7f && strchr("\"'\\$`!;&|<>()*?[]{}~#", c) == NULL;
+    }
+    if (plain) {
+        memcpy(dst, v.ptr, v.len);
+        dst[v.len] = '\0';
+    } else {
+        a2a_quote_for_message(dst, cap, v, 120);
+    }
+    return dst;
+}

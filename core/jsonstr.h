@@ -58,4 +58,10 @@ int a2a_json_put_string_lossy(struct a2a_buf *out, const char *s, size_t len);
  */
 void a2a_quote_for_message(char *dst, size_t cap, struct a2a_str v, size_t max_shown);
 
+/*
+ * v as one word of a command the operator can paste into dst (cap bytes): bare when plain,
+ * else as a2a_quote_for_message() writes it. Returns dst.
+ */
+const char *a2a_command_word(char *dst, size_t cap, struct a2a_str v);
+
 #endif

@@ -629,6 +629,8 @@ enum streams_outcome a2a_streams_call(struct a2a_streams_client *c, const char *
             snprintf(last, sizeof(last), "still failing after %u attempt%s: %s%s%s", n + 1,
                      n == 0 ? "" : "s", name, name[0] != '\0' ? ": " : "", message);
             fail(e, A2A_STREAM_CAUSE_RETRIES, where, op, "", last);
+            /* the message names it already; the report's awsError says it too */
+            snprintf(e->aws_name, sizeof(e->aws_name), "%s", name);
             if (!c->answered) {
                 /* A breaker, as for the dispatcher: an endpoint that never answered is not
                    waited on again for every range (a mistyped --endpoint-url would hold a

@@ -640,6 +640,24 @@ class StreamInputTest(h.IntegrationTestCase):
             fetched = int(f.read())
         self.assertLess(fetched, len(used) / 2, (fetched, used))
 
+    def test_range_failing_midway_says_where_its_unread_part_starts(self):
+        # Found by an operator audit: the report line was the only place that said it, and its
+        # awsError was null although the AWS error was named in the message.
+        recs = [rec(sh.seq(8, n)) for n in range(1, 21)]
+        s = self.server([sh.shard(1, recs)], args=[
+            "--max-page-records", "3", "--fault", "ThrottlingException,ops=GetRecords,after=3"])
+        report = self.path("r.ndjson")
+        env = sh.aws_env(self.home, extra={"AWS_MAX_ATTEMPTS": "2"})
+        r = h.run_tool(["-n", "--no-progress", "--stream", ARN, "--endpoint-url", s.endpoint_url,
+                        "--to", sh.seq(8, 20), "--report", report], env=env, clear_env=False)
+        self.assertEqual(r.rc, 6, r.stderr)
+        self.assertIn("9 records of the range were read before: the rest is read with --shard "
+                      "%s --from after:%s --to %s)" % (sh.shard_id(1), sh.seq(8, 9), sh.seq(8, 20)),
+                      r.stderr)
+        bad = [l for l in report_lines(report) if l.get("cause") == "retries"]
+        self.assertEqual([(l["start"], l["awsError"]) for l in bad],
+                         [("after:" + sh.seq(8, 9), "ThrottlingException")])
+
     def test_transport_failure_names_the_endpoint(self):
         # Where the call went, as the AWS CLI says it: the endpoint may come from an
         # AWS_ENDPOINT_URL the operator forgot was set; a user:password part is not shown.
