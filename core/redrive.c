@@ -217,7 +217,6 @@ static void finish(struct a2a_redrive *rd, struct a2a_redrive_message *m)
         /* messages finish in input order: the first cut is the earliest */
         rd->stats.first_cut = m->index;
         rd->stats.first_cut_input = m->input_index;
-        rd->stats.first_cut_offset = m->offset;
         rd->stats.first_cut_resume = m->resume;
         rd->stats.first_cut_after = m->after;
     }

@@ -76,7 +76,6 @@ struct a2a_redrive_stats {
     /* The first of those, in input order: where a continuation must start to replay it. */
     uint64_t first_cut;        /* its 1-based index; 0: none was cut */
     size_t first_cut_input;    /* the index of the input that holds it */
-    uint64_t first_cut_offset; /* its byte offset there */
     uint64_t first_cut_resume; /* the resume offset before it (a record's end, or 0) */
     uint64_t first_cut_after;  /* the position of the input's record that ends there; 0 */
 };
