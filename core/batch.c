@@ -414,13 +414,15 @@ static int immediate_outcome(const struct run *r, const struct a2a_record *rec, 
             r->key_header_max == A2A_REQUEST_KEY_HEADER_MAX_HTTPS ? " over https (HTTP/2)" : "");
         return A2A_OUT_REJECTED;
     }
+    if (r->cfg->dry_run) {
+        /* Before the stop: a dry run calls no one, so what the drain still reads after a
+         * signal is classified like the rest, not reported as unacknowledged. */
+        snprintf(reason, cap, "dry run");
+        return A2A_OUT_WOULD_DISPATCH;
+    }
     if (r->stopped) {
         snprintf(reason, cap, "%s", r->stop_reason);
         return (int)r->stop_outcome;
-    }
-    if (r->cfg->dry_run) {
-        snprintf(reason, cap, "dry run");
-        return A2A_OUT_WOULD_DISPATCH;
     }
     return -1;
 }

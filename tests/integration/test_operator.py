@@ -175,6 +175,37 @@ class OperatorTest(harness.IntegrationTestCase):
         self.assertRegex(r.stderr, r"continue with: \S*a2a-recover -n --max-time 0\.5 "
                          r"--resume-from 0 \S*in\.fifo")
 
+    def test_dry_run_classifies_what_the_drain_reads_after_a_signal(self):
+        # Reading goes on for half a second after a signal. In a dry run the records read
+        # then are classified like the rest (would_dispatch, skipped): no call was to be made,
+        # so none of them is "interrupted" nor listed in batchItemFailures.
+        before = [insert("1", "acme", "a"), remove("2", "acme", "b")]
+        after = [insert("3", "acme", "c"), insert("4", "acme", "d")]
+        line = lambda r: json.dumps(r).encode() + b"\n"  # noqa: E731
+        report = self.path("r.jsonl")
+        p = harness.start_tool(["-n", "--report", report, "-"], stdin=subprocess.PIPE)
+        try:
+            p.stdin.write(b"".join(line(r) for r in before))
+            p.stdin.flush()
+            deadline = time.monotonic() + 10
+            while len(harness.read_jsonl(report)) < 2 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            p.send_signal(signal.SIGTERM)
+            p.stdin.write(b"".join(line(r) for r in after))
+            p.stdin.close()
+            p.wait(timeout=10)
+            out, err = p.stdout.read(), p.stderr.read()
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.communicate()
+        self.assertEqual(p.returncode, 143, err)
+        rep = harness.read_jsonl(report)
+        self.assertEqual([(r["sequenceNumber"], r["outcome"]) for r in rep],
+                         [("1", "would_dispatch"), ("2", "skipped"), ("3", "would_dispatch"),
+                          ("4", "would_dispatch")])
+        self.assertEqual(json.loads(out), {"batchItemFailures": []})
+
     def test_fifo_reached_after_max_time_does_not_wait_forever(self):
         # --max-time passes while the first file is still read (more records than the window,
         # calls that take 3 s); the run then lists the rest of it and comes to a named pipe
