@@ -285,22 +285,24 @@ class DispatchTest(harness.IntegrationTestCase):
         # The tool reads the proxy variables once instead of libcurl per call: the answer
         # must stay libcurl's. With http_proxy set, calls go to the proxy (here the test
         # dispatcher, which sees the absolute URL); no_proxy and an empty value opt out.
+        # The direct target is a closed loopback port, not a name: a name that does not
+        # resolve still sends a DNS query to the configured nameserver, off this machine.
         d = self.start_dispatcher(seed=seed_doc([("acme", "t0")]))
         ev = self.write_event([insert("1", "acme", "t0")])
-        far = "http://dispatcher.invalid/internal/push/redispatch"
+        far = "http://127.0.0.1:1/internal/push/redispatch"
         for name in ("http_proxy", "all_proxy", "ALL_PROXY"):
             with self.subTest(variable=name):
                 before = len(d.requests())
                 res = self.run_tool(["-u", far, "--retries", "0", ev],
                                     env={name: d.base_url})
                 self.assertEqual(len(d.requests()), before + 1, res)
-        for env in ({"http_proxy": d.base_url, "no_proxy": "dispatcher.invalid"},
+        for env in ({"http_proxy": d.base_url, "no_proxy": "127.0.0.1"},
                     {"http_proxy": ""}, {"HTTP_PROXY": d.base_url}):
             with self.subTest(env=env):
                 before = len(d.requests())
                 res = self.run_tool(["-u", far, "--retries", "0", ev], env=env)
                 self.assertEqual(len(d.requests()), before, res)
-                self.assertEqual(res.rc, 1, res)  # dispatcher.invalid does not resolve
+                self.assertEqual(res.rc, 1, res)  # nothing listens on 127.0.0.1:1
                 self.assertListed(res, ["1"])
 
     def test_429_retry_after_honoured(self):
