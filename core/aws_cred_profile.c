@@ -131,7 +131,8 @@ static int take_key(char *line, struct profile_vals *pv)
     return 0;
 }
 
-/* Reads the lines of f into pv for the wanted section; -1 when out of memory or too large. */
+/* Reads the lines of f into pv for the wanted section; -1 when out of memory or too large, -2 on a
+ * read error (errno says which). */
 static int ini_scan(FILE *f, const char *profile, int config_style, struct profile_vals *pv)
 {
     char *line = NULL;
@@ -172,10 +173,16 @@ static int ini_scan(FILE *f, const char *profile, int config_style, struct profi
             break;
         }
     }
+    /* getline's -1 is also a read error (EISDIR when the path names a directory): not the end */
+    int read_errno = errno;
+    if (rc == 0 && ferror(f)) {
+        rc = -2;
+    }
     if (line != NULL) {
         a2a_wipe(line, cap);
         free(line);
     }
+    errno = read_errno;
     return rc;
 }
 
@@ -196,11 +203,17 @@ static int ini_read(const char *path, const char *profile, int config_style,
         a2a_error_set(err, A2A_E_CONFIG, "%s: cannot read: %s", path, strerror(errno));
         return -1;
     }
-    if (ini_scan(f, profile, config_style, pv) != 0) {
+    int scanned = ini_scan(f, profile, config_style, pv);
+    int read_errno = errno;
+    if (scanned != 0) {
         fclose(f);
         vals_clear(pv);
-        a2a_error_set(err, A2A_E_CONFIG, "%s: larger than %d bytes or out of memory", path,
-                      INI_MAX_BYTES);
+        if (scanned == -2) {
+            a2a_error_set(err, A2A_E_CONFIG, "%s: cannot read: %s", path, strerror(read_errno));
+        } else {
+            a2a_error_set(err, A2A_E_CONFIG, "%s: larger than %d bytes or out of memory", path,
+                          INI_MAX_BYTES);
+        }
         return -1;
     }
     fclose(f);
