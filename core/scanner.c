@@ -367,14 +367,27 @@ static int peek_nonspace(struct a2a_scanner *sc, struct a2a_error *err)
     }
 }
 
+/* c is the first byte of a UTF-8 byte order mark (all three in the buffer) */
+static int is_bom(const struct a2a_scanner *sc, int c)
+{
+    return c == 0xef && sc->end - sc->pos >= 3 && sc->buf[sc->pos + 1] == 0xbb &&
+           sc->buf[sc->pos + 2] == 0xbf;
+}
+
 static int unexpected(struct a2a_scanner *sc, struct a2a_error *err, int c, const char *expected)
 {
-    char what[160];
+    char what[224];
 
     if (c == -2) {
         return -1; /* fill() already said why */
     }
-    if (c == -1) {
+    if (is_bom(sc, c)) {
+        /* Windows editors and PowerShell write one; "byte 0xef" would not say what to do */
+        snprintf(what, sizeof(what),
+                 "invalid JSON: found a UTF-8 byte order mark (ef bb bf) where %s was expected; "
+                 "JSON text has none: remove it",
+                 expected);
+    } else if (c == -1) {
         snprintf(what, sizeof(what), "invalid JSON: input ends where %s was expected (truncated?)",
                  expected);
     } else if (c >= 0x20 && c < 0x7f) {
