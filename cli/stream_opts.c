@@ -27,6 +27,12 @@ static int add_shard(struct stream_options *so, const char *id, struct a2a_error
         return refuse(err, "--shard: not a shard id (1 to 100 characters, no spaces or quotes)",
                       id);
     }
+    for (size_t i = 0; i < so->nshards; i++) {
+        if (strcmp(so->shards[i], id) == 0) {
+            /* read twice, its records would be dispatched twice */
+            return refuse(err, "--shard: named twice (each shard is read once)", id);
+        }
+    }
     grown = realloc(so->shards, (so->nshards + 1) * sizeof(*so->shards));
     if (grown == NULL) {
         a2a_error_set(err, A2A_E_NOMEM, "out of memory");
