@@ -103,9 +103,24 @@ static uint64_t here(const struct a2a_scanner *sc)
     return sc->base + sc->pos;
 }
 
-static void fail(struct a2a_scanner *sc, struct a2a_error *err, const char *what)
+/*
+ * The cursor is inside a record: an element of Records or of a top-level array, or a top-level
+ * object that has shown a record's keys ("eventName", "dynamodb") and no "Records" (a line of
+ * newline-delimited records).
+ */
+static int in_record(const struct a2a_scanner *sc)
 {
-    if (sc->keep_is_record == KEEP_RECORD && sc->keep != NO_MARK) {
+    if (sc->keep == NO_MARK) {
+        return 0;
+    }
+    return sc->keep_is_record == KEEP_RECORD ||
+           (sc->keep_is_record == KEEP_PREFIX && sc->record_keys && !sc->saw_records);
+}
+
+/* Says what failed at the cursor; numbered: in the record after the last one handed out. */
+static void fail_as(struct a2a_scanner *sc, struct a2a_error *err, int numbered, const char *what)
+{
+    if (numbered) {
         a2a_error_set(err, A2A_E_INPUT, "%s: byte %llu (record %llu): %s", sc->name,
                       (unsigned long long)here(sc), (unsigned long long)sc->position + 1, what);
     } else {
@@ -113,6 +128,11 @@ static void fail(struct a2a_scanner *sc, struct a2a_error *err, const char *what
                       what);
     }
     sc->failed = 1;
+}
+
+static void fail(struct a2a_scanner *sc, struct a2a_error *err, const char *what)
+{
+    fail_as(sc, err, in_record(sc), what);
 }
 
 /*
@@ -129,9 +149,13 @@ static int too_large(struct a2a_scanner *sc, struct a2a_error *err, enum keep_ki
     };
     char what[160];
 
+    if (kind == KEEP_PREFIX && in_record(sc)) {
+        kind = KEEP_RECORD; /* a record of its own, its keys seen: not a prefix of anything */
+    }
     snprintf(what, sizeof(what), "%s at byte %llu is larger than the %zu-byte limit", what_is[kind],
              (unsigned long long)at, sc->cfg.max_record);
-    fail(sc, err, what);
+    /* a record is numbered even when measured whole, after its end */
+    fail_as(sc, err, kind == KEEP_RECORD, what);
     sc->limit = A2A_LIMIT_MAX_RECORD;
     return -1;
 }
@@ -367,11 +391,22 @@ static int peek_nonspace(struct a2a_scanner *sc, struct a2a_error *err)
     }
 }
 
-/* c is the first byte of a UTF-8 byte order mark (all three in the buffer) */
-static int is_bom(const struct a2a_scanner *sc, int c)
+/*
+ * c, at the cursor, starts a UTF-8 byte order mark: 1 or 0, after reading up to two more bytes
+ * to tell; -1 when that read failed (said in err).
+ */
+static int bom_at_cursor(struct a2a_scanner *sc, int c, struct a2a_error *err)
 {
-    return c == 0xef && sc->end - sc->pos >= 3 && sc->buf[sc->pos + 1] == 0xbb &&
-           sc->buf[sc->pos + 2] == 0xbf;
+    if (c != 0xef) {
+        return 0;
+    }
+    while (sc->end - sc->pos < 3) {
+        int r = fill(sc, err);
+        if (r <= 0) {
+            return r;
+        }
+    }
+    return sc->buf[sc->pos + 1] == 0xbb && sc->buf[sc->pos + 2] == 0xbf;
 }
 
 static int unexpected(struct a2a_scanner *sc, struct a2a_error *err, int c, const char *expected)
@@ -381,7 +416,11 @@ static int unexpected(struct a2a_scanner *sc, struct a2a_error *err, int c, cons
     if (c == -2) {
         return -1; /* fill() already said why */
     }
-    if (is_bom(sc, c)) {
+    int bom = bom_at_cursor(sc, c, err);
+    if (bom < 0) {
+        return -1;
+    }
+    if (bom) {
         /* Windows editors and PowerShell write one; "byte 0xef" would not say what to do */
         snprintf(what, sizeof(what),
                  "invalid JSON: found a UTF-8 byte order mark (ef bb bf) where %s was expected; "

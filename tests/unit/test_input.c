@@ -349,10 +349,19 @@ static const struct input_case cases[] = {
      L("{'Records':[" R4 "]"),
      {R4},
      MEM_NAME ": byte 71: invalid JSON: input ends where ',' or '}' was expected (truncated?)"},
-    {"truncated single record",
+    {"truncated single record: its record number, as in Records",
      L("{'eventName':'INSERT'"),
      {NULL},
-     MEM_NAME ": byte 21: invalid JSON: input ends where ',' or '}' was expected (truncated?)"},
+     MEM_NAME ": byte 21 (record 1): invalid JSON: input ends where ',' or '}' was expected "
+              "(truncated?)"},
+    {"the second line of newline-delimited records, broken: record 2",
+     L("{'eventName':'REMOVE'}\n{'eventName':'INSERT','dynamodb':{'a'}}\n"),
+     {"{'eventName':'REMOVE'}"},
+     MEM_NAME ": byte 60 (record 2): invalid JSON: found '}' where ':' was expected"},
+    {"a top-level object with no record keys yet is not called a record",
+     L("{'eventName':'REMOVE'}\n{'x':{'a'}}\n"),
+     {"{'eventName':'REMOVE'}"},
+     MEM_NAME ": byte 32: invalid JSON: found '}' where ':' was expected"},
     {"truncated array",
      L("[" R4),
      {R4},
@@ -703,6 +712,42 @@ static void test_prefix_limit(void **state)
     rows_done();
 }
 
+/* A record of its own (a line of newline-delimited records) that outgrows the limit is a record,
+ * numbered, once its keys are seen; not a "prefix before Records". */
+static void test_single_record_limit(void **state)
+{
+    static const char head[] = "{'eventName':'REMOVE'}\n{'eventName':'INSERT','dynamodb':{'x':'";
+    static const char tail[] = "'}}\n";
+    size_t pad = 5000;
+    size_t len = sizeof(head) - 1 + pad + sizeof(tail) - 1;
+    char *tmpl = malloc(len);
+    char *in;
+
+    (void)state;
+    assert_non_null(tmpl);
+    memcpy(tmpl, head, sizeof(head) - 1);
+    memset(tmpl + sizeof(head) - 1, 'i', pad);
+    memcpy(tmpl + sizeof(head) - 1 + pad, tail, sizeof(tail) - 1);
+    in = q(tmpl, len);
+    for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+        struct got g;
+        drain_mem(in, len, chunks[c], 100000, &g);
+        assert_int_equal(g.rc, 0);
+        assert_int_equal(g.n, 2);
+        got_free(&g);
+        drain_mem(in, len, chunks[c], 1024, &g);
+        if (g.rc != -1 || g.n != 1 ||
+            strstr(g.err.msg, "(record 2): record at byte 23 is larger than the 1024-byte "
+                              "limit") == NULL) {
+            row_fail("chunk %zu: rc %d, %zu records, \"%s\"", chunks[c], g.rc, g.n, g.err.msg);
+        }
+        got_free(&g);
+    }
+    free(in);
+    free(tmpl);
+    rows_done();
+}
+
 /* A 3 MiB record through the default 1 MiB reads, and many records through small reads. */
 static void test_volume(void **state)
 {
@@ -985,7 +1030,8 @@ int main(void)
     const struct CMUnitTest memory[] = {
         cmocka_unit_test(test_cases),        cmocka_unit_test(test_non_ascii_per_record),
         cmocka_unit_test(test_nesting),      cmocka_unit_test(test_max_record),
-        cmocka_unit_test(test_prefix_limit), cmocka_unit_test(test_volume),
+        cmocka_unit_test(test_prefix_limit), cmocka_unit_test(test_single_record_limit),
+        cmocka_unit_test(test_volume),
     };
     const struct CMUnitTest files[] = {
         cmocka_unit_test(test_files_multiple),
