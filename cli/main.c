@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -477,6 +478,35 @@ static void warn_exposed_secrets(const struct options *o, const struct credentia
  * One run of the core with the CLI's sinks around it. Every step that fails hands back a
  * struct a2a_error, printed here; the sinks are closed once, at out:, whatever happened.
  */
+/*
+ * Every FILE operand exists, is readable and is not a directory, before anything is read or
+ * sent: a mistyped last file would otherwise stop the run after the others were dispatched.
+ * Opening stays the source's, at each file's turn: a named pipe is opened once, and a file
+ * that changes meanwhile is still said there.
+ */
+static int check_operands(const struct options *o, struct a2a_error *err)
+{
+    for (size_t i = 0; i < o->nfiles; i++) {
+        const char *path = o->files[i];
+        struct stat st;
+
+        if (strcmp(path, "-") == 0) {
+            continue;
+        }
+        if (stat(path, &st) != 0 || access(path, R_OK) != 0) {
+            a2a_error_set(err, A2A_E_INPUT, "%s: cannot open: %s; nothing was read or sent", path,
+                          strerror(errno));
+            return -1;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            a2a_error_set(err, A2A_E_INPUT,
+                          "%s: is a directory, not a file; nothing was read or sent", path);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int run(const struct options *o, char **argv, struct messages *msgs)
 {
     struct credentials cred = {NULL};
@@ -525,6 +555,11 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
         msg_warn_always(msgs,
                         "--insecure: TLS certificates are NOT verified; anyone on the path can "
                         "read the token and forge answers");
+    }
+    if (check_operands(o, &err) != 0) {
+        msg_error(msgs, "%s", err.msg);
+        rc = EXIT_INPUT;
+        goto out;
     }
     if (o->has_resume_from && resume_check(o->files[0], o->resume_from, &err) != 0) {
         msg_error(msgs, "%s", err.msg);

@@ -15,6 +15,7 @@ import select
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 
@@ -420,6 +421,27 @@ class OperatorTest(harness.IntegrationTestCase):
             self.assertEqual(dry.rc, 0, dry)
             self.assertEqual(json.loads(dry.stdout), {"batchItemFailures": []})
         self.assertEqual(len(d.requests()), 0)
+
+    def test_missing_file_operand_stops_before_any_call(self):
+        """`a2a-recover -u URL good.json typo.json`: every FILE is looked at before the first
+        call, so a mistyped (or unreadable, or directory) last operand costs nothing: exit 3,
+        no request, empty standard output, the operand named. It was found at its turn, after
+        the files before it were dispatched."""
+        d = self.start_dispatcher(seed=seed_doc([("acme", "t1")]))
+        good = self.write_event([insert("1", "acme", "t1")])
+        adir = tempfile.mkdtemp(dir=self.tmp)
+        for bad, why in ((os.path.join(self.tmp, "typo.json"), "No such file or directory"),
+                         (adir, "is a directory, not a file")):
+            r = self.run_tool(["-u", d.url, good, bad])
+            self.assertEqual(r.rc, 3, r)
+            self.assertEqual(r.stdout, "", r)
+            self.assertIn("%s: " % bad, r.stderr)
+            self.assertIn(why, r.stderr)
+            self.assertIn("nothing was read or sent", r.stderr)
+        self.assertEqual(len(d.requests()), 0)
+        r = self.run_tool(["-u", d.url, good])
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(len(d.requests()), 1)
 
     def test_stdin_file_partly_read(self):
         """`{ read -r line; a2a-recover -n; } < FILE`: byte 0 of the input is not the file's.
