@@ -117,10 +117,17 @@ static int in_record(const struct a2a_scanner *sc)
            (sc->keep_is_record == KEEP_PREFIX && sc->record_keys && !sc->saw_records);
 }
 
-/* Says what failed at the cursor; numbered: in the record after the last one handed out. */
+/*
+ * Says what failed at the cursor; numbered: in the record after the last one handed out. An
+ * element of Messages is a message, named by where it starts: the count of records handed out
+ * is not its number among the input's messages.
+ */
 static void fail_as(struct a2a_scanner *sc, struct a2a_error *err, int numbered, const char *what)
 {
-    if (numbered) {
+    if (numbered && sc->state == DOC_MESSAGES && sc->keep != NO_MARK) {
+        a2a_error_set(err, A2A_E_INPUT, "%s: byte %llu (the message at byte %llu): %s", sc->name,
+                      (unsigned long long)here(sc), (unsigned long long)sc->keep, what);
+    } else if (numbered) {
         a2a_error_set(err, A2A_E_INPUT, "%s: byte %llu (record %llu): %s", sc->name,
                       (unsigned long long)here(sc), (unsigned long long)sc->position + 1, what);
     } else {
@@ -152,7 +159,8 @@ static int too_large(struct a2a_scanner *sc, struct a2a_error *err, enum keep_ki
     if (kind == KEEP_PREFIX && in_record(sc)) {
         kind = KEEP_RECORD; /* a record of its own, its keys seen: not a prefix of anything */
     }
-    snprintf(what, sizeof(what), "%s at byte %llu is larger than the %zu-byte limit", what_is[kind],
+    snprintf(what, sizeof(what), "%s at byte %llu is larger than the %zu-byte limit",
+             kind == KEEP_RECORD && sc->state == DOC_MESSAGES ? "message" : what_is[kind],
              (unsigned long long)at, sc->cfg.max_record);
     /* a record is numbered even when measured whole, after its end */
     fail_as(sc, err, kind == KEEP_RECORD, what);

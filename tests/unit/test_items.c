@@ -431,6 +431,14 @@ static const struct row rows[] = {
      "where a JSON value was expected\n"
      "FAIL in.json: byte 25: invalid JSON: input ends where ',' or ']' was expected "
      "(truncated?)\n"},
+    /* A message cut short is named by where it starts: "record K" would count the records and
+     * messages handed out before it, not the messages. */
+    {"a message cut short is named by its first byte", NULL,
+     "{\"Messages\":[{\"Body\":\"x\"},{\"Body\":\"y",
+     "E msg1 sqs-receive | in.json: message 1 at byte 13: Body: byte 0: invalid JSON: found "
+     "'x' where a JSON value was expected\n"
+     "FAIL in.json: byte 36 (the message at byte 26): invalid JSON: input ends where the end of "
+     "a string was expected (truncated?)\n"},
     {"an object of no known shape", NULL, "{\"a\":1}",
      "FAIL in.json: byte 0: not a stream event: object has no \"Records\" or \"Messages\" "
      "array, "
