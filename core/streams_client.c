@@ -538,16 +538,20 @@ static void fail(struct a2a_stream_error *e, enum a2a_stream_cause cause, const 
                   name[0] != '\0' && message[0] != '\0' ? ": " : "", message);
 }
 
+/* A call retried this long after its last retry warning warns again (see log_retry). */
+#define RETRY_WARN_EVERY_MS 5000
+
 /*
  * A call's first retry is a warning: with the default 11 attempts a failing endpoint can hold
- * a run for half a minute, and an operator must see why. Later retries of it are -v detail.
+ * a run for half a minute, and an operator must see why. Later retries are -v detail, except
+ * one every RETRY_WARN_EVERY_MS of waiting, so that the run is never silent for long (warn).
  */
 static void log_retry(struct a2a_streams_client *c, const char *op, const char *what,
-                      unsigned retry, uint64_t delay)
+                      unsigned retry, uint64_t delay, int warn)
 {
     char line[1024];
     struct a2a_log_event ev = {
-        retry == 1 ? A2A_LOG_WARN : A2A_LOG_DEBUG, A2A_TARGET_RECOVER, NULL, 0, NULL, 0, line};
+        warn ? A2A_LOG_WARN : A2A_LOG_DEBUG, A2A_TARGET_RECOVER, NULL, 0, NULL, 0, line};
 
     if (c->cfg.log == NULL || c->cfg.log->emit == NULL) {
         return;
@@ -594,9 +598,12 @@ enum streams_outcome a2a_streams_call(struct a2a_streams_client *c, const char *
     char name[64];
     char message[768]; /* ours (the TLS advice names a bundle path) or the AWS message */
 
+    uint64_t waited_unsaid = 0; /* ms of retry waits since this call's last retry warning */
+
     for (unsigned n = 0;; n++) {
         enum a2a_aws_class cls;
         uint64_t delay;
+        int warn;
 
         if (cancelled(c)) {
             fail(e, A2A_STREAM_CAUSE_INTERRUPTED, where, op, "", "interrupted");
@@ -648,7 +655,9 @@ enum streams_outcome a2a_streams_call(struct a2a_streams_client *c, const char *
         if (strcmp(op, "GetRecords") == 0 && delay < (uint64_t)c->cfg.poll_interval_ms) {
             delay = (uint64_t)c->cfg.poll_interval_ms;
         }
-        log_retry(c, op, name[0] != '\0' ? name : message, n + 1, delay);
+        warn = n == 0 || waited_unsaid >= RETRY_WARN_EVERY_MS;
+        log_retry(c, op, name[0] != '\0' ? name : message, n + 1, delay, warn);
+        waited_unsaid = warn ? delay : waited_unsaid + delay;
         if (retries != NULL) {
             (*retries)++;
         }

@@ -1092,6 +1092,84 @@ static void test_unanswered_endpoint_is_not_waited_on_again(void **state)
     rows_done();
 }
 
+/* The retry lines of a call, as the client logged them: level and announced wait. */
+struct retry_log {
+    int n;
+    int warn[16];
+    unsigned long long wait_ms[16];
+};
+
+static void capture_retry(void *ctx, const struct a2a_log_event *ev)
+{
+    struct retry_log *rl = ctx;
+    const char *attempt = strstr(ev->message, "; attempt ");
+    const char *in = attempt != NULL ? strstr(attempt, " in ") : NULL;
+
+    assert_non_null(in);
+    assert_true(rl->n < 16);
+    rl->warn[rl->n] = ev->level == A2A_LOG_WARN;
+    rl->wait_ms[rl->n++] = strtoull(in + 4, NULL, 10);
+}
+
+/*
+ * A failing endpoint holds a call for half a minute with the default 11 attempts: its first
+ * retry warns, and so does every retry after 5 s of waiting unsaid, so a run is never quiet
+ * for long. The rest are -v detail.
+ */
+static void test_long_retries_warn_now_and_then(void **state)
+{
+    static const struct reader_row row = {"every attempt fails in transport",
+                                          0,
+                                          A2A_START_TRIM_HORIZON,
+                                          "",
+                                          NULL,
+                                          1,
+                                          {{GSI, NULL, 1, 0, "", 10}},
+                                          {NULL},
+                                          A2A_READ_ERROR,
+                                          A2A_STREAM_CAUSE_RETRIES,
+                                          NULL};
+    struct script s = {.row = &row, .now = 1000000, .last_gr = -1, .min_gap = INT64_MAX};
+    struct a2a_streams_hooks hooks = {script_send, script_now, script_sleep, &s};
+    struct retry_log rl = {0};
+    struct a2a_log log = {capture_retry, &rl};
+    int no_creds = 0;
+    struct a2a_streams_config cfg = {0};
+    struct a2a_streams_client *c = NULL;
+    struct a2a_shard_range range = {"shardId-1", {A2A_START_TRIM_HORIZON, ""}, NULL, 1, 0};
+    struct a2a_stream_error e = {{0}, 0, "", 0, ""};
+    struct a2a_shard_reader *rd = NULL;
+    struct a2a_error err = {0};
+    unsigned long long unsaid = 0;
+    int warnings = 0;
+
+    (void)state;
+    cfg.stream_arn = ARN;
+    cfg.endpoint_url = "http://127.0.0.1:9";
+    cfg.env = (struct a2a_env){test_env, &no_creds};
+    cfg.hooks = &hooks;
+    cfg.log = &log;
+    assert_int_equal(a2a_streams_client_new(&cfg, &c, &err), 0);
+    assert_int_equal(a2a_shard_reader_open(c, &range, &rd, &err), 0);
+    assert_int_equal(a2a_shard_reader_next(rd, &(struct a2a_stream_page){0}, &e), A2A_READ_ERROR);
+    assert_int_equal(rl.n, 10); /* 11 attempts, 10 waits */
+    for (int i = 0; i < rl.n; i++) {
+        int want = i == 0 || unsaid >= 5000;
+        if (rl.warn[i] != want) {
+            row_fail("retry %d (after %llu ms unsaid): %s, want %s", i + 1, unsaid,
+                     rl.warn[i] ? "a warning" : "detail", want ? "a warning" : "detail");
+        }
+        warnings += rl.warn[i];
+        unsaid = rl.warn[i] ? rl.wait_ms[i] : unsaid + rl.wait_ms[i];
+    }
+    if (warnings < 2) {
+        row_fail("%d retry warnings in a call of 11 attempts, want more than the first", warnings);
+    }
+    a2a_shard_reader_free(&rd);
+    a2a_streams_client_free(&c);
+    rows_done();
+}
+
 /* Credentials from the environment, until gone is set; HOME a directory with other keys. */
 struct moving_env {
     int gone;
@@ -1283,6 +1361,7 @@ int main(void)
         cmocka_unit_test(test_reader),
         cmocka_unit_test(test_reader_written_end),
         cmocka_unit_test(test_unanswered_endpoint_is_not_waited_on_again),
+        cmocka_unit_test(test_long_retries_warn_now_and_then),
         cmocka_unit_test(test_refresh_failure_keeps_to_the_source),
         cmocka_unit_test(test_reader_backlog_unpaced),
         cmocka_unit_test(test_describe),
