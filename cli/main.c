@@ -475,18 +475,15 @@ static void warn_exposed_secrets(const struct options *o, const struct credentia
 }
 
 /*
- * One run of the core with the CLI's sinks around it. Every step that fails hands back a
- * struct a2a_error, printed here; the sinks are closed once, at out:, whatever happened.
- */
-/*
  * Every FILE operand exists, is readable and is not a directory, before anything is read or
  * sent: a mistyped last file would otherwise stop the run after the others were dispatched.
  * Opening stays the source's, at each file's turn: a named pipe is opened once, and a file
- * that changes meanwhile is still said there.
+ * that changes meanwhile is still said there. The first FILE of a --resume-from is
+ * resume_check()'s (a usage error).
  */
 static int check_operands(const struct options *o, struct a2a_error *err)
 {
-    for (size_t i = 0; i < o->nfiles; i++) {
+    for (size_t i = o->has_resume_from ? 1 : 0; i < o->nfiles; i++) {
         const char *path = o->files[i];
         struct stat st;
 
@@ -494,7 +491,7 @@ static int check_operands(const struct options *o, struct a2a_error *err)
             continue;
         }
         if (stat(path, &st) != 0 || access(path, R_OK) != 0) {
-            a2a_error_set(err, A2A_E_INPUT, "%s: cannot open: %s; nothing was read or sent", path,
+            a2a_error_set(err, A2A_E_INPUT, "%s: cannot read: %s; nothing was read or sent", path,
                           strerror(errno));
             return -1;
         }
@@ -507,6 +504,10 @@ static int check_operands(const struct options *o, struct a2a_error *err)
     return 0;
 }
 
+/*
+ * One run of the core with the CLI's sinks around it. Every step that fails hands back a
+ * struct a2a_error, printed here; the sinks are closed once, at out:, whatever happened.
+ */
 static int run(const struct options *o, char **argv, struct messages *msgs)
 {
     struct credentials cred = {NULL};
@@ -556,17 +557,20 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
                         "--insecure: TLS certificates are NOT verified; anyone on the path can "
                         "read the token and forge answers");
     }
-    if (check_operands(o, &err) != 0) {
-        msg_error(msgs, "%s", err.msg);
-        rc = EXIT_INPUT;
-        goto out;
-    }
     if (o->has_resume_from && resume_check(o->files[0], o->resume_from, &err) != 0) {
         msg_error(msgs, "%s", err.msg);
         goto out;
     }
     if (open_sinks(&sinks, o, &err) != 0) {
         msg_error(msgs, "%s", err.msg);
+        goto out;
+    }
+    /* after the usage errors (exit 2 ranks above 3), before the first read */
+    if (check_operands(o, &err) != 0) {
+        msg_error(msgs, "%s", err.msg);
+        st.input_error = 1; /* --summary-json says the input was not read */
+        summary_due = 1;
+        rc = EXIT_INPUT;
         goto out;
     }
     if (o->stream.arn != NULL) {

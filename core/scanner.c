@@ -401,7 +401,9 @@ static int peek_nonspace(struct a2a_scanner *sc, struct a2a_error *err)
 
 /*
  * c, at the cursor, starts a UTF-8 byte order mark: 1 or 0, after reading up to two more bytes
- * to tell; -1 when that read failed (said in err).
+ * to tell; -1 when that read failed (said in err). Reads only when no value is kept (between
+ * documents, where a byte order mark is found): make_room() measures a kept value with the
+ * cursor at the end of the buffer, and these bytes are past the cursor.
  */
 static int bom_at_cursor(struct a2a_scanner *sc, int c, struct a2a_error *err)
 {
@@ -409,6 +411,9 @@ static int bom_at_cursor(struct a2a_scanner *sc, int c, struct a2a_error *err)
         return 0;
     }
     while (sc->end - sc->pos < 3) {
+        if (sc->keep != NO_MARK) {
+            return 0;
+        }
         int r = fill(sc, err);
         if (r <= 0) {
             return r;
@@ -1421,6 +1426,9 @@ static int open_array(struct a2a_scanner *sc, int which, struct a2a_error *err)
     const char *name = which == 1 ? "Records" : "Messages";
     char what[96];
     int c;
+
+    /* an event after all: the "eventName" or "dynamodb" before its array made no record */
+    sc->record_keys = 0;
 
     if (sc->saw_records) {
         snprintf(what, sizeof(what), "not a stream event: %s",

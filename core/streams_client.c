@@ -538,15 +538,15 @@ static void fail(struct a2a_stream_error *e, enum a2a_stream_cause cause, const 
                   name[0] != '\0' && message[0] != '\0' ? ": " : "", message);
 }
 
-/* A call retried this long after its last retry warning, or about to wait this long, warns
+/* A call retrying this long after its last retry warning, or about to wait this long, warns
  * again (see log_retry). */
 #define RETRY_WARN_EVERY_MS 5000
 
 /*
  * A call's first retry is a warning: with the default 11 attempts a failing endpoint can hold
  * a run for half a minute, and an operator must see why. Later retries are -v detail, except
- * after RETRY_WARN_EVERY_MS of waiting unsaid or before a wait that long, so that a run is
- * never silent for long without having said so (warn).
+ * RETRY_WARN_EVERY_MS or more after the last warning, or before a wait that long, so that a
+ * run is never silent for long without having said so (warn).
  */
 static void log_retry(struct a2a_streams_client *c, const char *op, const char *what,
                       unsigned retry, uint64_t delay, int warn)
@@ -600,7 +600,7 @@ enum streams_outcome a2a_streams_call(struct a2a_streams_client *c, const char *
     char name[64];
     char message[768]; /* ours (the TLS advice names a bundle path) or the AWS message */
 
-    uint64_t waited_unsaid = 0; /* ms of retry waits since this call's last retry warning */
+    int64_t warned_at = 0; /* a2a_streams_now_ms() of this call's last retry warning */
 
     for (unsigned n = 0;; n++) {
         enum a2a_aws_class cls;
@@ -657,9 +657,13 @@ enum streams_outcome a2a_streams_call(struct a2a_streams_client *c, const char *
         if (strcmp(op, "GetRecords") == 0 && delay < (uint64_t)c->cfg.poll_interval_ms) {
             delay = (uint64_t)c->cfg.poll_interval_ms;
         }
-        warn = n == 0 || waited_unsaid >= RETRY_WARN_EVERY_MS || delay >= RETRY_WARN_EVERY_MS;
+        /* attempts count as silence too: one to a black hole lasts its whole timeout */
+        warn = n == 0 || a2a_streams_now_ms(c) - warned_at >= RETRY_WARN_EVERY_MS ||
+               delay >= RETRY_WARN_EVERY_MS;
         log_retry(c, op, name[0] != '\0' ? name : message, n + 1, delay, warn);
-        waited_unsaid = warn ? delay : waited_unsaid + delay;
+        if (warn) {
+            warned_at = a2a_streams_now_ms(c);
+        }
         if (retries != NULL) {
             (*retries)++;
         }

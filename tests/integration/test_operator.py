@@ -430,14 +430,27 @@ class OperatorTest(harness.IntegrationTestCase):
         d = self.start_dispatcher(seed=seed_doc([("acme", "t1")]))
         good = self.write_event([insert("1", "acme", "t1")])
         adir = tempfile.mkdtemp(dir=self.tmp)
+        summary = self.path("summary.json")
         for bad, why in ((os.path.join(self.tmp, "typo.json"), "No such file or directory"),
                          (adir, "is a directory, not a file")):
-            r = self.run_tool(["-u", d.url, good, bad])
+            r = self.run_tool(["-u", d.url, "--summary-json", summary, good, bad])
             self.assertEqual(r.rc, 3, r)
             self.assertEqual(r.stdout, "", r)
             self.assertIn("%s: " % bad, r.stderr)
             self.assertIn(why, r.stderr)
             self.assertIn("nothing was read or sent", r.stderr)
+            with open(summary) as f:
+                got = json.load(f)
+            self.assertEqual((got["complete"], got["exitStatus"], got["records"]), (False, 3, 0))
+        # a named pipe and process substitution's /dev/fd/N are looked at, not opened
+        fifo = self.path("in.fifo")
+        os.mkfifo(fifo)
+        with open(good, "rb") as f:
+            body = f.read()
+        writer = subprocess.Popen(["sh", "-c", 'cat "$1" > "$2"', "sh", good, fifo])
+        r = self.run_tool(["-n", "-q", fifo, "/dev/fd/0"], input=body.decode())
+        writer.wait(timeout=10)
+        self.assertEqual(r.rc, 0, r)
         self.assertEqual(len(d.requests()), 0)
         r = self.run_tool(["-u", d.url, good])
         self.assertEqual(r.rc, 0, r)

@@ -1092,11 +1092,13 @@ static void test_unanswered_endpoint_is_not_waited_on_again(void **state)
     rows_done();
 }
 
-/* The retry lines of a call, as the client logged them: level and announced wait. */
+/* The retry lines of a call, as the client logged them: level, announced wait, and when. */
 struct retry_log {
+    const struct script *clock;
     int n;
     int warn[16];
     unsigned long long wait_ms[16];
+    int64_t at[16];
 };
 
 static void capture_retry(void *ctx, const struct a2a_log_event *ev)
@@ -1108,15 +1110,27 @@ static void capture_retry(void *ctx, const struct a2a_log_event *ev)
     assert_non_null(in);
     assert_true(rl->n < 16);
     rl->warn[rl->n] = ev->level == A2A_LOG_WARN;
-    rl->wait_ms[rl->n++] = strtoull(in + 4, NULL, 10);
+    rl->wait_ms[rl->n] = strtoull(in + 4, NULL, 10);
+    rl->at[rl->n++] = rl->clock->now;
 }
 
-/*
- * A failing endpoint holds a call for half a minute with the default 11 attempts: its first
- * retry warns, and so does every retry after 5 s of waiting unsaid or before a wait of 5 s or
- * more, so a run is never quiet for long without having said so. The rest are -v detail.
- */
-static void test_long_retries_warn_now_and_then(void **state)
+/* An attempt that lasts attempt_ms (a black hole: its whole timeout), then fails in transport. */
+struct slow_script {
+    struct script s; /* first: script_now and script_sleep see it */
+    int64_t attempt_ms;
+};
+
+static int slow_send(void *ctx, const struct a2a_aws_creds *creds, const char *op, const char *body,
+                     size_t len, long *status, struct a2a_buf *answer, char *msg, size_t cap)
+{
+    struct slow_script *ss = ctx;
+
+    ss->s.now += ss->attempt_ms;
+    return script_send(&ss->s, creds, op, body, len, status, answer, msg, cap);
+}
+
+/* One call of 11 failing attempts; checks which retries warned. Returns the warnings. */
+static int retry_warnings(uint64_t seed, int64_t attempt_ms)
 {
     static const struct reader_row row = {"every attempt fails in transport",
                                           0,
@@ -1129,9 +1143,10 @@ static void test_long_retries_warn_now_and_then(void **state)
                                           A2A_READ_ERROR,
                                           A2A_STREAM_CAUSE_RETRIES,
                                           NULL};
-    struct script s = {.row = &row, .now = 1000000, .last_gr = -1, .min_gap = INT64_MAX};
-    struct a2a_streams_hooks hooks = {script_send, script_now, script_sleep, &s};
-    struct retry_log rl = {0};
+    struct slow_script ss = {{.row = &row, .now = 1000000, .last_gr = -1, .min_gap = INT64_MAX},
+                             attempt_ms};
+    struct a2a_streams_hooks hooks = {slow_send, script_now, script_sleep, &ss};
+    struct retry_log rl = {.clock = &ss.s};
     struct a2a_log log = {capture_retry, &rl};
     int no_creds = 0;
     struct a2a_streams_config cfg = {0};
@@ -1140,33 +1155,57 @@ static void test_long_retries_warn_now_and_then(void **state)
     struct a2a_stream_error e = {{0}, 0, "", 0, ""};
     struct a2a_shard_reader *rd = NULL;
     struct a2a_error err = {0};
-    unsigned long long unsaid = 0;
+    int64_t last_warning = 0;
     int warnings = 0;
 
-    (void)state;
     cfg.stream_arn = ARN;
     cfg.endpoint_url = "http://127.0.0.1:9";
     cfg.env = (struct a2a_env){test_env, &no_creds};
     cfg.hooks = &hooks;
     cfg.log = &log;
+    cfg.random_seed = seed;
     assert_int_equal(a2a_streams_client_new(&cfg, &c, &err), 0);
     assert_int_equal(a2a_shard_reader_open(c, &range, &rd, &err), 0);
     assert_int_equal(a2a_shard_reader_next(rd, &(struct a2a_stream_page){0}, &e), A2A_READ_ERROR);
     assert_int_equal(rl.n, 10); /* 11 attempts, 10 waits */
     for (int i = 0; i < rl.n; i++) {
-        int want = i == 0 || unsaid >= 5000 || rl.wait_ms[i] >= 5000;
+        int want = i == 0 || rl.at[i] - last_warning >= 5000 || rl.wait_ms[i] >= 5000;
         if (rl.warn[i] != want) {
-            row_fail("retry %d (after %llu ms unsaid): %s, want %s", i + 1, unsaid,
+            row_fail("seed %llu, attempts of %lld ms: retry %d (%lld ms after the last warning, "
+                     "waiting %llu ms): %s, want %s",
+                     (unsigned long long)seed, (long long)attempt_ms, i + 1,
+                     (long long)(rl.at[i] - last_warning), rl.wait_ms[i],
                      rl.warn[i] ? "a warning" : "detail", want ? "a warning" : "detail");
         }
-        warnings += rl.warn[i];
-        unsaid = rl.warn[i] ? rl.wait_ms[i] : unsaid + rl.wait_ms[i];
-    }
-    if (warnings < 2) {
-        row_fail("%d retry warnings in a call of 11 attempts, want more than the first", warnings);
+        if (rl.warn[i]) {
+            warnings++;
+            last_warning = rl.at[i];
+        }
     }
     a2a_shard_reader_free(&rd);
     a2a_streams_client_free(&c);
+    return warnings;
+}
+
+/*
+ * A failing endpoint holds a call for half a minute with the default 11 attempts: its first
+ * retry warns, and so does every retry 5 s or more after the last warning (attempts included:
+ * one to a black hole lasts its timeout) or before a wait of 5 s or more, so a run is never
+ * quiet for long without having said so. The rest are -v detail. Fixed seeds: the jitter
+ * decides which retries those are.
+ */
+static void test_long_retries_warn_now_and_then(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        int fast = retry_warnings(seed, 0);
+        int slow = retry_warnings(seed, 3000);
+        if (fast < 2 || slow < 5) {
+            row_fail("seed %llu: %d warnings (refused at once), %d (3 s attempts) in 11 "
+                     "attempts, want more than the first",
+                     (unsigned long long)seed, fast, slow);
+        }
+    }
     rows_done();
 }
 

@@ -1,0 +1,1 @@
+$BIN -n --resume-from 10 no-such-file.json
