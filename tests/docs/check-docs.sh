@@ -172,6 +172,14 @@ for bad in --no-such-option "$unknown_short"; do
     fi
 done
 
+# --help fits an 80-column terminal.
+wide=$(awk 'length > 80 { printf "line %d (%d columns): %s\n", NR, length, $0 }' "$tmp/help")
+if [[ -z $wide ]]; then
+    ok "--help lines fit in 80 columns"
+else
+    not_ok "--help lines fit in 80 columns" "$wide"
+fi
+
 # Option lines of --help: "  -j, --concurrency N   text" or "      --cacert FILE   text";
 # an argument follows the name after one space, the description after two or more.
 re='^ +(-([A-Za-z]), +)?--([a-z][a-z0-9-]*)( ([^ ]+))?(  |$)'
