@@ -714,17 +714,10 @@ static const struct chain_row chain_rows[] = {
      NULL,
      "~cannot read",
      0},
-    /* fopen succeeds on a directory and getline then fails: a read error, not an empty file */
+    /* fopen succeeds on a directory and getline then fails: a read error, not an empty file
+     * (the config file is read by the same ini_read) */
     {"the credentials file is a directory: the error names it, not 'profile not found'",
      {NOIMDS, "AWS_PROFILE=replay", "AWS_SHARED_CREDENTIALS_FILE=/tmp"},
-     NULL,
-     NULL,
-     NULL,
-     NULL,
-     "/tmp: cannot read: Is a directory",
-     0},
-    {"the config file is a directory, default profile: an error, not a fall-through",
-     {NOIMDS, "AWS_CONFIG_FILE=/tmp"},
      NULL,
      NULL,
      NULL,

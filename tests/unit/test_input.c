@@ -681,33 +681,34 @@ static void test_max_record(void **state)
     rows_done();
 }
 
-/* What precedes "Records" is held in memory too, and bounded by the same limit. */
-static void test_prefix_limit(void **state)
+/*
+ * head, 5000 bytes of 'i', tail: read whole under a 100000-byte limit (whole_n records), and cut
+ * under 1024 after cut_n records with an error holding want, through every read size.
+ */
+static void check_limit(const char *head, const char *tail, size_t whole_n, size_t cut_n,
+                        const char *want)
 {
-    static const char head[] = "{'NextShardIterator':'";
-    static const char tail[] = "','Records':[{'eventName':'INSERT'}]}";
+    size_t head_len = strlen(head);
     size_t pad = 5000;
-    size_t len = sizeof(head) - 1 + pad + sizeof(tail) - 1;
+    size_t len = head_len + pad + strlen(tail);
     char *tmpl = malloc(len);
     char *in;
 
-    (void)state;
     assert_non_null(tmpl);
-    memcpy(tmpl, head, sizeof(head) - 1);
-    memset(tmpl + sizeof(head) - 1, 'i', pad);
-    memcpy(tmpl + sizeof(head) - 1 + pad, tail, sizeof(tail) - 1);
+    memcpy(tmpl, head, head_len);
+    memset(tmpl + head_len, 'i', pad);
+    memcpy(tmpl + head_len + pad, tail, strlen(tail));
     in = q(tmpl, len);
     for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
         struct got g;
         drain_mem(in, len, chunks[c], 100000, &g);
         assert_int_equal(g.rc, 0);
-        assert_int_equal(g.n, 1);
+        assert_int_equal(g.n, whole_n);
         got_free(&g);
         drain_mem(in, len, chunks[c], 1024, &g);
-        if (g.rc != -1 ||
-            strstr(g.err.msg, "document prefix before \"Records\" at byte 0 is larger than the "
-                              "1024-byte limit") == NULL) {
-            row_fail("chunk %zu: rc %d \"%s\"", chunks[c], g.rc, g.err.msg);
+        if (g.rc != -1 || g.n != cut_n || strstr(g.err.msg, want) == NULL) {
+            row_fail("chunk %zu: rc %d, %zu records, \"%s\"; want %zu records, \"%s\"", chunks[c],
+                     g.rc, g.n, g.err.msg, cut_n, want);
         }
         got_free(&g);
     }
@@ -716,40 +717,22 @@ static void test_prefix_limit(void **state)
     rows_done();
 }
 
+/* What precedes "Records" is held in memory too, and bounded by the same limit. */
+static void test_prefix_limit(void **state)
+{
+    (void)state;
+    check_limit("{'NextShardIterator':'", "','Records':[{'eventName':'INSERT'}]}", 1, 0,
+                "document prefix before \"Records\" at byte 0 is larger than the 1024-byte "
+                "limit");
+}
+
 /* A record of its own (a line of newline-delimited records) that outgrows the limit is a record,
  * numbered, once its keys are seen; not a "prefix before Records". */
 static void test_single_record_limit(void **state)
 {
-    static const char head[] = "{'eventName':'REMOVE'}\n{'eventName':'INSERT','dynamodb':{'x':'";
-    static const char tail[] = "'}}\n";
-    size_t pad = 5000;
-    size_t len = sizeof(head) - 1 + pad + sizeof(tail) - 1;
-    char *tmpl = malloc(len);
-    char *in;
-
     (void)state;
-    assert_non_null(tmpl);
-    memcpy(tmpl, head, sizeof(head) - 1);
-    memset(tmpl + sizeof(head) - 1, 'i', pad);
-    memcpy(tmpl + sizeof(head) - 1 + pad, tail, sizeof(tail) - 1);
-    in = q(tmpl, len);
-    for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
-        struct got g;
-        drain_mem(in, len, chunks[c], 100000, &g);
-        assert_int_equal(g.rc, 0);
-        assert_int_equal(g.n, 2);
-        got_free(&g);
-        drain_mem(in, len, chunks[c], 1024, &g);
-        if (g.rc != -1 || g.n != 1 ||
-            strstr(g.err.msg, "(record 2): record at byte 23 is larger than the 1024-byte "
-                              "limit") == NULL) {
-            row_fail("chunk %zu: rc %d, %zu records, \"%s\"", chunks[c], g.rc, g.n, g.err.msg);
-        }
-        got_free(&g);
-    }
-    free(in);
-    free(tmpl);
-    rows_done();
+    check_limit("{'eventName':'REMOVE'}\n{'eventName':'INSERT','dynamodb':{'x':'", "'}}\n", 2, 1,
+                "(record 2): record at byte 23 is larger than the 1024-byte limit");
 }
 
 /* A 3 MiB record through the default 1 MiB reads, and many records through small reads. */

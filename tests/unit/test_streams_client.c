@@ -1042,6 +1042,19 @@ static void test_reader_written_end(void **state)
     rows_done();
 }
 
+/* Every attempt of a call fails in transport: nothing listens (GetShardIterator x 11). */
+static const struct reader_row unanswered_row = {"every attempt fails in transport",
+                                                 0,
+                                                 A2A_START_TRIM_HORIZON,
+                                                 "",
+                                                 NULL,
+                                                 1,
+                                                 {{GSI, NULL, 1, 0, "", 10}},
+                                                 {NULL},
+                                                 A2A_READ_ERROR,
+                                                 A2A_STREAM_CAUSE_RETRIES,
+                                                 NULL};
+
 /*
  * A call that spends its retries before any call had an answer (a wrong endpoint, nothing
  * listening) is not made again by the next reader of the same client: the next one fails at
@@ -1049,18 +1062,7 @@ static void test_reader_written_end(void **state)
  */
 static void test_unanswered_endpoint_is_not_waited_on_again(void **state)
 {
-    static const struct reader_row row = {"every attempt fails in transport",
-                                          0,
-                                          A2A_START_TRIM_HORIZON,
-                                          "",
-                                          NULL,
-                                          1,
-                                          {{GSI, NULL, 1, 0, "", 10}},
-                                          {NULL},
-                                          A2A_READ_ERROR,
-                                          A2A_STREAM_CAUSE_RETRIES,
-                                          NULL};
-    struct script s = {.row = &row, .now = 1000000, .last_gr = -1, .min_gap = INT64_MAX};
+    struct script s = {.row = &unanswered_row, .now = 1000000, .last_gr = -1, .min_gap = INT64_MAX};
     struct a2a_streams_hooks hooks = {script_send, script_now, script_sleep, &s};
     int no_creds = 0;
     struct a2a_streams_client *c = script_client(&hooks, (struct a2a_env){test_env, &no_creds});
@@ -1132,19 +1134,8 @@ static int slow_send(void *ctx, const struct a2a_aws_creds *creds, const char *o
 /* One call of 11 failing attempts; checks which retries warned. Returns the warnings. */
 static int retry_warnings(uint64_t seed, int64_t attempt_ms)
 {
-    static const struct reader_row row = {"every attempt fails in transport",
-                                          0,
-                                          A2A_START_TRIM_HORIZON,
-                                          "",
-                                          NULL,
-                                          1,
-                                          {{GSI, NULL, 1, 0, "", 10}},
-                                          {NULL},
-                                          A2A_READ_ERROR,
-                                          A2A_STREAM_CAUSE_RETRIES,
-                                          NULL};
-    struct slow_script ss = {{.row = &row, .now = 1000000, .last_gr = -1, .min_gap = INT64_MAX},
-                             attempt_ms};
+    struct slow_script ss = {
+        {.row = &unanswered_row, .now = 1000000, .last_gr = -1, .min_gap = INT64_MAX}, attempt_ms};
     struct a2a_streams_hooks hooks = {slow_send, script_now, script_sleep, &ss};
     struct retry_log rl = {.clock = &ss.s};
     struct a2a_log log = {capture_retry, &rl};
