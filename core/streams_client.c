@@ -593,18 +593,48 @@ static enum a2a_aws_class attempt(struct a2a_streams_client *c, const char *op, 
     return cls;
 }
 
+/* A failed attempt's AWS error name and message, as attempt() fills them. */
+enum { CALL_NAME_CAP = 64, CALL_MESSAGE_CAP = 768 };
+
+/*
+ * A call whose retries are spent fails naming its last answer. While no call to the endpoint
+ * has been answered, it also trips a breaker, as the dispatcher's does: an endpoint that never
+ * answered is not waited on again for every range (a mistyped --endpoint-url would hold a
+ * redrive of ten messages for minutes).
+ */
+static void give_up(struct a2a_streams_client *c, const char *op, const char *where,
+                    unsigned attempts, const char *name, const char *message,
+                    struct a2a_stream_error *e)
+{
+    char last[CALL_NAME_CAP + CALL_MESSAGE_CAP + 64];
+    const char *s = attempts == 1 ? "" : "s";
+
+    snprintf(last, sizeof(last), "still failing after %u attempt%s: %s%s%s", attempts, s, name,
+             name[0] != '\0' ? ": " : "", message);
+    fail(e, A2A_STREAM_CAUSE_RETRIES, where, op, "", last);
+    /* the message names it already; the report's awsError says it too */
+    snprintf(e->aws_name, sizeof(e->aws_name), "%s", name);
+    if (!c->answered) {
+        snprintf(c->unreachable, sizeof(c->unreachable),
+                 "not tried: no call to %s has been answered in this run, and one already "
+                 "failed after %u attempt%s (%.200s); check --endpoint-url and the network",
+                 c->endpoint, attempts, s, message);
+    }
+}
+
 enum streams_outcome a2a_streams_call(struct a2a_streams_client *c, const char *op,
                                       const char *body, struct a2a_buf *answer, const char *where,
                                       uint64_t *retries, struct a2a_stream_error *e)
 {
-    char name[64];
-    char message[768]; /* ours (the TLS advice names a bundle path) or the AWS message */
-
+    char name[CALL_NAME_CAP];
+    /* ours (the TLS advice names a bundle path) or the AWS message */
+    char message[CALL_MESSAGE_CAP];
     int64_t warned_at = 0; /* a2a_streams_now_ms() of this call's last retry warning */
 
     for (unsigned n = 0;; n++) {
         enum a2a_aws_class cls;
         uint64_t delay;
+        int64_t now;
         int warn;
 
         if (cancelled(c)) {
@@ -634,22 +664,7 @@ enum streams_outcome a2a_streams_call(struct a2a_streams_client *c, const char *
             return STREAMS_FAILED;
         }
         if (n >= c->cfg.retries) {
-            char last[sizeof(name) + sizeof(message) + 64];
-            snprintf(last, sizeof(last), "still failing after %u attempt%s: %s%s%s", n + 1,
-                     n == 0 ? "" : "s", name, name[0] != '\0' ? ": " : "", message);
-            fail(e, A2A_STREAM_CAUSE_RETRIES, where, op, "", last);
-            /* the message names it already; the report's awsError says it too */
-            snprintf(e->aws_name, sizeof(e->aws_name), "%s", name);
-            if (!c->answered) {
-                /* A breaker, as for the dispatcher: an endpoint that never answered is not
-                   waited on again for every range (a mistyped --endpoint-url would hold a
-                   redrive of ten messages for minutes). */
-                snprintf(c->unreachable, sizeof(c->unreachable),
-                         "not tried: no call to %s has been answered in this run, and one "
-                         "already failed after %u attempt%s (%.200s); check --endpoint-url and "
-                         "the network",
-                         c->endpoint, n + 1, n == 0 ? "" : "s", message);
-            }
+            give_up(c, op, where, n + 1, name, message, e);
             return STREAMS_FAILED;
         }
         delay = a2a_backoff_ms(n + 1, A2A_BACKOFF_BASE_MS, A2A_BACKOFF_CAP_MS, next_random(c));
@@ -658,11 +673,11 @@ enum streams_outcome a2a_streams_call(struct a2a_streams_client *c, const char *
             delay = (uint64_t)c->cfg.poll_interval_ms;
         }
         /* attempts count as silence too: one to a black hole lasts its whole timeout */
-        warn = n == 0 || a2a_streams_now_ms(c) - warned_at >= RETRY_WARN_EVERY_MS ||
-               delay >= RETRY_WARN_EVERY_MS;
+        now = a2a_streams_now_ms(c);
+        warn = n == 0 || now - warned_at >= RETRY_WARN_EVERY_MS || delay >= RETRY_WARN_EVERY_MS;
         log_retry(c, op, name[0] != '\0' ? name : message, n + 1, delay, warn);
         if (warn) {
-            warned_at = a2a_streams_now_ms(c);
+            warned_at = now;
         }
         if (retries != NULL) {
             (*retries)++;
