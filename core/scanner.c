@@ -1427,9 +1427,6 @@ static int open_array(struct a2a_scanner *sc, int which, struct a2a_error *err)
     char what[96];
     int c;
 
-    /* an event after all: the "eventName" or "dynamodb" before its array made no record */
-    sc->record_keys = 0;
-
     if (sc->saw_records) {
         snprintf(what, sizeof(what), "not a stream event: %s",
                  sc->saw_records == which
@@ -1438,9 +1435,13 @@ static int open_array(struct a2a_scanner *sc, int which, struct a2a_error *err)
         fail(sc, err, what);
         return -1;
     }
+    /* Judged by its keys, as a refill that met the limit before this key would have judged
+       it: which of the two meets it first depends on the read size. */
     if (here(sc) - sc->doc_start > sc->cfg.max_record) {
         return too_large(sc, err, KEEP_PREFIX, sc->doc_start);
     }
+    /* an event after all: the "eventName" or "dynamodb" before its array made no record */
+    sc->record_keys = 0;
     c = peek_nonspace(sc, err);
     if (c != '[') {
         if (c < 0) {

@@ -726,6 +726,15 @@ static void test_prefix_limit(void **state)
                 "limit");
 }
 
+/* An event whose "Records" follows more than the limit of record keys is judged by those keys,
+ * whatever the read size: a record, as the limit's bytes show it. */
+static void test_prefix_limit_after_record_keys(void **state)
+{
+    (void)state;
+    check_limit("{'eventName':'INSERT','dynamodb':{'x':'", "'},'Records':[{'eventName':'INSERT'}]}",
+                1, 0, "(record 1): record at byte 0 is larger than the 1024-byte limit");
+}
+
 /* A record of its own (a line of newline-delimited records) that outgrows the limit is a record,
  * numbered, once its keys are seen; not a "prefix before Records". */
 static void test_single_record_limit(void **state)
@@ -1015,9 +1024,13 @@ static void test_current_position(void **state)
 int main(void)
 {
     const struct CMUnitTest memory[] = {
-        cmocka_unit_test(test_cases),        cmocka_unit_test(test_non_ascii_per_record),
-        cmocka_unit_test(test_nesting),      cmocka_unit_test(test_max_record),
-        cmocka_unit_test(test_prefix_limit), cmocka_unit_test(test_single_record_limit),
+        cmocka_unit_test(test_cases),
+        cmocka_unit_test(test_non_ascii_per_record),
+        cmocka_unit_test(test_nesting),
+        cmocka_unit_test(test_max_record),
+        cmocka_unit_test(test_prefix_limit),
+        cmocka_unit_test(test_prefix_limit_after_record_keys),
+        cmocka_unit_test(test_single_record_limit),
         cmocka_unit_test(test_volume),
     };
     const struct CMUnitTest files[] = {

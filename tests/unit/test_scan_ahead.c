@@ -464,9 +464,9 @@ static const char *run_difference(const struct run *a, const struct run *b)
         a->code == b->code) {
         /*
          * Where a value outgrows max_record is seen at a refill: which bytes past the limit
-         * were looked at first, and so the message (a "document prefix" that would have been
-         * a record, bad bytes past the limit before the limit itself), depends on how the
-         * input was read, as it does between read sizes without scan ahead. Both stop there.
+         * were looked at first, and so the message (bad bytes past the limit before the limit
+         * itself, the byte named), depends on how the input was read, as it does between read
+         * sizes without scan ahead. Both stop there.
          */
         d = NULL;
     }
