@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "arn.h"
 #include "number.h"
 #include "request.h"
 #include "secrets.h"
@@ -646,6 +647,10 @@ static int cross_check(struct options *o, struct a2a_error *err)
     }
     if (o->url != NULL && strpbrk(o->url, " \r\n\t") != NULL) {
         return usage_error(err, "%s: the URL must not contain white space", o->url_from);
+    }
+    if (o->url != NULL && !a2a_url_has_host(o->url)) {
+        return usage_error(err, "%s: the URL names no host (is a variable in it unset?)",
+                           o->url_from);
     }
     if (o->dry_run) {
         return 0;

@@ -145,6 +145,20 @@ bad:
     return -1;
 }
 
+int a2a_url_has_host(const char *url)
+{
+    const char *scheme_end = strstr(url, "://");
+    const char *host = scheme_end != NULL ? scheme_end + 3 : url;
+    const char *end = host + strcspn(host, "/?#");
+
+    for (const char *s = host; s < end; s++) {
+        if (*s == '@') {
+            host = s + 1; /* after the last one: a password may hold '@' */
+        }
+    }
+    return host < end && host[0] != ':';
+}
+
 const char *a2a_endpoint_url_fault(const char *url)
 {
     if (!starts_with(url, "http://") && !starts_with(url, "https://")) {
@@ -154,6 +168,9 @@ const char *a2a_endpoint_url_fault(const char *url)
         if ((unsigned char)*s <= ' ' || *s == 0x7f) {
             return "white space or a control character in the URL";
         }
+    }
+    if (!a2a_url_has_host(url)) {
+        return "no host in the URL";
     }
     return NULL;
 }

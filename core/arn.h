@@ -36,7 +36,13 @@ int a2a_stream_arn_parse(const char *arn, struct a2a_stream_arn *out, struct a2a
 int a2a_streams_endpoint(const struct a2a_stream_arn *arn, const char *explicit_url,
                          const struct a2a_env *env, char *out, size_t cap, struct a2a_error *err);
 
-/* What is wrong with url as a Streams endpoint (its scheme, white space), or NULL. */
+/*
+ * Whether url's authority names a host: "http:///path", "http://" and "http://:8080/" do not
+ * (an unset shell variable in "http://$HOST/..."); libcurl would take a path segment for one.
+ */
+int a2a_url_has_host(const char *url);
+
+/* What is wrong with url as a Streams endpoint (its scheme, white space, no host), or NULL. */
 const char *a2a_endpoint_url_fault(const char *url);
 
 /*

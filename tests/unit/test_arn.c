@@ -235,6 +235,34 @@ static void test_url_shown(void **state)
     rows_done();
 }
 
+/* A URL whose authority is empty or only user info or a port names no host. */
+static void test_url_has_host(void **state)
+{
+    static const struct {
+        const char *url;
+        int want;
+    } rows[] = {
+        {"http://127.0.0.1:8000/internal/push/redispatch", 1},
+        {"https://[::1]/r", 1},
+        {"http://u:p@w@127.0.0.1/r", 1},
+        {"http://localhost", 1},
+        {"http:///internal/push/redispatch", 0}, /* "http://$HOST/..." with HOST unset */
+        {"http://", 0},
+        {"http://:8080/r", 0},
+        {"http://u:p@/r", 0},
+        {"http://?q", 0},
+        {"http://#f", 0},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        if (a2a_url_has_host(rows[i].url) != rows[i].want) {
+            row_fail("row %zu: \"%s\": %d, want %d", i, rows[i].url, !rows[i].want, rows[i].want);
+        }
+    }
+    rows_done();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -242,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_endpoint),
         cmocka_unit_test(test_endpoint_too_long),
         cmocka_unit_test(test_url_shown),
+        cmocka_unit_test(test_url_has_host),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

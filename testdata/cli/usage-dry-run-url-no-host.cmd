@@ -1,0 +1,1 @@
+$BIN -n -u http:///internal/push/redispatch "$DATA/event-lambda.json" </dev/null
