@@ -30,6 +30,10 @@ static int check_token(const char *t, size_t len, const char *from, struct a2a_e
     return 0;
 }
 
+/* A file that cannot be read or opened is not named: a token typed where its file name belongs
+ * (an existing directory of that name, a file gone since the options were read) would show. */
+#define NAME_NOT_SHOWN " (the name is not shown, in case it is the token itself)"
+
 /* The file: a token of TOKEN_MAX bytes, a line end (CRLF at most) and one byte to tell more. */
 #define TOKEN_READ_MAX (TOKEN_MAX + 3)
 
@@ -39,7 +43,7 @@ static int check_token(const char *t, size_t len, const char *from, struct a2a_e
  * whole. The byte past a token and its line end tells a file that is too large from one that
  * just fits, so that nothing past the limit is ignored.
  */
-static int read_token(int fd, const char *path, char *buf, size_t *len, struct a2a_error *err)
+static int read_token(int fd, char *buf, size_t *len, struct a2a_error *err)
 {
     *len = 0;
     while (*len < TOKEN_READ_MAX) {
@@ -48,8 +52,8 @@ static int read_token(int fd, const char *path, char *buf, size_t *len, struct a
             continue;
         }
         if (n < 0) {
-            a2a_error_set(err, A2A_E_CONFIG, "--token-file %s: cannot read: %s", path,
-                          strerror(errno));
+            a2a_error_set(err, A2A_E_CONFIG, "--token-file: cannot read the file named: %s%s",
+                          strerror(errno), NAME_NOT_SHOWN);
             return -1;
         }
         if (n == 0) {
@@ -69,7 +73,8 @@ static int load_file(struct credentials *c, const char *path, int *warn_mode, st
     int fd = open(path, O_RDONLY | O_CLOEXEC);
 
     if (fd < 0) {
-        a2a_error_set(err, A2A_E_CONFIG, "--token-file %s: cannot open: %s", path, strerror(errno));
+        a2a_error_set(err, A2A_E_CONFIG, "--token-file: cannot open the file named: %s%s",
+                      strerror(errno), NAME_NOT_SHOWN);
         return -1;
     }
     if (fstat(fd, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
@@ -80,7 +85,7 @@ static int load_file(struct credentials *c, const char *path, int *warn_mode, st
         a2a_error_set(err, A2A_E_NOMEM, "out of memory");
         goto out;
     }
-    if (read_token(fd, path, buf, &len, err) != 0) {
+    if (read_token(fd, buf, &len, err) != 0) {
         goto out;
     }
     if (len < TOKEN_READ_MAX) {

@@ -67,7 +67,11 @@ static const struct file_row file_rows[] = {
     {"short reads add up", TEXT("abcdef\n"), {2, 1, 3, 0}, "abcdef", NULL},
     {"EINTR is retried", TEXT("abc\n"), {-EINTR, 0}, "abc", NULL},
     {"read error after part of the token", TEXT("x-secret-1\n"), {3, -EIO, 0}, NULL, "cannot read"},
-    {"read error at once", TEXT("x-secret-2"), {-EIO, 0}, NULL, "cannot read: Input/output error"},
+    {"read error at once",
+     TEXT("x-secret-2"),
+     {-EIO, 0},
+     NULL,
+     "cannot read the file named: Input/output error"},
     {"empty", TEXT(""), {0}, NULL, "the token is empty"},
     {"only a newline", TEXT("\n"), {0}, NULL, "the token is empty"},
     {"inner space", TEXT("x-secret- 3"), {0}, NULL, "white space or a control character"},
@@ -177,12 +181,19 @@ static void test_token_size(void **state)
     rows_done();
 }
 
-/* A directory opens but does not read: refused with the reason, not as an empty token. */
+/* A directory opens but does not read: refused with the reason, not as an empty token, and
+ * not named (check_load fails a message holding "-secret-"). */
 static void test_token_file_directory(void **state)
 {
+    char dir[] = "/tmp/a2a-secret-XXXXXX";
+
     (void)state;
-    check_load("a directory", "/", NULL, "--token-file /: cannot read: Is a directory");
-    check_load("a missing file", "/nonexistent/a2a-token", NULL, "cannot open");
+    assert_non_null(mkdtemp(dir));
+    check_load("a directory", dir, NULL,
+               "--token-file: cannot read the file named: Is a directory");
+    check_load("a missing file", "/nonexistent/a2a-secret-token", NULL,
+               "--token-file: cannot open the file named: No such file or directory");
+    rmdir(dir);
     rows_done();
 }
 
