@@ -372,7 +372,15 @@ static void summarize(struct messages *m, const struct a2a_run_stats *st, int dr
                      "to replay)");
         }
         if (st->interrupted == 0) {
-            msg_error(m, "%s; no record read was left unacknowledged%s", why,
+            /* records listed all the same failed for reasons of their own: said apart, so
+               that "no record" is not read as "nothing listed" */
+            char listed[96] = "";
+            if (st->failed > 0) {
+                snprintf(listed, sizeof(listed), "; the %llu listed failed for %s",
+                         (unsigned long long)st->failed,
+                         st->failed == 1 ? "a reason of its own" : "reasons of their own");
+            }
+            msg_error(m, "%s; the stop cut no record short%s%s", why, listed,
                       st->input_unread ? "; the input was not read to its end" : "");
         } else {
             msg_error(m, "%s; %llu %s not acknowledged %s listed%s%s", why,

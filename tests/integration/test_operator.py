@@ -207,6 +207,31 @@ class OperatorTest(harness.IntegrationTestCase):
                           ("4", "would_dispatch")])
         self.assertEqual(json.loads(out), {"batchItemFailures": []})
 
+    def test_stop_line_tells_listed_failures_from_the_stop(self):
+        # A stop that cut no record short says so, and says that the records listed all the
+        # same failed on their own: "no record read was left unacknowledged" beside a
+        # non-empty batchItemFailures read as a contradiction.
+        d = self.start_dispatcher(seed=seed_doc([("acme", "a"), ("acme", "c")]))
+        records = [insert("1", "acme", "a"), malformed("2"), insert("3", "acme", "c")]
+        report = self.path("r.jsonl")
+        p = harness.start_tool(["-u", d.url, "--report", report, "-"], stdin=subprocess.PIPE)
+        try:
+            p.stdin.write(b"".join(json.dumps(r).encode() + b"\n" for r in records))
+            p.stdin.flush()
+            deadline = time.monotonic() + 10
+            while len(harness.read_jsonl(report)) < 3 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            out, err, _ = harness.signal_and_wait(p, signal.SIGINT)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.communicate()
+        err = err.decode()
+        self.assertEqual(p.returncode, 130, err)
+        self.assertEqual(json.loads(out), {"batchItemFailures": [{"itemIdentifier": "2"}]})
+        self.assertIn("interrupted by signal 2; the stop cut no record short; the 1 listed "
+                      "failed for a reason of its own", err)
+
     def test_fifo_reached_after_max_time_does_not_wait_forever(self):
         # --max-time passes while the first file is still read (more records than the window,
         # calls that take 3 s); the run then lists the rest of it and comes to a named pipe
