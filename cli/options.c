@@ -41,6 +41,29 @@ enum {
     OPT_PROFILE,
     OPT_ACKED_MESSAGES,
     OPT_MAX_TIME,
+    OPT__END
+};
+
+/*
+ * The options that name one file, URL, stream or place: given twice, the second would replace
+ * the first without a word (a report written to neither file the operator looks at, a call
+ * to the other URL). The tuning options (-j, --timeout, ...) take their last value.
+ */
+static const int once_only[] = {
+    'u',
+    'o',
+    OPT_REPORT,
+    OPT_FAILED_OUT,
+    OPT_SUMMARY_JSON,
+    OPT_ACKED_MESSAGES,
+    OPT_RESUME_FROM,
+    OPT_TOKEN_FILE,
+    OPT_CACERT,
+    OPT_STREAM,
+    OPT_FROM,
+    OPT_TO,
+    OPT_ENDPOINT_URL,
+    OPT_PROFILE,
 };
 
 /* The one option table; --help, the manual and the bash completion must match it (tested). */
@@ -675,8 +698,31 @@ static int unknown_option(struct a2a_error *err, const char *text)
                        did_you_mean(text, len, hint, sizeof(hint)));
 }
 
+/* Whether option c may be given once and was given before; notes it given. */
+static int given_again(unsigned char given[OPT__END], int c)
+{
+    for (size_t i = 0; i < sizeof(once_only) / sizeof(once_only[0]); i++) {
+        if (once_only[i] == c && c >= 0 && c < OPT__END) {
+            return given[c]++ > 0;
+        }
+    }
+    return 0;
+}
+
+/* "-o (--output)" or "--report": how the manual names option c. */
+static const char *option_shown(int c, char *out, size_t cap)
+{
+    if (c < 256) {
+        snprintf(out, cap, "-%c (--%s)", c, option_name(c));
+    } else {
+        snprintf(out, cap, "--%s", option_name(c));
+    }
+    return out;
+}
+
 int options_parse(struct options *o, int argc, char **argv, struct a2a_error *err)
 {
+    unsigned char given[OPT__END] = {0};
     int idx = -1;
 
     memset(o, 0, sizeof(*o));
@@ -716,6 +762,13 @@ int options_parse(struct options *o, int argc, char **argv, struct a2a_error *er
         }
         if (c == ':') {
             return usage_error(err, "option %s needs a value", argv[optind - 1]);
+        }
+        if (given_again(given, c)) {
+            char name[48];
+            return usage_error(err,
+                               "%s is given twice: give it once (the second would replace the "
+                               "first without a word)",
+                               option_shown(c, name, sizeof(name)));
         }
         if (apply(o, c, optarg, err) != 0) {
             return -1;
