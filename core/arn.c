@@ -140,7 +140,11 @@ int a2a_stream_arn_parse(const char *arn, struct a2a_stream_arn *out, struct a2a
     }
     return 0;
 bad:
-    a2a_error_set(err, A2A_E_CONFIG, "stream ARN %.200s: %s", arn != NULL ? arn : "(none)", what);
+    a2a_error_set(err, A2A_E_CONFIG, "stream ARN %.200s: %s",
+                  arn == NULL      ? "(none)"
+                  : arn[0] == '\0' ? "\"\" (empty)"
+                                   : arn,
+                  what);
     memset(out, 0, sizeof(*out));
     return -1;
 }

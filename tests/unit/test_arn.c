@@ -45,7 +45,7 @@ static const struct arn_row arn_rows[] = {
        "2024-01-01T00:00:00.000",
        "aws", "eu-west-1", "123456789012", "a2a_push_pending_dispatches",
        "2024-01-01T00:00:00.000"),
-    BAD("", "~not arn:PARTITION"),
+    BAD("", "stream ARN \"\" (empty): it is not arn:PARTITION*"),
     BAD("arn:aws:dynamodb:us-east-2:123456789012", "~not arn:PARTITION"),
     BAD("arn:aws:dynamodb:us-east-2:123456789012:table/mytable", "~resource"),
     BAD("arn:aws:dynamodb:us-east-2:123456789012:table/mytable/stream/", "~resource"),
