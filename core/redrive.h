@@ -9,7 +9,8 @@
  * oldest one can finish next, and memory holds the messages in flight only (the driver keeps
  * their number under its window). A message is acked when every record of it was
  * acknowledged or skipped, its range was read in full, and nothing in it failed; a message
- * naming a range an earlier message named is acked exactly when that one was.
+ * naming a range an earlier message named is acked exactly when that one was, unless that
+ * one did not read the range in full and this one can supply it (a2a_redrive_claim_range).
  *
  * Ranges. The key of every range is kept, so that a range named twice (a message received
  * twice) is read and replayed once: about 200 bytes per distinct range of the run.
@@ -124,7 +125,10 @@ void a2a_redrive_describe(const struct a2a_redrive_message *m, struct a2a_result
 
 /*
  * Claims m's range. Returns 0 (first time: m reads it), 1 (named before: m is a duplicate and
- * reads nothing), -1 (out of memory, err set).
+ * reads nothing), 2 (named before by a message that did not read it in full, and m can supply
+ * it: m reads it, is acked on its own, and later messages naming it share m's fate), -1 (out
+ * of memory, err set). What cannot be read in full: a range the stream failed (only an S3
+ * payload supplies it then) and an S3 payload short of its batch (a payload or a pointer).
  */
 int a2a_redrive_claim_range(struct a2a_redrive *rd, struct a2a_redrive_message *m,
                             const struct a2a_range *range, struct a2a_error *err);
