@@ -41,7 +41,7 @@ struct a2a_message_done {
     int has_receipt_handle;
     struct a2a_str receipt_handle;
     uint64_t records; /* records replayed for it (0 for a duplicate: its first's count) */
-    int duplicate;    /* its range was named by an earlier message */
+    int duplicate;    /* its range was named by an earlier message, and m read nothing */
     int acked;        /* see above */
     int cut;          /* not acked because the run stopped before it was read and replayed in
                          full (a signal, --max-time, fail-fast): it stays in its queue */
@@ -70,7 +70,7 @@ struct a2a_redrive_config {
 struct a2a_redrive_stats {
     uint64_t messages;          /* messages begun */
     uint64_t acked;             /* messages acked */
-    uint64_t duplicates;        /* messages naming a range named before */
+    uint64_t duplicates;        /* messages naming a range named before, reading nothing */
     uint64_t ranges_read;       /* pointer ranges opened on a stream */
     uint64_t ranges_unreadable; /* of those, the ones that could not be read in full */
     uint64_t cut;               /* messages not acked because the run stopped first */
