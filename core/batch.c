@@ -779,6 +779,27 @@ out:
     return rc;
 }
 
+/* Says that the pointer's message names a range named before, and what is done with it. */
+static void log_named_before(struct run *r, const struct a2a_item *item, int duplicate)
+{
+    char line[400];
+    char id[120] = "";
+
+    if (item->msg.has_message_id) {
+        char q[100];
+        a2a_quote_for_message(q, sizeof(q), item->msg.message_id, 64);
+        snprintf(id, sizeof(id), " (MessageId %s)", q);
+    }
+    snprintf(line, sizeof(line),
+             "%s: message %llu%s at byte %llu names a range an earlier message %s", item->msg.input,
+             (unsigned long long)item->msg.index, id, (unsigned long long)item->msg.offset,
+             duplicate ? "named: read once, and this message is acked exactly when that one is"
+                       : "did not read in full: read again for this message, which is acked on "
+                         "its own (records read for both are sent twice: the endpoint is "
+                         "idempotent)");
+    log_event(r, A2A_LOG_INFO, A2A_TARGET_RECOVER, NULL, line);
+}
+
 /* A pointer: its range read once, from the stream or from the S3 payload that follows it. */
 static int use_pointer(struct run *r, const struct a2a_item *item)
 {
@@ -790,20 +811,10 @@ static int use_pointer(struct run *r, const struct a2a_item *item)
         return -1;
     }
     if (seen > 0) {
-        char line[400];
-        char id[120] = "";
-        if (item->msg.has_message_id) {
-            char q[100];
-            a2a_quote_for_message(q, sizeof(q), item->msg.message_id, 64);
-            snprintf(id, sizeof(id), " (MessageId %s)", q);
-        }
-        snprintf(line, sizeof(line),
-                 "%s: message %llu%s at byte %llu names a range an earlier message named: "
-                 "read once, and this message is acked exactly when that one is",
-                 item->msg.input, (unsigned long long)item->msg.index, id,
-                 (unsigned long long)item->msg.offset);
+        log_named_before(r, item, seen == 1);
+    }
+    if (seen == 1) {
         r->cur_duplicate = 1; /* the records of its S3 payload, if any, are skipped too */
-        log_event(r, A2A_LOG_INFO, A2A_TARGET_RECOVER, NULL, line);
         return 0;
     }
     if (item->range.inline_records) {

@@ -629,6 +629,7 @@ static int check_payload(struct a2a_items *it, struct a2a_item *item, const stru
     check_payload_whole(it, n);
     it->range.inline_records = 1;
     it->range.payload_records = n;
+    it->range.payload_whole = it->gap[0] == '\0';
     return 0;
 }
 
@@ -961,7 +962,7 @@ static int payload_next(struct a2a_items *it, struct a2a_item *item, struct a2a_
                          "the payload is not the whole batch of its DDBStreamBatchInfo: %s; its "
                          "records are replayed, but the message is not acked: the rest of the "
                          "batch is only in the stream (--stream %s --shard %s --from at:%s "
-                         "--to %s)",
+                         "--to %s) or in another message naming its range",
                          it->gap, a2a_command_word(arn, sizeof(arn), rg->stream_arn),
                          a2a_command_word(shard, sizeof(shard), rg->shard_id),
                          a2a_command_word(start, sizeof(start), rg->start_seq),

@@ -99,6 +99,7 @@ struct a2a_range {
     struct a2a_str function_error; /* responseContext.functionError when a string */
     int inline_records;            /* an S3 payload: its records follow as items */
     uint64_t payload_records;      /* how many (valid with inline_records) */
+    int payload_whole; /* with inline_records: the payload is its whole batch (no gap) */
 };
 
 struct a2a_item {

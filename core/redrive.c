@@ -21,8 +21,10 @@ struct range_entry {
     size_t len;
     uint64_t hash;
     enum range_state state;
-    int cut;        /* RANGE_FAILED because the run stopped before its first message was done */
-    int unreadable; /* its read from the stream failed: an S3 payload of it may stand in */
+    int cut;           /* RANGE_FAILED because the run stopped before its first message was done */
+    int partial;       /* the message holding it did not read it in full (a read from the stream
+                          that failed, an S3 payload short of its batch): a later one may supply it */
+    int stream_failed; /* a read of it from the stream failed: only an S3 payload may supply it */
 };
 
 struct a2a_redrive_message {
@@ -364,12 +366,22 @@ static int add_range(struct a2a_redrive *rd, uint64_t h)
     return 0;
 }
 
+/*
+ * 1 when a message naming e's range can supply what its holder did not read: any S3 payload
+ * (its records are its own), or a pointer while the stream has not failed the range already.
+ */
+static int can_supply(const struct range_entry *e, const struct a2a_range *range)
+{
+    return e->partial && (range->inline_records || !e->stream_failed);
+}
+
 int a2a_redrive_claim_range(struct a2a_redrive *rd, struct a2a_redrive_message *m,
                             const struct a2a_range *range, struct a2a_error *err)
 {
     struct range_entry *e;
     uint64_t h;
     size_t slot;
+    int short_payload = range->inline_records && !range->payload_whole;
 
     a2a_buf_reset(&rd->scratch_key);
     if (a2a_range_key(range, &rd->scratch_key) != 0 ||
@@ -383,12 +395,14 @@ int a2a_redrive_claim_range(struct a2a_redrive *rd, struct a2a_redrive_message *
     if (rd->table[slot] != 0) {
         m->range = rd->table[slot] - 1;
         e = &rd->ranges[m->range];
-        if (range->inline_records && e->unreadable) {
-            /* The stream had lost the range; this S3 object holds its records: the range is
-               this message's now, and the messages naming it later share its fate. */
-            e->unreadable = 0;
+        if (can_supply(e, range)) {
+            /* The range was not read in full; this message may read it: the range is this
+               message's now, and the messages naming it later share its fate. The holder
+               before it (never acked) finishes first, in input order: this one's own finish
+               sets the state those later ones see. */
+            e->partial = short_payload;
             e->state = RANGE_PENDING;
-            return 0;
+            return 2;
         }
         m->duplicate = 1;
         rd->stats.duplicates++;
@@ -400,6 +414,7 @@ int a2a_redrive_claim_range(struct a2a_redrive *rd, struct a2a_redrive_message *
         return -1;
     }
     m->range = rd->nranges - 1;
+    rd->ranges[m->range].partial = short_payload;
     return 0;
 }
 
@@ -470,7 +485,8 @@ static void report_range(struct a2a_redrive *rd, const struct a2a_unreadable *u)
 
     rd->reading->failed = 1;
     if (m->has_range && !m->duplicate) {
-        rd->ranges[m->range].unreadable = 1;
+        rd->ranges[m->range].partial = 1;
+        rd->ranges[m->range].stream_failed = 1;
     }
     if (rd->range_whole_failed) {
         return;

@@ -9,7 +9,8 @@
  * oldest one can finish next, and memory holds the messages in flight only (the driver keeps
  * their number under its window). A message is acked when every record of it was
  * acknowledged or skipped, its range was read in full, and nothing in it failed; a message
- * naming a range an earlier message named is acked exactly when that one was.
+ * naming a range an earlier message named is acked exactly when that one was, unless that
+ * one did not read the range in full and this one can supply it (a2a_redrive_claim_range).
  *
  * Ranges. The key of every range is kept, so that a range named twice (a message received
  * twice) is read and replayed once: about 200 bytes per distinct range of the run.
@@ -40,7 +41,7 @@ struct a2a_message_done {
     int has_receipt_handle;
     struct a2a_str receipt_handle;
     uint64_t records; /* records replayed for it (0 for a duplicate: its first's count) */
-    int duplicate;    /* its range was named by an earlier message */
+    int duplicate;    /* its range was named by an earlier message, and m read nothing */
     int acked;        /* see above */
     int cut;          /* not acked because the run stopped before it was read and replayed in
                          full (a signal, --max-time, fail-fast): it stays in its queue */
@@ -69,7 +70,7 @@ struct a2a_redrive_config {
 struct a2a_redrive_stats {
     uint64_t messages;          /* messages begun */
     uint64_t acked;             /* messages acked */
-    uint64_t duplicates;        /* messages naming a range named before */
+    uint64_t duplicates;        /* messages naming a range named before, reading nothing */
     uint64_t ranges_read;       /* pointer ranges opened on a stream */
     uint64_t ranges_unreadable; /* of those, the ones that could not be read in full */
     uint64_t cut;               /* messages not acked because the run stopped first */
@@ -124,7 +125,10 @@ void a2a_redrive_describe(const struct a2a_redrive_message *m, struct a2a_result
 
 /*
  * Claims m's range. Returns 0 (first time: m reads it), 1 (named before: m is a duplicate and
- * reads nothing), -1 (out of memory, err set).
+ * reads nothing), 2 (named before by a message that did not read it in full, and m can supply
+ * it: m reads it, is acked on its own, and later messages naming it share m's fate), -1 (out
+ * of memory, err set). What cannot be read in full: a range the stream failed (only an S3
+ * payload supplies it then) and an S3 payload short of its batch (a payload or a pointer).
  */
 int a2a_redrive_claim_range(struct a2a_redrive *rd, struct a2a_redrive_message *m,
                             const struct a2a_range *range, struct a2a_error *err);

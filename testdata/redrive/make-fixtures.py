@@ -181,6 +181,10 @@ def main():
               stream_record(S1), stream_record(S2, task="task-2")]})) + "\n" +
           json.dumps(invocation(S1, S3, 2, payload={"Records": [
               stream_record(S3, task="task-3"), stream_record(S1)]})) + "\n")
+    # The S3 object of a batch short of a record, then the whole one: the second is replayed.
+    write("s3-object-short-then-whole.ndjson",
+          json.dumps(invocation(S1, S2, 2, payload={"Records": [stream_record(S1)]})) + "\n" +
+          json.dumps(invocation(S1, S2, 2, payload=event)) + "\n")
     write("sqs-bad-messages.json", json.dumps({"Messages": [
         sqs_message("55555555-5555-4555-8555-555555555555", "{\"DDBStreamBatchInfo\": oops}"),
         sqs_message("66666666-6666-4666-8666-666666666666",

@@ -399,6 +399,34 @@ class RedriveTest(h.IntegrationTestCase):
                       "earlier message named: it is acked exactly when that one is", r.stderr)
         self.assertNotIn("its records are replayed, but the message is not acked", r.stderr)
 
+    def test_message_after_an_s3_object_short_of_its_batch_supplies_the_range(self):
+        # Found by an operator audit: a message naming the range of an earlier S3 object short
+        # of its batch was dropped as its duplicate: the whole S3 object's records, or the
+        # pointer's range, were never sent, and the run said nothing was lost. The later
+        # message reads the range itself and is acked on its own; the short one never is.
+        recs = [rec(sh.seq(4, n)) for n in range(1, 4)]
+        s = self.server([sh.shard(1, recs, closed=False)])
+        batch = invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 3), 3)
+        short = json.dumps(dict(batch, payload={"Records": recs[:2]})) + "\n"
+        whole = json.dumps(dict(batch, payload={"Records": recs})) + "\n"
+        pointer = receive_output([sqs_message(3, batch)])
+        for doc, acked, gets in ((short + pointer, ["m2"], 1),
+                                 (short + whole + pointer, ["m2", "m3"], 0)):
+            with self.subTest(acked=acked):
+                disp = self.start_dispatcher()
+                before = len(self.gets(s, "GetShardIterator"))
+                r = self.redrive(s, disp, doc)
+                self.assertEqual(r.rc, 1, r.stderr)  # the short one is unusable
+                # the short payload's records are sent again with the range: idempotent
+                self.assertEqual(replayed(disp), sorted([sh.seq(4, n) for n in (1, 2, 1, 2, 3)]))
+                self.assertEqual([l["Id"] for l in lines_of(self.acked)], acked)
+                self.assertEqual([l.get("duplicate", False) for l in lines_of(self.acked)],
+                                 [False] + [True] * (len(acked) - 1))
+                self.assertEqual(len(self.gets(s, "GetShardIterator")) - before, gets)
+                self.assertRegex(r.stderr, r"message 2 (\(MessageId \S+\) )?at byte \d+ names a "
+                                 r"range an earlier message did not read in full: read again for "
+                                 r"this message, which is acked on its own")
+
     def test_fail_fast_with_ranges_never_read_is_not_complete(self):
         # The first call is refused (401): the run fails fast. The ranges of the messages
         # after it are never opened, so the run did not read its input in full: complete is

@@ -240,7 +240,7 @@ static const struct row rows[] = {
      "but the message is not acked: the rest of the batch is only in the stream (--stream "
      "arn:aws:dynamodb:us-east-2:123456789012:table/a2a_push_pending_dispatches/stream/"
      "2024-01-01T00:00:00.000 --shard shardId-00000001700000000000-aaaaaaaa --from at:" S1
-     " --to " S2 ")\nEND\n"},
+     " --to " S2 ") or in another message naming its range\nEND\n"},
     {"S3 payloads within their range that are not their whole batch", "s3-object-gaps.ndjson", NULL,
      "P msg1 document 800000000003126276362..800000000003126276364 bs=3 "
      "cond=RetryAttemptsExhausted first=2024-01-01T00:13:19Z fnerr=Unhandled inline=3\n"
@@ -257,7 +257,8 @@ static const struct row rows[] = {
      "(--stream "
      "arn:aws:dynamodb:us-east-2:123456789012:table/a2a_push_pending_dispatches/stream/"
      "2024-01-01T00:00:00.000 --shard shardId-00000001700000000000-aaaaaaaa --from "
-     "at:800000000003126276362 --to 800000000003126276364)\n"
+     "at:800000000003126276362 --to 800000000003126276364) or in another message naming its "
+     "range\n"
      "P msg2 document 800000000003126276362..800000000003126276364 bs=2 "
      "cond=RetryAttemptsExhausted first=2024-01-01T00:13:19Z fnerr=Unhandled inline=2\n"
      "R4 msg2 document in 800000000003126276362..800000000003126276364 "
@@ -271,7 +272,8 @@ static const struct row rows[] = {
      "the stream (--stream "
      "arn:aws:dynamodb:us-east-2:123456789012:table/a2a_push_pending_dispatches/stream/"
      "2024-01-01T00:00:00.000 --shard shardId-00000001700000000000-aaaaaaaa --from "
-     "at:800000000003126276362 --to 800000000003126276364)\n"
+     "at:800000000003126276362 --to 800000000003126276364) or in another message naming its "
+     "range\n"
      "P msg3 document 800000000003126276362..800000000003126276364 bs=2 "
      "cond=RetryAttemptsExhausted first=2024-01-01T00:13:19Z fnerr=Unhandled inline=2\n"
      "R6 msg3 document in 800000000003126276362..800000000003126276364 "
@@ -285,7 +287,8 @@ static const struct row rows[] = {
      "the stream (--stream "
      "arn:aws:dynamodb:us-east-2:123456789012:table/a2a_push_pending_dispatches/stream/"
      "2024-01-01T00:00:00.000 --shard shardId-00000001700000000000-aaaaaaaa --from "
-     "at:800000000003126276362 --to 800000000003126276364)\n"
+     "at:800000000003126276362 --to 800000000003126276364) or in another message naming its "
+     "range\n"
      "P msg4 document 800000000003126276362..800000000003126276364 bs=2 "
      "cond=RetryAttemptsExhausted first=2024-01-01T00:13:19Z fnerr=Unhandled inline=2\n"
      "R8 msg4 document in 800000000003126276362..800000000003126276364 "
@@ -299,7 +302,8 @@ static const struct row rows[] = {
      "the stream (--stream "
      "arn:aws:dynamodb:us-east-2:123456789012:table/a2a_push_pending_dispatches/stream/"
      "2024-01-01T00:00:00.000 --shard shardId-00000001700000000000-aaaaaaaa --from "
-     "at:800000000003126276362 --to 800000000003126276364)\n"
+     "at:800000000003126276362 --to 800000000003126276364) or in another message naming its "
+     "range\n"
      "END\n"},
     {"a Body that is not JSON, an SNS Message that is not an invocation record, then a good "
      "one",

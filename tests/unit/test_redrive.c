@@ -213,6 +213,95 @@ static void failed_message_and_many_ranges(void **state)
     a2a_redrive_free(&rd);
 }
 
+/* How a message names the range, and how its reading goes. */
+enum naming {
+    POINTER_READ,       /* a pointer whose range is read from the stream in full */
+    POINTER_UNREADABLE, /* a pointer whose range the stream fails */
+    S3_WHOLE,           /* an S3 object holding its whole batch */
+    S3_SHORT,           /* an S3 object short of its batch: its records, then the failure */
+};
+
+/*
+ * Message k names the range of one record as `how` says and is read as the driver reads it:
+ * its record (if it reads one) acknowledged at once. Returns what claiming the range gave.
+ */
+static int name_range(struct a2a_redrive *rd, uint64_t k, enum naming how)
+{
+    struct a2a_error err = {A2A_OK, ""};
+    struct a2a_item it = item_of(k, "rh", "100000000000000000001");
+    struct a2a_redrive_message *m = a2a_redrive_begin(rd, &it, 0);
+    struct a2a_source src;
+    int claim;
+
+    it.range.inline_records = how == S3_WHOLE || how == S3_SHORT;
+    it.range.payload_records = it.range.inline_records;
+    it.range.payload_whole = how == S3_WHOLE;
+    claim = a2a_redrive_claim_range(rd, m, &it.range, &err);
+    if (claim != 1 && how == POINTER_UNREADABLE) {
+        /* no stream access configured: the range is unreadable at once */
+        (void)a2a_redrive_open_range(rd, m, &it.range, &src, &err);
+        assert_int_equal(a2a_redrive_range_failed(rd), 1);
+        a2a_redrive_close_range(rd);
+    } else if (claim != 1) {
+        a2a_redrive_placed(m);
+        a2a_redrive_settled(rd, m, A2A_OUT_ACKNOWLEDGED);
+    }
+    if (claim != 1 && how == S3_SHORT) {
+        a2a_redrive_fail(m); /* the driver's MESSAGE_ERROR after the payload's records */
+    }
+    a2a_redrive_close(rd, m);
+    return claim;
+}
+
+/*
+ * Found by an operator audit: a complete S3 object named a range an earlier S3 object short
+ * of its batch had named, and was dropped as its duplicate: its records were never sent.
+ * A message may supply a range the one before it did not read in full; the messages after it
+ * share its fate. A range the stream failed is read from an S3 payload only.
+ */
+static void later_message_supplies_a_range_not_read_in_full(void **state)
+{
+    static const struct {
+        enum naming first, second;
+        int claim; /* of the second */
+        int acked1, acked2;
+        int claim3, acked3; /* a third message, a pointer read in full */
+    } rows[] = {
+        {S3_SHORT, S3_WHOLE, 2, 0, 1, 1, 1},
+        {S3_SHORT, POINTER_READ, 2, 0, 1, 1, 1},
+        {S3_SHORT, S3_SHORT, 2, 0, 0, 2, 1},
+        {POINTER_UNREADABLE, S3_WHOLE, 2, 0, 1, 1, 1},
+        {POINTER_UNREADABLE, S3_SHORT, 2, 0, 0, 1, 0}, /* the stream failed it already */
+        {POINTER_UNREADABLE, POINTER_UNREADABLE, 1, 0, 0, 1, 0},
+        {POINTER_READ, S3_SHORT, 1, 1, 1, 1, 1},
+        {S3_WHOLE, S3_WHOLE, 1, 1, 1, 1, 1},
+        {S3_WHOLE, POINTER_READ, 1, 1, 1, 1, 1},
+    };
+    struct seen s;
+    struct a2a_redrive_config cfg = {.on_message = on_message, .ctx = &s};
+    struct a2a_error err = {A2A_OK, ""};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct a2a_redrive *rd = NULL;
+
+        memset(&s, 0, sizeof(s));
+        assert_int_equal(a2a_redrive_new(&rd, &cfg, &err), 0);
+        assert_int_equal(name_range(rd, 1, rows[i].first), 0);
+        assert_int_equal(name_range(rd, 2, rows[i].second), rows[i].claim);
+        assert_int_equal(name_range(rd, 3, POINTER_READ), rows[i].claim3);
+        assert_int_equal(s.n, 3);
+        assert_int_equal(s.acked[0], rows[i].acked1);
+        assert_int_equal(s.acked[1], rows[i].acked2);
+        assert_int_equal(s.duplicate[1], rows[i].claim == 1);
+        assert_int_equal(s.acked[2], rows[i].acked3);
+        assert_int_equal(s.duplicate[2], rows[i].claim3 == 1);
+        assert_int_equal(a2a_redrive_stats(rd)->duplicates,
+                         (rows[i].claim == 1) + (rows[i].claim3 == 1));
+        a2a_redrive_free(&rd);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -220,6 +309,7 @@ int main(void)
         cmocka_unit_test(messages_finish_in_order_when_settled),
         cmocka_unit_test(duplicate_shares_the_first_ones_fate),
         cmocka_unit_test(failed_message_and_many_ranges),
+        cmocka_unit_test(later_message_supplies_a_range_not_read_in_full),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
