@@ -490,6 +490,29 @@ static const char *shards_after(const struct a2a_source_place *p, char buf[64])
     return buf;
 }
 
+/*
+ * The continuation opens a shard at latest, which is not a place: it reads what is written
+ * after it starts, so what was written in between is skipped unless the operator says
+ * otherwise. Said plainly, with the way to read it.
+ */
+static void say_inexact(struct messages *m, const struct a2a_source_place *p)
+{
+    const char *which = "the shards it opens at latest";
+
+    if (!p->inexact) {
+        return;
+    }
+    if (!p->none_read && p->part_from == NULL && p->nrest == 0) {
+        which = p->name;
+    }
+    msg_error(m,
+              "the continuation is not exact: --from latest is not a place, it reads only what "
+              "is written after it starts; records written to %s since this run started are "
+              "not read by it; to read them, give --from trim-horizon instead (older records "
+              "of the shard are read again with them)",
+              which);
+}
+
 /* A stream's resume point: the shard and its last record read, not a page or a byte. */
 static void resume_print_stream(struct messages *m, const struct a2a_resume_point *rp,
                                 const char *command)
@@ -520,6 +543,7 @@ static void resume_print_stream(struct messages *m, const struct a2a_resume_poin
     if (rest != NULL) {
         msg_error(m, "and for the shards not read yet: %s", rest);
     }
+    say_inexact(m, p);
 }
 
 /*
@@ -629,6 +653,9 @@ int resume_put_json(struct a2a_buf *b, const struct a2a_resume_point *rp, const 
      * that failed */
     rc |= a2a_buf_puts(b, p->valid ? ",\"restCommand\":" : ",\"skipCommand\":");
     rc |= rest != NULL ? a2a_json_put_string_lossy(b, rest, strlen(rest)) : a2a_buf_puts(b, "null");
+    if (p->valid) {
+        rc |= a2a_buf_puts(b, p->inexact ? ",\"exact\":false" : ",\"exact\":true");
+    }
     rc |= a2a_buf_putc(b, '}');
     return rc == 0 ? 0 : -1;
 }

@@ -24,7 +24,8 @@
  * A stream names its own place: --shard ID --from after:SEQ for the shard reading stopped
  * in, and a second command (outputs "NAME.resume-rest.EXT") for the shards not read yet,
  * each from this run's --from. The second command follows the first's NUL; a second NUL
- * ends the string when there is none.
+ * ends the string when there is none. A shard opened at latest again is not the same place
+ * (what was written between the runs is skipped): place.inexact, and resume_print says so.
  *
  * Returns an owned string, or NULL (out of memory; for a stream also: nothing is left).
  */
