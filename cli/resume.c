@@ -357,6 +357,38 @@ static int put_stream_commands(struct a2a_buf *b, const struct a2a_source_place 
     return w.rc;
 }
 
+/* The file operands from index first on, after "--" when one of them looks like an option. */
+static void put_files(struct words *w, const struct options *o, size_t first)
+{
+    int dashdash = 0;
+
+    for (size_t k = first; k < o->nfiles; k++) {
+        dashdash |= o->files[k][0] == '-';
+    }
+    if (dashdash) {
+        w->rc |= put_shell_word(w->b, "--");
+    }
+    for (size_t k = first; k < o->nfiles; k++) {
+        w->rc |= put_shell_word(w->b, o->files[k]);
+    }
+}
+
+/*
+ * The input reading failed in has inputs after it: a second command reads those and skips
+ * what is left of it (an empty file, one that cannot be fixed), into b after a NUL. The
+ * first command stays the one to run once the input is fixed.
+ */
+static void put_skip_command(struct words *w, const struct a2a_resume_point *rp,
+                             const struct options *o, char **argv)
+{
+    if (!rp->input_failed || rp->input_index + 1 >= o->nfiles) {
+        return;
+    }
+    w->rc |= a2a_buf_putc(w->b, '\0');
+    put_options(w, o, argv);
+    put_files(w, o, rp->input_index + 1);
+}
+
 char *resume_command(const struct a2a_resume_point *rp, const struct options *o, char **argv)
 {
     struct a2a_buf b = {NULL, 0, 0};
@@ -387,6 +419,7 @@ char *resume_command(const struct a2a_resume_point *rp, const struct options *o,
     for (size_t k = first; k < o->nfiles; k++) {
         w.rc |= put_shell_word(&b, o->files[k]);
     }
+    put_skip_command(&w, rp, o, argv);
 out:
     w.rc |= a2a_buf_putc(&b, '\0');
     w.rc |= a2a_buf_putc(&b, '\0'); /* no second command, or the end of it */
@@ -457,6 +490,29 @@ static const char *shards_after(const struct a2a_source_place *p, char buf[64])
     return buf;
 }
 
+/*
+ * The continuation opens a shard at latest, which is not a place: it reads what is written
+ * after it starts, so what was written in between is skipped unless the operator says
+ * otherwise. Said plainly, with the way to read it.
+ */
+static void say_inexact(struct messages *m, const struct a2a_source_place *p)
+{
+    const char *which = "the shards it opens at latest";
+
+    if (!p->inexact) {
+        return;
+    }
+    if (!p->none_read && p->part_from == NULL && p->nrest == 0) {
+        which = p->name;
+    }
+    msg_error(m,
+              "the continuation is not exact: --from latest is not a place, it reads only what "
+              "is written after it starts; records written to %s since this run started are "
+              "not read by it; to read them, give --from trim-horizon instead (older records "
+              "of the shard are read again with them)",
+              which);
+}
+
 /* A stream's resume point: the shard and its last record read, not a page or a byte. */
 static void resume_print_stream(struct messages *m, const struct a2a_resume_point *rp,
                                 const char *command)
@@ -486,6 +542,34 @@ static void resume_print_stream(struct messages *m, const struct a2a_resume_poin
     msg_error(m, "continue with: %s", command);
     if (rest != NULL) {
         msg_error(m, "and for the shards not read yet: %s", rest);
+    }
+    say_inexact(m, p);
+}
+
+/*
+ * The second way on after an input error: skip what is left of the input that failed and
+ * read the inputs after it. Says how many of its bytes that leaves unread, so that skipping
+ * an empty file is plainly safe and skipping a damaged one plainly is not.
+ */
+static void resume_print_skip(struct messages *m, const struct a2a_resume_point *rp,
+                              const char *skip)
+{
+    struct stat st;
+
+    if (skip == NULL) {
+        return;
+    }
+    if (rp->input_resumable && stat(rp->input, &st) == 0 && S_ISREG(st.st_mode) &&
+        (unsigned long long)st.st_size <= rp->offset) {
+        msg_error(m,
+                  "or, to skip %s (nothing of it is left after byte %llu: no record is lost) "
+                  "and read the inputs after it: %s",
+                  rp->input, (unsigned long long)rp->offset, skip);
+    } else {
+        msg_error(m,
+                  "or, to skip %s (its bytes from %llu on are then never read) and read the "
+                  "inputs after it: %s",
+                  rp->input, (unsigned long long)rp->offset, skip);
     }
 }
 
@@ -521,6 +605,7 @@ void resume_print(struct messages *m, const struct a2a_resume_point *rp, const c
                   "to FILE and continue with: %s",
                   rp->input, command != NULL ? command : "(out of memory)");
     }
+    resume_print_skip(m, rp, rest_command(command));
 }
 
 int resume_put_json(struct a2a_buf *b, const struct a2a_resume_point *rp, const char *command)
@@ -564,10 +649,12 @@ int resume_put_json(struct a2a_buf *b, const struct a2a_resume_point *rp, const 
     rc |= a2a_buf_puts(b, ",\"command\":");
     rc |= command != NULL ? a2a_json_put_string_lossy(b, command, strlen(command))
                           : a2a_buf_puts(b, "null");
+    /* a stream's second command reads the shards not read yet; a file's skips the input
+     * that failed */
+    rc |= a2a_buf_puts(b, p->valid ? ",\"restCommand\":" : ",\"skipCommand\":");
+    rc |= rest != NULL ? a2a_json_put_string_lossy(b, rest, strlen(rest)) : a2a_buf_puts(b, "null");
     if (p->valid) {
-        rc |= a2a_buf_puts(b, ",\"restCommand\":");
-        rc |= rest != NULL ? a2a_json_put_string_lossy(b, rest, strlen(rest))
-                           : a2a_buf_puts(b, "null");
+        rc |= a2a_buf_puts(b, p->inexact ? ",\"exact\":false" : ",\"exact\":true");
     }
     rc |= a2a_buf_putc(b, '}');
     return rc == 0 ? 0 : -1;

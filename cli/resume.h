@@ -18,10 +18,14 @@
  * after it. An input that cannot be resumed (standard input, a pipe) is written FILE: the
  * operator saves the same bytes there first.
  *
+ * When that input failed (an input error) and inputs follow it, a second command after the
+ * first's NUL reads those: the way on when the input cannot be fixed (an empty file).
+ *
  * A stream names its own place: --shard ID --from after:SEQ for the shard reading stopped
  * in, and a second command (outputs "NAME.resume-rest.EXT") for the shards not read yet,
  * each from this run's --from. The second command follows the first's NUL; a second NUL
- * ends the string when there is none.
+ * ends the string when there is none. A shard opened at latest again is not the same place
+ * (what was written between the runs is skipped): place.inexact, and resume_print says so.
  *
  * Returns an owned string, or NULL (out of memory; for a stream also: nothing is left).
  */

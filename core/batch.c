@@ -935,6 +935,7 @@ static void move_before_cut(struct run *r, struct a2a_resume_point *rp,
     rp->last_position = rs->first_cut_after;
     rp->has_last_seq = 0;
     a2a_buf_reset(&rp->last_seq);
+    rp->input_failed = 0; /* skipping the rest of the input would skip the message's range */
     rp->before_message = rs->first_cut;
 }
 
@@ -961,14 +962,20 @@ static void fill_resume_point(struct run *r)
         rp->valid = 1;
         rp->input_index = index;
         rp->input_resumable = a2a_input_current_resumable(r->in);
+        rp->input_failed = r->st->input_error;
         if (r->last_position > 0 && r->last_input == index) {
             rp->offset = r->last_end;
         } else {
             rp->offset = index == 0 ? r->cfg->input.resume_offset : 0;
         }
-        rp->last_position = r->last_position;
-        rp->has_last_seq = r->last_position > 0 && r->last_has_seq &&
-                           a2a_buf_append(&rp->last_seq, r->last_seq.data, r->last_seq.len) == 0;
+        /* a file's last record is of the file named, not of an earlier one ("empty.json
+         * byte 0, after record 300" named a record empty.json never held); a source's inputs
+         * are its pages, and its place() says whose the last record is (a shard's) */
+        if (r->last_position > 0 && (r->last_input == index || r->cfg->input.source != NULL)) {
+            rp->last_position = r->last_position;
+            rp->has_last_seq = r->last_has_seq && a2a_buf_append(&rp->last_seq, r->last_seq.data,
+                                                                 r->last_seq.len) == 0;
+        }
     }
     if (rs != NULL && rs->first_cut != 0 && r->cfg->input.source == NULL &&
         (!rp->valid || rs->first_cut_input < index ||

@@ -54,10 +54,12 @@ struct a2a_resume_point {
     size_t input_index;     /* 0-based index of that input among the source's inputs */
     int input_resumable;    /* the input can be read again (a regular file, not a pipe) */
     uint64_t offset;        /* byte after the last record read from it; 0: none was */
-    uint64_t last_position; /* position of the last record read in the run; 0: none */
+    uint64_t last_position; /* position of the last record read from that input; 0: none */
     int has_last_seq;
     struct a2a_buf last_seq; /* owned: that record's SequenceNumber, exact bytes */
     char resume_arg[64];     /* how to name the place to the source: "OFFSET" for files; "" none */
+    int input_failed;        /* reading stopped because that input failed (an input error) at
+                                the place or after it: the inputs after it are sound */
     uint64_t before_message; /* 1-based index of the message the place was moved before (its
                                 range was cut by the stop; the records after it were read), 0 */
     /* A source not read by byte offsets (a stream) names its place itself; valid: 0 else. */

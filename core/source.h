@@ -33,6 +33,9 @@ struct a2a_source_place {
                         NULL: from the part's own start (none of its records was read) */
     char **rest;     /* owned array of owned ids: the parts after it, not read yet, in order */
     size_t nrest;
+    /* The continuation opens a part at its own start and that start is not a place (a
+       stream's latest): what was written to it between the runs is not read. */
+    int inexact;
 };
 
 /* Frees what p owns and zeroes it; NULL-safe. */

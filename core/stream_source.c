@@ -457,6 +457,20 @@ static int place_current(struct a2a_stream_source *s, const struct a2a_source_la
     return 0;
 }
 
+/*
+ * A range from index first on starts at latest: not a place but "whatever is written after
+ * the call", so a continuation opening it there skips what was written in between.
+ */
+static int opens_latest(const struct a2a_stream_source *s, size_t first)
+{
+    for (size_t i = first; i < s->nranges; i++) {
+        if (s->ranges[i].start.kind == A2A_START_LATEST) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int stream_place(void *ctx, const struct a2a_source_last *last, struct a2a_source_place *out)
 {
     struct a2a_stream_source *s = ctx;
@@ -466,12 +480,16 @@ static int stream_place(void *ctx, const struct a2a_source_last *last, struct a2
     out->valid = 1;
     if (!s->listed || (s->next == 0 && s->reader == NULL) || s->nranges == 0) {
         out->none_read = 1; /* no range opened yet: the same ranges again */
+        out->inexact =
+            s->listed && s->nranges > 0 ? opens_latest(s, 0) : s->cfg.from.kind == A2A_START_LATEST;
         return 0;
     }
     if (place_current(s, last, out) != 0) {
         goto fail;
     }
     first_rest = s->current + 1;
+    out->inexact = opens_latest(s, first_rest) ||
+                   (out->part_from == NULL && s->ranges[s->current].start.kind == A2A_START_LATEST);
     if (first_rest < s->nranges) {
         out->rest = calloc(s->nranges - first_rest, sizeof(*out->rest));
         if (out->rest == NULL) {

@@ -456,6 +456,55 @@ class StreamInputTest(h.IntegrationTestCase):
                 self.assertNotIn(b"attempt 2", err)
                 self.assertEqual(json.loads(out), {"batchItemFailures": []})
 
+    def test_sigint_from_latest_continuation(self):
+        """--from latest, SIGINT: with a record read, the continuation goes on after it
+        (exact); with none read, latest again would skip what is written between the runs,
+        and the resume point says so (exact: false) and how to read it."""
+        recs = [rec(sh.seq(4, n)) for n in range(1, 4)]
+        s = self.server([sh.shard(1, recs, closed=False)])
+        e = sh.aws_env(self.home)
+
+        def run_and_stop(report, append=None):
+            n = len([c for c in s.calls() if c["op"] == "GetRecords"])
+            proc = h.start_tool(["--stream", ARN, "--endpoint-url", s.endpoint_url, "-n", "-q",
+                                 "--no-progress", "--from", "latest", "--idle", "30",
+                                 "--report", report], env=e, clear_env=False, cwd=self.tmp)
+            s.wait_calls(len(s.calls()) + 3, timeout=30)  # GetRecords at latest has begun
+            self.assertGreater(len([c for c in s.calls() if c["op"] == "GetRecords"]), n)
+            if append is not None:
+                s.control({"append": [{"shardId": sh.shard_id(1), "records": [append]}]})
+                deadline = time.monotonic() + 20
+                while not os.path.exists(self.path(report)) or not slurp(self.path(report)):
+                    self.assertLess(time.monotonic(), deadline, "the appended record not read")
+                    time.sleep(0.1)
+            _, err, _ = h.signal_and_wait(proc, signal.SIGINT)
+            self.assertEqual(proc.returncode, 130, err)
+            return err.decode(), report_lines(self.path(report))[-1]["resumePoint"]
+
+        err, rp = run_and_stop("none.ndjson")
+        self.assertEqual((rp["from"], rp["exact"]), (None, False), rp)
+        self.assertIn("--from latest", rp["command"])
+        self.assertIn("the continuation is not exact: --from latest is not a place, it reads "
+                      "only what is written after it starts; records written to stream %s "
+                      "shard %s since this run started are not read by it; to read them, give "
+                      "--from trim-horizon instead" % (ARN, sh.shard_id(1)), err)
+        # the gap is real: a record written now is not read by the continuation as printed
+        late = rec(sh.seq(4, 4))
+        s.control({"append": [{"shardId": sh.shard_id(1), "records": [late]}]})
+        words = shlex.split(rp["command"])
+        words[words.index("--idle") + 1] = "1"
+        res = h.run_tool(words[1:], env=e, clear_env=False, cwd=self.tmp, timeout=60)
+        self.assertEqual(res.rc, 0, res)
+        self.assertNotIn(sh.seq(4, 4), [l.get("sequenceNumber")
+                                        for l in report_lines(self.path("none.resume.ndjson"))])
+        # with a record read, the continuation names it: exact, whatever --from was
+        err, rp = run_and_stop("one.ndjson", append=rec(sh.seq(4, 5)))
+        self.assertEqual((rp["from"], rp["exact"]), ("after:" + sh.seq(4, 5), True), rp)
+        self.assertIn("--shard %s --from after:%s" % (sh.shard_id(1), sh.seq(4, 5)),
+                      rp["command"])
+        self.assertNotIn("--from latest", rp["command"])
+        self.assertNotIn("not exact", err)
+
     def test_sigint_resume_point_continues_per_shard(self):
         """SIGINT mid-stream: the resume point names the shard and its last record read, the
         continuation commands run as printed, write new output files, and with the first run
