@@ -385,6 +385,7 @@ static void put_skip_command(struct words *w, const struct a2a_resume_point *rp,
         return;
     }
     w->rc |= a2a_buf_putc(w->b, '\0');
+    w->suffix = ".resume-skip"; /* its outputs are not the first command's, if both are run */
     put_options(w, o, argv);
     put_files(w, o, rp->input_index + 1);
 }
@@ -562,8 +563,8 @@ static void resume_print_skip(struct messages *m, const struct a2a_resume_point 
     if (rp->input_resumable && stat(rp->input, &st) == 0 && S_ISREG(st.st_mode) &&
         (unsigned long long)st.st_size <= rp->offset) {
         msg_error(m,
-                  "or, to skip %s (nothing of it is left after byte %llu: no record is lost) "
-                  "and read the inputs after it: %s",
+                  "or, to skip %s (every byte of it was read, to byte %llu) and read the "
+                  "inputs after it: %s",
                   rp->input, (unsigned long long)rp->offset, skip);
     } else {
         msg_error(m,

@@ -15,7 +15,7 @@ want = {'input': 'empty.json', 'offset': 0, 'lastPosition': 0, 'lastSequenceNumb
 got = {k: rp[k] for k in want}
 if got != want or not rp['command'].endswith(' --resume-from 0 empty.json c.json'):
     sys.exit('resume point %r' % (rp,))
-if not rp['skipCommand'].endswith(' -n -q --report rp.resume.ndjson --summary-json sum.resume.json c.json'):
+if not rp['skipCommand'].endswith(' -n -q --report rp.resume-skip.ndjson --summary-json sum.resume-skip.json c.json'):
     sys.exit('skipCommand %r' % (rp,))
 if json.load(open('sum.json', encoding='utf-8'))['resumePoint'] != rp:
     sys.exit('summary differs')
