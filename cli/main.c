@@ -347,10 +347,12 @@ static void summarize(struct messages *m, const struct a2a_run_stats *st, int dr
                   (unsigned long long)st->dispatched, transport_hint(-1));
     }
     if (st->cancelled) {
-        char why[64];
+        char why[96];
         char kept[KEPT_PATH_MAX + 96] = "";
         if (stop_signal == DEADLINE_SIGNAL) {
-            snprintf(why, sizeof(why), "--max-time %.3f s passed", (double)o->max_time_ms / 1000.0);
+            /* counted from the process's start: the summary's time starts later, after set-up */
+            snprintf(why, sizeof(why), "--max-time %.3f s passed since a2a-recover started",
+                     (double)o->max_time_ms / 1000.0);
         } else {
             snprintf(why, sizeof(why), "interrupted by signal %d", (int)stop_signal);
         }

@@ -395,7 +395,6 @@ char *resume_command(const struct a2a_resume_point *rp, const struct options *o,
     struct a2a_buf b = {NULL, 0, 0};
     struct words w = {&b, ".resume", 0, 0, 0};
     size_t first = rp->input_index;
-    int dashdash = 0;
 
     if (rp->place.valid) {
         w.rc = put_stream_commands(&b, &rp->place, o, argv);
@@ -407,19 +406,11 @@ char *resume_command(const struct a2a_resume_point *rp, const struct options *o,
     put_options(&w, o, argv);
     w.rc |= put_shell_word(&b, "--resume-from");
     w.rc |= put_shell_word(&b, rp->resume_arg);
-    for (size_t k = first; k < o->nfiles; k++) {
-        dashdash |= o->files[k][0] == '-' && (k != first || rp->input_resumable);
-    }
-    if (dashdash) {
-        w.rc |= put_shell_word(&b, "--");
-    }
     if (!rp->input_resumable || first >= o->nfiles) {
         w.rc |= put_shell_word(&b, "FILE"); /* standard input or a pipe: saved first */
         first++;
     }
-    for (size_t k = first; k < o->nfiles; k++) {
-        w.rc |= put_shell_word(&b, o->files[k]);
-    }
+    put_files(&w, o, first);
     put_skip_command(&w, rp, o, argv);
 out:
     w.rc |= a2a_buf_putc(&b, '\0');

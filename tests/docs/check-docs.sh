@@ -74,6 +74,8 @@ if ((self_test)); then
         "short option missing from the completion|scripts/a2a-recover.bash-completion|s/ -q / /"
         "exit status missing from the manual|man/a2a-recover.1|/^\\.It 143\$/,+2d"
         "report outcome missing from the manual|man/a2a-recover.1|s/^\\.It Cm not_attempted\$/.It Cm not-attempted/"
+        "once-only option missing from the manual's list|man/a2a-recover.1|/^\\.Fl -cacert ,\$/d"
+        "once-only option added to once_only[] only|cli/options.c|s/^    OPT_PROFILE,\$/&\\n    OPT_RATE,/"
     )
     copy()
     {
@@ -351,6 +353,22 @@ sed -n -E '/^(static )?int (a2a_report_write|put_[a-z]+_fields)/,/^}/p' "$src/co
 section_items "REPORT FORMAT" "Li" >"$tmp/b"
 same_set "report fields: core/sinks.c = manual REPORT FORMAT" "sinks.c" "$tmp/a" "manual" \
     "$tmp/b"
+
+# The options given once: once_only[] in cli/options.c = the manual's list in OPTIONS.
+sed -n '/long_options\[\] = {/,/^};/p' "$options_c" |
+    sed -nE 's/^[[:space:]]*\{"([^"]+)",[^}]*,[[:space:]]*([^},]+)\}.*/\2 \1/p' >"$tmp/codes"
+sed -n '/once_only\[\] = {/,/^};/p' "$options_c" | grep -oE "'[a-z]'|OPT_[A-Z_]+" |
+    awk 'NR == FNR { name[$1] = $2; next } { print ($1 in name) ? name[$1] : "?" $1 }' \
+        "$tmp/codes" - >"$tmp/a"
+awk 'NR == FNR { if ($2 != "-") long[$2] = $1; next }
+    /^\.Sh OPTIONS$/ { on = 1; next }
+    on && /is given once/ { exit }
+    on && /^\.(Pf \( )?Fl / {
+        for (i = 1; i <= NF; i++) if ($i ~ /^\.?Fl$/) { o = $(i + 1); break }
+        if (o ~ /^-/) print substr(o, 2); else print (o in long) ? long[o] : "?" o
+    }' "$tmp/table" "$man" >"$tmp/b"
+same_set "options given once: cli/options.c once_only[] = the manual's OPTIONS list" \
+    "options.c" "$tmp/a" "manual" "$tmp/b"
 
 missing=
 while read -r target; do

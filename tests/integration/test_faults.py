@@ -225,7 +225,7 @@ class MaxTimeTest(harness.IntegrationTestCase):
         self.assertEqual(r.rc, 124, r)
         self.assertLess(r.elapsed, 3.0, r)
         self.assertEqual(r.failures, [str(1000 + i) for i in range(20)], r)
-        self.assertIn("--max-time 1.000 s passed", r.stderr)
+        self.assertIn("--max-time 1.000 s passed since a2a-recover started", r.stderr)
         self.assertEqual({l["outcome"] for l in harness.read_jsonl(report)}, {"interrupted"})
 
     def test_max_time_stdin_held_open(self):
