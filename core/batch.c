@@ -28,6 +28,7 @@ struct slot {
     size_t raw_len;
     int has_seq;
     int has_event_name;
+    int has_dynamodb;
     struct a2a_redrive_message *msg; /* borrowed from run.rd: its message; NULL for none */
 };
 
@@ -64,6 +65,7 @@ struct run {
     uint64_t cur_index;              /* its index */
     int cur_duplicate;               /* its range was read for an earlier message */
     uint64_t positions;              /* records numbered so far, pointers' ranges included */
+    int said_no_dynamodb;            /* a record without "dynamodb" was pointed out */
 };
 
 static void log_event(struct run *r, enum a2a_log_level level, const char *target,
@@ -83,12 +85,30 @@ static void log_event(struct run *r, enum a2a_log_level level, const char *targe
     r->cfg->log.emit(r->cfg->log.ctx, &ev);
 }
 
+/*
+ * A record with no "dynamodb" at all is no stream record: the input is likely something
+ * else (a2a-recover's own --report fed back, say). Its records are still classified by the
+ * handler's rules, each with its error; this says what they have in common, once a run.
+ */
+static void say_no_dynamodb(struct run *r, const struct a2a_result *res)
+{
+    if (res->has_dynamodb || r->said_no_dynamodb) {
+        return;
+    }
+    r->said_no_dynamodb = 1;
+    log_event(r, A2A_LOG_WARN, A2A_TARGET_RECOVER, res,
+              "the record has no \"dynamodb\" member, so it is not a DynamoDB stream record "
+              "(is the input a2a-recover's --report, or other JSON?); records like it cannot be "
+              "listed for retry (said once)");
+}
+
 static void log_result(struct run *r, const struct a2a_result *res)
 {
     char line[A2A_REASON_MAX + 160];
 
     switch (res->outcome) {
     case A2A_OUT_PARSE_ERROR:
+        say_no_dynamodb(r, res);
         log_event(r, A2A_LOG_ERROR, A2A_TARGET_PARSE_ERROR, res, res->reason);
         break;
     case A2A_OUT_TRANSIENT:
@@ -201,6 +221,7 @@ static void result_from_slot(const struct slot *s, struct a2a_result *res)
     res->seq.ptr = s->text.data;
     res->seq.len = s->seq_len;
     res->has_event_name = s->has_event_name;
+    res->has_dynamodb = s->has_dynamodb;
     res->event_name.ptr = s->text.data + s->seq_len;
     res->event_name.len = s->event_len;
     res->raw.ptr = s->text.data + s->seq_len + s->event_len;
@@ -366,6 +387,7 @@ static int fill_slot(struct run *r, struct slot *s, const struct a2a_raw_record 
     s->offset = raw->offset;
     s->has_seq = rec->has_seq;
     s->has_event_name = rec->has_event_name;
+    s->has_dynamodb = rec->has_dynamodb;
     s->seq_len = rec->has_seq ? rec->seq.len : 0;
     s->event_len = rec->has_event_name ? rec->event_name.len : 0;
     s->raw_len = r->cfg->keep_raw ? raw->len : 0;
@@ -440,6 +462,9 @@ static void result_of(struct a2a_result *res, const struct run *r, const struct 
         res->seq = rec->seq;
         res->has_event_name = rec->has_event_name;
         res->event_name = rec->event_name;
+        res->has_dynamodb = rec->has_dynamodb;
+    } else {
+        res->has_dynamodb = 1; /* not parsed (out of memory): nothing to say of it */
     }
     res->outcome = outcome;
     res->reason = reason;

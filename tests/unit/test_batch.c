@@ -162,6 +162,8 @@ struct seen {
     size_t log_parse_error;
     size_t log_no_seq;
     size_t log_other;
+    size_t log_no_dynamodb;        /* the once-a-run warning of a record with no "dynamodb" */
+    uint64_t no_dynamodb_position; /* the record it names */
     uint64_t log_positions[64];
     size_t nlog;
 };
@@ -189,6 +191,8 @@ static void on_result(void *ctx, const struct a2a_result *res)
     }
 }
 
+#define NO_DYNAMODB "the record has no \"dynamodb\" member"
+
 static void on_log(void *ctx, const struct a2a_log_event *ev)
 {
     struct seen *s = ctx;
@@ -202,6 +206,10 @@ static void on_log(void *ctx, const struct a2a_log_event *ev)
     } else if (strcmp(ev->target, A2A_TARGET_NO_SEQ) == 0) {
         s->log_no_seq++;
         assert_null(ev->seq);
+    } else if (strcmp(ev->target, A2A_TARGET_RECOVER) == 0 && ev->level == A2A_LOG_WARN &&
+               strncmp(ev->message, NO_DYNAMODB, sizeof(NO_DYNAMODB) - 1) == 0) {
+        s->log_no_dynamodb++;
+        s->no_dynamodb_position = ev->position;
     } else {
         s->log_other++;
     }
@@ -239,6 +247,18 @@ static void run_dry(const char *input, size_t len, size_t chunk, int keep_raw,
 }
 
 /* ---- the damaged batch ------------------------------------------------------------------ */
+
+/* The position of the first row that fails with no "dynamodb" in its text. */
+static uint64_t first_without_dynamodb(void)
+{
+    for (size_t i = 0; i < NROWS; i++) {
+        if (strcmp(batch_rows[i].outcome, "parse_error") == 0 &&
+            strstr(batch_rows[i].text, "dynamodb") == NULL) {
+            return i + 1;
+        }
+    }
+    return 0;
+}
 
 static void test_damaged_batch(void **state)
 {
@@ -342,6 +362,9 @@ static void test_damaged_batch(void **state)
             assert_int_equal(seen.log_parse_error, want_failed + want_unreportable);
             assert_int_equal(seen.log_no_seq, want_unreportable);
             assert_int_equal(seen.log_other, 0); /* log_records is off */
+            /* said once, at the first failing record with no "dynamodb" at all */
+            assert_int_equal(seen.log_no_dynamodb, 1);
+            assert_int_equal(seen.no_dynamodb_position, first_without_dynamodb());
             for (size_t k = 1; k < seen.nlog; k++) {
                 assert_true(seen.log_positions[k] > seen.log_positions[k - 1]);
             }
