@@ -28,7 +28,7 @@ struct slot {
     size_t raw_len;
     int has_seq;
     int has_event_name;
-    int has_dynamodb;
+    int no_dynamodb;
     struct a2a_redrive_message *msg; /* borrowed from run.rd: its message; NULL for none */
 };
 
@@ -92,14 +92,16 @@ static void log_event(struct run *r, enum a2a_log_level level, const char *targe
  */
 static void say_no_dynamodb(struct run *r, const struct a2a_result *res)
 {
-    if (res->has_dynamodb || r->said_no_dynamodb) {
+    if (!res->no_dynamodb || r->said_no_dynamodb) {
         return;
     }
     r->said_no_dynamodb = 1;
-    log_event(r, A2A_LOG_WARN, A2A_TARGET_RECOVER, res,
-              "the record has no \"dynamodb\" member, so it is not a DynamoDB stream record "
-              "(is the input a2a-recover's --report, or other JSON?); records like it cannot be "
-              "listed for retry (said once)");
+    /* an error, not a warning: with -q it is what explains the errors around it */
+    log_event(r, A2A_LOG_ERROR, A2A_TARGET_RECOVER, res,
+              "the record has no \"dynamodb\" member, so it is not a DynamoDB stream record: "
+              "is the input a2a-recover's --report, or other JSON? (to replay what failed, give "
+              "the --failed-out file); each record like it is still classified as the handler "
+              "would, and cannot be listed for retry (said once)");
 }
 
 static void log_result(struct run *r, const struct a2a_result *res)
@@ -221,7 +223,7 @@ static void result_from_slot(const struct slot *s, struct a2a_result *res)
     res->seq.ptr = s->text.data;
     res->seq.len = s->seq_len;
     res->has_event_name = s->has_event_name;
-    res->has_dynamodb = s->has_dynamodb;
+    res->no_dynamodb = s->no_dynamodb;
     res->event_name.ptr = s->text.data + s->seq_len;
     res->event_name.len = s->event_len;
     res->raw.ptr = s->text.data + s->seq_len + s->event_len;
@@ -387,7 +389,7 @@ static int fill_slot(struct run *r, struct slot *s, const struct a2a_raw_record 
     s->offset = raw->offset;
     s->has_seq = rec->has_seq;
     s->has_event_name = rec->has_event_name;
-    s->has_dynamodb = rec->has_dynamodb;
+    s->no_dynamodb = rec->no_dynamodb;
     s->seq_len = rec->has_seq ? rec->seq.len : 0;
     s->event_len = rec->has_event_name ? rec->event_name.len : 0;
     s->raw_len = r->cfg->keep_raw ? raw->len : 0;
@@ -462,9 +464,7 @@ static void result_of(struct a2a_result *res, const struct run *r, const struct 
         res->seq = rec->seq;
         res->has_event_name = rec->has_event_name;
         res->event_name = rec->event_name;
-        res->has_dynamodb = rec->has_dynamodb;
-    } else {
-        res->has_dynamodb = 1; /* not parsed (out of memory): nothing to say of it */
+        res->no_dynamodb = rec->no_dynamodb;
     }
     res->outcome = outcome;
     res->reason = reason;

@@ -290,7 +290,7 @@ static const struct a2a_envelope *parse_envelope(struct a2a_record_parser *p, co
         env = own;
     }
     envelope_reason(env->problem, out);
-    out->has_dynamodb = env->ddbs > 0;
+    out->no_dynamodb = env->ddbs == 0;
     out->has_event_name = env->has_event_name;
     if (env->has_event_name) {
         out->event_name = (struct a2a_str){json + env->name_at, env->name_len};

@@ -46,7 +46,7 @@ struct a2a_record {
     struct a2a_str seq; /* decoded SequenceNumber; may hold 0 bytes (U+0000) */
     int has_event_name;
     struct a2a_str event_name;   /* decoded eventName; may hold 0 bytes (U+0000) */
-    int has_dynamodb;            /* a "dynamodb" member exists, as in every stream record */
+    int no_dynamodb;             /* an object with no "dynamodb" member: no stream record */
     struct a2a_pending pending;  /* set when cls == A2A_RECORD_DISPATCH */
     char reason[A2A_REASON_MAX]; /* why, when cls == A2A_RECORD_INVALID */
 };

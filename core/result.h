@@ -42,7 +42,7 @@ struct a2a_result {
     struct a2a_str seq;
     int has_event_name;
     struct a2a_str event_name;
-    int has_dynamodb; /* the record has a "dynamodb" member, as every stream record has */
+    int no_dynamodb; /* an object with no "dynamodb" member: no stream record */
     enum a2a_outcome outcome;
     const char *reason;  /* NUL-terminated; "" when there is nothing to say */
     int http_status;     /* last HTTP status, 0 when none */

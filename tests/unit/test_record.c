@@ -118,7 +118,7 @@ static void check_one_pass(const char *label, const char *json, size_t len,
         a2a_record_parse_with(&parser, raw.bytes, raw.len, raw.non_ascii, raw.envelope, &rec), 0);
     if (rec.cls != want->cls || strcmp(rec.reason, want->reason) != 0 ||
         rec.has_seq != want->has_seq || (rec.has_seq && !same_str(rec.seq, want->seq)) ||
-        rec.has_event_name != want->has_event_name || rec.has_dynamodb != want->has_dynamodb ||
+        rec.has_event_name != want->has_event_name || rec.no_dynamodb != want->no_dynamodb ||
         (rec.has_event_name && !same_str(rec.event_name, want->event_name))) {
         row_fail("%s: with the scanner's envelope: class %s, reason \"%s\"; own walk: class %s, "
                  "reason \"%s\"",
@@ -1132,23 +1132,29 @@ static void test_non_ascii_flag(void **state)
     rows_done();
 }
 
-/* has_dynamodb: whether the record has the member at all, whatever its value (both paths). */
-static void test_has_dynamodb(void **state)
+/* no_dynamodb: an object with no "dynamodb" member at all, whatever else it holds (both paths). */
+static void test_no_dynamodb(void **state)
 {
     struct a2a_record_parser *p = *state;
     static const struct {
         const char *tmpl;
         int want;
     } ddb_rows[] = {
-        {"{'eventName':'INSERT'}", 0},
-        {"{'position':1,'eventName':'INSERT','outcome':'failed','sequenceNumber':'7'}", 0},
-        {"{'eventName':'MODIFY'}", 0},
-        {"{}", 0},
-        {"{'eventName':'INSERT','x':{'dynamodb':{}}}", 0},
-        {"{'eventName':'INSERT','dynamodb':{}}", 1},
-        {"{'eventName':'INSERT','dynamodb':null}", 1},
-        {"{'dynamodb':{'SequenceNumber':'5'}}", 1},
-        {INSERT(IMAGE_OK), 1},
+        {"{'eventName':'INSERT'}", 1},
+        {"{'position':1,'eventName':'INSERT','outcome':'failed','sequenceNumber':'7'}", 1},
+        {"{'eventName':'MODIFY'}", 1},
+        {"{}", 1},
+        {"{'eventName':'INSERT','x':{'dynamodb':{}}}", 1},
+        {"{'eventName':'INSERT','dynamodb':{}}", 0},
+        {"{'eventName':'INSERT','dynamodb':null}", 0},
+        {"{'eventName':'INSERT','dynamodb':'x'}", 0},
+        {"{'eventName':'INSERT','dynamodb':{},'dynamodb':{}}", 0},
+        {"{'eventName':'INSERT','dynamo\\u0064b':{}}", 0}, /* the key as the handler reads it */
+        {"{'dynamodb':{'SequenceNumber':'5'}}", 0},
+        {INSERT(IMAGE_OK), 0},
+        {"5", 0}, /* no object: nothing to say of its members */
+        {"null", 0},
+        {"['dynamodb']", 0},
     };
 
     for (size_t i = 0; i < sizeof(ddb_rows) / sizeof(ddb_rows[0]); i++) {
@@ -1158,8 +1164,8 @@ static void test_has_dynamodb(void **state)
 
         memset(&rec, 0x5a, sizeof(rec));
         assert_int_equal(a2a_record_parse(p, json, len, 0, &rec), 0);
-        if (rec.has_dynamodb != ddb_rows[i].want) {
-            row_fail("%s: has_dynamodb %d, want %d", ddb_rows[i].tmpl, rec.has_dynamodb,
+        if (rec.no_dynamodb != ddb_rows[i].want) {
+            row_fail("%s: no_dynamodb %d, want %d", ddb_rows[i].tmpl, rec.no_dynamodb,
                      ddb_rows[i].want);
         }
         check_one_pass(ddb_rows[i].tmpl, json, len, &rec, 0);
@@ -1194,7 +1200,7 @@ int main(void)
         cmocka_unit_test(test_dispatch_scratch_is_per_attribute),
         cmocka_unit_test(test_nul_in_envelope_strings),
         cmocka_unit_test(test_non_ascii_flag),
-        cmocka_unit_test(test_has_dynamodb),
+        cmocka_unit_test(test_no_dynamodb),
         cmocka_unit_test(test_parser_reuse),
     };
     const struct CMUnitTest new_image[] = {
