@@ -151,10 +151,15 @@ static void write_event(struct messages *m, const struct a2a_log_event *ev)
     a2a_buf_free(&b);
 }
 
-/* The reason a message gives, numbers aside: "after 0 ms" and "after 3 ms" are alike. */
+/*
+ * The reason a message gives, numbers aside: "after 0 ms" and "after 3 ms" are alike. An HTTP
+ * status is no such number: "HTTP 429" (throttled) and "HTTP 500" are different reasons, and
+ * the count line quotes the first message of its reason.
+ */
 static void reason_key(const char *msg, char *key, size_t cap)
 {
     static const char digits[] = "0123456789";
+    static const char status[] = "HTTP ";
     size_t o = 0;
 
     /* Runs at a time (strcspn): a message is mostly text, and a -q run keys every one. */
@@ -167,7 +172,14 @@ static void reason_key(const char *msg, char *key, size_t cap)
         memcpy(key + o, msg, text);
         o += text;
         msg += text;
-        if (*msg >= '0' && *msg <= '9' && o + 1 < cap) {
+        if (o >= sizeof(status) - 1 &&
+            memcmp(key + o - (sizeof(status) - 1), status, sizeof(status) - 1) == 0) {
+            text = strspn(msg, digits); /* the status's digits, kept as they are */
+            text = text > cap - 1 - o ? cap - 1 - o : text;
+            memcpy(key + o, msg, text);
+            o += text;
+            msg += text;
+        } else if (*msg >= '0' && *msg <= '9' && o + 1 < cap) {
             if (o == 0 || key[o - 1] != '#') {
                 key[o++] = '#';
             }

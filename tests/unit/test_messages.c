@@ -191,6 +191,31 @@ static void test_reasons_counted_apart(void **state)
     capture_close(&c);
 }
 
+/* An HTTP status is part of the reason: 429s are not counted as 500s (numbers elsewhere are). */
+static void test_http_status_counted_apart(void **state)
+{
+    static const char *const statuses[] = {"500", "503", "429"};
+    struct capture c;
+    char msg[128];
+
+    (void)state;
+    capture_open(&c, -1);
+    for (uint64_t i = 1; i <= 30; i++) {
+        snprintf(msg, sizeof(msg), "transient failure after %llu ms: HTTP %s {\"error\":\"x\"}",
+                 (unsigned long long)i, statuses[i % 3]);
+        record_event(&c.m, A2A_LOG_ERROR, i, msg);
+    }
+    messages_finish(&c.m);
+    assert_int_equal(count_lines(captured(&c)), 18);
+    assert_non_null(strstr(captured(&c), "... and 5 more: transient failure after 3 ms: HTTP 500 "
+                                         "{\"error\":\"x\"} (10 in all)\n"));
+    assert_non_null(strstr(captured(&c), "... and 5 more: transient failure after 1 ms: HTTP 503 "
+                                         "{\"error\":\"x\"} (10 in all)\n"));
+    assert_non_null(strstr(captured(&c), "... and 5 more: transient failure after 2 ms: HTTP 429 "
+                                         "{\"error\":\"x\"} (10 in all)\n"));
+    capture_close(&c);
+}
+
 static void test_run_messages_never_held(void **state)
 {
     struct capture c;
@@ -256,6 +281,7 @@ int main(void)
         cmocka_unit_test(test_five_then_counted),
         cmocka_unit_test(test_one_count_line_per_second),
         cmocka_unit_test(test_reasons_counted_apart),
+        cmocka_unit_test(test_http_status_counted_apart),
         cmocka_unit_test(test_run_messages_never_held),
         cmocka_unit_test(test_json_count_line),
         cmocka_unit_test(test_text_escapes_control_bytes),
