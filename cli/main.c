@@ -567,7 +567,7 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
                         "--insecure: TLS certificates are NOT verified; anyone on the path can "
                         "read the token and forge answers");
     }
-    if (o->has_resume_from && resume_check(o->files[0], o->resume_from, &err) != 0) {
+    if (o->has_resume_from && resume_check(o->files[0], o->resume_from, o->max_record, &err) != 0) {
         msg_error(msgs, "%s", err.msg);
         goto out;
     }

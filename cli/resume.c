@@ -1,12 +1,10 @@
 #include "resume.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "jsonstr.h"
 #include "seqnum.h"
@@ -422,37 +420,43 @@ out:
     return b.data; /* handed over: the buffer is the string */
 }
 
-int resume_check(const char *path, unsigned long long offset, struct a2a_error *err)
+int resume_check(const char *path, unsigned long long offset, size_t max_record,
+                 struct a2a_error *err)
 {
+    struct a2a_input_config input = {
+        .paths = &path, .npaths = 1, .max_record = max_record, .resume_offset = offset};
+    struct a2a_error why = {.code = A2A_OK};
     struct stat st;
-    char c = 0;
-    int fd;
-    int rc = -1;
+    int rc;
 
     if (offset == 0) {
         return 0;
     }
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
+    if (stat(path, &st) != 0) {
         a2a_error_set(err, A2A_E_CONFIG, "--resume-from: %s: cannot open: %s", path,
                       strerror(errno));
         return -1;
     }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (!S_ISREG(st.st_mode)) {
         a2a_error_set(err, A2A_E_CONFIG, "--resume-from: %s is not a regular file", path);
-    } else if (offset > (unsigned long long)st.st_size) {
+        return -1;
+    }
+    if (offset > (unsigned long long)st.st_size) {
         a2a_error_set(err, A2A_E_CONFIG, "--resume-from %llu: %s has only %lld bytes", offset, path,
                       (long long)st.st_size);
-    } else if (pread(fd, &c, 1, (off_t)(offset - 1)) != 1 || c != '}') {
-        a2a_error_set(err, A2A_E_CONFIG,
-                      "--resume-from %llu: not a resume point of %s (no record ends just "
-                      "before it); give the byte offset a RESUME POINT line named",
-                      offset, path);
-    } else {
-        rc = 0;
+        return -1;
     }
-    close(fd);
-    return rc;
+    rc = a2a_run_check_resume(&input, &why);
+    if (rc == 1) {
+        a2a_error_set(err, A2A_E_CONFIG,
+                      "--resume-from %llu: not a resume point of %s, as no record ends just "
+                      "before it (%s); give the byte offset a RESUME POINT line named",
+                      offset, path, why.msg);
+    } else if (rc != 0) {
+        a2a_error_set(err, A2A_E_CONFIG, "--resume-from %llu: %s cannot be read up to it: %s",
+                      offset, path, why.msg);
+    }
+    return rc == 0 ? 0 : -1;
 }
 
 /* The second command of a stream's continuation (the shards not read yet), or NULL. */

@@ -32,11 +32,12 @@
 char *resume_command(const struct a2a_resume_point *rp, const struct options *o, char **argv);
 
 /*
- * --resume-from OFFSET FILE: FILE must be a regular file with a record's closing brace just
- * before OFFSET, as at every resume point. Returns 0, or -1 with err set (A2A_E_CONFIG: the
- * run must not start).
+ * --resume-from OFFSET FILE: FILE must be a regular file in which a record ends just before
+ * OFFSET, as at every resume point (read up to there with the run's --max-record). Returns 0,
+ * or -1 with err set (A2A_E_CONFIG: the run must not start).
  */
-int resume_check(const char *path, unsigned long long offset, struct a2a_error *err);
+int resume_check(const char *path, unsigned long long offset, size_t max_record,
+                 struct a2a_error *err);
 
 /* The resume point on stderr: shown even with -q, it is what an operator needs next. */
 void resume_print(struct messages *m, const struct a2a_resume_point *rp, const char *command);

@@ -584,14 +584,30 @@ static void on_input_wait(void *ctx, int fd)
     }
 }
 
+/* How a run reads its input: every shape a redrive reads, besides stream events. */
+static struct a2a_input_config read_config(const struct a2a_input_config *input)
+{
+    struct a2a_input_config icfg = *input;
+
+    icfg.shapes = 1;
+    return icfg;
+}
+
+int a2a_run_check_resume(const struct a2a_input_config *input, struct a2a_error *err)
+{
+    struct a2a_input_config icfg = read_config(input);
+
+    icfg.scan_ahead = 1; /* the check only reads: a regular file is read as fast as it can be */
+    return a2a_input_check_resume(&icfg, err);
+}
+
 static int setup(struct run *r, struct a2a_error *err)
 {
     const struct a2a_run_config *cfg = r->cfg;
-    struct a2a_input_config icfg = cfg->input;
+    struct a2a_input_config icfg = read_config(&cfg->input);
 
     icfg.wait_hook = on_input_wait;
     icfg.wait_ctx = r;
-    icfg.shapes = 1;
     /*
      * Only a dry run waits on the scanner: when calls are made, reading is a small part of
      * the time, and the helper's two parts would only add to the window's memory.

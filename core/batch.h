@@ -118,4 +118,11 @@ void a2a_run_stats_free(struct a2a_run_stats *stats);
 int a2a_run(const struct a2a_run_config *cfg, struct a2a_response *resp,
             struct a2a_run_stats *stats);
 
+/*
+ * Before a run: whether input->resume_offset is a resume point of input->paths[0] as
+ * a2a_run() would read it (a2a_input_check_resume(): 0, 1 with err->msg saying where it
+ * falls, or -1 with err set).
+ */
+int a2a_run_check_resume(const struct a2a_input_config *input, struct a2a_error *err);
+
 #endif

@@ -108,6 +108,93 @@ enum a2a_limit a2a_input_limit(const struct a2a_input *in)
     return a2a_scanner_limit(in->reader);
 }
 
+/*
+ * Says where offset falls, given the first record that ends at or after it (NULL: none does),
+ * the end of the one before it and how many came before it.
+ */
+static int not_a_place(uint64_t offset, const struct a2a_raw_record *rec, uint64_t prev_end,
+                       uint64_t nrecs, struct a2a_error *err)
+{
+    unsigned long long prev = (unsigned long long)prev_end;
+
+    if (rec == NULL && nrecs == 0) {
+        a2a_error_set(err, A2A_E_CONFIG, "it holds no record");
+    } else if (rec == NULL) {
+        a2a_error_set(err, A2A_E_CONFIG,
+                      "it is after the last record, record %llu, whose resume point is byte %llu",
+                      (unsigned long long)nrecs, prev);
+    } else if (rec->origin == A2A_FROM_MESSAGES && rec->offset < offset) {
+        a2a_error_set(err, A2A_E_CONFIG,
+                      "it is %s an element of a \"Messages\" array, bytes %llu to %llu, not "
+                      "after a record: read on from there, the messages after it would be taken "
+                      "for records",
+                      rec->offset + rec->len == offset ? "at the end of" : "inside",
+                      (unsigned long long)rec->offset,
+                      (unsigned long long)(rec->offset + rec->len - 1));
+    } else if (rec->offset < offset) {
+        a2a_error_set(err, A2A_E_CONFIG,
+                      "it is inside record %llu, bytes %llu to %llu, whose resume point is byte "
+                      "%llu",
+                      (unsigned long long)(nrecs + 1), (unsigned long long)rec->offset,
+                      (unsigned long long)(rec->offset + rec->len - 1),
+                      (unsigned long long)(rec->offset + rec->len));
+    } else if (nrecs == 0) {
+        a2a_error_set(err, A2A_E_CONFIG, "it is before the first record, which starts at byte %llu",
+                      (unsigned long long)rec->offset);
+    } else {
+        a2a_error_set(err, A2A_E_CONFIG,
+                      "it is between records %llu and %llu, not where one ends: the resume "
+                      "point after record %llu is byte %llu",
+                      (unsigned long long)nrecs, (unsigned long long)(nrecs + 1),
+                      (unsigned long long)nrecs, prev);
+    }
+    return 1;
+}
+
+int a2a_input_check_resume(const struct a2a_input_config *cfg, struct a2a_error *err)
+{
+    struct a2a_files_config fcfg = {.paths = cfg->paths, .npaths = 1};
+    struct a2a_scanner_config scfg = {.max_record = cfg->max_record,
+                                      .mode = cfg->shapes ? A2A_SCAN_SHAPES : A2A_SCAN_EVENTS,
+                                      .no_ahead = !cfg->scan_ahead};
+    struct a2a_files *files = NULL;
+    struct a2a_scanner *sc = NULL;
+    struct a2a_source src;
+    struct a2a_raw_record rec;
+    uint64_t prev_end = 0;
+    uint64_t nrecs = 0;
+    int rc = -1;
+    int r;
+
+    if (a2a_files_open(&files, &fcfg, err) != 0) {
+        return -1;
+    }
+    a2a_files_source(&src, files);
+    if (a2a_scanner_open(&sc, &src, &scfg, err) != 0) {
+        goto out;
+    }
+    while ((r = a2a_scanner_next(sc, &rec, err)) == 1) {
+        uint64_t end = rec.offset + rec.len;
+        if (end == cfg->resume_offset && rec.origin != A2A_FROM_MESSAGES) {
+            rc = 0;
+            goto out;
+        }
+        if (end >= cfg->resume_offset) {
+            rc = not_a_place(cfg->resume_offset, &rec, prev_end, nrecs, err);
+            goto out;
+        }
+        prev_end = end;
+        nrecs++;
+    }
+    if (r == 0) {
+        rc = not_a_place(cfg->resume_offset, NULL, prev_end, nrecs, err);
+    }
+out:
+    a2a_scanner_free(&sc);
+    a2a_files_free(&files);
+    return rc;
+}
+
 void a2a_input_free(struct a2a_input **pin)
 {
     struct a2a_input *in = *pin;

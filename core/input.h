@@ -74,6 +74,19 @@ int a2a_input_current_resumable(const struct a2a_input *in);
 /* After -1: the configured limit the input exceeded, or A2A_LIMIT_NONE. */
 enum a2a_limit a2a_input_limit(const struct a2a_input *in);
 
+/*
+ * Whether cfg->resume_offset is a place the first path can be read on from: a record the
+ * scanner cuts (in the mode cfg reads with) ends exactly there, as at every resume point a
+ * run names. The scanner's own look at the byte before it cannot tell a record's closing
+ * brace from a nested object's, so the file is read from its start up to there (at the dry
+ * run's speed: about 0.3 s a GB). The end of an element of "Messages" is no such place:
+ * read on from there, the messages after it would be taken for records.
+ *
+ * Returns 0 (it is), 1 (it is not: err->msg says where it falls, A2A_E_CONFIG), or -1 with
+ * err set (the file could not be read up to there: the scanner's message, or out of memory).
+ */
+int a2a_input_check_resume(const struct a2a_input_config *cfg, struct a2a_error *err);
+
 /* Closes what it opened (never standard input) and frees; NULLs *in; NULL-safe. */
 void a2a_input_free(struct a2a_input **in);
 

@@ -459,8 +459,11 @@ def tool_env(env=None, token=None, clear_env=True):
     # The runner's AWS_* variables never reach the tool (a test names the ones it sets):
     # an AWS_CA_BUNDLE or AWS_PROFILE of the machine running the tests would change the run.
     # Nor does the runner's ~/.aws: HOME is an empty directory unless the test gives one.
+    # Instance metadata is off: an input naming a stream range must never send the tool to
+    # 169.254.169.254 for credentials (a test that wants it sets the variable in env).
     e = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     e["HOME"] = empty_home()
+    e["AWS_EC2_METADATA_DISABLED"] = "true"
     if clear_env:
         for k in ENV_VARS + PROXY_VARS:
             e.pop(k, None)

@@ -11,6 +11,7 @@ import errno
 import json
 import os
 import pty
+import random
 import re
 import select
 import signal
@@ -83,6 +84,45 @@ class TrustRunsTest(harness.IntegrationTestCase):
                          [("3", "acknowledged"), ("4", "skipped")])
         # one call per INSERT over both runs: (a, 1), (b, 1), then (a, 2) after the resume
         self.assertEqual(sorted(harness.seq_of_request(q) for q in d.requests()), [1, 1, 2])
+
+    def test_every_resume_point_named_is_accepted(self):
+        """Cut short anywhere, in every shape, the resume point a run names is one that
+        --resume-from takes on the whole file (it reads the file up to it, and a record must
+        end there), and reading on from it gives exactly the records after it."""
+        data = os.path.join(harness.SOURCE_DIR, "testdata")
+        files = [os.path.join(data, "cli", "concat.json"),
+                 os.path.join(data, "redrive", "mixed.ndjson"),
+                 os.path.join(data, "redrive", "sqs-receive-message.json")]
+        for shape in ("lambda", "pages", "array", "ndjson"):
+            out, _ = self.gen_batch(30, name="whole." + shape, shape=shape, page_size=7)
+            files.append(out)
+        rng = random.Random(7)
+        named = 0
+        for whole in files:
+            with open(whole, "rb") as f:
+                data_bytes = f.read()
+            full = self.run_tool(["-n", "--report", self.path("all.jsonl"), whole])
+            positions = [r["offset"] for r in harness.read_jsonl(self.path("all.jsonl"))
+                         if r.get("file") == whole]
+            for cut in sorted(rng.sample(range(1, len(data_bytes)), 25)):
+                part = self.path("part.json")
+                harness.write_text(part, data_bytes[:cut])
+                sj = self.path("s.json")
+                self.run_tool(["-n", "-q", "--summary-json", sj, part])
+                with open(sj) as f:
+                    rp = json.load(f).get("resumePoint")
+                if not rp or rp["offset"] == 0:
+                    continue
+                named += 1
+                rest = self.run_tool(["-n", "-q", "--report", self.path("rest.jsonl"),
+                                      "--resume-from", rp["resumeFrom"], whole])
+                self.assertNotEqual(rest.rc, 2, (whole, cut, rest.stderr))
+                after = [r["offset"] for r in harness.read_jsonl(self.path("rest.jsonl"))
+                         if r.get("file") == whole]
+                self.assertEqual(after, [o for o in positions if o >= rp["offset"]],
+                                 (whole, cut))
+            self.assertIn(full.rc, (0, 1, 4, 6), full.stderr)
+        self.assertGreater(named, 100)
 
     def test_file_name_with_control_bytes_one_line_and_a_command_that_runs(self):
         # A name holding a newline and an escape: every message stays one line, and the

@@ -19,6 +19,7 @@
 
 #include "rows.h"
 
+#include "buf.h"
 #include "input.h"
 
 #define L(s)     (s), (sizeof(s) - 1)
@@ -1021,6 +1022,170 @@ static void test_current_position(void **state)
     a2a_input_free(&in);
 }
 
+/* ---- resume points ---------------------------------------------------------------------- */
+
+/*
+ * Inputs with their resume points marked: '|' right after each record (the offsets a run
+ * names), '~' after each element of "Messages" (refused: read on from there, the messages
+ * after it would be taken for records). Marks are dropped before the file is written.
+ */
+static const char *const resume_files[] = {
+    "{'Records':[" R1 "|," R2 "|]}\n",
+    "{'Records':[{'eventName':'A'}|, {'eventName':'B'}| ,\n{'eventName':'C'}|],'x':{'y':{}}}",
+    R3 "|\n" R4 "|\n",
+    "[" R5 "|]",
+    "{'eventName':'F','dynamodb':{'k':{'M':{}}}}|{'Records':[]}{'eventName':'X','x':{}}|[{'"
+    "eventName':'G'}|]",
+    "{'Messages':[{'Body':'{}','MessageId':'m1'}~,{'Body':'x','MessageId':'m2'}~]}\n"
+    "{'Records':[" R4 "|]}",
+    "{'requestContext':{'a':{}},'DDBStreamBatchInfo':{'shardId':'s'}}|\n" R4 "|",
+};
+
+static int check_resume_at(const char *path, uint64_t offset, int ahead, struct a2a_error *err)
+{
+    struct a2a_input_config cfg = {.paths = &path,
+                                   .npaths = 1,
+                                   .max_record = MIB,
+                                   .shapes = 1,
+                                   .scan_ahead = ahead,
+                                   .resume_offset = offset};
+
+    return a2a_input_check_resume(&cfg, err);
+}
+
+/* Every offset of every input: accepted exactly at the marked ends of records. */
+static void test_check_resume_every_offset(void **state)
+{
+    struct files *fs = *state;
+    char path[320];
+
+    snprintf(path, sizeof(path), "%s/resume.json", fs->dir);
+    for (size_t k = 0; k < sizeof(resume_files) / sizeof(resume_files[0]); k++) {
+        const char *tmpl = resume_files[k];
+        char text[1024];
+        char mark[1024];
+        size_t len = 0;
+
+        memset(mark, 0, sizeof(mark));
+        for (const char *p = tmpl; *p != '\0'; p++) {
+            assert_true(len < sizeof(text));
+            if (*p == '|' || *p == '~') {
+                mark[len] = *p; /* the offset after the byte before it */
+                continue;
+            }
+            text[len++] = *p;
+        }
+        write_file(path, text, len);
+        for (uint64_t off = 1; off <= len; off++) {
+            struct a2a_error err = {A2A_OK, ""};
+            int want = mark[off] == '|' ? 0 : 1;
+            int got = check_resume_at(path, off, 0, &err);
+            if (got != want || (got == 1 && err.code != A2A_E_CONFIG)) {
+                row_fail("input %zu, offset %llu: %d, want %d (%s)", k, (unsigned long long)off,
+                         got, want, err.msg);
+            }
+            if (mark[off] == '~' && strstr(err.msg, "of a \"Messages\" array") == NULL) {
+                row_fail("input %zu, offset %llu: %s", k, (unsigned long long)off, err.msg);
+            }
+        }
+    }
+    unlink(path);
+    rows_done();
+}
+
+/*
+ * Where a refused offset falls is said, with the resume point nearest before it; a file cut
+ * short before it is the scanner's error (-1). The nested '}' inside record 1 is the case a
+ * look at the byte before the offset took for a record's end.
+ */
+static void test_check_resume_reasons(void **state)
+{
+    struct files *fs = *state;
+    static const struct {
+        const char *tmpl;
+        uint64_t offset;
+        int rc;
+        const char *why;
+    } rows[] = {
+        {"{'eventName':{'b':{}}}\n{'eventName':1}\n", 20, 1,
+         "it is inside record 1, bytes 0 to 21, whose resume point is byte 22"},
+        {"{'eventName':{'b':{}}}\n{'eventName':1}\n", 23, 1,
+         "it is between records 1 and 2, not where one ends: the resume point after record 1 "
+         "is byte 22"},
+        {"{'eventName':{'b':{}}}\n{'eventName':1}\n", 39, 1,
+         "it is after the last record, record 2, whose resume point is byte 38"},
+        {"\n {'eventName':1}", 1, 1, "it is before the first record, which starts at byte 2"},
+        {"{'Records':[]}", 14, 1, "it holds no record"},
+        {"{'Messages':[{'a':{}}]}", 19, 1, "it is inside an element of a \"Messages\" array"},
+        {"{'Messages':[{'a':{}}]}", 21, 1,
+         "it is at the end of an element of a \"Messages\" array, bytes 13 to 20, not after a "
+         "record"},
+        {"{'eventName':{}}{'dynamodb':{}", 16, 0, ""},
+        {"{'eventName':{}}{'dynamodb':{}", 30, -1, "byte 30 (record 2): invalid JSON"},
+    };
+    char path[320];
+
+    snprintf(path, sizeof(path), "%s/resume.json", fs->dir);
+    for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
+        struct a2a_error err = {A2A_OK, ""};
+        int got;
+
+        write_file(path, rows[k].tmpl, strlen(rows[k].tmpl));
+        got = check_resume_at(path, rows[k].offset, 0, &err);
+        if (got != rows[k].rc || strstr(err.msg, rows[k].why) == NULL) {
+            row_fail("row %zu: %d \"%s\", want %d \"%s\"", k, got, err.msg, rows[k].rc,
+                     rows[k].why);
+        }
+    }
+    unlink(path);
+    rows_done();
+}
+
+/*
+ * A file large enough to be scanned ahead by the helper thread: the answers are the same,
+ * deep into the file, at record ends and at the nested brace inside a record.
+ */
+static void test_check_resume_scanned_ahead(void **state)
+{
+    struct files *fs = *state;
+    enum { NRECS = 60000 };
+    uint64_t *ends = calloc(NRECS, sizeof(*ends));
+    struct a2a_buf text = {NULL, 0, 0};
+    char path[320];
+
+    assert_non_null(ends);
+    snprintf(path, sizeof(path), "%s/resume-big.json", fs->dir);
+    for (uint64_t i = 0; i < NRECS; i++) {
+        char rec[128];
+        int n = snprintf(rec, sizeof(rec), "{'eventName':'INSERT','i':%llu,'d':{'k':{}}}\n",
+                         (unsigned long long)i);
+        assert_int_equal(a2a_buf_append(&text, rec, (size_t)n), 0);
+        ends[i] = text.len - 1;
+    }
+    assert_true(text.len > 2 * (A2A_AHEAD_OWN + A2A_AHEAD_PART));
+    write_file(path, text.data, text.len);
+    for (uint64_t i = 0; i < NRECS; i += 997) {
+        struct a2a_error err = {A2A_OK, ""};
+        char want[128];
+
+        for (int ahead = 0; ahead < 2; ahead++) {
+            if (check_resume_at(path, ends[i], ahead, &err) != 0) {
+                row_fail("record %llu, ahead %d: %s", (unsigned long long)i + 1, ahead, err.msg);
+            }
+            snprintf(want, sizeof(want), "it is inside record %llu,", (unsigned long long)i + 1);
+            if (check_resume_at(path, ends[i] - 2, ahead, &err) != 1 ||
+                strstr(err.msg, want) == NULL) {
+                row_fail("record %llu, ahead %d, inner brace: %s", (unsigned long long)i + 1, ahead,
+                         err.msg);
+            }
+        }
+    }
+    unlink(path);
+    a2a_buf_free(&text);
+    free(ends);
+    rows_done();
+}
+
 int main(void)
 {
     const struct CMUnitTest memory[] = {
@@ -1037,6 +1202,9 @@ int main(void)
         cmocka_unit_test(test_files_multiple),
         cmocka_unit_test(test_files_errors),
         cmocka_unit_test(test_current_position),
+        cmocka_unit_test(test_check_resume_every_offset),
+        cmocka_unit_test(test_check_resume_reasons),
+        cmocka_unit_test(test_check_resume_scanned_ahead),
     };
     int failed = 0;
 
