@@ -541,6 +541,7 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
     char *resume_cmd = NULL; /* owned: the continuation, when input was left unread */
     int rc = EXIT_USAGE;
     int gave_credentials = 0; /* a token or -H header goes with the calls */
+    struct a2a_resume_place resume_place = {0, 0, A2A_LIMIT_NONE};
 
     memset(&sinks, 0, sizeof(sinks));
     memset(&redrive, 0, sizeof(redrive));
@@ -567,8 +568,15 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
                         "--insecure: TLS certificates are NOT verified; anyone on the path can "
                         "read the token and forge answers");
     }
-    if (o->has_resume_from && resume_check(o->files[0], o->resume_from, o->max_record, &err) != 0) {
-        msg_error(msgs, "%s", err.msg);
+    if (o->has_resume_from && resume_check(o->files[0], o->resume_from, o->max_record, &stop_signal,
+                                           &resume_place, &err) != 0) {
+        if (err.code != A2A_E_INTERRUPTED) {
+            msg_error(msgs, "%s%s", err.msg, limit_option(resume_place.limit));
+            goto out;
+        }
+        msg_error(msgs, "%s (%s)", err.msg,
+                  stop_signal == DEADLINE_SIGNAL ? "--max-time passed" : "a signal");
+        rc = stop_signal == DEADLINE_SIGNAL ? EXIT_TIMEOUT : 128 + (int)stop_signal;
         goto out;
     }
     if (open_sinks(&sinks, o, &err) != 0) {
@@ -602,6 +610,7 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
     }
     fill_config(&cfg, o, &cred, msgs, &sinks, stream_open ? &stream_src : NULL);
     cfg.redrive = redrive_cfg;
+    cfg.input.resume_in_array = resume_place.in_array; /* resume_check() read the file */
     run_rc = a2a_run(&cfg, &resp, &st);
     if (sinks.progress) {
         messages_progress(msgs, NULL);

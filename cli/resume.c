@@ -421,14 +421,19 @@ out:
 }
 
 int resume_check(const char *path, unsigned long long offset, size_t max_record,
+                 const volatile sig_atomic_t *cancel, struct a2a_resume_place *place,
                  struct a2a_error *err)
 {
-    struct a2a_input_config input = {
-        .paths = &path, .npaths = 1, .max_record = max_record, .resume_offset = offset};
+    struct a2a_input_config input = {.paths = &path,
+                                     .npaths = 1,
+                                     .max_record = max_record,
+                                     .cancel = cancel,
+                                     .resume_offset = offset};
     struct a2a_error why = {.code = A2A_OK};
     struct stat st;
     int rc;
 
+    memset(place, 0, sizeof(*place));
     if (offset == 0) {
         return 0;
     }
@@ -446,15 +451,22 @@ int resume_check(const char *path, unsigned long long offset, size_t max_record,
                       (long long)st.st_size);
         return -1;
     }
-    rc = a2a_run_check_resume(&input, &why);
+    rc = a2a_run_check_resume(&input, place, &why);
     if (rc == 1) {
         a2a_error_set(err, A2A_E_CONFIG,
-                      "--resume-from %llu: not a resume point of %s, as no record ends just "
-                      "before it (%s); give the byte offset a RESUME POINT line named",
+                      "--resume-from %llu: not a resume point of %s: %s; give the byte offset a "
+                      "RESUME POINT line named",
                       offset, path, why.msg);
+    } else if (rc != 0 && why.code == A2A_E_INTERRUPTED) {
+        a2a_error_set(err, A2A_E_INTERRUPTED,
+                      "--resume-from %llu: the run stopped while %s was read up to it, to check "
+                      "it; nothing was sent",
+                      offset, path);
     } else if (rc != 0) {
-        a2a_error_set(err, A2A_E_CONFIG, "--resume-from %llu: %s cannot be read up to it: %s",
-                      offset, path, why.msg);
+        a2a_error_set(err, A2A_E_CONFIG,
+                      "--resume-from %llu: the file must be read up to it, and through the "
+                      "record there, to check it: %s",
+                      offset, why.msg);
     }
     return rc == 0 ? 0 : -1;
 }

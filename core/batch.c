@@ -593,12 +593,13 @@ static struct a2a_input_config read_config(const struct a2a_input_config *input)
     return icfg;
 }
 
-int a2a_run_check_resume(const struct a2a_input_config *input, struct a2a_error *err)
+int a2a_run_check_resume(const struct a2a_input_config *input, struct a2a_resume_place *place,
+                         struct a2a_error *err)
 {
     struct a2a_input_config icfg = read_config(input);
 
     icfg.scan_ahead = 1; /* the check only reads: a regular file is read as fast as it can be */
-    return a2a_input_check_resume(&icfg, err);
+    return a2a_input_check_resume(&icfg, place, err);
 }
 
 static int setup(struct run *r, struct a2a_error *err)

@@ -1,6 +1,8 @@
 #include "input.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct a2a_input {
     struct a2a_memory mem;      /* the source's state for mem input */
@@ -19,7 +21,8 @@ int a2a_input_open(struct a2a_input **out, const struct a2a_input_config *cfg,
         .mode = cfg->shapes ? A2A_SCAN_SHAPES : A2A_SCAN_EVENTS,
         .no_ahead = !cfg->scan_ahead,
         /* only the files of the command line can be resumed */
-        .resume_offset = cfg->mem != NULL || cfg->source != NULL ? 0 : cfg->resume_offset};
+        .resume_offset = cfg->mem != NULL || cfg->source != NULL ? 0 : cfg->resume_offset,
+        .resume_in_array = cfg->resume_in_array};
     struct a2a_items_config itcfg = {.max_record = cfg->max_record, .read_chunk = cfg->read_chunk};
     struct a2a_source src;
     int rc = -1;
@@ -108,50 +111,56 @@ enum a2a_limit a2a_input_limit(const struct a2a_input *in)
     return a2a_scanner_limit(in->reader);
 }
 
-/*
- * Says where offset falls, given the first record that ends at or after it (NULL: none does),
- * the end of the one before it and how many came before it.
- */
-static int not_a_place(uint64_t offset, const struct a2a_raw_record *rec, uint64_t prev_end,
-                       uint64_t nrecs, struct a2a_error *err)
+/* The resume point before a refused offset, said after where the offset falls. */
+static void say_before(struct a2a_error *err, const char *where, uint64_t before)
 {
-    unsigned long long prev = (unsigned long long)prev_end;
-
-    if (rec == NULL && nrecs == 0) {
-        a2a_error_set(err, A2A_E_CONFIG, "it holds no record");
-    } else if (rec == NULL) {
-        a2a_error_set(err, A2A_E_CONFIG,
-                      "it is after the last record, record %llu, whose resume point is byte %llu",
-                      (unsigned long long)nrecs, prev);
-    } else if (rec->origin == A2A_FROM_MESSAGES && rec->offset < offset) {
-        a2a_error_set(err, A2A_E_CONFIG,
-                      "it is %s an element of a \"Messages\" array, bytes %llu to %llu, not "
-                      "after a record: read on from there, the messages after it would be taken "
-                      "for records",
-                      rec->offset + rec->len == offset ? "at the end of" : "inside",
-                      (unsigned long long)rec->offset,
-                      (unsigned long long)(rec->offset + rec->len - 1));
-    } else if (rec->offset < offset) {
-        a2a_error_set(err, A2A_E_CONFIG,
-                      "it is inside record %llu, bytes %llu to %llu, whose resume point is byte "
-                      "%llu",
-                      (unsigned long long)(nrecs + 1), (unsigned long long)rec->offset,
-                      (unsigned long long)(rec->offset + rec->len - 1),
-                      (unsigned long long)(rec->offset + rec->len));
-    } else if (nrecs == 0) {
-        a2a_error_set(err, A2A_E_CONFIG, "it is before the first record, which starts at byte %llu",
-                      (unsigned long long)rec->offset);
+    if (before == 0) {
+        a2a_error_set(err, A2A_E_CONFIG, "%s; the resume point before it is 0, the file's start",
+                      where);
     } else {
-        a2a_error_set(err, A2A_E_CONFIG,
-                      "it is between records %llu and %llu, not where one ends: the resume "
-                      "point after record %llu is byte %llu",
-                      (unsigned long long)nrecs, (unsigned long long)(nrecs + 1),
-                      (unsigned long long)nrecs, prev);
+        a2a_error_set(err, A2A_E_CONFIG, "%s; the resume point before it is byte %llu", where,
+                      (unsigned long long)before);
     }
+}
+
+/*
+ * Says where a refused offset falls, given the first value cut that ends at or after it
+ * (NULL: none does) and whether any value came before.
+ */
+static int not_a_place(uint64_t offset, const struct a2a_raw_record *rec, int any,
+                       const struct a2a_resume_place *place, struct a2a_error *err)
+{
+    char where[320];
+    const char *what = "the record";
+
+    if (rec != NULL && rec->origin == A2A_FROM_MESSAGES) {
+        what = "an element of a \"Messages\" array";
+    }
+    if (rec == NULL) {
+        snprintf(where, sizeof(where), any ? "it is after the last record" : "it holds no record");
+    } else if (rec->origin == A2A_FROM_MESSAGES && rec->offset + rec->len == offset) {
+        snprintf(where, sizeof(where),
+                 "it is at the end of %s, bytes %llu to %llu, not of a record (read on from "
+                 "there, the messages after it would be taken for records)",
+                 what, (unsigned long long)rec->offset,
+                 (unsigned long long)(rec->offset + rec->len - 1));
+    } else if (rec->offset < offset) {
+        snprintf(where, sizeof(where), "it is inside %s at bytes %llu to %llu", what,
+                 (unsigned long long)rec->offset, (unsigned long long)(rec->offset + rec->len - 1));
+    } else {
+        snprintf(where, sizeof(where),
+                 "no record ends just before it (the next starts at byte %llu)",
+                 (unsigned long long)rec->offset);
+    }
+    say_before(err, where, place->before);
     return 1;
 }
 
-int a2a_input_check_resume(const struct a2a_input_config *cfg, struct a2a_error *err)
+/* Between records, often enough that a stop is seen at once, rarely enough to cost nothing. */
+#define CANCEL_EVERY 1024
+
+int a2a_input_check_resume(const struct a2a_input_config *cfg, struct a2a_resume_place *place,
+                           struct a2a_error *err)
 {
     struct a2a_files_config fcfg = {.paths = cfg->paths, .npaths = 1};
     struct a2a_scanner_config scfg = {.max_record = cfg->max_record,
@@ -161,11 +170,12 @@ int a2a_input_check_resume(const struct a2a_input_config *cfg, struct a2a_error 
     struct a2a_scanner *sc = NULL;
     struct a2a_source src;
     struct a2a_raw_record rec;
-    uint64_t prev_end = 0;
-    uint64_t nrecs = 0;
+    uint64_t offset = cfg->resume_offset;
+    uint64_t seen = 0;
     int rc = -1;
     int r;
 
+    memset(place, 0, sizeof(*place));
     if (a2a_files_open(&files, &fcfg, err) != 0) {
         return -1;
     }
@@ -175,19 +185,27 @@ int a2a_input_check_resume(const struct a2a_input_config *cfg, struct a2a_error 
     }
     while ((r = a2a_scanner_next(sc, &rec, err)) == 1) {
         uint64_t end = rec.offset + rec.len;
-        if (end == cfg->resume_offset && rec.origin != A2A_FROM_MESSAGES) {
-            rc = 0;
+        if (end >= offset) {
+            if (end == offset && rec.origin != A2A_FROM_MESSAGES) {
+                place->in_array = rec.origin != A2A_FROM_DOCUMENT;
+                rc = 0;
+            } else {
+                rc = not_a_place(offset, &rec, seen > 0, place, err);
+            }
             goto out;
         }
-        if (end >= cfg->resume_offset) {
-            rc = not_a_place(cfg->resume_offset, &rec, prev_end, nrecs, err);
+        if (rec.origin != A2A_FROM_MESSAGES) {
+            place->before = end; /* a message's end is no place to read on from */
+        }
+        if (++seen % CANCEL_EVERY == 0 && cfg->cancel != NULL && *cfg->cancel) {
+            a2a_error_set(err, A2A_E_INTERRUPTED, "interrupted");
             goto out;
         }
-        prev_end = end;
-        nrecs++;
     }
     if (r == 0) {
-        rc = not_a_place(cfg->resume_offset, NULL, prev_end, nrecs, err);
+        rc = not_a_place(offset, NULL, seen > 0, place, err);
+    } else {
+        place->limit = a2a_scanner_limit(sc);
     }
 out:
     a2a_scanner_free(&sc);

@@ -41,6 +41,7 @@ struct a2a_input_config {
     void *wait_ctx;
     /* Nonzero: read the first path from this record boundary on (see scanner.h). */
     uint64_t resume_offset;
+    int resume_in_array; /* see scanner.h; a2a_input_check_resume() tells it */
 };
 
 /* Returns 0, or -1 with err set (out of memory). Files are opened lazily, in order. */
@@ -74,18 +75,33 @@ int a2a_input_current_resumable(const struct a2a_input *in);
 /* After -1: the configured limit the input exceeded, or A2A_LIMIT_NONE. */
 enum a2a_limit a2a_input_limit(const struct a2a_input *in);
 
+/* What a2a_input_check_resume() found at and before the offset. */
+struct a2a_resume_place {
+    uint64_t before; /* the resume point nearest before the offset; 0: the file's start */
+    /*
+     * The record that ends at the offset is an element of an array (Records or a top-level
+     * one): reading on, the array must go on or close (set resume_in_array to this).
+     */
+    int in_array;
+    enum a2a_limit limit; /* after -1: the limit a record before it outgrew, or NONE */
+};
+
 /*
  * Whether cfg->resume_offset is a place the first path can be read on from: a record the
  * scanner cuts (in the mode cfg reads with) ends exactly there, as at every resume point a
  * run names. The scanner's own look at the byte before it cannot tell a record's closing
- * brace from a nested object's, so the file is read from its start up to there (at the dry
- * run's speed: about 0.3 s a GB). The end of an element of "Messages" is no such place:
- * read on from there, the messages after it would be taken for records.
+ * brace from a nested map's, so the file is read from its start up to there (at the dry
+ * run's speed: about a third of a second a GB), watching cfg->cancel. The end of an element
+ * of "Messages" is no such place: read on from there, the messages after it would be taken
+ * for records.
  *
- * Returns 0 (it is), 1 (it is not: err->msg says where it falls, A2A_E_CONFIG), or -1 with
- * err set (the file could not be read up to there: the scanner's message, or out of memory).
+ * Returns 0 (it is), 1 (it is not: err->msg says where it falls and the resume point before
+ * it, A2A_E_CONFIG), or -1 with err set: the file could not be read up to there or through
+ * the record at it (the scanner's message; place->limit), A2A_E_INTERRUPTED when cancel was
+ * raised, or out of memory. place is filled in every case.
  */
-int a2a_input_check_resume(const struct a2a_input_config *cfg, struct a2a_error *err);
+int a2a_input_check_resume(const struct a2a_input_config *cfg, struct a2a_resume_place *place,
+                           struct a2a_error *err);
 
 /* Closes what it opened (never standard input) and frees; NULLs *in; NULL-safe. */
 void a2a_input_free(struct a2a_input **in);

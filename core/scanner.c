@@ -1590,6 +1590,9 @@ static int resume_here(struct a2a_scanner *sc, struct a2a_error *err)
     if (c == -2) {
         return -1;
     }
+    if (sc->cfg.resume_in_array && c != ',' && c != ']') {
+        return unexpected(sc, err, c, "',' or ']'"); /* the end of input too: cut short */
+    }
     sc->first_member = 0;
     sc->state = c == ',' || c == ']' ? DOC_RESUMED_ARRAY : DOC_BETWEEN;
     return 0;

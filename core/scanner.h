@@ -46,6 +46,12 @@ struct a2a_scanner_config {
      * the record's closing brace, which is checked. 0: from the start, as usual.
      */
     uint64_t resume_offset;
+    /*
+     * With resume_offset: the record before it is an element of an array (Records or a
+     * top-level one), so what follows must go on with that array or close it; a file that
+     * ends there was cut short. 0: not known (anything may follow, the end of input too).
+     */
+    int resume_in_array;
     enum a2a_scan_mode mode; /* 0 is A2A_SCAN_EVENTS */
     /*
      * Scanning ahead (EVENTS and SHAPES modes, an input the source says is a regular file, with at

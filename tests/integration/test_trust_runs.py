@@ -88,40 +88,59 @@ class TrustRunsTest(harness.IntegrationTestCase):
     def test_every_resume_point_named_is_accepted(self):
         """Cut short anywhere, in every shape, the resume point a run names is one that
         --resume-from takes on the whole file (it reads the file up to it, and a record must
-        end there), and reading on from it gives exactly the records after it."""
+        end there), and reading on from it gives exactly the records after it; so is the one
+        a resumed run names when it is cut short again. A '}' inside a record is refused."""
         data = os.path.join(harness.SOURCE_DIR, "testdata")
         files = [os.path.join(data, "cli", "concat.json"),
-                 os.path.join(data, "redrive", "mixed.ndjson"),
-                 os.path.join(data, "redrive", "sqs-receive-message.json")]
+                 os.path.join(data, "redrive", "mixed.ndjson")]
         for shape in ("lambda", "pages", "array", "ndjson"):
             out, _ = self.gen_batch(30, name="whole." + shape, shape=shape, page_size=7)
             files.append(out)
         rng = random.Random(7)
         named = 0
+
+        def resume_point(args):
+            sj = self.path("s.json")
+            self.run_tool(["-n", "-q", "--summary-json", sj] + args)
+            with open(sj) as f:
+                rp = json.load(f).get("resumePoint")
+            return rp["offset"] if rp else 0
+
         for whole in files:
             with open(whole, "rb") as f:
                 data_bytes = f.read()
             full = self.run_tool(["-n", "--report", self.path("all.jsonl"), whole])
-            positions = [r["offset"] for r in harness.read_jsonl(self.path("all.jsonl"))
-                         if r.get("file") == whole]
-            for cut in sorted(rng.sample(range(1, len(data_bytes)), 25)):
-                part = self.path("part.json")
-                harness.write_text(part, data_bytes[:cut])
-                sj = self.path("s.json")
-                self.run_tool(["-n", "-q", "--summary-json", sj, part])
-                with open(sj) as f:
-                    rp = json.load(f).get("resumePoint")
-                if not rp or rp["offset"] == 0:
-                    continue
-                named += 1
-                rest = self.run_tool(["-n", "-q", "--report", self.path("rest.jsonl"),
-                                      "--resume-from", rp["resumeFrom"], whole])
-                self.assertNotEqual(rest.rc, 2, (whole, cut, rest.stderr))
-                after = [r["offset"] for r in harness.read_jsonl(self.path("rest.jsonl"))
-                         if r.get("file") == whole]
-                self.assertEqual(after, [o for o in positions if o >= rp["offset"]],
-                                 (whole, cut))
             self.assertIn(full.rc, (0, 1, 4, 6), full.stderr)
+            starts = [r["offset"] for r in harness.read_jsonl(self.path("all.jsonl"))
+                      if r.get("file") == whole]
+            part = self.path("part.json")
+            for cut in sorted(rng.sample(range(1, len(data_bytes)), 25)):
+                harness.write_text(part, data_bytes[:cut])
+                offset = resume_point([part])
+                later = rng.randrange(cut, len(data_bytes) + 1)
+                if offset > 0:  # cut short again, after a resumed run's start
+                    harness.write_text(part, data_bytes[:later])
+                    again = resume_point(["--resume-from", str(offset), part])
+                    self.assertGreaterEqual(again, offset, (whole, cut, later))
+                else:
+                    again = 0
+                for off in (offset, again):
+                    if off == 0:
+                        continue
+                    named += 1
+                    rest = self.run_tool(["-n", "-q", "--report", self.path("rest.jsonl"),
+                                          "--resume-from", str(off), whole])
+                    self.assertNotEqual(rest.rc, 2, (whole, cut, off, rest.stderr))
+                    after = [r["offset"] for r in harness.read_jsonl(self.path("rest.jsonl"))
+                             if r.get("file") == whole]
+                    self.assertEqual(after, [o for o in starts if o >= off], (whole, cut, off))
+            # the last '}' before the last record's end closes a nested map inside it
+            inner = data_bytes.rindex(b"}", 0, data_bytes.rindex(b"}")) + 1
+            if whole.endswith((".lambda", ".pages", ".array")):
+                inner = data_bytes.rindex(b"}", 0, inner - 1) + 1  # past the ]} or ]
+            bad = self.run_tool(["-n", "--resume-from", str(inner), whole])
+            self.assertEqual(bad.rc, 2, (whole, inner, bad.stderr))
+            self.assertIn("it is inside the record at bytes", bad.stderr)
         self.assertGreater(named, 100)
 
     def test_file_name_with_control_bytes_one_line_and_a_command_that_runs(self):

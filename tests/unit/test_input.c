@@ -1025,35 +1025,81 @@ static void test_current_position(void **state)
 /* ---- resume points ---------------------------------------------------------------------- */
 
 /*
- * Inputs with their resume points marked: '|' right after each record (the offsets a run
- * names), '~' after each element of "Messages" (refused: read on from there, the messages
+ * Inputs with their resume points marked: '|' right after a value cut whole from between
+ * documents (a record object, an invocation record: a run reads on between documents), '>'
+ * after an element of an array (Records or a top-level one: reading on, the array must go on
+ * or close), '~' after an element of "Messages" (refused: read on from there, the messages
  * after it would be taken for records). Marks are dropped before the file is written.
  */
 static const char *const resume_files[] = {
-    "{'Records':[" R1 "|," R2 "|]}\n",
-    "{'Records':[{'eventName':'A'}|, {'eventName':'B'}| ,\n{'eventName':'C'}|],'x':{'y':{}}}",
+    "{'Records':[" R1 ">," R2 ">]}\n",
+    "{'Records':[{'eventName':'A'}>, {'eventName':'B'}> ,\n{'eventName':'C'}>],'x':{'y':{}}}",
     R3 "|\n" R4 "|\n",
-    "[" R5 "|]",
+    "[" R5 ">]",
     "{'eventName':'F','dynamodb':{'k':{'M':{}}}}|{'Records':[]}{'eventName':'X','x':{}}|[{'"
-    "eventName':'G'}|]",
+    "eventName':'G'}>]",
     "{'Messages':[{'Body':'{}','MessageId':'m1'}~,{'Body':'x','MessageId':'m2'}~]}\n"
-    "{'Records':[" R4 "|]}",
+    "{'Records':[" R4 ">]}",
     "{'requestContext':{'a':{}},'DDBStreamBatchInfo':{'shardId':'s'}}|\n" R4 "|",
 };
 
-static int check_resume_at(const char *path, uint64_t offset, int ahead, struct a2a_error *err)
+static int check_resume_at(const char *path, uint64_t offset, int ahead, size_t max_record,
+                           struct a2a_resume_place *place, struct a2a_error *err)
+{
+    struct a2a_input_config cfg = {.paths = &path,
+                                   .npaths = 1,
+                                   .max_record = max_record,
+                                   .shapes = 1,
+                                   .scan_ahead = ahead,
+                                   .resume_offset = offset};
+
+    return a2a_input_check_resume(&cfg, place, err);
+}
+
+/* Reads path on from offset as a run would; returns how many values, or -1 (err set). */
+static long read_on(const char *path, uint64_t offset, int in_array, struct a2a_error *err)
 {
     struct a2a_input_config cfg = {.paths = &path,
                                    .npaths = 1,
                                    .max_record = MIB,
                                    .shapes = 1,
-                                   .scan_ahead = ahead,
-                                   .resume_offset = offset};
+                                   .resume_offset = offset,
+                                   .resume_in_array = in_array};
+    struct a2a_input *in = NULL;
+    struct a2a_raw_record raw;
+    long n = 0;
+    int r;
 
-    return a2a_input_check_resume(&cfg, err);
+    assert_int_equal(a2a_input_open(&in, &cfg, err), 0);
+    while ((r = a2a_input_next(in, &raw, err)) == 1) {
+        n++;
+    }
+    a2a_input_free(&in);
+    return r == 0 ? n : -1;
 }
 
-/* Every offset of every input: accepted exactly at the marked ends of records. */
+/* Drops the marks of tmpl into text (at most cap bytes), each at the offset it stands for. */
+static size_t unmark(const char *tmpl, char *text, char *mark, size_t cap)
+{
+    size_t len = 0;
+
+    memset(mark, 0, cap + 1);
+    for (const char *p = tmpl; *p != '\0'; p++) {
+        assert_true(len < cap);
+        if (*p == '|' || *p == '>' || *p == '~') {
+            mark[len] = *p;
+            continue;
+        }
+        text[len++] = *p;
+    }
+    return len;
+}
+
+/*
+ * Every offset of every input: accepted exactly at the marked ends of records, with in_array
+ * as marked; read on from there, the rest comes whole, and cut short right there, a record
+ * in an array is an error, not a clean end.
+ */
 static void test_check_resume_every_offset(void **state)
 {
     struct files *fs = *state;
@@ -1061,31 +1107,44 @@ static void test_check_resume_every_offset(void **state)
 
     snprintf(path, sizeof(path), "%s/resume.json", fs->dir);
     for (size_t k = 0; k < sizeof(resume_files) / sizeof(resume_files[0]); k++) {
-        const char *tmpl = resume_files[k];
         char text[1024];
-        char mark[1024];
-        size_t len = 0;
+        char mark[1025];
+        size_t len = unmark(resume_files[k], text, mark, sizeof(text));
+        long after = 0;
 
-        memset(mark, 0, sizeof(mark));
-        for (const char *p = tmpl; *p != '\0'; p++) {
-            assert_true(len < sizeof(text));
-            if (*p == '|' || *p == '~') {
-                mark[len] = *p; /* the offset after the byte before it */
-                continue;
-            }
-            text[len++] = *p;
+        for (size_t i = 0; i <= len; i++) {
+            after += mark[i] != 0;
         }
-        write_file(path, text, len);
         for (uint64_t off = 1; off <= len; off++) {
+            struct a2a_resume_place place;
             struct a2a_error err = {A2A_OK, ""};
-            int want = mark[off] == '|' ? 0 : 1;
-            int got = check_resume_at(path, off, 0, &err);
-            if (got != want || (got == 1 && err.code != A2A_E_CONFIG)) {
-                row_fail("input %zu, offset %llu: %d, want %d (%s)", k, (unsigned long long)off,
-                         got, want, err.msg);
+            int want = mark[off] == '|' || mark[off] == '>' ? 0 : 1;
+            int got;
+
+            write_file(path, text, len);
+            got = check_resume_at(path, off, 0, MIB, &place, &err);
+            after -= mark[off] != 0; /* the values after this offset */
+            if (got != want || (got == 1 && err.code != A2A_E_CONFIG) ||
+                (got == 0 && place.in_array != (mark[off] == '>'))) {
+                row_fail("input %zu, offset %llu: %d in_array %d, want %d (%s)", k,
+                         (unsigned long long)off, got, place.in_array, want, err.msg);
             }
             if (mark[off] == '~' && strstr(err.msg, "of a \"Messages\" array") == NULL) {
                 row_fail("input %zu, offset %llu: %s", k, (unsigned long long)off, err.msg);
+            }
+            if (got != 0) {
+                continue;
+            }
+            if (read_on(path, off, place.in_array, &err) != after) {
+                row_fail("input %zu, read on from %llu: not the %ld values after it (%s)", k,
+                         (unsigned long long)off, after, err.msg);
+            }
+            write_file(path, text, (size_t)off); /* cut short right after the record */
+            if (place.in_array &&
+                (read_on(path, off, 1, &err) != -1 ||
+                 strstr(err.msg, "input ends where ',' or ']' was expected") == NULL)) {
+                row_fail("input %zu, cut at %llu: read as whole (%s)", k, (unsigned long long)off,
+                         err.msg);
             }
         }
     }
@@ -1094,9 +1153,9 @@ static void test_check_resume_every_offset(void **state)
 }
 
 /*
- * Where a refused offset falls is said, with the resume point nearest before it; a file cut
- * short before it is the scanner's error (-1). The nested '}' inside record 1 is the case a
- * look at the byte before the offset took for a record's end.
+ * Where a refused offset falls is said, with the resume point before it (a record's end, never
+ * a message's; else the file's start); a file cut short or a record over the limit before it
+ * is the scanner's error (-1), with the limit named.
  */
 static void test_check_resume_reasons(void **state)
 {
@@ -1104,37 +1163,60 @@ static void test_check_resume_reasons(void **state)
     static const struct {
         const char *tmpl;
         uint64_t offset;
+        size_t max_record;
         int rc;
+        enum a2a_limit limit;
         const char *why;
     } rows[] = {
-        {"{'eventName':{'b':{}}}\n{'eventName':1}\n", 20, 1,
-         "it is inside record 1, bytes 0 to 21, whose resume point is byte 22"},
-        {"{'eventName':{'b':{}}}\n{'eventName':1}\n", 23, 1,
-         "it is between records 1 and 2, not where one ends: the resume point after record 1 "
-         "is byte 22"},
-        {"{'eventName':{'b':{}}}\n{'eventName':1}\n", 39, 1,
-         "it is after the last record, record 2, whose resume point is byte 38"},
-        {"\n {'eventName':1}", 1, 1, "it is before the first record, which starts at byte 2"},
-        {"{'Records':[]}", 14, 1, "it holds no record"},
-        {"{'Messages':[{'a':{}}]}", 19, 1, "it is inside an element of a \"Messages\" array"},
-        {"{'Messages':[{'a':{}}]}", 21, 1,
-         "it is at the end of an element of a \"Messages\" array, bytes 13 to 20, not after a "
-         "record"},
-        {"{'eventName':{}}{'dynamodb':{}", 16, 0, ""},
-        {"{'eventName':{}}{'dynamodb':{}", 30, -1, "byte 30 (record 2): invalid JSON"},
+        {"{'eventName':{'b':{}}}\n{'eventName':{}}\n", 20, MIB, 1, A2A_LIMIT_NONE,
+         "it is inside the record at bytes 0 to 21; the resume point before it is 0, the "
+         "file's start"},
+        {"{'eventName':{'b':{}}}\n{'eventName':{}}\n", 37, MIB, 1, A2A_LIMIT_NONE,
+         "it is inside the record at bytes 23 to 38; the resume point before it is byte 22"},
+        {"{'eventName':{'b':{}}}\n{'eventName':1}\n", 23, MIB, 1, A2A_LIMIT_NONE,
+         "no record ends just before it (the next starts at byte 23); the resume point before it "
+         "is byte "
+         "22"},
+        {"{'eventName':{'b':{}}}\n{'eventName':1}\n", 39, MIB, 1, A2A_LIMIT_NONE,
+         "it is after the last record; the resume point before it is byte 38"},
+        {"\n {'eventName':1}", 1, MIB, 1, A2A_LIMIT_NONE,
+         "no record ends just before it (the next starts at byte 2); the resume point before it is "
+         "0, "
+         "the file's start"},
+        {"{'Records':[]}", 14, MIB, 1, A2A_LIMIT_NONE,
+         "it holds no record; the resume point before it is 0, the file's start"},
+        {"{'Messages':[{'a':{}}]}", 19, MIB, 1, A2A_LIMIT_NONE,
+         "it is inside an element of a \"Messages\" array at bytes 13 to 20; the resume point "
+         "before it is 0, the file's start"},
+        {"{'Messages':[{'a':{}}]}", 21, MIB, 1, A2A_LIMIT_NONE,
+         "it is at the end of an element of a \"Messages\" array, bytes 13 to 20, not of a "
+         "record (read on from there, the messages after it would be taken for records); the "
+         "resume point before it is 0, the file's start"},
+        /* a message's end is never the resume point offered */
+        {"{'eventName':1}{'Messages':[{'a':{}},{'b':{}}]}", 37, MIB, 1, A2A_LIMIT_NONE,
+         "no record ends just before it (the next starts at byte 37); the resume point before it "
+         "is byte "
+         "15"},
+        {"{'eventName':{}}{'dynamodb':{}", 16, MIB, 0, A2A_LIMIT_NONE, ""},
+        {"{'eventName':{}}{'dynamodb':{}", 30, MIB, -1, A2A_LIMIT_NONE,
+         "byte 30 (record 2): invalid JSON"},
+        {"{'eventName':'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'}{'eventName':1}", 60, 32, -1,
+         A2A_LIMIT_MAX_RECORD, "larger than"},
     };
     char path[320];
 
     snprintf(path, sizeof(path), "%s/resume.json", fs->dir);
     for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
+        struct a2a_resume_place place;
         struct a2a_error err = {A2A_OK, ""};
         int got;
 
         write_file(path, rows[k].tmpl, strlen(rows[k].tmpl));
-        got = check_resume_at(path, rows[k].offset, 0, &err);
-        if (got != rows[k].rc || strstr(err.msg, rows[k].why) == NULL) {
-            row_fail("row %zu: %d \"%s\", want %d \"%s\"", k, got, err.msg, rows[k].rc,
-                     rows[k].why);
+        got = check_resume_at(path, rows[k].offset, 0, rows[k].max_record, &place, &err);
+        if (got != rows[k].rc || place.limit != rows[k].limit ||
+            strstr(err.msg, rows[k].why) == NULL) {
+            row_fail("row %zu: %d limit %d \"%s\", want %d \"%s\"", k, got, (int)place.limit,
+                     err.msg, rows[k].rc, rows[k].why);
         }
     }
     unlink(path);
@@ -1143,7 +1225,8 @@ static void test_check_resume_reasons(void **state)
 
 /*
  * A file large enough to be scanned ahead by the helper thread: the answers are the same,
- * deep into the file, at record ends and at the nested brace inside a record.
+ * deep into the file, at record ends and at the nested brace inside a record; a raised
+ * cancel flag stops the check.
  */
 static void test_check_resume_scanned_ahead(void **state)
 {
@@ -1165,20 +1248,36 @@ static void test_check_resume_scanned_ahead(void **state)
     assert_true(text.len > 2 * (A2A_AHEAD_OWN + A2A_AHEAD_PART));
     write_file(path, text.data, text.len);
     for (uint64_t i = 0; i < NRECS; i += 997) {
+        struct a2a_resume_place place;
         struct a2a_error err = {A2A_OK, ""};
         char want[128];
 
         for (int ahead = 0; ahead < 2; ahead++) {
-            if (check_resume_at(path, ends[i], ahead, &err) != 0) {
+            if (check_resume_at(path, ends[i], ahead, MIB, &place, &err) != 0) {
                 row_fail("record %llu, ahead %d: %s", (unsigned long long)i + 1, ahead, err.msg);
             }
-            snprintf(want, sizeof(want), "it is inside record %llu,", (unsigned long long)i + 1);
-            if (check_resume_at(path, ends[i] - 2, ahead, &err) != 1 ||
+            snprintf(want, sizeof(want), "inside the record at bytes %llu to",
+                     (unsigned long long)(i == 0 ? 0 : ends[i - 1] + 1));
+            if (check_resume_at(path, ends[i] - 2, ahead, MIB, &place, &err) != 1 ||
                 strstr(err.msg, want) == NULL) {
                 row_fail("record %llu, ahead %d, inner brace: %s", (unsigned long long)i + 1, ahead,
                          err.msg);
             }
         }
+    }
+    {
+        static volatile sig_atomic_t raised = 1;
+        struct a2a_input_config cfg = {.paths = (const char *[]){path},
+                                       .npaths = 1,
+                                       .max_record = MIB,
+                                       .shapes = 1,
+                                       .cancel = &raised,
+                                       .resume_offset = ends[NRECS - 1]};
+        struct a2a_resume_place place;
+        struct a2a_error err = {A2A_OK, ""};
+
+        assert_int_equal(a2a_input_check_resume(&cfg, &place, &err), -1);
+        assert_int_equal(err.code, A2A_E_INTERRUPTED);
     }
     unlink(path);
     a2a_buf_free(&text);
