@@ -515,6 +515,30 @@ static int check_operands(const struct options *o, struct a2a_error *err)
 }
 
 /*
+ * The check of --resume-from was stopped (--max-time, a signal): the run is one that stopped
+ * before its first read, and ends as any does (the response, the summary, the lines), with
+ * the operator's offset, not checked, as its resume point: the continuation checks it.
+ * Returns 0, or -1 (out of memory: st->err says so).
+ */
+static int stopped_in_check(const struct options *o, struct a2a_run_stats *st)
+{
+    memset(st, 0, sizeof(*st));
+    st->cancelled = 1;
+    st->input_unread = 1;
+    st->resume.input = strdup(o->files[0]);
+    if (st->resume.input == NULL) {
+        a2a_error_set(&st->err, A2A_E_NOMEM, "out of memory");
+        return -1;
+    }
+    st->resume.valid = 1;
+    st->resume.input_resumable = 1;
+    st->resume.offset = (uint64_t)o->resume_from;
+    snprintf(st->resume.resume_arg, sizeof(st->resume.resume_arg), "%llu",
+             (unsigned long long)o->resume_from);
+    return 0;
+}
+
+/*
  * One run of the core with the CLI's sinks around it. Every step that fails hands back a
  * struct a2a_error, printed here; the sinks are closed once, at out:, whatever happened.
  */
@@ -542,6 +566,7 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
     int rc = EXIT_USAGE;
     int gave_credentials = 0; /* a token or -H header goes with the calls */
     struct a2a_resume_place resume_place = {0, 0, A2A_LIMIT_NONE};
+    int check_stopped = 0; /* a stop came while --resume-from was checked: nothing is read */
 
     memset(&sinks, 0, sizeof(sinks));
     memset(&redrive, 0, sizeof(redrive));
@@ -570,14 +595,12 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
     }
     if (o->has_resume_from && resume_check(o->files[0], o->resume_from, o->max_record, &stop_signal,
                                            &resume_place, &err) != 0) {
+        msg_error(msgs, "%s%s", err.msg, limit_option(resume_place.limit));
         if (err.code != A2A_E_INTERRUPTED) {
-            msg_error(msgs, "%s%s", err.msg, limit_option(resume_place.limit));
             goto out;
         }
-        msg_error(msgs, "%s (%s)", err.msg,
-                  stop_signal == DEADLINE_SIGNAL ? "--max-time passed" : "a signal");
-        rc = stop_signal == DEADLINE_SIGNAL ? EXIT_TIMEOUT : 128 + (int)stop_signal;
-        goto out;
+        check_stopped = 1;
+        err = (struct a2a_error){.code = A2A_OK}; /* said: the later steps have theirs to say */
     }
     if (open_sinks(&sinks, o, &err) != 0) {
         msg_error(msgs, "%s", err.msg);
@@ -611,7 +634,7 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
     fill_config(&cfg, o, &cred, msgs, &sinks, stream_open ? &stream_src : NULL);
     cfg.redrive = redrive_cfg;
     cfg.input.resume_in_array = resume_place.in_array; /* resume_check() read the file */
-    run_rc = a2a_run(&cfg, &resp, &st);
+    run_rc = check_stopped ? stopped_in_check(o, &st) : a2a_run(&cfg, &resp, &st);
     if (sinks.progress) {
         messages_progress(msgs, NULL);
     }

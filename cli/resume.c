@@ -459,8 +459,8 @@ int resume_check(const char *path, unsigned long long offset, size_t max_record,
                       offset, path, why.msg);
     } else if (rc != 0 && why.code == A2A_E_INTERRUPTED) {
         a2a_error_set(err, A2A_E_INTERRUPTED,
-                      "--resume-from %llu: the run stopped while %s was read up to it, to check "
-                      "it; nothing was sent",
+                      "--resume-from %llu: not checked: the run stopped while %s was read up to "
+                      "it",
                       offset, path);
     } else if (rc != 0) {
         a2a_error_set(err, A2A_E_CONFIG,

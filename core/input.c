@@ -171,7 +171,8 @@ int a2a_input_check_resume(const struct a2a_input_config *cfg, struct a2a_resume
     struct a2a_source src;
     struct a2a_raw_record rec;
     uint64_t offset = cfg->resume_offset;
-    uint64_t seen = 0;
+    uint64_t seen = 0;  /* values cut, messages too */
+    int any_record = 0; /* one of them was no message */
     int rc = -1;
     int r;
 
@@ -190,12 +191,13 @@ int a2a_input_check_resume(const struct a2a_input_config *cfg, struct a2a_resume
                 place->in_array = rec.origin != A2A_FROM_DOCUMENT;
                 rc = 0;
             } else {
-                rc = not_a_place(offset, &rec, seen > 0, place, err);
+                rc = not_a_place(offset, &rec, any_record, place, err);
             }
             goto out;
         }
         if (rec.origin != A2A_FROM_MESSAGES) {
             place->before = end; /* a message's end is no place to read on from */
+            any_record = 1;
         }
         if (++seen % CANCEL_EVERY == 0 && cfg->cancel != NULL && *cfg->cancel) {
             a2a_error_set(err, A2A_E_INTERRUPTED, "interrupted");
@@ -203,7 +205,7 @@ int a2a_input_check_resume(const struct a2a_input_config *cfg, struct a2a_resume
         }
     }
     if (r == 0) {
-        rc = not_a_place(offset, NULL, seen > 0, place, err);
+        rc = not_a_place(offset, NULL, any_record, place, err);
     } else {
         place->limit = a2a_scanner_limit(sc);
     }

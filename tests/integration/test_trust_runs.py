@@ -101,10 +101,13 @@ class TrustRunsTest(harness.IntegrationTestCase):
 
         def resume_point(args):
             sj = self.path("s.json")
-            self.run_tool(["-n", "-q", "--summary-json", sj] + args)
+            if os.path.exists(sj):
+                os.unlink(sj)  # a refused run writes none: never read the last one's
+            r = self.run_tool(["-n", "-q", "--summary-json", sj] + args)
+            self.assertNotEqual(r.rc, 2, (args, r.stderr))
             with open(sj) as f:
                 rp = json.load(f).get("resumePoint")
-            return rp["offset"] if rp else 0
+            return int(rp["resumeFrom"]) if rp else 0
 
         for whole in files:
             with open(whole, "rb") as f:

@@ -1192,6 +1192,8 @@ static void test_check_resume_reasons(void **state)
          "it is at the end of an element of a \"Messages\" array, bytes 13 to 20, not of a "
          "record (read on from there, the messages after it would be taken for records); the "
          "resume point before it is 0, the file's start"},
+        {"{'Messages':[{'a':{}}]}", 23, MIB, 1, A2A_LIMIT_NONE,
+         "it holds no record; the resume point before it is 0, the file's start"},
         /* a message's end is never the resume point offered */
         {"{'eventName':1}{'Messages':[{'a':{}},{'b':{}}]}", 37, MIB, 1, A2A_LIMIT_NONE,
          "no record ends just before it (the next starts at byte 37); the resume point before it "
