@@ -565,7 +565,7 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
     char *resume_cmd = NULL; /* owned: the continuation, when input was left unread */
     int rc = EXIT_USAGE;
     int gave_credentials = 0; /* a token or -H header goes with the calls */
-    struct a2a_resume_place resume_place = {0, 0, A2A_LIMIT_NONE};
+    struct a2a_resume_place resume_place = {0, A2A_RESUME_ANYWHERE, A2A_LIMIT_NONE};
     int check_stopped = 0; /* a stop came while --resume-from was checked: nothing is read */
 
     memset(&sinks, 0, sizeof(sinks));
@@ -633,7 +633,7 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
     }
     fill_config(&cfg, o, &cred, msgs, &sinks, stream_open ? &stream_src : NULL);
     cfg.redrive = redrive_cfg;
-    cfg.input.resume_in_array = resume_place.in_array; /* resume_check() read the file */
+    cfg.input.resume_in = resume_place.in; /* resume_check() read the file */
     run_rc = check_stopped ? stopped_in_check(o, &st) : a2a_run(&cfg, &resp, &st);
     if (sinks.progress) {
         messages_progress(msgs, NULL);

@@ -34,7 +34,7 @@ char *resume_command(const struct a2a_resume_point *rp, const struct options *o,
 /*
  * --resume-from OFFSET FILE: FILE must be a regular file in which a record ends just before
  * OFFSET, as at every resume point (read up to there with the run's --max-record-size,
- * watching cancel). Returns 0 with place filled (give the run place->in_array), or -1 with
+ * watching cancel). Returns 0 with place filled (give the run place->in), or -1 with
  * err set: A2A_E_CONFIG (the run must not start; place->limit when a record before OFFSET
  * outgrew max_record), A2A_E_INTERRUPTED (cancel was raised).
  */

@@ -121,7 +121,7 @@ int a2a_run(const struct a2a_run_config *cfg, struct a2a_response *resp,
 /*
  * Before a run: whether input->resume_offset is a resume point of input->paths[0] as
  * a2a_run() would read it (a2a_input_check_resume(): 0, 1 with err->msg saying where it
- * falls, or -1 with err set). On 0, give the run place->in_array as resume_in_array.
+ * falls, or -1 with err set). On 0, give the run place->in as resume_in.
  */
 int a2a_run_check_resume(const struct a2a_input_config *input, struct a2a_resume_place *place,
                          struct a2a_error *err);

@@ -22,7 +22,7 @@ int a2a_input_open(struct a2a_input **out, const struct a2a_input_config *cfg,
         .no_ahead = !cfg->scan_ahead,
         /* only the files of the command line can be resumed */
         .resume_offset = cfg->mem != NULL || cfg->source != NULL ? 0 : cfg->resume_offset,
-        .resume_in_array = cfg->resume_in_array};
+        .resume_in = cfg->resume_in};
     struct a2a_items_config itcfg = {.max_record = cfg->max_record, .read_chunk = cfg->read_chunk};
     struct a2a_source src;
     int rc = -1;
@@ -156,6 +156,13 @@ static int not_a_place(uint64_t offset, const struct a2a_raw_record *rec, int an
     return 1;
 }
 
+static const enum a2a_resume_in resume_in_of[] = {
+    [A2A_FROM_DOCUMENT] = A2A_RESUME_BETWEEN,
+    [A2A_FROM_RECORDS] = A2A_RESUME_IN_RECORDS,
+    [A2A_FROM_ARRAY] = A2A_RESUME_IN_ARRAY,
+    [A2A_FROM_MESSAGES] = A2A_RESUME_ANYWHERE, /* never a place: refused before */
+};
+
 /* Between records, often enough that a stop is seen at once, rarely enough to cost nothing. */
 #define CANCEL_EVERY 1024
 
@@ -188,7 +195,7 @@ int a2a_input_check_resume(const struct a2a_input_config *cfg, struct a2a_resume
         uint64_t end = rec.offset + rec.len;
         if (end >= offset) {
             if (end == offset && rec.origin != A2A_FROM_MESSAGES) {
-                place->in_array = rec.origin != A2A_FROM_DOCUMENT;
+                place->in = resume_in_of[rec.origin];
                 rc = 0;
             } else {
                 rc = not_a_place(offset, &rec, any_record, place, err);

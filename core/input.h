@@ -41,7 +41,7 @@ struct a2a_input_config {
     void *wait_ctx;
     /* Nonzero: read the first path from this record boundary on (see scanner.h). */
     uint64_t resume_offset;
-    int resume_in_array; /* see scanner.h; a2a_input_check_resume() tells it */
+    enum a2a_resume_in resume_in; /* see scanner.h; a2a_input_check_resume() tells it */
 };
 
 /* Returns 0, or -1 with err set (out of memory). Files are opened lazily, in order. */
@@ -77,13 +77,9 @@ enum a2a_limit a2a_input_limit(const struct a2a_input *in);
 
 /* What a2a_input_check_resume() found at and before the offset. */
 struct a2a_resume_place {
-    uint64_t before; /* the resume point nearest before the offset; 0: the file's start */
-    /*
-     * The record that ends at the offset is an element of an array (Records or a top-level
-     * one): reading on, the array must go on or close (set resume_in_array to this).
-     */
-    int in_array;
-    enum a2a_limit limit; /* after -1: the limit a record before it outgrew, or NONE */
+    uint64_t before;       /* the resume point nearest before the offset; 0: the file's start */
+    enum a2a_resume_in in; /* what the record that ends at the offset was in: give it the run */
+    enum a2a_limit limit;  /* after -1: the limit a record before it outgrew, or NONE */
 };
 
 /*

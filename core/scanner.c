@@ -1525,10 +1525,13 @@ static int array_element(struct a2a_scanner *sc, struct a2a_raw_record *rec, str
     if (c == ']') {
         sc->pos++;
         sc->first_member = 0;
-        if (sc->state == DOC_RESUMED_ARRAY) {
-            /* Resumed inside an array: what follows its end says whose it was. */
+        if (sc->state == DOC_RESUMED_ARRAY && sc->cfg.resume_in == A2A_RESUME_ANYWHERE) {
+            /* Resumed inside an array not known: what follows its end says whose it was. */
             c = peek_nonspace(sc, err);
             sc->state = c == '}' || c == ',' ? DOC_RECORDS : DOC_ARRAY;
+            sc->saw_records = 1;
+        } else if (sc->state == DOC_RESUMED_ARRAY) {
+            sc->state = sc->cfg.resume_in == A2A_RESUME_IN_RECORDS ? DOC_RECORDS : DOC_ARRAY;
             sc->saw_records = 1;
         }
         sc->state = sc->state == DOC_ARRAY ? DOC_BETWEEN : DOC_OBJECT_MEMBERS;
@@ -1590,11 +1593,22 @@ static int resume_here(struct a2a_scanner *sc, struct a2a_error *err)
     if (c == -2) {
         return -1;
     }
-    if (sc->cfg.resume_in_array && c != ',' && c != ']') {
-        return unexpected(sc, err, c, "',' or ']'"); /* the end of input too: cut short */
-    }
     sc->first_member = 0;
-    sc->state = c == ',' || c == ']' ? DOC_RESUMED_ARRAY : DOC_BETWEEN;
+    switch (sc->cfg.resume_in) {
+    case A2A_RESUME_IN_RECORDS:
+    case A2A_RESUME_IN_ARRAY:
+        if (c != ',' && c != ']') {
+            return unexpected(sc, err, c, "',' or ']'"); /* the end of input too: cut short */
+        }
+        sc->state = DOC_RESUMED_ARRAY;
+        break;
+    case A2A_RESUME_BETWEEN:
+        sc->state = DOC_BETWEEN; /* a ',' or ']' there starts no document: said as such */
+        break;
+    case A2A_RESUME_ANYWHERE:
+        sc->state = c == ',' || c == ']' ? DOC_RESUMED_ARRAY : DOC_BETWEEN;
+        break;
+    }
     return 0;
 }
 

@@ -37,6 +37,19 @@ enum a2a_scan_mode {
     A2A_SCAN_WHOLE,
 };
 
+/*
+ * Where the record before a resume point stood, as a scan from the input's start found it
+ * (a2a_input_check_resume()). Known, what follows is held to it: after an element of an
+ * array, the array must go on or close (a file that ends there was cut short), and its close
+ * is that array's, not a guess from the bytes after it.
+ */
+enum a2a_resume_in {
+    A2A_RESUME_ANYWHERE = 0, /* not known: anything may follow, the end of input too */
+    A2A_RESUME_BETWEEN,      /* a whole document: another, or the end of input, follows */
+    A2A_RESUME_IN_RECORDS,   /* an element of a stream event's "Records" array */
+    A2A_RESUME_IN_ARRAY,     /* an element of a top-level array */
+};
+
 struct a2a_scanner_config {
     size_t read_chunk; /* bytes per source read; 0 means 1 MiB (tests use 1 to split tokens) */
     size_t max_record; /* largest record or pre-Records prefix kept in memory */
@@ -46,13 +59,8 @@ struct a2a_scanner_config {
      * the record's closing brace, which is checked. 0: from the start, as usual.
      */
     uint64_t resume_offset;
-    /*
-     * With resume_offset: the record before it is an element of an array (Records or a
-     * top-level one), so what follows must go on with that array or close it; a file that
-     * ends there was cut short. 0: not known (anything may follow, the end of input too).
-     */
-    int resume_in_array;
-    enum a2a_scan_mode mode; /* 0 is A2A_SCAN_EVENTS */
+    enum a2a_resume_in resume_in; /* with resume_offset: what the record before it was in */
+    enum a2a_scan_mode mode;      /* 0 is A2A_SCAN_EVENTS */
     /*
      * Scanning ahead (EVENTS and SHAPES modes, an input the source says is a regular file, with at
      * least ahead_own + ahead_part bytes left): a helper thread cuts the records of a later

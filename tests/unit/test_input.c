@@ -1027,17 +1027,17 @@ static void test_current_position(void **state)
 /*
  * Inputs with their resume points marked: '|' right after a value cut whole from between
  * documents (a record object, an invocation record: a run reads on between documents), '>'
- * after an element of an array (Records or a top-level one: reading on, the array must go on
- * or close), '~' after an element of "Messages" (refused: read on from there, the messages
- * after it would be taken for records). Marks are dropped before the file is written.
+ * after an element of a Records array and '^' of a top-level one (reading on, the array must
+ * go on or close), '~' after an element of "Messages" (refused: read on from there, the
+ * messages after it would be taken for records). Marks are dropped before the file is written.
  */
 static const char *const resume_files[] = {
     "{'Records':[" R1 ">," R2 ">]}\n",
     "{'Records':[{'eventName':'A'}>, {'eventName':'B'}> ,\n{'eventName':'C'}>],'x':{'y':{}}}",
     R3 "|\n" R4 "|\n",
-    "[" R5 ">]",
+    "[" R5 "^]",
     "{'eventName':'F','dynamodb':{'k':{'M':{}}}}|{'Records':[]}{'eventName':'X','x':{}}|[{'"
-    "eventName':'G'}>]",
+    "eventName':'G'}^]",
     "{'Messages':[{'Body':'{}','MessageId':'m1'}~,{'Body':'x','MessageId':'m2'}~]}\n"
     "{'Records':[" R4 ">]}",
     "{'requestContext':{'a':{}},'DDBStreamBatchInfo':{'shardId':'s'}}|\n" R4 "|",
@@ -1057,14 +1057,15 @@ static int check_resume_at(const char *path, uint64_t offset, int ahead, size_t 
 }
 
 /* Reads path on from offset as a run would; returns how many values, or -1 (err set). */
-static long read_on(const char *path, uint64_t offset, int in_array, struct a2a_error *err)
+static long read_on(const char *path, uint64_t offset, enum a2a_resume_in where,
+                    struct a2a_error *err)
 {
     struct a2a_input_config cfg = {.paths = &path,
                                    .npaths = 1,
                                    .max_record = MIB,
                                    .shapes = 1,
                                    .resume_offset = offset,
-                                   .resume_in_array = in_array};
+                                   .resume_in = where};
     struct a2a_input *in = NULL;
     struct a2a_raw_record raw;
     long n = 0;
@@ -1086,7 +1087,7 @@ static size_t unmark(const char *tmpl, char *text, char *mark, size_t cap)
     memset(mark, 0, cap + 1);
     for (const char *p = tmpl; *p != '\0'; p++) {
         assert_true(len < cap);
-        if (*p == '|' || *p == '>' || *p == '~') {
+        if (*p == '|' || *p == '>' || *p == '^' || *p == '~') {
             mark[len] = *p;
             continue;
         }
@@ -1095,10 +1096,25 @@ static size_t unmark(const char *tmpl, char *text, char *mark, size_t cap)
     return len;
 }
 
+/* What a mark says the record before it was in; ANYWHERE for no place. */
+static enum a2a_resume_in marked_in(char mark)
+{
+    switch (mark) {
+    case '|':
+        return A2A_RESUME_BETWEEN;
+    case '>':
+        return A2A_RESUME_IN_RECORDS;
+    case '^':
+        return A2A_RESUME_IN_ARRAY;
+    default:
+        return A2A_RESUME_ANYWHERE;
+    }
+}
+
 /*
- * Every offset of every input: accepted exactly at the marked ends of records, with in_array
- * as marked; read on from there, the rest comes whole, and cut short right there, a record
- * in an array is an error, not a clean end.
+ * Every offset of every input: accepted exactly at the marked ends of records, with what they
+ * were in as marked; read on from there, the rest comes whole, and cut short right there, a
+ * record in an array is an error, not a clean end.
  */
 static void test_check_resume_every_offset(void **state)
 {
@@ -1118,16 +1134,17 @@ static void test_check_resume_every_offset(void **state)
         for (uint64_t off = 1; off <= len; off++) {
             struct a2a_resume_place place;
             struct a2a_error err = {A2A_OK, ""};
-            int want = mark[off] == '|' || mark[off] == '>' ? 0 : 1;
+            enum a2a_resume_in in = marked_in(mark[off]);
+            int want = in == A2A_RESUME_ANYWHERE ? 1 : 0;
             int got;
 
             write_file(path, text, len);
             got = check_resume_at(path, off, 0, MIB, &place, &err);
             after -= mark[off] != 0; /* the values after this offset */
             if (got != want || (got == 1 && err.code != A2A_E_CONFIG) ||
-                (got == 0 && place.in_array != (mark[off] == '>'))) {
-                row_fail("input %zu, offset %llu: %d in_array %d, want %d (%s)", k,
-                         (unsigned long long)off, got, place.in_array, want, err.msg);
+                (got == 0 && place.in != in)) {
+                row_fail("input %zu, offset %llu: %d in %d, want %d in %d (%s)", k,
+                         (unsigned long long)off, got, (int)place.in, want, (int)in, err.msg);
             }
             if (mark[off] == '~' && strstr(err.msg, "of a \"Messages\" array") == NULL) {
                 row_fail("input %zu, offset %llu: %s", k, (unsigned long long)off, err.msg);
@@ -1135,17 +1152,66 @@ static void test_check_resume_every_offset(void **state)
             if (got != 0) {
                 continue;
             }
-            if (read_on(path, off, place.in_array, &err) != after) {
+            if (read_on(path, off, place.in, &err) != after) {
                 row_fail("input %zu, read on from %llu: not the %ld values after it (%s)", k,
                          (unsigned long long)off, after, err.msg);
             }
             write_file(path, text, (size_t)off); /* cut short right after the record */
-            if (place.in_array &&
-                (read_on(path, off, 1, &err) != -1 ||
+            if ((in == A2A_RESUME_IN_RECORDS || in == A2A_RESUME_IN_ARRAY) &&
+                (read_on(path, off, in, &err) != -1 ||
                  strstr(err.msg, "input ends where ',' or ']' was expected") == NULL)) {
                 row_fail("input %zu, cut at %llu: read as whole (%s)", k, (unsigned long long)off,
                          err.msg);
             }
+        }
+    }
+    unlink(path);
+    rows_done();
+}
+
+/*
+ * Damage after the array a resumed run reads on in: known whose array it was, its close is
+ * held to it, as a read from the start would be; not known (ANYWHERE), the bytes after the
+ * close were taken to say whose it was, and the damage passed for a clean end.
+ */
+static void test_read_on_holds_the_array(void **state)
+{
+    struct files *fs = *state;
+    static const struct {
+        const char *tmpl;
+        uint64_t offset;
+        enum a2a_resume_in in;
+        const char *why;
+    } rows[] = {
+        {"[{'eventName':'A'},{'eventName':'B'}]}", 18, A2A_RESUME_IN_ARRAY,
+         "found '}' where a JSON document was expected"},
+        {"[{'eventName':'A'},{'eventName':'B'}],'x':1}", 18, A2A_RESUME_IN_ARRAY,
+         "found ',' where a JSON document was expected"},
+        {"{'Records':[{'eventName':'A'},{'eventName':'B'}]\n{'eventName':'C'}\n", 29,
+         A2A_RESUME_IN_RECORDS, "found '{' where"},
+        {"{'eventName':'A'}]", 17, A2A_RESUME_BETWEEN,
+         "found ']' where a JSON document was expected"},
+    };
+    char path[320];
+
+    snprintf(path, sizeof(path), "%s/resume.json", fs->dir);
+    for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
+        struct a2a_resume_place place;
+        struct a2a_error err = {A2A_OK, ""};
+
+        write_file(path, rows[k].tmpl, strlen(rows[k].tmpl));
+        if (check_resume_at(path, rows[k].offset, 0, MIB, &place, &err) != 0 ||
+            place.in != rows[k].in) {
+            row_fail("row %zu: not a resume point in %d: %s", k, (int)rows[k].in, err.msg);
+            continue;
+        }
+        if (read_on(path, rows[k].offset, place.in, &err) != -1 ||
+            strstr(err.msg, rows[k].why) == NULL) {
+            row_fail("row %zu: read as whole, or \"%s\"; want \"%s\"", k, err.msg, rows[k].why);
+        }
+        err = (struct a2a_error){A2A_OK, ""};
+        if (k < 3 && read_on(path, rows[k].offset, A2A_RESUME_ANYWHERE, &err) == -1) {
+            row_fail("row %zu: the guess now fails too (%s): the row proves nothing", k, err.msg);
         }
     }
     unlink(path);
@@ -1304,6 +1370,7 @@ int main(void)
         cmocka_unit_test(test_files_errors),
         cmocka_unit_test(test_current_position),
         cmocka_unit_test(test_check_resume_every_offset),
+        cmocka_unit_test(test_read_on_holds_the_array),
         cmocka_unit_test(test_check_resume_reasons),
         cmocka_unit_test(test_check_resume_scanned_ahead),
     };
