@@ -1241,14 +1241,12 @@ static void test_check_resume_reasons(void **state)
          "it is inside the record at bytes 23 to 38; the resume point before it is byte 22"},
         {"{'eventName':{'b':{}}}\n{'eventName':1}\n", 23, MIB, 1, A2A_LIMIT_NONE,
          "no record ends just before it (the next starts at byte 23); the resume point before it "
-         "is byte "
-         "22"},
+         "is byte 22"},
         {"{'eventName':{'b':{}}}\n{'eventName':1}\n", 39, MIB, 1, A2A_LIMIT_NONE,
          "it is after the last record; the resume point before it is byte 38"},
         {"\n {'eventName':1}", 1, MIB, 1, A2A_LIMIT_NONE,
-         "no record ends just before it (the next starts at byte 2); the resume point before it is "
-         "0, "
-         "the file's start"},
+         "no record ends just before it (the next starts at byte 2); the resume point before it "
+         "is 0, the file's start"},
         {"{'Records':[]}", 14, MIB, 1, A2A_LIMIT_NONE,
          "it holds no record; the resume point before it is 0, the file's start"},
         {"{'Messages':[{'a':{}}]}", 19, MIB, 1, A2A_LIMIT_NONE,
@@ -1263,8 +1261,7 @@ static void test_check_resume_reasons(void **state)
         /* a message's end is never the resume point offered */
         {"{'eventName':1}{'Messages':[{'a':{}},{'b':{}}]}", 37, MIB, 1, A2A_LIMIT_NONE,
          "no record ends just before it (the next starts at byte 37); the resume point before it "
-         "is byte "
-         "15"},
+         "is byte 15"},
         {"{'eventName':{}}{'dynamodb':{}", 16, MIB, 0, A2A_LIMIT_NONE, ""},
         {"{'eventName':{}}{'dynamodb':{}", 30, MIB, -1, A2A_LIMIT_NONE,
          "byte 30 (record 2): invalid JSON"},
