@@ -87,9 +87,9 @@ struct a2a_resume_place {
  * scanner cuts (in the mode cfg reads with) ends exactly there, as at every resume point a
  * run names. The scanner's own look at the byte before it cannot tell a record's closing
  * brace from a nested map's, so the file is read from its start up to there (at the dry
- * run's speed: about a third of a second a GB), watching cfg->cancel. The end of an element
- * of "Messages" is no such place: read on from there, the messages after it would be taken
- * for records.
+ * run's speed: the smaller the records, the longer a GB takes), watching cfg->cancel. The end
+ * of an element of "Messages" is no such place: read on from there, the messages after it
+ * would be taken for records.
  *
  * Returns 0 (it is), 1 (it is not: err->msg says where it falls and the resume point before
  * it, A2A_E_CONFIG), or -1 with err set: the file could not be read up to there or through
