@@ -705,6 +705,28 @@ static void end_message(struct run *r)
 }
 
 /*
+ * Tells the redrive where a continuation must start to read item's message again: the last
+ * place before it in its input (the end of a record or of another message's value), or where
+ * reading began in that input. The input's last record read is not enough: the invocation
+ * records or "Records" elements of the messages between end after it, and a continuation that
+ * starts there reads those messages again.
+ */
+static void resume_before(struct run *r, const struct a2a_item *item)
+{
+    size_t index = a2a_input_current_index(r->in);
+    const struct a2a_message *m = &item->msg;
+
+    if (m->has_place_before) {
+        /* the record ending there, if one does: what the resume point names as read last */
+        int at_record =
+            r->last_position > 0 && r->last_input == index && r->last_end == m->place_before;
+        a2a_redrive_resume_before(r->cur, m->place_before, at_record ? r->last_position : 0);
+    } else {
+        a2a_redrive_resume_before(r->cur, index == 0 ? r->cfg->input.resume_offset : 0, 0);
+    }
+}
+
+/*
  * Makes item's message the current one: a message ends where an item of another (or of
  * none) begins. The messages waiting for their records stay within the window, as records
  * do. Returns 0 or -1 (out of memory, or the pump failed).
@@ -729,12 +751,7 @@ static int next_message(struct run *r, const struct a2a_item *item)
                       (unsigned long long)item->msg.index);
         return -1;
     }
-    if (r->last_position > 0 && r->last_input == a2a_input_current_index(r->in)) {
-        a2a_redrive_resume_before(r->cur, r->last_end, r->last_position);
-    } else {
-        a2a_redrive_resume_before(
-            r->cur, a2a_input_current_index(r->in) == 0 ? r->cfg->input.resume_offset : 0, 0);
-    }
+    resume_before(r, item);
     r->cur_index = item->msg.index;
     r->cur_duplicate = 0;
     return 0;
@@ -979,6 +996,24 @@ static void move_before_cut(struct run *r, struct a2a_resume_point *rp,
     a2a_buf_reset(&rp->last_seq);
     rp->input_failed = 0; /* skipping the rest of the input would skip the message's range */
     rp->before_message = rs->first_cut;
+    rp->after_message = 0;
+}
+
+/*
+ * A message's value (an invocation record, an element of "Records") may end after the input's
+ * last record read: the place after it is then later, and starting there keeps the message
+ * from being read again. A message left unfinished is moved before afterwards.
+ */
+static void after_message_place(struct run *r, struct a2a_resume_point *rp)
+{
+    uint64_t end;
+    uint64_t message;
+
+    if (r->cfg->input.source == NULL && a2a_input_message_place(r->in, &end, &message) &&
+        end > rp->offset) {
+        rp->offset = end;
+        rp->after_message = message;
+    }
 }
 
 /*
@@ -1010,6 +1045,7 @@ static void fill_resume_point(struct run *r)
         } else {
             rp->offset = index == 0 ? r->cfg->input.resume_offset : 0;
         }
+        after_message_place(r, rp);
         /* a file's last record is of the file named, not of an earlier one ("empty.json
          * byte 0, after record 300" named a record empty.json never held); a source's inputs
          * are its pages, and its place() says whose the last record is (a shard's) */

@@ -60,8 +60,11 @@ struct a2a_resume_point {
     char resume_arg[64];     /* how to name the place to the source: "OFFSET" for files; "" none */
     int input_failed;        /* reading stopped because that input failed (an input error) at
                                 the place or after it: the inputs after it are sound */
-    uint64_t before_message; /* 1-based index of the message the place was moved before (its
-                                range was cut by the stop; the records after it were read), 0 */
+    uint64_t before_message; /* 1-based index of the message the place was moved before (the
+                                stop left it unfinished; what was read after it is replayed
+                                again), 0 */
+    uint64_t after_message;  /* else the index of the message whose value ends at the place,
+                                when that ends after the input's last record read; 0 */
     /* A source not read by byte offsets (a stream) names its place itself; valid: 0 else. */
     struct a2a_source_place place;
 };

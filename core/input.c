@@ -106,6 +106,16 @@ int a2a_input_current_resumable(const struct a2a_input *in)
     return in->files != NULL && a2a_files_resumable(in->files);
 }
 
+int a2a_input_message_place(const struct a2a_input *in, uint64_t *end, uint64_t *message)
+{
+    size_t input;
+
+    if (in->items == NULL || !a2a_items_place(in->items, &input, end, message)) {
+        return 0;
+    }
+    return input == a2a_input_current_index(in) && *message > 0;
+}
+
 enum a2a_limit a2a_input_limit(const struct a2a_input *in)
 {
     return a2a_scanner_limit(in->reader);

@@ -72,6 +72,13 @@ uint64_t a2a_input_current_offset(const struct a2a_input *in);
 size_t a2a_input_current_index(const struct a2a_input *in);
 int a2a_input_current_resumable(const struct a2a_input *in);
 
+/*
+ * With shapes: the last place of the current input read so far that a read may go on from
+ * (items.h), when a message's value ended there: sets *end and *message (its index) and
+ * returns 1; else 0 (a record ended last: the caller keeps its own record of those).
+ */
+int a2a_input_message_place(const struct a2a_input *in, uint64_t *end, uint64_t *message);
+
 /* After -1: the configured limit the input exceeded, or A2A_LIMIT_NONE. */
 enum a2a_limit a2a_input_limit(const struct a2a_input *in);
 

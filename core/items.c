@@ -55,6 +55,12 @@ struct a2a_items {
     struct a2a_scanner *payload; /* owned; NULL when none */
     char gap[A2A_ERROR_MSG_MAX]; /* why it is not its whole batch; "" when it is */
 
+    /* The end of the last value of the outer input a read may go on from, and its input. */
+    int has_place;
+    size_t place_input;
+    uint64_t place_end;
+    uint64_t place_message; /* the index of the message whose value ended there; 0: none */
+
     struct a2a_message msg; /* the current message */
     struct a2a_range range; /* its range, once read */
     int has_range;
@@ -328,6 +334,10 @@ static int begin_message(struct a2a_items *it, const struct a2a_raw_record *rec,
     it->msg.index = it->messages;
     it->msg.input = rec->file;
     it->msg.offset = rec->offset;
+    if (it->has_place && it->place_input == rec->input) {
+        it->msg.has_place_before = 1;
+        it->msg.place_before = it->place_end;
+    }
     return 0;
 }
 
@@ -1008,7 +1018,25 @@ int a2a_items_next(struct a2a_items *it, struct a2a_item *item, struct a2a_error
         it->failed = 1;
         return -1;
     }
+    if (rec.origin != A2A_FROM_MESSAGES) {
+        /* read on from a Messages element's end, the messages after it would be records */
+        it->has_place = 1;
+        it->place_input = rec.input;
+        it->place_end = rec.offset + rec.len;
+        it->place_message = item->msg.via != A2A_VIA_NONE ? item->msg.index : 0;
+    }
     return ITEM;
+}
+
+int a2a_items_place(const struct a2a_items *it, size_t *input, uint64_t *end, uint64_t *message)
+{
+    if (!it->has_place) {
+        return 0;
+    }
+    *input = it->place_input;
+    *end = it->place_end;
+    *message = it->place_message;
+    return 1;
 }
 
 /* Appends "<len>:<bytes>" so no part can run into the next. */

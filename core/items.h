@@ -80,6 +80,14 @@ struct a2a_message {
     int has_receipt_handle; /* SQS ReceiptHandle / receiptHandle */
     struct a2a_str receipt_handle;
     int sns_envelope; /* the SQS body was an SNS notification */
+    /*
+     * The last place before the message that a read of its input may go on from (the end of
+     * a value of the input that is no "Messages" element: a record, an invocation record, an
+     * element of "Records"; a2a_input_check_resume() takes the same places). 0 and 0 when
+     * none lies before it in its input since reading began there.
+     */
+    int has_place_before;
+    uint64_t place_before;
 };
 
 /* An invocation record's range. Strings are decoded, borrowed until the next call. */
@@ -139,6 +147,13 @@ int a2a_items_next(struct a2a_items *it, struct a2a_item *item, struct a2a_error
  * which reads a range named twice once. Returns 0, or -1 when memory ran out.
  */
 int a2a_range_key(const struct a2a_range *r, struct a2a_buf *out);
+
+/*
+ * The last place of the outer input read so far that a read may go on from (as
+ * a2a_message.place_before): its input's index, its end, and the index of the message whose
+ * value ended there (0: a record's). Returns 1, or 0 when no value of the input was read yet.
+ */
+int a2a_items_place(const struct a2a_items *it, size_t *input, uint64_t *end, uint64_t *message);
 
 void a2a_items_free(struct a2a_items **it);
 

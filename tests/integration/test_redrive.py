@@ -70,6 +70,15 @@ def sqs_message(n, body):
             "Body": json.dumps(body)}
 
 
+def sqs_event_record(n, body):
+    """A record of a Lambda SQS event, as the Lambda developer guide shows it."""
+    return {"messageId": "%08d-0000-4000-8000-000000000000" % n,
+            "receiptHandle": "AQEB-receipt-%d" % n, "body": json.dumps(body),
+            "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
+            "md5OfBody": "0123456789abcdef0123456789abcdef", "eventSource": "aws:sqs",
+            "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:dlq", "awsRegion": "us-east-1"}
+
+
 def receive_output(messages):
     """What `aws sqs receive-message --output json` prints: indent 4, as the CLI's formatter."""
     return json.dumps({"Messages": messages}, indent=4) + "\n"
@@ -512,50 +521,102 @@ class RedriveTest(h.IntegrationTestCase):
                          % (cut, 4 - cut, 4 - cut))
         # the file was read to its end, yet a continuation is named: before the first cut one
         self.assertEqual((summary["resumePoint"]["offset"], summary["complete"]), (0, False))
-        self.assertIn("before message %d, whose range the stop cut" % (4 - cut), r.stderr)
+        self.assertIn("before message %d, the first the stop left unfinished" % (4 - cut),
+                      r.stderr)
         self.assertEqual(len(acked), 3 - cut)
 
     def test_continuation_starts_before_a_cut_message_not_after_the_records_read_past_it(self):
         # Found by an operator audit: records read after a message whose range the stop cut
         # moved the resume point past that message, and the printed continuation (of a file
-        # with no queue behind it) never replayed the range.
+        # with no queue behind it) never replayed the range. The place is the end of the value
+        # before the cut message, an invocation record or an element of a Lambda SQS event's
+        # "Records" (it was byte 0: message 1 was replayed again).
         recs = [rec(sh.seq(4, n)) for n in range(1, 41)]
         s = self.server([sh.shard(1, recs)],
                         args=["--max-page-records", "2", "--delay-ms", "300"])
-        first, second = self.path("bodies.ndjson"), self.path("plain.ndjson")
-        with open(first, "w") as out:
-            for body in (invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 1), 1),
-                         invocation(sh.shard_id(1), sh.seq(4, 2), sh.seq(4, 40), 39)):
-                out.write(json.dumps(body) + "\n")
-            for n in range(1, 4):  # plain records after the messages, in the same file
-                out.write(json.dumps(rec(sh.seq(8, n))) + "\n")
+        bodies = (invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 1), 1),
+                  invocation(sh.shard_id(1), sh.seq(4, 2), sh.seq(4, 40), 39))
+        plain = "".join(json.dumps(rec(sh.seq(8, n))) + "\n" for n in range(1, 4))
+        lines = json.dumps(bodies[0]) + "\n" + json.dumps(bodies[1]) + "\n"
+        event_head = '{"Records":[' + json.dumps(sqs_event_record(1, bodies[0]))
+        event = event_head + "," + json.dumps(sqs_event_record(2, bodies[1])) + "]}\n"
+        second = self.path("plain.ndjson")
         with open(second, "w") as out:
             out.write(json.dumps(rec(sh.seq(9, 1))) + "\n")
-        for inputs, how in (([first], "the same file"), ([first, second], "a later file")):
-            with self.subTest(how=how):
+        for shape, text, place in (
+                ("invocation records", lines, len(json.dumps(bodies[0]))),
+                ("a Lambda SQS event", event, len(event_head))):
+            first = self.path("bodies.ndjson")
+            with open(first, "w") as out:
+                out.write(text + plain)  # plain records after the messages, in the same file
+            for inputs, how in (([first], "the same file"), ([first, second], "a later file")):
+                with self.subTest(shape=shape, how=how):
+                    disp = self.start_dispatcher()
+                    sj = self.path("s.json")
+                    r = self.tool(s, ["-u", disp.url, "--max-time", "1.5", "--summary-json", sj]
+                                  + inputs)
+                    self.assertEqual(r.rc, 124, r.stderr)
+                    with open(sj) as fh:
+                        rp = json.load(fh)["resumePoint"]
+                    self.assertEqual((rp["input"], rp["offset"]), (first, place), r.stderr)
+                    self.assertIn("RESUME POINT: %s byte %d, before message 2, the first the stop "
+                                  "left unfinished" % (first, place), r.stderr)
+                    cont = [l for l in r.stderr.splitlines()
+                            if l.startswith("a2a-recover: continue with: ")]
+                    self.assertEqual(len(cont), 1, r.stderr)
+                    cont = cont[0]
+                    words = shlex.split(cont[len("a2a-recover: continue with: "):])
+                    i = words.index("--max-time")
+                    del words[i:i + 2]  # the continuation runs to its end
+                    self.assertEqual(words[-len(inputs):], inputs)
+                    rest = h.run_tool(words[1:], env=sh.aws_env(self.home), timeout=120,
+                                      clear_env=False)
+                    self.assertEqual(rest.rc, 0, rest.stderr)
+                    # message 2's whole range was dispatched, by the two runs together, and
+                    # message 1's once: the continuation starts after it
+                    sent = seqs_of_requests(disp)
+                    self.assertLessEqual({sh.seq(4, n) for n in range(2, 41)}, set(sent))
+                    self.assertEqual(sent.count(sh.seq(4, 1)), 1, rest.stderr)
+                    self.assertIn("1 message: 1 acked", rest.stderr)
+
+    def test_stop_with_the_input_still_open_names_the_place_after_the_last_message(self):
+        # A pipe still open when the stop comes: the input is not read to its end. The resume
+        # point is after the last message whose value was read (it was byte 0, "no record read
+        # from it": every message was replayed again), or before the first the stop left
+        # unfinished.
+        recs = [rec(sh.seq(4, n)) for n in range(1, 41)]
+        first = json.dumps(invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 1), 1))
+        for last, args, want in (
+                (3, [], "byte %d, after message 2"),
+                (40, ["--max-page-records", "2", "--delay-ms", "300"],
+                 "byte %d, before message 2, the first the stop left unfinished")):
+            with self.subTest(last=last):
+                second = json.dumps(invocation(sh.shard_id(1), sh.seq(4, 2), sh.seq(4, last),
+                                               last - 1))
+                place = len(first) + 1 + len(second) if last == 3 else len(first)
+                s = self.server([sh.shard(1, recs)], args=args)
                 disp = self.start_dispatcher()
                 sj = self.path("s.json")
-                r = self.tool(s, ["-u", disp.url, "--max-time", "1.5", "--summary-json", sj]
-                              + inputs)
-                self.assertEqual(r.rc, 124, r.stderr)
+                p = h.start_tool(["--endpoint-url", s.endpoint_url, "--no-progress", "-u",
+                                  disp.url, "--max-time", "2.5", "--summary-json", sj, "-"],
+                                 env=sh.aws_env(self.home), clear_env=False,
+                                 stdin=subprocess.PIPE)
+                try:
+                    p.stdin.write((first + "\n" + second + "\n").encode())
+                    p.stdin.flush()  # and kept open: the input is never read to its end
+                    p.wait(timeout=60)
+                    err = p.stderr.read().decode()
+                    p.stdout.read()
+                finally:
+                    p.stdin.close()
+                    p.stdout.close()
+                    p.stderr.close()
+                self.assertEqual(p.returncode, 124, err)
+                self.assertIn("RESUME POINT: <stdin> " + want % place, err)
                 with open(sj) as fh:
-                    rp = json.load(fh)["resumePoint"]
-                self.assertEqual((rp["input"], rp["offset"]), (first, 0), r.stderr)
-                self.assertIn("RESUME POINT: %s byte 0, before message 2" % first, r.stderr)
-                cont = [l for l in r.stderr.splitlines()
-                        if l.startswith("a2a-recover: continue with: ")]
-                self.assertEqual(len(cont), 1, r.stderr)
-                cont = cont[0]
-                words = shlex.split(cont[len("a2a-recover: continue with: "):])
-                i = words.index("--max-time")
-                del words[i:i + 2]  # the continuation runs to its end
-                self.assertEqual(words[-len(inputs):], inputs)
-                rest = h.run_tool(words[1:], env=sh.aws_env(self.home), timeout=120,
-                                  clear_env=False)
-                self.assertEqual(rest.rc, 0, rest.stderr)
-                # message 2's whole range was dispatched, by the two runs together
-                self.assertLessEqual({sh.seq(4, n) for n in range(2, 41)},
-                                     set(seqs_of_requests(disp)))
+                    summary = json.load(fh)
+                self.assertEqual((summary["resumePoint"]["offset"], summary["messagesAcked"]),
+                                 (place, 2 if last == 3 else 1), summary)
 
     def test_stopped_run_a_duplicate_of_a_cut_message_is_cut_too(self):
         # Message 3 names message 2's range: its fate is message 2's. Cut by --max-time, both

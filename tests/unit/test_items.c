@@ -597,6 +597,82 @@ static void test_jsonview(void **state)
     a2a_buf_free(&scratch);
 }
 
+/*
+ * The place before each message, and after the last one: where a read of the input may go on
+ * from (a value's end that is no "Messages" element), marked by hand with '^' in each input
+ * (the marks are taken out before it is read). A message has the last mark before its first
+ * byte, or none; a2a_input_message_place() gives the last mark once read, when a message's
+ * value ended there (last_is_message).
+ */
+#define SQS_X   "{\"eventSource\":\"aws:sqs\",\"messageId\":\"a\",\"body\":\"x\"}"
+#define PLAIN   "{\"eventName\":\"INSERT\"}"
+#define RECEIVE "{\"Messages\":[{\"MessageId\":\"a\",\"Body\":\"x\"},{\"Body\":\"y\"}]}"
+
+static void check_places(const char *marked, int last_is_message)
+{
+    char text[4096];
+    uint64_t marks[16];
+    size_t nmarks = 0;
+    size_t len = 0;
+    struct a2a_input_config cfg = {.mem = text, .mem_name = "in", .max_record = 4096, .shapes = 1};
+    struct a2a_error err = {A2A_OK, ""};
+    struct a2a_input *in = NULL;
+    struct a2a_item item;
+    uint64_t seen = 0;
+    uint64_t end;
+    uint64_t message;
+
+    for (const char *p = marked; *p != '\0'; p++) {
+        if (*p == '^') {
+            marks[nmarks++] = len;
+        } else {
+            text[len++] = *p;
+        }
+    }
+    cfg.mem_len = len;
+    assert_int_equal(a2a_input_open(&in, &cfg, &err), 0);
+    while (a2a_input_next_item(in, &item, &err) == 1) {
+        size_t k = nmarks;
+        if (item.msg.via == A2A_VIA_NONE || item.msg.index == seen) {
+            continue;
+        }
+        seen = item.msg.index;
+        while (k > 0 && marks[k - 1] > item.msg.offset) {
+            k--;
+        }
+        if (item.msg.has_place_before != (k > 0) ||
+            (k > 0 && item.msg.place_before != marks[k - 1])) {
+            fail_msg("%s: message %llu at byte %llu: place before %d %llu, want mark %zu", marked,
+                     (unsigned long long)seen, (unsigned long long)item.msg.offset,
+                     item.msg.has_place_before, (unsigned long long)item.msg.place_before, k);
+        }
+    }
+    assert_int_equal(err.code, A2A_OK);
+    if (a2a_input_message_place(in, &end, &message) != last_is_message) {
+        fail_msg("%s: the place after the last message: want %d", marked, last_is_message);
+    }
+    if (last_is_message) {
+        assert_int_equal(end, marks[nmarks - 1]);
+        assert_int_equal(message, seen);
+    }
+    a2a_input_free(&in);
+}
+
+static void test_place_before_each_message(void **state)
+{
+    (void)state;
+    check_places(INV_ONE "^\n" INV_ONE "^\n" PLAIN "^\n" INV_ONE "^", 1);
+    check_places(INV_ONE "^" INV_ONE "^", 1);
+    check_places("{\"Records\":[" SQS_X "^," SQS_X "^," PLAIN "^]}", 0);
+    check_places("{\"Records\":[" PLAIN "^," SQS_X "^]}\n" INV_ONE "^\n", 1);
+    check_places("[" PLAIN "^," SQS_X "^," SQS_X "^]", 1);
+    /* a Messages element's end is no place: read on from there, the messages after it would
+     * be taken for records (a2a_input_check_resume refuses it too) */
+    check_places(RECEIVE "\n" RECEIVE, 0);
+    check_places(INV_ONE "^\n" RECEIVE "\n" INV_ONE "^", 1);
+    check_places(PLAIN "^\n" RECEIVE "\n" PLAIN "^\n", 0);
+}
+
 /* Without shapes the reader is what it was: an invocation record fails the input. */
 static void test_events_mode_unchanged(void **state)
 {
@@ -621,9 +697,13 @@ static void test_events_mode_unchanged(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rows),         cmocka_unit_test(test_payload_bytes_exact),
-        cmocka_unit_test(test_nested_depth), cmocka_unit_test(test_range_key),
-        cmocka_unit_test(test_jsonview),     cmocka_unit_test(test_events_mode_unchanged),
+        cmocka_unit_test(test_rows),
+        cmocka_unit_test(test_payload_bytes_exact),
+        cmocka_unit_test(test_nested_depth),
+        cmocka_unit_test(test_range_key),
+        cmocka_unit_test(test_jsonview),
+        cmocka_unit_test(test_events_mode_unchanged),
+        cmocka_unit_test(test_place_before_each_message),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
