@@ -123,12 +123,14 @@ void redrive_out_summary(const struct redrive_out *ro, const struct a2a_run_stat
                      (unsigned long long)ro->cut, (unsigned long long)ro->cut_first,
                      (unsigned long long)ro->cut_last);
         }
-        if (st->resume.valid && st->resume.before_message == ro->cut_first) {
+        if (st->resume.valid && st->resume.before_message > 0 &&
+            st->resume.before_message <= ro->cut_first) {
             /* the input itself may be all there is (no queue): the continuation reads it */
             msg_error(ro->msgs,
                       "%s not read and replayed in full before the run stopped: not acked; the "
                       "continuation starts before message %llu (a queue keeps %s too)",
-                      which, (unsigned long long)ro->cut_first, ro->cut == 1 ? "it" : "them");
+                      which, (unsigned long long)st->resume.before_message,
+                      ro->cut == 1 ? "it" : "them");
         } else {
             msg_error(ro->msgs,
                       "%s not read and replayed in full before the run stopped: not acked, %s "

@@ -592,8 +592,8 @@ void resume_print(struct messages *m, const struct a2a_resume_point *rp, const c
     put_last_record(seq, sizeof(seq), rp);
     if (rp->before_message > 0) {
         msg_error(m,
-                  "RESUME POINT: %s byte %llu, before message %llu, the first the stop left "
-                  "unfinished (what was read after it is read again: replaying it is safe)",
+                  "RESUME POINT: %s byte %llu, before message %llu, the first not acked (it "
+                  "and what was read after it are read again: replaying them is safe)",
                   rp->input, (unsigned long long)rp->offset,
                   (unsigned long long)rp->before_message);
     } else if (rp->after_message > 0) {

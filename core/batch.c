@@ -962,16 +962,17 @@ static void copy_redrive_stats(struct run *r)
 }
 
 /*
- * Moves the resume point before the first message a stop cut, in input k: its range was never
- * read in full, so a continuation that starts after it would skip that range for good, even
- * when the input was read to its end. The records between are read again: replaying them is
- * safe. Nothing is moved when the name cannot be held (out of memory).
+ * Moves the resume point before the first message not acked, in input k: a stop may have cut
+ * its range short, or it failed (its range unreadable, a record refused), so a continuation
+ * that starts after it would skip it for good, even when the input was read to its end. The
+ * messages and records between are read again: replaying them is safe. Nothing is moved when
+ * the name cannot be held (out of memory).
  */
-static void move_before_cut(struct run *r, struct a2a_resume_point *rp,
-                            const struct a2a_redrive_stats *rs, size_t index)
+static void move_before_unacked(struct run *r, struct a2a_resume_point *rp,
+                                const struct a2a_redrive_stats *rs, size_t index)
 {
     const struct a2a_input_config *ic = &r->cfg->input;
-    size_t k = rs->first_cut_input;
+    size_t k = rs->first_unacked_input;
     const char *path = ic->mem != NULL ? ic->mem_name : ic->npaths == 0 ? "-" : ic->paths[k];
     int is_stdin = ic->mem == NULL && strcmp(path, "-") == 0;
     char *name = strdup(k == index ? a2a_input_current_name(r->in) : is_stdin ? "<stdin>" : path);
@@ -990,27 +991,29 @@ static void move_before_cut(struct run *r, struct a2a_resume_point *rp,
     rp->input = name;
     rp->valid = 1;
     rp->input_index = k;
-    rp->offset = rs->first_cut_resume;
-    rp->last_position = rs->first_cut_after;
+    rp->offset = rs->first_unacked_resume;
+    rp->last_position = rs->first_unacked_after;
     rp->has_last_seq = 0;
     a2a_buf_reset(&rp->last_seq);
     rp->input_failed = 0; /* skipping the rest of the input would skip the message's range */
-    rp->before_message = rs->first_cut;
+    rp->before_message = rs->first_unacked;
     rp->after_message = 0;
 }
 
 /*
  * A message's value (an invocation record, an element of "Records") may end after the input's
  * last record read: the place after it is then later, and starting there keeps the message
- * from being read again. A message left unfinished is moved before afterwards.
+ * from being read again. A message not acked moves it before that one afterwards.
  */
 static void after_message_place(struct run *r, struct a2a_resume_point *rp)
 {
     uint64_t end;
     uint64_t message;
 
-    if (r->cfg->input.source == NULL && a2a_input_message_place(r->in, &end, &message) &&
-        end > rp->offset) {
+    /* not a message the redrive never held (it failed before): only a held one can be cut */
+    if (r->cfg->input.source == NULL && r->rd != NULL &&
+        a2a_input_message_place(r->in, &end, &message) &&
+        message <= a2a_redrive_stats(r->rd)->messages && end > rp->offset) {
         rp->offset = end;
         rp->after_message = message;
     }
@@ -1055,10 +1058,13 @@ static void fill_resume_point(struct run *r)
                                                                  r->last_seq.len) == 0;
         }
     }
-    if (rs != NULL && rs->first_cut != 0 && r->cfg->input.source == NULL &&
-        (!rp->valid || rs->first_cut_input < index ||
-         (rs->first_cut_input == index && rs->first_cut_resume < rp->offset))) {
-        move_before_cut(r, rp, rs, index);
+    /* a run is incomplete when its input was not read to its end or a stop cut a message;
+     * at the same offset too, so that the line names the message */
+    if (rs != NULL && rs->first_unacked != 0 && r->cfg->input.source == NULL &&
+        (rp->valid || rs->first_cut != 0) &&
+        (!rp->valid || rs->first_unacked_input < index ||
+         (rs->first_unacked_input == index && rs->first_unacked_resume <= rp->offset))) {
+        move_before_unacked(r, rp, rs, index);
     }
     if (!rp->valid) {
         return;

@@ -215,12 +215,15 @@ static void finish(struct a2a_redrive *rd, struct a2a_redrive_message *m)
     }
     rd->stats.acked += acked;
     rd->stats.cut += !acked && cut;
+    /* messages finish in input order: the first seen is the earliest */
     if (!acked && cut && rd->stats.first_cut == 0) {
-        /* messages finish in input order: the first cut is the earliest */
         rd->stats.first_cut = m->index;
-        rd->stats.first_cut_input = m->input_index;
-        rd->stats.first_cut_resume = m->resume;
-        rd->stats.first_cut_after = m->after;
+    }
+    if (!acked && rd->stats.first_unacked == 0) {
+        rd->stats.first_unacked = m->index;
+        rd->stats.first_unacked_input = m->input_index;
+        rd->stats.first_unacked_resume = m->resume;
+        rd->stats.first_unacked_after = m->after;
     }
     if (rd->cfg.on_message != NULL) {
         d = (struct a2a_message_done){

@@ -74,11 +74,13 @@ struct a2a_redrive_stats {
     uint64_t ranges_read;       /* pointer ranges opened on a stream */
     uint64_t ranges_unreadable; /* of those, the ones that could not be read in full */
     uint64_t cut;               /* messages not acked because the run stopped first */
-    /* The first of those, in input order: where a continuation must start to replay it. */
-    uint64_t first_cut;        /* its 1-based index; 0: none was cut */
-    size_t first_cut_input;    /* the index of the input that holds it */
-    uint64_t first_cut_resume; /* the resume offset before it (a record's end, or 0) */
-    uint64_t first_cut_after;  /* the position of the input's record that ends there; 0 */
+    uint64_t first_cut;         /* the first of those, in input order (1-based); 0: none */
+    /* The first message not acked, cut or failed, in input order: where a continuation must
+       start to read it again (a failed one's range may never have been read). */
+    uint64_t first_unacked;        /* its 1-based index; 0: every message finished was acked */
+    size_t first_unacked_input;    /* the index of the input that holds it */
+    uint64_t first_unacked_resume; /* the resume offset before it (a2a_redrive_resume_before) */
+    uint64_t first_unacked_after;  /* the position of the input's record that ends there; 0 */
 };
 
 struct a2a_redrive;

@@ -521,8 +521,7 @@ class RedriveTest(h.IntegrationTestCase):
                          % (cut, 4 - cut, 4 - cut))
         # the file was read to its end, yet a continuation is named: before the first cut one
         self.assertEqual((summary["resumePoint"]["offset"], summary["complete"]), (0, False))
-        self.assertIn("before message %d, the first the stop left unfinished" % (4 - cut),
-                      r.stderr)
+        self.assertIn("before message %d, the first not acked" % (4 - cut), r.stderr)
         self.assertEqual(len(acked), 3 - cut)
 
     def test_continuation_starts_before_a_cut_message_not_after_the_records_read_past_it(self):
@@ -559,8 +558,8 @@ class RedriveTest(h.IntegrationTestCase):
                     with open(sj) as fh:
                         rp = json.load(fh)["resumePoint"]
                     self.assertEqual((rp["input"], rp["offset"]), (first, place), r.stderr)
-                    self.assertIn("RESUME POINT: %s byte %d, before message 2, the first the stop "
-                                  "left unfinished" % (first, place), r.stderr)
+                    self.assertIn("RESUME POINT: %s byte %d, before message 2, the first not "
+                                  "acked" % (first, place), r.stderr)
                     cont = [l for l in r.stderr.splitlines()
                             if l.startswith("a2a-recover: continue with: ")]
                     self.assertEqual(len(cont), 1, r.stderr)
@@ -579,17 +578,51 @@ class RedriveTest(h.IntegrationTestCase):
                     self.assertEqual(sent.count(sh.seq(4, 1)), 1, rest.stderr)
                     self.assertIn("1 message: 1 acked", rest.stderr)
 
+    def test_continuation_starts_before_a_failed_message_before_the_cut_one(self):
+        # From review: message 1 failed (its record refused, or its range unreadable), then
+        # the stop cut message 2. The place before message 2 would skip message 1 for good
+        # (a file has no queue behind it): the continuation starts before the first message
+        # not acked, whatever made it so, and says so.
+        recs = [rec(sh.seq(4, n)) for n in range(1, 41)]
+        recs2 = [rec(sh.seq(5, n)) for n in range(1, 4)]
+        first = self.path("bodies.ndjson")
+        with open(first, "w") as out:
+            out.write(json.dumps(invocation(sh.shard_id(2), sh.seq(5, 1), sh.seq(5, 3), 3)) + "\n")
+            out.write(json.dumps(invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 40), 40))
+                      + "\n")
+        refused = {"acme:t-" + sh.seq(5, 2): {"statuses": [400], "always": 400}}
+        for how, fault, seed, rc in (
+                ("a record refused", [], h.seed_doc(faults=refused), 124),
+                ("its range unreadable", ["--fault", "TrimmedDataAccessException,shard="
+                                          + sh.shard_id(2)], None, 6)):
+            with self.subTest(how=how):
+                s = self.server([sh.shard(1, recs), sh.shard(2, recs2)],
+                                args=["--max-page-records", "2", "--delay-ms", "300"] + fault)
+                disp = self.start_dispatcher(seed=seed) if seed else self.start_dispatcher()
+                sj = self.path("s.json")
+                r = self.tool(s, ["-u", disp.url, "--max-time", "4", "--summary-json", sj,
+                                  first])
+                self.assertEqual(r.rc, rc, r.stderr)  # exit 6, a range lost, ranks first
+                with open(sj) as fh:
+                    summary = json.load(fh)
+                self.assertEqual((summary["resumePoint"]["offset"], summary["messagesAcked"]),
+                                 (0, 0), r.stderr)
+                self.assertIn("RESUME POINT: %s byte 0, before message 1, the first not acked"
+                              % first, r.stderr)
+                self.assertIn("message 2 was not read and replayed in full before the run "
+                              "stopped: not acked; the continuation starts before message 1",
+                              r.stderr)
+
     def test_stop_with_the_input_still_open_names_the_place_after_the_last_message(self):
         # A pipe still open when the stop comes: the input is not read to its end. The resume
         # point is after the last message whose value was read (it was byte 0, "no record read
-        # from it": every message was replayed again), or before the first the stop left
-        # unfinished.
+        # from it": every message was replayed again), or before the first not acked.
         recs = [rec(sh.seq(4, n)) for n in range(1, 41)]
         first = json.dumps(invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 1), 1))
         for last, args, want in (
                 (3, [], "byte %d, after message 2"),
                 (40, ["--max-page-records", "2", "--delay-ms", "300"],
-                 "byte %d, before message 2, the first the stop left unfinished")):
+                 "byte %d, before message 2, the first not acked")):
             with self.subTest(last=last):
                 second = json.dumps(invocation(sh.shard_id(1), sh.seq(4, 2), sh.seq(4, last),
                                                last - 1))

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -608,13 +609,38 @@ static void test_jsonview(void **state)
 #define PLAIN   "{\"eventName\":\"INSERT\"}"
 #define RECEIVE "{\"Messages\":[{\"MessageId\":\"a\",\"Body\":\"x\"},{\"Body\":\"y\"}]}"
 
+/* Each mark is a place --resume-from takes (a2a_input_check_resume() on the same bytes). */
+static void check_marks_resume(const char *text, size_t len, const uint64_t *marks, size_t nmarks)
+{
+    char path[] = "/tmp/a2a-test-items-XXXXXX";
+    const char *paths[] = {path};
+    int fd = mkstemp(path);
+
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, len), (ssize_t)len);
+    close(fd);
+    for (size_t k = 0; k < nmarks; k++) {
+        struct a2a_input_config cfg = {.paths = paths,
+                                       .npaths = 1,
+                                       .max_record = 65536,
+                                       .shapes = 1,
+                                       .resume_offset = marks[k]};
+        struct a2a_resume_place place;
+        struct a2a_error err = {A2A_OK, ""};
+        if (a2a_input_check_resume(&cfg, &place, &err) != 0) {
+            fail_msg("mark %zu (byte %llu) refused: %s", k, (unsigned long long)marks[k], err.msg);
+        }
+    }
+    unlink(path);
+}
+
 static void check_places(const char *marked, int last_is_message)
 {
-    char text[4096];
+    char text[8192];
     uint64_t marks[16];
     size_t nmarks = 0;
     size_t len = 0;
-    struct a2a_input_config cfg = {.mem = text, .mem_name = "in", .max_record = 4096, .shapes = 1};
+    struct a2a_input_config cfg = {.mem = text, .mem_name = "in", .max_record = 65536, .shapes = 1};
     struct a2a_error err = {A2A_OK, ""};
     struct a2a_input *in = NULL;
     struct a2a_item item;
@@ -623,6 +649,7 @@ static void check_places(const char *marked, int last_is_message)
     uint64_t message;
 
     for (const char *p = marked; *p != '\0'; p++) {
+        assert_true(nmarks < sizeof(marks) / sizeof(marks[0]) && len < sizeof(text));
         if (*p == '^') {
             marks[nmarks++] = len;
         } else {
@@ -648,6 +675,7 @@ static void check_places(const char *marked, int last_is_message)
         }
     }
     assert_int_equal(err.code, A2A_OK);
+    check_marks_resume(text, len, marks, nmarks);
     if (a2a_input_message_place(in, &end, &message) != last_is_message) {
         fail_msg("%s: the place after the last message: want %d", marked, last_is_message);
     }
@@ -660,7 +688,18 @@ static void check_places(const char *marked, int last_is_message)
 
 static void test_place_before_each_message(void **state)
 {
+    size_t len;
+    char *s3 = read_fixture("s3-object.json", &len);
+    char twice[8192];
+
     (void)state;
+    while (len > 0 && s3[len - 1] == '\n') {
+        len--;
+    }
+    /* an S3 object's records follow as items of its message: its end is the place after it */
+    snprintf(twice, sizeof(twice), "%.*s^\n%.*s^\n" PLAIN "^", (int)len, s3, (int)len, s3);
+    free(s3);
+    check_places(twice, 0);
     check_places(INV_ONE "^\n" INV_ONE "^\n" PLAIN "^\n" INV_ONE "^", 1);
     check_places(INV_ONE "^" INV_ONE "^", 1);
     check_places("{\"Records\":[" SQS_X "^," SQS_X "^," PLAIN "^]}", 0);
@@ -671,6 +710,9 @@ static void test_place_before_each_message(void **state)
     check_places(RECEIVE "\n" RECEIVE, 0);
     check_places(INV_ONE "^\n" RECEIVE "\n" INV_ONE "^", 1);
     check_places(PLAIN "^\n" RECEIVE "\n" PLAIN "^\n", 0);
+    check_places(
+        "{\"Records\":[{\"EventSource\":\"aws:sns\",\"Sns\":{\"Message\":\"x\"}}^]}\n" INV_ONE "^",
+        1);
 }
 
 /* Without shapes the reader is what it was: an invocation record fails the input. */
