@@ -139,6 +139,16 @@ void redrive_out_summary(const struct redrive_out *ro, const struct a2a_run_stat
                       which, ro->cut == 1 ? "it stays" : "they stay");
         }
     }
+    if (st->resume.valid && st->resume.place.valid == 0 && st->messages_failed > 0) {
+        /* a failure of its own fails again when read again: the continuation would stay
+         * behind it for good; it is reported, as in a run read to its end */
+        msg_error(ro->msgs,
+                  "%llu message%s failed for a reason of %s own (above): as in a run read to "
+                  "its end, the continuation does not read again the ones before its resume "
+                  "point",
+                  (unsigned long long)st->messages_failed, st->messages_failed == 1 ? "" : "s",
+                  st->messages_failed == 1 ? "its" : "their");
+    }
 }
 
 int redrive_out_close(struct redrive_out *ro)

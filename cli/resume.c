@@ -567,8 +567,14 @@ static void resume_print_skip(struct messages *m, const struct a2a_resume_point 
     if (skip == NULL) {
         return;
     }
-    if (rp->input_resumable && stat(rp->input, &st) == 0 && S_ISREG(st.st_mode) &&
-        (unsigned long long)st.st_size <= rp->offset) {
+    if (rp->before_message > 0) {
+        msg_error(m,
+                  "or, to skip %s (its bytes from %llu on are then never read, message %llu's "
+                  "with them: not acked, never replayed) and read the inputs after it: %s",
+                  rp->input, (unsigned long long)rp->offset,
+                  (unsigned long long)rp->unfinished_message, skip);
+    } else if (rp->input_resumable && stat(rp->input, &st) == 0 && S_ISREG(st.st_mode) &&
+               (unsigned long long)st.st_size <= rp->offset) {
         msg_error(m,
                   "or, to skip %s (every byte of it was read, to byte %llu) and read the "
                   "inputs after it: %s",
@@ -590,11 +596,21 @@ void resume_print(struct messages *m, const struct a2a_resume_point *rp, const c
         return;
     }
     put_last_record(seq, sizeof(seq), rp);
-    if (rp->before_message > 0) {
+    if (rp->before_message > 0 && rp->before_message == rp->unfinished_message) {
         msg_error(m,
-                  "RESUME POINT: %s byte %llu, before message %llu, the first not acked (it "
-                  "and what was read after it are read again: replaying them is safe)",
+                  "RESUME POINT: %s byte %llu, before message %llu, the first the stop left "
+                  "unfinished (it and what was read after it are read again: replaying them is "
+                  "safe)",
                   rp->input, (unsigned long long)rp->offset,
+                  (unsigned long long)rp->before_message);
+    } else if (rp->before_message > 0) {
+        msg_error(m,
+                  "RESUME POINT: %s byte %llu, before message %llu, the first of the "
+                  "\"Messages\" document that holds message %llu, the first the stop left "
+                  "unfinished (an element's end is no place to go on from: the messages from "
+                  "%llu on are read again, replaying them is safe)",
+                  rp->input, (unsigned long long)rp->offset, (unsigned long long)rp->before_message,
+                  (unsigned long long)rp->unfinished_message,
                   (unsigned long long)rp->before_message);
     } else if (rp->after_message > 0) {
         msg_error(m, "RESUME POINT: %s byte %llu, after message %llu", rp->input,

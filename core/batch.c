@@ -720,9 +720,11 @@ static void resume_before(struct run *r, const struct a2a_item *item)
         /* the record ending there, if one does: what the resume point names as read last */
         int at_record =
             r->last_position > 0 && r->last_input == index && r->last_end == m->place_before;
-        a2a_redrive_resume_before(r->cur, m->place_before, at_record ? r->last_position : 0);
+        a2a_redrive_resume_before(r->cur, m->place_before, at_record ? r->last_position : 0,
+                                  m->first_after_place);
     } else {
-        a2a_redrive_resume_before(r->cur, index == 0 ? r->cfg->input.resume_offset : 0, 0);
+        a2a_redrive_resume_before(r->cur, index == 0 ? r->cfg->input.resume_offset : 0, 0,
+                                  m->first_after_place);
     }
 }
 
@@ -959,20 +961,23 @@ static void copy_redrive_stats(struct run *r)
     r->st->ranges_read = rs->ranges_read;
     r->st->ranges_unreadable = rs->ranges_unreadable;
     r->st->messages_cut = rs->cut;
+    r->st->messages_failed = rs->failed;
 }
 
 /*
- * Moves the resume point before the first message not acked, in input k: a stop may have cut
- * its range short, or it failed (its range unreadable, a record refused), so a continuation
- * that starts after it would skip it for good, even when the input was read to its end. The
- * messages and records between are read again: replaying them is safe. Nothing is moved when
- * the name cannot be held (out of memory).
+ * Moves the resume point before the first message a stop cut, in input k: its range was never
+ * read in full, or its records never answered, so a continuation that starts after it would
+ * skip them for good, even when the input was read to its end. The messages and records
+ * between are read again: replaying them is safe. A message that failed is not: its failure is
+ * reported, as in a run read to its end, and reading it again would fail it again (a refused
+ * record, an unusable message), holding every continuation back. Nothing is moved when the
+ * name cannot be held (out of memory).
  */
-static void move_before_unacked(struct run *r, struct a2a_resume_point *rp,
-                                const struct a2a_redrive_stats *rs, size_t index)
+static void move_before_cut(struct run *r, struct a2a_resume_point *rp,
+                            const struct a2a_redrive_stats *rs, size_t index)
 {
     const struct a2a_input_config *ic = &r->cfg->input;
-    size_t k = rs->first_unacked_input;
+    size_t k = rs->first_cut_input;
     const char *path = ic->mem != NULL ? ic->mem_name : ic->npaths == 0 ? "-" : ic->paths[k];
     int is_stdin = ic->mem == NULL && strcmp(path, "-") == 0;
     char *name = strdup(k == index ? a2a_input_current_name(r->in) : is_stdin ? "<stdin>" : path);
@@ -991,19 +996,22 @@ static void move_before_unacked(struct run *r, struct a2a_resume_point *rp,
     rp->input = name;
     rp->valid = 1;
     rp->input_index = k;
-    rp->offset = rs->first_unacked_resume;
-    rp->last_position = rs->first_unacked_after;
+    rp->offset = rs->first_cut_resume;
+    rp->last_position = rs->first_cut_after;
     rp->has_last_seq = 0;
     a2a_buf_reset(&rp->last_seq);
-    rp->input_failed = 0; /* skipping the rest of the input would skip the message's range */
-    rp->before_message = rs->first_unacked;
+    /* the input that failed is a later one: the second way on (skip the input named) would not
+     * skip it; in the same input it skips the message with the rest, and says so */
+    rp->input_failed = rp->input_failed && k == index;
+    rp->unfinished_message = rs->first_cut;
+    rp->before_message = rs->first_cut_reread != 0 ? rs->first_cut_reread : rs->first_cut;
     rp->after_message = 0;
 }
 
 /*
  * A message's value (an invocation record, an element of "Records") may end after the input's
  * last record read: the place after it is then later, and starting there keeps the message
- * from being read again. A message not acked moves it before that one afterwards.
+ * from being read again. A message the stop left unfinished moves it before that one.
  */
 static void after_message_place(struct run *r, struct a2a_resume_point *rp)
 {
@@ -1021,8 +1029,9 @@ static void after_message_place(struct run *r, struct a2a_resume_point *rp)
 
 /*
  * Reading stopped before the end, or a stop cut a message: names the place to continue from,
- * the byte after the last record read from the input reading stopped in (every record before
- * it was handed over), or the place before the first message cut, when that comes first.
+ * the byte after the last record (or message) read from the input reading stopped in (every
+ * one before it was handed over), or the place before the first message cut, when that comes
+ * first.
  */
 static void fill_resume_point(struct run *r)
 {
@@ -1058,13 +1067,11 @@ static void fill_resume_point(struct run *r)
                                                                  r->last_seq.len) == 0;
         }
     }
-    /* a run is incomplete when its input was not read to its end or a stop cut a message;
-     * at the same offset too, so that the line names the message */
-    if (rs != NULL && rs->first_unacked != 0 && r->cfg->input.source == NULL &&
-        (rp->valid || rs->first_cut != 0) &&
-        (!rp->valid || rs->first_unacked_input < index ||
-         (rs->first_unacked_input == index && rs->first_unacked_resume <= rp->offset))) {
-        move_before_unacked(r, rp, rs, index);
+    /* at the same offset too, so that the line names the message */
+    if (rs != NULL && rs->first_cut != 0 && r->cfg->input.source == NULL &&
+        (!rp->valid || rs->first_cut_input < index ||
+         (rs->first_cut_input == index && rs->first_cut_resume <= rp->offset))) {
+        move_before_cut(r, rp, rs, index);
     }
     if (!rp->valid) {
         return;

@@ -60,11 +60,12 @@ struct a2a_resume_point {
     char resume_arg[64];     /* how to name the place to the source: "OFFSET" for files; "" none */
     int input_failed;        /* reading stopped because that input failed (an input error) at
                                 the place or after it: the inputs after it are sound */
-    uint64_t before_message; /* 1-based index of the message the place was moved before (the
-                                stop left it unfinished; what was read after it is replayed
-                                again), 0 */
-    uint64_t after_message;  /* else the index of the message whose value ends at the place,
-                                when that ends after the input's last record read; 0 */
+    /* A stop left a message unfinished: the place was moved before it. */
+    uint64_t unfinished_message; /* its 1-based index, 0 */
+    uint64_t before_message;     /* the first message a read from the place reads: it, or an
+                                    earlier one of its "Messages" document; 0 */
+    uint64_t after_message;      /* else the index of the message whose value ends at the place,
+                                    when that ends after the input's last record read; 0 */
     /* A source not read by byte offsets (a stream) names its place itself; valid: 0 else. */
     struct a2a_source_place place;
 };
@@ -101,6 +102,7 @@ struct a2a_run_stats {
     uint64_t messages_acked;           /* every record acknowledged or skipped, the range read */
     uint64_t message_errors;           /* messages that could not be used (logged; exit status 1) */
     uint64_t messages_cut;             /* not acked: the run stopped before they were done */
+    uint64_t messages_failed;          /* not acked for a reason of their own (reported) */
     uint64_t warnings;                 /* notes about messages used all the same */
     uint64_t duplicates;               /* messages naming a range an earlier one named: read once */
     uint64_t ranges_read;              /* pointer ranges read from a stream */

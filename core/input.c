@@ -109,11 +109,16 @@ int a2a_input_current_resumable(const struct a2a_input *in)
 int a2a_input_message_place(const struct a2a_input *in, uint64_t *end, uint64_t *message)
 {
     size_t input;
+    uint64_t at;
+    uint64_t whose;
 
-    if (in->items == NULL || !a2a_items_place(in->items, &input, end, message)) {
+    if (in->items == NULL || !a2a_items_place(in->items, &input, &at, &whose) ||
+        input != a2a_input_current_index(in) || whose == 0) {
         return 0;
     }
-    return input == a2a_input_current_index(in) && *message > 0;
+    *end = at;
+    *message = whose;
+    return 1;
 }
 
 enum a2a_limit a2a_input_limit(const struct a2a_input *in)

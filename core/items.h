@@ -88,6 +88,9 @@ struct a2a_message {
      */
     int has_place_before;
     uint64_t place_before;
+    /* The first message a read from there reads: this one, or an earlier one of the same
+       "Messages" document (whose elements' ends are no places). */
+    uint64_t first_after_place;
 };
 
 /* An invocation record's range. Strings are decoded, borrowed until the next call. */

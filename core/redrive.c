@@ -33,6 +33,7 @@ struct a2a_redrive_message {
     size_t input_index; /* of the input that holds it, for a continuation */
     uint64_t resume;    /* the resume offset before it in that input */
     uint64_t after;     /* the position of the record that ends there; 0: none */
+    uint64_t reread;    /* the first message a read from there reads */
     uint64_t offset;
     struct a2a_buf text; /* owned: input name NUL, message id, receipt handle, shard id */
     size_t id_off, id_len;
@@ -174,10 +175,12 @@ void a2a_redrive_cut(struct a2a_redrive_message *m)
     }
 }
 
-void a2a_redrive_resume_before(struct a2a_redrive_message *m, uint64_t resume, uint64_t after)
+void a2a_redrive_resume_before(struct a2a_redrive_message *m, uint64_t resume, uint64_t after,
+                               uint64_t reread)
 {
     m->resume = resume;
     m->after = after;
+    m->reread = reread;
 }
 
 void a2a_redrive_fail(struct a2a_redrive_message *m)
@@ -215,15 +218,14 @@ static void finish(struct a2a_redrive *rd, struct a2a_redrive_message *m)
     }
     rd->stats.acked += acked;
     rd->stats.cut += !acked && cut;
-    /* messages finish in input order: the first seen is the earliest */
+    rd->stats.failed += !acked && !cut;
     if (!acked && cut && rd->stats.first_cut == 0) {
+        /* messages finish in input order: the first cut is the earliest */
         rd->stats.first_cut = m->index;
-    }
-    if (!acked && rd->stats.first_unacked == 0) {
-        rd->stats.first_unacked = m->index;
-        rd->stats.first_unacked_input = m->input_index;
-        rd->stats.first_unacked_resume = m->resume;
-        rd->stats.first_unacked_after = m->after;
+        rd->stats.first_cut_input = m->input_index;
+        rd->stats.first_cut_resume = m->resume;
+        rd->stats.first_cut_after = m->after;
+        rd->stats.first_cut_reread = m->reread;
     }
     if (rd->cfg.on_message != NULL) {
         d = (struct a2a_message_done){

@@ -74,13 +74,15 @@ struct a2a_redrive_stats {
     uint64_t ranges_read;       /* pointer ranges opened on a stream */
     uint64_t ranges_unreadable; /* of those, the ones that could not be read in full */
     uint64_t cut;               /* messages not acked because the run stopped first */
-    uint64_t first_cut;         /* the first of those, in input order (1-based); 0: none */
-    /* The first message not acked, cut or failed, in input order: where a continuation must
-       start to read it again (a failed one's range may never have been read). */
-    uint64_t first_unacked;        /* its 1-based index; 0: every message finished was acked */
-    size_t first_unacked_input;    /* the index of the input that holds it */
-    uint64_t first_unacked_resume; /* the resume offset before it (a2a_redrive_resume_before) */
-    uint64_t first_unacked_after;  /* the position of the input's record that ends there; 0 */
+    uint64_t failed;            /* messages not acked for a reason of their own (reported) */
+    /* The first cut, in input order: where a continuation must start to read it again. A
+       failed one is not read again, as in a run read to its end: its failure is reported. */
+    uint64_t first_cut;        /* its 1-based index; 0: none was cut */
+    size_t first_cut_input;    /* the index of the input that holds it */
+    uint64_t first_cut_resume; /* the resume offset before it (a2a_redrive_resume_before) */
+    uint64_t first_cut_after;  /* the position of the input's record that ends there; 0 */
+    uint64_t first_cut_reread; /* the first message a read from there reads: it, or one
+                                  before it in the same "Messages" document */
 };
 
 struct a2a_redrive;
@@ -98,10 +100,13 @@ struct a2a_redrive_message *a2a_redrive_begin(struct a2a_redrive *rd, const stru
                                               size_t input_index);
 
 /*
- * Where a continuation must start to read m again: resume (the byte after the input's last
- * record before it, or 0) and after (that record's position; 0 when none).
+ * Where a continuation must start to read m again: resume (the end of the input's last value
+ * before it that a read may go on from, or where reading began) and after (the position of the
+ * record that ends there; 0 when none), and the first message a read from there reads (m's
+ * index, or an earlier message's of the same "Messages" document).
  */
-void a2a_redrive_resume_before(struct a2a_redrive_message *m, uint64_t resume, uint64_t after);
+void a2a_redrive_resume_before(struct a2a_redrive_message *m, uint64_t resume, uint64_t after,
+                               uint64_t reread);
 
 /* The message cannot be acked (an error in it, a range not read in full). */
 void a2a_redrive_fail(struct a2a_redrive_message *m);

@@ -2,8 +2,9 @@
 # point is after the last message read, the end of its invocation record, not the file's start
 # (where the continuation would read both messages again), and the continuation it names is
 # taken by the --resume-from check. With an unusable message first (a payload record outside
-# its range), the resume point is before that one: it was not acked, and a continuation that
-# started after it would never read it again.
+# its range), the resume point is still after message 2: a failure of its own is reported, as
+# in a run read to its end (read again, it would fail again and hold every continuation
+# behind it), and a line says the continuation does not read it again.
 for n in 1 2; do tr -d '\n' < "$DATA/../redrive/s3-object.json"; echo; done > "$TMP/d.ndjson"
 printf '{"Records":' >> "$TMP/d.ndjson"
 $BIN -n "$TMP/d.ndjson"

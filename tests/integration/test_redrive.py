@@ -517,11 +517,16 @@ class RedriveTest(h.IntegrationTestCase):
         self.assertNotIn("a2a-recover: \n", r.stderr)
         self.assertRegex(r.stderr, r"%d messages \(the first message %d, the last 3\) were not "
                          r"read and replayed in full before the run stopped: not acked; the "
-                         r"continuation starts before message %d \(a queue keeps them too\)"
-                         % (cut, 4 - cut, 4 - cut))
-        # the file was read to its end, yet a continuation is named: before the first cut one
+                         r"continuation starts before message 1 \(a queue keeps them too\)"
+                         % (cut, 4 - cut))
+        # the file was read to its end, yet a continuation is named: before the first cut one,
+        # at the start of its "Messages" document (an element's end is no place)
         self.assertEqual((summary["resumePoint"]["offset"], summary["complete"]), (0, False))
-        self.assertIn("before message %d, the first not acked" % (4 - cut), r.stderr)
+        if cut == 3:
+            self.assertIn("before message 1, the first the stop left unfinished", r.stderr)
+        else:
+            self.assertIn('before message 1, the first of the "Messages" document that holds '
+                          'message 2, the first the stop left unfinished', r.stderr)
         self.assertEqual(len(acked), 3 - cut)
 
     def test_continuation_starts_before_a_cut_message_not_after_the_records_read_past_it(self):
@@ -558,8 +563,8 @@ class RedriveTest(h.IntegrationTestCase):
                     with open(sj) as fh:
                         rp = json.load(fh)["resumePoint"]
                     self.assertEqual((rp["input"], rp["offset"]), (first, place), r.stderr)
-                    self.assertIn("RESUME POINT: %s byte %d, before message 2, the first not "
-                                  "acked" % (first, place), r.stderr)
+                    self.assertIn("RESUME POINT: %s byte %d, before message 2, the first the "
+                                  "stop left unfinished" % (first, place), r.stderr)
                     cont = [l for l in r.stderr.splitlines()
                             if l.startswith("a2a-recover: continue with: ")]
                     self.assertEqual(len(cont), 1, r.stderr)
@@ -578,16 +583,18 @@ class RedriveTest(h.IntegrationTestCase):
                     self.assertEqual(sent.count(sh.seq(4, 1)), 1, rest.stderr)
                     self.assertIn("1 message: 1 acked", rest.stderr)
 
-    def test_continuation_starts_before_a_failed_message_before_the_cut_one(self):
-        # From review: message 1 failed (its record refused, or its range unreadable), then
-        # the stop cut message 2. The place before message 2 would skip message 1 for good
-        # (a file has no queue behind it): the continuation starts before the first message
-        # not acked, whatever made it so, and says so.
+    def test_failed_message_before_the_cut_one_is_reported_not_read_again(self):
+        # Message 1 failed (its record refused, or its range unreadable), then the stop cut
+        # message 2. The continuation starts before message 2: a failure of its own is
+        # reported, as in a run read to its end (a refused record is listed; exit 6 names a
+        # lost range), and reading it again would fail it again and hold every continuation
+        # behind it. One line says so (from review: nothing did).
         recs = [rec(sh.seq(4, n)) for n in range(1, 41)]
         recs2 = [rec(sh.seq(5, n)) for n in range(1, 4)]
         first = self.path("bodies.ndjson")
+        one = json.dumps(invocation(sh.shard_id(2), sh.seq(5, 1), sh.seq(5, 3), 3))
         with open(first, "w") as out:
-            out.write(json.dumps(invocation(sh.shard_id(2), sh.seq(5, 1), sh.seq(5, 3), 3)) + "\n")
+            out.write(one + "\n")
             out.write(json.dumps(invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 40), 40))
                       + "\n")
         refused = {"acme:t-" + sh.seq(5, 2): {"statuses": [400], "always": 400}}
@@ -606,23 +613,52 @@ class RedriveTest(h.IntegrationTestCase):
                 with open(sj) as fh:
                     summary = json.load(fh)
                 self.assertEqual((summary["resumePoint"]["offset"], summary["messagesAcked"]),
-                                 (0, 0), r.stderr)
-                self.assertIn("RESUME POINT: %s byte 0, before message 1, the first not acked"
-                              % first, r.stderr)
-                self.assertIn("message 2 was not read and replayed in full before the run "
-                              "stopped: not acked; the continuation starts before message 1",
-                              r.stderr)
+                                 (len(one), 0), r.stderr)
+                self.assertIn("RESUME POINT: %s byte %d, before message 2, the first the stop "
+                              "left unfinished" % (first, len(one)), r.stderr)
+                self.assertIn("1 message failed for a reason of its own (above): as in a run "
+                              "read to its end, the continuation does not read again the ones "
+                              "before its resume point", r.stderr)
+
+    def test_cut_message_in_a_messages_document_names_where_the_read_starts(self):
+        # From review: the place before a message of a "Messages" document is before the
+        # document (an element's end is no place), so the line names the document's first
+        # message, the one a read from there reads first. With an input after a damaged one,
+        # the second way on (skip it) is offered, and says it skips the cut message too.
+        recs = [rec(sh.seq(4, n)) for n in range(1, 41)]
+        s = self.server([sh.shard(1, recs)],
+                        args=["--max-page-records", "2", "--delay-ms", "300"])
+        one = json.dumps(invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 1), 1))
+        doc = receive_output([
+            sqs_message(2, invocation(sh.shard_id(1), sh.seq(4, 2), sh.seq(4, 2), 1)),
+            sqs_message(3, invocation(sh.shard_id(1), sh.seq(4, 3), sh.seq(4, 40), 38))])
+        first, second = self.path("dlq.json"), self.path("plain.ndjson")
+        with open(first, "w") as out:
+            out.write(one + "\n" + doc + '{"Records":')  # damage after the document
+        with open(second, "w") as out:
+            out.write(json.dumps(rec(sh.seq(9, 1))) + "\n")
+        disp = self.start_dispatcher()
+        r = self.tool(s, ["-u", disp.url, "--max-time", "2.5", first, second])
+        self.assertEqual(r.rc, 3, r.stderr)
+        self.assertIn('RESUME POINT: %s byte %d, before message 2, the first of the "Messages" '
+                      'document that holds message 3, the first the stop left unfinished'
+                      % (first, len(one)), r.stderr)
+        self.assertIn("the continuation starts before message 2", r.stderr)
+        self.assertIn("or, to skip %s (its bytes from %d on are then never read, message 3's "
+                      "with them: not acked, never replayed) and read the inputs after it: "
+                      % (first, len(one)), r.stderr)
 
     def test_stop_with_the_input_still_open_names_the_place_after_the_last_message(self):
         # A pipe still open when the stop comes: the input is not read to its end. The resume
         # point is after the last message whose value was read (it was byte 0, "no record read
-        # from it": every message was replayed again), or before the first not acked.
+        # from it": every message was replayed again), or before the first the stop left
+        # unfinished.
         recs = [rec(sh.seq(4, n)) for n in range(1, 41)]
         first = json.dumps(invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 1), 1))
         for last, args, want in (
                 (3, [], "byte %d, after message 2"),
                 (40, ["--max-page-records", "2", "--delay-ms", "300"],
-                 "byte %d, before message 2, the first not acked")):
+                 "byte %d, before message 2, the first the stop left unfinished")):
             with self.subTest(last=last):
                 second = json.dumps(invocation(sh.shard_id(1), sh.seq(4, 2), sh.seq(4, last),
                                                last - 1))

@@ -638,6 +638,7 @@ static void check_places(const char *marked, int last_is_message)
 {
     char text[8192];
     uint64_t marks[16];
+    uint64_t first_since[17] = {0}; /* by how many marks lie before: the first message seen */
     size_t nmarks = 0;
     size_t len = 0;
     struct a2a_input_config cfg = {.mem = text, .mem_name = "in", .max_record = 65536, .shapes = 1};
@@ -666,6 +667,15 @@ static void check_places(const char *marked, int last_is_message)
         seen = item.msg.index;
         while (k > 0 && marks[k - 1] > item.msg.offset) {
             k--;
+        }
+        /* the first message a read from that place reads: the first with the same mark */
+        if (first_since[k] == 0) {
+            first_since[k] = seen;
+        }
+        if (item.msg.first_after_place != first_since[k]) {
+            fail_msg("%s: message %llu: first after its place %llu, want %llu", marked,
+                     (unsigned long long)seen, (unsigned long long)item.msg.first_after_place,
+                     (unsigned long long)first_since[k]);
         }
         if (item.msg.has_place_before != (k > 0) ||
             (k > 0 && item.msg.place_before != marks[k - 1])) {
