@@ -143,9 +143,9 @@ void redrive_out_summary(const struct redrive_out *ro, const struct a2a_run_stat
         /* a failure of its own fails again when read again: the continuation would stay
          * behind it for good; it is reported, as in a run read to its end */
         msg_error(ro->msgs,
-                  "%llu message%s failed for a reason of %s own (above): as in a run read to "
-                  "its end, the continuation does not read again the ones before its resume "
-                  "point",
+                  "%llu message%s failed for a reason of %s own (above): the continuation reads "
+                  "again only what is after its resume point, as a run read to its end reads "
+                  "none of them again",
                   (unsigned long long)st->messages_failed, st->messages_failed == 1 ? "" : "s",
                   st->messages_failed == 1 ? "its" : "their");
     }

@@ -569,8 +569,9 @@ static void resume_print_skip(struct messages *m, const struct a2a_resume_point 
     }
     if (rp->before_message > 0) {
         msg_error(m,
-                  "or, to skip %s (its bytes from %llu on are then never read, message %llu's "
-                  "with them: not acked, never replayed) and read the inputs after it: %s",
+                  "or, to skip %s (its bytes from %llu on are then never read, with message "
+                  "%llu and any later message not finished: not acked, never replayed) and read "
+                  "the inputs after it: %s",
                   rp->input, (unsigned long long)rp->offset,
                   (unsigned long long)rp->unfinished_message, skip);
     } else if (rp->input_resumable && stat(rp->input, &st) == 0 && S_ISREG(st.st_mode) &&
@@ -596,22 +597,27 @@ void resume_print(struct messages *m, const struct a2a_resume_point *rp, const c
         return;
     }
     put_last_record(seq, sizeof(seq), rp);
-    if (rp->before_message > 0 && rp->before_message == rp->unfinished_message) {
-        msg_error(m,
-                  "RESUME POINT: %s byte %llu, before message %llu, the first the stop left "
-                  "unfinished (it and what was read after it are read again: replaying them is "
-                  "safe)",
-                  rp->input, (unsigned long long)rp->offset,
-                  (unsigned long long)rp->before_message);
-    } else if (rp->before_message > 0) {
-        msg_error(m,
-                  "RESUME POINT: %s byte %llu, before message %llu, the first of the "
-                  "\"Messages\" document that holds message %llu, the first the stop left "
-                  "unfinished (an element's end is no place to go on from: the messages from "
-                  "%llu on are read again, replaying them is safe)",
-                  rp->input, (unsigned long long)rp->offset, (unsigned long long)rp->before_message,
-                  (unsigned long long)rp->unfinished_message,
-                  (unsigned long long)rp->before_message);
+    if (rp->before_message > 0) {
+        char why[160];
+        snprintf(why, sizeof(why), "%s",
+                 rp->unfinished_cut ? "the first the stop left unfinished"
+                                    : "the first whose failure may pass when sent again (a "
+                                      "transient error, or the answer that stopped the run)");
+        if (rp->before_message == rp->unfinished_message) {
+            msg_error(m,
+                      "RESUME POINT: %s byte %llu, before message %llu, %s (it and what was read "
+                      "after it are read again: replaying them is safe)",
+                      rp->input, (unsigned long long)rp->offset,
+                      (unsigned long long)rp->before_message, why);
+        } else {
+            msg_error(m,
+                      "RESUME POINT: %s byte %llu, before message %llu; message %llu, %s, is read "
+                      "again from there with the messages before it (the end of an element of "
+                      "\"Messages\" is no place to go on from): replaying them is safe",
+                      rp->input, (unsigned long long)rp->offset,
+                      (unsigned long long)rp->before_message,
+                      (unsigned long long)rp->unfinished_message, why);
+        }
     } else if (rp->after_message > 0) {
         msg_error(m, "RESUME POINT: %s byte %llu, after message %llu", rp->input,
                   (unsigned long long)rp->offset, (unsigned long long)rp->after_message);

@@ -208,7 +208,8 @@ static int deliver(struct run *r, const struct a2a_result *res, struct a2a_redri
         r->cfg->on_result(r->cfg->result_ctx, res);
     }
     if (m != NULL) {
-        a2a_redrive_settled(r->rd, m, res->outcome); /* after the record's own lines */
+        /* after the record's own lines */
+        a2a_redrive_settled(r->rd, m, res->outcome, res->fail_fast);
     }
     return 0;
 }
@@ -965,19 +966,20 @@ static void copy_redrive_stats(struct run *r)
 }
 
 /*
- * Moves the resume point before the first message a stop cut, in input k: its range was never
- * read in full, or its records never answered, so a continuation that starts after it would
- * skip them for good, even when the input was read to its end. The messages and records
- * between are read again: replaying them is safe. A message that failed is not: its failure is
- * reported, as in a run read to its end, and reading it again would fail it again (a refused
- * record, an unusable message), holding every continuation back. Nothing is moved when the
- * name cannot be held (out of memory).
+ * Moves the resume point before the first message to read again (redrive.h), in input k: the
+ * stop cut it (its range not read in full, or its records not answered), or it failed in a way
+ * that may pass when sent again (a transient error; the answer that stopped the run, a wrong
+ * URL or a refused token, is the run's). A continuation that started after it would skip it for
+ * good, even when the input was read to its end. The messages and records between are read
+ * again: replaying them is safe. A message that failed for a reason of its own is not: its
+ * failure is reported, as in a run read to its end, and read again it would fail again and hold
+ * every continuation behind it. Nothing is moved when the name cannot be held (out of memory).
  */
-static void move_before_cut(struct run *r, struct a2a_resume_point *rp,
-                            const struct a2a_redrive_stats *rs, size_t index)
+static void move_before_redo(struct run *r, struct a2a_resume_point *rp,
+                             const struct a2a_redrive_stats *rs, size_t index)
 {
     const struct a2a_input_config *ic = &r->cfg->input;
-    size_t k = rs->first_cut_input;
+    size_t k = rs->first_redo_input;
     const char *path = ic->mem != NULL ? ic->mem_name : ic->npaths == 0 ? "-" : ic->paths[k];
     int is_stdin = ic->mem == NULL && strcmp(path, "-") == 0;
     char *name = strdup(k == index ? a2a_input_current_name(r->in) : is_stdin ? "<stdin>" : path);
@@ -996,15 +998,16 @@ static void move_before_cut(struct run *r, struct a2a_resume_point *rp,
     rp->input = name;
     rp->valid = 1;
     rp->input_index = k;
-    rp->offset = rs->first_cut_resume;
-    rp->last_position = rs->first_cut_after;
+    rp->offset = rs->first_redo_resume;
+    rp->last_position = rs->first_redo_after;
     rp->has_last_seq = 0;
     a2a_buf_reset(&rp->last_seq);
     /* the input that failed is a later one: the second way on (skip the input named) would not
      * skip it; in the same input it skips the message with the rest, and says so */
     rp->input_failed = rp->input_failed && k == index;
-    rp->unfinished_message = rs->first_cut;
-    rp->before_message = rs->first_cut_reread != 0 ? rs->first_cut_reread : rs->first_cut;
+    rp->unfinished_message = rs->first_redo;
+    rp->unfinished_cut = rs->first_redo_cut;
+    rp->before_message = rs->first_redo_reread != 0 ? rs->first_redo_reread : rs->first_redo;
     rp->after_message = 0;
 }
 
@@ -1068,10 +1071,11 @@ static void fill_resume_point(struct run *r)
         }
     }
     /* at the same offset too, so that the line names the message */
-    if (rs != NULL && rs->first_cut != 0 && r->cfg->input.source == NULL &&
-        (!rp->valid || rs->first_cut_input < index ||
-         (rs->first_cut_input == index && rs->first_cut_resume <= rp->offset))) {
-        move_before_cut(r, rp, rs, index);
+    if (rs != NULL && rs->first_redo != 0 && r->cfg->input.source == NULL &&
+        (rp->valid || rs->first_cut != 0) && /* the run is incomplete */
+        (!rp->valid || rs->first_redo_input < index ||
+         (rs->first_redo_input == index && rs->first_redo_resume <= rp->offset))) {
+        move_before_redo(r, rp, rs, index);
     }
     if (!rp->valid) {
         return;

@@ -60,8 +60,10 @@ struct a2a_resume_point {
     char resume_arg[64];     /* how to name the place to the source: "OFFSET" for files; "" none */
     int input_failed;        /* reading stopped because that input failed (an input error) at
                                 the place or after it: the inputs after it are sound */
-    /* A stop left a message unfinished: the place was moved before it. */
+    /* A stop left a message unfinished, or one failed in a way that may pass when read
+       again (redrive.h): the place was moved before the first such. */
     uint64_t unfinished_message; /* its 1-based index, 0 */
+    int unfinished_cut;          /* it was cut by the stop (else it failed) */
     uint64_t before_message;     /* the first message a read from the place reads: it, or an
                                     earlier one of its "Messages" document; 0 */
     uint64_t after_message;      /* else the index of the message whose value ends at the place,

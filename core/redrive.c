@@ -22,6 +22,7 @@ struct range_entry {
     uint64_t hash;
     enum range_state state;
     int cut;           /* RANGE_FAILED because the run stopped before its first message was done */
+    int redo;          /* RANGE_FAILED in a way a read again may not repeat (cut, or transient) */
     int partial;       /* the message holding it did not read it in full (a read from the stream
                           that failed, an S3 payload short of its batch): a later one may supply it */
     int stream_failed; /* a read of it from the stream failed: only an S3 payload may supply it */
@@ -45,6 +46,9 @@ struct a2a_redrive_message {
     int closed;
     int failed;
     int cut;       /* the run stopped before the message was read and replayed in full */
+    int passing;   /* a record failed in a way that may pass when sent again: retries spent on a
+                      transient error, or the answer that stopped the run (a wrong URL, a token
+                      refused), which is the run's, not the record's */
     int has_range; /* claimed a range: range is the index of its entry */
     size_t range;
     int duplicate; /* the range was claimed before: its fate is the first message's */
@@ -208,24 +212,31 @@ static void finish(struct a2a_redrive *rd, struct a2a_redrive_message *m)
     struct a2a_message_done d;
     int acked = !m->failed;
     int cut = m->cut;
+    int redo = cut || m->passing;
 
     if (m->has_range && m->duplicate) {
         acked = acked && rd->ranges[m->range].state == RANGE_ACKED;
         cut = !acked && (cut || rd->ranges[m->range].cut); /* its fate is the first's */
+        redo = !acked && (redo || rd->ranges[m->range].redo);
     } else if (m->has_range) {
         rd->ranges[m->range].state = acked ? RANGE_ACKED : RANGE_FAILED;
         rd->ranges[m->range].cut = !acked && cut;
+        rd->ranges[m->range].redo = !acked && redo;
     }
     rd->stats.acked += acked;
     rd->stats.cut += !acked && cut;
-    rd->stats.failed += !acked && !cut;
+    rd->stats.failed += !acked && !redo;
+    /* messages finish in input order: the first seen is the earliest */
     if (!acked && cut && rd->stats.first_cut == 0) {
-        /* messages finish in input order: the first cut is the earliest */
         rd->stats.first_cut = m->index;
-        rd->stats.first_cut_input = m->input_index;
-        rd->stats.first_cut_resume = m->resume;
-        rd->stats.first_cut_after = m->after;
-        rd->stats.first_cut_reread = m->reread;
+    }
+    if (!acked && redo && rd->stats.first_redo == 0) {
+        rd->stats.first_redo = m->index;
+        rd->stats.first_redo_cut = cut;
+        rd->stats.first_redo_input = m->input_index;
+        rd->stats.first_redo_resume = m->resume;
+        rd->stats.first_redo_after = m->after;
+        rd->stats.first_redo_reread = m->reread;
     }
     if (rd->cfg.on_message != NULL) {
         d = (struct a2a_message_done){
@@ -260,8 +271,11 @@ static void finish_ready(struct a2a_redrive *rd)
 }
 
 void a2a_redrive_settled(struct a2a_redrive *rd, struct a2a_redrive_message *m,
-                         enum a2a_outcome outcome)
+                         enum a2a_outcome outcome, int stopped_run)
 {
+    if (outcome == A2A_OUT_TRANSIENT || stopped_run) {
+        m->passing = 1;
+    }
     /* A dry run's would_dispatch counts as done: its summary says "would be acked". */
     if (outcome != A2A_OUT_ACKNOWLEDGED && outcome != A2A_OUT_TASK_DELETED &&
         outcome != A2A_OUT_SKIPPED && outcome != A2A_OUT_WOULD_DISPATCH) {

@@ -75,14 +75,18 @@ struct a2a_redrive_stats {
     uint64_t ranges_unreadable; /* of those, the ones that could not be read in full */
     uint64_t cut;               /* messages not acked because the run stopped first */
     uint64_t failed;            /* messages not acked for a reason of their own (reported) */
-    /* The first cut, in input order: where a continuation must start to read it again. A
-       failed one is not read again, as in a run read to its end: its failure is reported. */
-    uint64_t first_cut;        /* its 1-based index; 0: none was cut */
-    size_t first_cut_input;    /* the index of the input that holds it */
-    uint64_t first_cut_resume; /* the resume offset before it (a2a_redrive_resume_before) */
-    uint64_t first_cut_after;  /* the position of the input's record that ends there; 0 */
-    uint64_t first_cut_reread; /* the first message a read from there reads: it, or one
-                                  before it in the same "Messages" document */
+    uint64_t first_cut;         /* the first cut, in input order (1-based); 0: none */
+    /* The first message to read again, in input order: cut, or failed in a way that may pass
+       when sent again (a transient error, the answer that stopped the run). Where a
+       continuation must start. One that failed for a reason of its own is not read again, as
+       in a run read to its end: its failure is reported, and would repeat. */
+    uint64_t first_redo;        /* its 1-based index; 0: none */
+    int first_redo_cut;         /* it was cut */
+    size_t first_redo_input;    /* the index of the input that holds it */
+    uint64_t first_redo_resume; /* the resume offset before it (a2a_redrive_resume_before) */
+    uint64_t first_redo_after;  /* the position of the input's record that ends there; 0 */
+    uint64_t first_redo_reread; /* the first message a read from there reads: it, or one
+                                   before it (elements of "Messages" are no places) */
 };
 
 struct a2a_redrive;
@@ -117,9 +121,10 @@ void a2a_redrive_cut(struct a2a_redrive_message *m);
 /* A record of m was read: it must be settled before m can finish. */
 void a2a_redrive_placed(struct a2a_redrive_message *m);
 
-/* A record of m was delivered with this outcome. m may be freed. */
+/* A record of m was delivered with this outcome; stopped_run: its answer stopped the run
+   (fail-fast). m may be freed. */
 void a2a_redrive_settled(struct a2a_redrive *rd, struct a2a_redrive_message *m,
-                         enum a2a_outcome outcome);
+                         enum a2a_outcome outcome, int stopped_run);
 
 /* No more items of m come. m may be freed. */
 void a2a_redrive_close(struct a2a_redrive *rd, struct a2a_redrive_message *m);

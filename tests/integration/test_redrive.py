@@ -525,8 +525,8 @@ class RedriveTest(h.IntegrationTestCase):
         if cut == 3:
             self.assertIn("before message 1, the first the stop left unfinished", r.stderr)
         else:
-            self.assertIn('before message 1, the first of the "Messages" document that holds '
-                          'message 2, the first the stop left unfinished', r.stderr)
+            self.assertIn("before message 1; message 2, the first the stop left unfinished, "
+                          "is read again from there", r.stderr)
         self.assertEqual(len(acked), 3 - cut)
 
     def test_continuation_starts_before_a_cut_message_not_after_the_records_read_past_it(self):
@@ -616,9 +616,39 @@ class RedriveTest(h.IntegrationTestCase):
                                  (len(one), 0), r.stderr)
                 self.assertIn("RESUME POINT: %s byte %d, before message 2, the first the stop "
                               "left unfinished" % (first, len(one)), r.stderr)
-                self.assertIn("1 message failed for a reason of its own (above): as in a run "
-                              "read to its end, the continuation does not read again the ones "
-                              "before its resume point", r.stderr)
+                self.assertIn("1 message failed for a reason of its own (above): the "
+                              "continuation reads again only what is after its resume point, as "
+                              "a run read to its end reads none of them again", r.stderr)
+
+    def test_message_whose_answer_stopped_the_run_is_read_again(self):
+        # From review: a fail-fast answer (here 404, a wrong -u) is the run's, not the
+        # record's: its message is read again by the continuation once -u is fixed, not
+        # counted as failed for a reason of its own and skipped.
+        recs = [rec(sh.seq(4, n)) for n in range(1, 4)]
+        s = self.server([sh.shard(1, recs)])
+        disp = self.start_dispatcher()
+        first = self.path("bodies.ndjson")
+        with open(first, "w") as out:
+            out.write(json.dumps(invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 1), 1))
+                      + "\n")
+            out.write(json.dumps(invocation(sh.shard_id(1), sh.seq(4, 2), sh.seq(4, 3), 2))
+                      + "\n")
+        wrong = disp.url.rsplit("/", 1)[0] + "/wrong"
+        r = self.tool(s, ["-u", wrong, first])
+        self.assertEqual(r.rc, 5, r.stderr)
+        self.assertIn("RESUME POINT: %s byte 0, before message 1, the first whose failure may "
+                      "pass when sent again (a transient error, or the answer that stopped the "
+                      "run)" % first, r.stderr)
+        self.assertNotIn("for a reason of its own", r.stderr)
+        cont = [l for l in r.stderr.splitlines() if l.startswith("a2a-recover: continue with: ")]
+        self.assertEqual(len(cont), 1, r.stderr)
+        words = shlex.split(cont[0][len("a2a-recover: continue with: "):])
+        words[words.index(wrong)] = disp.url
+        rest = h.run_tool(words[1:], env=sh.aws_env(self.home), timeout=120, clear_env=False)
+        self.assertEqual(rest.rc, 0, rest.stderr)
+        right = sorted(q["body_json"]["taskId"][2:] for q in disp.requests()
+                       if not q["path"].endswith("/wrong"))
+        self.assertEqual(right, [sh.seq(4, n) for n in range(1, 4)])
 
     def test_cut_message_in_a_messages_document_names_where_the_read_starts(self):
         # From review: the place before a message of a "Messages" document is before the
@@ -640,13 +670,13 @@ class RedriveTest(h.IntegrationTestCase):
         disp = self.start_dispatcher()
         r = self.tool(s, ["-u", disp.url, "--max-time", "2.5", first, second])
         self.assertEqual(r.rc, 3, r.stderr)
-        self.assertIn('RESUME POINT: %s byte %d, before message 2, the first of the "Messages" '
-                      'document that holds message 3, the first the stop left unfinished'
-                      % (first, len(one)), r.stderr)
+        self.assertIn("RESUME POINT: %s byte %d, before message 2; message 3, the first the "
+                      "stop left unfinished, is read again from there with the messages before "
+                      "it" % (first, len(one)), r.stderr)
         self.assertIn("the continuation starts before message 2", r.stderr)
-        self.assertIn("or, to skip %s (its bytes from %d on are then never read, message 3's "
-                      "with them: not acked, never replayed) and read the inputs after it: "
-                      % (first, len(one)), r.stderr)
+        self.assertIn("or, to skip %s (its bytes from %d on are then never read, with message "
+                      "3 and any later message not finished: not acked, never replayed) and "
+                      "read the inputs after it: " % (first, len(one)), r.stderr)
 
     def test_stop_with_the_input_still_open_names_the_place_after_the_last_message(self):
         # A pipe still open when the stop comes: the input is not read to its end. The resume

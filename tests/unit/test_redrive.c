@@ -130,12 +130,12 @@ static void messages_finish_in_order_when_settled(void **state)
     a2a_redrive_placed(m2);
     a2a_redrive_close(rd, m2);
     /* m2's record settles first: it cannot finish before m1 */
-    a2a_redrive_settled(rd, m2, A2A_OUT_ACKNOWLEDGED);
+    a2a_redrive_settled(rd, m2, A2A_OUT_ACKNOWLEDGED, 0);
     assert_int_equal(s.n, 0);
     assert_int_equal(a2a_redrive_in_flight(rd), 2);
-    a2a_redrive_settled(rd, m1, A2A_OUT_SKIPPED);
+    a2a_redrive_settled(rd, m1, A2A_OUT_SKIPPED, 0);
     assert_int_equal(s.n, 0);
-    a2a_redrive_settled(rd, m1, A2A_OUT_TRANSIENT);
+    a2a_redrive_settled(rd, m1, A2A_OUT_TRANSIENT, 0);
     assert_int_equal(s.n, 2);
     assert_int_equal(s.index[0], 1);
     assert_false(s.acked[0]); /* one record failed */
@@ -145,6 +145,56 @@ static void messages_finish_in_order_when_settled(void **state)
     assert_int_equal(a2a_redrive_in_flight(rd), 0);
     assert_int_equal(a2a_redrive_stats(rd)->acked, 1);
     a2a_redrive_free(&rd);
+}
+
+/*
+ * Which failed messages a continuation reads again: one cut by the stop, one whose record
+ * failed in a way that may pass when sent again (retries spent on a transient error; the
+ * answer that stopped the run, which is the run's); not one refused for a reason of its own
+ * (read again, it would fail again). Each row: one message, one record settled so.
+ */
+static void which_failures_are_read_again(void **state)
+{
+    static const struct {
+        enum a2a_outcome outcome;
+        int stopped_run;
+        int cut;  /* m1 was cut by the stop */
+        int redo; /* m1 is read again */
+    } rows[] = {
+        {A2A_OUT_REJECTED, 0, 0, 0},     {A2A_OUT_PARSE_ERROR, 0, 0, 0},
+        {A2A_OUT_TRANSIENT, 0, 0, 1},    {A2A_OUT_REJECTED, 1, 0, 1},
+        {A2A_OUT_INTERRUPTED, 0, 1, 1},  {A2A_OUT_NOT_ATTEMPTED, 0, 1, 1},
+        {A2A_OUT_ACKNOWLEDGED, 0, 0, 0},
+    };
+
+    (void)state;
+    for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
+        struct seen s;
+        struct a2a_redrive *rd = open_rd(&s);
+        struct a2a_item i1 = item_of(1, "rh-1", "100000000000000000001");
+        struct a2a_item i2 = item_of(2, "rh-2", "100000000000000000002");
+        struct a2a_redrive_message *m1 = a2a_redrive_begin(rd, &i1, 0);
+        struct a2a_redrive_message *m2;
+        const struct a2a_redrive_stats *st;
+
+        a2a_redrive_resume_before(m1, 0, 0, 1);
+        a2a_redrive_placed(m1);
+        a2a_redrive_close(rd, m1);
+        a2a_redrive_settled(rd, m1, rows[k].outcome, rows[k].stopped_run);
+        m2 = a2a_redrive_begin(rd, &i2, 0); /* then one cut by the stop */
+        a2a_redrive_resume_before(m2, 77, 0, 2);
+        a2a_redrive_placed(m2);
+        a2a_redrive_close(rd, m2);
+        a2a_redrive_settled(rd, m2, A2A_OUT_INTERRUPTED, 0);
+        st = a2a_redrive_stats(rd);
+        assert_int_equal(st->first_cut, rows[k].cut ? 1 : 2);
+        assert_int_equal(st->first_redo, rows[k].redo ? 1 : 2);
+        assert_int_equal(st->first_redo_cut, rows[k].redo ? rows[k].cut : 1);
+        assert_int_equal(st->first_redo_resume, rows[k].redo ? 0 : 77);
+        assert_int_equal(st->failed,
+                         rows[k].redo || rows[k].outcome == A2A_OUT_ACKNOWLEDGED ? 0 : 1);
+        a2a_redrive_free(&rd);
+    }
 }
 
 static void duplicate_shares_the_first_ones_fate(void **state)
@@ -168,7 +218,7 @@ static void duplicate_shares_the_first_ones_fate(void **state)
         assert_int_equal(a2a_redrive_claim_range(rd, m2, &i2.range, &err), 1);
         a2a_redrive_close(rd, m2);
         assert_int_equal(s.n, 0); /* both wait for m1's record */
-        a2a_redrive_settled(rd, m1, fail ? A2A_OUT_REJECTED : A2A_OUT_TASK_DELETED);
+        a2a_redrive_settled(rd, m1, fail ? A2A_OUT_REJECTED : A2A_OUT_TASK_DELETED, 0);
         assert_int_equal(s.n, 2);
         assert_int_equal(s.acked[0], !fail);
         assert_int_equal(s.acked[1], !fail);
@@ -244,7 +294,7 @@ static int name_range(struct a2a_redrive *rd, uint64_t k, enum naming how)
         a2a_redrive_close_range(rd);
     } else if (claim != 1) {
         a2a_redrive_placed(m);
-        a2a_redrive_settled(rd, m, A2A_OUT_ACKNOWLEDGED);
+        a2a_redrive_settled(rd, m, A2A_OUT_ACKNOWLEDGED, 0);
     }
     if (claim != 1 && how == S3_SHORT) {
         a2a_redrive_fail(m); /* the driver's MESSAGE_ERROR after the payload's records */
@@ -307,6 +357,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(no_stream_access_reads_nothing),
         cmocka_unit_test(messages_finish_in_order_when_settled),
+        cmocka_unit_test(which_failures_are_read_again),
         cmocka_unit_test(duplicate_shares_the_first_ones_fate),
         cmocka_unit_test(failed_message_and_many_ranges),
         cmocka_unit_test(later_message_supplies_a_range_not_read_in_full),
