@@ -139,15 +139,16 @@ void redrive_out_summary(const struct redrive_out *ro, const struct a2a_run_stat
                       which, ro->cut == 1 ? "it stays" : "they stay");
         }
     }
-    if (st->resume.valid && st->resume.place.valid == 0 && st->messages_failed > 0) {
+    if (st->resume.valid && st->resume.place.valid == 0 && st->resume.failed_before > 0) {
         /* a failure of its own fails again when read again: the continuation would stay
          * behind it for good; it is reported, as in a run read to its end */
+        uint64_t n = st->resume.failed_before;
         msg_error(ro->msgs,
-                  "%llu message%s failed for a reason of %s own (above): the continuation reads "
-                  "again only what is after its resume point, as a run read to its end reads "
-                  "none of them again",
-                  (unsigned long long)st->messages_failed, st->messages_failed == 1 ? "" : "s",
-                  st->messages_failed == 1 ? "its" : "their");
+                  "%llu message%s before the resume point failed for a reason of %s own "
+                  "(above): the continuation does not read %s again, as a run read to its end "
+                  "would not",
+                  (unsigned long long)n, n == 1 ? "" : "s", n == 1 ? "its" : "their",
+                  n == 1 ? "it" : "them");
     }
 }
 

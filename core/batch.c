@@ -962,7 +962,6 @@ static void copy_redrive_stats(struct run *r)
     r->st->ranges_read = rs->ranges_read;
     r->st->ranges_unreadable = rs->ranges_unreadable;
     r->st->messages_cut = rs->cut;
-    r->st->messages_failed = rs->failed;
 }
 
 /*
@@ -1008,6 +1007,7 @@ static void move_before_redo(struct run *r, struct a2a_resume_point *rp,
     rp->unfinished_message = rs->first_redo;
     rp->unfinished_cut = rs->first_redo_cut;
     rp->before_message = rs->first_redo_reread != 0 ? rs->first_redo_reread : rs->first_redo;
+    rp->failed_before = rs->first_redo_failed_before;
     rp->after_message = 0;
 }
 
@@ -1076,6 +1076,8 @@ static void fill_resume_point(struct run *r)
         (!rp->valid || rs->first_redo_input < index ||
          (rs->first_redo_input == index && rs->first_redo_resume <= rp->offset))) {
         move_before_redo(r, rp, rs, index);
+    } else if (rs != NULL && rp->valid) {
+        rp->failed_before = a2a_redrive_failed_before(rs, rp->input_index, rp->offset);
     }
     if (!rp->valid) {
         return;

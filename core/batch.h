@@ -68,6 +68,8 @@ struct a2a_resume_point {
                                     earlier one of its "Messages" document; 0 */
     uint64_t after_message;      /* else the index of the message whose value ends at the place,
                                     when that ends after the input's last record read; 0 */
+    uint64_t failed_before;      /* messages before the place that failed for a reason of their
+                                    own: a continuation does not read them again */
     /* A source not read by byte offsets (a stream) names its place itself; valid: 0 else. */
     struct a2a_source_place place;
 };
@@ -104,7 +106,6 @@ struct a2a_run_stats {
     uint64_t messages_acked;           /* every record acknowledged or skipped, the range read */
     uint64_t message_errors;           /* messages that could not be used (logged; exit status 1) */
     uint64_t messages_cut;             /* not acked: the run stopped before they were done */
-    uint64_t messages_failed;          /* not acked for a reason of their own (reported) */
     uint64_t warnings;                 /* notes about messages used all the same */
     uint64_t duplicates;               /* messages naming a range an earlier one named: read once */
     uint64_t ranges_read;              /* pointer ranges read from a stream */

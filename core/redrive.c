@@ -206,6 +206,30 @@ static struct a2a_str text_at(const struct a2a_redrive_message *m, size_t off, s
     return (struct a2a_str){m->text.data + off, len};
 }
 
+/* Counts m, failed for a reason of its own; messages finish in input order. */
+static void count_failed(struct a2a_redrive_stats *st, const struct a2a_redrive_message *m)
+{
+    if (st->failed_tail > 0 && st->failed_tail_input == m->input_index &&
+        st->failed_tail_resume == m->resume) {
+        st->failed_tail++;
+    } else {
+        st->failed_tail_input = m->input_index;
+        st->failed_tail_resume = m->resume;
+        st->failed_tail = 1;
+    }
+    st->failed++;
+}
+
+uint64_t a2a_redrive_failed_before(const struct a2a_redrive_stats *st, size_t input,
+                                   uint64_t offset)
+{
+    /* places only grow in input order: the ones at offset or after it are the last run's */
+    int tail_after = st->failed_tail > 0 &&
+                     (st->failed_tail_input > input ||
+                      (st->failed_tail_input == input && st->failed_tail_resume >= offset));
+    return st->failed - (tail_after ? st->failed_tail : 0);
+}
+
 /* Hands the oldest message to the caller and frees it. */
 static void finish(struct a2a_redrive *rd, struct a2a_redrive_message *m)
 {
@@ -225,7 +249,9 @@ static void finish(struct a2a_redrive *rd, struct a2a_redrive_message *m)
     }
     rd->stats.acked += acked;
     rd->stats.cut += !acked && cut;
-    rd->stats.failed += !acked && !redo;
+    if (!acked && !redo) {
+        count_failed(&rd->stats, m);
+    }
     /* messages finish in input order: the first seen is the earliest */
     if (!acked && cut && rd->stats.first_cut == 0) {
         rd->stats.first_cut = m->index;
@@ -237,6 +263,8 @@ static void finish(struct a2a_redrive *rd, struct a2a_redrive_message *m)
         rd->stats.first_redo_resume = m->resume;
         rd->stats.first_redo_after = m->after;
         rd->stats.first_redo_reread = m->reread;
+        rd->stats.first_redo_failed_before =
+            a2a_redrive_failed_before(&rd->stats, m->input_index, m->resume);
     }
     if (rd->cfg.on_message != NULL) {
         d = (struct a2a_message_done){

@@ -80,13 +80,19 @@ struct a2a_redrive_stats {
        when sent again (a transient error, the answer that stopped the run). Where a
        continuation must start. One that failed for a reason of its own is not read again, as
        in a run read to its end: its failure is reported, and would repeat. */
-    uint64_t first_redo;        /* its 1-based index; 0: none */
-    int first_redo_cut;         /* it was cut */
-    size_t first_redo_input;    /* the index of the input that holds it */
-    uint64_t first_redo_resume; /* the resume offset before it (a2a_redrive_resume_before) */
-    uint64_t first_redo_after;  /* the position of the input's record that ends there; 0 */
-    uint64_t first_redo_reread; /* the first message a read from there reads: it, or one
-                                   before it (elements of "Messages" are no places) */
+    uint64_t first_redo;               /* its 1-based index; 0: none */
+    int first_redo_cut;                /* it was cut */
+    size_t first_redo_input;           /* the index of the input that holds it */
+    uint64_t first_redo_resume;        /* the resume offset before it (a2a_redrive_resume_before) */
+    uint64_t first_redo_after;         /* the position of the input's record that ends there; 0 */
+    uint64_t first_redo_reread;        /* the first message a read from there reads: it, or one
+                                          before it (elements of "Messages" are no places) */
+    uint64_t first_redo_failed_before; /* of `failed`, the ones a read from there skips */
+    /* The last run of failed messages with one place before them (a "Messages" document's):
+       a read from that place reads them again, from an earlier one it does not. */
+    size_t failed_tail_input;
+    uint64_t failed_tail_resume;
+    uint64_t failed_tail;
 };
 
 struct a2a_redrive;
@@ -131,6 +137,12 @@ void a2a_redrive_close(struct a2a_redrive *rd, struct a2a_redrive_message *m);
 
 /* Messages begun and not finished yet. */
 size_t a2a_redrive_in_flight(const struct a2a_redrive *rd);
+
+/* Of the messages that failed for a reason of their own, how many a read from offset in input
+   skips: the ones whose place before them is earlier. offset is a place at or after the place
+   before every message finished so far (a resume point, or the place before the next one). */
+uint64_t a2a_redrive_failed_before(const struct a2a_redrive_stats *st, size_t input,
+                                   uint64_t offset);
 
 /* Fills the message fields of res from m (borrowed from m). */
 void a2a_redrive_describe(const struct a2a_redrive_message *m, struct a2a_result *res);

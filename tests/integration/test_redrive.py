@@ -616,9 +616,9 @@ class RedriveTest(h.IntegrationTestCase):
                                  (len(one), 0), r.stderr)
                 self.assertIn("RESUME POINT: %s byte %d, before message 2, the first the stop "
                               "left unfinished" % (first, len(one)), r.stderr)
-                self.assertIn("1 message failed for a reason of its own (above): the "
-                              "continuation reads again only what is after its resume point, as "
-                              "a run read to its end reads none of them again", r.stderr)
+                self.assertIn("1 message before the resume point failed for a reason of its "
+                              "own (above): the continuation does not read it again, as a run "
+                              "read to its end would not", r.stderr)
 
     def test_message_whose_answer_stopped_the_run_is_read_again(self):
         # From review: a fail-fast answer (here 404, a wrong -u) is the run's, not the

@@ -197,6 +197,45 @@ static void which_failures_are_read_again(void **state)
     }
 }
 
+/*
+ * How many messages that failed for a reason of their own a read from a place skips: the ones
+ * whose place before them is earlier (a place at or after every one read so far, as a resume
+ * point is). Three fail, the last two of one "Messages" document (one place before both),
+ * then one is acked.
+ */
+static void failed_before_a_place(void **state)
+{
+    static const struct {
+        enum a2a_outcome outcome;
+        uint64_t resume;
+    } msgs[] = {
+        {A2A_OUT_REJECTED, 0},
+        {A2A_OUT_PARSE_ERROR, 100},
+        {A2A_OUT_REJECTED, 100},
+        {A2A_OUT_ACKNOWLEDGED, 200},
+    };
+    struct seen s;
+    struct a2a_redrive *rd = open_rd(&s);
+    const struct a2a_redrive_stats *st;
+
+    (void)state;
+    for (size_t k = 0; k < sizeof(msgs) / sizeof(msgs[0]); k++) {
+        struct a2a_item it = item_of(k + 1, "rh", "100000000000000000001");
+        struct a2a_redrive_message *m = a2a_redrive_begin(rd, &it, 0);
+        a2a_redrive_resume_before(m, msgs[k].resume, 0, k + 1);
+        a2a_redrive_placed(m);
+        a2a_redrive_close(rd, m);
+        a2a_redrive_settled(rd, m, msgs[k].outcome, 0);
+    }
+    st = a2a_redrive_stats(rd);
+    assert_int_equal(st->failed, 3);
+    assert_int_equal(a2a_redrive_failed_before(st, 0, 100), 1);
+    assert_int_equal(a2a_redrive_failed_before(st, 0, 101), 3);
+    assert_int_equal(a2a_redrive_failed_before(st, 0, 200), 3);
+    assert_int_equal(a2a_redrive_failed_before(st, 1, 0), 3);
+    a2a_redrive_free(&rd);
+}
+
 static void duplicate_shares_the_first_ones_fate(void **state)
 {
     struct seen s;
@@ -358,6 +397,7 @@ int main(void)
         cmocka_unit_test(no_stream_access_reads_nothing),
         cmocka_unit_test(messages_finish_in_order_when_settled),
         cmocka_unit_test(which_failures_are_read_again),
+        cmocka_unit_test(failed_before_a_place),
         cmocka_unit_test(duplicate_shares_the_first_ones_fate),
         cmocka_unit_test(failed_message_and_many_ranges),
         cmocka_unit_test(later_message_supplies_a_range_not_read_in_full),
