@@ -147,6 +147,20 @@ static void messages_finish_in_order_when_settled(void **state)
     a2a_redrive_free(&rd);
 }
 
+/* Message k, with the place resume before it and one record, settled with outcome. */
+static void settle_one(struct a2a_redrive *rd, uint64_t k, uint64_t resume,
+                       enum a2a_outcome outcome, int stopped_run)
+{
+    struct a2a_item it = item_of(k, "rh", "100000000000000000001");
+    struct a2a_redrive_message *m = a2a_redrive_begin(rd, &it, 0);
+
+    assert_non_null(m);
+    a2a_redrive_resume_before(m, resume, 0, k);
+    a2a_redrive_placed(m);
+    a2a_redrive_close(rd, m);
+    a2a_redrive_settled(rd, m, outcome, stopped_run);
+}
+
 /*
  * Which failed messages a continuation reads again: one cut by the stop, one whose record
  * failed in a way that may pass when sent again (retries spent on a transient error; the
@@ -171,21 +185,10 @@ static void which_failures_are_read_again(void **state)
     for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
         struct seen s;
         struct a2a_redrive *rd = open_rd(&s);
-        struct a2a_item i1 = item_of(1, "rh-1", "100000000000000000001");
-        struct a2a_item i2 = item_of(2, "rh-2", "100000000000000000002");
-        struct a2a_redrive_message *m1 = a2a_redrive_begin(rd, &i1, 0);
-        struct a2a_redrive_message *m2;
         const struct a2a_redrive_stats *st;
 
-        a2a_redrive_resume_before(m1, 0, 0, 1);
-        a2a_redrive_placed(m1);
-        a2a_redrive_close(rd, m1);
-        a2a_redrive_settled(rd, m1, rows[k].outcome, rows[k].stopped_run);
-        m2 = a2a_redrive_begin(rd, &i2, 0); /* then one cut by the stop */
-        a2a_redrive_resume_before(m2, 77, 0, 2);
-        a2a_redrive_placed(m2);
-        a2a_redrive_close(rd, m2);
-        a2a_redrive_settled(rd, m2, A2A_OUT_INTERRUPTED, 0);
+        settle_one(rd, 1, 0, rows[k].outcome, rows[k].stopped_run);
+        settle_one(rd, 2, 77, A2A_OUT_INTERRUPTED, 0); /* then one cut by the stop */
         st = a2a_redrive_stats(rd);
         assert_int_equal(st->first_cut, rows[k].cut ? 1 : 2);
         assert_int_equal(st->first_redo, rows[k].redo ? 1 : 2);
@@ -220,12 +223,7 @@ static void failed_before_a_place(void **state)
 
     (void)state;
     for (size_t k = 0; k < sizeof(msgs) / sizeof(msgs[0]); k++) {
-        struct a2a_item it = item_of(k + 1, "rh", "100000000000000000001");
-        struct a2a_redrive_message *m = a2a_redrive_begin(rd, &it, 0);
-        a2a_redrive_resume_before(m, msgs[k].resume, 0, k + 1);
-        a2a_redrive_placed(m);
-        a2a_redrive_close(rd, m);
-        a2a_redrive_settled(rd, m, msgs[k].outcome, 0);
+        settle_one(rd, k + 1, msgs[k].resume, msgs[k].outcome, 0);
     }
     st = a2a_redrive_stats(rd);
     assert_int_equal(st->failed, 3);
