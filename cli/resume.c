@@ -598,11 +598,10 @@ void resume_print(struct messages *m, const struct a2a_resume_point *rp, const c
     }
     put_last_record(seq, sizeof(seq), rp);
     if (rp->before_message > 0) {
-        char why[160];
-        snprintf(why, sizeof(why), "%s",
-                 rp->unfinished_cut ? "the first the stop left unfinished"
-                                    : "the first whose failure may pass when sent again (a "
-                                      "transient error, or the answer that stopped the run)");
+        const char *why = rp->unfinished_cut
+                              ? "the first the stop left unfinished"
+                              : "the first whose failure may pass when sent again (a transient "
+                                "error, or the answer that stopped the run)";
         if (rp->before_message == rp->unfinished_message) {
             msg_error(m,
                       "RESUME POINT: %s byte %llu, before message %llu, %s (it and what was read "

@@ -705,6 +705,12 @@ static void end_message(struct run *r)
     }
 }
 
+/* Where reading began in input index: a resumed run's first input at its resume point. */
+static uint64_t reading_began(const struct run *r, size_t index)
+{
+    return index == 0 ? r->cfg->input.resume_offset : 0;
+}
+
 /*
  * Tells the redrive where a continuation must start to read item's message again: the last
  * place before it in its input (the end of a record or of another message's value), or where
@@ -724,8 +730,7 @@ static void resume_before(struct run *r, const struct a2a_item *item)
         a2a_redrive_resume_before(r->cur, m->place_before, at_record ? r->last_position : 0,
                                   m->first_after_place);
     } else {
-        a2a_redrive_resume_before(r->cur, index == 0 ? r->cfg->input.resume_offset : 0, 0,
-                                  m->first_after_place);
+        a2a_redrive_resume_before(r->cur, reading_began(r, index), 0, m->first_after_place);
     }
 }
 
@@ -1006,7 +1011,7 @@ static void move_before_redo(struct run *r, struct a2a_resume_point *rp,
     rp->input_failed = rp->input_failed && k == index;
     rp->unfinished_message = rs->first_redo;
     rp->unfinished_cut = rs->first_redo_cut;
-    rp->before_message = rs->first_redo_reread != 0 ? rs->first_redo_reread : rs->first_redo;
+    rp->before_message = rs->first_redo_reread;
     rp->failed_before = rs->first_redo_failed_before;
     rp->after_message = 0;
 }
@@ -1058,7 +1063,7 @@ static void fill_resume_point(struct run *r)
         if (r->last_position > 0 && r->last_input == index) {
             rp->offset = r->last_end;
         } else {
-            rp->offset = index == 0 ? r->cfg->input.resume_offset : 0;
+            rp->offset = reading_began(r, index);
         }
         after_message_place(r, rp);
         /* a file's last record is of the file named, not of an earlier one ("empty.json

@@ -209,7 +209,7 @@ int a2a_input_check_resume(const struct a2a_input_config *cfg, struct a2a_resume
     while ((r = a2a_scanner_next(sc, &rec, err)) == 1) {
         uint64_t end = rec.offset + rec.len;
         if (end >= offset) {
-            if (end == offset && rec.origin != A2A_FROM_MESSAGES) {
+            if (end == offset && a2a_origin_is_place(rec.origin)) {
                 place->in = resume_in_of[rec.origin];
                 rc = 0;
             } else {
@@ -217,8 +217,8 @@ int a2a_input_check_resume(const struct a2a_input_config *cfg, struct a2a_resume
             }
             goto out;
         }
-        if (rec.origin != A2A_FROM_MESSAGES) {
-            place->before = end; /* a message's end is no place to read on from */
+        if (a2a_origin_is_place(rec.origin)) {
+            place->before = end;
             any_record = 1;
         }
         if (++seen % CANCEL_EVERY == 0 && cfg->cancel != NULL && *cfg->cancel) {

@@ -1025,8 +1025,7 @@ int a2a_items_next(struct a2a_items *it, struct a2a_item *item, struct a2a_error
         it->failed = 1;
         return -1;
     }
-    if (rec.origin != A2A_FROM_MESSAGES) {
-        /* read on from a Messages element's end, the messages after it would be records */
+    if (a2a_origin_is_place(rec.origin)) {
         it->has_place = 1;
         it->place_input = rec.input;
         it->place_end = rec.offset + rec.len;

@@ -88,6 +88,17 @@ enum a2a_value_origin {
     A2A_FROM_MESSAGES, /* an element of a top-level object's "Messages" array (SHAPES) */
 };
 
+/*
+ * Whether a read may go on from the end of a value of this origin (--resume-from, a redrive's
+ * place before a message): the end of a "Messages" element is no such place, since read on
+ * from there the messages after it would be taken for records. One owner for the resume check
+ * and the redrive's places.
+ */
+static inline int a2a_origin_is_place(enum a2a_value_origin origin)
+{
+    return origin != A2A_FROM_MESSAGES;
+}
+
 /* A part of a record's bytes: bytes[off, off + len). */
 struct a2a_span {
     size_t off;
