@@ -163,6 +163,7 @@ static char *report_resume(struct cli_sinks *s, const struct options *o, char **
 
     if (st->resume.valid) {
         resume_print(s->msgs, &st->resume, command);
+        resume_print_stdin_again(s->msgs, &st->resume, o, st->input_index);
     }
     if (st->resume.valid && s->report != NULL) {
         int rc = a2a_buf_puts(&line, "{\"resumePoint\":");
@@ -374,13 +375,13 @@ static void summarize(struct messages *m, const struct a2a_run_stats *st, int dr
                      "to replay)");
         }
         if (st->interrupted == 0) {
-            /* records listed all the same failed for reasons of their own: said apart, so
-               that "no record" is not read as "nothing listed" */
+            /* records listed all the same failed before the stop: said apart, so that "no
+               record" is not read as "nothing listed" (and not "for a reason of its own", the
+               resume point's words for a failure that would come again) */
             char listed[96] = "";
             if (st->failed > 0) {
-                snprintf(listed, sizeof(listed), "; the %llu listed failed for %s",
-                         (unsigned long long)st->failed,
-                         st->failed == 1 ? "a reason of its own" : "reasons of their own");
+                snprintf(listed, sizeof(listed), "; the %llu listed failed before it, not by it",
+                         (unsigned long long)st->failed);
             }
             msg_error(m, "%s; the stop cut no record short%s%s", why, listed,
                       st->input_unread ? "; the input was not read to its end" : "");

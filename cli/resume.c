@@ -567,7 +567,7 @@ static void resume_print_skip(struct messages *m, const struct a2a_resume_point 
     if (skip == NULL) {
         return;
     }
-    if (rp->before_message > 0) {
+    if (rp->before_message > 0 && rp->unfinished_message > 0) {
         msg_error(m,
                   "or, to skip %s (its bytes from %llu on are then never read, with message "
                   "%llu and any later message not finished: not acked, never replayed) and read "
@@ -597,11 +597,19 @@ void resume_print(struct messages *m, const struct a2a_resume_point *rp, const c
         return;
     }
     put_last_record(seq, sizeof(seq), rp);
-    if (rp->before_message > 0) {
+    if (rp->before_message > 0 && rp->unfinished_message == 0) {
+        msg_error(m,
+                  "RESUME POINT: %s byte %llu, before message %llu (it and the messages read "
+                  "after it are read again: the end of an element of \"Messages\" is no place "
+                  "to go on from; replaying them is safe)",
+                  rp->input, (unsigned long long)rp->offset,
+                  (unsigned long long)rp->before_message);
+    } else if (rp->before_message > 0) {
         const char *why = rp->unfinished_cut
                               ? "the first the stop left unfinished"
-                              : "the first whose failure may pass when sent again (a transient "
-                                "error, or the answer that stopped the run)";
+                              : "the first whose failure may pass when tried again (a transient "
+                                "error, a range the stream may give when asked again, or the "
+                                "answer that stopped the run)";
         if (rp->before_message == rp->unfinished_message) {
             msg_error(m,
                       "RESUME POINT: %s byte %llu, before message %llu, %s (it and what was read "
@@ -638,6 +646,21 @@ void resume_print(struct messages *m, const struct a2a_resume_point *rp, const c
                   rp->input, command != NULL ? command : "(out of memory)");
     }
     resume_print_skip(m, rp, rest_command(command));
+}
+
+void resume_print_stdin_again(struct messages *m, const struct a2a_resume_point *rp,
+                              const struct options *o, size_t read_to)
+{
+    if (rp->place.valid || rp->resume_arg[0] == '\0') {
+        return; /* a stream names shards, not inputs; no command names the inputs again */
+    }
+    for (size_t k = rp->input_index + 1; k <= read_to && k < o->nfiles; k++) {
+        if (strcmp(o->files[k], "-") == 0) {
+            msg_error(m, "the continuation reads standard input (-) again, which this run read: "
+                         "give it the same bytes again (what was read of it is gone)");
+            return;
+        }
+    }
 }
 
 int resume_put_json(struct a2a_buf *b, const struct a2a_resume_point *rp, const char *command)

@@ -45,6 +45,15 @@ int resume_check(const char *path, unsigned long long offset, size_t max_record,
 /* The resume point on stderr: shown even with -q, it is what an operator needs next. */
 void resume_print(struct messages *m, const struct a2a_resume_point *rp, const char *command);
 
+/*
+ * A continuation that starts in an earlier input (a message before it may pass when sent
+ * again) names the inputs after it again, and standard input among them was read, all or in
+ * part, by this run (read_to: the index of the last input reading reached): one line says
+ * it must be given the same bytes again, since what was read of it is gone.
+ */
+void resume_print_stdin_again(struct messages *m, const struct a2a_resume_point *rp,
+                              const struct options *o, size_t read_to);
+
 /* The resume point as a JSON object (no newline). Returns 0 or -1 (out of memory). */
 int resume_put_json(struct a2a_buf *b, const struct a2a_resume_point *rp, const char *command);
 

@@ -1020,18 +1020,27 @@ static void move_before_redo(struct run *r, struct a2a_resume_point *rp,
  * A message's value (an invocation record, an element of "Records") may end after the input's
  * last record read: the place after it is then later, and starting there keeps the message
  * from being read again. A message the stop left unfinished moves it before that one.
+ * Messages read after the place (elements of a "Messages" document, whose ends are no
+ * places) are read again from there: the place is before the first of them.
  */
-static void after_message_place(struct run *r, struct a2a_resume_point *rp)
+static void message_place(struct run *r, struct a2a_resume_point *rp)
 {
     uint64_t end;
     uint64_t message;
+    uint64_t held;
 
+    if (r->cfg->input.source != NULL || r->rd == NULL) {
+        return;
+    }
     /* not a message the redrive never held (it failed before): only a held one can be cut */
-    if (r->cfg->input.source == NULL && r->rd != NULL &&
-        a2a_input_message_place(r->in, &end, &message) &&
-        message <= a2a_redrive_stats(r->rd)->messages && end > rp->offset) {
+    held = a2a_redrive_stats(r->rd)->messages;
+    if (a2a_input_message_place(r->in, &end, &message) && message <= held && end > rp->offset) {
         rp->offset = end;
         rp->after_message = message;
+    }
+    message = a2a_input_first_message_after_place(r->in);
+    if (message != 0 && message <= held) {
+        rp->before_message = message;
     }
 }
 
@@ -1051,6 +1060,7 @@ static void fill_resume_point(struct run *r)
         return;
     }
     index = a2a_input_current_index(r->in);
+    r->st->input_index = index; /* the last input reading reached: for what names it again */
     if (!r->input_done) {
         rp->input = strdup(a2a_input_current_name(r->in));
         if (rp->input == NULL) {
@@ -1065,7 +1075,7 @@ static void fill_resume_point(struct run *r)
         } else {
             rp->offset = reading_began(r, index);
         }
-        after_message_place(r, rp);
+        message_place(r, rp);
         /* a file's last record is of the file named, not of an earlier one ("empty.json
          * byte 0, after record 300" named a record empty.json never held); a source's inputs
          * are its pages, and its place() says whose the last record is (a shard's) */

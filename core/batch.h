@@ -88,7 +88,8 @@ struct a2a_run_stats {
     uint64_t dispatched;               /* records sent at least once (delivered so far) */
     uint64_t in_flight;                /* handed to the engine and not back yet (live) */
     uint64_t input_offset;             /* live: how far into the current input reading got */
-    size_t input_index;                /* live: 0-based index of the current input */
+    size_t input_index;                /* 0-based index of the current input (live); at the
+                                          end, of the last one reading reached */
     int input_error;                   /* err holds the input problem; reading stopped there */
     int cancelled;                     /* the cancel flag was seen */
     int fatal_status;                  /* the HTTP status that stopped the run (fail-fast),

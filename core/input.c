@@ -121,6 +121,12 @@ int a2a_input_message_place(const struct a2a_input *in, uint64_t *end, uint64_t 
     return 1;
 }
 
+uint64_t a2a_input_first_message_after_place(const struct a2a_input *in)
+{
+    return in->items != NULL ? a2a_items_first_after_place(in->items, a2a_input_current_index(in))
+                             : 0;
+}
+
 enum a2a_limit a2a_input_limit(const struct a2a_input *in)
 {
     return a2a_scanner_limit(in->reader);

@@ -79,6 +79,9 @@ int a2a_input_current_resumable(const struct a2a_input *in);
  */
 int a2a_input_message_place(const struct a2a_input *in, uint64_t *end, uint64_t *message);
 
+/* With shapes: the first message of the current input begun since that place, or 0 (items.h). */
+uint64_t a2a_input_first_message_after_place(const struct a2a_input *in);
+
 /* After -1: the configured limit the input exceeded, or A2A_LIMIT_NONE. */
 enum a2a_limit a2a_input_limit(const struct a2a_input *in);
 

@@ -1046,6 +1046,11 @@ int a2a_items_place(const struct a2a_items *it, size_t *input, uint64_t *end, ui
     return 1;
 }
 
+uint64_t a2a_items_first_after_place(const struct a2a_items *it, size_t input)
+{
+    return it->first_after_input == input ? it->first_after_place : 0;
+}
+
 /* Appends "<len>:<bytes>" so no part can run into the next. */
 static int key_part(struct a2a_buf *out, const char *p, size_t len)
 {

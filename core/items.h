@@ -158,6 +158,13 @@ int a2a_range_key(const struct a2a_range *r, struct a2a_buf *out);
  */
 int a2a_items_place(const struct a2a_items *it, size_t *input, uint64_t *end, uint64_t *message);
 
+/*
+ * The index of the first message begun in the given input since its last place (none of
+ * them ended at one: elements of a "Messages" document), or 0. A read from that place reads
+ * them again.
+ */
+uint64_t a2a_items_first_after_place(const struct a2a_items *it, size_t input);
+
 void a2a_items_free(struct a2a_items **it);
 
 #endif

@@ -48,7 +48,8 @@ struct a2a_redrive_message {
     int cut;       /* the run stopped before the message was read and replayed in full */
     int passing;   /* a record failed in a way that may pass when sent again: retries spent on a
                       transient error, or the answer that stopped the run (a wrong URL, a token
-                      refused), which is the run's, not the record's */
+                      refused), which is the run's, not the record's; or its range could not be
+                      read for the run's trouble, not the records' (range_may_pass) */
     int has_range; /* claimed a range: range is the index of its entry */
     size_t range;
     int duplicate; /* the range was claimed before: its fate is the first message's */
@@ -515,6 +516,18 @@ static void age_text(int64_t secs, char *out, size_t cap)
 }
 
 /*
+ * A range the stream may give when asked again: the run's trouble (no credentials, keys
+ * refused, retries spent, a dead or wrong endpoint, an open shard idle so far), not the
+ * records' (trimmed past the stream's 24 hours, a shard that is gone, a request the API
+ * rejects), which would come again and hold every continuation behind the message.
+ */
+static int range_may_pass(const char *cause)
+{
+    return strcmp(cause, "trimmed") != 0 && strcmp(cause, "not-found") != 0 &&
+           strcmp(cause, "rejected") != 0;
+}
+
+/*
  * Tells the caller that the open range could not be read, and fails its message. A range is
  * counted once; it is reported once, or twice when its start was lost (u->partial) and the
  * rest failed later.
@@ -531,6 +544,7 @@ static void report_range(struct a2a_redrive *rd, const struct a2a_unreadable *u)
     char part[160] = "";
 
     rd->reading->failed = 1;
+    rd->reading->passing |= range_may_pass(u->cause);
     if (m->has_range && !m->duplicate) {
         rd->ranges[m->range].partial = 1;
         rd->ranges[m->range].stream_failed = 1;

@@ -77,7 +77,8 @@ struct a2a_redrive_stats {
     uint64_t failed;            /* messages not acked for a reason of their own (reported) */
     uint64_t first_cut;         /* the first cut, in input order (1-based); 0: none */
     /* The first message to read again, in input order: cut, or failed in a way that may pass
-       when sent again (a transient error, the answer that stopped the run). Where a
+       when sent again (a transient error, the answer that stopped the run, a range the stream
+       may give when asked again: no credentials, retries spent, ...). Where a
        continuation must start. One that failed for a reason of its own is not read again, as
        in a run read to its end: its failure is reported, and would repeat. */
     uint64_t first_redo;               /* its 1-based index; 0: none */

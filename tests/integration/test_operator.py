@@ -230,7 +230,7 @@ class OperatorTest(harness.IntegrationTestCase):
         self.assertEqual(p.returncode, 130, err)
         self.assertEqual(json.loads(out), {"batchItemFailures": [{"itemIdentifier": "2"}]})
         self.assertIn("interrupted by signal 2; the stop cut no record short; the 1 listed "
-                      "failed for a reason of its own", err)
+                      "failed before it, not by it", err)
 
     def test_fifo_reached_after_max_time_does_not_wait_forever(self):
         # --max-time passes while the first file is still read (more records than the window,

@@ -14,6 +14,7 @@ testdata/redrive/README.md for where each field comes from).
 
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -620,6 +621,35 @@ class RedriveTest(h.IntegrationTestCase):
                               "own (above): the continuation does not read it again, as a run "
                               "read to its end would not", r.stderr)
 
+    def test_range_unreadable_for_the_runs_trouble_is_read_again(self):
+        # Message 1's range could not be read for a cause that may pass (retries spent on
+        # 500s, keys refused): the run's trouble, not the records'. The stop then cut message
+        # 2; the continuation starts before message 1 and reads its range again (it was
+        # counted as failed for a reason of its own and skipped, as a trimmed range is).
+        recs = [rec(sh.seq(4, n)) for n in range(1, 41)]
+        recs2 = [rec(sh.seq(5, n)) for n in range(1, 4)]
+        first = self.path("bodies.ndjson")
+        with open(first, "w") as out:
+            out.write(json.dumps(invocation(sh.shard_id(2), sh.seq(5, 1), sh.seq(5, 3), 3))
+                      + "\n")
+            out.write(json.dumps(invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 40), 40))
+                      + "\n")
+        for kind in ("InternalServerError", "UnrecognizedClientException"):
+            with self.subTest(kind=kind):
+                s = self.server([sh.shard(1, recs), sh.shard(2, recs2)],
+                                args=["--max-page-records", "2", "--delay-ms", "300",
+                                      "--fault", kind + ",shard=" + sh.shard_id(2)])
+                disp = self.start_dispatcher()
+                env = sh.aws_env(self.home)
+                env["AWS_MAX_ATTEMPTS"] = "1"
+                r = h.run_tool(["--endpoint-url", s.endpoint_url, "--no-progress", "-u",
+                                disp.url, "--max-time", "4", first], env=env, clear_env=False,
+                               timeout=120)
+                self.assertEqual(r.rc, 6, r.stderr)
+                self.assertIn("RESUME POINT: %s byte 0, before message 1, the first whose "
+                              "failure may pass when tried again" % first, r.stderr)
+                self.assertNotIn("for a reason of its own", r.stderr)
+
     def test_message_whose_answer_stopped_the_run_is_read_again(self):
         # From review: a fail-fast answer (here 404, a wrong -u) is the run's, not the
         # record's: its message is read again by the continuation once -u is fixed, not
@@ -637,8 +667,8 @@ class RedriveTest(h.IntegrationTestCase):
         r = self.tool(s, ["-u", wrong, first])
         self.assertEqual(r.rc, 5, r.stderr)
         self.assertIn("RESUME POINT: %s byte 0, before message 1, the first whose failure may "
-                      "pass when sent again (a transient error, or the answer that stopped the "
-                      "run)" % first, r.stderr)
+                      "pass when tried again (a transient error, a range the stream may give when "
+                      "asked again, or the answer that stopped the run)" % first, r.stderr)
         self.assertNotIn("for a reason of its own", r.stderr)
         cont = [l for l in r.stderr.splitlines() if l.startswith("a2a-recover: continue with: ")]
         self.assertEqual(len(cont), 1, r.stderr)
@@ -716,6 +746,71 @@ class RedriveTest(h.IntegrationTestCase):
                     summary = json.load(fh)
                 self.assertEqual((summary["resumePoint"]["offset"], summary["messagesAcked"]),
                                  (place, 2 if last == 3 else 1), summary)
+
+    def test_damage_after_a_messages_document_names_the_messages_read_again(self):
+        # The input fails after a "Messages" document was read in full: an element's end is no
+        # place, so the continuation starts at the document's start and reads its messages
+        # again. The line says so (it said "no record read from it", after two acked messages).
+        recs = [rec(sh.seq(4, n)) for n in range(1, 4)]
+        s = self.server([sh.shard(1, recs)])
+        disp = self.start_dispatcher()
+        doc = self.path("received.json")
+        with open(doc, "w") as out:
+            out.write(receive_output([
+                sqs_message(1, invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 1), 1)),
+                sqs_message(2, invocation(sh.shard_id(1), sh.seq(4, 2), sh.seq(4, 3), 2))]))
+            out.write('{"Records":')
+        r = self.tool(s, ["-u", disp.url, doc])
+        self.assertEqual(r.rc, 3, r.stderr)
+        self.assertIn("2 messages: 2 acked", r.stderr)
+        self.assertIn("RESUME POINT: %s byte 0, before message 1 (it and the messages read after "
+                      "it are read again: the end of an element of \"Messages\" is no place to "
+                      "go on from; replaying them is safe)\n" % doc, r.stderr)
+        self.assertNotIn("no record read from it", r.stderr)
+
+    def test_continuation_from_an_earlier_input_says_standard_input_is_read_again(self):
+        # Message 1, in a file, failed transiently (503 every time): the continuation starts
+        # before it and names the inputs after it again, standard input among them, which this
+        # run read (a pipe kept open, cut by --max-time). One line says to give it the same
+        # bytes again (from review: nothing did). Not when standard input was never read.
+        recs = [rec(sh.seq(4, n)) for n in range(1, 4)]
+        first = self.path("first.ndjson")
+        with open(first, "w") as out:
+            out.write(json.dumps(invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 1), 1))
+                      + "\n")
+        second = json.dumps(invocation(sh.shard_id(1), sh.seq(4, 2), sh.seq(4, 3), 2))
+        again = "the continuation reads standard input (-) again, which this run read"
+        busy = {"acme:t-" + sh.seq(4, 1): {"statuses": [503], "always": 503}}
+        s = self.server([sh.shard(1, recs)])
+        disp = self.start_dispatcher(seed=h.seed_doc(faults=busy))
+        p = h.start_tool(["--endpoint-url", s.endpoint_url, "--no-progress", "-u", disp.url,
+                          "--retries", "0", "--max-time", "2.5", first, "-"],
+                         env=sh.aws_env(self.home), clear_env=False, stdin=subprocess.PIPE)
+        try:
+            p.stdin.write((second + "\n").encode())
+            p.stdin.flush()  # and kept open: the input is never read to its end
+            p.wait(timeout=60)
+            err = p.stderr.read().decode()
+            p.stdout.read()
+        finally:
+            p.stdin.close()
+            p.stdout.close()
+            p.stderr.close()
+        self.assertEqual(p.returncode, 124, err)
+        self.assertIn("RESUME POINT: %s byte 0, before message 1, the first whose failure may "
+                      "pass when tried again" % first, err)
+        self.assertRegex(err, r"continue with: .* %s -\n" % re.escape(first))
+        self.assertIn(again + ": give it the same bytes again (what was read of it is gone)",
+                      err)
+        # standard input after the file reading failed in: the continuation names it, but
+        # this run never read it
+        damaged = self.path("damaged.ndjson")
+        with open(first) as src, open(damaged, "w") as out:
+            out.write(src.read() + "{\"Records\":")
+        r = self.tool(s, ["-u", disp.url, "--retries", "0", damaged, "-"], input=second + "\n")
+        self.assertEqual(r.rc, 3, r.stderr)
+        self.assertRegex(r.stderr, r"continue with: .* %s -\n" % re.escape(damaged))
+        self.assertNotIn(again, r.stderr)
 
     def test_stopped_run_a_duplicate_of_a_cut_message_is_cut_too(self):
         # Message 3 names message 2's range: its fate is message 2's. Cut by --max-time, both
