@@ -518,30 +518,6 @@ static int check_operands(const struct options *o, struct a2a_error *err)
 }
 
 /*
- * The check of --resume-from was stopped (--max-time, a signal): the run is one that stopped
- * before its first read, and ends as any does (the response, the summary, the lines), with
- * the operator's offset, not checked, as its resume point: the continuation checks it.
- * Returns 0, or -1 (out of memory: st->err says so).
- */
-static int stopped_in_check(const struct options *o, struct a2a_run_stats *st)
-{
-    memset(st, 0, sizeof(*st));
-    st->cancelled = 1;
-    st->input_unread = 1;
-    st->resume.input = strdup(o->files[0]);
-    if (st->resume.input == NULL) {
-        a2a_error_set(&st->err, A2A_E_NOMEM, "out of memory");
-        return -1;
-    }
-    st->resume.valid = 1;
-    st->resume.input_resumable = 1;
-    st->resume.offset = (uint64_t)o->resume_from;
-    snprintf(st->resume.resume_arg, sizeof(st->resume.resume_arg), "%llu",
-             (unsigned long long)o->resume_from);
-    return 0;
-}
-
-/*
  * One run of the core with the CLI's sinks around it. Every step that fails hands back a
  * struct a2a_error, printed here; the sinks are closed once, at out:, whatever happened.
  */
@@ -640,7 +616,9 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
     cfg.redrive = redrive_cfg;
     cfg.input.resume_in = resume_place.in; /* resume_check() read the file */
     started = 1;
-    run_rc = check_stopped ? stopped_in_check(o, &st) : a2a_run(&cfg, &resp, &st);
+    /* a stop in the check: a run that stopped before its first read, and ends as any does
+       (the response, the summary, the lines), with the offset, not checked, to continue */
+    run_rc = check_stopped ? a2a_run_stopped_in_check(&cfg.input, &st) : a2a_run(&cfg, &resp, &st);
     if (sinks.progress) {
         messages_progress(msgs, NULL);
     }

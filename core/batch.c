@@ -603,6 +603,25 @@ int a2a_run_check_resume(const struct a2a_input_config *input, struct a2a_resume
     return a2a_input_check_resume(&icfg, place, err);
 }
 
+int a2a_run_stopped_in_check(const struct a2a_input_config *input, struct a2a_run_stats *stats)
+{
+    struct a2a_resume_point *rp = &stats->resume;
+
+    memset(stats, 0, sizeof(*stats));
+    stats->cancelled = 1;
+    stats->input_unread = 1;
+    rp->input = strdup(input->paths[0]);
+    if (rp->input == NULL) {
+        a2a_error_set(&stats->err, A2A_E_NOMEM, "out of memory");
+        return -1;
+    }
+    rp->valid = 1;
+    rp->input_resumable = 1; /* the check takes a regular file only */
+    rp->offset = input->resume_offset;
+    snprintf(rp->resume_arg, sizeof(rp->resume_arg), "%llu", (unsigned long long)rp->offset);
+    return 0;
+}
+
 static int setup(struct run *r, struct a2a_error *err)
 {
     const struct a2a_run_config *cfg = r->cfg;

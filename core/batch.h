@@ -135,4 +135,12 @@ int a2a_run(const struct a2a_run_config *cfg, struct a2a_response *resp,
 int a2a_run_check_resume(const struct a2a_input_config *input, struct a2a_resume_place *place,
                          struct a2a_error *err);
 
+/*
+ * The check was stopped (the cancel flag): the run is one that stopped before its first
+ * read. Fills stats as a2a_run() would (cancelled, the input not read), with input->
+ * resume_offset of input->paths[0], not checked, as the resume point: the continuation
+ * checks it. Returns 0, or -1 (out of memory: stats->err says so).
+ */
+int a2a_run_stopped_in_check(const struct a2a_input_config *input, struct a2a_run_stats *stats);
+
 #endif
