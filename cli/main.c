@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -346,8 +347,14 @@ static void summarize(struct messages *m, const struct a2a_run_stats *st, int dr
                   unsent == 1 ? "" : "s", (unsigned long long)abandoned);
     } else if (!dry_run && st->dispatched > 0 && !st->answered && !st->cancelled) {
         /* Nothing but transient failures, each a warning: say it as one error, even with -q. */
+        /* an https:// dispatcher asked in plain HTTP closes without a word ("Empty reply"),
+           and each call is only a transient failure: the scheme is worth a look */
+        int plain = o->url != NULL && strncasecmp(o->url, "http://", 7) == 0;
         msg_error(m, "the dispatcher answered none of %llu calls; %s",
-                  (unsigned long long)st->dispatched, transport_hint(-1));
+                  (unsigned long long)st->dispatched,
+                  plain ? "check -u, its scheme too (an https:// dispatcher asked over http:// "
+                          "closes without answering), and that the dispatcher is up"
+                        : transport_hint(-1));
     }
     if (st->cancelled) {
         char why[96];

@@ -119,6 +119,24 @@ class FailFastTest(PKICase):
         self.assertLessEqual(s.accepted, 8, "calls went on after the first handshake failed")
 
 
+    def test_http_to_an_https_dispatcher_names_the_scheme(self):
+        # From review: an https:// dispatcher asked over http:// closes without a word, each
+        # call only a transient failure; the one error line said "check -u and that the
+        # dispatcher is up", which an operator had read as "it is down".
+        d = TLSDispatcher(self.tmp, self.pki["cert"], self.pki["key"])
+        self.addCleanup(d.stop)
+        d.start()
+        url = d.url.replace("https://", "http://", 1)
+        r = self.run_tool(["-q", "-u", url, "-j", "1", "--retries", "0",
+                           self.write_event(records(3))])
+        self.assertEqual(r.rc, 1, r)
+        lines = r.stderr.splitlines()
+        self.assertEqual(len(lines), 1, r.stderr)
+        self.assertIn("answered none of 3 calls; check -u, its scheme too (an https:// "
+                      "dispatcher asked over http:// closes without answering)", lines[0])
+        self.assertEqual(d.requests(), [])
+
+
 # --------------------------------------------------------------------------
 # The circuit breaker
 # --------------------------------------------------------------------------
