@@ -424,7 +424,7 @@ static int bom_at_cursor(struct a2a_scanner *sc, int c, struct a2a_error *err)
 
 static int unexpected(struct a2a_scanner *sc, struct a2a_error *err, int c, const char *expected)
 {
-    char what[224];
+    char what[320];
 
     if (c == -2) {
         return -1; /* fill() already said why */
@@ -444,6 +444,15 @@ static int unexpected(struct a2a_scanner *sc, struct a2a_error *err, int c, cons
                  expected);
     } else if (c >= 0x20 && c < 0x7f) {
         snprintf(what, sizeof(what), "invalid JSON: found '%c' where %s was expected", c, expected);
+    } else if (here(sc) <= 1 && (c == 0x1f || c == 0xfe || c == 0xff || c == 0x00)) {
+        /* what a compressed or UTF-16 file starts with (its magic bytes, a UTF-16 byte order
+           mark, or the NUL of a UTF-16 '{'): "byte 0x1f" would not say what to do */
+        snprintf(what, sizeof(what), "invalid JSON: found byte 0x%02x where %s was expected; %s", c,
+                 expected,
+                 c == 0x1f ? "gzip-compressed? (1f 8b starts one): decompress it first, e.g. "
+                             "zcat FILE | a2a-recover -"
+                           : "UTF-16 text? (ff fe or fe ff starts it, NUL bytes fill it): JSON "
+                             "must be UTF-8, e.g. iconv -f UTF-16 -t UTF-8");
     } else {
         snprintf(what, sizeof(what), "invalid JSON: found byte 0x%02x where %s was expected", c,
                  expected);
