@@ -100,6 +100,11 @@ static void emit_text(const struct a2a_log_event *ev, struct a2a_buf *b)
             put_seq_text(b, ev->seq, ev->seq_len);
             a2a_buf_putc(b, ')');
         }
+        if (ev->input_message > 0) {
+            /* its file is a stream page: the message is what the operator holds */
+            a2a_buf_puts(b, " of message ");
+            a2a_buf_put_u64(b, ev->input_message);
+        }
         a2a_buf_puts(b, ": ");
     }
     if (ev->level == A2A_LOG_WARN) {
@@ -128,6 +133,10 @@ static void emit_json(const struct a2a_log_event *ev, struct a2a_buf *b)
             a2a_json_put_string(b, ev->seq, ev->seq_len);
         } else {
             a2a_buf_puts(b, "null");
+        }
+        if (ev->input_message > 0) {
+            a2a_buf_puts(b, ",\"input_message\":");
+            a2a_buf_put_u64(b, ev->input_message);
         }
     }
     a2a_buf_puts(b, ",\"message\":");
@@ -219,7 +228,7 @@ static struct msg_tally *tally_of(struct messages *m, const struct a2a_log_event
 static void write_count(struct messages *m, struct msg_tally *t, int final)
 {
     char text[MSG_KEY_MAX + 80];
-    struct a2a_log_event ev = {t->level, t->target, NULL, 0, NULL, 0, text};
+    struct a2a_log_event ev = {.level = t->level, .target = t->target, .message = text};
 
     if (final && t->held == 0) {
         snprintf(text, sizeof(text), "... %llu in all: %s", (unsigned long long)t->seen, t->text);
@@ -278,7 +287,7 @@ static void vemit(struct messages *m, enum a2a_log_level level, const char *fmt,
 static void vemit(struct messages *m, enum a2a_log_level level, const char *fmt, va_list ap)
 {
     char text[1024];
-    struct a2a_log_event ev = {level, A2A_TARGET_RECOVER, NULL, 0, NULL, 0, text};
+    struct a2a_log_event ev = {.level = level, .target = A2A_TARGET_RECOVER, .message = text};
 
     vsnprintf(text, sizeof(text), fmt, ap);
     messages_emit(m, &ev);

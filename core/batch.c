@@ -81,6 +81,7 @@ static void log_event(struct run *r, enum a2a_log_level level, const char *targe
         ev.position = res->position;
         ev.seq = res->has_seq ? res->seq.ptr : NULL;
         ev.seq_len = res->seq.len;
+        ev.input_message = res->file_names_message ? 0 : res->message; /* a stream page's */
     }
     r->cfg->log.emit(r->cfg->log.ctx, &ev);
 }

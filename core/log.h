@@ -29,7 +29,8 @@ struct a2a_log_event {
     uint64_t position;  /* 1-based record position in the batch; 0 when not about a record */
     const char *seq;    /* SequenceNumber bytes or NULL; not NUL-terminated */
     size_t seq_len;
-    const char *message; /* NUL-terminated, no trailing newline */
+    uint64_t input_message; /* the redrive message the record came from (1-based); 0: none */
+    const char *message;    /* NUL-terminated, no trailing newline */
 };
 
 struct a2a_log {

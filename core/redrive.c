@@ -50,6 +50,7 @@ struct a2a_redrive_message {
                       transient error, or the answer that stopped the run (a wrong URL, a token
                       refused), which is the run's, not the record's; or its range could not be
                       read for the run's trouble, not the records' (range_may_pass) */
+    int payload;   /* its records are its own S3 payload's, whose input name says the message */
     int has_range; /* claimed a range: range is the index of its entry */
     size_t range;
     int duplicate; /* the range was claimed before: its fate is the first message's */
@@ -336,6 +337,7 @@ void a2a_redrive_describe(const struct a2a_redrive_message *m, struct a2a_result
     res->message_id = text_at(m, m->id_off, m->id_len);
     res->has_shard_id = m->has_shard;
     res->shard_id = text_at(m, m->shard_off, m->shard_len);
+    res->file_names_message = m->payload;
 }
 
 /* FNV-1a: the keys are short and few; any spread will do. */
@@ -440,6 +442,7 @@ int a2a_redrive_claim_range(struct a2a_redrive *rd, struct a2a_redrive_message *
     h = key_hash(rd->scratch_key.data, rd->scratch_key.len);
     slot = find_slot(rd, &rd->scratch_key, h);
     m->has_range = 1;
+    m->payload = range->inline_records;
     if (rd->table[slot] != 0) {
         m->range = rd->table[slot] - 1;
         e = &rd->ranges[m->range];

@@ -55,7 +55,8 @@ struct a2a_result {
     struct a2a_str message_id;
     int has_shard_id; /* the shard of the message's range */
     struct a2a_str shard_id;
-    int fail_fast; /* its call's verdict stopped the run (the run says why, once) */
+    int file_names_message; /* file already says which message (an S3 payload's records) */
+    int fail_fast;          /* its call's verdict stopped the run (the run says why, once) */
 };
 
 #endif

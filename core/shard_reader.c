@@ -665,7 +665,8 @@ static void say_idle_end(const struct a2a_shard_reader *r)
 {
     char line[WHERE_MAX + 512];
     char from[64];
-    struct a2a_log_event ev = {A2A_LOG_INFO, A2A_TARGET_RECOVER, NULL, 0, NULL, 0, line};
+    struct a2a_log_event ev = {
+        .level = A2A_LOG_INFO, .target = A2A_TARGET_RECOVER, .message = line};
     const struct a2a_log *log = r->c->cfg.log;
 
     if (log == NULL || log->emit == NULL) {

@@ -552,8 +552,9 @@ static void log_retry(struct a2a_streams_client *c, const char *op, const char *
                       unsigned retry, uint64_t delay, int warn)
 {
     char line[1024];
-    struct a2a_log_event ev = {
-        warn ? A2A_LOG_WARN : A2A_LOG_DEBUG, A2A_TARGET_RECOVER, NULL, 0, NULL, 0, line};
+    struct a2a_log_event ev = {.level = warn ? A2A_LOG_WARN : A2A_LOG_DEBUG,
+                               .target = A2A_TARGET_RECOVER,
+                               .message = line};
 
     if (c->cfg.log == NULL || c->cfg.log->emit == NULL) {
         return;

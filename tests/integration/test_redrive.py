@@ -797,6 +797,9 @@ class RedriveTest(h.IntegrationTestCase):
             p.stdout.close()
             p.stderr.close()
         self.assertEqual(p.returncode, 124, err)
+        # the record's line names its message: its file is a stream page
+        self.assertRegex(err, r"page 1: record 1 \(seq %s\) of message 1: warning: transient "
+                         % sh.seq(4, 1))
         self.assertIn("RESUME POINT: %s byte 0, before message 1, the first whose failure may "
                       "pass when tried again" % first, err)
         self.assertRegex(err, r"continue with: .* %s -\n" % re.escape(first))

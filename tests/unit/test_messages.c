@@ -67,7 +67,13 @@ static size_t count_lines(const char *s)
 static void record_event(struct messages *m, enum a2a_log_level level, uint64_t position,
                          const char *message)
 {
-    struct a2a_log_event ev = {level, A2A_TARGET_TRANSIENT, "in.json", position, "7", 1, message};
+    struct a2a_log_event ev = {.level = level,
+                               .target = A2A_TARGET_TRANSIENT,
+                               .file = "in.json",
+                               .position = position,
+                               .seq = "7",
+                               .seq_len = 1,
+                               .message = message};
 
     messages_emit(m, &ev);
 }
@@ -81,8 +87,13 @@ static void test_seq_quoted_only_when_ambiguous(void **state)
     (void)state;
     capture_open(&c, 0);
     for (size_t i = 0; i < 4; i++) {
-        struct a2a_log_event ev = {A2A_LOG_ERROR, A2A_TARGET_PARSE_ERROR, "in.json", i + 1,
-                                   seqs[i],       strlen(seqs[i]),        "bad"};
+        struct a2a_log_event ev = {.level = A2A_LOG_ERROR,
+                                   .target = A2A_TARGET_PARSE_ERROR,
+                                   .file = "in.json",
+                                   .position = i + 1,
+                                   .seq = seqs[i],
+                                   .seq_len = strlen(seqs[i]),
+                                   .message = "bad"};
         messages_emit(&c.m, &ev);
     }
     assert_string_equal(captured(&c), "a2a-recover: in.json: record 1 (seq 111): bad\n"
@@ -100,13 +111,11 @@ static void test_no_seq_record_lines_never_held(void **state)
     (void)state;
     capture_open(&c, 0);
     for (uint64_t i = 1; i <= 8; i++) {
-        struct a2a_log_event ev = {A2A_LOG_ERROR,
-                                   A2A_TARGET_PARSE_ERROR,
-                                   "in.json",
-                                   i,
-                                   NULL,
-                                   0,
-                                   "NEW_IMAGE missing required attribute taskId"};
+        struct a2a_log_event ev = {.level = A2A_LOG_ERROR,
+                                   .target = A2A_TARGET_PARSE_ERROR,
+                                   .file = "in.json",
+                                   .position = i,
+                                   .message = "NEW_IMAGE missing required attribute taskId"};
         messages_emit(&c.m, &ev);
     }
     messages_finish(&c.m);
@@ -239,13 +248,11 @@ static void test_run_messages_never_held(void **state)
 static void test_text_escapes_control_bytes(void **state)
 {
     struct capture c;
-    struct a2a_log_event ev = {A2A_LOG_ERROR,
-                               A2A_TARGET_TRANSIENT,
-                               "new\nline\x1b[31m.json",
-                               3,
-                               NULL,
-                               0,
-                               "--report a\tb\r: cannot create"};
+    struct a2a_log_event ev = {.level = A2A_LOG_ERROR,
+                               .target = A2A_TARGET_TRANSIENT,
+                               .file = "new\nline\x1b[31m.json",
+                               .position = 3,
+                               .message = "--report a\tb\r: cannot create"};
 
     (void)state;
     capture_open(&c, 0);
@@ -275,6 +282,38 @@ static void test_json_count_line(void **state)
     capture_close(&c);
 }
 
+/* A record of a redriven message names the message (its file is a stream page), text and JSON. */
+static void test_record_of_a_message_names_it(void **state)
+{
+    struct capture c;
+    struct a2a_log_event ev = {.level = A2A_LOG_WARN,
+                               .target = A2A_TARGET_TRANSIENT,
+                               .file = "stream ARN shard S page 1",
+                               .position = 4,
+                               .seq = "7",
+                               .seq_len = 1,
+                               .message = "busy",
+                               .input_message = 2};
+
+    (void)state;
+    capture_open(&c, 0);
+    messages_emit(&c.m, &ev);
+    c.m.format = LOG_JSON;
+    messages_emit(&c.m, &ev);
+    ev.input_message = 0;
+    messages_emit(&c.m, &ev);
+    assert_string_equal(captured(&c),
+                        "a2a-recover: stream ARN shard S page 1: record 4 (seq 7) of message 2: "
+                        "warning: busy\n"
+                        "{\"level\":\"WARN\",\"target\":\"" A2A_TARGET_TRANSIENT
+                        "\",\"file\":\"stream ARN shard S page 1\",\"record\":4,"
+                        "\"sequence_number\":\"7\",\"input_message\":2,\"message\":\"busy\"}\n"
+                        "{\"level\":\"WARN\",\"target\":\"" A2A_TARGET_TRANSIENT
+                        "\",\"file\":\"stream ARN shard S page 1\",\"record\":4,"
+                        "\"sequence_number\":\"7\",\"message\":\"busy\"}\n");
+    capture_close(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -287,6 +326,7 @@ int main(void)
         cmocka_unit_test(test_text_escapes_control_bytes),
         cmocka_unit_test(test_no_seq_record_lines_never_held),
         cmocka_unit_test(test_seq_quoted_only_when_ambiguous),
+        cmocka_unit_test(test_record_of_a_message_names_it),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
