@@ -517,6 +517,14 @@ static int check_payload_record(struct a2a_items *it, struct a2a_item *item, con
         (ddb.count == 1 && a2a_jv_fields(ddb.value, &seq, 1, &it->scratch) == -2)) {
         return NOMEM;
     }
+    if (ddb.count > 1 || seq.count > 1) {
+        /* ambiguous, as the handler's rules take a member given twice */
+        return message_item(it, item, A2A_ITEM_MESSAGE_ERROR, t, at,
+                            "payload record %llu has %s twice: which one to check against the "
+                            "range is ambiguous",
+                            (unsigned long long)k,
+                            ddb.count > 1 ? "\"dynamodb\"" : "dynamodb.SequenceNumber");
+    }
     if (ddb.count != 1 || seq.count != 1 || a2a_jv_type(seq.value) != A2A_JV_STRING) {
         return message_item(it, item, A2A_ITEM_MESSAGE_ERROR, t, at,
                             "payload record %llu has no dynamodb.SequenceNumber string to check "
