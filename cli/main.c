@@ -194,12 +194,10 @@ static int close_output(struct cli_sinks *s, struct output *out, int keep)
 
 /*
  * Closes what open_sinks() opened (any part of it) but --summary-json; keeps --failed-out
- * only when ok is set, -o only when response_ok is, and a --report or --acked-messages file
- * it created only when the run started or something was written to it (a refused
- * --resume-from leaves none behind). Returns -1 when something could not be written (each
- * failure printed).
+ * only when ok is set, -o only when response_ok is. Returns -1 when something could not be
+ * written (each failure printed).
  */
-static int close_sinks(struct cli_sinks *s, int ok, int response_ok, int started)
+static int close_sinks(struct cli_sinks *s, int ok, int response_ok)
 {
     int printed = 0;
 
@@ -209,8 +207,8 @@ static int close_sinks(struct cli_sinks *s, int ok, int response_ok, int started
         s->write_error = 1;
     }
     printed |= close_output(s, &s->failed_file, ok);
-    printed |= close_output(s, &s->report_file, started);
-    printed |= close_output(s, &s->acked_file, started);
+    printed |= close_output(s, &s->report_file, 1);
+    printed |= close_output(s, &s->acked_file, 1);
     printed |= close_output(s, &s->response_file, response_ok);
     s->report = NULL;
     a2a_buf_free(&s->report_line);
@@ -553,7 +551,6 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
     int gave_credentials = 0; /* a token or -H header goes with the calls */
     struct a2a_resume_place resume_place = {0, A2A_RESUME_ANYWHERE, A2A_LIMIT_NONE};
     int check_stopped = 0; /* a stop came while --resume-from was checked: nothing is read */
-    int started = 0;       /* the run began (or ended in the check): its outputs stay */
 
     memset(&sinks, 0, sizeof(sinks));
     memset(&redrive, 0, sizeof(redrive));
@@ -580,11 +577,6 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
                         "--insecure: TLS certificates are NOT verified; anyone on the path can "
                         "read the token and forge answers");
     }
-    /* first: a mistyped output path is said before a long --resume-from check */
-    if (open_sinks(&sinks, o, &err) != 0) {
-        msg_error(msgs, "%s", err.msg);
-        goto out;
-    }
     if (o->has_resume_from && resume_check(o->files[0], o->resume_from, o->max_record, &stop_signal,
                                            &resume_place, &err) != 0) {
         msg_error(msgs, "%s%s", err.msg, limit_option(resume_place.limit));
@@ -593,6 +585,10 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
         }
         check_stopped = 1;
         err = (struct a2a_error){.code = A2A_OK}; /* said: the later steps have theirs to say */
+    }
+    if (open_sinks(&sinks, o, &err) != 0) {
+        msg_error(msgs, "%s", err.msg);
+        goto out;
     }
     /* after the usage errors (exit 2 ranks above 3), before the first read */
     if (check_operands(o, &err) != 0) {
@@ -622,7 +618,6 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
     fill_config(&cfg, o, &cred, msgs, &sinks, stream_open ? &stream_src : NULL);
     cfg.redrive = redrive_cfg;
     cfg.input.resume_in = resume_place.in; /* resume_check() read the file */
-    started = 1;
     /* a stop in the check: a run that stopped before its first read, and ends as any does
        (the response, the summary, the lines), with the offset, not checked, to continue */
     run_rc = check_stopped ? a2a_run_stopped_in_check(&cfg.input, &st) : a2a_run(&cfg, &resp, &st);
@@ -654,7 +649,7 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
     summary_due = 1;
     resume_cmd = report_resume(&sinks, o, argv, &st);
 out:
-    if (close_sinks(&sinks, keep_outputs, response_ok, started) != 0) {
+    if (close_sinks(&sinks, keep_outputs, response_ok) != 0) {
         rc = rc == EXIT_ALL_DONE ? EXIT_FAILURES : rc;
     }
     if (redrive_out_close(&redrive) != 0) {
