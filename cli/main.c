@@ -164,7 +164,7 @@ static char *report_resume(struct cli_sinks *s, const struct options *o, char **
 
     if (st->resume.valid) {
         resume_print(s->msgs, &st->resume, command);
-        resume_print_stdin_again(s->msgs, &st->resume, o, st->input_index);
+        resume_print_read_again(s->msgs, &st->resume, o, st->input_index, st->input_offset);
     }
     if (st->resume.valid && s->report != NULL) {
         int rc = a2a_buf_puts(&line, "{\"resumePoint\":");

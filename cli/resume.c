@@ -648,17 +648,27 @@ void resume_print(struct messages *m, const struct a2a_resume_point *rp, const c
     resume_print_skip(m, rp, rest_command(command));
 }
 
-void resume_print_stdin_again(struct messages *m, const struct a2a_resume_point *rp,
-                              const struct options *o, size_t read_to)
+void resume_print_read_again(struct messages *m, const struct a2a_resume_point *rp,
+                             const struct options *o, size_t read_to, uint64_t read_to_offset)
 {
+    struct stat st;
+
     if (rp->place.valid || rp->resume_arg[0] == '\0') {
         return; /* a stream names shards, not inputs; no command names the inputs again */
     }
     for (size_t k = rp->input_index + 1; k <= read_to && k < o->nfiles; k++) {
-        if (strcmp(o->files[k], "-") == 0) {
-            msg_error(m, "the continuation reads standard input (-) again, which this run read: "
-                         "give it the same bytes again (what was read of it is gone)");
-            return;
+        const char *path = o->files[k];
+        int is_stdin = strcmp(path, "-") == 0;
+
+        if (k == read_to && read_to_offset == 0) {
+            break; /* reached, but no byte of it was read */
+        }
+        if (is_stdin || (stat(path, &st) == 0 && !S_ISREG(st.st_mode))) {
+            msg_error(m,
+                      "the continuation reads %s%s again, which this run read: give it the same "
+                      "bytes again (what was read of it is gone)",
+                      is_stdin ? "standard input (-)" : path,
+                      is_stdin ? "" : " (not a regular file)");
         }
     }
 }

@@ -47,12 +47,13 @@ void resume_print(struct messages *m, const struct a2a_resume_point *rp, const c
 
 /*
  * A continuation that starts in an earlier input (a message before it may pass when sent
- * again) names the inputs after it again, and standard input among them was read, all or in
- * part, by this run (read_to: the index of the last input reading reached): one line says
- * it must be given the same bytes again, since what was read of it is gone.
+ * again) names the inputs after it again: for each one this run read, all or in part, that
+ * cannot be read again (standard input, a pipe, a device), one line says it must be given the
+ * same bytes again. read_to: the index of the last input reading reached; read_to_offset:
+ * how far into it.
  */
-void resume_print_stdin_again(struct messages *m, const struct a2a_resume_point *rp,
-                              const struct options *o, size_t read_to);
+void resume_print_read_again(struct messages *m, const struct a2a_resume_point *rp,
+                             const struct options *o, size_t read_to, uint64_t read_to_offset);
 
 /* The resume point as a JSON object (no newline). Returns 0 or -1 (out of memory). */
 int resume_put_json(struct a2a_buf *b, const struct a2a_resume_point *rp, const char *command);

@@ -1080,7 +1080,9 @@ static void fill_resume_point(struct run *r)
         return;
     }
     index = a2a_input_current_index(r->in);
-    r->st->input_index = index; /* the last input reading reached: for what names it again */
+    /* the last input reading reached, and how far: for what names it again */
+    r->st->input_index = index;
+    r->st->input_offset = a2a_input_current_offset(r->in);
     if (!r->input_done) {
         rp->input = strdup(a2a_input_current_name(r->in));
         if (rp->input == NULL) {

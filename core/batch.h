@@ -87,7 +87,8 @@ struct a2a_run_stats {
     uint64_t by_outcome[A2A_OUT__MAX]; /* every result by outcome (failures by kind) */
     uint64_t dispatched;               /* records sent at least once (delivered so far) */
     uint64_t in_flight;                /* handed to the engine and not back yet (live) */
-    uint64_t input_offset;             /* live: how far into the current input reading got */
+    uint64_t input_offset;             /* how far into the current input reading got (live;
+                                          at the end, into the last one reached) */
     size_t input_index;                /* 0-based index of the current input (live); at the
                                           end, of the last one reading reached */
     int input_error;                   /* err holds the input problem; reading stopped there */

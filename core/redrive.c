@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "arn.h"
 #include "buf.h"
 #include "dispatch.h"
 
@@ -519,15 +520,17 @@ static void age_text(int64_t secs, char *out, size_t cap)
 }
 
 /*
- * A range the stream may give when asked again: the run's trouble (no credentials, keys
- * refused, retries spent, a dead or wrong endpoint, an open shard idle so far), not the
- * records' (trimmed past the stream's 24 hours, a shard that is gone, a request the API
- * rejects), which would come again and hold every continuation behind the message.
+ * A range the stream may give when asked again: trouble that is the run's whatever the
+ * message (no credentials at all, a client the run could not make) or that passes with time
+ * (retries spent, an open shard idle so far). Not a cause that may be the message's own and
+ * come again every time (a trimmed or vanished shard, a request the API rejects, keys denied
+ * for its stream, an endpoint its region gives that fails): read again, it would hold every
+ * continuation behind the message; it is reported (exit status 6) as in a run read to its end.
  */
 static int range_may_pass(const char *cause)
 {
-    return strcmp(cause, "trimmed") != 0 && strcmp(cause, "not-found") != 0 &&
-           strcmp(cause, "rejected") != 0;
+    return strcmp(cause, "credentials") == 0 || strcmp(cause, "retries") == 0 ||
+           strcmp(cause, "idle") == 0 || strcmp(cause, "setup") == 0;
 }
 
 /*
@@ -652,11 +655,13 @@ static int client_for(struct a2a_redrive *rd, const char *arn, struct a2a_error 
 }
 
 /*
- * A client or source that could not be made for the range: unreadable, like a refusal, and
- * named as the stream source names a range it could not read (nothing of it was).
+ * A client or source that could not be made for the range: unreadable, and named as the
+ * stream source names a range it could not read (nothing of it was). cause: rejected when
+ * the message is at fault (its ARN, its range), setup when the run is (a CA bundle, libcurl).
  */
 static void report_refused(struct a2a_redrive *rd, const char *arn,
-                           const struct a2a_stream_range *sr, const struct a2a_error *why)
+                           const struct a2a_stream_range *sr, enum a2a_stream_cause cause,
+                           const struct a2a_error *why)
 {
     struct a2a_error error = {A2A_OK, ""};
     struct a2a_unreadable u;
@@ -668,7 +673,7 @@ static void report_refused(struct a2a_redrive *rd, const char *arn,
         .shard_id = sr->shard_id,
         .start = a2a_start_text(&sr->start, start, sizeof(start)),
         .end = sr->end_seq,
-        .cause = a2a_stream_cause_name(A2A_STREAM_CAUSE_REJECTED),
+        .cause = a2a_stream_cause_name(cause),
         .aws_error = "",
         .error = &error,
         .records_read = 0,
@@ -683,6 +688,8 @@ int a2a_redrive_open_range(struct a2a_redrive *rd, struct a2a_redrive_message *m
     struct a2a_stream_source_config scfg;
     struct a2a_stream_range sr;
     struct a2a_error why = {A2A_OK, ""};
+    struct a2a_stream_arn parsed;
+    enum a2a_stream_cause cause;
     char *arn = NULL;
     char *shard = NULL;
     char *end = NULL;
@@ -708,7 +715,11 @@ int a2a_redrive_open_range(struct a2a_redrive *rd, struct a2a_redrive_message *m
              range->start_seq.ptr);
     sr.end_seq = end;
     sr.end_written = 1; /* Lambda read the range: its end is a record of the shard */
-    if (client_for(rd, arn, &why) == 0) {
+    /* the message's ARN is checked first: a client refused for it is the message's fault */
+    cause = a2a_stream_arn_parse(arn, &parsed, &why) == 0 ? A2A_STREAM_CAUSE_SETUP
+                                                          : A2A_STREAM_CAUSE_REJECTED;
+    if (cause == A2A_STREAM_CAUSE_SETUP && client_for(rd, arn, &why) == 0) {
+        cause = A2A_STREAM_CAUSE_REJECTED; /* the range, then: the source refuses it */
         memset(&scfg, 0, sizeof(scfg));
         scfg.client = rd->client;
         scfg.ranges = &sr;
@@ -726,7 +737,7 @@ int a2a_redrive_open_range(struct a2a_redrive *rd, struct a2a_redrive_message *m
         goto out;
     }
     a2a_streams_client_free(&rd->client); /* a refused one is not kept */
-    report_refused(rd, arn, &sr, &why);
+    report_refused(rd, arn, &sr, cause, &why);
     a2a_error_set(err, A2A_E_STREAM, "%s", why.msg);
 out:
     free(arn);

@@ -53,7 +53,7 @@ const char *a2a_stream_cause_name(enum a2a_stream_cause cause)
 {
     static const char *const names[] = {
         "none",    "trimmed",   "not-found", "denied",      "rejected", "credentials",
-        "retries", "transport", "protocol",  "interrupted", "idle",
+        "retries", "transport", "protocol",  "interrupted", "idle",     "setup",
     };
 
     if ((size_t)cause >= sizeof(names) / sizeof(names[0])) {

@@ -49,6 +49,7 @@ enum a2a_stream_cause {
     A2A_STREAM_CAUSE_PROTOCOL,    /* an answer the API does not give (bad JSON, no iterator) */
     A2A_STREAM_CAUSE_INTERRUPTED, /* the cancel flag was raised */
     A2A_STREAM_CAUSE_IDLE,        /* an open shard went idle before a range's written end */
+    A2A_STREAM_CAUSE_SETUP,       /* the run could not make a client (CA bundle, libcurl) */
 };
 
 struct a2a_stream_error {

@@ -622,19 +622,22 @@ class RedriveTest(h.IntegrationTestCase):
                               "read to its end would not", r.stderr)
 
     def test_range_unreadable_for_the_runs_trouble_is_read_again(self):
-        # Message 1's range could not be read for a cause that may pass (retries spent on
-        # 500s, keys refused): the run's trouble, not the records'. The stop then cut message
-        # 2; the continuation starts before message 1 and reads its range again (it was
-        # counted as failed for a reason of its own and skipped, as a trimmed range is).
+        # Message 1's range could not be read. Retries spent on 500s may pass: the
+        # continuation starts before message 1 and reads its range again (it was counted as
+        # failed for a reason of its own and skipped, as a trimmed range is). Keys refused
+        # for its stream may be the message's own (another account's stream) and would come
+        # again every time: reported, not read again, or every continuation would stop at it
+        # (from review).
         recs = [rec(sh.seq(4, n)) for n in range(1, 41)]
         recs2 = [rec(sh.seq(5, n)) for n in range(1, 4)]
         first = self.path("bodies.ndjson")
+        one = json.dumps(invocation(sh.shard_id(2), sh.seq(5, 1), sh.seq(5, 3), 3))
         with open(first, "w") as out:
-            out.write(json.dumps(invocation(sh.shard_id(2), sh.seq(5, 1), sh.seq(5, 3), 3))
-                      + "\n")
+            out.write(one + "\n")
             out.write(json.dumps(invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 40), 40))
                       + "\n")
-        for kind in ("InternalServerError", "UnrecognizedClientException"):
+        for kind, passes in (("InternalServerError", True),
+                             ("UnrecognizedClientException", False)):
             with self.subTest(kind=kind):
                 s = self.server([sh.shard(1, recs), sh.shard(2, recs2)],
                                 args=["--max-page-records", "2", "--delay-ms", "300",
@@ -646,9 +649,51 @@ class RedriveTest(h.IntegrationTestCase):
                                 disp.url, "--max-time", "4", first], env=env, clear_env=False,
                                timeout=120)
                 self.assertEqual(r.rc, 6, r.stderr)
-                self.assertIn("RESUME POINT: %s byte 0, before message 1, the first whose "
-                              "failure may pass when tried again" % first, r.stderr)
-                self.assertNotIn("for a reason of its own", r.stderr)
+                if passes:
+                    self.assertIn("RESUME POINT: %s byte 0, before message 1, the first whose "
+                                  "failure may pass when tried again" % first, r.stderr)
+                    self.assertNotIn("for a reason of its own", r.stderr)
+                else:
+                    self.assertIn("RESUME POINT: %s byte %d, before message 2, the first the "
+                                  "stop left unfinished" % (first, len(one)), r.stderr)
+                    self.assertIn("1 message before the resume point failed for a reason of "
+                                  "its own", r.stderr)
+
+    def test_range_unreadable_for_the_runs_setup_is_read_again(self):
+        # From review: a client the run could not make (here an unusable CA bundle) was
+        # "rejected", the message's own, and the continuation skipped every such message. It
+        # is the run's: read again once the run is fixed. Standard input is kept open so that
+        # the run stops with a resume point.
+        recs = [rec(sh.seq(4, n)) for n in range(1, 4)]
+        first = self.path("first.ndjson")
+        with open(first, "w") as out:
+            out.write(json.dumps(invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 1), 1))
+                      + "\n")
+        s = self.server([sh.shard(1, recs)])
+        disp = self.start_dispatcher()
+        env = sh.aws_env(self.home)
+        env["AWS_CA_BUNDLE"] = self.path("no-such-bundle.pem")
+        p = h.start_tool(["--endpoint-url", s.endpoint_url, "--no-progress", "-u", disp.url,
+                          "--report", self.path("r.ndjson"), "--max-time", "2", first, "-"],
+                         env=env, clear_env=False, stdin=subprocess.PIPE)
+        try:
+            p.stdin.write((json.dumps(invocation(sh.shard_id(1), sh.seq(4, 2), sh.seq(4, 3), 2))
+                           + "\n").encode())
+            p.stdin.flush()  # and kept open
+            p.wait(timeout=60)
+            err = p.stderr.read().decode()
+            p.stdout.read()
+        finally:
+            p.stdin.close()
+            p.stdout.close()
+            p.stderr.close()
+        self.assertEqual(p.returncode, 6, err)
+        causes = {l.get("cause") for l in h.read_jsonl(self.path("r.ndjson"))
+                  if l.get("outcome") == "unreadable"}
+        self.assertEqual(causes, {"setup"}, err)
+        self.assertIn("RESUME POINT: %s byte 0, before message 1, the first whose failure may "
+                      "pass when tried again" % first, err)
+        self.assertNotIn("for a reason of its own", err)
 
     def test_message_whose_answer_stopped_the_run_is_read_again(self):
         # From review: a fail-fast answer (here 404, a wrong -u) is the run's, not the
@@ -814,6 +859,33 @@ class RedriveTest(h.IntegrationTestCase):
         self.assertEqual(r.rc, 3, r.stderr)
         self.assertRegex(r.stderr, r"continue with: .* %s -\n" % re.escape(damaged))
         self.assertNotIn(again, r.stderr)
+        # a named pipe is no more read twice than standard input (from review); one reached
+        # but not read from (nothing written yet) is not said to have been read
+        for written in (True, False):
+            with self.subTest(fifo_written=written):
+                fifo = self.path("pipe-%d" % written)
+                os.mkfifo(fifo)
+                p = h.start_tool(["--endpoint-url", s.endpoint_url, "--no-progress", "-u",
+                                  disp.url, "--retries", "0", "--max-time", "2.5", first, fifo],
+                                 env=sh.aws_env(self.home), clear_env=False)
+                writer = os.open(fifo, os.O_WRONLY)  # blocks until the tool opens it
+                try:
+                    if written:
+                        os.write(writer, (second + "\n").encode())
+                    p.wait(timeout=60)  # the pipe kept open: never read to its end
+                    err = p.stderr.read().decode()
+                    p.stdout.read()
+                finally:
+                    os.close(writer)
+                    p.stdout.close()
+                    p.stderr.close()
+                self.assertEqual(p.returncode, 124, err)
+                line = ("the continuation reads %s (not a regular file) again, which this run "
+                        "read" % fifo)
+                if written:
+                    self.assertIn(line, err)
+                else:
+                    self.assertNotIn("which this run read", err)
 
     def test_stopped_run_a_duplicate_of_a_cut_message_is_cut_too(self):
         # Message 3 names message 2's range: its fate is message 2's. Cut by --max-time, both
