@@ -293,7 +293,8 @@ static int scan_whole(struct a2a_items *it, struct a2a_item *item, const struct 
     struct a2a_scanner_config cfg = {.read_chunk =
                                          it->cfg.read_chunk ? it->cfg.read_chunk : len + 1,
                                      .max_record = it->cfg.max_record,
-                                     .mode = A2A_SCAN_WHOLE};
+                                     .mode = A2A_SCAN_WHOLE,
+                                     .not_a_file = 1};
     struct a2a_error err = {A2A_OK, ""};
     struct a2a_scanner *sc = NULL;
     struct a2a_source src;
@@ -486,7 +487,8 @@ static int open_payload_scanner(struct a2a_items *it, struct a2a_scanner **sc)
     struct a2a_scanner_config cfg = {.read_chunk = it->cfg.read_chunk ? it->cfg.read_chunk
                                                                       : PAYLOAD_READ_CHUNK,
                                      .max_record = it->cfg.max_record,
-                                     .mode = A2A_SCAN_EVENTS};
+                                     .mode = A2A_SCAN_EVENTS,
+                                     .not_a_file = 1};
     struct a2a_error err = {A2A_OK, ""};
     struct a2a_source src;
 

@@ -444,7 +444,8 @@ static int unexpected(struct a2a_scanner *sc, struct a2a_error *err, int c, cons
                  expected);
     } else if (c >= 0x20 && c < 0x7f) {
         snprintf(what, sizeof(what), "invalid JSON: found '%c' where %s was expected", c, expected);
-    } else if (here(sc) <= 1 && (c == 0x1f || c == 0xfe || c == 0xff || c == 0x00)) {
+    } else if (!sc->cfg.not_a_file && here(sc) <= 1 &&
+               (c == 0x1f || c == 0xfe || c == 0xff || c == 0x00)) {
         /* what a compressed or UTF-16 file starts with (its magic bytes, a UTF-16 byte order
            mark, or the NUL of a UTF-16 '{'): "byte 0x1f" would not say what to do */
         snprintf(what, sizeof(what), "invalid JSON: found byte 0x%02x where %s was expected; %s", c,

@@ -62,6 +62,12 @@ struct a2a_scanner_config {
     enum a2a_resume_in resume_in; /* with resume_offset: what the record before it was in */
     enum a2a_scan_mode mode;      /* 0 is A2A_SCAN_EVENTS */
     /*
+     * 1: the bytes are text inside the input (a message's Body, an S3 payload, an API answer),
+     * not a file as written: a bad first byte gets no advice on how a file was written (gzip,
+     * UTF-16), which would be about the wrong thing.
+     */
+    int not_a_file;
+    /*
      * Scanning ahead (EVENTS and SHAPES modes, an input the source says is a regular file, with at
      * least ahead_own + ahead_part bytes left): a helper thread cuts the records of a later
      * part of the file (from a record boundary it guesses, read with pread()) while this

@@ -410,7 +410,8 @@ static void count_record(const struct a2a_shard_reader *r, const char *seq, stru
 static int scan_records(const struct a2a_shard_reader *r, struct a2a_str page, struct page_scan *s)
 {
     struct a2a_memory m = {.bytes = page.ptr, .len = page.len, .name = "page"};
-    struct a2a_scanner_config scfg = {.read_chunk = PAGE_SCAN_CHUNK, .max_record = page.len};
+    struct a2a_scanner_config scfg = {
+        .read_chunk = PAGE_SCAN_CHUNK, .max_record = page.len, .not_a_file = 1};
     struct a2a_scanner *sc = NULL;
     struct a2a_raw_record rec;
     struct a2a_error err = {A2A_OK, ""};

@@ -267,7 +267,8 @@ out:
 static size_t cut_length(const char *bytes, size_t len, size_t keep)
 {
     struct a2a_memory m = {.bytes = bytes, .len = len, .name = "page"};
-    struct a2a_scanner_config scfg = {.read_chunk = CUT_SCAN_CHUNK, .max_record = len};
+    struct a2a_scanner_config scfg = {
+        .read_chunk = CUT_SCAN_CHUNK, .max_record = len, .not_a_file = 1};
     struct a2a_scanner *sc = NULL;
     struct a2a_raw_record rec;
     struct a2a_error err = {A2A_OK, ""};
