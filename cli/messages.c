@@ -102,7 +102,7 @@ static void emit_text(const struct a2a_log_event *ev, struct a2a_buf *b)
         }
         if (ev->input_message > 0) {
             /* its file is a stream page: the message is what the operator holds */
-            a2a_buf_puts(b, " of message ");
+            a2a_buf_puts(b, ", for message ");
             a2a_buf_put_u64(b, ev->input_message);
         }
         a2a_buf_puts(b, ": ");

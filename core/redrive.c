@@ -521,16 +521,21 @@ static void age_text(int64_t secs, char *out, size_t cap)
 
 /*
  * A range the stream may give when asked again: trouble that is the run's whatever the
- * message (no credentials at all, a client the run could not make) or that passes with time
- * (retries spent, an open shard idle so far). Not a cause that may be the message's own and
- * come again every time (a trimmed or vanished shard, a request the API rejects, keys denied
- * for its stream, an endpoint its region gives that fails): read again, it would hold every
- * continuation behind the message; it is reported (exit status 6) as in a run read to its end.
+ * message (no credentials, keys or a signature refused, a client the run could not make, TLS
+ * or an endpoint that is not the API) or that passes with time (retries spent, an open shard
+ * idle so far, the stop). Not what the API says of this range itself and says again every
+ * time (trimmed, no such stream or shard, a request it rejects, access to this stream
+ * denied): read again, it would hold every continuation behind the message; it is reported
+ * (exit status 6) as in a run read to its end.
  */
-static int range_may_pass(const char *cause)
+static int range_may_pass(const char *cause, const char *aws_error)
 {
-    return strcmp(cause, "credentials") == 0 || strcmp(cause, "retries") == 0 ||
-           strcmp(cause, "idle") == 0 || strcmp(cause, "setup") == 0;
+    if (strcmp(cause, "denied") == 0) {
+        /* AccessDenied is the policy's word on this stream; the others are about the keys */
+        return strcmp(aws_error, "AccessDeniedException") != 0;
+    }
+    return strcmp(cause, "trimmed") != 0 && strcmp(cause, "not-found") != 0 &&
+           strcmp(cause, "rejected") != 0;
 }
 
 /*
@@ -550,7 +555,7 @@ static void report_range(struct a2a_redrive *rd, const struct a2a_unreadable *u)
     char part[160] = "";
 
     rd->reading->failed = 1;
-    rd->reading->passing |= range_may_pass(u->cause);
+    rd->reading->passing |= range_may_pass(u->cause, u->aws_error);
     if (m->has_range && !m->duplicate) {
         rd->ranges[m->range].partial = 1;
         rd->ranges[m->range].stream_failed = 1;

@@ -515,7 +515,11 @@ enum a2a_aws_class a2a_aws_classify(long status, const char *body, size_t len, c
         *cause = A2A_STREAM_CAUSE_RETRIES;
         return A2A_AWS_TRANSIENT;
     }
-    if (strcmp(name, "TrimmedDataAccessException") == 0) {
+    if (name[0] == '\0') {
+        /* no AWS error: not the API that answered (a wrong --endpoint-url, a proxy), and not
+           the API's refusal of this request */
+        *cause = A2A_STREAM_CAUSE_PROTOCOL;
+    } else if (strcmp(name, "TrimmedDataAccessException") == 0) {
         *cause = A2A_STREAM_CAUSE_TRIMMED;
     } else if (strcmp(name, "ResourceNotFoundException") == 0) {
         *cause = A2A_STREAM_CAUSE_NOT_FOUND;

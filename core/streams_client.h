@@ -42,11 +42,12 @@ enum a2a_stream_cause {
     A2A_STREAM_CAUSE_TRIMMED,     /* TrimmedDataAccessException: past the 24 h retention */
     A2A_STREAM_CAUSE_NOT_FOUND,   /* ResourceNotFoundException: no such stream or shard */
     A2A_STREAM_CAUSE_DENIED,      /* access denied, unknown or expired keys, bad signature */
-    A2A_STREAM_CAUSE_REJECTED,    /* any other 4xx error (ValidationException, ...) */
+    A2A_STREAM_CAUSE_REJECTED,    /* any other AWS 4xx error (ValidationException, ...) */
     A2A_STREAM_CAUSE_CREDENTIALS, /* no credentials, or a configured source failed */
     A2A_STREAM_CAUSE_RETRIES,     /* transient failures outlasted the retries */
     A2A_STREAM_CAUSE_TRANSPORT,   /* TLS verification, oversized answer, refused URL */
-    A2A_STREAM_CAUSE_PROTOCOL,    /* an answer the API does not give (bad JSON, no iterator) */
+    A2A_STREAM_CAUSE_PROTOCOL,    /* an answer the API does not give (bad JSON, no iterator,
+                                     an error status without an AWS error name) */
     A2A_STREAM_CAUSE_INTERRUPTED, /* the cancel flag was raised */
     A2A_STREAM_CAUSE_IDLE,        /* an open shard went idle before a range's written end */
     A2A_STREAM_CAUSE_SETUP,       /* the run could not make a client (CA bundle, libcurl) */

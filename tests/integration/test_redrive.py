@@ -91,8 +91,8 @@ class RedriveTest(h.IntegrationTestCase):
         self.home = self.path("home")
         os.makedirs(os.path.join(self.home, ".aws"))
 
-    def server(self, shards, args=(), arn=ARN):
-        s = sh.StreamsServer(self.tmp, seed=sh.stream_seed(shards, arn=arn), args=args)
+    def server(self, shards, args=(), arn=ARN, tls=None):
+        s = sh.StreamsServer(self.tmp, seed=sh.stream_seed(shards, arn=arn), args=args, tls=tls)
         s.start()
         self.addCleanup(s.stop)
         return s
@@ -624,10 +624,12 @@ class RedriveTest(h.IntegrationTestCase):
     def test_range_unreadable_for_the_runs_trouble_is_read_again(self):
         # Message 1's range could not be read. Retries spent on 500s may pass: the
         # continuation starts before message 1 and reads its range again (it was counted as
-        # failed for a reason of its own and skipped, as a trimmed range is). Keys refused
-        # for its stream may be the message's own (another account's stream) and would come
-        # again every time: reported, not read again, or every continuation would stop at it
-        # (from review).
+        # failed for a reason of its own and skipped, as a trimmed range is). So may keys the
+        # API does not take (unknown, expired): they are the run's, whatever the message (from
+        # review: an expired token skipped them). Access denied to its stream may be the
+        # message's own (another account's stream), and so is a request the API rejects:
+        # they would come again every time, so they are reported, not read again, or every
+        # continuation would stop at them (from review).
         recs = [rec(sh.seq(4, n)) for n in range(1, 41)]
         recs2 = [rec(sh.seq(5, n)) for n in range(1, 4)]
         first = self.path("bodies.ndjson")
@@ -637,7 +639,10 @@ class RedriveTest(h.IntegrationTestCase):
             out.write(json.dumps(invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 40), 40))
                       + "\n")
         for kind, passes in (("InternalServerError", True),
-                             ("UnrecognizedClientException", False)):
+                             ("UnrecognizedClientException", True),
+                             ("ExpiredTokenException", True),
+                             ("AccessDeniedException", False),
+                             ("ValidationException", False)):
             with self.subTest(kind=kind):
                 s = self.server([sh.shard(1, recs), sh.shard(2, recs2)],
                                 args=["--max-page-records", "2", "--delay-ms", "300",
@@ -659,22 +664,51 @@ class RedriveTest(h.IntegrationTestCase):
                     self.assertIn("1 message before the resume point failed for a reason of "
                                   "its own", r.stderr)
 
+    def self_signed(self):
+        """A certificate for 127.0.0.1 and its key, trusted by no bundle of the test's."""
+        cert, key = self.path("tls.pem"), self.path("tls.key")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert,
+                        "-days", "2", "-subj", "/CN=127.0.0.1", "-addext",
+                        "subjectAltName=IP:127.0.0.1"], check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=60)
+        return cert, key
+
     def test_range_unreadable_for_the_runs_setup_is_read_again(self):
-        # From review: a client the run could not make (here an unusable CA bundle) was
-        # "rejected", the message's own, and the continuation skipped every such message. It
-        # is the run's: read again once the run is fixed. Standard input is kept open so that
-        # the run stops with a resume point.
+        # From review: trouble that is the run's whatever the message was taken for the
+        # message's own, and the continuation skipped every such message: a client the run
+        # could not make (a CA bundle that is no file: "setup", was "rejected"), a bundle that
+        # is no PEM ("transport"), an --endpoint-url that is not the API (its 404 without an
+        # AWS error was "rejected"; now "protocol"). Each is read again once the run is fixed.
+        # Standard input is kept open so that the run stops with a resume point.
+        bad_pem = self.path("bad.pem")
+        with open(bad_pem, "w") as f:
+            f.write("not a pem\n")
+        for case, cause in (("missing bundle", "setup"), ("bad bundle", "transport"),
+                            ("not the API", "protocol")):
+            with self.subTest(case=case):
+                self.run_tool_on_the_runs_trouble(case, cause, bad_pem)
+
+    def run_tool_on_the_runs_trouble(self, case, cause, bad_pem):
         recs = [rec(sh.seq(4, n)) for n in range(1, 4)]
         first = self.path("first.ndjson")
         with open(first, "w") as out:
             out.write(json.dumps(invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 1), 1))
                       + "\n")
-        s = self.server([sh.shard(1, recs)])
+        s = self.server([sh.shard(1, recs)],
+                        tls=self.self_signed() if case == "bad bundle" else None)
         disp = self.start_dispatcher()
         env = sh.aws_env(self.home)
-        env["AWS_CA_BUNDLE"] = self.path("no-such-bundle.pem")
-        p = h.start_tool(["--endpoint-url", s.endpoint_url, "--no-progress", "-u", disp.url,
-                          "--report", self.path("r.ndjson"), "--max-time", "2", first, "-"],
+        endpoint = s.endpoint_url
+        if case == "missing bundle":
+            env["AWS_CA_BUNDLE"] = self.path("no-such-bundle.pem")
+        elif case == "bad bundle":
+            env["AWS_CA_BUNDLE"] = bad_pem
+        else:
+            endpoint = disp.base_url
+        report = self.path("r.ndjson")
+        p = h.start_tool(["--endpoint-url", endpoint, "--no-progress", "-u", disp.url,
+                          "--report", report, "--max-time", "2", first, "-"],
                          env=env, clear_env=False, stdin=subprocess.PIPE)
         try:
             p.stdin.write((json.dumps(invocation(sh.shard_id(1), sh.seq(4, 2), sh.seq(4, 3), 2))
@@ -688,9 +722,9 @@ class RedriveTest(h.IntegrationTestCase):
             p.stdout.close()
             p.stderr.close()
         self.assertEqual(p.returncode, 6, err)
-        causes = {l.get("cause") for l in h.read_jsonl(self.path("r.ndjson"))
+        causes = {l.get("cause") for l in h.read_jsonl(report)
                   if l.get("outcome") == "unreadable"}
-        self.assertEqual(causes, {"setup"}, err)
+        self.assertEqual(causes, {cause}, err)
         self.assertIn("RESUME POINT: %s byte 0, before message 1, the first whose failure may "
                       "pass when tried again" % first, err)
         self.assertNotIn("for a reason of its own", err)
@@ -843,7 +877,7 @@ class RedriveTest(h.IntegrationTestCase):
             p.stderr.close()
         self.assertEqual(p.returncode, 124, err)
         # the record's line names its message: its file is a stream page
-        self.assertRegex(err, r"page 1: record 1 \(seq %s\) of message 1: warning: transient "
+        self.assertRegex(err, r"page 1: record 1 \(seq %s\), for message 1: warning: transient "
                          % sh.seq(4, 1))
         self.assertIn("RESUME POINT: %s byte 0, before message 1, the first whose failure may "
                       "pass when tried again" % first, err)

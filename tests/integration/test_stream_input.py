@@ -762,7 +762,7 @@ class StreamInputTest(h.IntegrationTestCase):
         for mode, cause, said in (
                 ("200", "protocol", "answered HTTP 200 with Content-Type application/json, not "
                                     "application/x-amz-json-1.0: not a DynamoDB Streams endpoint"),
-                ("404", "rejected", "HTTP 404 with no AWS error in the answer")):
+                ("404", "protocol", "HTTP 404 with no AWS error in the answer")):
             srv.mode = mode
             report = self.path("r%s.ndjson" % mode)
             r = h.run_tool(["-n", "--stream", ARN, "--shard", "shardId-1", "--endpoint-url", url,

@@ -303,7 +303,7 @@ static void test_record_of_a_message_names_it(void **state)
     ev.input_message = 0;
     messages_emit(&c.m, &ev);
     assert_string_equal(captured(&c),
-                        "a2a-recover: stream ARN shard S page 1: record 4 (seq 7) of message 2: "
+                        "a2a-recover: stream ARN shard S page 1: record 4 (seq 7), for message 2: "
                         "warning: busy\n"
                         "{\"level\":\"WARN\",\"target\":\"" A2A_TARGET_TRANSIENT
                         "\",\"file\":\"stream ARN shard S page 1\",\"record\":4,"

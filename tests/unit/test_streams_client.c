@@ -62,7 +62,8 @@ static const struct class_row class_rows[] = {
      "{'__type':'com.amazon.coral.service#InvalidSignatureException','message':'Signature "
      "expired'}",
      A2A_AWS_PERMANENT, "InvalidSignatureException", "Signature expired", A2A_STREAM_CAUSE_DENIED},
-    {403, "{}", A2A_AWS_PERMANENT, "", "", A2A_STREAM_CAUSE_DENIED},
+    /* no AWS error name: not the API's answer (a proxy, a wrong endpoint), so not its refusal */
+    {403, "{}", A2A_AWS_PERMANENT, "", "", A2A_STREAM_CAUSE_PROTOCOL},
     {400, "{'__type':'com.amazon.coral.validate#ValidationException','message':'bad'}",
      A2A_AWS_PERMANENT, "ValidationException", "bad", A2A_STREAM_CAUSE_REJECTED},
     {400, "{'__type':'a#b#TrimmedDataAccessException'}", A2A_AWS_PERMANENT,
@@ -71,7 +72,7 @@ static const struct class_row class_rows[] = {
      "TrimmedDataAccessException", "", A2A_STREAM_CAUSE_TRIMMED}, /* no '#' at all */
     {400, "{'__type':'x#Bad','message':'line\\nbreak'}", A2A_AWS_PERMANENT, "Bad", "line?break",
      A2A_STREAM_CAUSE_REJECTED}, /* control characters never reach a message */
-    {400, "not json", A2A_AWS_PERMANENT, "", "", A2A_STREAM_CAUSE_REJECTED},
+    {400, "not json", A2A_AWS_PERMANENT, "", "", A2A_STREAM_CAUSE_PROTOCOL},
 };
 
 static void test_classify(void **state)
