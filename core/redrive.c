@@ -72,6 +72,7 @@ struct a2a_redrive {
     struct a2a_buf scratch_key; /* owned */
 
     int curl_started;
+    int streams_confirmed;               /* a client of this run's, freed since, was confirmed */
     struct a2a_streams_client *client;   /* owned; for client_arn */
     char *client_arn;                    /* owned */
     struct a2a_stream_source *source;    /* owned; the range open now */
@@ -524,18 +525,28 @@ static void age_text(int64_t secs, char *out, size_t cap)
  * message (no credentials, keys or a signature refused, a client the run could not make, TLS
  * or an endpoint that is not the API) or that passes with time (retries spent, an open shard
  * idle so far, the stop). Not what the API says of this range itself and says again every
- * time (trimmed, no such stream or shard, a request it rejects, access to this stream
- * denied): read again, it would hold every continuation behind the message; it is reported
- * (exit status 6) as in a run read to its end.
+ * time: read again, it would hold every continuation behind the message; it is reported
+ * (exit status 6) as in a run read to its end. Trimmed is said only by the stream that holds
+ * the range, and a rejection without an AWS error is the tool's own of the message's ARN or
+ * range. No such stream or shard, access to it denied, a request the API rejects: the
+ * range's own only once the run's endpoint and keys were confirmed (confirmed) by a good
+ * answer; before, they may be the run's (a forgotten AWS_ENDPOINT_URL answering
+ * ResourceNotFound for every stream, a profile with no access to any).
  */
-static int range_may_pass(const char *cause, const char *aws_error)
+static int range_may_pass(const char *cause, const char *aws_error, int confirmed)
 {
-    if (strcmp(cause, "denied") == 0) {
-        /* AccessDenied is the policy's word on this stream; the others are about the keys */
-        return strcmp(aws_error, "AccessDeniedException") != 0;
+    if (strcmp(cause, "trimmed") == 0) {
+        return 0;
     }
-    return strcmp(cause, "trimmed") != 0 && strcmp(cause, "not-found") != 0 &&
-           strcmp(cause, "rejected") != 0;
+    if (strcmp(cause, "rejected") == 0 && aws_error[0] == '\0') {
+        return 0;
+    }
+    if (strcmp(cause, "not-found") == 0 || strcmp(cause, "rejected") == 0 ||
+        (strcmp(cause, "denied") == 0 && strcmp(aws_error, "AccessDeniedException") == 0)) {
+        return !confirmed;
+    }
+    /* other denials are about the keys (unknown, expired, a bad signature or clock) */
+    return 1;
 }
 
 /*
@@ -555,7 +566,8 @@ static void report_range(struct a2a_redrive *rd, const struct a2a_unreadable *u)
     char part[160] = "";
 
     rd->reading->failed = 1;
-    rd->reading->passing |= range_may_pass(u->cause, u->aws_error);
+    rd->reading->passing |= range_may_pass(
+        u->cause, u->aws_error, rd->streams_confirmed || a2a_streams_client_confirmed(rd->client));
     if (m->has_range && !m->duplicate) {
         rd->ranges[m->range].partial = 1;
         rd->ranges[m->range].stream_failed = 1;
@@ -624,6 +636,13 @@ static void on_unreadable(void *ctx, const struct a2a_unreadable *u)
     report_range(ctx, u);
 }
 
+/* Frees the kept client; what it confirmed stays confirmed for the run. */
+static void drop_client(struct a2a_redrive *rd)
+{
+    rd->streams_confirmed |= a2a_streams_client_confirmed(rd->client);
+    a2a_streams_client_free(&rd->client);
+}
+
 /* A client for arn: the one kept when it reads the same stream. Returns 0 or -1 (err). */
 static int client_for(struct a2a_redrive *rd, const char *arn, struct a2a_error *err)
 {
@@ -632,7 +651,7 @@ static int client_for(struct a2a_redrive *rd, const char *arn, struct a2a_error 
     if (rd->client != NULL && strcmp(rd->client_arn, arn) == 0) {
         return 0;
     }
-    a2a_streams_client_free(&rd->client);
+    drop_client(rd);
     free(rd->client_arn);
     rd->client_arn = strdup(arn);
     if (rd->client_arn == NULL) {
@@ -741,7 +760,11 @@ int a2a_redrive_open_range(struct a2a_redrive *rd, struct a2a_redrive_message *m
         a2a_error_set(err, A2A_E_NOMEM, "%s", why.msg);
         goto out;
     }
-    a2a_streams_client_free(&rd->client); /* a refused one is not kept */
+    /* a client that could not be made is not kept; one the message's ARN or range was
+       refused by stays, with its breaker (an unreachable endpoint is not waited on again) */
+    if (cause != A2A_STREAM_CAUSE_REJECTED) {
+        drop_client(rd);
+    }
     report_refused(rd, arn, &sr, cause, &why);
     a2a_error_set(err, A2A_E_STREAM, "%s", why.msg);
 out:

@@ -397,6 +397,11 @@ const char *a2a_streams_client_arn(const struct a2a_streams_client *c)
     return c->arn_text;
 }
 
+int a2a_streams_client_confirmed(const struct a2a_streams_client *c)
+{
+    return c != NULL && c->confirmed;
+}
+
 /* Fresh credentials when there are none yet or they expire soon; 0, or -1 with e set. */
 /* where: "stream ARN" or "stream ARN shard ID (range)", as a failed call names itself. */
 static int ensure_creds(struct a2a_streams_client *c, const char *where, struct a2a_stream_error *e)
@@ -661,6 +666,7 @@ enum streams_outcome a2a_streams_call(struct a2a_streams_client *c, const char *
         }
         c->answered |= e->http_status > 0;
         if (cls == A2A_AWS_OK || cls == A2A_AWS_EXPIRED_ITERATOR) {
+            c->confirmed = 1;
             e->cause = A2A_STREAM_CAUSE_NONE;
             return cls == A2A_AWS_OK ? STREAMS_OK : STREAMS_EXPIRED_ITERATOR;
         }

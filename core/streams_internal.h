@@ -27,6 +27,8 @@ struct a2a_streams_client {
                        refresh fails, so the next one asks the same source again */
     uint64_t rng;   /* backoff jitter state */
     int answered;   /* some call had an HTTP answer: the endpoint is there */
+    int confirmed;  /* some call was answered as the API answers a good call (2xx, or an
+                       expired iterator): the endpoint is DynamoDB Streams and takes the keys */
     /* Set when a call spent its retries before any call was answered: later calls are not
      * tried (each would wait out the same retries), and say this instead. */
     char unreachable[1600];

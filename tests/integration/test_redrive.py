@@ -622,29 +622,35 @@ class RedriveTest(h.IntegrationTestCase):
                               "read to its end would not", r.stderr)
 
     def test_range_unreadable_for_the_runs_trouble_is_read_again(self):
-        # Message 1's range could not be read. Retries spent on 500s may pass: the
-        # continuation starts before message 1 and reads its range again (it was counted as
-        # failed for a reason of its own and skipped, as a trimmed range is). So may keys the
-        # API does not take (unknown, expired): they are the run's, whatever the message (from
-        # review: an expired token skipped them). Access denied to its stream may be the
-        # message's own (another account's stream), and so is a request the API rejects:
-        # they would come again every time, so they are reported, not read again, or every
-        # continuation would stop at them (from review).
+        # A range that could not be read. Retries spent on 500s may pass: the continuation
+        # reads the message again (before 5af90ee it was counted as failed for a reason of
+        # its own and skipped, as a trimmed range is). So may keys the API does not take
+        # (unknown, expired): they are the run's, whatever the message (from review: an
+        # expired token skipped them). No such stream, access denied to it, a request the API
+        # rejects: the message's own once a good answer confirmed the run's endpoint and keys
+        # (reported, not read again, or every continuation would stop at it); before that they
+        # may be the run's (from review: a forgotten AWS_ENDPOINT_URL answers
+        # ResourceNotFound for every stream) and are read again.
+        good = [rec(sh.seq(6, 1))]
         recs = [rec(sh.seq(4, n)) for n in range(1, 41)]
         recs2 = [rec(sh.seq(5, n)) for n in range(1, 4)]
-        first = self.path("bodies.ndjson")
-        one = json.dumps(invocation(sh.shard_id(2), sh.seq(5, 1), sh.seq(5, 3), 3))
-        with open(first, "w") as out:
-            out.write(one + "\n")
-            out.write(json.dumps(invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 40), 40))
-                      + "\n")
-        for kind, passes in (("InternalServerError", True),
-                             ("UnrecognizedClientException", True),
-                             ("ExpiredTokenException", True),
-                             ("AccessDeniedException", False),
-                             ("ValidationException", False)):
-            with self.subTest(kind=kind):
-                s = self.server([sh.shard(1, recs), sh.shard(2, recs2)],
+        lines = {"good": json.dumps(invocation(sh.shard_id(3), sh.seq(6, 1), sh.seq(6, 1), 1)),
+                 "faulted": json.dumps(invocation(sh.shard_id(2), sh.seq(5, 1), sh.seq(5, 3), 3)),
+                 "slow": json.dumps(invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 40), 40))}
+        for kind, passes, confirmed in (("InternalServerError", True, True),
+                                        ("UnrecognizedClientException", True, True),
+                                        ("ExpiredTokenException", True, True),
+                                        ("AccessDeniedException", False, True),
+                                        ("ValidationException", False, True),
+                                        ("ResourceNotFoundException", False, True),
+                                        ("AccessDeniedException", True, False),
+                                        ("ResourceNotFoundException", True, False)):
+            with self.subTest(kind=kind, confirmed=confirmed):
+                order = (["good"] if confirmed else []) + ["faulted", "slow"]
+                first = self.path("bodies-%s-%d.ndjson" % (kind, confirmed))
+                with open(first, "w") as out:
+                    out.write("".join(lines[k] + "\n" for k in order))
+                s = self.server([sh.shard(1, recs), sh.shard(2, recs2), sh.shard(3, good)],
                                 args=["--max-page-records", "2", "--delay-ms", "300",
                                       "--fault", kind + ",shard=" + sh.shard_id(2)])
                 disp = self.start_dispatcher()
@@ -654,13 +660,18 @@ class RedriveTest(h.IntegrationTestCase):
                                 disp.url, "--max-time", "4", first], env=env, clear_env=False,
                                timeout=120)
                 self.assertEqual(r.rc, 6, r.stderr)
+                k = order.index("faulted") + 1  # the faulted message's number
+                # a place is the end of a value: the newline after it is not read yet
+                before = max(0, len("".join(lines[o] + "\n" for o in order[:k - 1])) - 1)
                 if passes:
-                    self.assertIn("RESUME POINT: %s byte 0, before message 1, the first whose "
-                                  "failure may pass when tried again" % first, r.stderr)
+                    self.assertIn("RESUME POINT: %s byte %d, before message %d, the first whose "
+                                  "failure may pass when tried again" % (first, before, k),
+                                  r.stderr)
                     self.assertNotIn("for a reason of its own", r.stderr)
                 else:
-                    self.assertIn("RESUME POINT: %s byte %d, before message 2, the first the "
-                                  "stop left unfinished" % (first, len(one)), r.stderr)
+                    self.assertIn("RESUME POINT: %s byte %d, before message %d, the first the "
+                                  "stop left unfinished"
+                                  % (first, before + 1 + len(lines["faulted"]), k + 1), r.stderr)
                     self.assertIn("1 message before the resume point failed for a reason of "
                                   "its own", r.stderr)
 
