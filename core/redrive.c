@@ -57,6 +57,23 @@ struct a2a_redrive_message {
     int duplicate; /* the range was claimed before: its fate is the first message's */
 };
 
+/*
+ * What the run learned of an endpoint through clients since freed (a redrive keeps one
+ * client, for the last stream read): whether it answered a good call for an account's
+ * stream (confirmed: its refusals of that account's streams are theirs), and whether it
+ * never answers (unreachable: the breaker's words, for a new client to fail at once).
+ */
+struct endpoint_note {
+    char *endpoint; /* owned */
+    char account[16];
+    int confirmed;
+    char *unreachable; /* owned, or NULL */
+};
+
+/* A bound on notes: more endpoints and accounts than this in one run are not noted (their
+ * refusals may pass, their breaker is per client), which costs time, never a message. */
+#define ENDPOINT_NOTES_MAX 64
+
 struct a2a_redrive {
     struct a2a_redrive_config cfg;
     struct a2a_redrive_stats stats;
@@ -72,7 +89,8 @@ struct a2a_redrive {
     struct a2a_buf scratch_key; /* owned */
 
     int curl_started;
-    int streams_confirmed;               /* a client of this run's, freed since, was confirmed */
+    struct endpoint_note notes[ENDPOINT_NOTES_MAX]; /* notes[0..nnotes) owned */
+    size_t nnotes;
     struct a2a_streams_client *client;   /* owned; for client_arn */
     char *client_arn;                    /* owned */
     struct a2a_stream_source *source;    /* owned; the range open now */
@@ -118,6 +136,10 @@ void a2a_redrive_free(struct a2a_redrive **prd)
     }
     a2a_streams_client_free(&rd->client);
     free(rd->client_arn);
+    for (size_t i = 0; i < rd->nnotes; i++) {
+        free(rd->notes[i].endpoint);
+        free(rd->notes[i].unreachable);
+    }
     if (rd->curl_started) {
         a2a_dispatch_global_cleanup();
     }
@@ -520,6 +542,53 @@ static void age_text(int64_t secs, char *out, size_t cap)
     }
 }
 
+/* The note for endpoint and account; with add, a new one when there is room; or NULL. */
+static struct endpoint_note *note_for(struct a2a_redrive *rd, const char *endpoint,
+                                      const char *account, int add)
+{
+    struct endpoint_note *n;
+
+    for (size_t i = 0; i < rd->nnotes; i++) {
+        n = &rd->notes[i];
+        if (strcmp(n->endpoint, endpoint) == 0 && strcmp(n->account, account) == 0) {
+            return n;
+        }
+    }
+    if (!add || rd->nnotes == ENDPOINT_NOTES_MAX) {
+        return NULL;
+    }
+    n = &rd->notes[rd->nnotes];
+    memset(n, 0, sizeof(*n));
+    n->endpoint = strdup(endpoint);
+    if (n->endpoint == NULL) {
+        return NULL;
+    }
+    snprintf(n->account, sizeof(n->account), "%s", account);
+    rd->nnotes++;
+    return n;
+}
+
+/*
+ * Whether the endpoint reading arn (the kept client's) answered a good call for a stream of
+ * arn's account in this run: its keys work there, so its refusal of arn is arn's. Another
+ * account's good answer proves nothing of these keys' access to this one (a wrong profile).
+ */
+static int confirmed_for(struct a2a_redrive *rd, const char *arn)
+{
+    struct a2a_stream_arn parsed;
+    struct a2a_error err = {A2A_OK, ""};
+    const struct endpoint_note *n;
+
+    if (rd->client == NULL || a2a_stream_arn_parse(arn, &parsed, &err) != 0) {
+        return 0;
+    }
+    if (strcmp(rd->client_arn, arn) == 0 && a2a_streams_client_confirmed(rd->client)) {
+        return 1;
+    }
+    n = note_for(rd, a2a_streams_client_endpoint(rd->client), parsed.account, 0);
+    return n != NULL && n->confirmed;
+}
+
 /*
  * A range the stream may give when asked again: trouble that is the run's whatever the
  * message (no credentials, keys or a signature refused, a client the run could not make, TLS
@@ -566,8 +635,8 @@ static void report_range(struct a2a_redrive *rd, const struct a2a_unreadable *u)
     char part[160] = "";
 
     rd->reading->failed = 1;
-    rd->reading->passing |= range_may_pass(
-        u->cause, u->aws_error, rd->streams_confirmed || a2a_streams_client_confirmed(rd->client));
+    rd->reading->passing |=
+        range_may_pass(u->cause, u->aws_error, confirmed_for(rd, u->stream_arn));
     if (m->has_range && !m->duplicate) {
         rd->ranges[m->range].partial = 1;
         rd->ranges[m->range].stream_failed = 1;
@@ -636,11 +705,38 @@ static void on_unreadable(void *ctx, const struct a2a_unreadable *u)
     report_range(ctx, u);
 }
 
-/* Frees the kept client; what it confirmed stays confirmed for the run. */
+/* Frees the kept client; what it learned of its endpoint is noted for the run. */
 static void drop_client(struct a2a_redrive *rd)
 {
-    rd->streams_confirmed |= a2a_streams_client_confirmed(rd->client);
+    struct endpoint_note *n;
+    struct a2a_stream_arn parsed;
+    struct a2a_error err = {A2A_OK, ""};
+    const char *why;
+
+    if (rd->client != NULL && a2a_stream_arn_parse(rd->client_arn, &parsed, &err) == 0) {
+        n = note_for(rd, a2a_streams_client_endpoint(rd->client), parsed.account, 1);
+        why = a2a_streams_client_unreachable(rd->client);
+        if (n != NULL) {
+            n->confirmed |= a2a_streams_client_confirmed(rd->client);
+            if (why[0] != '\0' && n->unreachable == NULL) {
+                n->unreachable = strdup(why); /* none on NOMEM: only time is lost */
+            }
+        }
+    }
     a2a_streams_client_free(&rd->client);
+}
+
+/* A new client fails at once where one before it for the same endpoint learned to. */
+static void apply_notes(struct a2a_redrive *rd)
+{
+    const char *endpoint = a2a_streams_client_endpoint(rd->client);
+
+    for (size_t i = 0; i < rd->nnotes; i++) {
+        if (rd->notes[i].unreachable != NULL && strcmp(rd->notes[i].endpoint, endpoint) == 0) {
+            a2a_streams_client_set_unreachable(rd->client, rd->notes[i].unreachable);
+            return;
+        }
+    }
 }
 
 /* A client for arn: the one kept when it reads the same stream. Returns 0 or -1 (err). */
@@ -675,7 +771,11 @@ static int client_for(struct a2a_redrive *rd, const char *arn, struct a2a_error 
         }
         rd->curl_started = 1;
     }
-    return a2a_streams_client_new(&cfg, &rd->client, err);
+    if (a2a_streams_client_new(&cfg, &rd->client, err) != 0) {
+        return -1;
+    }
+    apply_notes(rd);
+    return 0;
 }
 
 /*

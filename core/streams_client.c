@@ -402,6 +402,18 @@ int a2a_streams_client_confirmed(const struct a2a_streams_client *c)
     return c != NULL && c->confirmed;
 }
 
+const char *a2a_streams_client_unreachable(const struct a2a_streams_client *c)
+{
+    return c->unreachable;
+}
+
+void a2a_streams_client_set_unreachable(struct a2a_streams_client *c, const char *why)
+{
+    if (!c->answered) {
+        snprintf(c->unreachable, sizeof(c->unreachable), "%s", why);
+    }
+}
+
 /* Fresh credentials when there are none yet or they expire soon; 0, or -1 with e set. */
 /* where: "stream ARN" or "stream ARN shard ID (range)", as a failed call names itself. */
 static int ensure_creds(struct a2a_streams_client *c, const char *where, struct a2a_stream_error *e)

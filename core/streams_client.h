@@ -123,6 +123,15 @@ const char *a2a_streams_client_arn(const struct a2a_streams_client *c);
  */
 int a2a_streams_client_confirmed(const struct a2a_streams_client *c);
 
+/*
+ * The breaker: "" while calls are tried, else why they are not (no call to the endpoint was
+ * answered and one spent its retries). Set, it lets a new client for the same endpoint fail
+ * at once as the one before it learned to (ignored once a call of the client's was answered).
+ * The text is borrowed from the client / copied.
+ */
+const char *a2a_streams_client_unreachable(const struct a2a_streams_client *c);
+void a2a_streams_client_set_unreachable(struct a2a_streams_client *c, const char *why);
+
 /* ---- shards ---------------------------------------------------------------------------- */
 
 struct a2a_shard_info {

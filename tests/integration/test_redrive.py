@@ -461,10 +461,19 @@ class RedriveTest(h.IntegrationTestCase):
 
     def test_endpoint_that_never_answers_is_not_waited_on_for_every_range(self):
         # Nothing listens at --endpoint-url: the first range spends its retries; the others
-        # are reported unreadable at once (they waited the same retries each before).
+        # are reported unreadable at once (they waited the same retries each before). So
+        # too when the messages name different streams, each read by a client of its own
+        # (from review: each new client waited out the retries again).
+        for alternate in (False, True):
+            with self.subTest(alternate=alternate):
+                self.never_answering_endpoint(alternate)
+
+    def never_answering_endpoint(self, alternate):
+        other = ARN.replace("2026-01-01T00:00:00.000", "2025-01-01T00:00:00.000")
         disp = self.start_dispatcher()
         doc = receive_output([
-            sqs_message(n, invocation(sh.shard_id(1), sh.seq(4, n), sh.seq(4, n), 1))
+            sqs_message(n, invocation(sh.shard_id(1), sh.seq(4, n), sh.seq(4, n), 1,
+                                      arn=other if alternate and n == 2 else ARN))
             for n in (1, 2, 3)])
         report = self.path("r.ndjson")
         env = dict(sh.aws_env(self.home), AWS_MAX_ATTEMPTS="3")
@@ -739,6 +748,45 @@ class RedriveTest(h.IntegrationTestCase):
         self.assertIn("RESUME POINT: %s byte 0, before message 1, the first whose failure may "
                       "pass when tried again" % first, err)
         self.assertNotIn("for a reason of its own", err)
+
+    def test_a_good_answer_confirms_only_its_endpoint_and_account(self):
+        # From review: one good answer confirmed the whole run, so another account's stream
+        # not found (a wrong profile is the run's trouble) was taken for the message's own
+        # and skipped by the continuation. A stream of the same account that is not found is
+        # the message's own once a good answer came; one of another account is read again.
+        good = [rec(sh.seq(6, 1))]
+        recs = [rec(sh.seq(4, n)) for n in range(1, 41)]
+        same_account = ARN.replace("2026-01-01T00:00:00.000", "2025-01-01T00:00:00.000")
+        other_account = ARN.replace("123456789012", "999999999999")
+        for label, arn, passes in (("same account", same_account, False),
+                                   ("other account", other_account, True)):
+            with self.subTest(label):
+                lines = [json.dumps(invocation(sh.shard_id(3), sh.seq(6, 1), sh.seq(6, 1), 1)),
+                         json.dumps(invocation(sh.shard_id(2), sh.seq(5, 1), sh.seq(5, 3), 3,
+                                               arn=arn)),
+                         json.dumps(invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 40),
+                                               40))]
+                first = self.path("confirm-%s.ndjson" % label.replace(" ", "-"))
+                with open(first, "w") as out:
+                    out.write("".join(l + "\n" for l in lines))
+                s = self.server([sh.shard(1, recs), sh.shard(3, good)],
+                                args=["--max-page-records", "2", "--delay-ms", "300"])
+                disp = self.start_dispatcher()
+                env = dict(sh.aws_env(self.home), AWS_MAX_ATTEMPTS="1")
+                r = h.run_tool(["--endpoint-url", s.endpoint_url, "--no-progress", "-u",
+                                disp.url, "--max-time", "4", first], env=env, clear_env=False,
+                               timeout=120)
+                self.assertEqual(r.rc, 6, r.stderr)
+                self.assertIn("cannot be read (not-found)", r.stderr)
+                if passes:
+                    self.assertIn("RESUME POINT: %s byte %d, before message 2, the first whose "
+                                  "failure may pass" % (first, len(lines[0])), r.stderr)
+                else:
+                    self.assertIn("RESUME POINT: %s byte %d, before message 3, the first the "
+                                  "stop left unfinished"
+                                  % (first, len(lines[0]) + 1 + len(lines[1])), r.stderr)
+                    self.assertIn("1 message before the resume point failed for a reason of "
+                                  "its own", r.stderr)
 
     def test_message_whose_answer_stopped_the_run_is_read_again(self):
         # From review: a fail-fast answer (here 404, a wrong -u) is the run's, not the
