@@ -275,9 +275,13 @@ static int required_string(struct a2a_items *it, struct a2a_item *item, const st
     if (r != 0) {
         return r;
     }
-    if (!has || out->len == 0) {
+    if (!has) {
         return message_item(it, item, A2A_ITEM_MESSAGE_ERROR, t, NULL,
                             "not an invocation record: %s has no \"%s\" string", in, f->name);
+    }
+    if (out->len == 0) {
+        return message_item(it, item, A2A_ITEM_MESSAGE_ERROR, t, f->value.ptr,
+                            "not an invocation record: %s has an empty \"%s\"", in, f->name);
     }
     return 0;
 }

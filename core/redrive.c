@@ -679,9 +679,10 @@ static void report_range(struct a2a_redrive *rd, const struct a2a_unreadable *u)
                  u->records_read == 1 ? "" : "s");
     }
     snprintf(text, sizeof(text),
-             "%s: message %llu%s at byte %llu: shard %.*s from %.*s through %.*s %s (%s)%s%s: %s",
+             "%s: message %llu%s at byte %llu: shard %.*s%s from %.*s through %.*s %s (%s)%s%s: %s",
              m->text.data, (unsigned long long)m->index, id, (unsigned long long)m->offset,
              (int)(g->shard_id.len < 100 ? g->shard_id.len : 100), g->shard_id.ptr,
+             g->shard_id.len > 100 ? "..." : "", /* a cut is said: ids are never shortened */
              (int)g->start_seq.len, g->start_seq.ptr, (int)g->end_seq.len, g->end_seq.ptr,
              part[0] != '\0' ? part : "cannot be read", u->cause, first,
              strcmp(u->cause, "trimmed") == 0 ? " (a stream keeps records 24 hours)" : "",

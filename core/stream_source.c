@@ -65,9 +65,16 @@ const char *a2a_stream_cause_name(enum a2a_stream_cause cause)
 static int range_set(struct range *r, const char *shard_id, const struct a2a_start *start,
                      const char *end_seq, int closed, struct a2a_error *err)
 {
-    if (shard_id == NULL || shard_id[0] == '\0' || strlen(shard_id) > 100 ||
-        (end_seq != NULL && !a2a_seqnum_valid_str(end_seq))) {
-        a2a_error_set(err, A2A_E_CONFIG, "stream range: bad shard id or end sequence number");
+    /* the API's bounds: a shard id of 28 to 65 characters; 100 leaves room for a change */
+    if (shard_id == NULL || shard_id[0] == '\0' || strlen(shard_id) > 100) {
+        a2a_error_set(err, A2A_E_CONFIG, "stream range: the shard id is %s",
+                      shard_id == NULL || shard_id[0] == '\0' ? "empty"
+                                                              : "longer than 100 characters");
+        return -1;
+    }
+    if (end_seq != NULL && !a2a_seqnum_valid_str(end_seq)) {
+        a2a_error_set(err, A2A_E_CONFIG,
+                      "stream range: the end sequence number is not 21 to 40 decimal digits");
         return -1;
     }
     r->shard_id = strdup(shard_id);

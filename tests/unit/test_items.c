@@ -387,6 +387,11 @@ static const struct row rows[] = {
      "\",\"endSequenceNumber\":\"" S1 "\",\"batchSize\":1}}",
      "E msg1 document | in.json: message 1 at byte 0: not an invocation record: "
      "\"DDBStreamBatchInfo\" has no \"streamArn\" string\nEND\n"},
+    {"an invocation record whose streamArn is empty (it is a string: said so)", NULL,
+     "{\"DDBStreamBatchInfo\":{\"streamArn\":\"\",\"shardId\":\"s\",\"startSequenceNumber\":\"" S1
+     "\",\"endSequenceNumber\":\"" S1 "\",\"batchSize\":1}}",
+     "E msg1 document | in.json: message 1 at byte 0: byte 35: not an invocation record: "
+     "\"DDBStreamBatchInfo\" has an empty \"streamArn\"\nEND\n"},
     {"an invocation record whose range runs backwards", NULL,
      "{\"DDBStreamBatchInfo\":{\"streamArn\":\"a\",\"shardId\":\"s\",\"startSequenceNumber\":"
      "\"" S2 "\",\"endSequenceNumber\":\"" S1 "\",\"batchSize\":1}}",
