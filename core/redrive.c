@@ -50,7 +50,7 @@ struct a2a_redrive_message {
     int passing;   /* a record failed in a way that may pass when sent again: retries spent on a
                       transient error, or the answer that stopped the run (a wrong URL, a token
                       refused), which is the run's, not the record's; or its range could not be
-                      read for the run's trouble, not the records' (range_may_pass) */
+                      read for the run's trouble, not the records' (range_verdict) */
     int payload;   /* its records are its own S3 payload's, whose input name says the message */
     int has_range; /* claimed a range: range is the index of its entry */
     size_t range;
@@ -67,6 +67,7 @@ struct endpoint_note {
     char *endpoint; /* owned */
     char account[16];
     int confirmed;
+    int asked;         /* ListStreams was asked to confirm it */
     char *unreachable; /* owned, or NULL */
 };
 
@@ -91,6 +92,7 @@ struct a2a_redrive {
     int curl_started;
     struct endpoint_note notes[ENDPOINT_NOTES_MAX]; /* notes[0..nnotes) owned */
     size_t nnotes;
+    int verdict_pending; /* the open range's refusal is its message's own only if confirmed */
     struct a2a_streams_client *client;   /* owned; for client_arn */
     char *client_arn;                    /* owned */
     struct a2a_stream_source *source;    /* owned; the range open now */
@@ -128,6 +130,7 @@ void a2a_redrive_free(struct a2a_redrive **prd)
     if (rd == NULL) {
         return;
     }
+    rd->verdict_pending = 0; /* no call is made on the way out */
     a2a_redrive_close_range(rd);
     while (rd->head != NULL) {
         struct a2a_redrive_message *m = rd->head;
@@ -598,24 +601,54 @@ static int confirmed_for(struct a2a_redrive *rd, const char *arn)
  * (exit status 6) as in a run read to its end. Trimmed is said only by the stream that holds
  * the range, and a rejection without an AWS error is the tool's own of the message's ARN or
  * range. No such stream or shard, access to it denied, a request the API rejects: the
- * range's own only once the run's endpoint and keys were confirmed (confirmed) by a good
- * answer; before, they may be the run's (a forgotten AWS_ENDPOINT_URL answering
+ * range's own only once the run's endpoint and keys are confirmed for its account by a good
+ * answer; else they may be the run's (a forgotten AWS_ENDPOINT_URL answering
  * ResourceNotFound for every stream, a profile with no access to any).
  */
-static int range_may_pass(const char *cause, const char *aws_error, int confirmed)
+enum range_verdict { RANGE_OWN, RANGE_MAY_PASS, RANGE_OWN_IF_CONFIRMED };
+
+static enum range_verdict range_verdict(const char *cause, const char *aws_error)
 {
     if (strcmp(cause, "trimmed") == 0) {
-        return 0;
+        return RANGE_OWN;
     }
     if (strcmp(cause, "rejected") == 0 && aws_error[0] == '\0') {
-        return 0;
+        return RANGE_OWN;
     }
     if (strcmp(cause, "not-found") == 0 || strcmp(cause, "rejected") == 0 ||
         (strcmp(cause, "denied") == 0 && strcmp(aws_error, "AccessDeniedException") == 0)) {
-        return !confirmed;
+        return RANGE_OWN_IF_CONFIRMED;
     }
     /* other denials are about the keys (unknown, expired, a bad signature or clock) */
-    return 1;
+    return RANGE_MAY_PASS;
+}
+
+/*
+ * Confirms the kept client's endpoint and keys for its stream's account when no good answer
+ * has: one ListStreams a run for each endpoint and account. For a refusal that came before
+ * any good answer (the oldest message naming a stream since deleted), which would otherwise
+ * be read again by every continuation. Returns 1 when confirmed.
+ */
+static int confirm_endpoint(struct a2a_redrive *rd)
+{
+    struct a2a_stream_arn parsed;
+    struct a2a_error err = {A2A_OK, ""};
+    struct endpoint_note *n;
+    int ok;
+
+    if (rd->client == NULL || a2a_stream_arn_parse(rd->client_arn, &parsed, &err) != 0) {
+        return 0;
+    }
+    n = note_for(rd, a2a_streams_client_endpoint(rd->client), parsed.account, 1);
+    if (n != NULL && (n->confirmed || n->asked)) {
+        return n->confirmed;
+    }
+    ok = a2a_streams_confirm(rd->client);
+    if (n != NULL) {
+        n->asked = 1;
+        n->confirmed |= ok;
+    }
+    return ok;
 }
 
 /*
@@ -635,8 +668,17 @@ static void report_range(struct a2a_redrive *rd, const struct a2a_unreadable *u)
     char part[160] = "";
 
     rd->reading->failed = 1;
-    rd->reading->passing |=
-        range_may_pass(u->cause, u->aws_error, confirmed_for(rd, u->stream_arn));
+    switch (range_verdict(u->cause, u->aws_error)) {
+    case RANGE_MAY_PASS:
+        rd->reading->passing = 1;
+        break;
+    case RANGE_OWN_IF_CONFIRMED:
+        /* decided when the range closes: no call is made from within the source's */
+        rd->verdict_pending |= !confirmed_for(rd, u->stream_arn);
+        break;
+    case RANGE_OWN:
+        break;
+    }
     if (m->has_range && !m->duplicate) {
         rd->ranges[m->range].partial = 1;
         rd->ranges[m->range].stream_failed = 1;
@@ -883,6 +925,10 @@ int a2a_redrive_range_failed(const struct a2a_redrive *rd)
 void a2a_redrive_close_range(struct a2a_redrive *rd)
 {
     a2a_stream_source_free(&rd->source);
+    if (rd->verdict_pending && rd->reading != NULL && !confirm_endpoint(rd)) {
+        rd->reading->passing = 1;
+    }
+    rd->verdict_pending = 0;
     rd->reading = NULL;
     rd->range = NULL;
 }

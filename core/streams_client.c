@@ -847,6 +847,44 @@ out:
     return rc;
 }
 
+/* ---- ListStreams, to confirm an endpoint ---------------------------------------------------- */
+
+/* 1 when the ListStreams answer names a stream of account first. */
+static int lists_account(const struct a2a_buf *answer, const char *account)
+{
+    cJSON *doc = cJSON_ParseWithLength(answer->data, answer->len);
+    const cJSON *streams = cJSON_GetObjectItemCaseSensitive(doc, "Streams");
+    const cJSON *arn =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(streams, 0), "StreamArn");
+    struct a2a_stream_arn parsed;
+    struct a2a_error err = {A2A_OK, ""};
+    int same = cJSON_IsString(arn) && a2a_stream_arn_parse(arn->valuestring, &parsed, &err) == 0 &&
+               strcmp(parsed.account, account) == 0;
+
+    cJSON_Delete(doc);
+    return same;
+}
+
+int a2a_streams_confirm(struct a2a_streams_client *c)
+{
+    struct a2a_buf answer = {0};
+    struct a2a_stream_error e = {{A2A_OK, ""}, A2A_STREAM_CAUSE_NONE, "", 0, ""};
+    int was = c->confirmed;
+    int same = 0;
+
+    if (was) {
+        return 1;
+    }
+    if (a2a_streams_call(c, "ListStreams", "{\"Limit\":1}", &answer, c->arn_text, NULL, &e) ==
+        STREAMS_OK) {
+        same = lists_account(&answer, c->arn.account);
+    }
+    /* a good answer proves the endpoint and keys, but for the account its stream names */
+    c->confirmed = same;
+    a2a_buf_free(&answer);
+    return same;
+}
+
 int a2a_streams_describe(struct a2a_streams_client *c, struct a2a_shard_list *out,
                          struct a2a_stream_error *e)
 {

@@ -124,6 +124,14 @@ const char *a2a_streams_client_arn(const struct a2a_streams_client *c);
 int a2a_streams_client_confirmed(const struct a2a_streams_client *c);
 
 /*
+ * Confirms the client's endpoint and keys for its stream's account when nothing has yet:
+ * asks ListStreams for one stream (with the call's retries), and confirms when the answer
+ * names a stream of that account. For a refusal that came first, before any good answer (a
+ * stream since deleted, named by the oldest message). Returns a2a_streams_client_confirmed().
+ */
+int a2a_streams_confirm(struct a2a_streams_client *c);
+
+/*
  * The breaker: "" while calls are tried, else why they are not (no call to the endpoint was
  * answered and one spent its retries). Set, it lets a new client for the same endpoint fail
  * at once as the one before it learned to (ignored once a call of the client's was answered).

@@ -637,31 +637,40 @@ class RedriveTest(h.IntegrationTestCase):
         # (unknown, expired): they are the run's, whatever the message (from review: an
         # expired token skipped them). No such stream, access denied to it, a request the API
         # rejects: the message's own once a good answer confirmed the run's endpoint and keys
-        # (reported, not read again, or every continuation would stop at it); before that they
-        # may be the run's (from review: a forgotten AWS_ENDPOINT_URL answers
-        # ResourceNotFound for every stream) and are read again.
+        # for the stream's account (reported, not read again, or every continuation would
+        # stop at it). Before a good answer came, one ListStreams asks for one (from review:
+        # the oldest message, first in the file, naming a stream since deleted, pinned every
+        # continuation); when it is refused too, they may be the run's (from review: a
+        # forgotten AWS_ENDPOINT_URL answers ResourceNotFound for every stream) and are read
+        # again.
         good = [rec(sh.seq(6, 1))]
         recs = [rec(sh.seq(4, n)) for n in range(1, 41)]
         recs2 = [rec(sh.seq(5, n)) for n in range(1, 4)]
         lines = {"good": json.dumps(invocation(sh.shard_id(3), sh.seq(6, 1), sh.seq(6, 1), 1)),
                  "faulted": json.dumps(invocation(sh.shard_id(2), sh.seq(5, 1), sh.seq(5, 3), 3)),
                  "slow": json.dumps(invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 40), 40))}
-        for kind, passes, confirmed in (("InternalServerError", True, True),
-                                        ("UnrecognizedClientException", True, True),
-                                        ("ExpiredTokenException", True, True),
-                                        ("AccessDeniedException", False, True),
-                                        ("ValidationException", False, True),
-                                        ("ResourceNotFoundException", False, True),
-                                        ("AccessDeniedException", True, False),
-                                        ("ResourceNotFoundException", True, False)):
-            with self.subTest(kind=kind, confirmed=confirmed):
+        # (kind, read again, a good message first, ListStreams refused too)
+        for kind, passes, confirmed, unlisted in (
+                ("InternalServerError", True, True, False),
+                ("UnrecognizedClientException", True, True, False),
+                ("ExpiredTokenException", True, True, False),
+                ("AccessDeniedException", False, True, False),
+                ("ValidationException", False, True, False),
+                ("ResourceNotFoundException", False, True, False),
+                ("AccessDeniedException", False, False, False),
+                ("ResourceNotFoundException", False, False, False),
+                ("AccessDeniedException", True, False, True),
+                ("ResourceNotFoundException", True, False, True)):
+            with self.subTest(kind=kind, confirmed=confirmed, unlisted=unlisted):
                 order = (["good"] if confirmed else []) + ["faulted", "slow"]
-                first = self.path("bodies-%s-%d.ndjson" % (kind, confirmed))
+                first = self.path("bodies-%s-%d-%d.ndjson" % (kind, confirmed, unlisted))
                 with open(first, "w") as out:
                     out.write("".join(lines[k] + "\n" for k in order))
+                faults = ["--fault", kind + ",shard=" + sh.shard_id(2)]
+                if unlisted:
+                    faults += ["--fault", kind + ",ops=ListStreams"]
                 s = self.server([sh.shard(1, recs), sh.shard(2, recs2), sh.shard(3, good)],
-                                args=["--max-page-records", "2", "--delay-ms", "300",
-                                      "--fault", kind + ",shard=" + sh.shard_id(2)])
+                                args=["--max-page-records", "2", "--delay-ms", "300"] + faults)
                 disp = self.start_dispatcher()
                 env = sh.aws_env(self.home)
                 env["AWS_MAX_ATTEMPTS"] = "1"
@@ -669,6 +678,10 @@ class RedriveTest(h.IntegrationTestCase):
                                 disp.url, "--max-time", "4", first], env=env, clear_env=False,
                                timeout=120)
                 self.assertEqual(r.rc, 6, r.stderr)
+                # asked only for a refusal that may be the message's own, before a good answer
+                asks = 1 if not confirmed and kind in ("AccessDeniedException",
+                                                      "ResourceNotFoundException") else 0
+                self.assertEqual(len(self.gets(s, "ListStreams")), asks, r.stderr)
                 k = order.index("faulted") + 1  # the faulted message's number
                 # a place is the end of a value: the newline after it is not read yet
                 before = max(0, len("".join(lines[o] + "\n" for o in order[:k - 1])) - 1)
@@ -680,7 +693,8 @@ class RedriveTest(h.IntegrationTestCase):
                 else:
                     self.assertIn("RESUME POINT: %s byte %d, before message %d, the first the "
                                   "stop left unfinished"
-                                  % (first, before + 1 + len(lines["faulted"]), k + 1), r.stderr)
+                                  % (first, len("".join(lines[o] + "\n" for o in order[:k])) - 1,
+                                     k + 1), r.stderr)
                     self.assertIn("1 message before the resume point failed for a reason of "
                                   "its own", r.stderr)
 
