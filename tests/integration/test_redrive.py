@@ -48,6 +48,11 @@ def lines_of(path):
         return [json.loads(line) for line in f if line.strip()]
 
 
+def on_shard1(first, last):
+    """An invocation record naming records first..last of shard 1 (sequence numbers seq(4, n))."""
+    return invocation(sh.shard_id(1), sh.seq(4, first), sh.seq(4, last), last - first + 1)
+
+
 def invocation(shard, start, end, batch_size, arn=ARN, first="2026-01-01T00:00:00Z"):
     """An on-failure invocation record, as the Lambda developer guide shows it."""
     return {
@@ -96,6 +101,27 @@ class RedriveTest(h.IntegrationTestCase):
         s.start()
         self.addCleanup(s.stop)
         return s
+
+    def small_shard(self):
+        """A test Streams server whose shard 1 holds records seq(4, 1) to seq(4, 3)."""
+        return self.server([sh.shard(1, [rec(sh.seq(4, n)) for n in range(1, 4)])])
+
+    def run_stdin_open(self, args, data, env=None):
+        """Runs the tool with data on standard input, kept open (never read to its end):
+        --max-time in args stops it. Returns (exit status, standard error)."""
+        p = h.start_tool(args, env=env if env is not None else sh.aws_env(self.home),
+                         clear_env=False, stdin=subprocess.PIPE)
+        try:
+            p.stdin.write(data.encode())
+            p.stdin.flush()  # and kept open: the input is never read to its end
+            p.wait(timeout=60)
+            err = p.stderr.read().decode()
+            p.stdout.read()
+        finally:
+            p.stdin.close()
+            p.stdout.close()
+            p.stderr.close()
+        return p.returncode, err
 
     def tool(self, server, args, input=None, timeout=120):
         env = sh.aws_env(self.home)
@@ -238,7 +264,7 @@ class RedriveTest(h.IntegrationTestCase):
         doc = receive_output([
             sqs_message(1, invocation(sh.shard_id(1), sh.seq(4, 2), sh.seq(4, 3), 2,
                                       first="2026-01-01T00:00:00Z")),
-            sqs_message(2, invocation(sh.shard_id(1), sh.seq(4, 7), sh.seq(4, 8), 2)),
+            sqs_message(2, on_shard1(7, 8)),
         ])
         sj = self.path("s.json")
         r = self.redrive(s, disp, doc, extra=["--summary-json", sj])
@@ -279,7 +305,7 @@ class RedriveTest(h.IntegrationTestCase):
                         args=["--trim-before", sh.seq(4, 4)])
         disp = self.start_dispatcher()
         doc = receive_output([
-            sqs_message(1, invocation(sh.shard_id(1), sh.seq(4, 2), sh.seq(4, 7), 6)),
+            sqs_message(1, on_shard1(2, 7)),
         ])
         sj = self.path("s.json")
         r = self.redrive(s, disp, doc, extra=["--summary-json", sj])
@@ -359,7 +385,7 @@ class RedriveTest(h.IntegrationTestCase):
         recs = [rec(sh.seq(4, n)) for n in range(1, 11)]
         s = self.server([sh.shard(1, recs, closed=False)], args=["--trim-before", sh.seq(4, 6)])
         disp = self.start_dispatcher()
-        batch = invocation(sh.shard_id(1), sh.seq(4, 2), sh.seq(4, 3), 2)
+        batch = on_shard1(2, 3)
         s3 = dict(batch, payload={"Records": [recs[1], recs[2]]})
         doc = receive_output([sqs_message(1, batch)]) + json.dumps(s3) + "\n"
         r = self.redrive(s, disp, doc)
@@ -375,9 +401,9 @@ class RedriveTest(h.IntegrationTestCase):
         recs = [rec(sh.seq(4, n)) for n in range(1, 4)]
         s = self.server([sh.shard(1, recs, closed=False)])
         disp = self.start_dispatcher()
-        short = dict(invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 3), 3),
+        short = dict(on_shard1(1, 3),
                      payload={"Records": [recs[0], recs[2]]})
-        repeat = dict(invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 3), 3),
+        repeat = dict(on_shard1(1, 3),
                       payload={"Records": [recs[0], recs[0], recs[2]]})
         for doc, why in ((short, 'it holds 2 records, "batchSize" says 3'),
                          (repeat, "its record 2 (SequenceNumber \"%s\") repeats the one before it"
@@ -399,7 +425,7 @@ class RedriveTest(h.IntegrationTestCase):
         recs = [rec(sh.seq(4, n)) for n in range(1, 4)]
         s = self.server([sh.shard(1, recs, closed=False)])
         disp = self.start_dispatcher()
-        batch = invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 3), 3)
+        batch = on_shard1(1, 3)
         s3 = dict(batch, payload={"Records": [recs[0], recs[2]]})
         r = self.redrive(s, disp, receive_output([sqs_message(1, batch)]) + json.dumps(s3) + "\n")
         self.assertEqual(r.rc, 0, r.stderr)
@@ -416,7 +442,7 @@ class RedriveTest(h.IntegrationTestCase):
         # message reads the range itself and is acked on its own; the short one never is.
         recs = [rec(sh.seq(4, n)) for n in range(1, 4)]
         s = self.server([sh.shard(1, recs, closed=False)])
-        batch = invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 3), 3)
+        batch = on_shard1(1, 3)
         short = json.dumps(dict(batch, payload={"Records": recs[:2]})) + "\n"
         whole = json.dumps(dict(batch, payload={"Records": recs})) + "\n"
         pointer = receive_output([sqs_message(3, batch)])
@@ -500,8 +526,8 @@ class RedriveTest(h.IntegrationTestCase):
         f = self.path("sqs.json")
         with open(f, "w") as out:
             out.write(receive_output([
-                sqs_message(1, invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 1), 1)),
-                sqs_message(2, invocation(sh.shard_id(1), sh.seq(4, 2), sh.seq(4, 50), 49)),
+                sqs_message(1, on_shard1(1, 1)),
+                sqs_message(2, on_shard1(2, 50)),
                 sqs_message(3, invocation(sh.shard_id(1), sh.seq(4, third[0]),
                                           sh.seq(4, third[1]), third[1] - third[0] + 1)),
             ]))
@@ -548,8 +574,8 @@ class RedriveTest(h.IntegrationTestCase):
         recs = [rec(sh.seq(4, n)) for n in range(1, 41)]
         s = self.server([sh.shard(1, recs)],
                         args=["--max-page-records", "2", "--delay-ms", "300"])
-        bodies = (invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 1), 1),
-                  invocation(sh.shard_id(1), sh.seq(4, 2), sh.seq(4, 40), 39))
+        bodies = (on_shard1(1, 1),
+                  on_shard1(2, 40))
         plain = "".join(json.dumps(rec(sh.seq(8, n))) + "\n" for n in range(1, 4))
         lines = json.dumps(bodies[0]) + "\n" + json.dumps(bodies[1]) + "\n"
         event_head = '{"Records":[' + json.dumps(sqs_event_record(1, bodies[0]))
@@ -605,7 +631,7 @@ class RedriveTest(h.IntegrationTestCase):
         one = json.dumps(invocation(sh.shard_id(2), sh.seq(5, 1), sh.seq(5, 3), 3))
         with open(first, "w") as out:
             out.write(one + "\n")
-            out.write(json.dumps(invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 40), 40))
+            out.write(json.dumps(on_shard1(1, 40))
                       + "\n")
         refused = {"acme:t-" + sh.seq(5, 2): {"statuses": [400], "always": 400}}
         for how, fault, seed, rc in (
@@ -648,7 +674,7 @@ class RedriveTest(h.IntegrationTestCase):
         recs2 = [rec(sh.seq(5, n)) for n in range(1, 4)]
         lines = {"good": json.dumps(invocation(sh.shard_id(3), sh.seq(6, 1), sh.seq(6, 1), 1)),
                  "faulted": json.dumps(invocation(sh.shard_id(2), sh.seq(5, 1), sh.seq(5, 3), 3)),
-                 "slow": json.dumps(invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 40), 40))}
+                 "slow": json.dumps(on_shard1(1, 40))}
         # (kind, read again, a good message first, ListStreams refused too)
         for kind, passes, confirmed, unlisted in (
                 ("InternalServerError", True, True, False),
@@ -727,7 +753,7 @@ class RedriveTest(h.IntegrationTestCase):
         recs = [rec(sh.seq(4, n)) for n in range(1, 4)]
         first = self.path("first.ndjson")
         with open(first, "w") as out:
-            out.write(json.dumps(invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 1), 1))
+            out.write(json.dumps(on_shard1(1, 1))
                       + "\n")
         s = self.server([sh.shard(1, recs)],
                         tls=self.self_signed() if case == "bad bundle" else None)
@@ -741,21 +767,10 @@ class RedriveTest(h.IntegrationTestCase):
         else:
             endpoint = disp.base_url
         report = self.path("r.ndjson")
-        p = h.start_tool(["--endpoint-url", endpoint, "--no-progress", "-u", disp.url,
-                          "--report", report, "--max-time", "2", first, "-"],
-                         env=env, clear_env=False, stdin=subprocess.PIPE)
-        try:
-            p.stdin.write((json.dumps(invocation(sh.shard_id(1), sh.seq(4, 2), sh.seq(4, 3), 2))
-                           + "\n").encode())
-            p.stdin.flush()  # and kept open
-            p.wait(timeout=60)
-            err = p.stderr.read().decode()
-            p.stdout.read()
-        finally:
-            p.stdin.close()
-            p.stdout.close()
-            p.stderr.close()
-        self.assertEqual(p.returncode, 6, err)
+        rc, err = self.run_stdin_open(["--endpoint-url", endpoint, "--no-progress", "-u",
+                                       disp.url, "--report", report, "--max-time", "2", first,
+                                       "-"], json.dumps(on_shard1(2, 3)) + "\n", env=env)
+        self.assertEqual(rc, 6, err)
         causes = {l.get("cause") for l in h.read_jsonl(report)
                   if l.get("outcome") == "unreadable"}
         self.assertEqual(causes, {cause}, err)
@@ -806,14 +821,13 @@ class RedriveTest(h.IntegrationTestCase):
         # From review: a fail-fast answer (here 404, a wrong -u) is the run's, not the
         # record's: its message is read again by the continuation once -u is fixed, not
         # counted as failed for a reason of its own and skipped.
-        recs = [rec(sh.seq(4, n)) for n in range(1, 4)]
-        s = self.server([sh.shard(1, recs)])
+        s = self.small_shard()
         disp = self.start_dispatcher()
         first = self.path("bodies.ndjson")
         with open(first, "w") as out:
-            out.write(json.dumps(invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 1), 1))
+            out.write(json.dumps(on_shard1(1, 1))
                       + "\n")
-            out.write(json.dumps(invocation(sh.shard_id(1), sh.seq(4, 2), sh.seq(4, 3), 2))
+            out.write(json.dumps(on_shard1(2, 3))
                       + "\n")
         wrong = disp.url.rsplit("/", 1)[0] + "/wrong"
         r = self.tool(s, ["-u", wrong, first])
@@ -840,10 +854,10 @@ class RedriveTest(h.IntegrationTestCase):
         recs = [rec(sh.seq(4, n)) for n in range(1, 41)]
         s = self.server([sh.shard(1, recs)],
                         args=["--max-page-records", "2", "--delay-ms", "300"])
-        one = json.dumps(invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 1), 1))
+        one = json.dumps(on_shard1(1, 1))
         doc = receive_output([
-            sqs_message(2, invocation(sh.shard_id(1), sh.seq(4, 2), sh.seq(4, 2), 1)),
-            sqs_message(3, invocation(sh.shard_id(1), sh.seq(4, 3), sh.seq(4, 40), 38))])
+            sqs_message(2, on_shard1(2, 2)),
+            sqs_message(3, on_shard1(3, 40))])
         first, second = self.path("dlq.json"), self.path("plain.ndjson")
         with open(first, "w") as out:
             out.write(one + "\n" + doc + '{"Records":')  # damage after the document
@@ -866,7 +880,7 @@ class RedriveTest(h.IntegrationTestCase):
         # from it": every message was replayed again), or before the first the stop left
         # unfinished.
         recs = [rec(sh.seq(4, n)) for n in range(1, 41)]
-        first = json.dumps(invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 1), 1))
+        first = json.dumps(on_shard1(1, 1))
         for last, args, want in (
                 (3, [], "byte %d, after message 2"),
                 (40, ["--max-page-records", "2", "--delay-ms", "300"],
@@ -878,21 +892,11 @@ class RedriveTest(h.IntegrationTestCase):
                 s = self.server([sh.shard(1, recs)], args=args)
                 disp = self.start_dispatcher()
                 sj = self.path("s.json")
-                p = h.start_tool(["--endpoint-url", s.endpoint_url, "--no-progress", "-u",
-                                  disp.url, "--max-time", "2.5", "--summary-json", sj, "-"],
-                                 env=sh.aws_env(self.home), clear_env=False,
-                                 stdin=subprocess.PIPE)
-                try:
-                    p.stdin.write((first + "\n" + second + "\n").encode())
-                    p.stdin.flush()  # and kept open: the input is never read to its end
-                    p.wait(timeout=60)
-                    err = p.stderr.read().decode()
-                    p.stdout.read()
-                finally:
-                    p.stdin.close()
-                    p.stdout.close()
-                    p.stderr.close()
-                self.assertEqual(p.returncode, 124, err)
+                rc, err = self.run_stdin_open(
+                    ["--endpoint-url", s.endpoint_url, "--no-progress", "-u", disp.url,
+                     "--max-time", "2.5", "--summary-json", sj, "-"],
+                    first + "\n" + second + "\n")
+                self.assertEqual(rc, 124, err)
                 self.assertIn("RESUME POINT: <stdin> " + want % place, err)
                 with open(sj) as fh:
                     summary = json.load(fh)
@@ -903,14 +907,13 @@ class RedriveTest(h.IntegrationTestCase):
         # The input fails after a "Messages" document was read in full: an element's end is no
         # place, so the continuation starts at the document's start and reads its messages
         # again. The line says so (it said "no record read from it", after two acked messages).
-        recs = [rec(sh.seq(4, n)) for n in range(1, 4)]
-        s = self.server([sh.shard(1, recs)])
+        s = self.small_shard()
         disp = self.start_dispatcher()
         doc = self.path("received.json")
         with open(doc, "w") as out:
             out.write(receive_output([
-                sqs_message(1, invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 1), 1)),
-                sqs_message(2, invocation(sh.shard_id(1), sh.seq(4, 2), sh.seq(4, 3), 2))]))
+                sqs_message(1, on_shard1(1, 1)),
+                sqs_message(2, on_shard1(2, 3))]))
             out.write('{"Records":')
         r = self.tool(s, ["-u", disp.url, doc])
         self.assertEqual(r.rc, 3, r.stderr)
@@ -928,27 +931,17 @@ class RedriveTest(h.IntegrationTestCase):
         recs = [rec(sh.seq(4, n)) for n in range(1, 4)]
         first = self.path("first.ndjson")
         with open(first, "w") as out:
-            out.write(json.dumps(invocation(sh.shard_id(1), sh.seq(4, 1), sh.seq(4, 1), 1))
+            out.write(json.dumps(on_shard1(1, 1))
                       + "\n")
-        second = json.dumps(invocation(sh.shard_id(1), sh.seq(4, 2), sh.seq(4, 3), 2))
+        second = json.dumps(on_shard1(2, 3))
         again = "the continuation reads standard input (-) again, which this run read"
         busy = {"acme:t-" + sh.seq(4, 1): {"statuses": [503], "always": 503}}
         s = self.server([sh.shard(1, recs)])
         disp = self.start_dispatcher(seed=h.seed_doc(faults=busy))
-        p = h.start_tool(["--endpoint-url", s.endpoint_url, "--no-progress", "-u", disp.url,
-                          "--retries", "0", "--max-time", "2.5", first, "-"],
-                         env=sh.aws_env(self.home), clear_env=False, stdin=subprocess.PIPE)
-        try:
-            p.stdin.write((second + "\n").encode())
-            p.stdin.flush()  # and kept open: the input is never read to its end
-            p.wait(timeout=60)
-            err = p.stderr.read().decode()
-            p.stdout.read()
-        finally:
-            p.stdin.close()
-            p.stdout.close()
-            p.stderr.close()
-        self.assertEqual(p.returncode, 124, err)
+        rc, err = self.run_stdin_open(["--endpoint-url", s.endpoint_url, "--no-progress", "-u",
+                                       disp.url, "--retries", "0", "--max-time", "2.5", first,
+                                       "-"], second + "\n")
+        self.assertEqual(rc, 124, err)
         # the record's line names its message: its file is a stream page
         self.assertRegex(err, r"page 1: record 1 \(seq %s\), for message 1: warning: transient "
                          % sh.seq(4, 1))
