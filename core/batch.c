@@ -862,6 +862,9 @@ static int expand(struct run *r, const struct a2a_item *item)
     }
 out:
     a2a_input_free(&in);
+    if (rc == 0 && !r->stopped) {
+        a2a_redrive_range_done(r->rd); /* may call the endpoint: not on the way out */
+    }
     a2a_redrive_close_range(r->rd);
     return rc;
 }

@@ -130,7 +130,6 @@ void a2a_redrive_free(struct a2a_redrive **prd)
     if (rd == NULL) {
         return;
     }
-    rd->verdict_pending = 0; /* no call is made on the way out */
     a2a_redrive_close_range(rd);
     while (rd->head != NULL) {
         struct a2a_redrive_message *m = rd->head;
@@ -600,12 +599,14 @@ static int confirmed_for(struct a2a_redrive *rd, const char *arn)
  * time: read again, it would hold every continuation behind the message; it is reported
  * (exit status 6) as in a run read to its end. Trimmed is said only by the stream that holds
  * the range, and a rejection without an AWS error is the tool's own of the message's ARN or
- * range. No such stream or shard, access to it denied, a request the API rejects: the
- * range's own only once the run's endpoint and keys are confirmed for its account by a good
- * answer; else they may be the run's (a forgotten AWS_ENDPOINT_URL answering
- * ResourceNotFound for every stream, a profile with no access to any).
+ * range. No such stream or shard, a request the API rejects: the range's own only once the
+ * run's endpoint and keys are confirmed for its account by a good answer; else they may be
+ * the run's (a forgotten AWS_ENDPOINT_URL answering ResourceNotFound for every stream, a
+ * wrong profile). Access denied: the range's own only once a good answer came for its very
+ * stream, since a policy may grant one table and not another (a profile that lists streams
+ * may still not read this one).
  */
-enum range_verdict { RANGE_OWN, RANGE_MAY_PASS, RANGE_OWN_IF_CONFIRMED };
+enum range_verdict { RANGE_OWN, RANGE_MAY_PASS, RANGE_OWN_IF_CONFIRMED, RANGE_OWN_IF_READ };
 
 static enum range_verdict range_verdict(const char *cause, const char *aws_error)
 {
@@ -615,9 +616,11 @@ static enum range_verdict range_verdict(const char *cause, const char *aws_error
     if (strcmp(cause, "rejected") == 0 && aws_error[0] == '\0') {
         return RANGE_OWN;
     }
-    if (strcmp(cause, "not-found") == 0 || strcmp(cause, "rejected") == 0 ||
-        (strcmp(cause, "denied") == 0 && strcmp(aws_error, "AccessDeniedException") == 0)) {
+    if (strcmp(cause, "not-found") == 0 || strcmp(cause, "rejected") == 0) {
         return RANGE_OWN_IF_CONFIRMED;
+    }
+    if (strcmp(cause, "denied") == 0 && strcmp(aws_error, "AccessDeniedException") == 0) {
+        return RANGE_OWN_IF_READ;
     }
     /* other denials are about the keys (unknown, expired, a bad signature or clock) */
     return RANGE_MAY_PASS;
@@ -673,8 +676,13 @@ static void report_range(struct a2a_redrive *rd, const struct a2a_unreadable *u)
         rd->reading->passing = 1;
         break;
     case RANGE_OWN_IF_CONFIRMED:
-        /* decided when the range closes: no call is made from within the source's */
+        /* decided when the range is done: no call is made from within the source's */
         rd->verdict_pending |= !confirmed_for(rd, u->stream_arn);
+        break;
+    case RANGE_OWN_IF_READ:
+        rd->reading->passing |=
+            !(rd->client != NULL && strcmp(rd->client_arn, u->stream_arn) == 0 &&
+              a2a_streams_client_confirmed(rd->client));
         break;
     case RANGE_OWN:
         break;
@@ -922,11 +930,18 @@ int a2a_redrive_range_failed(const struct a2a_redrive *rd)
     return rd->range_failed;
 }
 
+void a2a_redrive_range_done(struct a2a_redrive *rd)
+{
+    if (rd->verdict_pending && rd->reading != NULL && confirm_endpoint(rd)) {
+        rd->verdict_pending = 0; /* the refusal is its message's own */
+    }
+}
+
 void a2a_redrive_close_range(struct a2a_redrive *rd)
 {
     a2a_stream_source_free(&rd->source);
-    if (rd->verdict_pending && rd->reading != NULL && !confirm_endpoint(rd)) {
-        rd->reading->passing = 1;
+    if (rd->verdict_pending && rd->reading != NULL) {
+        rd->reading->passing = 1; /* not confirmed, or not asked: the run stopped */
     }
     rd->verdict_pending = 0;
     rd->reading = NULL;

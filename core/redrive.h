@@ -171,6 +171,15 @@ int a2a_redrive_open_range(struct a2a_redrive *rd, struct a2a_redrive_message *m
 /* 1 when the range open now was reported unreadable. */
 int a2a_redrive_range_failed(const struct a2a_redrive *rd);
 
+/*
+ * The open range was read to its end or its failure, the run going on: a refusal that may be
+ * its message's own (not found, rejected) before any good answer for the stream's account is
+ * told from the run's trouble by one ListStreams call (a2a_streams_confirm). Not called when
+ * the run stops: then the message is read again.
+ */
+void a2a_redrive_range_done(struct a2a_redrive *rd);
+
+/* Closes the open range; a refusal a2a_redrive_range_done() did not confirm may pass. */
 void a2a_redrive_close_range(struct a2a_redrive *rd);
 
 const struct a2a_redrive_stats *a2a_redrive_stats(const struct a2a_redrive *rd);

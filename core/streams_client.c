@@ -865,6 +865,23 @@ static int lists_account(const struct a2a_buf *answer, const char *account)
     return same;
 }
 
+/* Why a refusal is left to the run's trouble: the operator must see the permission missing. */
+static void log_confirm(struct a2a_streams_client *c, const char *what, const char *detail)
+{
+    char line[A2A_ERROR_MSG_MAX + 400];
+    struct a2a_log_event ev = {
+        .level = A2A_LOG_WARN, .target = A2A_TARGET_RECOVER, .message = line};
+
+    if (c->cfg.log == NULL || c->cfg.log->emit == NULL) {
+        return;
+    }
+    snprintf(line, sizeof(line),
+             "stream %s: ListStreams was asked whether the refusal is the stream's or the "
+             "run's (dynamodb:ListStreams), and %s %s: taken for the run's",
+             c->arn_text, what, detail);
+    c->cfg.log->emit(c->cfg.log->ctx, &ev);
+}
+
 int a2a_streams_confirm(struct a2a_streams_client *c)
 {
     struct a2a_buf answer = {0};
@@ -878,6 +895,11 @@ int a2a_streams_confirm(struct a2a_streams_client *c)
     if (a2a_streams_call(c, "ListStreams", "{\"Limit\":1}", &answer, c->arn_text, NULL, &e) ==
         STREAMS_OK) {
         same = lists_account(&answer, c->arn.account);
+        if (!same) {
+            log_confirm(c, "its answer names no stream of account", c->arn.account);
+        }
+    } else {
+        log_confirm(c, "it failed:", e.err.msg);
     }
     /* a good answer proves the endpoint and keys, but for the account its stream names */
     c->confirmed = same;
