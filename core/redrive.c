@@ -570,25 +570,27 @@ static struct endpoint_note *note_for(struct a2a_redrive *rd, const char *endpoi
     return n;
 }
 
-/*
- * Whether the endpoint reading arn (the kept client's) answered a good call for a stream of
- * arn's account in this run: its keys work there, so its refusal of arn is arn's. Another
- * account's good answer proves nothing of these keys' access to this one (a wrong profile).
- */
-static int confirmed_for(struct a2a_redrive *rd, const char *arn)
+/* The note for the kept client's endpoint and stream account (see note_for), or NULL. */
+static struct endpoint_note *client_note(struct a2a_redrive *rd, int add)
 {
-    struct a2a_stream_arn parsed;
-    struct a2a_error err = {A2A_OK, ""};
-    const struct endpoint_note *n;
+    if (rd->client == NULL) {
+        return NULL;
+    }
+    return note_for(rd, a2a_streams_client_endpoint(rd->client),
+                    a2a_streams_client_account(rd->client), add);
+}
 
-    if (rd->client == NULL || a2a_stream_arn_parse(arn, &parsed, &err) != 0) {
-        return 0;
-    }
-    if (strcmp(rd->client_arn, arn) == 0 && a2a_streams_client_confirmed(rd->client)) {
-        return 1;
-    }
-    n = note_for(rd, a2a_streams_client_endpoint(rd->client), parsed.account, 0);
-    return n != NULL && n->confirmed;
+/*
+ * Whether the kept client (the one reading the range that failed) or one before it for the
+ * same endpoint answered a good call for a stream of its account in this run: the keys work
+ * there, so its refusal of the range is the range's. Another account's good answer proves
+ * nothing of these keys' access to this one (a wrong profile).
+ */
+static int confirmed_for_client(struct a2a_redrive *rd)
+{
+    const struct endpoint_note *n = client_note(rd, 0);
+
+    return a2a_streams_client_confirmed(rd->client) || (n != NULL && n->confirmed);
 }
 
 /*
@@ -634,15 +636,13 @@ static enum range_verdict range_verdict(const char *cause, const char *aws_error
  */
 static int confirm_endpoint(struct a2a_redrive *rd)
 {
-    struct a2a_stream_arn parsed;
-    struct a2a_error err = {A2A_OK, ""};
     struct endpoint_note *n;
     int ok;
 
-    if (rd->client == NULL || a2a_stream_arn_parse(rd->client_arn, &parsed, &err) != 0) {
+    if (rd->client == NULL) {
         return 0;
     }
-    n = note_for(rd, a2a_streams_client_endpoint(rd->client), parsed.account, 1);
+    n = client_note(rd, 1);
     if (n != NULL && (n->confirmed || n->asked)) {
         return n->confirmed;
     }
@@ -677,12 +677,11 @@ static void report_range(struct a2a_redrive *rd, const struct a2a_unreadable *u)
         break;
     case RANGE_OWN_IF_CONFIRMED:
         /* decided when the range is done: no call is made from within the source's */
-        rd->verdict_pending |= !confirmed_for(rd, u->stream_arn);
+        rd->verdict_pending |= !confirmed_for_client(rd);
         break;
     case RANGE_OWN_IF_READ:
-        rd->reading->passing |=
-            !(rd->client != NULL && strcmp(rd->client_arn, u->stream_arn) == 0 &&
-              a2a_streams_client_confirmed(rd->client));
+        /* only a verdict on a call the kept client made: a good answer for this stream */
+        rd->reading->passing |= !a2a_streams_client_confirmed(rd->client);
         break;
     case RANGE_OWN:
         break;
@@ -759,19 +758,13 @@ static void on_unreadable(void *ctx, const struct a2a_unreadable *u)
 /* Frees the kept client; what it learned of its endpoint is noted for the run. */
 static void drop_client(struct a2a_redrive *rd)
 {
-    struct endpoint_note *n;
-    struct a2a_stream_arn parsed;
-    struct a2a_error err = {A2A_OK, ""};
-    const char *why;
+    struct endpoint_note *n = client_note(rd, 1);
 
-    if (rd->client != NULL && a2a_stream_arn_parse(rd->client_arn, &parsed, &err) == 0) {
-        n = note_for(rd, a2a_streams_client_endpoint(rd->client), parsed.account, 1);
-        why = a2a_streams_client_unreachable(rd->client);
-        if (n != NULL) {
-            n->confirmed |= a2a_streams_client_confirmed(rd->client);
-            if (why[0] != '\0' && n->unreachable == NULL) {
-                n->unreachable = strdup(why); /* none on NOMEM: only time is lost */
-            }
+    if (n != NULL) {
+        const char *why = a2a_streams_client_unreachable(rd->client);
+        n->confirmed |= a2a_streams_client_confirmed(rd->client);
+        if (why[0] != '\0' && n->unreachable == NULL) {
+            n->unreachable = strdup(why); /* none on NOMEM: only time is lost */
         }
     }
     a2a_streams_client_free(&rd->client);

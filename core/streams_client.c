@@ -402,6 +402,11 @@ int a2a_streams_client_confirmed(const struct a2a_streams_client *c)
     return c != NULL && c->confirmed;
 }
 
+const char *a2a_streams_client_account(const struct a2a_streams_client *c)
+{
+    return c->arn.account;
+}
+
 const char *a2a_streams_client_unreachable(const struct a2a_streams_client *c)
 {
     return c->unreachable;
@@ -886,10 +891,9 @@ int a2a_streams_confirm(struct a2a_streams_client *c)
 {
     struct a2a_buf answer = {0};
     struct a2a_stream_error e = {{A2A_OK, ""}, A2A_STREAM_CAUSE_NONE, "", 0, ""};
-    int was = c->confirmed;
     int same = 0;
 
-    if (was) {
+    if (c->confirmed) {
         return 1;
     }
     if (a2a_streams_call(c, "ListStreams", "{\"Limit\":1}", &answer, c->arn_text, NULL, &e) ==

@@ -116,6 +116,9 @@ const char *a2a_streams_client_endpoint(const struct a2a_streams_client *c);
 /* The stream ARN the client reads (borrowed from the client). */
 const char *a2a_streams_client_arn(const struct a2a_streams_client *c);
 
+/* The account (12 digits) of that stream, from the ARN parsed once (borrowed). */
+const char *a2a_streams_client_account(const struct a2a_streams_client *c);
+
 /*
  * 1 once a call of the client's was answered as the API answers a good call: its endpoint is
  * DynamoDB Streams and takes its keys, so a later refusal (not found, access denied, a
