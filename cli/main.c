@@ -346,8 +346,9 @@ static void summarize(struct messages *m, const struct a2a_run_stats *st, int dr
     } else if (!dry_run && st->dispatched > 0 && !st->answered && !st->cancelled) {
         /* Nothing but transient failures, each a warning: say it as one error, even with -q. */
         /* an https:// dispatcher asked in plain HTTP closes without a word ("Empty reply"),
-           and each call is only a transient failure: the scheme is worth a look */
-        int plain = o->url != NULL && strncasecmp(o->url, "http://", 7) == 0;
+           and each call is only a transient failure: the scheme is worth a look; not when no
+           call connected (refused: nothing listens there, whatever the scheme) */
+        int plain = o->url != NULL && strncasecmp(o->url, "http://", 7) == 0 && st->connected;
         msg_error(m, "the dispatcher answered none of %llu calls; %s",
                   (unsigned long long)st->dispatched,
                   plain ? "check -u, its scheme too (an https:// dispatcher asked over http:// "

@@ -1179,6 +1179,7 @@ int a2a_run(const struct a2a_run_config *cfg, struct a2a_response *resp,
     rc = 0;
 out:
     stats->answered = r.pool != NULL && a2a_dispatch_answered(r.pool);
+    stats->connected = r.pool != NULL && a2a_dispatch_connected(r.pool);
     if (rc != 0) {
         salvage(&r);
     }

@@ -115,6 +115,7 @@ struct a2a_run_stats {
     int fatal_cause;                   /* with fatal_status: its enum a2a_transport class */
     char fatal_reason[A2A_REASON_MAX]; /* with fatal_status: what stopped the run, one line */
     int answered;                      /* some call got an HTTP status line back */
+    int connected;                     /* some call connected, answered or not */
 };
 
 /* Frees what the stats own (the resume point's SequenceNumber). */

@@ -416,6 +416,7 @@ int a2a_dispatch_new(struct a2a_dispatch **out, const struct a2a_dispatch_config
     atomic_init(&d->fatal_status, 0);
     pthread_mutex_init(&d->trip.mu, NULL);
     atomic_init(&d->trip.answered, 0);
+    atomic_init(&d->trip.connected, 0);
     /* No fewer than the calls that can be in flight at once: the first wave fails together. */
     d->trip.threshold = d->cfg.concurrency > BREAKER_MIN ? d->cfg.concurrency : BREAKER_MIN;
     atomic_init(&d->next_start_ns, 0);
@@ -559,6 +560,11 @@ int a2a_dispatch_fatal_reason(struct a2a_dispatch *d, char *reason, size_t cap)
 int a2a_dispatch_answered(const struct a2a_dispatch *d)
 {
     return atomic_load(&d->trip.answered);
+}
+
+int a2a_dispatch_connected(const struct a2a_dispatch *d)
+{
+    return atomic_load(&d->trip.connected);
 }
 
 static void emit(struct a2a_dispatch *d, enum a2a_log_level level, const char *target,

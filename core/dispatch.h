@@ -85,6 +85,9 @@ int a2a_dispatch_fatal_reason(struct a2a_dispatch *d, char *reason, size_t cap);
 /* 1 once any call got an HTTP status line from the dispatcher. */
 int a2a_dispatch_answered(const struct a2a_dispatch *d);
 
+/* 1 once any call connected to the dispatcher (and made its TLS handshake), answered or not. */
+int a2a_dispatch_connected(const struct a2a_dispatch *d);
+
 /* Hands every queued and in-flight job back with this outcome, abandoning open calls. */
 void a2a_dispatch_abandon(struct a2a_dispatch *d, enum a2a_outcome outcome, const char *reason);
 

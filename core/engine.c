@@ -611,6 +611,10 @@ static void weigh(struct a2a_engine *eng, enum a2a_transport transport, const st
     if (!v->fail_fast && atomic_load_explicit(&trip->answered, memory_order_relaxed)) {
         return;
     }
+    if (transport == A2A_TRANSPORT_ANSWERED || transport == A2A_TRANSPORT_FAILED ||
+        transport == A2A_TRANSPORT_INCOMPLETE) {
+        atomic_store(&trip->connected, 1); /* until the first answer: then it is known anyway */
+    }
     pthread_mutex_lock(&trip->mu);
     trips = a2a_breaker_step(&trip->breaker, trip->threshold, transport, v, why, sizeof(why));
     if (trip->breaker.off) {

@@ -25,8 +25,9 @@
  */
 struct a2a_trip {
     pthread_mutex_t mu;
-    atomic_int answered; /* a call got an HTTP status line: the breaker is off for good */
-    unsigned threshold;  /* the breaker trips after this many final failures in a row */
+    atomic_int answered;  /* a call got an HTTP status line: the breaker is off for good */
+    atomic_int connected; /* a call connected (and its handshake was made), answered or not */
+    unsigned threshold;   /* the breaker trips after this many final failures in a row */
     /* Guarded by mu. */
     struct a2a_breaker breaker;
     enum a2a_transport cause;    /* with A2A_FATAL_TRANSPORT: the class that stopped the run */
