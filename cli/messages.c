@@ -224,22 +224,49 @@ static struct msg_tally *tally_of(struct messages *m, const struct a2a_log_event
     return t;
 }
 
-/* "... and N more: REASON", with the total when it is the last word on it. */
+/*
+ * Notes the input of a line held back. Inputs are read one after the other, so a name that
+ * differs from the last one's is one more input.
+ */
+static void hold_input(struct msg_tally *t, const char *file)
+{
+    if (file == NULL || strlen(file) >= sizeof(t->held_input)) {
+        t->held_unnamed = 1;
+    } else if (t->held_inputs == 0 || strcmp(t->held_input, file) != 0) {
+        snprintf(t->held_input, sizeof(t->held_input), "%s", file);
+        t->held_inputs++;
+    }
+}
+
+/*
+ * "... and N more: REASON", with the total when it is the last word on it. The line names
+ * the input the held lines came from, as theirs would have; from several, it counts them.
+ */
 static void write_count(struct messages *m, struct msg_tally *t, int final)
 {
-    char text[MSG_KEY_MAX + 80];
+    char text[MSG_KEY_MAX + 120];
+    char from[64] = "";
     struct a2a_log_event ev = {.level = t->level, .target = t->target, .message = text};
+    int named = t->held > 0 && !t->held_unnamed && t->held_inputs > 0;
 
+    if (named && t->held_inputs == 1) {
+        ev.file = t->held_input;
+    } else if (named) {
+        snprintf(from, sizeof(from), " from %llu inputs", (unsigned long long)t->held_inputs);
+    }
     if (final && t->held == 0) {
         snprintf(text, sizeof(text), "... %llu in all: %s", (unsigned long long)t->seen, t->text);
     } else if (final) {
-        snprintf(text, sizeof(text), "... and %llu more: %s (%llu in all)",
-                 (unsigned long long)t->held, t->text, (unsigned long long)t->seen);
+        snprintf(text, sizeof(text), "... and %llu more%s: %s (%llu in all)",
+                 (unsigned long long)t->held, from, t->text, (unsigned long long)t->seen);
     } else {
-        snprintf(text, sizeof(text), "... and %llu more: %s", (unsigned long long)t->held, t->text);
+        snprintf(text, sizeof(text), "... and %llu more%s: %s", (unsigned long long)t->held, from,
+                 t->text);
     }
     write_event(m, &ev);
     t->held = 0;
+    t->held_inputs = 0;
+    t->held_unnamed = 0;
 }
 
 void messages_emit(void *ctx, const struct a2a_log_event *ev)
@@ -259,6 +286,7 @@ void messages_emit(void *ctx, const struct a2a_log_event *ev)
     if (t != NULL && ++t->seen > MSG_REPEATS_SHOWN) {
         int64_t now = now_ms(m);
         t->held++;
+        hold_input(t, ev->file);
         if (now - t->last_ms >= MSG_COUNT_EVERY_MS) {
             write_count(m, t, 0);
             t->last_ms = now;

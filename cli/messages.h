@@ -17,6 +17,7 @@ enum log_format { LOG_TEXT, LOG_JSON };
 #define MSG_COUNT_EVERY_MS 1000 /* a count of held lines at most this often per reason */
 #define MSG_TALLIES        32   /* reasons counted; past that, lines are shown as they come */
 #define MSG_KEY_MAX        256
+#define MSG_INPUT_MAX      512 /* an input name a count line can give; longer ones it does not */
 
 /* One reason of per-record errors and warnings, and how often it came. */
 struct msg_tally {
@@ -27,6 +28,11 @@ struct msg_tally {
     uint64_t seen;
     uint64_t held;   /* not shown, not yet counted in a line */
     int64_t last_ms; /* when a line of this reason was last written */
+    /* The inputs the held lines came from, for the count line to name: the last one, and how
+     * many in turn (0: none held, or one had no name or one too long to give). */
+    char held_input[MSG_INPUT_MAX];
+    uint64_t held_inputs;
+    int held_unnamed;
 };
 
 struct messages {

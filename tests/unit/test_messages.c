@@ -143,8 +143,9 @@ static void test_five_then_counted(void **state)
     assert_null(strstr(captured(&c), "record 6 "));
     messages_finish(&c.m);
     assert_int_equal(count_lines(captured(&c)), 6);
-    assert_non_null(strstr(captured(&c), "a2a-recover: warning: ... and 171 more: connection "
-                                         "refused after 1 ms (176 in all)\n"));
+    assert_non_null(strstr(captured(&c),
+                           "a2a-recover: in.json: warning: ... and 171 more: connection "
+                           "refused after 1 ms (176 in all)\n"));
     capture_close(&c);
 }
 
@@ -166,7 +167,7 @@ static void test_one_count_line_per_second(void **state)
     fake_ms += 10;
     record_event(&c.m, A2A_LOG_ERROR, 16, "bad record");
     assert_int_equal(count_lines(captured(&c)), 6);
-    assert_non_null(strstr(captured(&c), "a2a-recover: ... and 11 more: bad record\n"));
+    assert_non_null(strstr(captured(&c), "a2a-recover: in.json: ... and 11 more: bad record\n"));
     /* The next second starts from that line. */
     fake_ms += 999;
     record_event(&c.m, A2A_LOG_ERROR, 17, "bad record");
@@ -278,7 +279,51 @@ static void test_json_count_line(void **state)
     assert_int_equal(count_lines(captured(&c)), 6);
     assert_non_null(strstr(captured(&c),
                            "{\"level\":\"WARN\",\"target\":\"" A2A_TARGET_TRANSIENT
-                           "\",\"message\":\"... and 2 more: refused (7 in all)\"}\n"));
+                           "\",\"file\":\"in.json\",\"message\":\"... and 2 more: refused (7 in "
+                           "all)\"}\n"));
+    capture_close(&c);
+}
+
+/* A count line names the input of the lines it holds, as they would have; or counts them. */
+static void test_count_line_names_its_input(void **state)
+{
+    struct capture c;
+    struct a2a_log_event ev = {.level = A2A_LOG_ERROR,
+                               .target = A2A_TARGET_TRANSIENT,
+                               .seq = "7",
+                               .seq_len = 1,
+                               .message = "bad record"};
+    static const char *const inputs[] = {"a.json", "b.json", "b.json", NULL};
+
+    (void)state;
+    capture_open(&c, 0);
+    for (uint64_t i = 1; i <= 8; i++) {
+        ev.file = "a.json";
+        ev.position = i;
+        messages_emit(&c.m, &ev); /* 5 shown, 3 held, all of a.json */
+    }
+    fake_ms += 1000;
+    ev.position = 9;
+    messages_emit(&c.m, &ev);
+    assert_non_null(strstr(captured(&c), "a2a-recover: a.json: ... and 4 more: bad record\n"));
+    /* held from a.json then b.json: counted, not named as one of them */
+    for (uint64_t i = 1; i <= 3; i++) {
+        ev.file = inputs[i - 1];
+        ev.position = i;
+        messages_emit(&c.m, &ev);
+    }
+    fake_ms += 1000;
+    ev.position = 4;
+    messages_emit(&c.m, &ev);
+    assert_non_null(
+        strstr(captured(&c), "a2a-recover: ... and 4 more from 2 inputs: bad record\n"));
+    /* one held line with no input name: the line names none, and counts none */
+    ev.file = inputs[3];
+    ev.position = 5;
+    messages_emit(&c.m, &ev);
+    messages_finish(&c.m);
+    assert_non_null(
+        strstr(captured(&c), "\na2a-recover: ... and 1 more: bad record (14 in all)\n"));
     capture_close(&c);
 }
 
@@ -327,6 +372,7 @@ int main(void)
         cmocka_unit_test(test_no_seq_record_lines_never_held),
         cmocka_unit_test(test_seq_quoted_only_when_ambiguous),
         cmocka_unit_test(test_record_of_a_message_names_it),
+        cmocka_unit_test(test_count_line_names_its_input),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
