@@ -637,6 +637,16 @@ void resume_print(struct messages *m, const struct a2a_resume_point *rp, const c
     }
     if (rp->resume_arg[0] == '\0') {
         msg_error(m, "%s cannot be resumed from a byte offset; run it again", rp->input);
+    } else if (rp->input_failed && rp->input_encoding != A2A_ENCODING_JSON) {
+        /* as it is, the same input fails again in the same place: never a loop to run */
+        msg_error(m,
+                  "%s is no JSON text as it is: %s, save it to FILE and continue with FILE in its "
+                  "place in: %s",
+                  rp->input,
+                  rp->input_encoding == A2A_ENCODING_GZIP
+                      ? "decompress it (zcat)"
+                      : "convert it to UTF-8 (iconv -f UTF-16 -t UTF-8)",
+                  command != NULL ? command : "(out of memory)");
     } else if (rp->input_resumable) {
         msg_error(m, "continue with: %s", command != NULL ? command : "(out of memory)");
     } else {

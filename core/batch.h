@@ -60,6 +60,7 @@ struct a2a_resume_point {
     char resume_arg[64];     /* how to name the place to the source: "OFFSET" for files; "" none */
     int input_failed;        /* reading stopped because that input failed (an input error) at
                                 the place or after it: the inputs after it are sound */
+    enum a2a_encoding input_encoding; /* with input_failed: what it seems to be, if no JSON */
     /* A stop left a message unfinished, or one failed in a way that may pass when read
        again (redrive.h): the place was moved before the first such. */
     uint64_t unfinished_message; /* its 1-based index, 0 */

@@ -30,6 +30,16 @@ enum a2a_limit {
     A2A_LIMIT_MAX_RECORD, /* the largest record held in memory (scanner max_record) */
 };
 
+/*
+ * What an input that is no JSON text seems to be instead, from its first bytes: the CLI tells
+ * an operator what to do with it before a continuation names it again.
+ */
+enum a2a_encoding {
+    A2A_ENCODING_JSON = 0, /* none other seen */
+    A2A_ENCODING_GZIP,     /* 1f 8b */
+    A2A_ENCODING_UTF16,    /* a UTF-16 byte order mark, or a NUL byte first */
+};
+
 #define A2A_ERROR_MSG_MAX 1024
 
 struct a2a_error {

@@ -132,6 +132,11 @@ enum a2a_limit a2a_input_limit(const struct a2a_input *in)
     return a2a_scanner_limit(in->reader);
 }
 
+enum a2a_encoding a2a_input_encoding(const struct a2a_input *in)
+{
+    return a2a_scanner_encoding(in->reader);
+}
+
 /* The resume point before a refused offset, said after where the offset falls. */
 static void say_before(struct a2a_error *err, const char *where, uint64_t before)
 {

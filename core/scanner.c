@@ -81,7 +81,8 @@ struct a2a_scanner {
     struct a2a_buf key;           /* scratch for escaped member names */
     struct a2a_envelope envelope; /* of the record handed out last, when the fast scan made it */
     int failed;
-    enum a2a_limit limit; /* the limit the input exceeded, when that is why it failed */
+    enum a2a_limit limit;       /* the limit the input exceeded, when that is why it failed */
+    enum a2a_encoding encoding; /* what the input seems to be, when no JSON text is why */
 
     /* Scanning ahead (scanner.h): all unused while ahead_next is NO_MARK. */
     uint64_t pin;               /* a helper's scanner keeps every byte from here on; else NO_MARK */
@@ -217,6 +218,11 @@ void a2a_scanner_ahead_stats(const struct a2a_scanner *sc, struct a2a_ahead_stat
 enum a2a_limit a2a_scanner_limit(const struct a2a_scanner *sc)
 {
     return sc->limit;
+}
+
+enum a2a_encoding a2a_scanner_encoding(const struct a2a_scanner *sc)
+{
+    return sc->encoding;
 }
 
 void a2a_scanner_free(struct a2a_scanner **psc)
@@ -454,6 +460,7 @@ static int unexpected(struct a2a_scanner *sc, struct a2a_error *err, int c, cons
                              "zcat FILE | a2a-recover -"
                            : "UTF-16 text? (ff fe or fe ff starts it, NUL bytes fill it): JSON "
                              "must be UTF-8, e.g. iconv -f UTF-16 -t UTF-8");
+        sc->encoding = c == 0x1f ? A2A_ENCODING_GZIP : A2A_ENCODING_UTF16;
     } else {
         snprintf(what, sizeof(what), "invalid JSON: found byte 0x%02x where %s was expected", c,
                  expected);
@@ -1834,6 +1841,7 @@ static void part_reset(struct ahead_part *p, int fd, uint64_t at)
     p->src = (struct pread_src){fd, at};
     c->failed = 0;
     c->limit = A2A_LIMIT_NONE;
+    c->encoding = A2A_ENCODING_JSON;
     c->opened = 1;
     c->inputs = 1;
     c->at_eof = 0;
