@@ -487,6 +487,34 @@ static const char *const denied_names[] = {
     NULL,
 };
 
+/*
+ * What to do about a denial that is about the keys, not a policy: "denied" alone sends an
+ * operator to the IAM policy when the session token merely expired (review 62).
+ */
+static const char *const key_hints[][2] = {
+    {"ExpiredTokenException", "the session token has expired: refresh the credentials"},
+    {"UnrecognizedClientException", "the access key is not known: check the credentials"},
+    {"InvalidClientTokenId", "the access key is not known: check the credentials"},
+    {"MissingAuthenticationTokenException", "the request was not signed: check the credentials"},
+    {"InvalidSignatureException", "the signature was refused: check the secret key and clock"},
+    {"SignatureDoesNotMatch", "the signature was refused: check the secret key and clock"},
+    {"IncompleteSignatureException", "the signature was refused: check the credentials"},
+    {"RequestExpired", "the request's time was refused: check the clock"},
+    {"RequestTimeTooSkewed", "the request's time was refused: check the clock"},
+};
+
+/* Appends the key hint for name to message, if it has one. */
+static void add_key_hint(const char *name, char *message, size_t message_cap)
+{
+    for (size_t i = 0; i < sizeof(key_hints) / sizeof(key_hints[0]); i++) {
+        if (strcmp(name, key_hints[i][0]) == 0) {
+            size_t n = strlen(message);
+            snprintf(message + n, message_cap - n, "%s(%s)", n > 0 ? " " : "", key_hints[i][1]);
+            return;
+        }
+    }
+}
+
 /* Copies an AWS message for our own: bounded, control characters as '?'. */
 static void copy_message(char *dst, size_t cap, const char *src)
 {
@@ -547,6 +575,7 @@ enum a2a_aws_class a2a_aws_classify(long status, const char *body, size_t len, c
         *cause = A2A_STREAM_CAUSE_NOT_FOUND;
     } else if (name_in(name, denied_names) || status == 401 || status == 403) {
         *cause = A2A_STREAM_CAUSE_DENIED;
+        add_key_hint(name, message, message_cap);
     } else {
         *cause = A2A_STREAM_CAUSE_REJECTED;
     }

@@ -55,13 +55,18 @@ static const struct class_row class_rows[] = {
     {400, "{'__type':'com.amazon.coral.service#AccessDeniedException'}", A2A_AWS_PERMANENT,
      "AccessDeniedException", "", A2A_STREAM_CAUSE_DENIED},
     {400, "{'__type':'com.amazon.coral.service#UnrecognizedClientException'}", A2A_AWS_PERMANENT,
-     "UnrecognizedClientException", "", A2A_STREAM_CAUSE_DENIED},
-    {400, "{'__type':'com.amazon.coral.service#ExpiredTokenException'}", A2A_AWS_PERMANENT,
-     "ExpiredTokenException", "", A2A_STREAM_CAUSE_DENIED},
+     "UnrecognizedClientException", "(the access key is not known: check the credentials)",
+     A2A_STREAM_CAUSE_DENIED},
+    /* a denial about the keys says what to do: "denied" alone reads as a policy (review 62) */
+    {400, "{'__type':'com.amazon.coral.service#ExpiredTokenException','message':'old'}",
+     A2A_AWS_PERMANENT, "ExpiredTokenException",
+     "old (the session token has expired: refresh the credentials)", A2A_STREAM_CAUSE_DENIED},
     {400,
      "{'__type':'com.amazon.coral.service#InvalidSignatureException','message':'Signature "
      "expired'}",
-     A2A_AWS_PERMANENT, "InvalidSignatureException", "Signature expired", A2A_STREAM_CAUSE_DENIED},
+     A2A_AWS_PERMANENT, "InvalidSignatureException",
+     "Signature expired (the signature was refused: check the secret key and clock)",
+     A2A_STREAM_CAUSE_DENIED},
     /* no AWS error name: not the API's answer (a proxy, a wrong endpoint), so not its refusal */
     {403, "{}", A2A_AWS_PERMANENT, "", "", A2A_STREAM_CAUSE_PROTOCOL},
     {400, "{'__type':'com.amazon.coral.validate#ValidationException','message':'bad'}",
