@@ -165,6 +165,19 @@ static char *report_resume(struct cli_sinks *s, const struct options *o, char **
     if (st->resume.valid) {
         resume_print(s->msgs, &st->resume, command);
         resume_print_read_again(s->msgs, &st->resume, o, st->input_index, st->input_offset);
+        if (st->interrupted > 0 && st->messages == 0) {
+            /* said beside the command, which an operator copies without the stop line: the
+               records the stop cut are before its place (review 61) */
+            msg_error(s->msgs,
+                      "the continuation does not send the %llu record%s the stop cut short "
+                      "(listed in the response): %s",
+                      (unsigned long long)st->interrupted, st->interrupted == 1 ? "" : "s",
+                      o->failed_out != NULL && !s->failed_file.failed && !s->write_error
+                          ? "replay the --failed-out file too"
+                          : "they are kept by SequenceNumber only; to send them, run the same "
+                            "input again from its start (replaying is safe), or next time give "
+                            "--failed-out FILE");
+        }
     }
     if (st->resume.valid && s->report != NULL) {
         int rc = a2a_buf_puts(&line, "{\"resumePoint\":");

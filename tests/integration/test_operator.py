@@ -157,6 +157,33 @@ class OperatorTest(harness.IntegrationTestCase):
             self.assertEqual(json.load(f)["Records"], recs[1:])
         self.assertFalse(glob.glob(failed + ".tmp*"))
 
+    def test_continuation_says_it_does_not_send_what_the_stop_cut(self):
+        # From review 61: after a stop the continuation starts after the records the stop cut
+        # short; only the stop line said where they are, and an operator copies the command.
+        faults = {"acme:slow": {"delayMs": 20000}}
+        d = self.start_dispatcher(seed=seed_doc([("acme", "slow")], faults))
+        line = json.dumps({"eventName": "INSERT", "dynamodb": {
+            "SequenceNumber": "1", "NewImage": insert("1", "acme", "slow")["dynamodb"]["NewImage"]}})
+        for failed_out, said in ((None, "they are kept by SequenceNumber only"),
+                                 (self.path("f.json"), "replay the --failed-out file too")):
+            args = ["-u", d.url, "-j", "1", "--no-progress"]
+            args += ["--failed-out", failed_out] if failed_out else []
+            rfd, wfd = os.pipe()
+            os.write(wfd, (line + "\n").encode())  # and the pipe stays open: input unread
+            p = harness.start_tool(args + ["-"], stdin=rfd)
+            os.close(rfd)
+            try:
+                time.sleep(1.0)  # the call is in flight: the dispatcher holds it 20 s
+            finally:
+                out, err, _ = harness.signal_and_wait(p, signal.SIGINT)
+                os.close(wfd)
+            self.assertEqual(p.returncode, 130, err)
+            err = err.decode()
+            self.assertIn("continue with: ", err)
+            self.assertIn("the continuation does not send the 1 record the stop cut short "
+                          "(listed in the response): " + said, err)
+            self.assertEqual(json.loads(out)["batchItemFailures"], [{"itemIdentifier": "1"}])
+
     def test_fifo_without_a_writer_stops_on_a_signal_as_a_signal(self):
         # A named pipe no one writes to: SIGTERM and --max-time end the wait for its writer
         # with their own exit status (143, 124) and a continuation naming the same pipe, not

@@ -362,6 +362,10 @@ class StreamInputTest(h.IntegrationTestCase):
         if listed:
             self.assertRegex(err, r"\d+ records? not acknowledged (was|were) listed \(by "
                              r"SequenceNumber only: --failed-out keeps records to replay\)")
+            # and beside the continuation, which an operator copies without the stop line
+            self.assertIn("the continuation does not send the %d record%s the stop cut short "
+                          "(listed in the response): they are kept by SequenceNumber only"
+                          % (len(listed), "" if len(listed) == 1 else "s"), err)
         lines = report_lines(self.path("rp.ndjson"))
         bad = [l for l in lines if l.get("outcome") == "unreadable"]
         self.assertEqual([(b["start"], b["end"]) for b in bad],
@@ -540,6 +544,9 @@ class StreamInputTest(h.IntegrationTestCase):
                           "--failed-out f.json: replay it too)"
                           % (len(listed), "record" if len(listed) == 1 else "records",
                              "was" if len(listed) == 1 else "were"), err)
+            self.assertIn("the continuation does not send the %d record%s the stop cut short "
+                          "(listed in the response): replay the --failed-out file too"
+                          % (len(listed), "" if len(listed) == 1 else "s"), err)
         if rp["from"] is not None:
             # the exact digits of the last record read of that shard
             last = rp["from"][len("after:"):]
