@@ -249,7 +249,9 @@ int stream_input_open(struct stream_input *si, const struct stream_options *so,
             goto out;
         }
         for (size_t i = 0; i < so->nshards; i++) {
-            ranges[i] = (struct a2a_stream_range){so->shards[i], so->from, so->to, 0};
+            /* a shard named with --to must be read through it: an open one that idles first
+               leaves the range unread (review 62), as a redriven range does */
+            ranges[i] = (struct a2a_stream_range){so->shards[i], so->from, so->to, so->to != NULL};
         }
         scfg.ranges = ranges;
         scfg.nranges = so->nshards;

@@ -191,6 +191,24 @@ class StreamInputTest(h.IntegrationTestCase):
         r = self.tool(s2, ["-n", "-q", "--idle", "0.5"])
         self.assertNotIn("--idle", r.stderr)
 
+    def test_shard_read_to_a_seq_an_open_shard_idles_before_is_unreadable(self):
+        # From review 62: --shard S --to SEQ on an open shard that idled before SEQ ended with
+        # exit 0, the range complete, while records up to SEQ may still come.
+        recs = [rec(sh.seq(7, n)) for n in range(1, 4)]
+        s = self.server([sh.shard(1, recs, closed=False)])
+        r = self.tool(s, ["-n", "-q", "--idle", "0.5", "--shard", sh.shard_id(1),
+                          "--to", sh.seq(7, 9), "--summary-json", self.path("s.json")])
+        self.assertEqual(r.rc, 6, r.stderr)
+        self.assertIn("the shard is open and gave no record for 0.5 s (--idle) before the range's "
+                      "end %s came; the last record read was %s" % (sh.seq(7, 9), sh.seq(7, 3)),
+                      r.stderr)
+        with open(self.path("s.json"), encoding="utf-8") as f:
+            self.assertFalse(json.load(f)["complete"])
+        # reached: read to its end as before
+        r = self.tool(s, ["-n", "-q", "--idle", "0.5", "--shard", sh.shard_id(1),
+                          "--to", sh.seq(7, 2)])
+        self.assertEqual(r.rc, 0, r.stderr)
+
     def test_iterator_expiry_loses_and_repeats_nothing(self):
         recs = [rec(sh.seq(9, n)) for n in range(1, 31)]
         s = self.server([sh.shard(1, recs)],
