@@ -473,25 +473,16 @@ static const char *const transient_names[] = {
     NULL,
 };
 
-static const char *const denied_names[] = {
-    "AccessDeniedException",
-    "UnrecognizedClientException",
-    "ExpiredTokenException",
-    "InvalidSignatureException",
-    "IncompleteSignatureException",
-    "SignatureDoesNotMatch",
-    "MissingAuthenticationTokenException",
-    "InvalidClientTokenId",
-    "RequestExpired",
-    "RequestTimeTooSkewed",
-    NULL,
-};
-
 /*
- * What to do about a denial that is about the keys, not a policy: "denied" alone sends an
- * operator to the IAM policy when the session token merely expired (review 62).
+ * The AWS error names that refuse a call, each with what to do when it is about the keys, not
+ * a policy: "denied" alone sends an operator to the IAM policy when the session token merely
+ * expired (review 62). NULL: a policy's refusal, its AWS message says enough.
  */
-static const char *const key_hints[][2] = {
+static const struct denial {
+    const char *name;
+    const char *hint;
+} denials[] = {
+    {"AccessDeniedException", NULL},
     {"ExpiredTokenException", "the session token has expired: refresh the credentials"},
     {"UnrecognizedClientException", "the access key is not known: check the credentials"},
     {"InvalidClientTokenId", "the access key is not known: check the credentials"},
@@ -503,15 +494,24 @@ static const char *const key_hints[][2] = {
     {"RequestTimeTooSkewed", "the request's time was refused: check the clock"},
 };
 
-/* Appends the key hint for name to message, if it has one. */
-static void add_key_hint(const char *name, char *message, size_t message_cap)
+/* The denial named name, or NULL. */
+static const struct denial *denial_named(const char *name)
 {
-    for (size_t i = 0; i < sizeof(key_hints) / sizeof(key_hints[0]); i++) {
-        if (strcmp(name, key_hints[i][0]) == 0) {
-            size_t n = strlen(message);
-            snprintf(message + n, message_cap - n, "%s(%s)", n > 0 ? " " : "", key_hints[i][1]);
-            return;
+    for (size_t i = 0; i < sizeof(denials) / sizeof(denials[0]); i++) {
+        if (strcmp(name, denials[i].name) == 0) {
+            return &denials[i];
         }
+    }
+    return NULL;
+}
+
+/* Appends the denial's hint to message, if it has one. */
+static void add_hint(const struct denial *d, char *message, size_t message_cap)
+{
+    size_t n = strlen(message);
+
+    if (d != NULL && d->hint != NULL) {
+        snprintf(message + n, message_cap - n, "%s(%s)", n > 0 ? " " : "", d->hint);
     }
 }
 
@@ -551,6 +551,8 @@ enum a2a_aws_class a2a_aws_classify(long status, const char *body, size_t len, c
                                     size_t name_cap, char *message, size_t message_cap,
                                     enum a2a_stream_cause *cause)
 {
+    const struct denial *denial;
+
     name[0] = '\0';
     message[0] = '\0';
     *cause = A2A_STREAM_CAUSE_NONE;
@@ -558,6 +560,7 @@ enum a2a_aws_class a2a_aws_classify(long status, const char *body, size_t len, c
         return A2A_AWS_OK;
     }
     read_error_body(body, len, name, name_cap, message, message_cap);
+    denial = denial_named(name);
     if (strcmp(name, "ExpiredIteratorException") == 0) {
         return A2A_AWS_EXPIRED_ITERATOR;
     }
@@ -573,9 +576,9 @@ enum a2a_aws_class a2a_aws_classify(long status, const char *body, size_t len, c
         *cause = A2A_STREAM_CAUSE_TRIMMED;
     } else if (strcmp(name, "ResourceNotFoundException") == 0) {
         *cause = A2A_STREAM_CAUSE_NOT_FOUND;
-    } else if (name_in(name, denied_names) || status == 401 || status == 403) {
+    } else if (denial != NULL || status == 401 || status == 403) {
         *cause = A2A_STREAM_CAUSE_DENIED;
-        add_key_hint(name, message, message_cap);
+        add_hint(denial, message, message_cap);
     } else {
         *cause = A2A_STREAM_CAUSE_REJECTED;
     }
