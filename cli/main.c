@@ -21,6 +21,7 @@
 #include "messages.h"
 #include "options.h"
 #include "outputs.h"
+#include "read_again.h"
 #include "redrive_out.h"
 #include "resume.h"
 #include "retry.h"
@@ -37,6 +38,7 @@ enum exit_status {
     EXIT_UNREPORTABLE = 4,
     EXIT_FAIL_FAST = 5,
     EXIT_STREAM = 6,    /* a stream range named by the options could not be read */
+    EXIT_OUTPUT = 7,    /* the response or an output file could not be written whole */
     EXIT_TIMEOUT = 124, /* --max-time passed, as timeout(1) says it */
 };
 
@@ -95,6 +97,10 @@ struct cli_sinks {
     struct output acked_file;    /* --acked-messages, written by redrive_out.c */
     struct a2a_failed_out failed;
     int write_error;
+    /* the outputs not written whole, by option ("-o", "--report"; "stdout"), each once: the
+       exit status is then 7, and --summary-json names them */
+    const char *unwritten[8];
+    size_t nunwritten;
     int progress; /* draw the progress line */
     struct progress prog;
     const struct a2a_run_stats *live; /* records read so far */
@@ -193,13 +199,78 @@ static char *report_resume(struct cli_sinks *s, const struct options *o, char **
     return command;
 }
 
-/* Closes one output; a write error is printed, and makes the result -1. */
+/*
+ * The ranges a stream run left unreadable but not lost, with the commands that read them
+ * again (read_again.h): on stderr, and as a --report line before the resume point's, which
+ * stays the last.
+ */
+static void report_read_again(struct cli_sinks *s, const struct options *o, char **argv,
+                              const struct stream_input *si, struct read_again_list *again)
+{
+    struct a2a_buf line = {NULL, 0, 0};
+    int rc;
+
+    if (si->nunread == 0 && !si->unread_lost) {
+        return;
+    }
+    (void)read_again_build(again, si, o, argv); /* incomplete: said by the print */
+    read_again_print(s->msgs, again);
+    if (s->report == NULL) {
+        return;
+    }
+    rc = a2a_buf_puts(&line, "{\"readAgain\":");
+    rc |= read_again_put_json(&line, again);
+    rc |= a2a_buf_puts(&line, "}\n");
+    if (rc != 0 || fwrite(line.data, 1, line.len, s->report) != line.len ||
+        fflush(s->report) != 0) {
+        output_write_failed(&s->report_file, errno);
+        s->write_error = 1;
+    }
+    a2a_buf_free(&line);
+}
+
+/* Notes an output not written whole, by the option that names it. */
+static void note_unwritten(struct cli_sinks *s, const char *option)
+{
+    size_t cap = sizeof(s->unwritten) / sizeof(s->unwritten[0]);
+
+    for (size_t i = 0; i < s->nunwritten; i++) {
+        if (strcmp(s->unwritten[i], option) == 0) {
+            return;
+        }
+    }
+    if (s->nunwritten < cap) {
+        s->unwritten[s->nunwritten++] = option;
+    }
+}
+
+/*
+ * An output made whole by a rename that failed leaves the file at its path as it was: said,
+ * so that an earlier run's response or records are not taken for this run's (review 61).
+ */
+static void say_not_replaced(struct cli_sinks *s, const struct output *out)
+{
+    struct stat st;
+
+    if (out->mode == OUTPUT_WHOLE && out->path != NULL && stat(out->path, &st) == 0 &&
+        S_ISREG(st.st_mode)) {
+        msg_error(s->msgs,
+                  "%s %s was not replaced: what it holds is not this run's, but what was there "
+                  "before it",
+                  out->option, out->path);
+    }
+}
+
+/* Closes one output; a write error is printed and noted, and makes the result -1. */
 static int close_output(struct cli_sinks *s, struct output *out, int keep)
 {
     struct a2a_error err = {.code = A2A_OK};
+    struct output was = *out; /* its names, for the message: closing releases it */
 
     if (output_close(out, keep, &err) != 0) {
         msg_error(s->msgs, "%s", err.msg);
+        note_unwritten(s, was.option);
+        say_not_replaced(s, &was);
         return -1;
     }
     return 0;
@@ -227,6 +298,7 @@ static int close_sinks(struct cli_sinks *s, int ok, int response_ok)
     a2a_buf_free(&s->report_line);
     if (s->write_error && printed == 0 && ok) {
         msg_error(s->msgs, "writing --report or --failed-out failed");
+        note_unwritten(s, s->report_file.path != NULL ? "--report" : "--failed-out");
         printed = -1;
     }
     return printed;
@@ -239,10 +311,13 @@ static int close_sinks(struct cli_sinks *s, int ok, int response_ok)
  */
 static int close_summary(struct cli_sinks *s, const struct options *o,
                          const struct a2a_run_stats *st, const struct summary_ranges *ranges,
-                         int exit_status, const char *command, int due)
+                         int exit_status, const char *command, const struct read_again_list *again,
+                         int due)
 {
+    struct summary_after after = {command, again, s->unwritten, s->nunwritten};
+
     if (due && s->summary_file.f != NULL &&
-        summary_write_json(s->summary_file.f, st, ranges, o->dry_run, exit_status, command) != 0) {
+        summary_write_json(s->summary_file.f, st, ranges, o->dry_run, exit_status, &after) != 0) {
         output_write_failed(&s->summary_file, errno);
     }
     return close_output(s, &s->summary_file, due);
@@ -561,6 +636,7 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
     int summary = 0;         /* the run went through: print the summary line last */
     int summary_due = 0;     /* the run went through, input error or not: --summary-json */
     char *resume_cmd = NULL; /* owned: the continuation, when input was left unread */
+    struct read_again_list again = {NULL, 0, 0}; /* the unreadable ranges' commands */
     int rc = EXIT_USAGE;
     int gave_credentials = 0; /* a token or -H header goes with the calls */
     struct a2a_resume_place resume_place = {0, A2A_RESUME_ANYWHERE, A2A_LIMIT_NONE};
@@ -657,25 +733,31 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
     }
     if (keep_outputs && !response_ok) {
         msg_error(msgs, "%s", err.msg);
-        rc = rc == EXIT_ALL_DONE ? EXIT_FAILURES : rc;
+        note_unwritten(&sinks, o->output != NULL ? "-o" : "stdout");
     }
     summary = run_rc == 0;
     summary_due = 1;
+    if (stream_open) {
+        report_read_again(&sinks, o, argv, &stream, &again);
+    }
     resume_cmd = report_resume(&sinks, o, argv, &st);
 out:
-    if (close_sinks(&sinks, keep_outputs, response_ok) != 0) {
-        rc = rc == EXIT_ALL_DONE ? EXIT_FAILURES : rc;
+    (void)close_sinks(&sinks, keep_outputs, response_ok); /* failures noted */
+    if (keep_outputs && !response_ok) {
+        say_not_replaced(&sinks, &sinks.response_file);
     }
     if (redrive_out_close(&redrive) != 0) {
-        rc = rc == EXIT_ALL_DONE ? EXIT_FAILURES : rc;
+        note_unwritten(&sinks, "--report");
     }
     if (stream_open && stream.write_error) {
         msg_error(msgs, "writing --report failed");
-        rc = rc == EXIT_ALL_DONE ? EXIT_FAILURES : rc;
+        note_unwritten(&sinks, "--report");
     }
+    /* what the run did is not all written down: said before anything but a usage error */
+    rc = sinks.nunwritten > 0 && rc != EXIT_USAGE ? EXIT_OUTPUT : rc;
     if (close_summary(&sinks, o, &st, stream_ranges(stream_open ? &stream : NULL, &ranges), rc,
-                      resume_cmd, summary_due) != 0) {
-        rc = rc == EXIT_ALL_DONE ? EXIT_FAILURES : rc;
+                      resume_cmd, &again, summary_due) != 0) {
+        rc = rc != EXIT_USAGE ? EXIT_OUTPUT : rc;
     }
     if (summary) {
         redrive_out_summary(&redrive, &st, o->dry_run, sinks.acked_file.failed);
@@ -683,6 +765,7 @@ out:
                   gave_credentials, !sinks.failed_file.failed && !sinks.write_error);
     }
     free(resume_cmd);
+    read_again_free(&again); /* before the stream input it borrows from */
     if (stream_open) {
         stream_input_close(&stream);
     }
@@ -760,7 +843,7 @@ int main(int argc, char **argv)
         } else { /* a health check must not pass when every run that calls would stop */
             printf("a2a-recover %s\n", A2A_VERSION);
         }
-        rc = fflush(stdout) == 0 ? EXIT_ALL_DONE : EXIT_FAILURES;
+        rc = fflush(stdout) == 0 ? EXIT_ALL_DONE : EXIT_OUTPUT;
         if (o.version && library == NULL) {
             fprintf(stderr, "a2a-recover: %s\n", err.msg);
             rc = EXIT_INPUT;

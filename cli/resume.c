@@ -420,6 +420,29 @@ out:
     return b.data; /* handed over: the buffer is the string */
 }
 
+char *resume_range_command(const char *const *shards, size_t nshards, const char *from,
+                           const char *suffix, const struct options *o, char **argv)
+{
+    struct a2a_buf b = {NULL, 0, 0};
+    struct words w = {&b, suffix, nshards > 0, nshards > 0, 0};
+
+    put_options(&w, o, argv);
+    for (size_t k = 0; k < nshards; k++) {
+        w.rc |= put_shell_word(&b, "--shard");
+        w.rc |= put_shell_word(&b, shards[k]);
+    }
+    if (nshards > 0) {
+        w.rc |= put_shell_word(&b, "--from");
+        w.rc |= put_shell_word(&b, from);
+    }
+    w.rc |= a2a_buf_putc(&b, '\0');
+    if (w.rc != 0) {
+        a2a_buf_free(&b);
+        return NULL;
+    }
+    return b.data; /* handed over: the buffer is the string */
+}
+
 int resume_check(const char *path, unsigned long long offset, size_t max_record,
                  const volatile sig_atomic_t *cancel, struct a2a_resume_place *place,
                  struct a2a_error *err)

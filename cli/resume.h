@@ -32,6 +32,16 @@
 char *resume_command(const struct a2a_resume_point *rp, const struct options *o, char **argv);
 
 /*
+ * A command that reads again ranges a stream run left unreadable (read_again.h): this run's
+ * options, output files renamed with suffix (".read-again"), then --shard for each of
+ * shards and --from from, in place of this run's. With nshards 0 this run's --shard and
+ * --from stay (the stream could not be listed: all of it is read again). Returns an owned
+ * string, or NULL (out of memory).
+ */
+char *resume_range_command(const char *const *shards, size_t nshards, const char *from,
+                           const char *suffix, const struct options *o, char **argv);
+
+/*
  * --resume-from OFFSET FILE: FILE must be a regular file in which a record ends just before
  * OFFSET, as at every resume point (read up to there with the run's --max-record-size,
  * watching cancel). Returns 0 with place filled (give the run place->in), or -1 with

@@ -173,6 +173,30 @@ void stream_opts_free(struct stream_options *so)
 
 /* ---- the run ---------------------------------------------------------------------------- */
 
+/* Keeps a range a later run can read, for the commands that read it again (read_again.h). */
+static void keep_unread(struct stream_input *si, const struct a2a_unreadable *u)
+{
+    struct stream_unread *grown;
+    struct stream_unread kept = {NULL, NULL};
+
+    /* a loss (trimmed, not found) is gone whatever runs next; a lost start is read on */
+    if (u->partial || strcmp(u->cause, "trimmed") == 0 || strcmp(u->cause, "not-found") == 0) {
+        return;
+    }
+    kept.from = strdup(u->start);
+    kept.shard_id = u->shard_id != NULL ? strdup(u->shard_id) : NULL;
+    grown = realloc(si->unread, (si->nunread + 1) * sizeof(*grown));
+    if (kept.from == NULL || (u->shard_id != NULL && kept.shard_id == NULL) || grown == NULL) {
+        free(kept.from);
+        free(kept.shard_id);
+        si->unread = grown != NULL ? grown : si->unread;
+        si->unread_lost = 1;
+        return;
+    }
+    si->unread = grown;
+    si->unread[si->nunread++] = kept;
+}
+
 static void on_unreadable(void *ctx, const struct a2a_unreadable *u)
 {
     struct stream_input *si = ctx;
@@ -202,6 +226,7 @@ static void on_unreadable(void *ctx, const struct a2a_unreadable *u)
     if (si->report != NULL && a2a_report_write_unreadable(si->report, u, &si->line) != 0) {
         si->write_error = 1;
     }
+    keep_unread(si, u);
 }
 
 void stream_opts_client_config(const struct stream_options *so, const volatile sig_atomic_t *cancel,
@@ -271,4 +296,11 @@ void stream_input_close(struct stream_input *si)
     a2a_stream_source_free(&si->source);
     a2a_streams_client_free(&si->client);
     a2a_buf_free(&si->line);
+    for (size_t i = 0; i < si->nunread; i++) {
+        free(si->unread[i].shard_id);
+        free(si->unread[i].from);
+    }
+    free(si->unread);
+    si->unread = NULL;
+    si->nunread = 0;
 }

@@ -55,6 +55,15 @@ void stream_opts_free(struct stream_options *so);
 void stream_opts_client_config(const struct stream_options *so, const volatile sig_atomic_t *cancel,
                                const struct a2a_log *log, struct a2a_streams_config *cfg);
 
+/*
+ * A range the run left unreadable that a later run can read: not lost (trimmed, or a stream
+ * or shard not found), only not read this time (keys, throttling, the endpoint, --idle).
+ */
+struct stream_unread {
+    char *shard_id; /* owned; NULL: the stream could not be listed (all of it is unread) */
+    char *from;     /* owned: where the unread part starts, as --from takes it */
+};
+
 /* A stream being read: the client, the source over it, and what it reports. */
 struct stream_input {
     struct a2a_streams_client *client; /* owned */
@@ -64,6 +73,9 @@ struct stream_input {
     FILE *report;                      /* borrowed; NULL when no --report */
     struct a2a_buf line;               /* owned: scratch for report lines */
     int write_error;                   /* writing a report line failed */
+    struct stream_unread *unread;      /* owned array, in the order reported */
+    size_t nunread;
+    int unread_lost; /* out of memory: an unread range is not in the list */
 };
 
 /*

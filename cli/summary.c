@@ -118,8 +118,9 @@ static void put_count(struct a2a_buf *b, const char *name, uint64_t n)
 
 int summary_write_json(FILE *out, const struct a2a_run_stats *st,
                        const struct summary_ranges *stream, int dry_run, int exit_status,
-                       const char *command)
+                       const struct summary_after *after)
 {
+    static const struct summary_after nothing = {NULL, NULL, NULL, 0};
     struct a2a_buf b = {NULL, 0, 0};
     int rc = 0;
 
@@ -150,12 +151,25 @@ int summary_write_json(FILE *out, const struct a2a_run_stats *st,
     put_count(&b, ",\"duplicates\":", st->duplicates);
     put_count(&b, ",\"warnings\":", st->warnings);
     put_count(&b, ",\"elapsedMs\":", (uint64_t)(st->elapsed_ms > 0 ? st->elapsed_ms : 0));
+    after = after != NULL ? after : &nothing;
     a2a_buf_puts(&b, ",\"resumePoint\":");
     if (st->resume.valid) {
-        rc |= resume_put_json(&b, &st->resume, command);
+        rc |= resume_put_json(&b, &st->resume, after->command);
     } else {
         a2a_buf_puts(&b, "null");
     }
+    a2a_buf_puts(&b, ",\"readAgain\":");
+    if (after->again != NULL) {
+        rc |= read_again_put_json(&b, after->again);
+    } else {
+        a2a_buf_puts(&b, "[]");
+    }
+    a2a_buf_puts(&b, ",\"outputsNotWritten\":[");
+    for (size_t i = 0; i < after->nunwritten; i++) {
+        rc |= i > 0 ? a2a_buf_putc(&b, ',') : 0;
+        rc |= a2a_json_put_string(&b, after->unwritten[i], strlen(after->unwritten[i]));
+    }
+    a2a_buf_putc(&b, ']');
     rc |= a2a_buf_puts(&b, "}\n");
     if (rc != 0 || fwrite(b.data, 1, b.len, out) != b.len || fflush(out) != 0) {
         rc = -1;

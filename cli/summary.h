@@ -10,6 +10,7 @@
 
 #include "batch.h"
 #include "messages.h"
+#include "read_again.h"
 
 /* The ranges of the --stream input; the redrive's pointer ranges are in the run's stats. */
 struct summary_ranges {
@@ -25,14 +26,22 @@ struct summary_ranges {
 void summary_print(struct messages *m, const struct a2a_run_stats *st,
                    const struct summary_ranges *stream, int dry_run, const char *extra);
 
+/* What the run leaves to do, or could not do, beside its counts (--summary-json). */
+struct summary_after {
+    const char *command;                 /* the resume command, or NULL */
+    const struct read_again_list *again; /* the stream ranges to read again, or NULL */
+    const char *const *unwritten;        /* the outputs not written whole, by option */
+    size_t nunwritten;
+};
+
 /*
  * The summary's counts as one JSON object and a newline (the fields are in the manual);
- * stream may be NULL; command is the resume command or NULL. Returns 0 or -1 (out of memory
- * or write error).
+ * stream may be NULL; after may be NULL (nothing left). Returns 0 or -1 (out of memory or
+ * write error).
  */
 int summary_write_json(FILE *out, const struct a2a_run_stats *st,
                        const struct summary_ranges *stream, int dry_run, int exit_status,
-                       const char *command);
+                       const struct summary_after *after);
 
 /* The progress line: redrawn from results and from the run's ticks, at most 5 times a second. */
 struct progress {

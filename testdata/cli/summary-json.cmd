@@ -11,7 +11,7 @@ want = {'complete': True, 'exitStatus': 1, 'dryRun': True, 'records': 42, 'skipp
         'dispatched': 0, 'rangesRead': 0, 'rangesUnreadable': 0, 'messages': 0,
         'messagesAcked': 0, 'messageErrors': 0, 'messagesNotFinished': 0, 'duplicates': 0,
         'warnings': 0,
-        'resumePoint': None}
+        'resumePoint': None, 'readAgain': [], 'outputsNotWritten': []}
 got = {k: s[k] for k in want}
 if got != want or not isinstance(s['elapsedMs'], int) or len(s) != len(want) + 1:
     sys.exit('summary %r' % (s,))

@@ -189,7 +189,8 @@ class RedriveTest(h.IntegrationTestCase):
 
     def test_acked_file_that_cannot_be_written_is_said_and_counted(self):
         # The file is what the queue's deletions are made from: its loss makes the exit status
-        # 1, in --summary-json too, and the summary does not say the messages are listed.
+        # 7 (an output not written), in --summary-json too, and the summary does not say the
+        # messages are listed.
         recs = [rec(sh.seq(5, n)) for n in range(1, 4)]
         s = self.server([sh.shard(1, recs, closed=False)])
         disp = self.start_dispatcher()
@@ -198,12 +199,14 @@ class RedriveTest(h.IntegrationTestCase):
         sj = self.path("s.json")
         r = self.tool(s, ["-u", disp.url, "--acked-messages", "/dev/full", "--summary-json", sj,
                           "-"], input=doc)
-        self.assertEqual(r.rc, 1, r.stderr)
+        self.assertEqual(r.rc, 7, r.stderr)
         self.assertIn("--acked-messages /dev/full: write error", r.stderr)
         self.assertIn("1 message: 1 acked (but --acked-messages could not be written in full)",
                       r.stderr)
         with open(sj) as f:
-            self.assertEqual(json.load(f)["exitStatus"], 1)
+            summary = json.load(f)
+        self.assertEqual((summary["exitStatus"], summary["outputsNotWritten"]),
+                         (7, ["--acked-messages"]))
 
     def test_thousand_records_over_pages_with_empty_pages_between(self):
         recs = [rec(sh.seq(6, n)) for n in range(1, 1201)]

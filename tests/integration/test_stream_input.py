@@ -732,6 +732,43 @@ class StreamInputTest(h.IntegrationTestCase):
         self.assertEqual([(l["start"], l["awsError"]) for l in bad],
                          [("after:" + sh.seq(8, 9), "ThrottlingException")])
 
+    def test_unreadable_ranges_have_commands_that_read_them_again(self):
+        # Review 62: a range unreadable mid-run had no resumePoint, only an --from after:
+        # fragment in its error line. Each range that is not lost gets a whole command, on
+        # stderr, in the report and in --summary-json; run once the endpoint is healthy, the
+        # commands read exactly what was left: every record once over all the runs.
+        shards = [sh.shard(n, [rec(sh.seq(n, k)) for k in range(1, 11)]) for n in (1, 2, 3)]
+        s = self.server(shards, args=[
+            "--max-page-records", "3",
+            "--fault", "ThrottlingException,ops=GetRecords,shard=%s,after=2" % sh.shard_id(1),
+            "--fault", "ThrottlingException,ops=GetRecords,shard=%s" % sh.shard_id(3)])
+        report, summary = self.path("r.ndjson"), self.path("s.json")
+        r = self.tool(s, ["-n", "--report", report, "--summary-json", summary],
+                      env={"AWS_MAX_ATTEMPTS": "1"})
+        self.assertEqual(r.rc, 6, r.stderr)
+        with open(summary) as f:
+            again = json.load(f)["readAgain"]
+        self.assertEqual(report_lines(report)[-1], {"readAgain": again})
+        self.assertEqual([(a["shardIds"], a["from"], a["exact"]) for a in again],
+                         [([sh.shard_id(1)], "after:" + sh.seq(1, 6), True),
+                          ([sh.shard_id(3)], "trim-horizon", True)])
+        for a in again:
+            self.assertIn("UNREAD: shard %s, from %s on" % (a["shardIds"][0], a["from"]),
+                          r.stderr)
+            self.assertIn("read it again with: " + a["command"], r.stderr)
+        read = [l["sequenceNumber"] for l in report_lines(report) if "sequenceNumber" in l]
+        s.control({"faults": []})
+        for a in again:
+            argv = shlex.split(a["command"])
+            self.assertEqual(argv[0], h.BIN)
+            r2 = h.run_tool(argv[1:], env=sh.aws_env(self.home), clear_env=False)
+            self.assertEqual(r2.rc, 0, r2.stderr)
+            out = argv[argv.index("--report") + 1]
+            self.assertNotEqual(out, report)
+            read += [l["sequenceNumber"] for l in report_lines(out) if "sequenceNumber" in l]
+        self.assertEqual(sorted(read), sorted(sh.seq(n, k) for n in (1, 2, 3)
+                                              for k in range(1, 11)))
+
     def test_transport_failure_names_the_endpoint(self):
         # Where the call went, as the AWS CLI says it: the endpoint may come from an
         # AWS_ENDPOINT_URL the operator forgot was set; a user:password part is not shown.
@@ -794,8 +831,9 @@ class StreamInputTest(h.IntegrationTestCase):
                             "--report", report], env=env, clear_env=False)
             self.assertEqual(r.rc, 6, r.stderr)
             self.assertIn(said, r.stderr)
-            (line,) = report_lines(report)
+            line, again = report_lines(report)
             self.assertEqual((line["outcome"], line["cause"]), ("unreadable", cause))
+            self.assertEqual(again["readAgain"][0]["shardIds"], ["shardId-1"])
 
     def test_no_credentials_no_connection_exit_6(self):
         lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -327,15 +327,54 @@ class TrustRunsTest(harness.IntegrationTestCase):
 
     def test_summary_exit_status_counts_outputs_that_could_not_be_written(self):
         # --summary-json is written last: its exitStatus is the status the process exits
-        # with, a --report or --failed-out that could not be written included.
+        # with, a --report or --failed-out that could not be written included (7).
         ev = self.write_event([insert("1", "acme", "a")])
         sj = self.path("s.json")
         for option in ("--report", "--failed-out"):
             res = self.run_tool(["-n", option, "/dev/full", "--summary-json", sj, ev])
-            self.assertEqual(res.rc, 1, res)
+            self.assertEqual(res.rc, 7, res)
             self.assertIn("a2a-recover: %s /dev/full: write error" % option, res.stderr)
             with open(sj) as f:
-                self.assertEqual(json.load(f)["exitStatus"], 1, option)
+                summary = json.load(f)
+            self.assertEqual((summary["exitStatus"], summary["outputsNotWritten"]),
+                             (7, [option]))
+
+    def test_response_not_written_exits_7_and_an_earlier_one_is_said_not_this_runs(self):
+        # Review 61: a response that could not be written exited 1, "failures listed", and the
+        # -o file an earlier run wrote stayed as it was, with nothing said: an operator could
+        # replay that earlier list. Now: exit 7, the file is said not to be this run's, and
+        # --summary-json names the output. A file size limit stands in for a full disk.
+        import resource
+        ev = self.write_event([insert(str(n), "acme", "t%d" % n, owner=None)
+                               for n in range(1, 101)])
+        out, sj = self.path("out.json"), self.path("s.json")
+        earlier = b'{"batchItemFailures":[{"itemIdentifier":"earlier"}]}\n'
+        with open(out, "wb") as f:
+            f.write(earlier)
+
+        def limit():
+            resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048))
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+        p = subprocess.run([harness.BIN, "-n", "-o", out, "--summary-json", sj, ev],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, preexec_fn=limit, timeout=60)
+        err = p.stderr.decode()
+        self.assertEqual(p.returncode, 7, err)
+        self.assertIn("-o %s: write error: File too large" % out, err)
+        self.assertIn("-o %s was not replaced: what it holds is not this run's" % out, err)
+        with open(out, "rb") as f:
+            self.assertEqual(f.read(), earlier)
+        with open(sj) as f:
+            summary = json.load(f)
+        self.assertEqual((summary["exitStatus"], summary["outputsNotWritten"], summary["failed"]),
+                         (7, ["-o"], 100))
+        # standard output closed for writing: the same status, named "stdout"
+        res = subprocess.run([harness.BIN, "-n", "--summary-json", sj, ev], stdin=subprocess.DEVNULL,
+                             stdout=open("/dev/full", "wb"), stderr=subprocess.PIPE, timeout=60)
+        self.assertEqual(res.returncode, 7, res.stderr)
+        with open(sj) as f:
+            self.assertEqual(json.load(f)["outputsNotWritten"], ["stdout"])
 
     def test_token_and_authorization_header_refused_in_a_dry_run_too(self):
         # A command line checked with -n in CI must be refused there as in the real run.

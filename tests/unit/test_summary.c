@@ -96,6 +96,8 @@ static void test_json_counts_ranges_and_messages(void **state)
     struct capture c;
     struct a2a_run_stats st;
     struct summary_ranges stream = {2, 1};
+    const char *const unwritten[] = {"-o", "--report"};
+    struct summary_after after = {NULL, NULL, unwritten, 2};
 
     (void)state;
     stats_init(&st);
@@ -118,6 +120,11 @@ static void test_json_counts_ranges_and_messages(void **state)
     assert_int_equal(summary_write_json(c.f, &st, &stream, 0, 6, NULL), 0);
     assert_non_null(strstr(captured(&c), "{\"complete\":false,"));
     assert_non_null(strstr(captured(&c), ",\"rangesRead\":5,\"rangesUnreadable\":1,"));
+    assert_non_null(strstr(captured(&c), ",\"readAgain\":[],\"outputsNotWritten\":[]}\n"));
+    capture_close(&c);
+    capture_open(&c, 0);
+    assert_int_equal(summary_write_json(c.f, &st, NULL, 0, 7, &after), 0);
+    assert_non_null(strstr(captured(&c), ",\"outputsNotWritten\":[\"-o\",\"--report\"]}\n"));
     capture_close(&c);
 }
 

@@ -1,0 +1,150 @@
+/*
+ * cli/read_again.h: the ranges a stream run left unreadable but not lost, grouped into the
+ * commands that read them again. Each row is one list of unread ranges and the commands,
+ * lines and JSON it must give; a range in the wrong command, or a command that reads from
+ * the wrong place, fails.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "read_again.h"
+
+#define ARN "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/2026-11-01T00:00:00.000"
+
+static char *argv_run[] = {"a2a-recover", "-n",           "--stream", ARN,
+                           "--report",    "r.ndjson",     "--shard",  "s-1",
+                           "--shard",     "s-2",          "--shard",  "s-3",
+                           "--from",      "trim-horizon", "--to",     "700000000000000000099",
+                           NULL};
+
+static void parse(struct options *o)
+{
+    struct a2a_error err = {.code = A2A_OK};
+    int argc = (int)(sizeof(argv_run) / sizeof(argv_run[0])) - 1;
+
+    assert_int_equal(options_parse(o, argc, argv_run, &err), 0);
+}
+
+/* An unread list as stream_opts.c keeps it: the strings are the list's own. */
+static void keep(struct stream_input *si, const char *shard, const char *from)
+{
+    si->unread = realloc(si->unread, (si->nunread + 1) * sizeof(*si->unread));
+    assert_non_null(si->unread);
+    si->unread[si->nunread].shard_id = shard != NULL ? strdup(shard) : NULL;
+    si->unread[si->nunread].from = strdup(from);
+    si->nunread++;
+}
+
+static void drop(struct stream_input *si)
+{
+    for (size_t i = 0; i < si->nunread; i++) {
+        free(si->unread[i].shard_id);
+        free(si->unread[i].from);
+    }
+    free(si->unread);
+}
+
+/* Ranges unread from their start share one command; a part after a record read has its own,
+   the run's --to kept, --shard and --from replaced, outputs renamed apart. */
+static void test_one_command_a_start(void **state)
+{
+    struct options o;
+    struct stream_input si;
+    struct read_again_list l;
+    struct a2a_buf json = {NULL, 0, 0};
+
+    (void)state;
+    memset(&si, 0, sizeof(si));
+    parse(&o);
+    keep(&si, "s-1", "trim-horizon");
+    keep(&si, "s-2", "after:700000000000000000007");
+    keep(&si, "s-3", "trim-horizon");
+    keep(&si, "s-3", "trim-horizon"); /* reported twice: read once */
+    assert_int_equal(read_again_build(&l, &si, &o, argv_run), 0);
+    assert_int_equal(l.n, 2);
+    assert_int_equal(l.items[0].nshards, 2);
+    assert_string_equal(l.items[0].command,
+                        "a2a-recover -n --stream " ARN " --report r.read-again.ndjson --to "
+                        "700000000000000000099 --shard s-1 --shard s-3 --from trim-horizon");
+    assert_string_equal(l.items[1].command,
+                        "a2a-recover -n --stream " ARN " --report r.read-again-2.ndjson --to "
+                        "700000000000000000099 --shard s-2 --from after:700000000000000000007");
+    assert_int_equal(read_again_put_json(&json, &l), 0);
+    assert_int_equal(a2a_buf_putc(&json, '\0'), 0);
+    assert_non_null(strstr(json.data, "[{\"shardIds\":[\"s-1\",\"s-3\"],\"from\":\"trim-horizon\","
+                                      "\"exact\":true,\"command\":\"a2a-recover -n"));
+    assert_non_null(strstr(json.data, "},{\"shardIds\":[\"s-2\"],\"from\":\"after:"));
+    a2a_buf_free(&json);
+    read_again_free(&l);
+    drop(&si);
+    options_free(&o);
+}
+
+/* The stream could not be listed: the same command again, outputs renamed; at latest, the
+   command is not the same place, and says so. */
+static void test_whole_stream_and_latest(void **state)
+{
+    struct options o;
+    struct stream_input si;
+    struct read_again_list l;
+    struct a2a_buf json = {NULL, 0, 0};
+
+    (void)state;
+    memset(&si, 0, sizeof(si));
+    parse(&o);
+    keep(&si, NULL, "trim-horizon");
+    keep(&si, "s-9", "latest");
+    assert_int_equal(read_again_build(&l, &si, &o, argv_run), 0);
+    assert_int_equal(l.n, 2);
+    assert_int_equal(l.items[0].nshards, 0);
+    assert_string_equal(l.items[0].command,
+                        "a2a-recover -n --stream " ARN " --report r.read-again.ndjson --shard s-1 "
+                        "--shard s-2 --shard s-3 --from trim-horizon --to 700000000000000000099");
+    assert_int_equal(read_again_put_json(&json, &l), 0);
+    assert_int_equal(a2a_buf_putc(&json, '\0'), 0);
+    assert_non_null(strstr(json.data, "[{\"shardIds\":null,\"from\":\"trim-horizon\""));
+    assert_non_null(
+        strstr(json.data, "{\"shardIds\":[\"s-9\"],\"from\":\"latest\",\"exact\":false"));
+    a2a_buf_free(&json);
+    read_again_free(&l);
+    drop(&si);
+    options_free(&o);
+}
+
+/* Nothing unread: nothing built, and the JSON is an empty array. */
+static void test_nothing_unread(void **state)
+{
+    struct options o;
+    struct stream_input si;
+    struct read_again_list l;
+    struct a2a_buf json = {NULL, 0, 0};
+
+    (void)state;
+    memset(&si, 0, sizeof(si));
+    parse(&o);
+    assert_int_equal(read_again_build(&l, &si, &o, argv_run), 0);
+    assert_int_equal(l.n, 0);
+    assert_int_equal(read_again_put_json(&json, &l), 0);
+    assert_int_equal(json.len, 2);
+    assert_memory_equal(json.data, "[]", 2);
+    a2a_buf_free(&json);
+    read_again_free(&l);
+    options_free(&o);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_one_command_a_start),
+        cmocka_unit_test(test_whole_stream_and_latest),
+        cmocka_unit_test(test_nothing_unread),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
