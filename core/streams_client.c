@@ -23,6 +23,13 @@
 #define DEFAULT_CONNECT_MS 5000
 #define DESCRIBE_PAGES_MAX 100000
 #define AWS_MESSAGE_MAX    200
+/* An attempt without an answer this long is said (a hung endpoint is otherwise silent for
+   the whole timeout). */
+#define SLOW_CALL_WARN_MS 5000
+/* Attempts that time out while no call to the endpoint was ever answered, before the call
+   gives up and the breaker trips: a port that accepts and never answers would otherwise
+   hold the run for every retry's timeout (11 x 30 s; review 62). */
+#define UNANSWERED_TIMEOUTS 2
 
 /* ---- clock, sleep, jitter ------------------------------------------------------------- */
 
@@ -86,6 +93,24 @@ static size_t on_answer(char *data, size_t size, size_t n, void *ctx)
     return n;
 }
 
+/* An attempt waiting on its answer, said once when it passes SLOW_CALL_WARN_MS. */
+static void say_slow(const struct a2a_streams_client *c)
+{
+    char line[1024];
+    char shown[256];
+    struct a2a_log_event ev = {
+        .level = A2A_LOG_WARN, .target = A2A_TARGET_RECOVER, .message = line};
+
+    if (c->cfg.log == NULL || c->cfg.log->emit == NULL) {
+        return;
+    }
+    a2a_url_shown(c->endpoint, shown, sizeof(shown));
+    snprintf(line, sizeof(line),
+             "stream %s: %s: no answer yet from %s after %d s; the attempt waits up to %ld s",
+             c->arn_text, c->call_op, shown, SLOW_CALL_WARN_MS / 1000, c->cfg.timeout_ms / 1000);
+    c->cfg.log->emit(c->cfg.log->ctx, &ev);
+}
+
 /*
  * libcurl calls this at least once a second while a call waits (7.88: each turn of its
  * poll loop, whose wait is capped at 1 s): a signal or --max-time stops a call in flight
@@ -94,11 +119,18 @@ static size_t on_answer(char *data, size_t size, size_t n, void *ctx)
 static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
                        curl_off_t ulnow)
 {
+    struct a2a_streams_client *c = ctx;
+
     (void)dltotal;
     (void)dlnow;
     (void)ultotal;
     (void)ulnow;
-    return cancelled(ctx); /* nonzero: CURLE_ABORTED_BY_CALLBACK */
+    if (!c->call_slow_said && c->call_op != NULL &&
+        a2a_streams_now_ms(c) - c->call_started >= SLOW_CALL_WARN_MS) {
+        c->call_slow_said = 1;
+        say_slow(c);
+    }
+    return cancelled(c); /* nonzero: CURLE_ABORTED_BY_CALLBACK */
 }
 
 /* The headers libcurl signs with the body: set here, in one place, never an empty one. */
@@ -210,6 +242,9 @@ static int curl_send(void *ctx, const struct a2a_aws_creds *creds, const char *o
 
             a2a_url_shown(c->endpoint, shown, sizeof(shown));
             snprintf(msg, cap, "%s (%s)", curl_easy_strerror(code), shown);
+        }
+        if (code == CURLE_OPERATION_TIMEDOUT) {
+            return 2; /* transient too, but no answer in time: see UNANSWERED_TIMEOUTS */
         }
         return curl_transient(code) ? 1 : -1;
     }
@@ -634,8 +669,13 @@ static enum a2a_aws_class attempt(struct a2a_streams_client *c, const char *op, 
     a2a_buf_reset(answer);
     name[0] = '\0';
     message[0] = '\0';
+    c->call_op = op;
+    c->call_started = a2a_streams_now_ms(c);
+    c->call_slow_said = 0;
     sent = c->hooks.send(c->hooks.ctx, &c->creds, op, body, strlen(body), &status, answer, message,
                          message_cap);
+    c->call_op = NULL;
+    c->timed_out = sent == 2;
     e->http_status = status;
     if (sent != 0) {
         e->cause = sent > 0                         ? A2A_STREAM_CAUSE_RETRIES
@@ -723,7 +763,7 @@ enum streams_outcome a2a_streams_call(struct a2a_streams_client *c, const char *
             fail(e, e->cause, where, op, name, message);
             return STREAMS_FAILED;
         }
-        if (n >= c->cfg.retries) {
+        if (n >= c->cfg.retries || (c->timed_out && !c->answered && n + 1 >= UNANSWERED_TIMEOUTS)) {
             give_up(c, op, where, n + 1, name, message, e);
             return STREAMS_FAILED;
         }

@@ -67,7 +67,8 @@ struct a2a_stream_error {
 struct a2a_streams_hooks {
     /*
      * Sends one call with the given credentials. Returns 0 with *status and answer filled,
-     * 1 for a transient transport failure (msg filled), -1 for a permanent one (msg filled).
+     * 1 for a transient transport failure (msg filled), 2 for one that is no answer in time
+     * (a timeout: msg filled), -1 for a permanent one (msg filled).
      */
     int (*send)(void *ctx, const struct a2a_aws_creds *creds, const char *op, const char *body,
                 size_t len, long *status, struct a2a_buf *answer, char *msg, size_t cap);

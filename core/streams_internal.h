@@ -32,6 +32,11 @@ struct a2a_streams_client {
     /* Set when a call spent its retries before any call was answered: later calls are not
      * tried (each would wait out the same retries), and say this instead. */
     char unreachable[1600];
+    /* The call in flight, for the warning when its answer is slow to come (on_progress). */
+    const char *call_op;  /* borrowed: the operation's name */
+    int64_t call_started; /* a2a_streams_now_ms() when the attempt began */
+    int call_slow_said;   /* the attempt was said to be slow */
+    int timed_out;        /* the last attempt had no answer in time */
 };
 
 /* How one call ended, after retries. */

@@ -835,6 +835,23 @@ class StreamInputTest(h.IntegrationTestCase):
             self.assertEqual((line["outcome"], line["cause"]), ("unreadable", cause))
             self.assertEqual(again["readAgain"][0]["shardIds"], ["shardId-1"])
 
+    def test_endpoint_that_never_answers_is_said_while_waited_on(self):
+        # Review 62: a port that accepts and never answers held each attempt its whole 30 s
+        # without a word. Now the wait is said 5 s in, naming the endpoint and how long the
+        # attempt may wait (and such timeouts, with no answer ever, give up after two).
+        lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        lsock.bind(("127.0.0.1", 0))
+        lsock.listen(8)
+        self.addCleanup(lsock.close)
+        url = "http://127.0.0.1:%d" % lsock.getsockname()[1]
+        t0 = time.monotonic()
+        r = h.run_tool(["-n", "--no-progress", "--stream", ARN, "--endpoint-url", url,
+                        "--max-time", "7"], env=sh.aws_env(self.home), clear_env=False)
+        self.assertEqual(r.rc, 124, r.stderr)
+        self.assertLess(time.monotonic() - t0, 20)
+        self.assertIn("DescribeStream: no answer yet from %s after 5 s; the attempt waits up "
+                      "to 30 s" % url, r.stderr)
+
     def test_no_credentials_no_connection_exit_6(self):
         lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         lsock.bind(("127.0.0.1", 0))

@@ -396,6 +396,35 @@ static const struct reader_row reader_rows[] = {
      "stream " ARN " shard shardId-1 (from trim-horizon to the end): GetRecords: still failing "
      "after 11 attempts: ThrottlingException: x"},
     /*
+     * Timeouts (a port that accepts and never answers): while no call was ever answered, two
+     * attempts and the call gives up (the breaker then spares every later range); once the
+     * endpoint has answered, a timeout is retried as any transient failure (review 62).
+     */
+    {"every attempt times out, no call ever answered: two attempts",
+     0,
+     A2A_START_TRIM_HORIZON,
+     "",
+     NULL,
+     1,
+     {{GSI, NULL, 2, 0, "", 1}},
+     {NULL},
+     A2A_READ_ERROR,
+     A2A_STREAM_CAUSE_RETRIES,
+     "stream " ARN " shard shardId-1 (from trim-horizon to the end): GetShardIterator: still "
+     "failing after 2 attempts: Timeout was reached"},
+    {"timeouts after the endpoint answered: every retry",
+     0,
+     A2A_START_TRIM_HORIZON,
+     "",
+     NULL,
+     1,
+     {{GSI, NULL, 0, 200, IT, 0}, {GR, NULL, 2, 0, "", 10}},
+     {NULL},
+     A2A_READ_ERROR,
+     A2A_STREAM_CAUSE_RETRIES,
+     "stream " ARN " shard shardId-1 (from trim-horizon to the end): GetRecords: still failing "
+     "after 11 attempts: Timeout was reached"},
+    /*
      * A trimmed start: the range is read from the trim horizon. The loss is said (a "lost:"
      * entry, its last sequence number) before the first page of what remains, or the read
      * fails as a whole when nothing of the range is left.
@@ -838,7 +867,10 @@ static int script_send(void *ctx, const struct a2a_aws_creds *creds, const char 
         a2a_buf_append(answer, text, strlen(st->answer));
         free(text);
     } else {
-        snprintf(msg, cap, "%s", st->sent > 0 ? "Connection reset" : "SSL certificate problem");
+        snprintf(msg, cap, "%s",
+                 st->sent == 2  ? "Timeout was reached"
+                 : st->sent > 0 ? "Connection reset"
+                                : "SSL certificate problem");
     }
     if (s->repeated++ >= st->repeat) {
         s->step++;
