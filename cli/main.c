@@ -158,6 +158,43 @@ static int open_sinks(struct cli_sinks *s, const struct options *o, struct a2a_e
     return 0;
 }
 
+/* Beside a continuation after a record outgrew --max-record-size: the limit it gives. */
+static void say_raised_limit(struct messages *m, const struct a2a_run_stats *st,
+                             const struct options *o, const char *limit)
+{
+    if (st->input_limit != A2A_LIMIT_MAX_RECORD) {
+        return;
+    }
+    if (limit == NULL) {
+        msg_error(m,
+                  "the record is larger than the largest --max-record-size (%llu bytes): it "
+                  "cannot be read; the continuation stops at it again",
+                  (unsigned long long)OPTIONS_MAX_RECORD_LARGEST);
+    } else if (st->input_limit_needed > 0) {
+        msg_error(m, "the continuation gives --max-record-size %s: the record is %llu bytes", limit,
+                  (unsigned long long)st->input_limit_needed);
+    } else {
+        msg_error(m,
+                  "the continuation gives --max-record-size %s, twice this run's %zu: the "
+                  "record's size is not known, only that it is larger; raise it again if it "
+                  "stops there again",
+                  limit, o->max_record);
+    }
+}
+
+/*
+ * A continuation from where this run started: the stop came before the read got past any
+ * place to go on from. With the same --max-time it would stop there again, forever.
+ */
+static int no_progress(const struct a2a_resume_point *rp, const struct options *o)
+{
+    if (rp->place.valid) {
+        return rp->place.none_read;
+    }
+    return rp->input_index == 0 &&
+           rp->offset == (o->has_resume_from ? (uint64_t)o->resume_from : 0);
+}
+
 /*
  * The resume point, when input was left unread: on stderr and as the last --report line.
  * Returns its continuation command (owned by the caller; NULL without a resume point).
@@ -165,12 +202,30 @@ static int open_sinks(struct cli_sinks *s, const struct options *o, struct a2a_e
 static char *report_resume(struct cli_sinks *s, const struct options *o, char **argv,
                            const struct a2a_run_stats *st)
 {
-    char *command = st->resume.valid ? resume_command(&st->resume, o, argv) : NULL;
+    char limit[24];
+    /* review 61: with this run's --max-record-size it would stop at the same record again */
+    int raised = st->resume.valid && resume_raised_limit(st->input_limit, st->input_limit_needed,
+                                                         o->max_record, limit, sizeof(limit));
+    char *command =
+        st->resume.valid ? resume_command(&st->resume, o, argv, raised ? limit : NULL) : NULL;
     struct a2a_buf line = {NULL, 0, 0};
 
     if (st->resume.valid) {
         resume_print(s->msgs, &st->resume, command);
+        say_raised_limit(s->msgs, st, o, raised ? limit : NULL);
         resume_print_read_again(s->msgs, &st->resume, o, st->input_index, st->input_offset);
+        if (st->cancelled && stop_signal == DEADLINE_SIGNAL && no_progress(&st->resume, o)) {
+            /* review 62: a "Messages" document stopped in again and again, acking the same
+               first messages each time */
+            msg_error(s->msgs,
+                      "the continuation starts where this run started: --max-time stopped it "
+                      "before it got past a place to go on from%s; with the same --max-time it "
+                      "stops there again: give it a longer one",
+                      st->resume.before_message > 0
+                          ? " (a \"Messages\" document is read as one: its messages are no "
+                            "places)"
+                          : "");
+        }
         if (st->interrupted > 0 && st->messages == 0) {
             /* said beside the command, which an operator copies without the stop line: the
                records the stop cut are before its place (review 61) */

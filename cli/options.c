@@ -547,7 +547,7 @@ static int apply(struct options *o, int c, const char *arg, struct a2a_error *er
         }
         return 0;
     case OPT_MAX_RECORD:
-        if (parse_uint(arg, 1024, (uint64_t)1 << 30, &v) != 0) {
+        if (parse_uint(arg, 1024, OPTIONS_MAX_RECORD_LARGEST, &v) != 0) {
             return usage_error(err,
                                "--max-record-size: \"%s\" is not a byte count from "
                                "1024 to 1073741824",

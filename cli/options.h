@@ -12,6 +12,9 @@
 #include "messages.h"
 #include "stream_opts.h"
 
+/* The largest --max-record-size: a record that needs more cannot be read. */
+#define OPTIONS_MAX_RECORD_LARGEST ((uint64_t)1 << 30)
+
 struct options {
     int dry_run;
     const char *url;        /* borrowed from argv or the environment */
@@ -41,7 +44,7 @@ struct options {
     enum log_format log_format;
     int verbosity; /* -1 quiet, 0 normal, 1+ verbose */
     int no_progress;
-    size_t max_record;
+    size_t max_record;            /* OPTIONS_MAX_RECORD_LARGEST at most */
     struct stream_options stream; /* --stream and its options */
     const char *const *files;     /* borrowed from argv */
     size_t nfiles;

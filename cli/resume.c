@@ -101,6 +101,7 @@ enum value_kind {
     V_SHARD,  /* --shard: the continuation may name its own */
     V_FROM,   /* --from: likewise */
     V_DROP,   /* --resume-from: the continuation names its own */
+    V_LIMIT,  /* --max-record-size: the continuation may raise it */
 };
 
 struct long_value_option {
@@ -120,7 +121,7 @@ static const struct long_value_option with_value[] = {
     {"header", V_HEADER},
     {"idle", V_PLAIN},
     {"log-format", V_PLAIN},
-    {"max-record-size", V_PLAIN},
+    {"max-record-size", V_LIMIT},
     {"max-time", V_PLAIN},
     {"output", V_OUTPUT},
     {"profile", V_PLAIN},
@@ -167,6 +168,7 @@ struct words {
     int drop_shard;     /* leave out --shard: the continuation names its shards */
     int drop_from;      /* leave out --from: likewise */
     int rc;
+    const char *max_record; /* the continuation's --max-record-size; NULL: this run's */
 };
 
 /*
@@ -212,7 +214,8 @@ static void put_value(struct words *w, const char *prefix, enum value_kind kind,
 
 static int dropped(const struct words *w, enum value_kind kind)
 {
-    return kind == V_DROP || (kind == V_SHARD && w->drop_shard) || (kind == V_FROM && w->drop_from);
+    return kind == V_DROP || (kind == V_SHARD && w->drop_shard) ||
+           (kind == V_FROM && w->drop_from) || (kind == V_LIMIT && w->max_record != NULL);
 }
 
 /* A cluster of short options ("-qo FILE", "-ofile"): the first that takes a value takes
@@ -300,6 +303,10 @@ static void put_options(struct words *w, const struct options *o, char **argv)
     for (int i = 1; i < o->options_end;) {
         i += put_option_words(w, argv, i, o->options_end);
     }
+    if (w->max_record != NULL) {
+        w->rc |= put_shell_word(w->b, "--max-record-size");
+        w->rc |= put_shell_word(w->b, w->max_record);
+    }
 }
 
 /* The current shard was read to its last wanted record: --from after:SEQ would be empty. */
@@ -316,9 +323,9 @@ static int shard_done(const struct a2a_source_place *p, const struct options *o)
  * every shard named). Both go into b, the second after a NUL.
  */
 static int put_stream_commands(struct a2a_buf *b, const struct a2a_source_place *p,
-                               const struct options *o, char **argv)
+                               const struct options *o, char **argv, const char *max_record)
 {
-    struct words w = {b, ".resume", 0, 0, 0};
+    struct words w = {b, ".resume", 0, 0, 0, max_record};
     int own_start = p->part_from == NULL || shard_done(p, o);
 
     if (p->none_read) {
@@ -388,14 +395,15 @@ static void put_skip_command(struct words *w, const struct a2a_resume_point *rp,
     put_files(w, o, rp->input_index + 1);
 }
 
-char *resume_command(const struct a2a_resume_point *rp, const struct options *o, char **argv)
+char *resume_command(const struct a2a_resume_point *rp, const struct options *o, char **argv,
+                     const char *max_record)
 {
     struct a2a_buf b = {NULL, 0, 0};
-    struct words w = {&b, ".resume", 0, 0, 0};
+    struct words w = {&b, ".resume", 0, 0, 0, max_record};
     size_t first = rp->input_index;
 
     if (rp->place.valid) {
-        w.rc = put_stream_commands(&b, &rp->place, o, argv);
+        w.rc = put_stream_commands(&b, &rp->place, o, argv, max_record);
         goto out;
     }
     if (rp->resume_arg[0] == '\0') {
@@ -420,11 +428,25 @@ out:
     return b.data; /* handed over: the buffer is the string */
 }
 
+int resume_raised_limit(enum a2a_limit limit, uint64_t needed, size_t current, char *buf,
+                        size_t cap)
+{
+    uint64_t raised = needed > 0 ? (needed + 1023) / 1024 * 1024 : (uint64_t)current * 2;
+
+    if (limit != A2A_LIMIT_MAX_RECORD || current >= OPTIONS_MAX_RECORD_LARGEST ||
+        needed > OPTIONS_MAX_RECORD_LARGEST) {
+        return 0;
+    }
+    raised = raised < OPTIONS_MAX_RECORD_LARGEST ? raised : OPTIONS_MAX_RECORD_LARGEST;
+    snprintf(buf, cap, "%llu", (unsigned long long)raised);
+    return 1;
+}
+
 char *resume_range_command(const char *const *shards, size_t nshards, const char *from,
                            const char *suffix, const struct options *o, char **argv)
 {
     struct a2a_buf b = {NULL, 0, 0};
-    struct words w = {&b, suffix, nshards > 0, nshards > 0, 0};
+    struct words w = {&b, suffix, nshards > 0, nshards > 0, 0, NULL};
 
     put_options(&w, o, argv);
     for (size_t k = 0; k < nshards; k++) {

@@ -27,9 +27,23 @@
  * ends the string when there is none. A shard opened at latest again is not the same place
  * (what was written between the runs is skipped): place.inexact, and resume_print says so.
  *
+ * max_record, when not NULL, is the continuation's --max-record-size, in place of this run's
+ * (a record outgrew it: see resume_raised_limit()).
+ *
  * Returns an owned string, or NULL (out of memory; for a stream also: nothing is left).
  */
-char *resume_command(const struct a2a_resume_point *rp, const struct options *o, char **argv);
+char *resume_command(const struct a2a_resume_point *rp, const struct options *o, char **argv,
+                     const char *max_record);
+
+/*
+ * After a record outgrew --max-record-size (limit A2A_LIMIT_MAX_RECORD): the limit a
+ * continuation needs, in decimal into buf (24 bytes hold any): the record's size (needed)
+ * rounded up to a KiB when it was measured whole, else twice this run's limit (current), at
+ * most OPTIONS_MAX_RECORD_LARGEST. Returns 1 with buf filled; 0: no such stop, or no larger
+ * limit to give (the record can then not be read at all).
+ */
+int resume_raised_limit(enum a2a_limit limit, uint64_t needed, size_t current, char *buf,
+                        size_t cap);
 
 /*
  * A command that reads again ranges a stream run left unreadable (read_again.h): this run's

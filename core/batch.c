@@ -711,6 +711,7 @@ static int input_failed(struct run *r, struct a2a_input *in, const struct a2a_er
     } else {
         r->st->input_error = 1;
         r->st->input_limit = a2a_input_limit(in);
+        r->st->input_limit_needed = a2a_input_limit_needed(in);
         r->st->resume.input_encoding = a2a_input_encoding(in);
     }
     a2a_error_set(&r->st->err, in_err->code, "%s", in_err->msg);

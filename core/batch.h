@@ -103,6 +103,7 @@ struct a2a_run_stats {
     struct a2a_error err;
     /* With input_error: the configured limit the input exceeded, or A2A_LIMIT_NONE. */
     enum a2a_limit input_limit;
+    uint64_t input_limit_needed;    /* with it: the size of the value that exceeded it; 0 unknown */
     struct a2a_resume_point resume; /* valid when the input was not read to its end */
     /* Redrive: input messages (SQS, SNS, invocation records, S3 objects) and their ranges. */
     uint64_t messages;

@@ -132,6 +132,11 @@ enum a2a_limit a2a_input_limit(const struct a2a_input *in)
     return a2a_scanner_limit(in->reader);
 }
 
+uint64_t a2a_input_limit_needed(const struct a2a_input *in)
+{
+    return a2a_scanner_limit_needed(in->reader);
+}
+
 enum a2a_encoding a2a_input_encoding(const struct a2a_input *in)
 {
     return a2a_scanner_encoding(in->reader);

@@ -84,6 +84,8 @@ uint64_t a2a_input_first_message_after_place(const struct a2a_input *in);
 
 /* After -1: the configured limit the input exceeded, or A2A_LIMIT_NONE. */
 enum a2a_limit a2a_input_limit(const struct a2a_input *in);
+/* With that limit: the size of the value that exceeded it, or 0 when not known. */
+uint64_t a2a_input_limit_needed(const struct a2a_input *in);
 /* After -1: what the input seems to be, when it is no JSON text from its start (error.h). */
 enum a2a_encoding a2a_input_encoding(const struct a2a_input *in);
 

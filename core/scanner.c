@@ -82,6 +82,7 @@ struct a2a_scanner {
     struct a2a_envelope envelope; /* of the record handed out last, when the fast scan made it */
     int failed;
     enum a2a_limit limit;       /* the limit the input exceeded, when that is why it failed */
+    uint64_t limit_needed;      /* the size of the value that exceeded it, when measured whole */
     enum a2a_encoding encoding; /* what the input seems to be, when no JSON text is why */
 
     /* Scanning ahead (scanner.h): all unused while ahead_next is NO_MARK. */
@@ -148,7 +149,7 @@ static void fail(struct a2a_scanner *sc, struct a2a_error *err, const char *what
  * its value, a2a_scanner_limit() which limit; the caller names the option that set it.
  */
 static int too_large(struct a2a_scanner *sc, struct a2a_error *err, enum keep_kind kind,
-                     uint64_t at)
+                     uint64_t at, uint64_t size)
 {
     static const char *const what_is[] = {
         [KEEP_PREFIX] = "document prefix before \"Records\"",
@@ -166,6 +167,7 @@ static int too_large(struct a2a_scanner *sc, struct a2a_error *err, enum keep_ki
     /* a record is numbered even when measured whole, after its end */
     fail_as(sc, err, kind == KEEP_RECORD, what);
     sc->limit = A2A_LIMIT_MAX_RECORD;
+    sc->limit_needed = size;
     return -1;
 }
 
@@ -218,6 +220,11 @@ void a2a_scanner_ahead_stats(const struct a2a_scanner *sc, struct a2a_ahead_stat
 enum a2a_limit a2a_scanner_limit(const struct a2a_scanner *sc)
 {
     return sc->limit;
+}
+
+uint64_t a2a_scanner_limit_needed(const struct a2a_scanner *sc)
+{
+    return sc->limit_needed;
 }
 
 enum a2a_encoding a2a_scanner_encoding(const struct a2a_scanner *sc)
@@ -302,7 +309,7 @@ static int make_room(struct a2a_scanner *sc, struct a2a_error *err)
     }
     /* Only called with the cursor at the end: every byte held belongs to the kept value. */
     if (sc->keep != NO_MARK && sc->end - (size_t)(sc->keep - sc->base) > sc->cfg.max_record) {
-        return too_large(sc, err, sc->keep_is_record, sc->keep);
+        return too_large(sc, err, sc->keep_is_record, sc->keep, 0); /* its end not read yet */
     }
     if (sc->cap - sc->end >= sc->cfg.read_chunk / 2 + 1) {
         return 0;
@@ -1307,7 +1314,7 @@ static int take_record(struct a2a_scanner *sc, struct a2a_raw_record *rec, uint6
 
     if (sc->pos - off > sc->cfg.max_record) {
         return too_large(sc, err, sc->cfg.mode == A2A_SCAN_WHOLE ? KEEP_DOCUMENT : KEEP_RECORD,
-                         start);
+                         start, sc->pos - off);
     }
     rec->bytes = (const char *)sc->buf + off;
     rec->len = sc->pos - off;
@@ -1455,7 +1462,7 @@ static int open_array(struct a2a_scanner *sc, int which, struct a2a_error *err)
     /* Judged by its keys, as a refill that met the limit before this key would have judged
        it: which of the two meets it first depends on the read size. */
     if (here(sc) - sc->doc_start > sc->cfg.max_record) {
-        return too_large(sc, err, KEEP_PREFIX, sc->doc_start);
+        return too_large(sc, err, KEEP_PREFIX, sc->doc_start, 0);
     }
     /* an event after all: the "eventName" or "dynamodb" before its array made no record */
     sc->record_keys = 0;

@@ -166,6 +166,9 @@ size_t a2a_scanner_input_index(const struct a2a_scanner *sc);
 
 /* After -1: the configured limit the input exceeded (max_record), or A2A_LIMIT_NONE. */
 enum a2a_limit a2a_scanner_limit(const struct a2a_scanner *sc);
+/* With that limit: the size of the value that exceeded it when it was measured whole, else 0
+   (it outgrew the limit before its end was read). */
+uint64_t a2a_scanner_limit_needed(const struct a2a_scanner *sc);
 /* After -1: what the input seems to be when it failed for not being JSON text at its start. */
 enum a2a_encoding a2a_scanner_encoding(const struct a2a_scanner *sc);
 

@@ -882,6 +882,38 @@ class RedriveTest(h.IntegrationTestCase):
                       "3 and any later message not finished: not acked, never replayed) and "
                       "read the inputs after it: " % (first, len(one)), r.stderr)
 
+    def test_continuation_that_would_stop_at_the_same_place_says_so(self):
+        # Review 62: `aws sqs receive-message` output is one "Messages" document, read as one:
+        # a --max-time that ends inside it gives a continuation at byte 0 with the same
+        # --max-time, which acks the same first messages and stops at the same place, again
+        # and again. The line beside the continuation says so; a run that got past a place
+        # does not get it.
+        recs = [rec(sh.seq(4, n)) for n in range(1, 41)]
+        s = self.server([sh.shard(1, recs)],
+                        args=["--max-page-records", "2", "--delay-ms", "300"])
+        doc = receive_output([sqs_message(1, on_shard1(1, 1)), sqs_message(2, on_shard1(2, 40))])
+        dlq = self.path("dlq.json")
+        with open(dlq, "w") as out:
+            out.write(doc)
+        disp = self.start_dispatcher()
+        r = self.tool(s, ["-u", disp.url, "--max-time", "1.5", dlq])
+        self.assertEqual(r.rc, 124, r.stderr)
+        self.assertIn("--resume-from 0 ", r.stderr)
+        self.assertIn("the continuation starts where this run started: --max-time stopped it "
+                      "before it got past a place to go on from (a \"Messages\" document is "
+                      "read as one: its messages are no places); with the same --max-time it "
+                      "stops there again: give it a longer one", r.stderr)
+        # the same stop after an invocation record, a place: the continuation starts past
+        # it, and there is no such line
+        with open(dlq, "w") as out:
+            out.write(json.dumps(on_shard1(1, 1)) + "\n" +
+                      receive_output([sqs_message(2, on_shard1(2, 40))]))
+        r = self.tool(s, ["-u", disp.url, "--max-time", "1.5", dlq])
+        self.assertEqual(r.rc, 124, r.stderr)
+        self.assertNotIn("--resume-from 0 ", r.stderr)
+        self.assertIn("continue with: ", r.stderr)
+        self.assertNotIn("the continuation starts where this run started", r.stderr)
+
     def test_stop_with_the_input_still_open_names_the_place_after_the_last_message(self):
         # A pipe still open when the stop comes: the input is not read to its end. The resume
         # point is after the last message whose value was read (it was byte 0, "no record read
