@@ -402,7 +402,9 @@ static int exit_code(const struct a2a_run_stats *st, int run_failed,
     if (st->cancelled) {
         return stop_signal == DEADLINE_SIGNAL ? EXIT_TIMEOUT : 128 + (int)stop_signal;
     }
-    if (st->fatal_status != 0) {
+    /* the dispatcher answered none of the calls made: what the breaker says when it trips,
+       said of a batch too small to trip it (review 61) */
+    if (st->fatal_status != 0 || (st->dispatched > 0 && !st->answered)) {
         return EXIT_FAIL_FAST;
     }
     if (st->unreportable > 0) {
@@ -475,7 +477,14 @@ static void summarize(struct messages *m, const struct a2a_run_stats *st, int dr
     uint64_t abandoned = st->by_outcome[A2A_OUT_ABANDONED];
     char ranges[96] = "";
 
-    if (st->fatal_status > 0) {
+    if (st->fatal_status >= 300 && st->fatal_status <= 399) {
+        msg_error(m,
+                  "dispatcher answered %s: a2a-recover does not follow redirects (the token "
+                  "would go along); give -u the URL the dispatcher takes; %llu record%s not "
+                  "attempted, %llu abandoned in flight",
+                  st->fatal_reason, (unsigned long long)unsent, unsent == 1 ? "" : "s",
+                  (unsigned long long)abandoned);
+    } else if (st->fatal_status > 0) {
         msg_error(m,
                   "dispatcher %s (HTTP %d); %llu record%s not attempted, %llu abandoned in "
                   "flight",

@@ -175,9 +175,9 @@ void options_usage(FILE *out)
           "  -V, --version            version\n"
           "\n"
           "Exit: 0 all acknowledged or skipped, 1 failures listed, 2 usage, 3 input error,\n"
-          "4 a failed record had no SequenceNumber, 5 dispatcher refused (fail-fast),\n"
-          "6 a stream range could not be read, 7 an output could not be written,\n"
-          "124 --max-time passed, 129/130/143 interrupted.\n"
+          "4 a failed record had no SequenceNumber, 5 dispatcher refused or answered\n"
+          "nothing (fail-fast), 6 a stream range could not be read, 7 an output could\n"
+          "not be written, 124 --max-time passed, 129/130/143 interrupted.\n"
           "Input left unread: INCOMPLETE: summary and a resume point on stderr, whatever\n"
           "the status.\n"
           "See a2a-recover(1).\n",

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jsonstr.h"
+
 /* Copies the len bytes at p into dst (cap bytes with the NUL); -1 when they do not fit. */
 static int copy_part(char *dst, size_t cap, const char *p, size_t len)
 {
@@ -177,29 +179,6 @@ const char *a2a_endpoint_url_fault(const char *url)
         return "no host in the URL";
     }
     return NULL;
-}
-
-void a2a_url_shown(const char *url, char *out, size_t cap)
-{
-    const char *scheme_end = strstr(url, "://");
-    const char *host = scheme_end != NULL ? scheme_end + 3 : url;
-    size_t authority = strcspn(host, "/?#");
-    const char *at = NULL;
-    int n;
-
-    for (const char *s = host; s < host + authority; s++) {
-        if (*s == '@') {
-            at = s; /* the last one: a password may hold '@' */
-        }
-    }
-    if (at == NULL) {
-        n = snprintf(out, cap, "%s", url);
-    } else {
-        n = snprintf(out, cap, "%.*s<redacted>@%s", (int)(host - url), url, at + 1);
-    }
-    if (n >= 0 && (size_t)n >= cap && cap >= 4) {
-        memcpy(out + cap - 4, "...", 4);
-    }
 }
 
 int a2a_streams_endpoint(const struct a2a_stream_arn *arn, const char *explicit_url,

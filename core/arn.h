@@ -45,10 +45,4 @@ int a2a_url_has_host(const char *url);
 /* What is wrong with url as a Streams endpoint (its scheme, white space, no host), or NULL. */
 const char *a2a_endpoint_url_fault(const char *url);
 
-/*
- * url as a message shows it: a user:password@ part, if any, as "<redacted>@"; cut to cap - 1
- * bytes ending in "..." when longer (it names the endpoint, it is never sent).
- */
-void a2a_url_shown(const char *url, char *out, size_t cap);
-
 #endif

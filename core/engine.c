@@ -13,6 +13,7 @@
 
 #include "clock.h"
 #include "joblist.h"
+#include "jsonstr.h"
 #include "retry.h"
 
 #define RESPONSE_CAP (64 * 1024) /* response bodies are only ever logged */
@@ -630,6 +631,21 @@ static void weigh(struct a2a_engine *eng, enum a2a_transport transport, const st
     pthread_mutex_unlock(&trip->mu);
 }
 
+/* Where a redirect points, as libcurl resolves its Location (never followed): "to URL". */
+static void redirect_target(const struct call *call, char *out, size_t cap)
+{
+    char *url = NULL;
+    char shown[256];
+
+    (void)curl_easy_getinfo(call->easy, CURLINFO_REDIRECT_URL, &url);
+    if (url == NULL) {
+        snprintf(out, cap, "with no Location");
+        return;
+    }
+    a2a_url_shown(url, shown, sizeof(shown));
+    snprintf(out, cap, "to %s", shown);
+}
+
 /* The HTTP major version of the call's response: 1, 2 or 3; 0 when none came. */
 static int http_major(CURL *easy)
 {
@@ -680,7 +696,9 @@ static void settle(struct a2a_engine *eng, struct call *call, struct a2a_job *jo
         .random = next_random(eng),
     };
 
-    if (answered && a2a_http_classify(status) != A2A_HTTP_SUCCESS) {
+    if (answered && status >= 300 && status <= 399) {
+        redirect_target(call, detail, sizeof(detail)); /* where, not the body */
+    } else if (answered && a2a_http_classify(status) != A2A_HTTP_SUCCESS) {
         body_excerpt(call, detail, sizeof(detail)); /* only failures quote it */
     }
     a2a_http_verdict(&in, &v);

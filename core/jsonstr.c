@@ -338,3 +338,26 @@ const char *a2a_command_word(char *dst, size_t cap, struct a2a_str v)
     }
     return dst;
 }
+
+void a2a_url_shown(const char *url, char *out, size_t cap)
+{
+    const char *scheme_end = strstr(url, "://");
+    const char *host = scheme_end != NULL ? scheme_end + 3 : url;
+    size_t authority = strcspn(host, "/?#");
+    const char *at = NULL;
+    int n;
+
+    for (const char *s = host; s < host + authority; s++) {
+        if (*s == '@') {
+            at = s; /* the last one: a password may hold '@' */
+        }
+    }
+    if (at == NULL) {
+        n = snprintf(out, cap, "%s", url);
+    } else {
+        n = snprintf(out, cap, "%.*s<redacted>@%s", (int)(host - url), url, at + 1);
+    }
+    if (n >= 0 && (size_t)n >= cap && cap >= 4) {
+        memcpy(out + cap - 4, "...", 4);
+    }
+}

@@ -64,4 +64,10 @@ void a2a_quote_for_message(char *dst, size_t cap, struct a2a_str v, size_t max_s
  */
 const char *a2a_command_word(char *dst, size_t cap, struct a2a_str v);
 
+/*
+ * url as a message shows it: a user:password@ part, if any, as "<redacted>@"; cut to cap - 1
+ * bytes ending in "..." when longer (it names an endpoint or a redirect; it is never sent).
+ */
+void a2a_url_shown(const char *url, char *out, size_t cap);
+
 #endif

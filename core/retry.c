@@ -27,7 +27,12 @@ enum a2a_http_class a2a_http_classify(long status)
     if (status >= 500 && status <= 599) {
         return A2A_HTTP_TRANSIENT;
     }
-    return A2A_HTTP_PERMANENT; /* 1xx as a final answer, 3xx, other 4xx, nonsense */
+    if (status >= 300 && status <= 399) {
+        /* a redirect, not followed (the token would go where it points): every call of the
+           run gets it alike (review 61) */
+        return A2A_HTTP_FATAL;
+    }
+    return A2A_HTTP_PERMANENT; /* 1xx as a final answer, other 4xx, nonsense */
 }
 
 uint64_t a2a_backoff_ms(unsigned retry, uint64_t base_ms, uint64_t cap_ms, uint64_t random)
@@ -245,8 +250,14 @@ void a2a_http_verdict(const struct a2a_verdict_input *in, struct a2a_verdict *ou
         retry_or_give_up(in, out, why);
         return;
     case A2A_HTTP_FATAL:
-        snprintf(out->reason, sizeof(out->reason), "HTTP %ld (every call would fail alike)%s%.200s",
-                 in->status, in->detail[0] ? " " : "", in->detail);
+        if (in->status >= 300 && in->status <= 399) {
+            snprintf(out->reason, sizeof(out->reason), "HTTP %ld, a redirect %.280s, not followed",
+                     in->status, in->detail);
+        } else {
+            snprintf(out->reason, sizeof(out->reason),
+                     "HTTP %ld (every call would fail alike)%s%.200s", in->status,
+                     in->detail[0] ? " " : "", in->detail);
+        }
         out->fail_fast = 1;
         return;
     case A2A_HTTP_PERMANENT:
@@ -269,6 +280,8 @@ int a2a_breaker_step(struct a2a_breaker *b, unsigned threshold, enum a2a_transpo
         return 0;
     case A2A_TRANSPORT_RESOLVE:
     case A2A_TRANSPORT_CONNECT:
+    case A2A_TRANSPORT_FAILED: /* connected, and no answer: a hung or closing dispatcher holds
+                                  each call its timeout (review 61) */
         break;
     default:
         if (!v->retry) {
@@ -289,8 +302,9 @@ int a2a_breaker_step(struct a2a_breaker *b, unsigned threshold, enum a2a_transpo
         return 0;
     }
     snprintf(why, cap, "no call got an answer; %u in a row %s: %.300s", b->run,
-             transport == A2A_TRANSPORT_RESOLVE ? "could not resolve the host"
-                                                : "could not connect",
+             transport == A2A_TRANSPORT_RESOLVE   ? "could not resolve the host"
+             : transport == A2A_TRANSPORT_CONNECT ? "could not connect"
+                                                  : "connected and got no answer",
              v->reason);
     return 1;
 }

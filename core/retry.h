@@ -103,9 +103,9 @@ struct a2a_verdict {
 
 /*
  * The circuit breaker's state. While no call has had an HTTP answer, final failures at the
- * same stage (name resolution, connection) are counted; `threshold` of them in a row trip
- * it. Once any call was answered it is off for good: a failure to connect then is a
- * server restarting, transient again.
+ * same stage (name resolution, connection, no answer once connected) are counted; `threshold` of
+ * them in a row trip it. Once any call was answered it is off for good: a failure to connect then
+ * is a server restarting, transient again.
  */
 struct a2a_breaker {
     int off;                  /* a call was answered */

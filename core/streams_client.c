@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "curl_loader.h"
+#include "jsonstr.h"
 #include "retry.h"
 #include "streams_internal.h"
 

@@ -198,6 +198,10 @@ def check_run(res, batch, stdout, report_lines, requests, delay_beyond_timeout):
             res.signal_late = True
         if not listed:
             v.append("exit 1 with an empty response")
+    elif rc == 5:
+        # fail-fast: a status every call would get, the breaker, or no call answered at all
+        if not listed:
+            v.append("exit 5 with an empty response")
     elif rc == 0:
         if listed:
             v.append("exit 0 with %d records listed" % len(listed))

@@ -129,7 +129,7 @@ class FailFastTest(PKICase):
         url = d.url.replace("https://", "http://", 1)
         r = self.run_tool(["-q", "-u", url, "-j", "1", "--retries", "0",
                            self.write_event(records(3))])
-        self.assertEqual(r.rc, 1, r)
+        self.assertEqual(r.rc, 5, r)  # answered none: the dispatcher's fault (review 61)
         lines = r.stderr.splitlines()
         self.assertEqual(len(lines), 1, r.stderr)
         self.assertIn("answered none of 3 calls; check -u, its scheme too (an https:// "
@@ -163,16 +163,19 @@ class BreakerTest(harness.IntegrationTestCase):
         self.assertIn("4 in a row", errors[0])
 
     def test_breaker_not_before_n(self):
+        # Three refused calls do not trip it (every record is attempted and listed), but a
+        # run whose calls were all refused exits 5 all the same (review 61: it exited 1).
         r = self.run_refused(3, "-j", "1")
-        self.assertEqual(r.rc, 1, r)
+        self.assertEqual(r.rc, 5, r)
         self.assertEqual(len(r.failures), 3, r)
         self.assertNotIn("could not connect", r.stderr)
+        self.assertIn("the dispatcher answered none of 3 calls", r.stderr)
 
     def test_breaker_n_follows_concurrency(self):
         report = self.path("report.ndjson")
         # Two engine threads: the breaker's count is shared between them (TSan runs this).
         r = self.run_refused(5, "-j", "6", "--threads", "2", report=report)
-        self.assertEqual(r.rc, 1, r)  # 5 < max(6, 4)
+        self.assertEqual(r.rc, 5, r)  # 5 < max(6, 4): not tripped, but none answered
         self.assertEqual([l["outcome"] for l in harness.read_jsonl(report)], ["transient"] * 5)
         r = self.run_refused(60, "-j", "6", "--threads", "2", report=report)
         self.assertEqual(r.rc, 5, r)
@@ -201,6 +204,22 @@ class BreakerTest(harness.IntegrationTestCase):
         self.assertEqual([l["outcome"] for l in harness.read_jsonl(report)],
                          ["acknowledged"] * 2 + ["transient"] * 10)
         self.assertNotIn("in a row", r.stderr)
+
+    def test_breaker_trips_on_a_dispatcher_that_never_answers(self):
+        # Review 61: a dispatcher that accepts and never answers tripped no breaker (it
+        # counted refused connections only): each record waited out its --timeout, every
+        # retry's, for the whole batch. Now calls that connected and got no answer count too.
+        s = RawServer(never_answer)
+        self.addCleanup(s.stop)
+        report = self.path("report.ndjson")
+        r = self.run_tool(["-u", s.url, "-j", "1", "--retries", "0", "--timeout", "0.3",
+                           "--report", report, self.write_event(records(12))], timeout=60)
+        self.assertEqual(r.rc, 5, r)
+        self.assertLess(r.elapsed, 5.0, r)
+        self.assertEqual(len(r.failures), 12, r)
+        self.assertEqual([l["outcome"] for l in harness.read_jsonl(report)],
+                         ["transient"] * 4 + ["not_attempted"] * 8)
+        self.assertIn("no call got an answer; 4 in a row connected and got no answer", r.stderr)
 
     def test_breaker_unknown_host_in_a_namespace_without_network(self):
         # A name under .invalid never resolves, but glibc still asks the configured DNS
@@ -283,7 +302,7 @@ class QuietTest(harness.IntegrationTestCase):
         url = "http://127.0.0.1:%d/internal/push/redispatch" % closed_port()
         r = self.run_tool(["-q", "-u", url, "-j", "1", "--retries", "0",
                            self.write_event(records(3))])
-        self.assertEqual(r.rc, 1, r)
+        self.assertEqual(r.rc, 5, r)
         lines = r.stderr.splitlines()
         self.assertEqual(len(lines), 1, r.stderr)
         self.assertIn("answered none of 3 calls; check -u and that the dispatcher is up",

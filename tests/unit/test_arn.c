@@ -14,6 +14,7 @@
 #include "rows.h"
 
 #include "arn.h"
+#include "jsonstr.h"
 
 struct arn_row {
     const char *in;

@@ -35,18 +35,19 @@ static const struct status_row status_rows[] = {
     {202, S2},
     {204, S2},
     {299, S2},
-    /* 1xx as a final answer, 3xx (redirects are never followed) */
+    /* 1xx as a final answer */
     {100, SP},
     {101, SP},
     {199, SP},
-    {300, SP},
-    {301, SP},
-    {302, SP},
-    {303, SP},
-    {304, SP},
-    {307, SP},
-    {308, SP},
-    {399, SP},
+    /* 3xx: redirects are never followed, and every call of the run gets the same */
+    {300, SF},
+    {301, SF},
+    {302, SF},
+    {303, SF},
+    {304, SF},
+    {307, SF},
+    {308, SF},
+    {399, SF},
     /* 4xx: fail fast on 401/403/404/405, retry 408/425/429, the rest fails the record */
     {400, SP},
     {401, SF},
@@ -125,7 +126,7 @@ static void test_classify_every_status(void **state)
         enum a2a_http_class want;
         if (s >= 200 && s <= 299) {
             want = A2A_HTTP_SUCCESS;
-        } else if (s == 401 || s == 403 || s == 404 || s == 405) {
+        } else if (s == 401 || s == 403 || s == 404 || s == 405 || (s >= 300 && s <= 399)) {
             want = A2A_HTTP_FATAL;
         } else if (s == 408 || s == 425 || s == 429 || s >= 500) {
             want = A2A_HTTP_TRANSIENT;
@@ -503,8 +504,9 @@ static const struct verdict_row verdict_rows[] = {
      "HTTP 400 (permanent, not retried) bad body"},
     {"400 with Retry-After", ANS, 400, 1, 3, "1", 0, "", FIN, 0, A2A_OUT_REJECTED, NO_FF,
      "HTTP 400 (permanent, not retried)"},
-    {"301 not followed", ANS, 301, 1, 3, NULL, 0, "moved", FIN, 0, A2A_OUT_REJECTED, NO_FF,
-     "HTTP 301 (permanent, not retried) moved"},
+    {"301 not followed: where it points, and the run stops", ANS, 301, 1, 3, NULL, 0,
+     "to https://elsewhere/", FIN, 0, A2A_OUT_REJECTED, FF,
+     "HTTP 301, a redirect to https://elsewhere/, not followed"},
     {"100 as a final answer", ANS, 100, 1, 3, NULL, 0, "", FIN, 0, A2A_OUT_REJECTED, NO_FF,
      "HTTP 100 (permanent, not retried)"},
     {"409", ANS, 409, 1, 3, NULL, 1, "", FIN, 0, A2A_OUT_REJECTED, NO_FF,
@@ -768,6 +770,14 @@ static const struct breaker_row breaker_rows[] = {
      {F(CUT), F(CONN), F(CONN), F(CONN), F(CONN)},
      5},
     {"a threshold of 0 acts as 1", 0, {TR(CONN)}, 1},
+    {"connected and no answer (a hung dispatcher) trips alike",
+     4,
+     {R(NET), F(NET), F(NET), F(NET), TR(NET)},
+     5},
+    {"a change from refused to no answer starts the row again",
+     4,
+     {F(CONN), F(CONN), F(CONN), F(NET), F(NET), F(NET), TR(NET)},
+     7},
 };
 
 static void test_breaker_table(void **state)
