@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "jsonstr.h"
 #include "seqnum.h"
@@ -599,6 +600,15 @@ static void resume_print_stream(struct messages *m, const struct a2a_resume_poin
     say_inexact(m, p);
 }
 
+/* The input reading stopped in is standard input, redirected from a regular file. */
+static int stdin_is_a_file(const struct a2a_resume_point *rp)
+{
+    struct stat st;
+
+    return rp->input != NULL && strcmp(rp->input, "<stdin>") == 0 &&
+           fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 /*
  * The second way on after an input error: skip what is left of the input that failed and
  * read the inputs after it. Says how many of its bytes that leaves unread, so that skipping
@@ -694,6 +704,12 @@ void resume_print(struct messages *m, const struct a2a_resume_point *rp, const c
                   command != NULL ? command : "(out of memory)");
     } else if (rp->input_resumable) {
         msg_error(m, "continue with: %s", command != NULL ? command : "(out of memory)");
+    } else if (stdin_is_a_file(rp)) {
+        /* review 61: "gone" was said of a file redirected to standard input, which is there */
+        msg_error(m,
+                  "standard input is a file the command line does not name: continue with that "
+                  "file (if it was read from its start) in FILE's place in: %s",
+                  command != NULL ? command : "(out of memory)");
     } else {
         msg_error(m,
                   "%s cannot be read again (what was read of it is gone); save the same bytes "

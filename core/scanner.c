@@ -1654,7 +1654,8 @@ static int step(struct a2a_scanner *sc, struct a2a_raw_record *rec, struct a2a_e
             return -1;
         }
         if (c == -1) {
-            if (sc->opened && sc->docs_in_file == 0 && !sc->failed) {
+            if (sc->opened && sc->docs_in_file == 0 && !sc->failed &&
+                (sc->src.may_be_empty == NULL || !sc->src.may_be_empty(sc->src.ctx))) {
                 fail(sc, err, "no JSON document in this input (empty file?)");
                 return -1;
             }

@@ -364,12 +364,20 @@ static int files_seek(void *ctx, uint64_t off, struct a2a_error *err)
     return 0;
 }
 
+static int files_may_be_empty(void *ctx)
+{
+    const struct a2a_files *f = ctx;
+
+    return f->is_stdin;
+}
+
 void a2a_files_source(struct a2a_source *src, struct a2a_files *f)
 {
     *src = (struct a2a_source){.next = files_next,
                                .read = files_read,
                                .regular = files_regular,
                                .seek = files_seek,
+                               .may_be_empty = files_may_be_empty,
                                .ctx = f};
 }
 
