@@ -215,16 +215,17 @@ static char *report_resume(struct cli_sinks *s, const struct options *o, char **
         say_raised_limit(s->msgs, st, o, raised ? limit : NULL);
         resume_print_read_again(s->msgs, &st->resume, o, st->input_index, st->input_offset);
         if (st->cancelled && stop_signal == DEADLINE_SIGNAL && no_progress(&st->resume, o)) {
-            /* review 62: a "Messages" document stopped in again and again, acking the same
-               first messages each time */
+            /* review 62: a message stopped in again and again, acking nothing new each time */
+            char first[96] = "";
+            if (st->resume.before_message > 0) {
+                snprintf(first, sizeof(first), " (message %llu, the first it read, is read again)",
+                         (unsigned long long)st->resume.before_message);
+            }
             msg_error(s->msgs,
                       "the continuation starts where this run started: --max-time stopped it "
                       "before it got past a place to go on from%s; with the same --max-time it "
                       "stops there again: give it a longer one",
-                      st->resume.before_message > 0
-                          ? " (a \"Messages\" document is read as one: its messages are no "
-                            "places)"
-                          : "");
+                      first);
         }
         if (st->interrupted > 0 && st->messages == 0) {
             /* said beside the command, which an operator copies without the stop line: the

@@ -652,34 +652,18 @@ void resume_print(struct messages *m, const struct a2a_resume_point *rp, const c
         return;
     }
     put_last_record(seq, sizeof(seq), rp);
-    if (rp->before_message > 0 && rp->unfinished_message == 0) {
-        msg_error(m,
-                  "RESUME POINT: %s byte %llu, before message %llu (it and the messages read "
-                  "after it are read again: the end of an element of \"Messages\" is no place "
-                  "to go on from; replaying them is safe)",
-                  rp->input, (unsigned long long)rp->offset,
-                  (unsigned long long)rp->before_message);
-    } else if (rp->before_message > 0) {
+    if (rp->before_message > 0) {
+        /* the place is the end of the value before the message: it is read first */
         const char *why = rp->unfinished_cut
                               ? "the first the stop left unfinished"
                               : "the first whose failure may pass when tried again (a transient "
                                 "error, a range the stream may give when asked again, or the "
                                 "answer that stopped the run)";
-        if (rp->before_message == rp->unfinished_message) {
-            msg_error(m,
-                      "RESUME POINT: %s byte %llu, before message %llu, %s (it and what was read "
-                      "after it are read again: replaying them is safe)",
-                      rp->input, (unsigned long long)rp->offset,
-                      (unsigned long long)rp->before_message, why);
-        } else {
-            msg_error(m,
-                      "RESUME POINT: %s byte %llu, before message %llu; message %llu, %s, is read "
-                      "again from there with the messages before it (the end of an element of "
-                      "\"Messages\" is no place to go on from): replaying them is safe",
-                      rp->input, (unsigned long long)rp->offset,
-                      (unsigned long long)rp->before_message,
-                      (unsigned long long)rp->unfinished_message, why);
-        }
+        msg_error(m,
+                  "RESUME POINT: %s byte %llu, before message %llu, %s (it and what was read "
+                  "after it are read again: replaying them is safe)",
+                  rp->input, (unsigned long long)rp->offset, (unsigned long long)rp->before_message,
+                  why);
     } else if (rp->after_message > 0) {
         msg_error(m, "RESUME POINT: %s byte %llu, after message %llu", rp->input,
                   (unsigned long long)rp->offset, (unsigned long long)rp->after_message);

@@ -749,10 +749,9 @@ static void resume_before(struct run *r, const struct a2a_item *item)
         /* the record ending there, if one does: what the resume point names as read last */
         int at_record =
             r->last_position > 0 && r->last_input == index && r->last_end == m->place_before;
-        a2a_redrive_resume_before(r->cur, m->place_before, at_record ? r->last_position : 0,
-                                  m->first_after_place);
+        a2a_redrive_resume_before(r->cur, m->place_before, at_record ? r->last_position : 0);
     } else {
-        a2a_redrive_resume_before(r->cur, reading_began(r, index), 0, m->first_after_place);
+        a2a_redrive_resume_before(r->cur, reading_began(r, index), 0);
     }
 }
 
@@ -1036,17 +1035,16 @@ static void move_before_redo(struct run *r, struct a2a_resume_point *rp,
     rp->input_failed = rp->input_failed && k == index;
     rp->unfinished_message = rs->first_redo;
     rp->unfinished_cut = rs->first_redo_cut;
-    rp->before_message = rs->first_redo_reread;
+    rp->before_message = rs->first_redo; /* a read from its place reads it first */
     rp->failed_before = rs->first_redo_failed_before;
     rp->after_message = 0;
 }
 
 /*
- * A message's value (an invocation record, an element of "Records") may end after the input's
- * last record read: the place after it is then later, and starting there keeps the message
- * from being read again. A message the stop left unfinished moves it before that one.
- * Messages read after the place (elements of a "Messages" document, whose ends are no
- * places) are read again from there: the place is before the first of them.
+ * A message's value (an invocation record, an element of "Records" or of "Messages") may end
+ * after the input's last record read: the place after it is then later, and starting there
+ * keeps the message from being read again. A message the stop left unfinished moves it before
+ * that one (move_before_redo()).
  */
 static void message_place(struct run *r, struct a2a_resume_point *rp)
 {
@@ -1062,10 +1060,6 @@ static void message_place(struct run *r, struct a2a_resume_point *rp)
     if (a2a_input_message_place(r->in, &end, &message) && message <= held && end > rp->offset) {
         rp->offset = end;
         rp->after_message = message;
-    }
-    message = a2a_input_first_message_after_place(r->in);
-    if (message != 0 && message <= held) {
-        rp->before_message = message;
     }
 }
 

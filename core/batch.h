@@ -65,8 +65,8 @@ struct a2a_resume_point {
        again (redrive.h): the place was moved before the first such. */
     uint64_t unfinished_message; /* its 1-based index, 0 */
     int unfinished_cut;          /* it was cut by the stop (else it failed) */
-    uint64_t before_message;     /* the first message a read from the place reads: it, or an
-                                    earlier one of its "Messages" document; 0 */
+    uint64_t before_message;     /* the message right after the place, which a read from it
+                                    reads first: the unfinished one; 0 */
     uint64_t after_message;      /* else the index of the message whose value ends at the place,
                                     when that ends after the input's last record read; 0 */
     uint64_t failed_before;      /* messages before the place that failed for a reason of their

@@ -121,12 +121,6 @@ int a2a_input_message_place(const struct a2a_input *in, uint64_t *end, uint64_t 
     return 1;
 }
 
-uint64_t a2a_input_first_message_after_place(const struct a2a_input *in)
-{
-    return in->items != NULL ? a2a_items_first_after_place(in->items, a2a_input_current_index(in))
-                             : 0;
-}
-
 enum a2a_limit a2a_input_limit(const struct a2a_input *in)
 {
     return a2a_scanner_limit(in->reader);
@@ -169,12 +163,6 @@ static int not_a_place(uint64_t offset, const struct a2a_raw_record *rec, int an
     }
     if (rec == NULL) {
         snprintf(where, sizeof(where), any ? "it is after the last record" : "it holds no record");
-    } else if (rec->origin == A2A_FROM_MESSAGES && rec->offset + rec->len == offset) {
-        snprintf(where, sizeof(where),
-                 "it is at the end of %s, bytes %llu to %llu, not of a record (read on from "
-                 "there, the messages after it would be taken for records)",
-                 what, (unsigned long long)rec->offset,
-                 (unsigned long long)(rec->offset + rec->len - 1));
     } else if (rec->offset < offset) {
         snprintf(where, sizeof(where), "it is inside %s at bytes %llu to %llu", what,
                  (unsigned long long)rec->offset, (unsigned long long)(rec->offset + rec->len - 1));
@@ -191,7 +179,7 @@ static const enum a2a_resume_in resume_in_of[] = {
     [A2A_FROM_DOCUMENT] = A2A_RESUME_BETWEEN,
     [A2A_FROM_RECORDS] = A2A_RESUME_IN_RECORDS,
     [A2A_FROM_ARRAY] = A2A_RESUME_IN_ARRAY,
-    [A2A_FROM_MESSAGES] = A2A_RESUME_ANYWHERE, /* never a place: refused before */
+    [A2A_FROM_MESSAGES] = A2A_RESUME_IN_MESSAGES,
 };
 
 /* Between records, often enough that a stop is seen at once, rarely enough to cost nothing. */
@@ -209,8 +197,7 @@ int a2a_input_check_resume(const struct a2a_input_config *cfg, struct a2a_resume
     struct a2a_source src;
     struct a2a_raw_record rec;
     uint64_t offset = cfg->resume_offset;
-    uint64_t seen = 0;  /* values cut, messages too */
-    int any_record = 0; /* one of them was no message */
+    uint64_t seen = 0; /* values cut, messages too */
     int rc = -1;
     int r;
 
@@ -225,25 +212,22 @@ int a2a_input_check_resume(const struct a2a_input_config *cfg, struct a2a_resume
     while ((r = a2a_scanner_next(sc, &rec, err)) == 1) {
         uint64_t end = rec.offset + rec.len;
         if (end >= offset) {
-            if (end == offset && a2a_origin_is_place(rec.origin)) {
+            if (end == offset) {
                 place->in = resume_in_of[rec.origin];
                 rc = 0;
             } else {
-                rc = not_a_place(offset, &rec, any_record, place, err);
+                rc = not_a_place(offset, &rec, seen > 0, place, err);
             }
             goto out;
         }
-        if (a2a_origin_is_place(rec.origin)) {
-            place->before = end;
-            any_record = 1;
-        }
+        place->before = end;
         if (++seen % CANCEL_EVERY == 0 && cfg->cancel != NULL && *cfg->cancel) {
             a2a_error_set(err, A2A_E_INTERRUPTED, "interrupted");
             goto out;
         }
     }
     if (r == 0) {
-        rc = not_a_place(offset, NULL, any_record, place, err);
+        rc = not_a_place(offset, NULL, seen > 0, place, err);
     } else {
         place->limit = a2a_scanner_limit(sc);
     }

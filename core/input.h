@@ -79,9 +79,6 @@ int a2a_input_current_resumable(const struct a2a_input *in);
  */
 int a2a_input_message_place(const struct a2a_input *in, uint64_t *end, uint64_t *message);
 
-/* With shapes: the first message of the current input begun since that place, or 0 (items.h). */
-uint64_t a2a_input_first_message_after_place(const struct a2a_input *in);
-
 /* After -1: the configured limit the input exceeded, or A2A_LIMIT_NONE. */
 enum a2a_limit a2a_input_limit(const struct a2a_input *in);
 /* With that limit: the size of the value that exceeded it, or 0 when not known. */
@@ -102,8 +99,8 @@ struct a2a_resume_place {
  * run names. The scanner's own look at the byte before it cannot tell a record's closing
  * brace from a nested map's, so the file is read from its start up to there (at the dry
  * run's speed: the smaller the records, the longer a GB takes), watching cfg->cancel. The end
- * of an element of "Messages" is no such place: read on from there, the messages after it
- * would be taken for records.
+ * of an element of "Messages" is such a place too: place->in says so, and the run reads the
+ * elements after it as messages (scanner.h).
  *
  * Returns 0 (it is), 1 (it is not: err->msg says where it falls and the resume point before
  * it, A2A_E_CONFIG), or -1 with err set: the file could not be read up to there or through

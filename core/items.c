@@ -59,9 +59,7 @@ struct a2a_items {
     int has_place;
     size_t place_input;
     uint64_t place_end;
-    uint64_t place_message;     /* the index of the message whose value ended there; 0: none */
-    uint64_t first_after_place; /* the first message begun since, and in which input; 0 */
-    size_t first_after_input;
+    uint64_t place_message; /* the index of the message whose value ended there; 0: none */
 
     struct a2a_message msg; /* the current message */
     struct a2a_range range; /* its range, once read */
@@ -345,11 +343,6 @@ static int begin_message(struct a2a_items *it, const struct a2a_raw_record *rec,
         it->msg.has_place_before = 1;
         it->msg.place_before = it->place_end;
     }
-    if (it->first_after_place == 0 || it->first_after_input != rec->input) {
-        it->first_after_place = it->messages;
-        it->first_after_input = rec->input;
-    }
-    it->msg.first_after_place = it->first_after_place;
     return 0;
 }
 
@@ -1039,13 +1032,11 @@ int a2a_items_next(struct a2a_items *it, struct a2a_item *item, struct a2a_error
         it->failed = 1;
         return -1;
     }
-    if (a2a_origin_is_place(rec.origin)) {
-        it->has_place = 1;
-        it->place_input = rec.input;
-        it->place_end = rec.offset + rec.len;
-        it->place_message = item->msg.via != A2A_VIA_NONE ? item->msg.index : 0;
-        it->first_after_place = 0;
-    }
+    /* the end of every value is a place, a "Messages" element's too (scanner.h) */
+    it->has_place = 1;
+    it->place_input = rec.input;
+    it->place_end = rec.offset + rec.len;
+    it->place_message = item->msg.via != A2A_VIA_NONE ? item->msg.index : 0;
     return ITEM;
 }
 
@@ -1058,11 +1049,6 @@ int a2a_items_place(const struct a2a_items *it, size_t *input, uint64_t *end, ui
     *end = it->place_end;
     *message = it->place_message;
     return 1;
-}
-
-uint64_t a2a_items_first_after_place(const struct a2a_items *it, size_t input)
-{
-    return it->first_after_input == input ? it->first_after_place : 0;
 }
 
 /* Appends "<len>:<bytes>" so no part can run into the next. */

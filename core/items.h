@@ -81,16 +81,14 @@ struct a2a_message {
     struct a2a_str receipt_handle;
     int sns_envelope; /* the SQS body was an SNS notification */
     /*
-     * The last place before the message that a read of its input may go on from (the end of
-     * a value of the input that is no "Messages" element: a record, an invocation record, an
-     * element of "Records"; a2a_input_check_resume() takes the same places). 0 and 0 when
-     * none lies before it in its input since reading began there.
+     * The last place before the message that a read of its input may go on from: the end of
+     * the value before it in the input (a record, an invocation record, an element of
+     * "Records" or of "Messages"; a2a_input_check_resume() takes the same places), so a read
+     * from there reads this message first. 0 and 0 when none lies before it in its input
+     * since reading began there.
      */
     int has_place_before;
     uint64_t place_before;
-    /* The first message a read from there reads: this one, or an earlier one of the same
-       "Messages" document (whose elements' ends are no places). */
-    uint64_t first_after_place;
 };
 
 /* An invocation record's range. Strings are decoded, borrowed until the next call. */
@@ -157,13 +155,6 @@ int a2a_range_key(const struct a2a_range *r, struct a2a_buf *out);
  * value ended there (0: a record's). Returns 1, or 0 when no value of the input was read yet.
  */
 int a2a_items_place(const struct a2a_items *it, size_t *input, uint64_t *end, uint64_t *message);
-
-/*
- * The index of the first message begun in the given input since its last place (none of
- * them ended at one: elements of a "Messages" document), or 0. A read from that place reads
- * them again.
- */
-uint64_t a2a_items_first_after_place(const struct a2a_items *it, size_t input);
 
 void a2a_items_free(struct a2a_items **it);
 

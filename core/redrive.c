@@ -35,7 +35,6 @@ struct a2a_redrive_message {
     size_t input_index; /* of the input that holds it, for a continuation */
     uint64_t resume;    /* the resume offset before it in that input */
     uint64_t after;     /* the position of the record that ends there; 0: none */
-    uint64_t reread;    /* the first message a read from there reads */
     uint64_t offset;
     struct a2a_buf text; /* owned: input name NUL, message id, receipt handle, shard id */
     size_t id_off, id_len;
@@ -207,12 +206,10 @@ void a2a_redrive_cut(struct a2a_redrive_message *m)
     }
 }
 
-void a2a_redrive_resume_before(struct a2a_redrive_message *m, uint64_t resume, uint64_t after,
-                               uint64_t reread)
+void a2a_redrive_resume_before(struct a2a_redrive_message *m, uint64_t resume, uint64_t after)
 {
     m->resume = resume;
     m->after = after;
-    m->reread = reread;
 }
 
 void a2a_redrive_fail(struct a2a_redrive_message *m)
@@ -290,7 +287,6 @@ static void finish(struct a2a_redrive *rd, struct a2a_redrive_message *m)
         rd->stats.first_redo_input = m->input_index;
         rd->stats.first_redo_resume = m->resume;
         rd->stats.first_redo_after = m->after;
-        rd->stats.first_redo_reread = m->reread;
         rd->stats.first_redo_failed_before =
             a2a_redrive_failed_before(&rd->stats, m->input_index, m->resume);
     }

@@ -86,11 +86,10 @@ struct a2a_redrive_stats {
     size_t first_redo_input;           /* the index of the input that holds it */
     uint64_t first_redo_resume;        /* the resume offset before it (a2a_redrive_resume_before) */
     uint64_t first_redo_after;         /* the position of the input's record that ends there; 0 */
-    uint64_t first_redo_reread;        /* the first message a read from there reads: it, or one
-                                          before it (elements of "Messages" are no places) */
     uint64_t first_redo_failed_before; /* of `failed`, the ones a read from there skips */
-    /* The last run of failed messages with one place before them (a "Messages" document's):
-       a read from that place reads them again, from an earlier one it does not. */
+    /* The last run of failed messages with one place before them: a read from that place
+       reads them again, from a later one it does not. As every value's end is a place, each
+       message has one of its own (the end of the value before it): a run of one. */
     size_t failed_tail_input;
     uint64_t failed_tail_resume;
     uint64_t failed_tail;
@@ -112,12 +111,10 @@ struct a2a_redrive_message *a2a_redrive_begin(struct a2a_redrive *rd, const stru
 
 /*
  * Where a continuation must start to read m again: resume (the end of the input's last value
- * before it that a read may go on from, or where reading began) and after (the position of the
- * record that ends there; 0 when none), and the first message a read from there reads (m's
- * index, or an earlier message's of the same "Messages" document).
+ * before it, which a read may go on from, or where reading began) and after (the position of
+ * the record that ends there; 0 when none). A read from there reads m first.
  */
-void a2a_redrive_resume_before(struct a2a_redrive_message *m, uint64_t resume, uint64_t after,
-                               uint64_t reread);
+void a2a_redrive_resume_before(struct a2a_redrive_message *m, uint64_t resume, uint64_t after);
 
 /* The message cannot be acked (an error in it, a range not read in full). */
 void a2a_redrive_fail(struct a2a_redrive_message *m);

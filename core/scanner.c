@@ -1621,10 +1621,17 @@ static int resume_here(struct a2a_scanner *sc, struct a2a_error *err)
     switch (sc->cfg.resume_in) {
     case A2A_RESUME_IN_RECORDS:
     case A2A_RESUME_IN_ARRAY:
+    case A2A_RESUME_IN_MESSAGES:
         if (c != ',' && c != ']') {
             return unexpected(sc, err, c, "',' or ']'"); /* the end of input too: cut short */
         }
         sc->state = DOC_RESUMED_ARRAY;
+        if (sc->cfg.resume_in == A2A_RESUME_IN_MESSAGES) {
+            /* the elements after it are messages, as read from the start, and the object's
+             * close is a "Messages" document's (no bytes tell Messages from Records here) */
+            sc->state = DOC_MESSAGES;
+            sc->saw_records = 3;
+        }
         break;
     case A2A_RESUME_BETWEEN:
         sc->state = DOC_BETWEEN; /* a ',' or ']' there starts no document: said as such */

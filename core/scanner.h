@@ -41,13 +41,16 @@ enum a2a_scan_mode {
  * Where the record before a resume point stood, as a scan from the input's start found it
  * (a2a_input_check_resume()). Known, what follows is held to it: after an element of an
  * array, the array must go on or close (a file that ends there was cut short), and its close
- * is that array's, not a guess from the bytes after it.
+ * is that array's, not a guess from the bytes after it. The end of every value the scanner cuts
+ * is such a place, an element of "Messages" too: read on there, the elements after it are
+ * messages, as read from the start, not records.
  */
 enum a2a_resume_in {
     A2A_RESUME_ANYWHERE = 0, /* not known: anything may follow, the end of input too */
     A2A_RESUME_BETWEEN,      /* a whole document: another, or the end of input, follows */
     A2A_RESUME_IN_RECORDS,   /* an element of a stream event's "Records" array */
     A2A_RESUME_IN_ARRAY,     /* an element of a top-level array */
+    A2A_RESUME_IN_MESSAGES,  /* an element of a top-level object's "Messages" array (SHAPES) */
 };
 
 struct a2a_scanner_config {
@@ -93,17 +96,6 @@ enum a2a_value_origin {
     A2A_FROM_ARRAY,    /* an element of a top-level array */
     A2A_FROM_MESSAGES, /* an element of a top-level object's "Messages" array (SHAPES) */
 };
-
-/*
- * Whether a read may go on from the end of a value of this origin (--resume-from, a redrive's
- * place before a message): the end of a "Messages" element is no such place, since read on
- * from there the messages after it would be taken for records. One owner for the resume check
- * and the redrive's places.
- */
-static inline int a2a_origin_is_place(enum a2a_value_origin origin)
-{
-    return origin != A2A_FROM_MESSAGES;
-}
 
 /* A part of a record's bytes: bytes[off, off + len). */
 struct a2a_span {

@@ -90,6 +90,12 @@ def receive_output(messages):
     return json.dumps({"Messages": messages}, indent=4) + "\n"
 
 
+def message_ends(doc):
+    """The byte after each element of receive_output()'s "Messages" (its closing brace alone on
+    a line, indented by 8): the places a read may go on from, as after a "Records" element."""
+    return [m.end() for m in re.finditer(r"\n        \}", doc)]
+
+
 class RedriveTest(h.IntegrationTestCase):
     def setUp(self):
         super().setUp()
@@ -527,13 +533,14 @@ class RedriveTest(h.IntegrationTestCase):
                         args=["--max-page-records", "2", "--delay-ms", "300"])
         disp = self.start_dispatcher()
         f = self.path("sqs.json")
+        self.doc = receive_output([
+            sqs_message(1, on_shard1(1, 1)),
+            sqs_message(2, on_shard1(2, 50)),
+            sqs_message(3, invocation(sh.shard_id(1), sh.seq(4, third[0]),
+                                      sh.seq(4, third[1]), third[1] - third[0] + 1)),
+        ])
         with open(f, "w") as out:
-            out.write(receive_output([
-                sqs_message(1, on_shard1(1, 1)),
-                sqs_message(2, on_shard1(2, 50)),
-                sqs_message(3, invocation(sh.shard_id(1), sh.seq(4, third[0]),
-                                          sh.seq(4, third[1]), third[1] - third[0] + 1)),
-            ]))
+            out.write(self.doc)
         sj = self.path("s.json")
         acked = self.path("acked.ndjson")
         r = self.tool(s, ["-u", disp.url, "--max-time", "2.5", "--summary-json", sj,
@@ -556,16 +563,15 @@ class RedriveTest(h.IntegrationTestCase):
         self.assertNotIn("a2a-recover: \n", r.stderr)
         self.assertRegex(r.stderr, r"%d messages \(the first message %d, the last 3\) were not "
                          r"read and replayed in full before the run stopped: not acked; the "
-                         r"continuation starts before message 1 \(a queue keeps them too\)"
-                         % (cut, 4 - cut))
-        # the file was read to its end, yet a continuation is named: before the first cut one,
-        # at the start of its "Messages" document (an element's end is no place)
-        self.assertEqual((summary["resumePoint"]["offset"], summary["complete"]), (0, False))
-        if cut == 3:
-            self.assertIn("before message 1, the first the stop left unfinished", r.stderr)
-        else:
-            self.assertIn("before message 1; message 2, the first the stop left unfinished, "
-                          "is read again from there", r.stderr)
+                         r"continuation starts before message %d \(a queue keeps them too\)"
+                         % (cut, 4 - cut, 4 - cut))
+        # the file was read to its end, yet a continuation is named: right before the first
+        # cut one, after the element of "Messages" before it (it was the document's start)
+        place = 0 if cut == 3 else message_ends(self.doc)[0]
+        self.assertEqual((summary["resumePoint"]["offset"], summary["complete"]),
+                         (place, False))
+        self.assertIn("byte %d, before message %d, the first the stop left unfinished (it and "
+                      "what was read after it are read again" % (place, 4 - cut), r.stderr)
         self.assertEqual(len(acked), 3 - cut)
 
     def test_continuation_starts_before_a_cut_message_not_after_the_records_read_past_it(self):
@@ -854,11 +860,11 @@ class RedriveTest(h.IntegrationTestCase):
                        if not q["path"].endswith("/wrong"))
         self.assertEqual(right, [sh.seq(4, n) for n in range(1, 4)])
 
-    def test_cut_message_in_a_messages_document_names_where_the_read_starts(self):
-        # From review: the place before a message of a "Messages" document is before the
-        # document (an element's end is no place), so the line names the document's first
-        # message, the one a read from there reads first. With an input after a damaged one,
-        # the second way on (skip it) is offered, and says it skips the cut message too.
+    def test_cut_message_in_a_messages_document_is_read_from_the_place_before_it(self):
+        # The place before a message of a "Messages" document is the end of the element
+        # before it (it was the document's start, and the messages before it were read and
+        # acked again). With an input after a damaged one, the second way on (skip it) is
+        # offered, and says it skips the cut message too.
         recs = [rec(sh.seq(4, n)) for n in range(1, 41)]
         s = self.server([sh.shard(1, recs)],
                         args=["--max-page-records", "2", "--delay-ms", "300"])
@@ -874,24 +880,24 @@ class RedriveTest(h.IntegrationTestCase):
         disp = self.start_dispatcher()
         r = self.tool(s, ["-u", disp.url, "--max-time", "2.5", first, second])
         self.assertEqual(r.rc, 3, r.stderr)
-        self.assertIn("RESUME POINT: %s byte %d, before message 2; message 3, the first the "
-                      "stop left unfinished, is read again from there with the messages before "
-                      "it" % (first, len(one)), r.stderr)
-        self.assertIn("the continuation starts before message 2", r.stderr)
+        place = len(one) + 1 + message_ends(doc)[0]
+        self.assertIn("RESUME POINT: %s byte %d, before message 3, the first the stop left "
+                      "unfinished (it and what was read after it are read again: replaying them "
+                      "is safe)" % (first, place), r.stderr)
+        self.assertIn("the continuation starts before message 3", r.stderr)
         self.assertIn("or, to skip %s (its bytes from %d on are then never read, with message "
                       "3 and any later message not finished: not acked, never replayed) and "
-                      "read the inputs after it: " % (first, len(one)), r.stderr)
+                      "read the inputs after it: " % (first, place), r.stderr)
 
     def test_continuation_that_would_stop_at_the_same_place_says_so(self):
-        # Review 62: `aws sqs receive-message` output is one "Messages" document, read as one:
-        # a --max-time that ends inside it gives a continuation at byte 0 with the same
-        # --max-time, which acks the same first messages and stops at the same place, again
-        # and again. The line beside the continuation says so; a run that got past a place
-        # does not get it.
+        # Review 62: a --max-time that ends before the run gets past a place (here inside the
+        # first message of a "Messages" document, whose range is long) gives a continuation at
+        # byte 0 with the same --max-time, which stops at the same place, again and again. The
+        # line beside the continuation says so; a run that got past a place does not get it.
         recs = [rec(sh.seq(4, n)) for n in range(1, 41)]
         s = self.server([sh.shard(1, recs)],
                         args=["--max-page-records", "2", "--delay-ms", "300"])
-        doc = receive_output([sqs_message(1, on_shard1(1, 1)), sqs_message(2, on_shard1(2, 40))])
+        doc = receive_output([sqs_message(1, on_shard1(2, 40)), sqs_message(2, on_shard1(1, 1))])
         dlq = self.path("dlq.json")
         with open(dlq, "w") as out:
             out.write(doc)
@@ -900,9 +906,9 @@ class RedriveTest(h.IntegrationTestCase):
         self.assertEqual(r.rc, 124, r.stderr)
         self.assertIn("--resume-from 0 ", r.stderr)
         self.assertIn("the continuation starts where this run started: --max-time stopped it "
-                      "before it got past a place to go on from (a \"Messages\" document is "
-                      "read as one: its messages are no places); with the same --max-time it "
-                      "stops there again: give it a longer one", r.stderr)
+                      "before it got past a place to go on from (message 1, the first it read, "
+                      "is read again); with the same --max-time it stops there again: give it a "
+                      "longer one", r.stderr)
         # the same stop after an invocation record, a place: the continuation starts past
         # it, and there is no such line
         with open(dlq, "w") as out:
@@ -943,25 +949,88 @@ class RedriveTest(h.IntegrationTestCase):
                 self.assertEqual((summary["resumePoint"]["offset"], summary["messagesAcked"]),
                                  (place, 2 if last == 3 else 1), summary)
 
-    def test_damage_after_a_messages_document_names_the_messages_read_again(self):
-        # The input fails after a "Messages" document was read in full: an element's end is no
-        # place, so the continuation starts at the document's start and reads its messages
-        # again. The line says so (it said "no record read from it", after two acked messages).
+    def test_damage_after_a_messages_document_continues_after_its_last_message(self):
+        # The input fails after a "Messages" document was read in full: the continuation
+        # starts after its last element, a place as a "Records" element's end is (it started
+        # at the document's start, and read and acked both messages again).
         s = self.small_shard()
         disp = self.start_dispatcher()
         doc = self.path("received.json")
+        text = receive_output([
+            sqs_message(1, on_shard1(1, 1)),
+            sqs_message(2, on_shard1(2, 3))])
         with open(doc, "w") as out:
-            out.write(receive_output([
-                sqs_message(1, on_shard1(1, 1)),
-                sqs_message(2, on_shard1(2, 3))]))
+            out.write(text)
             out.write('{"Records":')
         r = self.tool(s, ["-u", disp.url, doc])
         self.assertEqual(r.rc, 3, r.stderr)
         self.assertIn("2 messages: 2 acked", r.stderr)
-        self.assertIn("RESUME POINT: %s byte 0, before message 1 (it and the messages read after "
-                      "it are read again: the end of an element of \"Messages\" is no place to "
-                      "go on from; replaying them is safe)\n" % doc, r.stderr)
+        self.assertIn("RESUME POINT: %s byte %d, after message 2\n"
+                      % (doc, message_ends(text)[1]), r.stderr)
         self.assertNotIn("no record read from it", r.stderr)
+
+    def test_stop_in_a_later_messages_document_continues_past_the_first(self):
+        # Two receive-message outputs in one file, stopped by --max-time in the second's long
+        # range: the continuation starts after the element before the cut message, past the
+        # first document (it was byte 0: every message of both was read and acked again, and a
+        # short --max-time never got further).
+        recs = [rec(sh.seq(4, n)) for n in range(1, 41)]
+        s = self.server([sh.shard(1, recs)],
+                        args=["--max-page-records", "2", "--delay-ms", "300"])
+        one = receive_output([sqs_message(1, on_shard1(1, 1)), sqs_message(2, on_shard1(2, 2))])
+        two = receive_output([sqs_message(3, on_shard1(3, 3)), sqs_message(4, on_shard1(4, 40))])
+        dlq = self.path("dlq.json")
+        with open(dlq, "w") as out:
+            out.write(one + two)
+        disp = self.start_dispatcher()
+        sj = self.path("s.json")
+        r = self.tool(s, ["-u", disp.url, "--max-time", "2.5", "--summary-json", sj, dlq])
+        self.assertEqual(r.rc, 124, r.stderr)
+        place = len(one) + message_ends(two)[0]
+        with open(sj) as fh:
+            summary = json.load(fh)
+        self.assertEqual((summary["resumePoint"]["offset"], summary["messagesAcked"]), (place, 3),
+                         r.stderr)
+        self.assertIn("--resume-from %d " % place, r.stderr)
+        self.assertIn("RESUME POINT: %s byte %d, before message 4, the first the stop left "
+                      "unfinished" % (dlq, place), r.stderr)
+        self.assertNotIn("the continuation starts where this run started", r.stderr)
+
+    def test_continuation_of_a_messages_document_reads_on_from_the_cut_message(self):
+        # One receive-message output, stopped in message 2's range: the place is after message
+        # 1, and the continuation printed (run with a longer --max-time) reads message 2 as a
+        # message, not a record of a "Records" array: it acks it, and does not send message
+        # 1's record again.
+        recs = [rec(sh.seq(4, n)) for n in range(1, 41)]
+        s = self.server([sh.shard(1, recs)],
+                        args=["--max-page-records", "2", "--delay-ms", "300"])
+        doc = receive_output([sqs_message(1, on_shard1(1, 1)), sqs_message(2, on_shard1(2, 40))])
+        dlq = self.path("dlq.json")
+        with open(dlq, "w") as out:
+            out.write(doc)
+        disp = self.start_dispatcher()
+        acked = self.path("acked.ndjson")
+        r = self.tool(s, ["-u", disp.url, "--max-time", "1.5", "--acked-messages", acked, dlq])
+        self.assertEqual(r.rc, 124, r.stderr)
+        place = message_ends(doc)[0]
+        self.assertIn("RESUME POINT: %s byte %d, before message 2, the first the stop left "
+                      "unfinished" % (dlq, place), r.stderr)
+        self.assertEqual([l["MessageId"] for l in lines_of(acked)],
+                         [sqs_message(1, {})["MessageId"]])
+        cont = [l for l in r.stderr.splitlines() if l.startswith("a2a-recover: continue with: ")]
+        self.assertEqual(len(cont), 1, r.stderr)
+        words = shlex.split(cont[0][len("a2a-recover: continue with: "):])
+        self.assertIn("--resume-from %d" % place, " ".join(words))
+        words[words.index("--max-time") + 1] = "60"
+        rest = h.run_tool(words[1:], env=sh.aws_env(self.home), timeout=120, clear_env=False)
+        self.assertEqual(rest.rc, 0, rest.stderr)
+        self.assertIn("1 message: 1 acked", rest.stderr)
+        # its --acked-messages file is named anew (.resume), and holds message 2 alone
+        self.assertEqual([l["MessageId"] for l in lines_of(self.path("acked.resume.ndjson"))],
+                         [sqs_message(2, {})["MessageId"]])
+        sent = seqs_of_requests(disp)
+        self.assertEqual(sent.count(sh.seq(4, 1)), 1, rest.stderr)
+        self.assertLessEqual({sh.seq(4, n) for n in range(2, 41)}, set(sent))
 
     def test_continuation_from_an_earlier_input_says_standard_input_is_read_again(self):
         # Message 1, in a file, failed transiently (503 every time): the continuation starts

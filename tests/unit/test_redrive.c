@@ -155,7 +155,7 @@ static void settle_one(struct a2a_redrive *rd, uint64_t k, uint64_t resume,
     struct a2a_redrive_message *m = a2a_redrive_begin(rd, &it, 0);
 
     assert_non_null(m);
-    a2a_redrive_resume_before(m, resume, 0, k);
+    a2a_redrive_resume_before(m, resume, 0);
     a2a_redrive_placed(m);
     a2a_redrive_close(rd, m);
     a2a_redrive_settled(rd, m, outcome, stopped_run);
