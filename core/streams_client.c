@@ -645,6 +645,8 @@ static void fail(struct a2a_stream_error *e, enum a2a_stream_cause cause, const 
 static void log_retry(struct a2a_streams_client *c, const char *op, const char *what,
                       unsigned retry, uint64_t delay, int warn)
 {
+    /* timeouts with no answer ever stop at UNANSWERED_TIMEOUTS: say that count, not 11 */
+    unsigned last = c->timed_out && !c->answered ? UNANSWERED_TIMEOUTS : c->cfg.retries + 1;
     char line[1024];
     struct a2a_log_event ev = {.level = warn ? A2A_LOG_WARN : A2A_LOG_DEBUG,
                                .target = A2A_TARGET_RECOVER,
@@ -654,7 +656,7 @@ static void log_retry(struct a2a_streams_client *c, const char *op, const char *
         return;
     }
     snprintf(line, sizeof(line), "stream %s: %s: %s; attempt %u of %u in %llu ms", c->arn_text, op,
-             what, retry + 1, c->cfg.retries + 1, (unsigned long long)delay);
+             what, retry + 1, last, (unsigned long long)delay);
     c->cfg.log->emit(c->cfg.log->ctx, &ev);
 }
 

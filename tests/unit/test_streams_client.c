@@ -1238,6 +1238,53 @@ static void test_long_retries_warn_now_and_then(void **state)
     rows_done();
 }
 
+/* The last line the client logged. */
+static void capture_last(void *ctx, const struct a2a_log_event *ev)
+{
+    snprintf(ctx, 512, "%s", ev->message);
+}
+
+/* Timeouts with no answer ever: the retry line counts the two attempts made, not eleven. */
+static void test_unanswered_timeouts_say_their_count(void **state)
+{
+    static const struct reader_row row = {"timeouts",
+                                          0,
+                                          A2A_START_TRIM_HORIZON,
+                                          "",
+                                          NULL,
+                                          1,
+                                          {{GSI, NULL, 2, 0, "", 1}},
+                                          {NULL},
+                                          A2A_READ_ERROR,
+                                          A2A_STREAM_CAUSE_RETRIES,
+                                          NULL};
+    struct script s = {.row = &row, .now = 1000000, .last_gr = -1, .min_gap = INT64_MAX};
+    struct a2a_streams_hooks hooks = {script_send, script_now, script_sleep, &s};
+    char last[512] = "";
+    struct a2a_log log = {capture_last, last};
+    int no_creds = 0;
+    struct a2a_streams_config cfg = {0};
+    struct a2a_streams_client *c = NULL;
+    struct a2a_shard_range range = {"shardId-1", {A2A_START_TRIM_HORIZON, ""}, NULL, 1, 0};
+    struct a2a_stream_error e = {{0}, 0, "", 0, ""};
+    struct a2a_shard_reader *rd = NULL;
+    struct a2a_error err = {0};
+
+    (void)state;
+    cfg.stream_arn = ARN;
+    cfg.endpoint_url = "http://127.0.0.1:9";
+    cfg.env = (struct a2a_env){test_env, &no_creds};
+    cfg.hooks = &hooks;
+    cfg.log = &log;
+    assert_int_equal(a2a_streams_client_new(&cfg, &c, &err), 0);
+    assert_int_equal(a2a_shard_reader_open(c, &range, &rd, &err), 0);
+    assert_int_equal(a2a_shard_reader_next(rd, &(struct a2a_stream_page){0}, &e), A2A_READ_ERROR);
+    assert_int_equal(s.calls, 2);
+    assert_non_null(strstr(last, "Timeout was reached; attempt 2 of 2 in "));
+    a2a_shard_reader_free(&rd);
+    a2a_streams_client_free(&c);
+}
+
 /* Credentials from the environment, until gone is set; HOME a directory with other keys. */
 struct moving_env {
     int gone;
@@ -1430,6 +1477,7 @@ int main(void)
         cmocka_unit_test(test_reader_written_end),
         cmocka_unit_test(test_unanswered_endpoint_is_not_waited_on_again),
         cmocka_unit_test(test_long_retries_warn_now_and_then),
+        cmocka_unit_test(test_unanswered_timeouts_say_their_count),
         cmocka_unit_test(test_refresh_failure_keeps_to_the_source),
         cmocka_unit_test(test_reader_backlog_unpaced),
         cmocka_unit_test(test_describe),
