@@ -158,6 +158,17 @@ static int open_sinks(struct cli_sinks *s, const struct options *o, struct a2a_e
     return 0;
 }
 
+/* Writes one built --report line (rc: how building it went) and frees it; a failure is noted. */
+static void write_report_line(struct cli_sinks *s, struct a2a_buf *line, int rc)
+{
+    if (rc != 0 || fwrite(line->data, 1, line->len, s->report) != line->len ||
+        fflush(s->report) != 0) {
+        output_write_failed(&s->report_file, errno);
+        s->write_error = 1;
+    }
+    a2a_buf_free(line);
+}
+
 /* Beside a continuation after a record outgrew --max-record-size: the limit it gives. */
 static void say_raised_limit(struct messages *m, const struct a2a_run_stats *st,
                              const struct options *o, const char *limit)
@@ -245,13 +256,8 @@ static char *report_resume(struct cli_sinks *s, const struct options *o, char **
         int rc = a2a_buf_puts(&line, "{\"resumePoint\":");
         rc |= resume_put_json(&line, &st->resume, command);
         rc |= a2a_buf_puts(&line, "}\n");
-        if (rc != 0 || fwrite(line.data, 1, line.len, s->report) != line.len ||
-            fflush(s->report) != 0) {
-            output_write_failed(&s->report_file, errno);
-            s->write_error = 1;
-        }
+        write_report_line(s, &line, rc);
     }
-    a2a_buf_free(&line);
     return command;
 }
 
@@ -277,12 +283,7 @@ static void report_read_again(struct cli_sinks *s, const struct options *o, char
     rc = a2a_buf_puts(&line, "{\"readAgain\":");
     rc |= read_again_put_json(&line, again);
     rc |= a2a_buf_puts(&line, "}\n");
-    if (rc != 0 || fwrite(line.data, 1, line.len, s->report) != line.len ||
-        fflush(s->report) != 0) {
-        output_write_failed(&s->report_file, errno);
-        s->write_error = 1;
-    }
-    a2a_buf_free(&line);
+    write_report_line(s, &line, rc);
 }
 
 /* Notes an output not written whole, by the option that names it. */

@@ -129,6 +129,11 @@ class RedriveTest(h.IntegrationTestCase):
             p.stderr.close()
         return p.returncode, err
 
+    def slow_shard(self):
+        """Shard 1 of 40 records, two a page, 300 ms a call: a range of it takes seconds."""
+        return self.server([sh.shard(1, [rec(sh.seq(4, n)) for n in range(1, 41)])],
+                           args=["--max-page-records", "2", "--delay-ms", "300"])
+
     def tool(self, server, args, input=None, timeout=120):
         env = sh.aws_env(self.home)
         return h.run_tool(["--endpoint-url", server.endpoint_url, "--no-progress"] + list(args),
@@ -580,9 +585,7 @@ class RedriveTest(h.IntegrationTestCase):
         # with no queue behind it) never replayed the range. The place is the end of the value
         # before the cut message, an invocation record or an element of a Lambda SQS event's
         # "Records" (it was byte 0: message 1 was replayed again).
-        recs = [rec(sh.seq(4, n)) for n in range(1, 41)]
-        s = self.server([sh.shard(1, recs)],
-                        args=["--max-page-records", "2", "--delay-ms", "300"])
+        s = self.slow_shard()
         bodies = (on_shard1(1, 1),
                   on_shard1(2, 40))
         plain = "".join(json.dumps(rec(sh.seq(8, n))) + "\n" for n in range(1, 4))
@@ -865,9 +868,7 @@ class RedriveTest(h.IntegrationTestCase):
         # before it (it was the document's start, and the messages before it were read and
         # acked again). With an input after a damaged one, the second way on (skip it) is
         # offered, and says it skips the cut message too.
-        recs = [rec(sh.seq(4, n)) for n in range(1, 41)]
-        s = self.server([sh.shard(1, recs)],
-                        args=["--max-page-records", "2", "--delay-ms", "300"])
+        s = self.slow_shard()
         one = json.dumps(on_shard1(1, 1))
         doc = receive_output([
             sqs_message(2, on_shard1(2, 2)),
@@ -894,9 +895,7 @@ class RedriveTest(h.IntegrationTestCase):
         # first message of a "Messages" document, whose range is long) gives a continuation at
         # byte 0 with the same --max-time, which stops at the same place, again and again. The
         # line beside the continuation says so; a run that got past a place does not get it.
-        recs = [rec(sh.seq(4, n)) for n in range(1, 41)]
-        s = self.server([sh.shard(1, recs)],
-                        args=["--max-page-records", "2", "--delay-ms", "300"])
+        s = self.slow_shard()
         doc = receive_output([sqs_message(1, on_shard1(2, 40)), sqs_message(2, on_shard1(1, 1))])
         dlq = self.path("dlq.json")
         with open(dlq, "w") as out:
@@ -974,9 +973,7 @@ class RedriveTest(h.IntegrationTestCase):
         # range: the continuation starts after the element before the cut message, past the
         # first document (it was byte 0: every message of both was read and acked again, and a
         # short --max-time never got further).
-        recs = [rec(sh.seq(4, n)) for n in range(1, 41)]
-        s = self.server([sh.shard(1, recs)],
-                        args=["--max-page-records", "2", "--delay-ms", "300"])
+        s = self.slow_shard()
         one = receive_output([sqs_message(1, on_shard1(1, 1)), sqs_message(2, on_shard1(2, 2))])
         two = receive_output([sqs_message(3, on_shard1(3, 3)), sqs_message(4, on_shard1(4, 40))])
         dlq = self.path("dlq.json")
@@ -1001,9 +998,7 @@ class RedriveTest(h.IntegrationTestCase):
         # 1, and the continuation printed (run with a longer --max-time) reads message 2 as a
         # message, not a record of a "Records" array: it acks it, and does not send message
         # 1's record again.
-        recs = [rec(sh.seq(4, n)) for n in range(1, 41)]
-        s = self.server([sh.shard(1, recs)],
-                        args=["--max-page-records", "2", "--delay-ms", "300"])
+        s = self.slow_shard()
         doc = receive_output([sqs_message(1, on_shard1(1, 1)), sqs_message(2, on_shard1(2, 40))])
         dlq = self.path("dlq.json")
         with open(dlq, "w") as out:

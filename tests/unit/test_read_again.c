@@ -51,92 +51,97 @@ static void drop(struct stream_input *si)
     free(si->unread);
 }
 
+/* What each test builds: the options, the unread list, the commands, their JSON. */
+struct fixture {
+    struct options o;
+    struct stream_input si;
+    struct read_again_list l;
+    struct a2a_buf json;
+};
+
+static void begin(struct fixture *f)
+{
+    memset(f, 0, sizeof(*f));
+    parse(&f->o);
+}
+
+/* Builds the commands and their JSON (NUL-terminated); checks both succeed. */
+static void build(struct fixture *f)
+{
+    assert_int_equal(read_again_build(&f->l, &f->si, &f->o, argv_run), 0);
+    assert_int_equal(read_again_put_json(&f->json, &f->l), 0);
+    assert_int_equal(a2a_buf_putc(&f->json, '\0'), 0);
+}
+
+static void end(struct fixture *f)
+{
+    a2a_buf_free(&f->json);
+    read_again_free(&f->l);
+    drop(&f->si);
+    options_free(&f->o);
+}
+
 /* Ranges unread from their start share one command; a part after a record read has its own,
    the run's --to kept, --shard and --from replaced, outputs renamed apart. */
 static void test_one_command_a_start(void **state)
 {
-    struct options o;
-    struct stream_input si;
-    struct read_again_list l;
-    struct a2a_buf json = {NULL, 0, 0};
+    struct fixture f;
 
     (void)state;
-    memset(&si, 0, sizeof(si));
-    parse(&o);
-    keep(&si, "s-1", "trim-horizon");
-    keep(&si, "s-2", "after:700000000000000000007");
-    keep(&si, "s-3", "trim-horizon");
-    keep(&si, "s-3", "trim-horizon"); /* reported twice: read once */
-    assert_int_equal(read_again_build(&l, &si, &o, argv_run), 0);
-    assert_int_equal(l.n, 2);
-    assert_int_equal(l.items[0].nshards, 2);
-    assert_string_equal(l.items[0].command,
+    begin(&f);
+    keep(&f.si, "s-1", "trim-horizon");
+    keep(&f.si, "s-2", "after:700000000000000000007");
+    keep(&f.si, "s-3", "trim-horizon");
+    keep(&f.si, "s-3", "trim-horizon"); /* reported twice: read once */
+    build(&f);
+    assert_int_equal(f.l.n, 2);
+    assert_int_equal(f.l.items[0].nshards, 2);
+    assert_string_equal(f.l.items[0].command,
                         "a2a-recover -n --stream " ARN " --report r.read-again.ndjson --to "
                         "700000000000000000099 --shard s-1 --shard s-3 --from trim-horizon");
-    assert_string_equal(l.items[1].command,
+    assert_string_equal(f.l.items[1].command,
                         "a2a-recover -n --stream " ARN " --report r.read-again-2.ndjson --to "
                         "700000000000000000099 --shard s-2 --from after:700000000000000000007");
-    assert_int_equal(read_again_put_json(&json, &l), 0);
-    assert_int_equal(a2a_buf_putc(&json, '\0'), 0);
-    assert_non_null(strstr(json.data, "[{\"shardIds\":[\"s-1\",\"s-3\"],\"from\":\"trim-horizon\","
-                                      "\"exact\":true,\"command\":\"a2a-recover -n"));
-    assert_non_null(strstr(json.data, "},{\"shardIds\":[\"s-2\"],\"from\":\"after:"));
-    a2a_buf_free(&json);
-    read_again_free(&l);
-    drop(&si);
-    options_free(&o);
+    assert_non_null(strstr(f.json.data,
+                           "[{\"shardIds\":[\"s-1\",\"s-3\"],\"from\":\"trim-horizon\","
+                           "\"exact\":true,\"command\":\"a2a-recover -n"));
+    assert_non_null(strstr(f.json.data, "},{\"shardIds\":[\"s-2\"],\"from\":\"after:"));
+    end(&f);
 }
 
 /* The stream could not be listed: the same command again, outputs renamed; at latest, the
    command is not the same place, and says so. */
 static void test_whole_stream_and_latest(void **state)
 {
-    struct options o;
-    struct stream_input si;
-    struct read_again_list l;
-    struct a2a_buf json = {NULL, 0, 0};
+    struct fixture f;
 
     (void)state;
-    memset(&si, 0, sizeof(si));
-    parse(&o);
-    keep(&si, NULL, "trim-horizon");
-    keep(&si, "s-9", "latest");
-    assert_int_equal(read_again_build(&l, &si, &o, argv_run), 0);
-    assert_int_equal(l.n, 2);
-    assert_int_equal(l.items[0].nshards, 0);
-    assert_string_equal(l.items[0].command,
+    begin(&f);
+    keep(&f.si, NULL, "trim-horizon");
+    keep(&f.si, "s-9", "latest");
+    build(&f);
+    assert_int_equal(f.l.n, 2);
+    assert_int_equal(f.l.items[0].nshards, 0);
+    assert_string_equal(f.l.items[0].command,
                         "a2a-recover -n --stream " ARN " --report r.read-again.ndjson --shard s-1 "
                         "--shard s-2 --shard s-3 --from trim-horizon --to 700000000000000000099");
-    assert_int_equal(read_again_put_json(&json, &l), 0);
-    assert_int_equal(a2a_buf_putc(&json, '\0'), 0);
-    assert_non_null(strstr(json.data, "[{\"shardIds\":null,\"from\":\"trim-horizon\""));
+    assert_non_null(strstr(f.json.data, "[{\"shardIds\":null,\"from\":\"trim-horizon\""));
     assert_non_null(
-        strstr(json.data, "{\"shardIds\":[\"s-9\"],\"from\":\"latest\",\"exact\":false"));
-    a2a_buf_free(&json);
-    read_again_free(&l);
-    drop(&si);
-    options_free(&o);
+        strstr(f.json.data, "{\"shardIds\":[\"s-9\"],\"from\":\"latest\",\"exact\":false"));
+    end(&f);
 }
 
 /* Nothing unread: nothing built, and the JSON is an empty array. */
 static void test_nothing_unread(void **state)
 {
-    struct options o;
-    struct stream_input si;
-    struct read_again_list l;
-    struct a2a_buf json = {NULL, 0, 0};
+    struct fixture f;
 
     (void)state;
-    memset(&si, 0, sizeof(si));
-    parse(&o);
-    assert_int_equal(read_again_build(&l, &si, &o, argv_run), 0);
-    assert_int_equal(l.n, 0);
-    assert_int_equal(read_again_put_json(&json, &l), 0);
-    assert_int_equal(json.len, 2);
-    assert_memory_equal(json.data, "[]", 2);
-    a2a_buf_free(&json);
-    read_again_free(&l);
-    options_free(&o);
+    begin(&f);
+    build(&f);
+    assert_int_equal(f.l.n, 0);
+    assert_string_equal(f.json.data, "[]");
+    end(&f);
 }
 
 int main(void)
