@@ -83,6 +83,9 @@ static void install_signals(void)
     sigaction(SIGHUP, &sa, NULL);
     sigaction(DEADLINE_SIGNAL, &sa, NULL); /* --max-time stops the run as SIGTERM does */
     signal(SIGPIPE, SIG_IGN); /* a closed pipe is an error to report, not a silent death */
+    /* a file size limit likewise: a write past it fails with EFBIG, said and exit 7, where the
+       default would kill the run mid-response, its temporary files left (review 64) */
+    signal(SIGXFSZ, SIG_IGN);
 }
 
 /* What the CLI does with every result besides the response. */
@@ -202,7 +205,8 @@ static int no_progress(const struct a2a_resume_point *rp, const struct options *
     if (rp->place.valid) {
         return rp->place.none_read;
     }
-    return rp->input_index == 0 &&
+    /* a pipe's continuation reads a saved file, not the slow writer (review 64) */
+    return rp->input_resumable && rp->input_index == 0 &&
            rp->offset == (o->has_resume_from ? (uint64_t)o->resume_from : 0);
 }
 

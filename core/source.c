@@ -367,8 +367,10 @@ static int files_seek(void *ctx, uint64_t off, struct a2a_error *err)
 static int files_may_be_empty(void *ctx)
 {
     const struct a2a_files *f = ctx;
+    struct stat st;
 
-    return f->is_stdin;
+    /* a regular file given with < is a capture, as a named one is (review 64) */
+    return f->is_stdin && !(fstat(f->fd, &st) == 0 && S_ISREG(st.st_mode));
 }
 
 void a2a_files_source(struct a2a_source *src, struct a2a_files *f)

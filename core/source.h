@@ -82,8 +82,9 @@ struct a2a_source {
     int (*seek)(void *ctx, uint64_t off, struct a2a_error *err);
     /*
      * Optional: 1 when the current input may hold no document at all and that is no fault:
-     * standard input, fed by `aws sqs receive-message`, which prints nothing for an empty
-     * queue. A named file that is empty stays an input error (a capture gone wrong).
+     * standard input from a pipe, fed by `aws sqs receive-message`, which prints nothing for
+     * an empty queue. An empty file, named or given with <, stays an input error (a capture
+     * gone wrong).
      */
     int (*may_be_empty)(void *ctx);
     /* Optional: called once when the reader is done with the source; releases ctx. */

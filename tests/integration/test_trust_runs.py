@@ -352,9 +352,9 @@ class TrustRunsTest(harness.IntegrationTestCase):
         with open(out, "wb") as f:
             f.write(earlier)
 
-        def limit():
+        def limit():  # SIGXFSZ left at its default: the tool must not die of it (review 64)
             resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048))
-            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
 
         p = subprocess.run([harness.BIN, "-n", "-o", out, "--summary-json", sj, ev],
                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -365,6 +365,7 @@ class TrustRunsTest(harness.IntegrationTestCase):
         self.assertIn("-o %s was not replaced: what it holds is not this run's" % out, err)
         with open(out, "rb") as f:
             self.assertEqual(f.read(), earlier)
+        self.assertEqual([n for n in os.listdir(self.tmp) if ".tmp." in n], [])
         with open(sj) as f:
             summary = json.load(f)
         self.assertEqual((summary["exitStatus"], summary["outputsNotWritten"], summary["failed"]),
