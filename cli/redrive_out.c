@@ -139,6 +139,17 @@ void redrive_out_summary(const struct redrive_out *ro, const struct a2a_run_stat
                       which, ro->cut == 1 ? "it stays" : "they stay");
         }
     }
+    if (st->ranges_unreadable > 0 && !st->resume.valid) {
+        /* the summary says INCOMPLETE: say where the rest is, the queue (review 64) */
+        uint64_t n = st->ranges_unreadable;
+        msg_error(ro->msgs,
+                  "%llu range%s could not be read in full (each named above, with its cause): "
+                  "%s message%s not acked and stay%s in the queue; received again, a range is "
+                  "read again once its cause has passed (retries, credentials, the endpoint), "
+                  "never once trimmed",
+                  (unsigned long long)n, n == 1 ? "" : "s", n == 1 ? "its" : "their",
+                  n == 1 ? " is" : "s are", n == 1 ? "s" : "");
+    }
     if (st->resume.valid && st->resume.place.valid == 0 && st->resume.failed_before > 0) {
         /* a failure of its own fails again when read again: the continuation would stay
          * behind it for good; it is reported, as in a run read to its end */

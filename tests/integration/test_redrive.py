@@ -308,6 +308,9 @@ class RedriveTest(h.IntegrationTestCase):
         # what retires the message once its loss is recorded elsewhere
         self.assertEqual(unread[0]["receiptHandle"], "AQEB-receipt-1")
         self.assertIn("2 ranges from a stream, 1 of them unreadable", r.stderr)
+        # INCOMPLETE, and no resume point: the line says where the rest is (review 64)
+        self.assertIn("1 range could not be read in full (each named above, with its cause): "
+                      "its message is not acked and stays in the queue", r.stderr)
         self.assertRegex(r.stderr.splitlines()[-1], r"^a2a-recover: INCOMPLETE: ")
 
     def test_partly_trimmed_range_says_the_loss_then_replays_what_remains(self):
