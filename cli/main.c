@@ -339,10 +339,10 @@ static int close_output(struct cli_sinks *s, struct output *out, int keep)
 
 /*
  * Closes what open_sinks() opened (any part of it) but --summary-json; keeps --failed-out
- * only when ok is set, -o only when response_ok is. Returns -1 when something could not be
- * written (each failure printed).
+ * only when ok is set, -o only when response_ok is. Each failure is printed and noted
+ * (note_unwritten()): the exit status is decided from the notes.
  */
-static int close_sinks(struct cli_sinks *s, int ok, int response_ok)
+static void close_sinks(struct cli_sinks *s, int ok, int response_ok)
 {
     int printed = 0;
 
@@ -360,9 +360,7 @@ static int close_sinks(struct cli_sinks *s, int ok, int response_ok)
     if (s->write_error && printed == 0 && ok) {
         msg_error(s->msgs, "writing --report or --failed-out failed");
         note_unwritten(s, s->report_file.path != NULL ? "--report" : "--failed-out");
-        printed = -1;
     }
-    return printed;
 }
 
 /*
@@ -483,7 +481,7 @@ static void summarize(struct messages *m, const struct a2a_run_stats *st, int dr
     uint64_t abandoned = st->by_outcome[A2A_OUT_ABANDONED];
     char ranges[96] = "";
 
-    if (st->fatal_status >= 300 && st->fatal_status <= 399) {
+    if (a2a_http_is_redirect(st->fatal_status)) {
         msg_error(m,
                   "dispatcher answered %s: a2a-recover does not follow redirects (the token "
                   "would go along); give -u the URL the dispatcher takes; %llu record%s not "
@@ -812,7 +810,7 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
     }
     resume_cmd = report_resume(&sinks, o, argv, &st);
 out:
-    (void)close_sinks(&sinks, keep_outputs, response_ok); /* failures noted */
+    close_sinks(&sinks, keep_outputs, response_ok); /* failures noted */
     if (keep_outputs && !response_ok) {
         say_not_replaced(&sinks, &sinks.response_file);
     }

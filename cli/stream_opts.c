@@ -179,8 +179,8 @@ static void keep_unread(struct stream_input *si, const struct a2a_unreadable *u)
     struct stream_unread *grown;
     struct stream_unread kept = {NULL, NULL};
 
-    /* a loss (trimmed, not found) is gone whatever runs next; a lost start is read on */
-    if (u->partial || strcmp(u->cause, "trimmed") == 0 || strcmp(u->cause, "not-found") == 0) {
+    /* a loss is gone whatever runs next; a lost start is read on */
+    if (u->partial || u->lost) {
         return;
     }
     kept.from = strdup(u->start);

@@ -696,7 +696,7 @@ static void settle(struct a2a_engine *eng, struct call *call, struct a2a_job *jo
         .random = next_random(eng),
     };
 
-    if (answered && status >= 300 && status <= 399) {
+    if (answered && a2a_http_is_redirect(status)) {
         redirect_target(call, detail, sizeof(detail)); /* where, not the body */
     } else if (answered && a2a_http_classify(status) != A2A_HTTP_SUCCESS) {
         body_excerpt(call, detail, sizeof(detail)); /* only failures quote it */

@@ -27,12 +27,17 @@ enum a2a_http_class a2a_http_classify(long status)
     if (status >= 500 && status <= 599) {
         return A2A_HTTP_TRANSIENT;
     }
-    if (status >= 300 && status <= 399) {
+    if (a2a_http_is_redirect(status)) {
         /* a redirect, not followed (the token would go where it points): every call of the
            run gets it alike (review 61) */
         return A2A_HTTP_FATAL;
     }
     return A2A_HTTP_PERMANENT; /* 1xx as a final answer, other 4xx, nonsense */
+}
+
+int a2a_http_is_redirect(long status)
+{
+    return status >= 300 && status <= 399;
 }
 
 uint64_t a2a_backoff_ms(unsigned retry, uint64_t base_ms, uint64_t cap_ms, uint64_t random)
@@ -250,7 +255,7 @@ void a2a_http_verdict(const struct a2a_verdict_input *in, struct a2a_verdict *ou
         retry_or_give_up(in, out, why);
         return;
     case A2A_HTTP_FATAL:
-        if (in->status >= 300 && in->status <= 399) {
+        if (a2a_http_is_redirect(in->status)) {
             snprintf(out->reason, sizeof(out->reason), "HTTP %ld, a redirect %.280s, not followed",
                      in->status, in->detail);
         } else {

@@ -23,6 +23,9 @@ enum a2a_http_class {
 
 enum a2a_http_class a2a_http_classify(long status);
 
+/* A 3xx: a redirect, never followed; fatal, its reason names where it points. */
+int a2a_http_is_redirect(long status);
+
 /*
  * Full jitter: a delay drawn uniformly from [0, min(cap, base * 2^(retry - 1))], where retry
  * is 1 for the first retry; random is any 64-bit draw.

@@ -203,6 +203,7 @@ static void report_unreadable(struct a2a_stream_source *s, const struct range *r
                    : (s->ranges != NULL && s->ranges[0].end_seq[0] != '\0' ? s->ranges[0].end_seq
                                                                            : NULL),
         .partial = e->lost_end[0] != '\0',
+        .lost = e->cause == A2A_STREAM_CAUSE_TRIMMED || e->cause == A2A_STREAM_CAUSE_NOT_FOUND,
         .cause = a2a_stream_cause_name(e->cause),
         .aws_error = e->aws_name,
         .error = &error,

@@ -54,6 +54,7 @@ struct a2a_unreadable {
     uint64_t records_read;         /* records of this range handed out before the failure */
     int partial; /* only the range's start is lost (trimmed), up to end; the rest is read on,
                     and a later failure of the range is reported too */
+    int lost;    /* reading again cannot give it: trimmed, or no such stream or shard */
 };
 
 struct a2a_stream_source_config {
