@@ -35,11 +35,6 @@ enum a2a_http_class a2a_http_classify(long status)
     return A2A_HTTP_PERMANENT; /* 1xx as a final answer, other 4xx, nonsense */
 }
 
-int a2a_http_is_redirect(long status)
-{
-    return status >= 300 && status <= 399;
-}
-
 uint64_t a2a_backoff_ms(unsigned retry, uint64_t base_ms, uint64_t cap_ms, uint64_t random)
 {
     uint64_t ceiling = base_ms;

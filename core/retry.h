@@ -23,8 +23,12 @@ enum a2a_http_class {
 
 enum a2a_http_class a2a_http_classify(long status);
 
-/* A 3xx: a redirect, never followed; fatal, its reason names where it points. */
-int a2a_http_is_redirect(long status);
+/* A 3xx: a redirect, never followed; fatal, its reason names where it points. Inline: the
+   engine asks it of every answer. */
+static inline int a2a_http_is_redirect(long status)
+{
+    return status >= 300 && status <= 399;
+}
 
 /*
  * Full jitter: a delay drawn uniformly from [0, min(cap, base * 2^(retry - 1))], where retry
