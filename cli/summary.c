@@ -90,6 +90,12 @@ void summary_print(struct messages *m, const struct a2a_run_stats *st,
     a2a_buf_put_u64(&b, st->unreportable);
     a2a_buf_puts(&b, " unreportable");
     put_kinds(&b, st);
+    if (st->retries > 0) {
+        /* calls made again: why a run took longer than its records say */
+        a2a_buf_puts(&b, "; ");
+        a2a_buf_put_u64(&b, st->retries);
+        a2a_buf_puts(&b, st->retries == 1 ? " retry" : " retries");
+    }
     a2a_buf_puts(&b, extra);
     if (st->elapsed_ms > 0 && st->records > 0) {
         double rate = (double)st->records / secs;
@@ -142,6 +148,7 @@ int summary_write_json(FILE *out, const struct a2a_run_stats *st,
     }
     a2a_buf_putc(&b, '}');
     put_count(&b, ",\"dispatched\":", st->dispatched);
+    put_count(&b, ",\"retries\":", st->retries);
     put_count(&b, ",\"rangesRead\":", st->ranges_read + (stream != NULL ? stream->read : 0));
     put_count(&b, ",\"rangesUnreadable\":", ranges_unreadable(st, stream));
     put_count(&b, ",\"messages\":", st->messages);

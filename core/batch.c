@@ -215,7 +215,8 @@ static int deliver(struct run *r, const struct a2a_result *res, struct a2a_redri
     return 0;
 }
 
-static void result_from_slot(const struct slot *s, struct a2a_result *res)
+/* Which record the slot holds: the part of its result that is the reader's, not the pool's. */
+static void identity_from_slot(const struct slot *s, struct a2a_result *res)
 {
     memset(res, 0, sizeof(*res));
     res->position = s->position;
@@ -230,6 +231,11 @@ static void result_from_slot(const struct slot *s, struct a2a_result *res)
     res->event_name.len = s->event_len;
     res->raw.ptr = s->text.data + s->seq_len + s->event_len;
     res->raw.len = s->raw_len;
+}
+
+static void result_from_slot(const struct slot *s, struct a2a_result *res)
+{
+    identity_from_slot(s, res);
     res->outcome = s->job.res.outcome;
     res->reason = s->job.res.reason;
     res->http_status = s->job.res.http_status;
@@ -269,6 +275,53 @@ static void on_job_done(void *ctx, struct a2a_job *job)
 
     r->st->in_flight--;
     s->done = 1;
+}
+
+/* "in 8.0 s", "in 15 s": how long a retry waits, as an operator reads it. */
+static void format_wait(char *out, size_t cap, int64_t ms)
+{
+    if (ms < 10000) {
+        snprintf(out, cap, "%.1f s", (double)ms / 1000.0);
+    } else {
+        snprintf(out, cap, "%lld s", (long long)((ms + 500) / 1000));
+    }
+}
+
+/*
+ * An attempt failed and will be made again: said as it happens, since the wait is otherwise
+ * silent (a Retry-After of minutes holds the record, and the run's end, as long). The job is
+ * the pool's meanwhile: only the slot's own fields are read.
+ */
+static void on_job_retry(void *ctx, const struct a2a_retry_note *note)
+{
+    struct run *r = ctx;
+    struct slot *s = note->user;
+    struct a2a_result res;
+    char wait[32];
+    char line[A2A_REASON_MAX + 160];
+
+    r->st->retries++;
+    identity_from_slot(s, &res);
+    if (s->msg != NULL) {
+        a2a_redrive_describe(s->msg, &res);
+    }
+    format_wait(wait, sizeof(wait), note->delay_ms);
+    snprintf(line, sizeof(line), "attempt %u of %u failed: %s; trying again in %s%s", note->attempt,
+             note->attempts, note->reason, wait,
+             note->asked ? ", as the dispatcher's Retry-After asked" : "");
+    log_event(r, A2A_LOG_WARN, A2A_TARGET_TRANSIENT, &res, line);
+}
+
+/* Retries past the pool's bound on notes: counted all the same, said in one line. */
+static void on_job_retries_dropped(void *ctx, uint64_t dropped)
+{
+    struct run *r = ctx;
+    char line[120];
+
+    r->st->retries += dropped;
+    snprintf(line, sizeof(line), "%llu more attempts failed and will be made again (not named)",
+             (unsigned long long)dropped);
+    log_event(r, A2A_LOG_WARN, A2A_TARGET_TRANSIENT, NULL, line);
 }
 
 /* Lets the caller's progress display redraw: after calls came back, and while waiting. */
@@ -648,7 +701,13 @@ static int setup(struct run *r, struct a2a_error *err)
         a2a_error_set(err, A2A_E_NOMEM, "out of memory");
         return -1;
     }
-    return a2a_dispatch_new(&r->pool, &cfg->dispatch, &cfg->log, on_job_done, r, err);
+    struct a2a_dispatch_hooks hooks = {
+        .on_done = on_job_done,
+        .on_retry = on_job_retry,
+        .on_retry_dropped = on_job_retries_dropped,
+        .ctx = r,
+    };
+    return a2a_dispatch_new(&r->pool, &cfg->dispatch, &cfg->log, &hooks, err);
 }
 
 static void teardown(struct run *r)

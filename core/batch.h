@@ -87,6 +87,7 @@ struct a2a_run_stats {
     uint64_t would_dispatch;           /* --dry-run: INSERTs that would be sent */
     uint64_t by_outcome[A2A_OUT__MAX]; /* every result by outcome (failures by kind) */
     uint64_t dispatched;               /* records sent at least once (delivered so far) */
+    uint64_t retries;                  /* attempts that failed and were to be made again */
     uint64_t in_flight;                /* handed to the engine and not back yet (live) */
     uint64_t input_offset;             /* how far into the current input reading got (live;
                                           at the end, into the last one reached) */

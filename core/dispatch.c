@@ -57,8 +57,7 @@ struct pool_engine {
 struct a2a_dispatch {
     struct a2a_dispatch_config cfg; /* copied; strings borrowed */
     struct a2a_log log;
-    a2a_job_done_fn *on_done;
-    void *ctx;
+    struct a2a_dispatch_hooks hooks;
 
     struct curl_slist *headers;    /* owned: the headers every call carries */
     CURLU *url;                    /* owned: the endpoint, parsed once; engines copy it */
@@ -81,6 +80,9 @@ struct a2a_dispatch {
     enum a2a_outcome abandon_outcome;
     char abandon_reason[A2A_REASON_MAX];
     struct a2a_error engine_err; /* the first engine failure (out of memory) */
+    struct a2a_retry_note notes[A2A_DISPATCH_NOTES_MAX]; /* retries not yet told, oldest first */
+    size_t nnotes;
+    uint64_t notes_dropped; /* past the bound since the caller was last told */
 
     /* The caller's thread only. */
     size_t outstanding; /* added and not yet handed back */
@@ -196,6 +198,20 @@ static void publish(struct a2a_dispatch *d, struct a2a_job *done)
             /* EAGAIN: the pipe is full of wake-ups already; nothing is lost */
         }
     }
+}
+
+/* An engine's retry, kept for the caller's thread (the hooks run there only). */
+static void keep_retry_note(void *ctx, const struct a2a_retry_note *note)
+{
+    struct a2a_dispatch *d = ctx;
+
+    pthread_mutex_lock(&d->mu);
+    if (d->nnotes < A2A_DISPATCH_NOTES_MAX) {
+        d->notes[d->nnotes++] = *note;
+    } else {
+        d->notes_dropped++;
+    }
+    pthread_mutex_unlock(&d->mu);
 }
 
 /* Marks the engine failed, keeps the pool's first failure and wakes the caller; d->mu held. */
@@ -340,6 +356,8 @@ static int start_engines(struct a2a_dispatch *d, struct a2a_error *err)
         .trip = &d->trip,
         .next_start_ns = &d->next_start_ns,
         .no_proxy = no_proxy_in_environment(),
+        .on_retry = d->hooks.on_retry != NULL ? keep_retry_note : NULL,
+        .retry_ctx = d,
     };
     uint64_t seed = d->cfg.random_seed != 0
                         ? d->cfg.random_seed
@@ -391,7 +409,7 @@ static int open_wake_pipe(struct a2a_dispatch *d)
 }
 
 int a2a_dispatch_new(struct a2a_dispatch **out, const struct a2a_dispatch_config *cfg,
-                     const struct a2a_log *log, a2a_job_done_fn *on_done, void *ctx,
+                     const struct a2a_log *log, const struct a2a_dispatch_hooks *hooks,
                      struct a2a_error *err)
 {
     struct a2a_dispatch *d;
@@ -410,8 +428,7 @@ int a2a_dispatch_new(struct a2a_dispatch **out, const struct a2a_dispatch_config
         d->cfg.concurrency = 1;
     }
     d->log = *log;
-    d->on_done = on_done;
-    d->ctx = ctx;
+    d->hooks = *hooks;
     d->wake_fds[0] = d->wake_fds[1] = -1;
     atomic_init(&d->fatal_status, 0);
     pthread_mutex_init(&d->trip.mu, NULL);
@@ -471,21 +488,38 @@ void a2a_dispatch_add(struct a2a_dispatch *d, struct a2a_job *job)
     }
 }
 
-/* Runs the caller's callback for every job handed back. Returns how many. */
+/*
+ * Runs the caller's hooks: the retry notes kept so far, then every job handed back (a job's
+ * notes come before it). Returns how many jobs.
+ */
 static size_t deliver(struct a2a_dispatch *d)
 {
+    struct a2a_retry_note notes[A2A_DISPATCH_NOTES_MAX];
+    size_t nnotes;
+    uint64_t dropped;
     struct a2a_job *job;
     size_t n = 0;
 
     pthread_mutex_lock(&d->mu);
     job = a2a_job_list_take(&d->outbox);
     d->outbox_len = 0;
+    nnotes = d->nnotes;
+    memcpy(notes, d->notes, nnotes * sizeof(notes[0]));
+    dropped = d->notes_dropped;
+    d->nnotes = 0;
+    d->notes_dropped = 0;
     pthread_mutex_unlock(&d->mu);
+    for (size_t i = 0; i < nnotes; i++) {
+        d->hooks.on_retry(d->hooks.ctx, &notes[i]);
+    }
+    if (dropped > 0) {
+        d->hooks.on_retry_dropped(d->hooks.ctx, dropped);
+    }
     while (job != NULL) {
         struct a2a_job *next = job->next;
         job->next = NULL;
         d->outstanding--;
-        d->on_done(d->ctx, job);
+        d->hooks.on_done(d->hooks.ctx, job);
         job = next;
         n++;
     }

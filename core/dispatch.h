@@ -5,7 +5,7 @@
  * thread or process per call.
  *
  * Jobs (core/job.h) belong to the caller; the pool borrows each from a2a_dispatch_add() until
- * it hands it back through on_done, exactly once. Every function here, and on_done, runs on
+ * it hands it back through on_done, exactly once. Every function here, and the hooks, run on
  * the caller's thread; the caller never touches a job it has handed over. Call
  * a2a_dispatch_global_init() once before a2a_dispatch_new(): the engine threads start at once.
  */
@@ -50,21 +50,33 @@ void a2a_dispatch_global_cleanup(void);
  * saying why when it cannot be opened. */
 const char *a2a_dispatch_library_version(struct a2a_error *err);
 
-typedef void a2a_job_done_fn(void *ctx, struct a2a_job *job);
+/* What the pool tells its caller, on the caller's thread, from a2a_dispatch_run(). */
+struct a2a_dispatch_hooks {
+    /* A job is back, finished: exactly once for each job added. */
+    void (*on_done)(void *ctx, struct a2a_job *job);
+    /* An attempt failed and will be made again; NULL: not wanted. Notes wait in a bounded
+     * queue: past A2A_DISPATCH_NOTES_MAX not yet handed on, a note is counted, not kept. */
+    void (*on_retry)(void *ctx, const struct a2a_retry_note *note);
+    /* Required with on_retry: how many notes the bound dropped since it was last called. */
+    void (*on_retry_dropped)(void *ctx, uint64_t dropped);
+    void *ctx;
+};
+
+#define A2A_DISPATCH_NOTES_MAX 64
 
 /* Returns 0, or -1 with err set (A2A_E_CONFIG_URL, A2A_E_NOMEM, A2A_E_INTERNAL). */
 int a2a_dispatch_new(struct a2a_dispatch **out, const struct a2a_dispatch_config *cfg,
-                     const struct a2a_log *log, a2a_job_done_fn *on_done, void *ctx,
+                     const struct a2a_log *log, const struct a2a_dispatch_hooks *hooks,
                      struct a2a_error *err);
 
 /* Queues a job; it starts when a slot and the rate allow. */
 void a2a_dispatch_add(struct a2a_dispatch *d, struct a2a_job *job);
 
 /*
- * Hands back every finished job through on_done. When none has finished, waits until a batch
- * of them (32, or all outstanding if fewer) is back, extra_fd (unless -1) becomes readable,
- * or wait_ms passes: keep wait_ms short, it bounds how late a lone straggler is handed back.
- * Returns 0, or -1 (err set) once an engine thread failed.
+ * Hands on the retry notes, then every finished job through on_done. When none has finished, waits
+ * until a batch of them (32, or all outstanding if fewer) is back, extra_fd (unless -1) becomes
+ * readable, or wait_ms passes: keep wait_ms short, it bounds how late a lone straggler is handed
+ * back. Returns 0, or -1 (err set) once an engine thread failed.
  */
 int a2a_dispatch_run(struct a2a_dispatch *d, int wait_ms, int extra_fd, struct a2a_error *err);
 

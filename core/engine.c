@@ -665,6 +665,26 @@ static int http_major(CURL *easy)
     }
 }
 
+/* Tells the pool's owner of an attempt that will be made again: a retry's wait is otherwise
+ * silent, and a Retry-After of minutes holds its record's place in the window as long. */
+static void tell_retry(const struct a2a_engine *eng, const struct a2a_job *job,
+                       const struct a2a_verdict *v)
+{
+    struct a2a_retry_note note = {
+        .user = job->user,
+        .attempt = job->res.attempts,
+        .attempts = eng->shared.retries + 1,
+        .delay_ms = v->delay_ms,
+        .asked = v->delay_asked,
+    };
+
+    if (eng->shared.on_retry == NULL) {
+        return;
+    }
+    memcpy(note.reason, v->reason, sizeof(note.reason));
+    eng->shared.on_retry(eng->shared.retry_ctx, &note);
+}
+
 /* Applies the verdict on a call that ended: finished, or re-queued for another attempt. */
 static void settle(struct a2a_engine *eng, struct call *call, struct a2a_job *job, CURLcode code,
                    long status)
@@ -709,6 +729,7 @@ static void settle(struct a2a_engine *eng, struct call *call, struct a2a_job *jo
     if (v.retry) {
         job->not_before_ms = a2a_now_ms() + v.delay_ms;
         a2a_job_list_push(&eng->queue, job);
+        tell_retry(eng, job, &v);
         return;
     }
     finish(eng, job, v.outcome);

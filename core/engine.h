@@ -52,6 +52,9 @@ struct a2a_engine_shared {
     struct a2a_trip *trip;          /* the breaker and the stop reason, shared */
     _Atomic int64_t *next_start_ns; /* --rate: no call of any engine starts before this */
     int no_proxy; /* no proxy variable is set: spare libcurl looking them up on every call */
+    /* Told of every attempt that will be made again, on the engine's thread; NULL: nobody. */
+    void (*on_retry)(void *ctx, const struct a2a_retry_note *note);
+    void *retry_ctx;
 };
 
 struct a2a_engine;

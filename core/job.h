@@ -40,6 +40,20 @@ struct a2a_job {
 };
 
 /*
+ * An attempt that failed and will be made again. The job stays with the pool meanwhile, so
+ * the note carries what its owner may want to say of it; `user` is the job's, to find the
+ * record by.
+ */
+struct a2a_retry_note {
+    void *user;
+    unsigned attempt;  /* the attempt that failed, 1-based */
+    unsigned attempts; /* how many may be made in all */
+    int64_t delay_ms;  /* until the next */
+    int asked;         /* the dispatcher's Retry-After set the delay (else backoff) */
+    char reason[A2A_REASON_MAX];
+};
+
+/*
  * Finishes a job that got no answer (the run stopped, or could not go on): one wording for
  * every place that gives up on calls. in_flight says a call was open and is abandoned.
  */

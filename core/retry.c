@@ -106,6 +106,7 @@ static void retry_or_give_up(const struct a2a_verdict_input *in, struct a2a_verd
     if (in->retry_after != NULL && in->retry_after[0] != '\0') {
         delay = a2a_retry_after_ms(in->retry_after, in->now);
     }
+    out->delay_asked = delay >= 0;
     if (delay < 0) {
         delay = (int64_t)a2a_backoff_ms(in->attempts, A2A_BACKOFF_BASE_MS, A2A_BACKOFF_CAP_MS,
                                         in->random);

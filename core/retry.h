@@ -103,6 +103,7 @@ struct a2a_verdict_input {
 struct a2a_verdict {
     int retry;                /* 1: try again after delay_ms; 0: outcome is final */
     int64_t delay_ms;         /* with retry: Retry-After if usable, else full-jitter backoff */
+    int delay_asked;          /* with retry: delay_ms is the answer's Retry-After */
     enum a2a_outcome outcome; /* without retry */
     int fail_fast;            /* every call would fail alike: stop the run (status says why) */
     char reason[A2A_REASON_MAX];

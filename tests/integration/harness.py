@@ -124,6 +124,11 @@ def write_json(path, obj):
     return write_text(path, json.dumps(obj, ensure_ascii=False))
 
 
+def read_json(path):
+    with open(path, "rb") as f:
+        return json.load(f)
+
+
 def read_jsonl(path):
     """Parse a JSON-lines file; a trailing line without newline is ignored."""
     out = []

@@ -332,6 +332,36 @@ class DispatchTest(harness.IntegrationTestCase):
         # The date has a 1 s resolution: between ~1 and ~2 s from now.
         self.assertGreaterEqual(reqs[1]["ts"] - reqs[0]["ts"], 0.9)
 
+    def test_retry_said_as_it_happens(self):
+        # Review 61: a 503 with Retry-After held its record silently until the retry, and the
+        # summary never said a call was made again.
+        d = self.start_dispatcher(seed=seed_doc(
+            [("acme", "t")], {"acme:t": {"statuses": [503], "retryAfter": "3"}}))
+        summary = self.path("summary.json")
+        p = harness.start_tool(["-u", d.url, "--summary-json", summary,
+                                self.write_event([insert("9", "acme", "t")])])
+        start = time.monotonic()
+        first = p.stderr.readline().decode()
+        said_at = time.monotonic() - start
+        out, rest = p.communicate(timeout=30)
+        self.assertEqual(p.returncode, 0, (first, rest))
+        self.assertIn("record 1 (seq 9): warning: attempt 1 of 3 failed: HTTP 503", first)
+        self.assertIn("trying again in 3.0 s, as the dispatcher's Retry-After asked", first)
+        self.assertLess(said_at, 2.0, first)  # before the retry, not with the run's end
+        self.assertRegex(rest.decode(), r"1 acknowledged .*; 1 retry;")
+        self.assertEqual(harness.read_json(summary)["retries"], 1)
+        self.assertEqual([r["status"] for r in d.requests()], [503, 200])
+
+    def test_retries_counted_with_quiet_unsaid(self):
+        d = self.start_dispatcher(seed=seed_doc(
+            [("acme", "t")], {"acme:t": {"statuses": [503, 503]}}))
+        summary = self.path("summary.json")
+        res = self.run_tool(["-q", "-u", d.url, "--summary-json", summary,
+                             self.write_event([insert("9", "acme", "t")])])
+        self.assertEqual(res.rc, 0, res)
+        self.assertEqual(res.stderr, "", res)  # -q: errors only, and a retry is none
+        self.assertEqual(harness.read_json(summary)["retries"], 2)
+
     def test_connection_refused(self):
         url = "http://127.0.0.1:%d/internal/push/redispatch" % harness.free_port()
         ev = self.write_event([insert("1", "acme", "a"), modify("2", "acme", "a"),

@@ -1,7 +1,8 @@
 /*
  * dispatch.h through a2a_run: what happens when an engine thread cannot start a call. The
  * binary links with -Wl,--wrap=curl_easy_init (tests/unit/CMakeLists.txt), so a test can make
- * libcurl "run out of memory" for every new easy handle; no connection is ever made.
+ * libcurl "run out of memory" for every new easy handle; no connection is ever made there.
+ * And the pool's retry notes, against a loopback socket that never answers.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,10 +13,16 @@
 #include <string.h>
 #include <time.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cmocka.h>
 #include <curl/curl.h>
 
 #include "batch.h"
+#include "dispatch.h"
 #include "response.h"
 #include "sinks.h"
 
@@ -177,12 +184,108 @@ static void test_record_waiting_for_a_slot_is_listed_too(void **state)
     run_failing(2, 2, 4, 200);
 }
 
+/* A loopback port that takes connections into its backlog and never answers; its fd. */
+static int silent_listener(int *port)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t alen = sizeof(a);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(fd, 256), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
+struct notes_seen {
+    size_t notes;
+    uint64_t dropped;
+    size_t done;
+    size_t bad; /* a note with a wrong attempt count or no reason */
+};
+
+static void note_retry(void *ctx, const struct a2a_retry_note *note)
+{
+    struct notes_seen *seen = ctx;
+
+    seen->notes++;
+    seen->bad +=
+        note->attempt != 1 || note->attempts != 2 || note->reason[0] == '\0' || note->user == NULL;
+}
+
+static void note_dropped(void *ctx, uint64_t dropped)
+{
+    ((struct notes_seen *)ctx)->dropped += dropped;
+}
+
+static void note_done(void *ctx, struct a2a_job *job)
+{
+    (void)job;
+    ((struct notes_seen *)ctx)->done++;
+}
+
+/*
+ * 100 calls time out at once and each will be made again: the caller, not pumping meanwhile,
+ * is told of A2A_DISPATCH_NOTES_MAX of them and of how many more there were; none is lost
+ * from the count.
+ */
+static void test_retry_notes_past_the_bound_are_counted(void **state)
+{
+    enum { NJOBS = 100 };
+    static struct a2a_job jobs[NJOBS];
+    static const char body[] = "{}";
+    struct notes_seen seen = {0};
+    struct a2a_dispatch_hooks hooks = {note_done, note_retry, note_dropped, &seen};
+    struct a2a_log log = {NULL, NULL};
+    struct a2a_error err = {.code = A2A_OK};
+    struct a2a_dispatch *d;
+    char url[64];
+    int port;
+    int fd = silent_listener(&port);
+    struct a2a_dispatch_config cfg = {
+        .url = url,
+        .timeout_ms = 200,
+        .connect_timeout_ms = 1000,
+        .retries = 1,
+        .concurrency = NJOBS,
+        .random_seed = 1,
+    };
+
+    (void)state;
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/internal/push/redispatch", port);
+    assert_int_equal(a2a_dispatch_new(&d, &cfg, &log, &hooks, &err), 0);
+    for (size_t i = 0; i < NJOBS; i++) {
+        memset(&jobs[i], 0, sizeof(jobs[i]));
+        jobs[i].user = &jobs[i];
+        assert_int_equal(a2a_buf_append(&jobs[i].req.body, body, sizeof(body) - 1), 0);
+        assert_int_equal(a2a_buf_append(&jobs[i].req.idem_header, "Idempotency-Key: k", 19), 0);
+        a2a_dispatch_add(d, &jobs[i]);
+    }
+    sleep(2); /* every first attempt times out meanwhile, unheard (under valgrind too) */
+    while (a2a_dispatch_pending(d) > 0) {
+        assert_int_equal(a2a_dispatch_run(d, 50, -1, &err), 0);
+    }
+    assert_int_equal(seen.done, NJOBS);
+    assert_int_equal(seen.notes + seen.dropped, NJOBS);
+    assert_true(seen.notes >= A2A_DISPATCH_NOTES_MAX); /* the first hand-over's, and any later */
+    assert_true(seen.dropped > 0);
+    assert_int_equal(seen.bad, 0);
+    a2a_dispatch_free(&d);
+    for (size_t i = 0; i < NJOBS; i++) {
+        a2a_job_release(&jobs[i]);
+    }
+    close(fd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_failed_engine_thread_lists_every_record_read),
         cmocka_unit_test(test_failed_engine_threads_of_four_list_every_record_read),
         cmocka_unit_test(test_record_waiting_for_a_slot_is_listed_too),
+        cmocka_unit_test(test_retry_notes_past_the_bound_are_counted),
     };
     int rc;
 

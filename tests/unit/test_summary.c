@@ -160,6 +160,28 @@ static void test_rate_only_when_it_says_something(void **state)
     capture_close(&c);
 }
 
+/* Calls made again are why a run took longer than its records say: the line counts them. */
+static void test_retries_counted_when_there_were_any(void **state)
+{
+    struct capture c;
+    struct a2a_run_stats st;
+
+    (void)state;
+    stats_init(&st);
+    capture_open(&c, 0);
+    st.retries = 1;
+    summary_print(&c.m, &st, NULL, 0, "");
+    st.retries = 12;
+    summary_print(&c.m, &st, NULL, 0, "");
+    assert_string_equal(captured(&c), "a2a-recover: 8 records: 8 skipped, 0 acknowledged (0 task "
+                                      "deleted), 0 failed, 0 unreportable; 1 retry; 2.000 s, 4 "
+                                      "records/s\n"
+                                      "a2a-recover: 8 records: 8 skipped, 0 acknowledged (0 task "
+                                      "deleted), 0 failed, 0 unreportable; 12 retries; 2.000 s, 4 "
+                                      "records/s\n");
+    capture_close(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -167,6 +189,7 @@ int main(void)
         cmocka_unit_test(test_unreadable_range_is_incomplete),
         cmocka_unit_test(test_json_counts_ranges_and_messages),
         cmocka_unit_test(test_rate_only_when_it_says_something),
+        cmocka_unit_test(test_retries_counted_when_there_were_any),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
