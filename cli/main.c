@@ -210,12 +210,40 @@ static int no_progress(const struct a2a_resume_point *rp, const struct options *
            rp->offset == (o->has_resume_from ? (uint64_t)o->resume_from : 0);
 }
 
+/* Beside a continuation that would start where this run did, when --max-time stopped it. */
+static void say_no_progress(struct messages *m, const struct a2a_run_stats *st,
+                            const struct options *o, int streams_unanswered)
+{
+    char first[96] = "";
+
+    if (!st->cancelled || stop_signal != DEADLINE_SIGNAL || !no_progress(&st->resume, o)) {
+        return;
+    }
+    if (streams_unanswered) {
+        /* review 64: no --max-time is long enough for an endpoint that never answers */
+        msg_error(m, "the continuation starts where this run started: --max-time stopped it "
+                     "waiting for the Streams endpoint, which answered no call of this run: "
+                     "check --endpoint-url and that the endpoint is up before running it");
+        return;
+    }
+    /* review 62: a message stopped in again and again, acking nothing new each time */
+    if (st->resume.before_message > 0) {
+        snprintf(first, sizeof(first), " (message %llu, the first it read, is read again)",
+                 (unsigned long long)st->resume.before_message);
+    }
+    msg_error(m,
+              "the continuation starts where this run started: --max-time stopped it before it "
+              "got past a place to go on from%s; with the same --max-time it stops there again: "
+              "give it a longer one",
+              first);
+}
+
 /*
  * The resume point, when input was left unread: on stderr and as the last --report line.
  * Returns its continuation command (owned by the caller; NULL without a resume point).
  */
 static char *report_resume(struct cli_sinks *s, const struct options *o, char **argv,
-                           const struct a2a_run_stats *st)
+                           const struct a2a_run_stats *st, int streams_unanswered)
 {
     char limit[24];
     /* review 61: with this run's --max-record-size it would stop at the same record again */
@@ -229,19 +257,7 @@ static char *report_resume(struct cli_sinks *s, const struct options *o, char **
         resume_print(s->msgs, &st->resume, command);
         say_raised_limit(s->msgs, st, o, raised ? limit : NULL);
         resume_print_read_again(s->msgs, &st->resume, o, st->input_index, st->input_offset);
-        if (st->cancelled && stop_signal == DEADLINE_SIGNAL && no_progress(&st->resume, o)) {
-            /* review 62: a message stopped in again and again, acking nothing new each time */
-            char first[96] = "";
-            if (st->resume.before_message > 0) {
-                snprintf(first, sizeof(first), " (message %llu, the first it read, is read again)",
-                         (unsigned long long)st->resume.before_message);
-            }
-            msg_error(s->msgs,
-                      "the continuation starts where this run started: --max-time stopped it "
-                      "before it got past a place to go on from%s; with the same --max-time it "
-                      "stops there again: give it a longer one",
-                      first);
-        }
+        say_no_progress(s->msgs, st, o, streams_unanswered);
         if (st->interrupted > 0 && st->messages == 0) {
             /* said beside the command, which an operator copies without the stop line: the
                records the stop cut are before its place (review 61) */
@@ -808,7 +824,9 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
     if (stream_open) {
         report_read_again(&sinks, o, argv, &stream, &again);
     }
-    resume_cmd = report_resume(&sinks, o, argv, &st);
+    resume_cmd = report_resume(&sinks, o, argv, &st,
+                               st.streams_unanswered ||
+                                   (stream_open && !a2a_streams_client_answered(stream.client)));
 out:
     close_sinks(&sinks, keep_outputs, response_ok); /* failures noted */
     if (keep_outputs && !response_ok) {

@@ -119,6 +119,7 @@ struct a2a_run_stats {
     char fatal_reason[A2A_REASON_MAX]; /* with fatal_status: what stopped the run, one line */
     int answered;                      /* some call got an HTTP status line back */
     int connected;                     /* some call connected, answered or not */
+    int streams_unanswered; /* the Streams endpoint of the last range read answered no call */
 };
 
 /* Frees what the stats own (the resume point's SequenceNumber). */

@@ -941,3 +941,8 @@ const struct a2a_redrive_stats *a2a_redrive_stats(const struct a2a_redrive *rd)
 {
     return &rd->stats;
 }
+
+int a2a_redrive_endpoint_unanswered(const struct a2a_redrive *rd)
+{
+    return rd->client != NULL && !a2a_streams_client_answered(rd->client);
+}

@@ -181,4 +181,7 @@ void a2a_redrive_close_range(struct a2a_redrive *rd);
 
 const struct a2a_redrive_stats *a2a_redrive_stats(const struct a2a_redrive *rd);
 
+/* 1 when the Streams endpoint last asked for a range has answered no call of this run. */
+int a2a_redrive_endpoint_unanswered(const struct a2a_redrive *rd);
+
 #endif

@@ -438,6 +438,11 @@ int a2a_streams_client_confirmed(const struct a2a_streams_client *c)
     return c != NULL && c->confirmed;
 }
 
+int a2a_streams_client_answered(const struct a2a_streams_client *c)
+{
+    return c != NULL && c->answered;
+}
+
 const char *a2a_streams_client_account(const struct a2a_streams_client *c)
 {
     return c->arn.account;

@@ -127,6 +127,9 @@ const char *a2a_streams_client_account(const struct a2a_streams_client *c);
  */
 int a2a_streams_client_confirmed(const struct a2a_streams_client *c);
 
+/* 1 once any call of the client's got an HTTP answer, a refusal included. 0 for NULL. */
+int a2a_streams_client_answered(const struct a2a_streams_client *c);
+
 /*
  * Confirms the client's endpoint and keys for its stream's account when nothing has yet:
  * asks ListStreams for one stream (with the call's retries), and confirms when the answer

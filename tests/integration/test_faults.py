@@ -283,6 +283,21 @@ class MaxTimeTest(harness.IntegrationTestCase):
         self.assertLess(time.monotonic() - t0, 3.0)
         self.assertEqual(json.loads(out), {"batchItemFailures": []}, err)
 
+    def test_max_time_on_a_streams_endpoint_that_never_answers(self):
+        # Review 64: the continuation was told to take a longer --max-time, which no length
+        # helps when the endpoint answers nothing.
+        s = RawServer(never_answer)
+        self.addCleanup(s.stop)
+        arn = "arn:aws:dynamodb:us-east-1:123456789012:table/T/stream/2026-01-01T00:00:00.000"
+        r = self.run_tool(["-n", "--stream", arn, "--endpoint-url", "http://127.0.0.1:%d" % s.port,
+                           "--max-time", "1.5"],
+                          env={"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_REGION": "us-east-1",
+                               "AWS_SECRET_ACCESS_KEY": "secret-example"}, timeout=30)
+        self.assertEqual(r.rc, 124, r)
+        self.assertIn("--max-time stopped it waiting for the Streams endpoint, which answered no "
+                      "call of this run: check --endpoint-url and that the endpoint is up", r.stderr)
+        self.assertNotIn("give it a longer one", r.stderr)
+
     def test_max_time_below_signal_precedence_above_fail_fast(self):
         # 124 ranks with 130/143, above 5: a run stopped by the deadline is not "all done".
         s = RawServer(never_answer)
