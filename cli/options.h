@@ -9,11 +9,12 @@
 #include <stdio.h>
 
 #include "error.h"
+#include "input.h"
 #include "messages.h"
 #include "stream_opts.h"
 
 /* The largest --max-record-size: a record that needs more cannot be read. */
-#define OPTIONS_MAX_RECORD_LARGEST ((uint64_t)1 << 30)
+#define OPTIONS_MAX_RECORD_LARGEST A2A_INPUT_MAX_RECORD_LARGEST
 
 struct options {
     int dry_run;

@@ -128,7 +128,16 @@ enum a2a_limit a2a_input_limit(const struct a2a_input *in)
 
 uint64_t a2a_input_limit_needed(const struct a2a_input *in)
 {
-    return a2a_scanner_limit_needed(in->reader);
+    uint64_t needed = a2a_scanner_limit_needed(in->reader);
+    uint64_t at;
+
+    /* Outgrown before its end was read: a regular file is read again to its end, so that a
+     * continuation can be given a limit that holds it, not one twice as large, then twice
+     * again, run after run (review 64). */
+    if (needed == 0 && in->files != NULL && a2a_scanner_limit_at(in->reader, &at)) {
+        (void)a2a_files_value_size(in->files, at, A2A_INPUT_MAX_RECORD_LARGEST, &needed);
+    }
+    return needed;
 }
 
 enum a2a_encoding a2a_input_encoding(const struct a2a_input *in)

@@ -83,6 +83,9 @@ int a2a_input_message_place(const struct a2a_input *in, uint64_t *end, uint64_t 
 enum a2a_limit a2a_input_limit(const struct a2a_input *in);
 /* With that limit: the size of the value that exceeded it, or 0 when not known. */
 uint64_t a2a_input_limit_needed(const struct a2a_input *in);
+
+/* The largest value a limit may hold: a value measured larger is said to be larger than it. */
+#define A2A_INPUT_MAX_RECORD_LARGEST ((uint64_t)1 << 30)
 /* After -1: what the input seems to be, when it is no JSON text from its start (error.h). */
 enum a2a_encoding a2a_input_encoding(const struct a2a_input *in);
 

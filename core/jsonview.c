@@ -162,3 +162,25 @@ const struct a2a_jv_field *a2a_jv_find(const struct a2a_jv_field *fields, size_t
     }
     return NULL;
 }
+
+size_t a2a_jv_skip_feed(struct a2a_jv_skip *s, const char *p, size_t n)
+{
+    if (s->ended) {
+        return 0;
+    }
+    for (size_t i = 0; i < n && !s->ended; i++) {
+        char c = p[i];
+        if (s->in_string) {
+            s->in_string = s->escaped || c != '"';
+            s->escaped = !s->escaped && c == '\\';
+        } else if (c == '"') {
+            s->in_string = 1;
+        } else if (c == '{' || c == '[') {
+            s->depth++;
+        } else if ((c == '}' || c == ']') && s->depth > 0 && --s->depth == 0) {
+            s->ended = 1;
+            return i + 1;
+        }
+    }
+    return n;
+}

@@ -8,6 +8,7 @@
 #define A2A_JSONVIEW_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "jsonstr.h"
@@ -44,5 +45,22 @@ int a2a_jv_fields(struct a2a_str obj, struct a2a_jv_field *fields, size_t n,
 /* The field of that name in fields[0..n), or NULL. */
 const struct a2a_jv_field *a2a_jv_find(const struct a2a_jv_field *fields, size_t n,
                                        const char *name);
+
+/*
+ * Where an object or array that comes in pieces ends, without holding it: brackets and
+ * strings are followed, nothing else is looked at. Zeroed before the first piece.
+ */
+struct a2a_jv_skip {
+    uint64_t depth;
+    int in_string;
+    int escaped;
+    int ended;
+};
+
+/*
+ * Feeds the value's next n bytes, its opening bracket first. Returns how many of them are
+ * the value's: fewer than n only once it ended (then `ended` is set).
+ */
+size_t a2a_jv_skip_feed(struct a2a_jv_skip *s, const char *p, size_t n);
 
 #endif

@@ -83,6 +83,7 @@ struct a2a_scanner {
     int failed;
     enum a2a_limit limit;       /* the limit the input exceeded, when that is why it failed */
     uint64_t limit_needed;      /* the size of the value that exceeded it, when measured whole */
+    uint64_t limit_at;          /* where that value begins; NO_MARK for a prefix */
     enum a2a_encoding encoding; /* what the input seems to be, when no JSON text is why */
 
     /* Scanning ahead (scanner.h): all unused while ahead_next is NO_MARK. */
@@ -168,6 +169,7 @@ static int too_large(struct a2a_scanner *sc, struct a2a_error *err, enum keep_ki
     fail_as(sc, err, kind == KEEP_RECORD, what);
     sc->limit = A2A_LIMIT_MAX_RECORD;
     sc->limit_needed = size;
+    sc->limit_at = kind == KEEP_PREFIX ? NO_MARK : at; /* a prefix's size is not a value's */
     return -1;
 }
 
@@ -225,6 +227,15 @@ enum a2a_limit a2a_scanner_limit(const struct a2a_scanner *sc)
 uint64_t a2a_scanner_limit_needed(const struct a2a_scanner *sc)
 {
     return sc->limit_needed;
+}
+
+int a2a_scanner_limit_at(const struct a2a_scanner *sc, uint64_t *at)
+{
+    if (sc->limit != A2A_LIMIT_MAX_RECORD || sc->limit_needed != 0 || sc->limit_at == NO_MARK) {
+        return 0;
+    }
+    *at = sc->limit_at;
+    return 1;
 }
 
 enum a2a_encoding a2a_scanner_encoding(const struct a2a_scanner *sc)

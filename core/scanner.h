@@ -161,6 +161,9 @@ enum a2a_limit a2a_scanner_limit(const struct a2a_scanner *sc);
 /* With that limit: the size of the value that exceeded it when it was measured whole, else 0
    (it outgrew the limit before its end was read). */
 uint64_t a2a_scanner_limit_needed(const struct a2a_scanner *sc);
+/* With that limit and no size: 1 with *at set to the byte where that value (a record or a
+   whole document, not a prefix) begins in the current input, for measuring it; else 0. */
+int a2a_scanner_limit_at(const struct a2a_scanner *sc, uint64_t *at);
 /* After -1: what the input seems to be when it failed for not being JSON text at its start. */
 enum a2a_encoding a2a_scanner_encoding(const struct a2a_scanner *sc);
 

@@ -1,5 +1,7 @@
 #include "source.h"
 
+#include "jsonview.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -134,6 +136,34 @@ static int seek_resume(struct a2a_files *f, const struct stat *st, struct a2a_er
         return -1;
     }
     f->offset = at - 1;
+    return 0;
+}
+
+int a2a_files_value_size(const struct a2a_files *f, uint64_t at, uint64_t max, uint64_t *size)
+{
+    enum { CHUNK = 64 * 1024 };
+    struct a2a_jv_skip skip = {0};
+    char *buf;
+    uint64_t seen = 0;
+
+    if (f->fd < 0 || !f->in_place || (buf = malloc(CHUNK)) == NULL) {
+        return 0;
+    }
+    while (!skip.ended && seen <= max) {
+        ssize_t n = pread(f->fd, buf, CHUNK, (off_t)(at + seen));
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0 || (seen == 0 && buf[0] != '{' && buf[0] != '[')) {
+            break; /* the end of the file, a read error, or no object or array there */
+        }
+        seen += a2a_jv_skip_feed(&skip, buf, (size_t)n);
+    }
+    free(buf);
+    if (skip.ended || seen > max) {
+        *size = seen <= max ? seen : max + 1;
+        return 1;
+    }
     return 0;
 }
 

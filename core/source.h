@@ -156,6 +156,15 @@ void a2a_files_set_deadline(struct a2a_files *f, int64_t deadline_ms);
 /* 1 when the current input is a named regular file (it can be opened again and resumed). */
 int a2a_files_resumable(const struct a2a_files *f);
 
+/*
+ * The size of the object or array at byte `at` of the current input, read again from the file
+ * without holding it (a value that outgrew the record limit before its end was read). Returns
+ * 1 with *size, which is max + 1 when it is larger than max; 0 when it cannot be measured:
+ * not a regular file read from byte 0, a read error, no object or array there, its end not
+ * found.
+ */
+int a2a_files_value_size(const struct a2a_files *f, uint64_t at, uint64_t max, uint64_t *size);
+
 /* Closes what it opened (never standard input) and frees; NULLs *f; NULL-safe. */
 void a2a_files_free(struct a2a_files **f);
 
