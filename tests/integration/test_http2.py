@@ -100,6 +100,7 @@ class Http2Test(harness.IntegrationTestCase):
 
         self.assertEqual(r.rc, 0, r.stderr)
         self.assertEqual(r.failures, [], r.stderr)
+        self.assertNotIn("retr", r.stderr)  # no call was made twice: each attempt is said
         deadline = time.monotonic() + 5
         lines = []
         while time.monotonic() < deadline:
