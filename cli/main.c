@@ -720,7 +720,7 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
     int summary = 0;         /* the run went through: print the summary line last */
     int summary_due = 0;     /* the run went through, input error or not: --summary-json */
     char *resume_cmd = NULL; /* owned: the continuation, when input was left unread */
-    struct read_again_list again = {NULL, 0, 0}; /* the unreadable ranges' commands */
+    struct read_again_list again = {NULL, 0, NULL, 0}; /* the unreadable ranges' commands */
     int rc = EXIT_USAGE;
     int gave_credentials = 0; /* a token or -H header goes with the calls */
     struct a2a_resume_place resume_place = {0, A2A_RESUME_ANYWHERE, A2A_LIMIT_NONE};

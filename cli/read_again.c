@@ -57,6 +57,7 @@ int read_again_build(struct read_again_list *l, const struct stream_input *si,
 {
     memset(l, 0, sizeof(*l));
     l->incomplete = si->unread_lost;
+    l->to = o->stream.to;
     for (size_t i = 0; i < si->nunread; i++) {
         if (add_unread(l, &si->unread[i]) != 0) {
             l->incomplete = 1;
@@ -112,7 +113,8 @@ void read_again_print(struct messages *m, const struct read_again_list *l)
             msg_error(m, "UNREAD: the whole stream (its shards could not be listed)");
         } else {
             name_shards(shards, sizeof(shards), g);
-            msg_error(m, "UNREAD: %s, from %s on%s", shards, g->from,
+            msg_error(m, "UNREAD: %s, from %s %s%s%s", shards, g->from,
+                      l->to != NULL ? "to " : "on", l->to != NULL ? l->to : "",
                       exact(g) ? ""
                                : " (not exact: read at latest again, the records written "
                                  "between the runs are not read)");

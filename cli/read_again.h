@@ -25,6 +25,7 @@ struct read_again {
 struct read_again_list {
     struct read_again *items; /* owned */
     size_t n;
+    const char *to; /* borrowed from the options: --to of every command; NULL for none */
     int incomplete; /* out of memory: not every unread range has its command */
 };
 

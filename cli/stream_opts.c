@@ -219,6 +219,10 @@ static void on_unreadable(void *ctx, const struct a2a_unreadable *u)
             u->end != NULL
                 ? a2a_command_word(end, sizeof(end), (struct a2a_str){u->end, strlen(u->end)})
                 : "");
+    } else if (u->shard_id == NULL || u->records_read == 0) {
+        /* review 64: "0 records of the range were read before" of a stream never listed */
+        msg_error(si->msgs, "%s (%s; no record of the %s was read)", u->error->msg, u->cause,
+                  u->shard_id == NULL ? "stream" : "range");
     } else {
         msg_error(si->msgs, "%s (%s; %llu records of the range were read before)", u->error->msg,
                   u->cause, (unsigned long long)u->records_read);

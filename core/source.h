@@ -25,10 +25,11 @@
  * to continue in it, and the parts not read yet. Filled by the source's place() callback.
  */
 struct a2a_source_place {
-    int valid;     /* the source named its place */
-    int none_read; /* nothing was read yet: the same source again reads it all */
-    char *name;    /* owned: the part, for messages ("stream ARN shard ID"); NULL with none_read */
-    char *part;    /* owned: the part reading stopped in (a shard id); NULL with none_read */
+    int valid;       /* the source named its place */
+    int none_read;   /* nothing was read yet: the same source again reads it all */
+    char *name;      /* owned: the part, for messages ("stream ARN shard ID"); with none_read,
+                        the whole ("stream ARN") */
+    char *part;      /* owned: the part reading stopped in (a shard id); NULL with none_read */
     char *part_from; /* owned: where to go on in it ("after:SEQ", the last record read), or
                         NULL: from the part's own start (none of its records was read) */
     char **rest;     /* owned array of owned ids: the parts after it, not read yet, in order */

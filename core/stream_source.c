@@ -488,10 +488,14 @@ static int stream_place(void *ctx, const struct a2a_source_last *last, struct a2
     memset(out, 0, sizeof(*out));
     out->valid = 1;
     if (!s->listed || (s->next == 0 && s->reader == NULL) || s->nranges == 0) {
+        char name[NAME_MAX_LEN];
         out->none_read = 1; /* no range opened yet: the same ranges again */
         out->inexact =
             s->listed && s->nranges > 0 ? opens_latest(s, 0) : s->cfg.from.kind == A2A_START_LATEST;
-        return 0;
+        /* the input a --summary-json reader sees (review 64: it was "") */
+        snprintf(name, sizeof(name), "stream %s", a2a_streams_client_arn(s->cfg.client));
+        out->name = strdup(name);
+        return out->name != NULL ? 0 : -1;
     }
     if (place_current(s, last, out) != 0) {
         goto fail;

@@ -290,13 +290,16 @@ class MaxTimeTest(harness.IntegrationTestCase):
         self.addCleanup(s.stop)
         arn = "arn:aws:dynamodb:us-east-1:123456789012:table/T/stream/2026-01-01T00:00:00.000"
         r = self.run_tool(["-n", "--stream", arn, "--endpoint-url", "http://127.0.0.1:%d" % s.port,
-                           "--max-time", "1.5"],
+                           "--max-time", "1.5", "--summary-json", self.path("s.json")],
                           env={"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_REGION": "us-east-1",
                                "AWS_SECRET_ACCESS_KEY": "secret-example"}, timeout=30)
         self.assertEqual(r.rc, 124, r)
         self.assertIn("--max-time stopped it waiting for the Streams endpoint, which answered no "
                       "call of this run: check --endpoint-url and that the endpoint is up", r.stderr)
         self.assertNotIn("give it a longer one", r.stderr)
+        # review 64: the resume point's input was "" for a stream none of whose shards was read
+        self.assertEqual(harness.read_json(self.path("s.json"))["resumePoint"]["input"],
+                         "stream " + arn)
 
     def test_max_time_below_signal_precedence_above_fail_fast(self):
         # 124 ranks with 130/143, above 5: a run stopped by the deadline is not "all done".

@@ -752,6 +752,9 @@ class StreamInputTest(h.IntegrationTestCase):
         self.assertEqual([(a["shardIds"], a["from"], a["exact"]) for a in again],
                          [([sh.shard_id(1)], "after:" + sh.seq(1, 6), True),
                           ([sh.shard_id(3)], "trim-horizon", True)])
+        # review 64: not "0 records of the range were read before"
+        self.assertRegex(r.stderr, r"shard %s \(from trim-horizon to the end\): GetRecords: .*; no "
+                                   r"record of the range was read\)" % sh.shard_id(3))
         for a in again:
             self.assertIn("UNREAD: shard %s, from %s on" % (a["shardIds"][0], a["from"]),
                           r.stderr)

@@ -73,6 +73,22 @@ static void build(struct fixture *f)
     assert_int_equal(a2a_buf_putc(&f->json, '\0'), 0);
 }
 
+/* What read_again_print() says of the list (owned by the caller). */
+static char *printed(const struct read_again_list *l)
+{
+    struct messages m;
+    char *text = NULL;
+    size_t len = 0;
+
+    memset(&m, 0, sizeof(m));
+    m.out = open_memstream(&text, &len);
+    assert_non_null(m.out);
+    m.format = LOG_TEXT;
+    read_again_print(&m, l);
+    fclose(m.out);
+    return text;
+}
+
 static void end(struct fixture *f)
 {
     a2a_buf_free(&f->json);
@@ -86,6 +102,7 @@ static void end(struct fixture *f)
 static void test_one_command_a_start(void **state)
 {
     struct fixture f;
+    char *text;
 
     (void)state;
     begin(&f);
@@ -106,6 +123,13 @@ static void test_one_command_a_start(void **state)
                            "[{\"shardIds\":[\"s-1\",\"s-3\"],\"from\":\"trim-horizon\","
                            "\"exact\":true,\"command\":\"a2a-recover -n"));
     assert_non_null(strstr(f.json.data, "},{\"shardIds\":[\"s-2\"],\"from\":\"after:"));
+    text = printed(&f.l);
+    /* review 64: the line named no --to, as if the shards were unread to their ends */
+    assert_non_null(strstr(text, "UNREAD: 2 shards (s-1, s-3), from trim-horizon to "
+                                 "700000000000000000099\n"));
+    assert_non_null(strstr(text, "UNREAD: shard s-2, from after:700000000000000000007 to "
+                                 "700000000000000000099\n"));
+    free(text);
     end(&f);
 }
 
