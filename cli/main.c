@@ -504,6 +504,13 @@ static void summarize(struct messages *m, const struct a2a_run_stats *st, int dr
                   "attempted, %llu abandoned in flight",
                   st->fatal_reason, (unsigned long long)unsent, unsent == 1 ? "" : "s",
                   (unsigned long long)abandoned);
+    } else if (a2a_http_is_success(st->fatal_status)) {
+        msg_error(m,
+                  "the dispatcher URL answered %s; check -u, its path too: no record counts as "
+                  "acknowledged by such an answer; %llu record%s not attempted, %llu abandoned "
+                  "in flight",
+                  st->fatal_reason, (unsigned long long)unsent, unsent == 1 ? "" : "s",
+                  (unsigned long long)abandoned);
     } else if (st->fatal_status > 0) {
         msg_error(m,
                   "dispatcher %s (HTTP %d); %llu record%s not attempted, %llu abandoned in "

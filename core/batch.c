@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "record.h"
 #include "request.h"
+#include "retry.h"
 
 #define DEFAULT_WINDOW   4096
 #define DEFAULT_DRAIN_MS 500
@@ -391,7 +392,7 @@ static void check_stop(struct run *r)
         r->st->fatal_status = fatal;
         r->st->fatal_cause =
             a2a_dispatch_fatal_reason(r->pool, r->st->fatal_reason, sizeof(r->st->fatal_reason));
-        if (fatal > 0) {
+        if (fatal > 0 && !a2a_http_is_success(fatal)) {
             snprintf(why, sizeof(why),
                      "the dispatcher answered HTTP %d to an earlier call (fail-fast)", fatal);
         } else {

@@ -32,6 +32,7 @@ struct call {
     struct curl_slist expect_node; /* "Expect:" between the two, for a body that needs it */
     struct a2a_buf response;       /* owned: the body, capped at RESPONSE_CAP */
     char retry_after[64];          /* the Retry-After value as sent; "" when none */
+    char content_type[64];         /* the Content-Type value as sent, cut; "" when none */
     char errbuf[CURL_ERROR_SIZE];  /* libcurl's error text for this call */
     int body_capped;               /* the body went past RESPONSE_CAP: reading stopped */
     /* What the callbacks saw of the final response, for a2a_call_classify(). */
@@ -299,6 +300,16 @@ static void note_content_length(struct call *call, const char *v, size_t n)
     note_length_value(call, v, n);
 }
 
+/* A header's value as sent (white space and all), cut to what fits. */
+static void keep_value(char *dst, size_t cap, const char *v, size_t vlen)
+{
+    if (vlen >= cap) {
+        vlen = cap - 1;
+    }
+    memcpy(dst, v, vlen);
+    dst[vlen] = '\0';
+}
+
 /*
  * Keeps the Retry-After value as sent. CURLINFO_RETRY_AFTER is not used: libcurl 7.88
  * answers 0 both for "Retry-After: 0" and for a value it cannot read, and reads the leading
@@ -329,6 +340,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
         call->content_length = 0;
         call->chunked = 0;
         call->retry_after[0] = '\0';
+        call->content_type[0] = '\0';
         return n;
     }
     /* Each name looked for starts with its own letter: most lines (Server, Date) are passed
@@ -338,6 +350,9 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
         if (header_says(data, len, "content-length", "")) {
             note_content_length(call, data + sizeof("content-length:") - 1,
                                 len - (sizeof("content-length:") - 1));
+        } else if (header_says(data, len, "content-type", "")) {
+            keep_value(call->content_type, sizeof(call->content_type),
+                       data + sizeof("content-type:") - 1, len - (sizeof("content-type:") - 1));
         }
         return n;
     case 't':
@@ -349,13 +364,8 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
         return n;
     }
     if (len > sizeof(name) - 1 && strncasecmp(data, name, sizeof(name) - 1) == 0) {
-        size_t vlen = len - (sizeof(name) - 1);
-        const char *v = data + sizeof(name) - 1;
-        if (vlen >= sizeof(call->retry_after)) {
-            vlen = sizeof(call->retry_after) - 1;
-        }
-        memcpy(call->retry_after, v, vlen);
-        call->retry_after[vlen] = '\0';
+        keep_value(call->retry_after, sizeof(call->retry_after), data + sizeof(name) - 1,
+                   len - (sizeof(name) - 1));
     }
     return n;
 }
@@ -471,6 +481,7 @@ static int start_call(struct a2a_engine *eng, struct a2a_job *job, int64_t now)
     }
     a2a_buf_reset(&call->response);
     call->retry_after[0] = '\0';
+    call->content_type[0] = '\0';
     call->errbuf[0] = '\0';
     call->body_capped = 0;
     call->connected = 0;
@@ -710,6 +721,8 @@ static void settle(struct a2a_engine *eng, struct call *call, struct a2a_job *jo
         .attempts = job->res.attempts,
         .retries = eng->shared.retries,
         .retry_after = call->retry_after,
+        .content_type = call->content_type,
+        .has_body = call->response.len > 0,
         .task_deleted = answered && says_task_deleted(call),
         .detail = detail,
         .now = time(NULL),
@@ -718,7 +731,8 @@ static void settle(struct a2a_engine *eng, struct call *call, struct a2a_job *jo
 
     if (answered && a2a_http_is_redirect(status)) {
         redirect_target(call, detail, sizeof(detail)); /* where, not the body */
-    } else if (answered && a2a_http_classify(status) != A2A_HTTP_SUCCESS) {
+    } else if (answered && (a2a_http_classify(status) != A2A_HTTP_SUCCESS ||
+                            a2a_http_foreign_success(call->content_type, in.has_body))) {
         body_excerpt(call, detail, sizeof(detail)); /* only failures quote it */
     }
     a2a_http_verdict(&in, &v);

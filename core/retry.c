@@ -3,12 +3,13 @@
 #include <curl/curl.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "number.h"
 
 enum a2a_http_class a2a_http_classify(long status)
 {
-    if (status >= 200 && status <= 299) {
+    if (a2a_http_is_success(status)) {
         return A2A_HTTP_SUCCESS;
     }
     switch (status) {
@@ -218,6 +219,26 @@ static void success_reason(char reason[A2A_REASON_MAX], long status)
     reason[8] = '\0';
 }
 
+/* A media type (parameters, white space and case aside) that is JSON: application/json or
+ * a structured syntax suffix, application/problem+json say. */
+static int is_json_media(const char *v)
+{
+    size_t n;
+
+    v += strspn(v, " \t");
+    n = strcspn(v, "; \t");
+    return (n == 16 && strncasecmp(v, "application/json", 16) == 0) ||
+           (n > 5 && strncasecmp(v + n - 5, "+json", 5) == 0);
+}
+
+/* Taken as an acknowledgement, such a 2xx would mark every record done, and a redrive
+ * delete its messages, with nothing dispatched (review 65). */
+int a2a_http_foreign_success(const char *content_type, int has_body)
+{
+    return has_body && content_type != NULL && content_type[0] != '\0' &&
+           !is_json_media(content_type);
+}
+
 void a2a_http_verdict(const struct a2a_verdict_input *in, struct a2a_verdict *out)
 {
     char why[320];
@@ -242,6 +263,15 @@ void a2a_http_verdict(const struct a2a_verdict_input *in, struct a2a_verdict *ou
     }
     switch (a2a_http_classify(in->status)) {
     case A2A_HTTP_SUCCESS:
+        if (a2a_http_foreign_success(in->content_type, in->has_body)) {
+            snprintf(out->reason, sizeof(out->reason),
+                     "HTTP %ld with Content-Type %.60s, not JSON: not the redispatch "
+                     "endpoint's answer (every call would fail alike)%s%.160s",
+                     in->status, in->content_type + strspn(in->content_type, " \t"),
+                     in->detail[0] ? " " : "", in->detail);
+            out->fail_fast = 1;
+            return;
+        }
         success_reason(out->reason, in->status);
         out->outcome = in->task_deleted ? A2A_OUT_TASK_DELETED : A2A_OUT_ACKNOWLEDGED;
         return;

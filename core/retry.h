@@ -30,6 +30,19 @@ static inline int a2a_http_is_redirect(long status)
     return status >= 300 && status <= 399;
 }
 
+/* A 2xx. */
+static inline int a2a_http_is_success(long status)
+{
+    return status >= 200 && status <= 299;
+}
+
+/*
+ * A 2xx answer that is not the redispatch endpoint's: its body says it is not JSON (an HTML
+ * page from a catch-all, a load balancer or a default server at a wrong -u). A 2xx without a
+ * body or a Content-Type is the endpoint's. content_type may be NULL.
+ */
+int a2a_http_foreign_success(const char *content_type, int has_body);
+
 /*
  * Full jitter: a delay drawn uniformly from [0, min(cap, base * 2^(retry - 1))], where retry
  * is 1 for the first retry; random is any 64-bit draw.
@@ -90,14 +103,16 @@ enum a2a_transport a2a_call_classify(const struct a2a_call_end *c, char *detail,
 /* Everything the verdict on one attempt depends on: no clock read, no random draw inside. */
 struct a2a_verdict_input {
     enum a2a_transport transport;
-    long status;             /* HTTP status when answered */
-    unsigned attempts;       /* attempts made so far, this one included */
-    unsigned retries;        /* the retry budget: attempts allowed after the first */
-    const char *retry_after; /* the Retry-After value as sent, or NULL */
-    int task_deleted;        /* the body says {"outcome":"taskDeleted"} */
-    const char *detail;      /* transport error text, or a printable body excerpt; never NULL */
-    time_t now;              /* wall clock, for an HTTP-date Retry-After */
-    uint64_t random;         /* any 64-bit draw, for the backoff jitter */
+    long status;              /* HTTP status when answered */
+    unsigned attempts;        /* attempts made so far, this one included */
+    unsigned retries;         /* the retry budget: attempts allowed after the first */
+    const char *retry_after;  /* the Retry-After value as sent, or NULL */
+    int task_deleted;         /* the body says {"outcome":"taskDeleted"} */
+    const char *content_type; /* the answer's Content-Type value, or "" / NULL when none */
+    int has_body;             /* the answer had a body */
+    const char *detail;       /* transport error text, or a printable body excerpt; never NULL */
+    time_t now;               /* wall clock, for an HTTP-date Retry-After */
+    uint64_t random;          /* any 64-bit draw, for the backoff jitter */
 };
 
 struct a2a_verdict {

@@ -23,6 +23,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
 import streams_harness as sh  # noqa: E402
+from test_reliability import RawServer, answer_200  # noqa: E402
 
 ARN = sh.STREAM_ARN_DEMO
 FIXTURES = os.path.join(h.SOURCE_DIR, "testdata", "redrive")
@@ -145,6 +146,21 @@ class RedriveTest(h.IntegrationTestCase):
         self.acked = self.path("acked.ndjson")
         return self.tool(server, ["-u", disp.url, "--report", self.report, "--acked-messages",
                                   self.acked] + list(extra) + ["-"], input=doc)
+
+    def test_a_page_at_a_wrong_url_acks_no_message(self):
+        # Review 65: a catch-all's HTML 200 was taken for the dispatcher's acknowledgement,
+        # and the messages were acked, ready to be deleted, with nothing dispatched.
+        page = RawServer(answer_200("text/html", b"<html>Welcome to nginx!</html>"))
+        self.addCleanup(page.stop)
+        recs = [rec(sh.seq(5, n)) for n in range(1, 6)]
+        s = self.server([sh.shard(1, recs, closed=False)])
+        doc = receive_output([sqs_message(1, invocation(sh.shard_id(1), sh.seq(5, 1),
+                                                         sh.seq(5, 5), 5))])
+        r = self.redrive(s, page, doc)
+        self.assertEqual(r.rc, 5, r.stderr)
+        self.assertEqual(r.failures, [sh.seq(5, n) for n in range(1, 6)], r.stderr)
+        with open(self.acked) as f:
+            self.assertEqual(f.read(), "")
 
     def gets(self, server, op):
         return [c for c in server.calls() if c["op"] == op]

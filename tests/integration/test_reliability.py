@@ -373,6 +373,16 @@ def redirect_to(location, status):
     return respond
 
 
+def answer_200(content_type, body):
+    def respond(conn, stop):
+        head = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n" % len(body)
+        if content_type is not None:
+            head += b"Content-Type: %s\r\n" % content_type.encode()
+        conn.sendall(head + b"\r\n" + body)
+        return None
+    return respond
+
+
 class SteeringTest(harness.IntegrationTestCase):
 
     def raw_server(self, respond):
@@ -584,6 +594,25 @@ class SteeringTest(harness.IntegrationTestCase):
         reqs = d.requests()
         self.assertEqual(len(reqs), len(statuses), [q["path"] for q in reqs])
         self.assertEqual({q["path"] for q in reqs}, {"/internal/push/redispatch"})
+
+    def test_a_page_at_a_wrong_url_acknowledges_nothing(self):
+        # Review 65: a catch-all answering 200 with an HTML page counted as the dispatcher's
+        # acknowledgement; every record was "acknowledged" and a redrive acked its messages.
+        s = self.raw_server(answer_200("text/html", b"<html>Welcome to nginx!</html>"))
+        ev = self.write_event([insert(str(400 + i), "acme", "page-%d" % i) for i in range(6)])
+        r = self.run_tool(["-u", s.url, "-j", "2", ev])
+        self.assertEqual(r.rc, 5, r)
+        self.assertEqual(r.failures, [str(400 + i) for i in range(6)], r)
+        self.assertIn("the dispatcher URL answered HTTP 200 with Content-Type text/html, not "
+                      "JSON", r.stderr)
+        self.assertIn("<html>Welcome to nginx!</html>; check -u, its path too", r.stderr)
+        self.assertRegex(r.stderr, r" 0 acknowledged ")
+        self.assertLessEqual(len(s.requests), 2)  # the run stopped at the first answers
+        # JSON, or no Content-Type, is the endpoint's answer
+        for ct in ("application/json; charset=utf-8", None):
+            t = self.raw_server(answer_200(ct, b'{"outcome":"dispatched"}'))
+            r = self.run_tool(["-u", t.url, ev])
+            self.assertEqual((r.rc, r.failures), (0, []), r)
 
     def test_redirect_to_another_dispatcher_is_not_followed(self):
         target = self.start_dispatcher()  # would acknowledge everything

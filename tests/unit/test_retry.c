@@ -555,6 +555,57 @@ static void test_verdict_table(void **state)
     rows_done();
 }
 
+/*
+ * A 2xx whose body says it is not JSON is no acknowledgement: a catch-all page at a wrong -u
+ * would otherwise mark every record done (review 65). JSON media types, any case and
+ * parameters, and an answer without a body or a Content-Type, are the endpoint's.
+ */
+static void test_foreign_success(void **state)
+{
+    static const struct {
+        const char *content_type;
+        int has_body;
+        int want_foreign;
+    } rows[] = {
+        {"text/html", 1, 1},
+        {" text/html; charset=utf-8", 1, 1},
+        {"text/plain", 1, 1},
+        {"application/jsonx", 1, 1},
+        {"application/json", 1, 0},
+        {" Application/JSON ; charset=UTF-8", 1, 0},
+        {"application/problem+json", 1, 0},
+        {"text/html", 0, 0}, /* no body: nothing says it is not the endpoint's */
+        {"", 1, 0},
+        {NULL, 1, 0},
+    };
+    struct a2a_verdict_input in = {.transport = ANS,
+                                   .status = 200,
+                                   .attempts = 1,
+                                   .retries = 2,
+                                   .content_type = "text/html",
+                                   .has_body = 1,
+                                   .detail = "<html>Welcome</html>"};
+    struct a2a_verdict v;
+
+    (void)state;
+    for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
+        if (a2a_http_foreign_success(rows[k].content_type, rows[k].has_body) !=
+            rows[k].want_foreign) {
+            row_fail("\"%s\", body %d: want foreign %d",
+                     rows[k].content_type ? rows[k].content_type : "(null)", rows[k].has_body,
+                     rows[k].want_foreign);
+        }
+    }
+    rows_done();
+    a2a_http_verdict(&in, &v);
+    assert_int_equal(v.retry, 0);
+    assert_int_equal(v.fail_fast, 1);
+    assert_int_equal(v.outcome, A2A_OUT_REJECTED);
+    assert_string_equal(v.reason, "HTTP 200 with Content-Type text/html, not JSON: not the "
+                                  "redispatch endpoint's answer (every call would fail alike) "
+                                  "<html>Welcome</html>");
+}
+
 /* Every status of 100..599 gets a verdict consistent with its class, within the budget. */
 static void test_verdict_follows_class(void **state)
 {
@@ -851,9 +902,9 @@ int main(void)
         cmocka_unit_test(test_retry_after_clock),
     };
     const struct CMUnitTest verdict[] = {
-        cmocka_unit_test(test_verdict_table),       cmocka_unit_test(test_verdict_follows_class),
-        cmocka_unit_test(test_verdict_long_detail), cmocka_unit_test(test_call_classify_table),
-        cmocka_unit_test(test_breaker_table),
+        cmocka_unit_test(test_verdict_table),         cmocka_unit_test(test_foreign_success),
+        cmocka_unit_test(test_verdict_follows_class), cmocka_unit_test(test_verdict_long_detail),
+        cmocka_unit_test(test_call_classify_table),   cmocka_unit_test(test_breaker_table),
     };
     int failed = 0;
 
