@@ -580,6 +580,15 @@ static void summarize(struct messages *m, const struct a2a_run_stats *st, int dr
                       st->input_unread ? "; the input was not read to its end" : "");
         }
     }
+    if (o->verbosity < 0 && st->by_outcome[A2A_OUT_TRANSIENT] > 0 && st->answered) {
+        /* -q hides warnings and the summary: records that failed after their retries would
+           be on stdout only (reviews 61, 65); one line stands in for their warnings */
+        uint64_t n = st->by_outcome[A2A_OUT_TRANSIENT];
+        msg_error(m,
+                  "%llu record%s not acknowledged after %s retries (transient failures; "
+                  "listed in the response; without -q each is named)",
+                  (unsigned long long)n, n == 1 ? "" : "s", n == 1 ? "its" : "their");
+    }
     if (stream != NULL) {
         snprintf(ranges, sizeof(ranges), ", %llu of %llu stream range%s unreadable",
                  (unsigned long long)stream->unreadable, (unsigned long long)stream->read,

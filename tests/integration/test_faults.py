@@ -328,6 +328,17 @@ class QuietTest(harness.IntegrationTestCase):
         # refused: nothing listens there, so the scheme is no cause (a left-over of review 59)
         self.assertNotIn("scheme", lines[0])
 
+    def test_quiet_still_counts_records_that_failed_after_retries(self):
+        # Reviews 61 and 65: -q said nothing of records that failed after their retries.
+        d = self.start_dispatcher(fail_rate=1, fault_mix="503")
+        r = self.run_tool(["-q", "-u", d.url, "--retries", "1", self.write_event(records(4))])
+        self.assertEqual(r.rc, 1, r)
+        self.assertEqual(len(r.failures), 4, r)
+        self.assertEqual(r.stderr.splitlines(),
+                         ["a2a-recover: 4 records not acknowledged after their retries "
+                          "(transient failures; listed in the response; without -q each is "
+                          "named)"])
+
     def test_quiet_5958_unparseable_records_are_5_lines_and_a_count(self):
         d = self.start_dispatcher()
         r = self.run_tool(["-q", "-u", d.url, self.write_event(
