@@ -675,15 +675,12 @@ static int cross_check(struct options *o, struct a2a_error *err)
         return usage_error(err, "%s: the URL names no host (is a variable in it unset?)",
                            o->url_from);
     }
-    if (o->dry_run) {
-        return 0;
-    }
-    if (o->url == NULL) {
-        return usage_error(err, "no dispatcher URL: give -u URL or set A2A_RECOVER_URL "
-                                "(or use --dry-run)");
-    }
     if (o->insecure && o->cacert != NULL) {
         return usage_error(err, "--insecure and --cacert contradict each other");
+    }
+    if (o->url == NULL && !o->dry_run) {
+        return usage_error(err, "no dispatcher URL: give -u URL or set A2A_RECOVER_URL "
+                                "(or use --dry-run)");
     }
     return 0;
 }

@@ -548,6 +548,11 @@ static const struct cross_row cross_rows[] = {
      NULL,
      "--insecure and --cacert contradict each other",
      NULL},
+    /* a dry run checks the command line of the real one (review 65: it took both) */
+    {{"-n", "--insecure", "--cacert", "/dev/null", NULL},
+     NULL,
+     "--insecure and --cacert contradict each other",
+     NULL},
     {{"-h", NULL}, NULL, NULL, NULL},
     {{"-V", NULL}, NULL, NULL, NULL},
 };
