@@ -98,6 +98,15 @@ static void say_no_dynamodb(struct run *r, const struct a2a_result *res)
         return;
     }
     r->said_no_dynamodb = 1;
+    if (res->no_dynamodb == A2A_NO_DDB_SQS) {
+        log_event(r, A2A_LOG_ERROR, A2A_TARGET_RECOVER, res,
+                  "the record is an SQS message (MessageId, Body), not a DynamoDB stream record: "
+                  "to redrive on-failure messages, give receive-message's output whole, "
+                  "{\"Messages\":[...]} (jq '{Messages: .}' wraps a bare array of them; jq -s "
+                  "'{Messages: .}' one message a line); each record like it is still "
+                  "classified as the handler would (said once)");
+        return;
+    }
     /* an error, not a warning: with -q it is what explains the errors around it */
     log_event(r, A2A_LOG_ERROR, A2A_TARGET_RECOVER, res,
               "the record has no \"dynamodb\" member, so it is not a DynamoDB stream record: "

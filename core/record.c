@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jsonview.h"
 #include "number.h"
 #include "swar.h"
 
@@ -272,6 +273,19 @@ static void envelope_reason(enum a2a_env_problem problem, struct a2a_record *out
 }
 
 /*
+ * A record that is an SQS message (MessageId and Body): the elements of a bare array of
+ * them, receive-message's "Messages" taken out of its object (review 65). Asked only of an
+ * object with no "dynamodb".
+ */
+static int sqs_message(struct a2a_record_parser *p, const char *json, size_t len)
+{
+    struct a2a_jv_field fields[] = {{"MessageId", 0, {NULL, 0}}, {"Body", 0, {NULL, 0}}};
+
+    return a2a_jv_fields((struct a2a_str){json, len}, fields, 2, &p->scratch[6]) == 0 &&
+           fields[0].count > 0 && fields[1].count > 0;
+}
+
+/*
  * Envelope: eventName, dynamodb.SequenceNumber, dynamodb.NewImage. From the scanner's
  * envelope when it has one for the whole record, else by walking the record here (into own).
  * Returns the envelope used.
@@ -290,7 +304,7 @@ static const struct a2a_envelope *parse_envelope(struct a2a_record_parser *p, co
         env = own;
     }
     envelope_reason(env->problem, out);
-    out->no_dynamodb = env->ddbs == 0;
+    out->no_dynamodb = env->ddbs == 0 ? (sqs_message(p, json, len) ? A2A_NO_DDB_SQS : 1) : 0;
     out->has_event_name = env->has_event_name;
     if (env->has_event_name) {
         out->event_name = (struct a2a_str){json + env->name_at, env->name_len};

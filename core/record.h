@@ -21,6 +21,8 @@
 #include "jsonstr.h"
 #include "result.h"
 
+#define A2A_NO_DDB_SQS 2 /* struct a2a_record's no_dynamodb for an SQS message */
+
 enum a2a_record_class {
     A2A_RECORD_SKIP,
     A2A_RECORD_DISPATCH,
@@ -45,8 +47,9 @@ struct a2a_record {
     int has_seq;        /* a string SequenceNumber exists (null counts as absent) */
     struct a2a_str seq; /* decoded SequenceNumber; may hold 0 bytes (U+0000) */
     int has_event_name;
-    struct a2a_str event_name;   /* decoded eventName; may hold 0 bytes (U+0000) */
-    int no_dynamodb;             /* an object with no "dynamodb" member: no stream record */
+    struct a2a_str event_name; /* decoded eventName; may hold 0 bytes (U+0000) */
+    int no_dynamodb; /* an object with no "dynamodb" member: no stream record; A2A_NO_DDB_SQS:
+                        and it is an SQS message (MessageId and Body) */
     struct a2a_pending pending;  /* set when cls == A2A_RECORD_DISPATCH */
     char reason[A2A_REASON_MAX]; /* why, when cls == A2A_RECORD_INVALID */
 };

@@ -42,7 +42,7 @@ struct a2a_result {
     struct a2a_str seq;
     int has_event_name;
     struct a2a_str event_name;
-    int no_dynamodb; /* an object with no "dynamodb" member: no stream record */
+    int no_dynamodb; /* an object with no "dynamodb" member: no stream record (record.h) */
     enum a2a_outcome outcome;
     const char *reason;  /* NUL-terminated; "" when there is nothing to say */
     int http_status;     /* last HTTP status, 0 when none */
