@@ -13,7 +13,8 @@
 
 #define DEFAULT_WINDOW   4096
 #define DEFAULT_DRAIN_MS 500
-#define PUMP_WAIT_MS     50 /* bounds how late a signal is noticed */
+#define PUMP_WAIT_MS     50   /* bounds how late a signal is noticed */
+#define QUIET_SAY_MS     5000 /* calls out this long with no word back: said, once a stall */
 
 /* A record waiting in the in-order window. */
 struct slot {
@@ -67,6 +68,12 @@ struct run {
     int cur_duplicate;               /* its range was read for an earlier message */
     uint64_t positions;              /* records numbered so far, pointers' ranges included */
     int said_no_dynamodb;            /* a record without "dynamodb" was pointed out */
+    /* Calls out with no word back (no answer, no retry): said once a stall. */
+    uint64_t heard;           /* jobs back and retries told, so far */
+    uint64_t heard_before;    /* ... at the last pump */
+    int64_t quiet_since_ms;   /* when the count last moved, or calls went out */
+    int64_t retry_wait_until; /* a retry told of waits until then: its line said why */
+    int said_quiet;
 };
 
 static void log_event(struct run *r, enum a2a_log_level level, const char *target,
@@ -284,6 +291,7 @@ static void on_job_done(void *ctx, struct a2a_job *job)
     struct run *r = ctx;
 
     r->st->in_flight--;
+    r->heard++;
     s->done = 1;
 }
 
@@ -311,6 +319,10 @@ static void on_job_retry(void *ctx, const struct a2a_retry_note *note)
     char line[A2A_REASON_MAX + 160];
 
     r->st->retries++;
+    r->heard++;
+    if (a2a_now_ms() + note->delay_ms > r->retry_wait_until) {
+        r->retry_wait_until = a2a_now_ms() + note->delay_ms;
+    }
     identity_from_slot(s, &res);
     if (s->msg != NULL) {
         a2a_redrive_describe(s->msg, &res);
@@ -411,10 +423,43 @@ static void check_stop(struct run *r)
     }
 }
 
+/*
+ * Calls out for QUIET_SAY_MS with no answer and no retry: said, since the first word would
+ * otherwise come only with --timeout (30 s by default, then each retry's), and a dispatcher
+ * that takes connections and never answers looks like a hang (review 65). Not while a retry
+ * waits out the delay its own line gave.
+ */
+static void check_quiet(struct run *r)
+{
+    int64_t now = a2a_now_ms();
+    char line[200];
+
+    if (r->st->in_flight == 0 || r->heard != r->heard_before) {
+        r->heard_before = r->heard;
+        r->quiet_since_ms = now;
+        r->said_quiet = 0;
+        return;
+    }
+    if (r->said_quiet || now < r->retry_wait_until || now - r->quiet_since_ms < QUIET_SAY_MS) {
+        return;
+    }
+    r->said_quiet = 1;
+    snprintf(line, sizeof(line),
+             "%llu call%s out and no answer for %lld s; an attempt waits up to --timeout (%.3g "
+             "s), then is tried again",
+             (unsigned long long)r->st->in_flight, r->st->in_flight == 1 ? "" : "s",
+             (long long)((now - r->quiet_since_ms) / 1000),
+             (double)r->cfg->dispatch.timeout_ms / 1000.0);
+    log_event(r, A2A_LOG_WARN, A2A_TARGET_TRANSIENT, NULL, line);
+}
+
 static int pump(struct run *r, int wait_ms)
 {
     if (r->pool != NULL && a2a_dispatch_run(r->pool, wait_ms, -1, &r->st->err) != 0) {
         return -1;
+    }
+    if (r->pool != NULL) {
+        check_quiet(r);
     }
     check_stop(r);
     if (commit(r) != 0) {
@@ -641,6 +686,7 @@ static void on_input_wait(void *ctx, int fd)
         if (a2a_dispatch_run(r->pool, PUMP_WAIT_MS, fd, &r->st->err) != 0) {
             break;
         }
+        check_quiet(r);
         check_stop(r);
         if (commit(r) != 0) {
             break;
@@ -693,6 +739,7 @@ static int setup(struct run *r, struct a2a_error *err)
 
     icfg.wait_hook = on_input_wait;
     icfg.wait_ctx = r;
+    r->quiet_since_ms = a2a_now_ms();
     /*
      * Only a dry run waits on the scanner: when calls are made, reading is a small part of
      * the time, and the helper's two parts would only add to the window's memory.

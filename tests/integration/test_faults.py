@@ -283,6 +283,24 @@ class MaxTimeTest(harness.IntegrationTestCase):
         self.assertLess(time.monotonic() - t0, 3.0)
         self.assertEqual(json.loads(out), {"batchItemFailures": []}, err)
 
+    def test_calls_out_with_no_answer_are_said_before_the_timeout(self):
+        # Review 65: a dispatcher that takes connections and never answers was silent until
+        # --timeout (30 s by default), then again through each retry.
+        s = RawServer(never_answer)
+        self.addCleanup(s.stop)
+        p = harness.start_tool(["-u", s.url, "--timeout", "7", "--retries", "0",
+                                self.write_event(records(3))])
+        start = time.monotonic()
+        first = p.stderr.readline().decode()
+        said_at = time.monotonic() - start
+        out, rest = p.communicate(timeout=30)
+        self.assertEqual(p.returncode, 5, (first, rest))
+        self.assertIn("warning: 3 calls out and no answer for 5 s; an attempt waits up to "
+                      "--timeout (7 s), then is tried again", first)
+        self.assertGreater(said_at, 4.5, first)
+        self.assertLess(said_at, 6.5, first)  # not with the timeouts
+        self.assertNotIn("no answer for", rest.decode())  # once a stall
+
     def test_max_time_on_a_streams_endpoint_that_never_answers(self):
         # Review 64: the continuation was told to take a longer --max-time, which no length
         # helps when the endpoint answers nothing.
