@@ -351,8 +351,11 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
             note_content_length(call, data + sizeof("content-length:") - 1,
                                 len - (sizeof("content-length:") - 1));
         } else if (header_says(data, len, "content-type", "")) {
-            keep_value(call->content_type, sizeof(call->content_type),
-                       data + sizeof("content-type:") - 1, len - (sizeof("content-type:") - 1));
+            size_t at = sizeof("content-type:") - 1;
+            while (at < len && (data[at] == ' ' || data[at] == '\t')) {
+                at++; /* OWS: the value as a2a_http_foreign_success() reads it fastest */
+            }
+            keep_value(call->content_type, sizeof(call->content_type), data + at, len - at);
         }
         return n;
     case 't':
@@ -722,7 +725,8 @@ static void settle(struct a2a_engine *eng, struct call *call, struct a2a_job *jo
         .retries = eng->shared.retries,
         .retry_after = call->retry_after,
         .content_type = call->content_type,
-        .has_body = call->response.len > 0,
+        .foreign = answered && a2a_http_classify(status) == A2A_HTTP_SUCCESS &&
+                   a2a_http_foreign_success(call->content_type, call->response.len > 0),
         .task_deleted = answered && says_task_deleted(call),
         .detail = detail,
         .now = time(NULL),
@@ -731,8 +735,7 @@ static void settle(struct a2a_engine *eng, struct call *call, struct a2a_job *jo
 
     if (answered && a2a_http_is_redirect(status)) {
         redirect_target(call, detail, sizeof(detail)); /* where, not the body */
-    } else if (answered && (a2a_http_classify(status) != A2A_HTTP_SUCCESS ||
-                            a2a_http_foreign_success(call->content_type, in.has_body))) {
+    } else if (answered && (a2a_http_classify(status) != A2A_HTTP_SUCCESS || in.foreign)) {
         body_excerpt(call, detail, sizeof(detail)); /* only failures quote it */
     }
     a2a_http_verdict(&in, &v);

@@ -225,6 +225,9 @@ static int is_json_media(const char *v)
 {
     size_t n;
 
+    if (strncmp(v, "application/json", 16) == 0 && (v[16] == '\0' || v[16] == ';')) {
+        return 1; /* as the endpoint sends it: the rest only for other spellings */
+    }
     v += strspn(v, " \t");
     n = strcspn(v, "; \t");
     return (n == 16 && strncasecmp(v, "application/json", 16) == 0) ||
@@ -263,7 +266,7 @@ void a2a_http_verdict(const struct a2a_verdict_input *in, struct a2a_verdict *ou
     }
     switch (a2a_http_classify(in->status)) {
     case A2A_HTTP_SUCCESS:
-        if (a2a_http_foreign_success(in->content_type, in->has_body)) {
+        if (in->foreign) {
             snprintf(out->reason, sizeof(out->reason),
                      "HTTP %ld with Content-Type %.60s, not JSON: not the redispatch "
                      "endpoint's answer (every call would fail alike)%s%.160s",

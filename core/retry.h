@@ -109,10 +109,10 @@ struct a2a_verdict_input {
     const char *retry_after;  /* the Retry-After value as sent, or NULL */
     int task_deleted;         /* the body says {"outcome":"taskDeleted"} */
     const char *content_type; /* the answer's Content-Type value, or "" / NULL when none */
-    int has_body;             /* the answer had a body */
-    const char *detail;       /* transport error text, or a printable body excerpt; never NULL */
-    time_t now;               /* wall clock, for an HTTP-date Retry-After */
-    uint64_t random;          /* any 64-bit draw, for the backoff jitter */
+    int foreign;        /* a 2xx a2a_http_foreign_success() says is not the endpoint's answer */
+    const char *detail; /* transport error text, or a printable body excerpt; never NULL */
+    time_t now;         /* wall clock, for an HTTP-date Retry-After */
+    uint64_t random;    /* any 64-bit draw, for the backoff jitter */
 };
 
 struct a2a_verdict {

@@ -583,7 +583,7 @@ static void test_foreign_success(void **state)
                                    .attempts = 1,
                                    .retries = 2,
                                    .content_type = "text/html",
-                                   .has_body = 1,
+                                   .foreign = 1,
                                    .detail = "<html>Welcome</html>"};
     struct a2a_verdict v;
 
