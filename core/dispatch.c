@@ -434,6 +434,7 @@ int a2a_dispatch_new(struct a2a_dispatch **out, const struct a2a_dispatch_config
     pthread_mutex_init(&d->trip.mu, NULL);
     atomic_init(&d->trip.answered, 0);
     atomic_init(&d->trip.connected, 0);
+    atomic_init(&d->trip.refused, 0);
     /* No fewer than the calls that can be in flight at once: the first wave fails together. */
     d->trip.threshold = d->cfg.concurrency > BREAKER_MIN ? d->cfg.concurrency : BREAKER_MIN;
     atomic_init(&d->next_start_ns, 0);

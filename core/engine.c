@@ -612,9 +612,62 @@ static void finish(struct a2a_engine *eng, struct a2a_job *job, enum a2a_outcome
     a2a_job_list_push(&eng->done, job);
 }
 
+/* Records the first reason to stop the run, of any engine; trip->mu held. */
+static void set_fatal(struct a2a_engine *eng, enum a2a_transport transport, long status,
+                      const char *reason)
+{
+    struct a2a_trip *trip = eng->shared.trip;
+
+    if (atomic_load(eng->shared.fatal_status) != 0) {
+        return;
+    }
+    trip->cause = transport;
+    snprintf(trip->reason, sizeof(trip->reason), "%s", reason);
+    /* the status is published after its reason */
+    atomic_store(eng->shared.fatal_status,
+                 transport == A2A_TRANSPORT_ANSWERED ? (int)status : A2A_FATAL_TRANSPORT);
+}
+
+/*
+ * After an answer the breaker is off: a refused connection is a dispatcher restarting. But
+ * threshold calls in a row refused, their retries spent, is one that went away mid-run:
+ * every later call would burn its retries alike and fail, to the end of the input, in
+ * seconds (review 65). Stop there instead, with a place to go on from. An answer resets
+ * the row; while none is refused, this is one atomic load.
+ */
+static void weigh_after_answers(struct a2a_engine *eng, enum a2a_transport transport,
+                                const struct a2a_verdict *v)
+{
+    struct a2a_trip *trip = eng->shared.trip;
+    char why[A2A_REASON_MAX];
+    unsigned run;
+
+    if (transport != A2A_TRANSPORT_CONNECT) {
+        if (transport == A2A_TRANSPORT_ANSWERED &&
+            atomic_load_explicit(&trip->refused, memory_order_relaxed) != 0) {
+            atomic_store(&trip->refused, 0);
+        }
+        return;
+    }
+    if (v->retry) {
+        return;
+    }
+    run = atomic_fetch_add(&trip->refused, 1) + 1;
+    if (run < trip->threshold) {
+        return;
+    }
+    snprintf(why, sizeof(why),
+             "the dispatcher answered earlier calls, then refused %u in a row, their retries "
+             "spent: it went away mid-run: %.200s",
+             run, v->reason);
+    pthread_mutex_lock(&trip->mu);
+    set_fatal(eng, transport, 0, why);
+    pthread_mutex_unlock(&trip->mu);
+}
+
 /*
  * Weighs an attempt on the pool's circuit breaker, and records the first reason to stop the
- * run. Once a call was answered and nothing is fatal, this is one atomic load.
+ * run. Once a call was answered and nothing is fatal, this is one atomic load or two.
  */
 static void weigh(struct a2a_engine *eng, enum a2a_transport transport, const struct a2a_verdict *v,
                   long status)
@@ -624,6 +677,7 @@ static void weigh(struct a2a_engine *eng, enum a2a_transport transport, const st
     int trips;
 
     if (!v->fail_fast && atomic_load_explicit(&trip->answered, memory_order_relaxed)) {
+        weigh_after_answers(eng, transport, v);
         return;
     }
     if (transport == A2A_TRANSPORT_ANSWERED || transport == A2A_TRANSPORT_FAILED ||
@@ -635,12 +689,8 @@ static void weigh(struct a2a_engine *eng, enum a2a_transport transport, const st
     if (trip->breaker.off) {
         atomic_store(&trip->answered, 1);
     }
-    /* The first reason of any engine wins; the status is published after its reason. */
-    if ((v->fail_fast || trips) && atomic_load(eng->shared.fatal_status) == 0) {
-        trip->cause = transport;
-        snprintf(trip->reason, sizeof(trip->reason), "%s", trips ? why : v->reason);
-        atomic_store(eng->shared.fatal_status,
-                     transport == A2A_TRANSPORT_ANSWERED ? (int)status : A2A_FATAL_TRANSPORT);
+    if (v->fail_fast || trips) {
+        set_fatal(eng, transport, status, trips ? why : v->reason); /* the first one wins */
     }
     pthread_mutex_unlock(&trip->mu);
 }

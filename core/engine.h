@@ -27,6 +27,7 @@ struct a2a_trip {
     pthread_mutex_t mu;
     atomic_int answered;  /* a call got an HTTP status line: the breaker is off for good */
     atomic_int connected; /* a call connected (and its handshake was made), answered or not */
+    atomic_uint refused;  /* once answered: calls refused a connection, retries spent, in a row */
     unsigned threshold;   /* the breaker trips after this many final failures in a row */
     /* Guarded by mu. */
     struct a2a_breaker breaker;

@@ -75,7 +75,7 @@ A2A_SCAN_AHEAD_EVERY=8 TSAN_OPTIONS="halt_on_error=1 exitcode=66" ctest --test-d
 A2A_RECOVER_BIN=$PWD/build-tsan/cli/a2a-recover TSAN_OPTIONS="halt_on_error=1 exitcode=66" \
     unittest_selected fail_fast_on_two mid_run_on_two randomized_invariant_on_three \
     rate_limit_shared four_engine_threads leaves_the_work breaker_n_follows_concurrency \
-    breaker_not_tripped fail_fast_https max_time_server -- \
+    breaker_after_answers fail_fast_https max_time_server gone_mid_run -- \
     tests/integration/test_dispatch.py tests/integration/test_operator.py \
     tests/integration/test_faults.py
 

@@ -362,6 +362,31 @@ class DispatchTest(harness.IntegrationTestCase):
         self.assertEqual(res.stderr, "", res)  # -q: errors only, and a retry is none
         self.assertEqual(harness.read_json(summary)["retries"], 2)
 
+    def test_dispatcher_gone_mid_run_stops_the_run(self):
+        # Review 65: a dispatcher that died mid-run had every later record burn its retries
+        # against a closed port and fail, to the end of the input. The run now stops once
+        # max(-j, 4) calls in a row were refused after answers; nothing read is lost.
+        d = self.start_dispatcher(seed=seed_doc([("acme", "t%d" % i) for i in range(3000)]))
+        ev = self.write_event([insert(str(10000 + i), "acme", "t%d" % i) for i in range(3000)])
+        report = self.path("r.jsonl")
+        p = harness.start_tool(["-u", d.url, "-j", "4", "--rate", "1000", "--report", report,
+                                ev])
+        d.wait_requests(200)
+        d.stop()
+        out, err = p.communicate(timeout=60)
+        err = err.decode()
+        self.assertEqual(p.returncode, 5, err)
+        self.assertIn("the dispatcher answered earlier calls, then refused 4 in a row, their "
+                      "retries spent: it went away mid-run", err)
+        lines = harness.read_jsonl(report)
+        outcomes = [l["outcome"] for l in lines if "outcome" in l]
+        self.assertEqual(len(outcomes), 3000)
+        self.assertGreater(outcomes.count("not_attempted"), 2000, err)  # not tried, listed
+        self.assertLessEqual(outcomes.count("transient"), 8, err)  # not burned one by one
+        listed = json.loads(out)["batchItemFailures"]
+        acked = [l for l in lines if l.get("outcome") in ("acknowledged", "task_deleted")]
+        self.assertEqual(len(listed) + len(acked), 3000)  # each one acknowledged or listed
+
     def test_connection_refused(self):
         url = "http://127.0.0.1:%d/internal/push/redispatch" % harness.free_port()
         ev = self.write_event([insert("1", "acme", "a"), modify("2", "acme", "a"),

@@ -183,9 +183,11 @@ class BreakerTest(harness.IntegrationTestCase):
         transient = [l for l in harness.read_jsonl(report) if l["outcome"] == "transient"]
         self.assertGreaterEqual(len(transient), 6)
 
-    def test_breaker_not_tripped_once_a_call_was_answered(self):
+    def test_breaker_after_answers_trips_on_refusals_in_a_row(self):
         # Answers two calls, then stops listening: the rest are refused, as when the
-        # dispatcher restarts mid-run.
+        # dispatcher goes away mid-run. Once it had answered, each later record burned its
+        # retries against the closed port, to the end of the input; now max(-j, 4) refused
+        # in a row stop the run (review 65), the rest listed as not attempted.
         answered = []
 
         def respond(conn, stop):
@@ -200,10 +202,16 @@ class BreakerTest(harness.IntegrationTestCase):
         report = self.path("report.ndjson")
         r = self.run_tool(["-u", server.url, "-j", "1", "--retries", "0", "--report", report,
                            self.write_event(records(12))])
-        self.assertEqual(r.rc, 1, r)
-        self.assertEqual([l["outcome"] for l in harness.read_jsonl(report)],
-                         ["acknowledged"] * 2 + ["transient"] * 10)
-        self.assertNotIn("in a row", r.stderr)
+        self.assertEqual(r.rc, 5, r)
+        # the call after the second answer may find the closing socket's backlog and be
+        # reset rather than refused: one more transient then, not counted in the row
+        outcomes = [l["outcome"] for l in harness.read_jsonl(report)]
+        transient = outcomes.count("transient")
+        self.assertIn(transient, (4, 5), outcomes)
+        self.assertEqual(outcomes, ["acknowledged"] * 2 + ["transient"] * transient +
+                         ["not_attempted"] * (10 - transient))
+        self.assertIn("the dispatcher answered earlier calls, then refused 4 in a row", r.stderr)
+        self.assertEqual(len(r.failures), 10, r)
 
     def test_breaker_trips_on_a_dispatcher_that_never_answers(self):
         # Review 61: a dispatcher that accepts and never answers tripped no breaker (it
