@@ -118,7 +118,12 @@ Control endpoints (never signed, never in the call log):
          {"expireKeys": [AKID...]}, {"unexpireKeys": [AKID...]}
          {"trim": [{"shardId": ID (optional: all shards), "before": SEQ}]}
          {"append": [{"shardId": ID, "records": [...]}]}     open shards only
-         {"close": [{"shardId": ID, "endingSequenceNumber": SEQ (default: last record)}]}
+         {"close": [{"shardId": ID, "endingSequenceNumber": SEQ (default: last record),
+                     "children": [SHARD...]}]}   optional children: shards as in the
+                                         seed, listed from then on, as AWS lists the
+                                         shards that replace a closed one: ParentShardId
+                                         is the closed shard (set when absent), and their
+                                         StartingSequenceNumber lies above its end
          {"emptyPages": [{"shardId": ID, "count": N}]}
          {"expireIterators": true}      every iterator issued so far expires
 
@@ -1033,11 +1038,30 @@ class Service:
                     end = str(shard.records.seq(len(shard.records) - 1))
                 shard.end = seq_int(end, "close")
                 shard.end_text = end
+                self.add_children(shard, c.get("children") or [])
             for e in doc.get("emptyPages") or []:
                 self.find_shard(e.get("shardId")).empty_before = int(e.get("count", 0))
             if doc.get("expireIterators"):
                 for it in self.iterators.values():
                     it.chain.expired = True
+
+    def add_children(self, parent, docs):
+        """Lists the shards that replace a closed one (under the lock)."""
+        stream = parent.stream
+        for j, doc in enumerate(docs):
+            where = "close[%s].children[%d]" % (parent.shard_id, j)
+            doc = dict(doc)
+            doc.setdefault("ParentShardId", parent.shard_id)
+            if doc["ParentShardId"] != parent.shard_id:
+                raise SeedError("%s: ParentShardId must be the closed shard" % where)
+            child = Shard(stream, doc, where)
+            if child.shard_id in stream.by_id:
+                raise SeedError("%s: duplicate ShardId %s" % (where, child.shard_id))
+            if child.start <= parent.end:
+                raise SeedError("%s: StartingSequenceNumber must lie above the parent's "
+                                "end %s" % (where, parent.end_text))
+            stream.shards.append(child)
+            stream.by_id[child.shard_id] = child
 
     def find_shard(self, shard_id):
         for shard in self.all_shards():

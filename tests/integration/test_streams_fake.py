@@ -554,6 +554,24 @@ class PagingAndFaultsTest(StreamsCase):
                          {"StartingSequenceNumber": sh.seq(3, 1),
                           "EndingSequenceNumber": sh.seq(3, 3)})
 
+    def test_close_with_children_lists_them_as_aws_does(self):
+        server = self.start()
+        kid = sh.stream_record(sh.seq(9, 1), "initech", "task-9", 1)
+        server.control({"close": [{"shardId": sh.shard_id(OPEN), "children": [
+            sh.shard(9, [kid], closed=False)]}]})
+        status, doc = self.api(server, "DescribeStream", {"StreamArn": ARN})
+        shards = doc["StreamDescription"]["Shards"]
+        self.assertEqual(shards[-1], {
+            "ShardId": sh.shard_id(9), "ParentShardId": sh.shard_id(OPEN),
+            "SequenceNumberRange": {"StartingSequenceNumber": sh.seq(9, 1)}})
+        self.assertIn("EndingSequenceNumber", shards[2]["SequenceNumberRange"])
+        it = self.iterator(server, 9, "TRIM_HORIZON")
+        self.assertEqual(self.records(server, it)[1]["Records"], [kid])
+        # a child starting at or below its parent's end is refused, as AWS never lists one
+        with self.assertRaises(AssertionError):
+            server.control({"close": [{"shardId": sh.shard_id(9), "children": [
+                sh.shard(10, [sh.stream_record(sh.seq(3, 1), "initech", "t", 1)])]}]})
+
 
 if __name__ == "__main__":
     unittest.main()
