@@ -51,9 +51,11 @@ struct a2a_shard_reader {
     int end_written;                         /* see struct a2a_shard_range */
     int went_idle;                           /* the read ended on --idle */
     int shard_closed;
-    char *iterator; /* owned; the one to send next, NULL when a fresh one is needed */
-    int exhausted;  /* the last page had no NextShardIterator */
-    int done;       /* the next call says A2A_READ_END */
+    int children_unread; /* see struct a2a_shard_range */
+    int past_end;        /* a record at or past end_seq was seen */
+    char *iterator;      /* owned; the one to send next, NULL when a fresh one is needed */
+    int exhausted;       /* the last page had no NextShardIterator */
+    int done;            /* the next call says A2A_READ_END */
     char last_seq[A2A_SEQNUM_MAX_DIGITS + 1];  /* last record handed out, "" for none */
     char first_seq[A2A_SEQNUM_MAX_DIGITS + 1]; /* of the current page */
     char page_last[A2A_SEQNUM_MAX_DIGITS + 1];
@@ -97,6 +99,7 @@ int a2a_shard_reader_open(struct a2a_streams_client *c, const struct a2a_shard_r
     r->c = c;
     r->start = range->start;
     r->shard_closed = range->shard_closed;
+    r->children_unread = range->children_unread;
     if (range->end_seq != NULL) {
         memcpy(r->end_seq, range->end_seq, strlen(range->end_seq) + 1);
         r->end_written = range->end_written;
@@ -127,6 +130,11 @@ void a2a_shard_reader_free(struct a2a_shard_reader **rp)
 const struct a2a_shard_reader_stats *a2a_shard_reader_stats(const struct a2a_shard_reader *r)
 {
     return &r->stats;
+}
+
+int a2a_shard_reader_closed(const struct a2a_shard_reader *r)
+{
+    return r->done && r->exhausted && !r->past_end && !r->went_idle;
 }
 
 /* ---- GetShardIterator ---------------------------------------------------------------------- */
@@ -631,9 +639,10 @@ static void fill_page(struct a2a_shard_reader *r, const struct page_scan *s,
 static enum a2a_read_status hand_out(struct a2a_shard_reader *r, const struct page_scan *s,
                                      struct a2a_stream_page *page)
 {
+    r->past_end = s->in_range < s->records ||
+                  (r->end_seq[0] != '\0' && a2a_seqnum_cmp_str(r->last_seq, r->end_seq) >= 0);
     /* this page reaches the end: the next call ends the read */
-    r->done = r->exhausted || s->in_range < s->records ||
-              (r->end_seq[0] != '\0' && a2a_seqnum_cmp_str(r->last_seq, r->end_seq) >= 0);
+    r->done = r->exhausted || r->past_end;
     fill_page(r, s, page);
     return A2A_READ_PAGE;
 }
@@ -690,6 +699,30 @@ static void say_idle_end(const struct a2a_shard_reader *r)
 }
 
 /*
+ * A shard the operator named closed: what was written after is in its child shards, which
+ * this run does not read (it reads the shards named, and may lack DescribeStream). Said once,
+ * with the commands that read them.
+ */
+static void say_children_unread(const struct a2a_shard_reader *r)
+{
+    char line[2 * WHERE_MAX + 512];
+    struct a2a_log_event ev = {
+        .level = A2A_LOG_WARN, .target = A2A_TARGET_RECOVER, .message = line};
+    const struct a2a_log *log = r->c->cfg.log;
+
+    if (log == NULL || log->emit == NULL) {
+        return;
+    }
+    snprintf(line, sizeof(line),
+             "%s: the shard is closed and read to its end; the records written after it are in "
+             "its child shards, which this run does not read (--shard names the shards read): "
+             "read them with --stream %s (every shard), or --shard CHILD --from trim-horizon "
+             "for each shard DescribeStream lists with ParentShardId %s",
+             r->where, r->c->arn_text, r->shard_id);
+    log->emit(log->ctx, &ev);
+}
+
+/*
  * The read is over: read to its end, or, from the trim horizon, without a record of it. An
  * open shard that went idle first says only that: its records may come later; but a range
  * whose end is a written record is not over until that record came.
@@ -715,6 +748,9 @@ static enum a2a_read_status read_over(struct a2a_shard_reader *r, struct a2a_str
     if (r->went_idle) {
         say_idle_end(r);
     }
+    if (r->children_unread && a2a_shard_reader_closed(r)) {
+        say_children_unread(r);
+    }
     return A2A_READ_END;
 }
 
@@ -733,6 +769,7 @@ enum a2a_read_status a2a_shard_reader_next(struct a2a_shard_reader *r, struct a2
         if (r->iterator == NULL && !r->exhausted) {
             got = fresh_iterator(r, e);
             if (got > 0) {
+                r->exhausted = 1; /* no iterator: the shard is closed, past the start */
                 return read_over(r, e);
             }
             if (got < 0) {
@@ -780,6 +817,7 @@ enum a2a_read_status a2a_shard_reader_next(struct a2a_shard_reader *r, struct a2
             }
         }
         if (s.in_range == 0) {
+            r->past_end = 1;
             break; /* the first record is already past the end */
         }
         return hand_out(r, &s, page);

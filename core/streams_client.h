@@ -209,6 +209,8 @@ struct a2a_shard_range {
                                it then ends only when the iterator runs out, never idle */
     int end_written;        /* end_seq is a record the shard holds (a range Lambda read): a
                                read that ends before it is unreadable, not whole */
+    int children_unread;    /* the shard's children are not read after it (a shard named by
+                               the operator): a read that ends at its close says so */
 };
 
 /* One GetRecords page with at least one record. Everything is borrowed until the next call. */
@@ -264,6 +266,13 @@ enum a2a_read_status a2a_shard_reader_next(struct a2a_shard_reader *r, struct a2
                                            struct a2a_stream_error *e);
 
 const struct a2a_shard_reader_stats *a2a_shard_reader_stats(const struct a2a_shard_reader *r);
+
+/*
+ * Whether the read ended because the shard is closed (no NextShardIterator, or no iterator at
+ * all) before the range's end: the records written after it are in its child shards. 0 while
+ * reading, and after an end on end_seq, on idle or on an error.
+ */
+int a2a_shard_reader_closed(const struct a2a_shard_reader *r);
 
 /* NULL-safe; NULLs *r. */
 void a2a_shard_reader_free(struct a2a_shard_reader **r);

@@ -74,7 +74,7 @@ static int print_error(const char *shard, const struct a2a_stream_error *e)
 
 static int read_shard(struct probe *p, struct a2a_streams_client *c, const char *shard, int closed)
 {
-    struct a2a_shard_range range = {shard, p->start, p->to, closed, 0};
+    struct a2a_shard_range range = {shard, p->start, p->to, closed, 0, 0};
     struct a2a_shard_reader *r = NULL;
     struct a2a_stream_error e = {{0}, 0, "", 0, ""};
     struct a2a_stream_page page;

@@ -966,6 +966,9 @@ static void check_pages(const struct reader_row *r, struct a2a_shard_reader *rd,
 /* The rows' ranges have a written end (a redriven range): set by test_reader_written_end. */
 static int reader_end_written;
 
+/* a2a_shard_reader_closed() when the last row's read ended */
+static int reader_closed;
+
 /* Runs one row; returns how many GetRecords went out at once after a page with records. */
 static int run_reader_row(const struct reader_row *r)
 {
@@ -974,8 +977,8 @@ static int run_reader_row(const struct reader_row *r)
     int no_creds = r->no_creds;
     struct a2a_streams_client *c = script_client(&hooks, (struct a2a_env){test_env, &no_creds});
     struct a2a_shard_reader *rd = NULL;
-    struct a2a_shard_range range = {
-        "shardId-1", {r->kind, ""}, r->end_seq, r->closed, reader_end_written};
+    struct a2a_shard_range range = {"shardId-1", {r->kind, ""},      r->end_seq,
+                                    r->closed,   reader_end_written, 0};
     struct a2a_stream_error e = {{0}, 0, "", 0, ""};
     struct a2a_error err = {0};
     enum a2a_read_status last;
@@ -983,6 +986,7 @@ static int run_reader_row(const struct reader_row *r)
     snprintf(range.start.seq, sizeof(range.start.seq), "%s", r->start_seq);
     assert_int_equal(a2a_shard_reader_open(c, &range, &rd, &err), 0);
     check_pages(r, rd, &e, &last);
+    reader_closed = a2a_shard_reader_closed(rd);
     if (last != r->last || e.cause != r->cause ||
         (r->msg != NULL && !text_matches(e.err.msg, r->msg)) ||
         (r->msg == NULL && e.err.code != A2A_OK)) {
@@ -1104,7 +1108,7 @@ static void test_unanswered_endpoint_is_not_waited_on_again(void **state)
     struct a2a_streams_hooks hooks = {script_send, script_now, script_sleep, &s};
     int no_creds = 0;
     struct a2a_streams_client *c = script_client(&hooks, (struct a2a_env){test_env, &no_creds});
-    struct a2a_shard_range range = {"shardId-1", {A2A_START_TRIM_HORIZON, ""}, NULL, 1, 0};
+    struct a2a_shard_range range = {"shardId-1", {A2A_START_TRIM_HORIZON, ""}, NULL, 1, 0, 0};
     struct a2a_stream_error e = {{0}, 0, "", 0, ""};
     struct a2a_error err = {0};
 
@@ -1198,7 +1202,7 @@ static int retry_warnings(uint64_t seed, int64_t attempt_ms)
     struct a2a_log log = {capture_retry, &rl};
     int no_creds = 0;
     struct a2a_streams_client *c = logged_client(&hooks, &log, seed, &no_creds);
-    struct a2a_shard_range range = {"shardId-1", {A2A_START_TRIM_HORIZON, ""}, NULL, 1, 0};
+    struct a2a_shard_range range = {"shardId-1", {A2A_START_TRIM_HORIZON, ""}, NULL, 1, 0, 0};
     struct a2a_stream_error e = {{0}, 0, "", 0, ""};
     struct a2a_shard_reader *rd = NULL;
     struct a2a_error err = {0};
@@ -1265,7 +1269,7 @@ static void test_unanswered_timeouts_say_their_count(void **state)
     struct a2a_log log = {capture_last, last};
     int no_creds = 0;
     struct a2a_streams_client *c = logged_client(&hooks, &log, 0, &no_creds);
-    struct a2a_shard_range range = {"shardId-1", {A2A_START_TRIM_HORIZON, ""}, NULL, 1, 0};
+    struct a2a_shard_range range = {"shardId-1", {A2A_START_TRIM_HORIZON, ""}, NULL, 1, 0, 0};
     struct a2a_stream_error e = {{0}, 0, "", 0, ""};
     struct a2a_shard_reader *rd = NULL;
     struct a2a_error err = {0};
@@ -1333,7 +1337,7 @@ static void test_refresh_failure_keeps_to_the_source(void **state)
     struct a2a_streams_hooks hooks = {script_send, script_now, script_sleep, &s};
     struct moving_env env = {0, "/tmp/a2a-moving-XXXXXX"};
     struct a2a_streams_client *c = NULL;
-    struct a2a_shard_range range = {"shardId-1", {A2A_START_TRIM_HORIZON, ""}, NULL, 1, 0};
+    struct a2a_shard_range range = {"shardId-1", {A2A_START_TRIM_HORIZON, ""}, NULL, 1, 0, 0};
     struct a2a_error err = {0};
     char path[128];
     FILE *f;
@@ -1379,6 +1383,76 @@ static void test_reader(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof(reader_rows) / sizeof(reader_rows[0]); i++) {
         (void)run_reader_row(&reader_rows[i]);
+    }
+    rows_done();
+}
+
+/*
+ * A read that ends at the shard's close leaves what followed in its children, which a read
+ * of the whole stream lists then; an end on the range's end is not a close, even on the
+ * closing page (the children's records lie past it).
+ */
+static const struct reader_row closed_rows[] = {
+    {"open at the start, closed: the last page has no NextShardIterator",
+     0,
+     A2A_START_TRIM_HORIZON,
+     "",
+     NULL,
+     0,
+     {{GSI, NULL, 0, 200, IT, 0},
+      {GR, NULL, 0, 200, "{'Records':[" REC(11) "]," NEXT "}", 0},
+      {GR, NULL, 0, 200, "{'Records':[]," NONEXT "}", 0}},
+     {S(11) "-" S(11) "/1"},
+     A2A_READ_END,
+     0,
+     NULL},
+    {"closed: no iterator at all",
+     0,
+     A2A_START_LATEST,
+     "",
+     NULL,
+     0,
+     {{GSI, NULL, 0, 200, "{'ShardIterator':null}", 0}},
+     {NULL},
+     A2A_READ_END,
+     0,
+     NULL},
+    {"the closing page passes the end: not a close",
+     0,
+     A2A_START_TRIM_HORIZON,
+     "",
+     S(11),
+     0,
+     {{GSI, NULL, 0, 200, IT, 0},
+      {GR, NULL, 0, 200, "{'Records':[" REC(11) "," REC(12) "]," NONEXT "}", 0}},
+     {S(11) "-" S(12) "/1"},
+     A2A_READ_END,
+     0,
+     NULL},
+    {"the closing page ends at the end: not a close",
+     0,
+     A2A_START_TRIM_HORIZON,
+     "",
+     S(12),
+     0,
+     {{GSI, NULL, 0, 200, IT, 0},
+      {GR, NULL, 0, 200, "{'Records':[" REC(11) "," REC(12) "]," NONEXT "}", 0}},
+     {S(11) "-" S(12) "/2"},
+     A2A_READ_END,
+     0,
+     NULL},
+};
+
+static void test_reader_closed(void **state)
+{
+    static const int want[] = {1, 1, 0, 0};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(closed_rows) / sizeof(closed_rows[0]); i++) {
+        (void)run_reader_row(&closed_rows[i]);
+        if (reader_closed != want[i]) {
+            row_fail("%s: closed %d, want %d", closed_rows[i].name, reader_closed, want[i]);
+        }
     }
     rows_done();
 }
@@ -1481,6 +1555,7 @@ int main(void)
         cmocka_unit_test(test_unanswered_timeouts_say_their_count),
         cmocka_unit_test(test_refresh_failure_keeps_to_the_source),
         cmocka_unit_test(test_reader_backlog_unpaced),
+        cmocka_unit_test(test_reader_closed),
         cmocka_unit_test(test_describe),
     };
 
