@@ -219,6 +219,12 @@ static void on_unreadable(void *ctx, const struct a2a_unreadable *u)
             u->end != NULL
                 ? a2a_command_word(end, sizeof(end), (struct a2a_str){u->end, strlen(u->end)})
                 : "");
+    } else if (u->shard_id == NULL && u->records_read > 0) {
+        /* the listing again, after a shard closed: what was read before is read again too */
+        msg_error(si->msgs,
+                  "%s (%s; %llu records of the stream were read before, from shards "
+                  "listed before: reading the stream again from %s reads them again)",
+                  u->error->msg, u->cause, (unsigned long long)u->records_read, u->start);
     } else if (u->shard_id == NULL || u->records_read == 0) {
         /* review 64: "0 records of the range were read before" of a stream never listed */
         msg_error(si->msgs, "%s (%s; no record of the %s was read)", u->error->msg, u->cause,

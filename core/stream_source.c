@@ -20,19 +20,26 @@ struct range {
     char *shard_id; /* owned */
     struct a2a_start start;
     char end_seq[A2A_SEQNUM_MAX_DIGITS + 1]; /* "" for the end of the shard */
-    int shard_closed;
-    int end_written; /* see struct a2a_stream_range */
+    int shard_closed;                        /* closed at its listing; 0 for a range given */
+    int end_written;                         /* see struct a2a_stream_range */
+    int children_unread;                     /* a range given: its children are not read after it */
 };
 
 struct a2a_stream_source {
     struct a2a_stream_source_config cfg; /* copied; client borrowed, ranges not kept */
     struct range *ranges;                /* owned array of nranges */
     size_t nranges;
-    int listed;      /* ranges are known (given, or the stream was described) */
-    size_t next;     /* index of the next range to open */
-    size_t current;  /* index of the range being read, valid while reader is set */
-    int finished;    /* no more inputs */
-    uint64_t page_n; /* pages of the current range handed out */
+    int listed;                  /* ranges are known (given, or the stream was described) */
+    int whole;                   /* every shard of the stream (no ranges given): it is described */
+    struct a2a_start list_start; /* where the shards of the next listing start */
+    /* A shard open at its listing closed: once the ranges known are read, the stream is
+     * listed again for its children, which hold every record written after it closed. */
+    int relist;
+    char closed_id[NAME_MAX_LEN]; /* the first such shard since the last listing */
+    size_t next;                  /* index of the next range to open */
+    size_t current;               /* index of the range being read, valid while reader is set */
+    int finished;                 /* no more inputs */
+    uint64_t page_n;              /* pages of the current range handed out */
     uint64_t range_records;
     int range_counted;    /* the current range was counted unreadable (its start, or all) */
     uint64_t inputs;      /* pages handed out as inputs, over every range */
@@ -118,6 +125,8 @@ int a2a_stream_source_open(struct a2a_stream_source **out,
     }
     /* The whole stream's ranges are known at the first next(); keep `to` in range 0's slot. */
     if (cfg->ranges == NULL) {
+        s->whole = 1;
+        s->list_start = cfg->from;
         s->ranges = calloc(1, sizeof(*s->ranges));
         if (s->ranges == NULL) {
             a2a_error_set(err, A2A_E_NOMEM, "out of memory");
@@ -140,6 +149,7 @@ int a2a_stream_source_open(struct a2a_stream_source **out,
             goto fail;
         }
         s->ranges[i].end_written = r->end_seq != NULL && r->end_written;
+        s->ranges[i].children_unread = 1;
     }
     s->listed = 1;
     *out = s;
@@ -191,7 +201,7 @@ static void report_unreadable(struct a2a_stream_source *s, const struct range *r
     if (r != NULL && s->last_seq[0] != '\0') {
         snprintf(start, sizeof(start), "after:%s", s->last_seq);
     } else {
-        a2a_start_text(r != NULL ? &r->start : &s->cfg.from, start, sizeof(start));
+        a2a_start_text(r != NULL ? &r->start : &s->list_start, start, sizeof(start));
     }
     u = (struct a2a_unreadable){
         .stream_arn = a2a_streams_client_arn(s->cfg.client),
@@ -207,7 +217,7 @@ static void report_unreadable(struct a2a_stream_source *s, const struct range *r
         .cause = a2a_stream_cause_name(e->cause),
         .aws_error = e->aws_name,
         .error = &error,
-        .records_read = r != NULL ? s->range_records : 0,
+        .records_read = r != NULL ? s->range_records : s->stats.records,
     };
     s->cfg.on_unreadable(s->cfg.unreadable_ctx, &u);
 }
@@ -231,37 +241,84 @@ static int on_failure(struct a2a_stream_source *s, const struct range *r,
     return 0;
 }
 
-/* Every shard of the stream, parents first, each from `from` to `to`. 0, or -1 (err). */
+/* Whether shard_id is one of the ranges already known (a shard is read once). */
+static int listed_before(const struct a2a_stream_source *s, const char *shard_id)
+{
+    for (size_t i = 0; i < s->nranges; i++) {
+        if (strcmp(s->ranges[i].shard_id, shard_id) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * The listing again failed: the children of the shard that closed are not read, so the
+ * whole stream is unreadable from where its new shards start, as a failed first listing is.
+ */
+static int relist_failed(struct a2a_stream_source *s, struct a2a_stream_error *e,
+                         struct a2a_error *err)
+{
+    char msg[sizeof(e->err.msg)];
+    int n = snprintf(msg, sizeof(msg),
+                     "%s (listed again because shard %s closed during the run: its child "
+                     "shards are not read)",
+                     e->err.msg, s->closed_id);
+
+    if (n > 0) {
+        memcpy(e->err.msg, msg, sizeof(msg));
+    }
+    return on_failure(s, NULL, e, err);
+}
+
+/*
+ * Every shard of the stream not listed before, parents first (a2a_streams_describe()'s order
+ * holds among them: a shard whose parent was read before is a root of what is new), appended
+ * to the ranges, each from list_start to `to`. The first listing lists them all; a failed one
+ * leaves the stream unreadable. 0, or -1 (err).
+ */
 static int list_shards(struct a2a_stream_source *s, struct a2a_error *err)
 {
     struct a2a_shard_list l = {NULL, 0};
     struct a2a_stream_error e = {{A2A_OK, ""}, A2A_STREAM_CAUSE_NONE, "", 0, ""};
     char to[A2A_SEQNUM_MAX_DIGITS + 1];
     struct range *ranges;
+    int again = s->listed;
     int rc = -1;
 
     memcpy(to, s->ranges[0].end_seq, sizeof(to));
+    s->listed = 1;
+    s->relist = 0;
     if (a2a_streams_describe(s->cfg.client, &l, &e) != 0) {
-        s->listed = 1;
+        if (again) {
+            return relist_failed(s, &e, err);
+        }
         s->finished = 1;
         return on_failure(s, NULL, &e, err);
     }
-    ranges = calloc(l.count > 0 ? l.count : 1, sizeof(*ranges));
+    /* owned by s from here; the new part zeroed, as calloc leaves the first listing's */
+    ranges = realloc(s->ranges, (s->nranges + l.count + 1) * sizeof(*ranges));
     if (ranges == NULL) {
         a2a_error_set(err, A2A_E_NOMEM, "out of memory");
         goto out;
     }
-    ranges_free(s);
     s->ranges = ranges;
+    memset(&s->ranges[s->nranges], 0, (l.count + 1) * sizeof(*ranges));
     for (size_t i = 0; i < l.count; i++) {
         const struct a2a_shard_info *sh = &l.shards[i];
+        if (again && listed_before(s, sh->shard_id)) {
+            continue;
+        }
         s->nranges++;
-        if (range_set(&s->ranges[i], sh->shard_id, &s->cfg.from, to[0] != '\0' ? to : NULL,
-                      sh->ending_seq != NULL, err) != 0) {
+        if (range_set(&s->ranges[s->nranges - 1], sh->shard_id, &s->list_start,
+                      to[0] != '\0' ? to : NULL, sh->ending_seq != NULL, err) != 0) {
             goto out;
         }
     }
-    s->listed = 1;
+    /* a shard listed later was made during the run: all its records came after the start */
+    if (s->list_start.kind == A2A_START_LATEST) {
+        s->list_start.kind = A2A_START_TRIM_HORIZON;
+    }
     rc = 0;
 out:
     a2a_shard_list_free(&l);
@@ -360,6 +417,7 @@ static int open_range(struct a2a_stream_source *s, struct a2a_error *err)
         .end_seq = r->end_seq[0] != '\0' ? r->end_seq : NULL,
         .shard_closed = r->shard_closed,
         .end_written = r->end_written,
+        .children_unread = r->children_unread,
     };
     s->page_n = 0;
     s->range_input = s->inputs;
@@ -368,6 +426,23 @@ static int open_range(struct a2a_stream_source *s, struct a2a_error *err)
     s->last_seq[0] = '\0';
     s->stats.ranges++;
     return a2a_shard_reader_open(s->cfg.client, &sr, &s->reader, err) == 0 ? 1 : -1;
+}
+
+/*
+ * The current range is read to its end. When its shard was open at its listing and closed
+ * since (not --to, not idle), its children are listed once the ranges known are read.
+ */
+static void note_closing(struct a2a_stream_source *s)
+{
+    const struct range *r = &s->ranges[s->current];
+
+    if (!s->whole || r->shard_closed || !a2a_shard_reader_closed(s->reader)) {
+        return;
+    }
+    if (!s->relist) {
+        snprintf(s->closed_id, sizeof(s->closed_id), "%s", r->shard_id);
+    }
+    s->relist = 1;
 }
 
 static int stream_next(void *ctx, const char **name, struct a2a_error *err)
@@ -380,7 +455,7 @@ static int stream_next(void *ctx, const char **name, struct a2a_error *err)
         enum a2a_read_status got;
         int opened;
 
-        if (!s->listed) {
+        if (!s->listed || (s->relist && s->reader == NULL && s->next >= s->nranges)) {
             if (list_shards(s, err) != 0) {
                 return -1;
             }
@@ -401,6 +476,9 @@ static int stream_next(void *ctx, const char **name, struct a2a_error *err)
         if (got == A2A_READ_LOST) {
             report_unreadable(s, &s->ranges[s->current], &e); /* said now; the read goes on */
             continue;
+        }
+        if (got == A2A_READ_END) {
+            note_closing(s);
         }
         close_reader(s);
         if (got == A2A_READ_ERROR && on_failure(s, &s->ranges[s->current], &e, err) != 0) {

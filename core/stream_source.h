@@ -51,7 +51,8 @@ struct a2a_unreadable {
     const char *aws_error; /* the AWS error name ("" when none came) */
     const struct a2a_error *error; /* A2A_E_STREAM; msg names the stream, shard and range,
                                       and what went wrong */
-    uint64_t records_read;         /* records of this range handed out before the failure */
+    uint64_t records_read;         /* records of this range handed out before the failure (of
+                                      the stream's, when it is the listing that failed) */
     int partial; /* only the range's start is lost (trimmed), up to end; the rest is read on,
                     and a later failure of the range is reported too */
     int lost;    /* reading again cannot give it: trimmed, or no such stream or shard */

@@ -191,6 +191,111 @@ class StreamInputTest(h.IntegrationTestCase):
         r = self.tool(s2, ["-n", "-q", "--idle", "0.5"])
         self.assertNotIn("--idle", r.stderr)
 
+    def run_while_shards_close(self, s, args, steps, env=None):
+        """Starts a whole-stream run; for each step (records read, closing), waits until the
+        run has read that many records, then closes a shard through POST /_control; waits
+        for the run to end. Returns (rc, stderr, sequence numbers read, summary)."""
+        report, summary = self.path("r.ndjson"), self.path("s.json")
+        proc = h.start_tool(["--stream", ARN, "--endpoint-url", s.endpoint_url, "-n",
+                             "--no-progress", "--report", report, "--summary-json", summary]
+                            + list(args), env=sh.aws_env(self.home, extra=env),
+                            clear_env=False, cwd=self.tmp)
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        for read, closing in steps:
+            deadline = time.monotonic() + 20
+            while len(report_lines(report) if os.path.exists(report) else []) < read:
+                self.assertLess(time.monotonic(), deadline, "the open shard's records not read")
+                time.sleep(0.05)
+            if read == 0:
+                s.wait_calls(len(s.calls()) + 3, timeout=20)  # GetRecords at latest has begun
+            s.control(closing)
+        _, err = proc.communicate(timeout=60)
+        with open(summary, encoding="utf-8") as f:
+            return (proc.returncode, err.decode(),
+                    [l["sequenceNumber"] for l in report_lines(report) if "sequenceNumber" in l],
+                    json.load(f))
+
+    def test_shard_closing_mid_run_its_children_are_read(self):
+        # Operator review: a shard open when the stream was listed closed during the run; the
+        # run read it to its end and finished complete, its children (every record written
+        # after it closed) never read. The stream is listed again and the children are read,
+        # again when a child closes in turn.
+        parent = [rec(sh.seq(5, n)) for n in range(1, 4)]
+        s = self.server([sh.shard(1, parent, closed=False)])
+        late = [rec(sh.seq(5, 4))]
+        child = [rec(sh.seq(6, n)) for n in range(1, 3)]
+        other = [rec(sh.seq(7, 1))]
+        grandchild = [rec(sh.seq(8, 1))]
+        rc, err, read, summary = self.run_while_shards_close(s, ["--idle", "4"], [
+            (3, {"append": [{"shardId": sh.shard_id(1), "records": late}],
+                 "close": [{"shardId": sh.shard_id(1), "children": [
+                     sh.shard(2, child, closed=False), sh.shard(3, other, closed=False)]}]}),
+            (6, {"close": [{"shardId": sh.shard_id(2), "children": [
+                sh.shard(4, grandchild, closed=False)]}]})])
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(read, [x["dynamodb"]["SequenceNumber"]
+                                for x in parent + late + child + other + grandchild])
+        self.assertEqual((summary["complete"], summary["readAgain"]), (True, []))
+        self.assertIn("0 of 4 stream ranges unreadable", err)
+        self.assertEqual(len([c for c in s.calls() if c["op"] == "DescribeStream"]), 3)
+
+    def test_shard_closing_mid_run_from_latest_children_from_their_start(self):
+        # --from latest: the children were made during the run, so all of their records came
+        # after it started: they are read from their trim horizon, not from latest.
+        s = self.server([sh.shard(1, [rec(sh.seq(5, 1))], closed=False)])
+        child = [rec(sh.seq(6, n)) for n in range(1, 3)]
+        rc, err, read, summary = self.run_while_shards_close(
+            s, ["--idle", "4", "--from", "latest"],
+            [(0, {"append": [{"shardId": sh.shard_id(1), "records": [rec(sh.seq(5, 2))]}],
+                  "close": [{"shardId": sh.shard_id(1),
+                             "children": [sh.shard(2, child, closed=False)]}]})])
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(read, [sh.seq(5, 2), sh.seq(6, 1), sh.seq(6, 2)])
+
+    def test_shard_closing_mid_run_relisting_fails_exit_6(self):
+        # The second listing fails: the children are not read, and the run says so (exit 6,
+        # the whole stream to read again), never complete.
+        s = self.server([sh.shard(1, [rec(sh.seq(5, n)) for n in range(1, 4)], closed=False)],
+                        args=["--fault", "InternalServerError,ops=DescribeStream,after=1"])
+        rc, err, read, summary = self.run_while_shards_close(s, ["--idle", "4"], [
+            (3, {"close": [{"shardId": sh.shard_id(1),
+                            "children": [sh.shard(2, [rec(sh.seq(6, 1))], closed=False)]}]})],
+            env={"AWS_MAX_ATTEMPTS": "1"})
+        self.assertEqual(rc, 6, err)
+        self.assertFalse(summary["complete"])
+        again = summary["readAgain"]
+        self.assertEqual([(a["shardIds"], a["from"]) for a in again], [(None, "trim-horizon")])
+        self.assertIn("listed again because shard %s closed during the run: its child shards are "
+                      "not read" % sh.shard_id(1), err)
+        self.assertIn("UNREAD: the whole stream", err)
+        self.assertEqual(read, [sh.seq(5, n) for n in range(1, 4)])
+        # the command given reads the child (and the parent again: nothing is lost)
+        s.control({"faults": []})
+        argv = shlex.split(again[0]["command"])
+        argv[argv.index("--idle") + 1] = "0.5"
+        r2 = h.run_tool(argv[1:], env=sh.aws_env(self.home), clear_env=False)
+        self.assertEqual(r2.rc, 0, r2.stderr)
+        out = argv[argv.index("--report") + 1]
+        self.assertEqual([l["sequenceNumber"] for l in report_lines(out) if "sequenceNumber" in l],
+                         [sh.seq(5, n) for n in range(1, 4)] + [sh.seq(6, 1)])
+
+    def test_named_shard_closing_says_its_children_are_not_read(self):
+        # --shard: the operator named the shards read; a named shard that closes says, once,
+        # that its children are not read by this run, and how to read them.
+        s = self.server([sh.shard(1, [rec(sh.seq(5, n)) for n in range(1, 4)], closed=False)])
+        rc, err, read, summary = self.run_while_shards_close(
+            s, ["--idle", "4", "--shard", sh.shard_id(1)],
+            [(3, {"close": [{"shardId": sh.shard_id(1), "children": [
+                sh.shard(2, [rec(sh.seq(6, 1))], closed=False)]}]})])
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(read, [sh.seq(5, n) for n in range(1, 4)])
+        self.assertEqual(err.count("child shards"), 1, err)
+        self.assertIn("shard %s (from trim-horizon to the end): the shard is closed and read to "
+                      "its end; the records written after it are in its child shards, which "
+                      "this run does not read (--shard names the shards read): read them with "
+                      "--stream %s (every shard)" % (sh.shard_id(1), ARN), err)
+        self.assertEqual([c for c in s.calls() if c["op"] == "DescribeStream"], [])
+
     def test_shard_read_to_a_seq_an_open_shard_idles_before_is_unreadable(self):
         # From review 62: --shard S --to SEQ on an open shard that idled before SEQ ended with
         # exit 0, the range complete, while records up to SEQ may still come.
