@@ -32,10 +32,11 @@ struct a2a_stream_source {
     int listed;                  /* ranges are known (given, or the stream was described) */
     int whole;                   /* every shard of the stream (no ranges given): it is described */
     struct a2a_start list_start; /* where the shards of the next listing start */
-    /* A shard open at its listing closed: once the ranges known are read, the stream is
-     * listed again for its children, which hold every record written after it closed. */
+    /* A shard open at its listing closed: the stream is listed again before the next range,
+     * for its children, which hold every record written after it closed. They go after the
+     * ranges known (their parent is read), and a continuation names them from then on. */
     int relist;
-    char closed_id[NAME_MAX_LEN]; /* the first such shard since the last listing */
+    char closed_id[NAME_MAX_LEN]; /* that shard */
     size_t next;                  /* index of the next range to open */
     size_t current;               /* index of the range being read, valid while reader is set */
     int finished;                 /* no more inputs */
@@ -430,7 +431,7 @@ static int open_range(struct a2a_stream_source *s, struct a2a_error *err)
 
 /*
  * The current range is read to its end. When its shard was open at its listing and closed
- * since (not --to, not idle), its children are listed once the ranges known are read.
+ * since (not --to, not idle), its children are listed before the next range is opened.
  */
 static void note_closing(struct a2a_stream_source *s)
 {
@@ -439,9 +440,7 @@ static void note_closing(struct a2a_stream_source *s)
     if (!s->whole || r->shard_closed || !a2a_shard_reader_closed(s->reader)) {
         return;
     }
-    if (!s->relist) {
-        snprintf(s->closed_id, sizeof(s->closed_id), "%s", r->shard_id);
-    }
+    snprintf(s->closed_id, sizeof(s->closed_id), "%s", r->shard_id);
     s->relist = 1;
 }
 
@@ -455,7 +454,7 @@ static int stream_next(void *ctx, const char **name, struct a2a_error *err)
         enum a2a_read_status got;
         int opened;
 
-        if (!s->listed || (s->relist && s->reader == NULL && s->next >= s->nranges)) {
+        if (!s->listed || (s->relist && s->reader == NULL)) {
             if (list_shards(s, err) != 0) {
                 return -1;
             }

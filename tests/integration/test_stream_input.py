@@ -632,6 +632,37 @@ class StreamInputTest(h.IntegrationTestCase):
         self.assertNotIn("--from latest", rp["command"])
         self.assertNotIn("not exact", err)
 
+    def test_sigint_after_a_shard_closed_the_continuation_names_its_children(self):
+        # A shard closes, and the run is stopped while it reads another one: the children
+        # were listed at the close, so the continuation names them (none is left to a
+        # listing the stop cut short).
+        s = self.server([sh.shard(1, [rec(sh.seq(5, n)) for n in range(1, 3)], closed=False),
+                         sh.shard(2, [rec(sh.seq(7, 1))], closed=False)])
+        report = self.path("r.ndjson")
+        proc = h.start_tool(["--stream", ARN, "--endpoint-url", s.endpoint_url, "-n",
+                             "--no-progress", "--idle", "8", "--report", report],
+                            env=sh.aws_env(self.home), clear_env=False, cwd=self.tmp)
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        for read, closing in [(2, {"close": [{"shardId": sh.shard_id(1), "children": [
+                sh.shard(3, [rec(sh.seq(6, 1))], closed=False)]}]}), (3, None)]:
+            deadline = time.monotonic() + 20
+            while len(report_lines(report) if os.path.exists(report) else []) < read:
+                self.assertLess(time.monotonic(), deadline, "records not read")
+                time.sleep(0.05)
+            if closing is not None:
+                s.control(closing)
+        _, err, _ = h.signal_and_wait(proc, signal.SIGINT)
+        self.assertEqual(proc.returncode, 130, err)
+        rp = report_lines(report)[-1]["resumePoint"]
+        self.assertEqual((rp["shardId"], rp["from"], rp["shardsNotRead"]),
+                         (sh.shard_id(2), "after:" + sh.seq(7, 1), [sh.shard_id(3)]), err)
+        words = shlex.split(rp["restCommand"])
+        words[words.index("--idle") + 1] = "0.5"
+        r = h.run_tool(words[1:], env=sh.aws_env(self.home), clear_env=False, cwd=self.tmp)
+        self.assertEqual(r.rc, 0, r.stderr)
+        self.assertEqual([l["sequenceNumber"] for l in report_lines(self.path(
+            "r.resume-rest.ndjson")) if "sequenceNumber" in l], [sh.seq(6, 1)])
+
     def test_sigint_resume_point_continues_per_shard(self):
         """SIGINT mid-stream: the resume point names the shard and its last record read, the
         continuation commands run as printed, write new output files, and with the first run
