@@ -297,7 +297,7 @@ static int list_shards(struct a2a_stream_source *s, struct a2a_error *err)
         s->finished = 1;
         return on_failure(s, NULL, &e, err);
     }
-    /* owned by s from here; the new part zeroed, as calloc leaves the first listing's */
+    /* s owns the array still; the slots added are zeroed, as range_set() expects */
     ranges = realloc(s->ranges, (s->nranges + l.count + 1) * sizeof(*ranges));
     if (ranges == NULL) {
         a2a_error_set(err, A2A_E_NOMEM, "out of memory");
