@@ -188,6 +188,60 @@ void options_usage(FILE *out)
  * What an unknown long option NAME (with its "--") most likely meant, as a suffix for the
  * message, or "". --token gets the safe places for a token, not an option taking it.
  */
+#define NAME_EDIT_MAX 40 /* option names compared for a guess are shorter than this */
+
+/*
+ * Edits (insert, delete, replace, swap two neighbours) from a to b, '_' read as '-'; more
+ * than 2 (or a name too long to compare) counts as 3: no guess is made that far.
+ */
+static unsigned edits(const char *a, size_t an, const char *b, size_t bn)
+{
+    unsigned d[NAME_EDIT_MAX + 1][NAME_EDIT_MAX + 1];
+
+    if (an > NAME_EDIT_MAX || bn > NAME_EDIT_MAX) {
+        return 3;
+    }
+    for (size_t i = 0; i <= an; i++) {
+        for (size_t j = 0; j <= bn; j++) {
+            char ca = i > 0 && a[i - 1] == '_' ? '-' : i > 0 ? a[i - 1] : 0;
+            unsigned best = (unsigned)(i > j ? i : j);
+            if (i > 0 && j > 0) {
+                unsigned sub = d[i - 1][j - 1] + (ca != b[j - 1]);
+                unsigned del = d[i - 1][j] + 1;
+                unsigned ins = d[i][j - 1] + 1;
+                best = sub < del ? sub : del;
+                best = ins < best ? ins : best;
+                if (i > 1 && j > 1 && ca == b[j - 2] && a[i - 2] == b[j - 1] &&
+                    d[i - 2][j - 2] + 1 < best) {
+                    best = d[i - 2][j - 2] + 1;
+                }
+            }
+            d[i][j] = (i == 0 || j == 0) ? (unsigned)(i + j) : best;
+        }
+    }
+    return d[an][bn] < 3 ? d[an][bn] : 3;
+}
+
+/* The one long option within 2 edits of name (without "--"), nearer than any other; NULL. */
+static const struct option *nearest_option(const char *name, size_t len)
+{
+    const struct option *hit = NULL;
+    unsigned best = 3;
+    int tie = 0;
+
+    for (const struct option *opt = long_options; opt->name != NULL; opt++) {
+        unsigned e = edits(name, len, opt->name, strlen(opt->name));
+        if (e < best) {
+            best = e;
+            hit = opt;
+            tie = 0;
+        } else if (e == best && e < 3) {
+            tie = 1;
+        }
+    }
+    return tie || len < 4 ? NULL : hit;
+}
+
 static const char *did_you_mean(const char *name, size_t len, char *buf, size_t bufsize)
 {
     static const struct {
@@ -215,6 +269,9 @@ static const char *did_you_mean(const char *name, size_t len, char *buf, size_t 
             }
             hit = opt;
         }
+    }
+    if (hit == NULL) {
+        hit = nearest_option(name + 2, len - 2); /* a typo: --concurency, --dry_run */
     }
     if (hit == NULL) {
         return "";

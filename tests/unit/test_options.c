@@ -488,6 +488,15 @@ static const struct abbrev_row abbrev_rows[] = {
     {{"-n", "--token-fil=secret-9", NULL}, "(did you mean --token-file?)"},
     {{"-n", "--dry", NULL}, "unknown option --dry (did you mean --dry-run?)"},
     {{"-n", "--co", "1", NULL}, "unknown option --co"},
+    /* review 65: a typo, not only a prefix, gets a guess (two edits at most, one nearest) */
+    {{"-n", "--concurency", "4", NULL},
+     "unknown option --concurency (did you mean --concurrency?)"},
+    {{"-n", "--faild-out", "f", NULL}, "unknown option --faild-out (did you mean --failed-out?)"},
+    {{"-n", "--failed_out", "f", NULL}, "unknown option --failed_out (did you mean --failed-out?)"},
+    {{"-n", "--dry_run", NULL}, "unknown option --dry_run (did you mean --dry-run?)"},
+    {{"-n", "--max-records-size=9", NULL},
+     "unknown option --max-records-size (did you mean --max-record-size?)"},
+    {{"-n", "--qiuet", NULL}, "unknown option --qiuet (did you mean --quiet?)"},
     {{"-n", "--token-file", "secret-10-not-a-file", NULL}, "--token-file: cannot read the file"},
     {{"-n", "-x", NULL}, "unknown option -x"},
     {{"-n", "-j", NULL}, "option -j needs a value"},
@@ -515,6 +524,17 @@ static void test_abbreviations(void **state)
         options_free(&o);
     }
     rows_done();
+    /* nothing within two edits: no guess */
+    for (size_t i = 0; i < 2; i++) {
+        static const char *const far[][3] = {{"-n", "--xyzzy", NULL},
+                                             {"-n", "--concurrrrrency", NULL}};
+        struct options o;
+        struct a2a_error err;
+
+        assert_int_not_equal(parse(&o, far[i], &err), 0);
+        assert_null(strstr(err.msg, "did you mean"));
+        options_free(&o);
+    }
 }
 
 /* ---- checks across options ---------------------------------------------------------------- */
