@@ -282,6 +282,10 @@ void messages_emit(void *ctx, const struct a2a_log_event *ev)
     if (ev->position > 0 && (ev->level == A2A_LOG_ERROR || ev->level == A2A_LOG_WARN) &&
         ev->seq != NULL && strcmp(ev->target, A2A_TARGET_NO_SEQ) != 0) {
         t = tally_of(m, ev);
+    } else if (ev->position == 0 && ev->level == A2A_LOG_WARN) {
+        /* warnings about no record (a Streams call's retries, the same each time) fold
+           alike: 57 lines of "attempt 2 of 11" said nothing the fifth did not (review 65) */
+        t = tally_of(m, ev);
     }
     if (t != NULL && ++t->seen > MSG_REPEATS_SHOWN) {
         int64_t now = now_ms(m);

@@ -245,6 +245,31 @@ static void test_run_messages_never_held(void **state)
     capture_close(&c);
 }
 
+/* Warnings about no record, the same each time (a Streams call's retries), fold alike. */
+static void test_record_less_warnings_fold(void **state)
+{
+    struct capture c;
+    char msg[128];
+
+    (void)state;
+    capture_open(&c, 0);
+    for (int i = 0; i < 57; i++) {
+        struct a2a_log_event ev = {
+            .level = A2A_LOG_WARN, .target = A2A_TARGET_RECOVER, .message = msg};
+        snprintf(msg, sizeof(msg),
+                 "stream S: GetRecords: InternalServerError; attempt 2 of 11 in "
+                 "%d ms",
+                 200 + i);
+        messages_emit(&c.m, &ev);
+    }
+    messages_finish(&c.m);
+    assert_int_equal(count_lines(captured(&c)), 6);
+    assert_non_null(strstr(captured(&c), "a2a-recover: warning: ... and 52 more: stream S: "
+                                         "GetRecords: InternalServerError; attempt 2 of 11 in "
+                                         "200 ms (57 in all)\n"));
+    capture_close(&c);
+}
+
 /* A file name is bytes: in text, its control bytes are escaped, one message one line. */
 static void test_text_escapes_control_bytes(void **state)
 {
@@ -367,6 +392,7 @@ int main(void)
         cmocka_unit_test(test_reasons_counted_apart),
         cmocka_unit_test(test_http_status_counted_apart),
         cmocka_unit_test(test_run_messages_never_held),
+        cmocka_unit_test(test_record_less_warnings_fold),
         cmocka_unit_test(test_json_count_line),
         cmocka_unit_test(test_text_escapes_control_bytes),
         cmocka_unit_test(test_no_seq_record_lines_never_held),
