@@ -546,13 +546,25 @@ static const struct denial *denial_named(const char *name)
     return NULL;
 }
 
+/*
+ * The signature's region is not the endpoint's: AWS says so in the message of an
+ * InvalidSignatureException, and the keys and clock are not the cause (review 65: a message
+ * naming a us-west-2 stream, read through a us-east-1 --endpoint-url).
+ */
+static const char region_hint[] = "the endpoint is not in the stream's region: give "
+                                  "--endpoint-url of the region its ARN names";
+
 /* Appends the denial's hint to message, if it has one. */
 static void add_hint(const struct denial *d, char *message, size_t message_cap)
 {
     size_t n = strlen(message);
+    const char *hint = d != NULL ? d->hint : NULL;
 
-    if (d != NULL && d->hint != NULL) {
-        snprintf(message + n, message_cap - n, "%s(%s)", n > 0 ? " " : "", d->hint);
+    if (hint != NULL && strstr(message, "Credential should be scoped to a valid region") != NULL) {
+        hint = region_hint;
+    }
+    if (hint != NULL) {
+        snprintf(message + n, message_cap - n, "%s(%s)", n > 0 ? " " : "", hint);
     }
 }
 

@@ -67,6 +67,14 @@ static const struct class_row class_rows[] = {
      A2A_AWS_PERMANENT, "InvalidSignatureException",
      "Signature expired (the signature was refused: check the secret key and clock)",
      A2A_STREAM_CAUSE_DENIED},
+    /* the region, not the keys (review 65): AWS's words say which */
+    {400,
+     "{'__type':'com.amazon.coral.service#InvalidSignatureException','message':'Credential "
+     "should be scoped to a valid region, not us-west-2.'}",
+     A2A_AWS_PERMANENT, "InvalidSignatureException",
+     "Credential should be scoped to a valid region, not us-west-2. (the endpoint is not in "
+     "the stream's region: give --endpoint-url of the region its ARN names)",
+     A2A_STREAM_CAUSE_DENIED},
     /* no AWS error name: not the API's answer (a proxy, a wrong endpoint), so not its refusal */
     {403, "{}", A2A_AWS_PERMANENT, "", "", A2A_STREAM_CAUSE_PROTOCOL},
     {400, "{'__type':'com.amazon.coral.validate#ValidationException','message':'bad'}",
