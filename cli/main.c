@@ -210,6 +210,26 @@ static int no_progress(const struct a2a_resume_point *rp, const struct options *
            rp->offset == (o->has_resume_from ? (uint64_t)o->resume_from : 0);
 }
 
+/*
+ * Beside a continuation from the start of an input that failed at its start (empty, not JSON,
+ * unreadable): the command runs the same way into the same error until the input is mended
+ * (review 65); said apart, since scripts read the "continue with:" line as it is.
+ */
+static void say_fix_first(struct messages *m, const struct a2a_run_stats *st)
+{
+    const struct a2a_resume_point *rp = &st->resume;
+
+    if (!rp->input_failed || rp->place.valid || rp->offset != 0 || rp->last_position != 0 ||
+        rp->input_encoding != A2A_ENCODING_JSON || st->input_limit != A2A_LIMIT_NONE ||
+        rp->resume_arg[0] == '\0') {
+        return;
+    }
+    msg_error(m,
+              "%s failed at its start (the error above): the continuation fails the same way "
+              "until it is fixed or replaced",
+              rp->input);
+}
+
 /* Beside a continuation that would start where this run did, when --max-time stopped it. */
 static void say_no_progress(struct messages *m, const struct a2a_run_stats *st,
                             const struct options *o, int streams_unanswered)
@@ -256,6 +276,7 @@ static char *report_resume(struct cli_sinks *s, const struct options *o, char **
     if (st->resume.valid) {
         resume_print(s->msgs, &st->resume, command);
         say_raised_limit(s->msgs, st, o, raised ? limit : NULL);
+        say_fix_first(s->msgs, st);
         resume_print_read_again(s->msgs, &st->resume, o, st->input_index, st->input_offset);
         say_no_progress(s->msgs, st, o, streams_unanswered);
         if (st->interrupted > 0 && st->messages == 0) {
