@@ -507,6 +507,33 @@ static const struct summary_ranges *stream_ranges(const struct stream_input *str
     return ranges;
 }
 
+/* Why a fail-fast answer or the breaker stopped the run, and what it left unsent. */
+static void say_fatal(struct messages *m, const struct a2a_run_stats *st, int gave_credentials)
+{
+    uint64_t unsent = st->by_outcome[A2A_OUT_NOT_ATTEMPTED];
+    char left[96];
+
+    snprintf(left, sizeof(left), "%llu record%s not attempted, %llu abandoned in flight",
+             (unsigned long long)unsent, unsent == 1 ? "" : "s",
+             (unsigned long long)st->by_outcome[A2A_OUT_ABANDONED]);
+    if (a2a_http_is_redirect(st->fatal_status)) {
+        msg_error(m,
+                  "dispatcher answered %s: a2a-recover does not follow redirects (the token "
+                  "would go along); give -u the URL the dispatcher takes; %s",
+                  st->fatal_reason, left);
+    } else if (a2a_http_is_success(st->fatal_status)) {
+        msg_error(m,
+                  "the dispatcher URL answered %s; check -u, its path too: no record counts as "
+                  "acknowledged by such an answer; %s",
+                  st->fatal_reason, left);
+    } else if (st->fatal_status > 0) {
+        msg_error(m, "dispatcher %s (HTTP %d); %s",
+                  fatal_meaning(st->fatal_status, gave_credentials), st->fatal_status, left);
+    } else {
+        msg_error(m, "%s; %s; %s", st->fatal_reason, transport_hint(st->fatal_cause), left);
+    }
+}
+
 #define KEPT_PATH_MAX 512 /* of a --failed-out path quoted in the stop line */
 
 /* The lines that say why the run stopped early, then the summary line (summary.c). */
@@ -514,35 +541,10 @@ static void summarize(struct messages *m, const struct a2a_run_stats *st, int dr
                       const struct options *o, const struct summary_ranges *stream,
                       int gave_credentials, int failed_kept)
 {
-    uint64_t unsent = st->by_outcome[A2A_OUT_NOT_ATTEMPTED];
-    uint64_t abandoned = st->by_outcome[A2A_OUT_ABANDONED];
     char ranges[96] = "";
 
-    if (a2a_http_is_redirect(st->fatal_status)) {
-        msg_error(m,
-                  "dispatcher answered %s: a2a-recover does not follow redirects (the token "
-                  "would go along); give -u the URL the dispatcher takes; %llu record%s not "
-                  "attempted, %llu abandoned in flight",
-                  st->fatal_reason, (unsigned long long)unsent, unsent == 1 ? "" : "s",
-                  (unsigned long long)abandoned);
-    } else if (a2a_http_is_success(st->fatal_status)) {
-        msg_error(m,
-                  "the dispatcher URL answered %s; check -u, its path too: no record counts as "
-                  "acknowledged by such an answer; %llu record%s not attempted, %llu abandoned "
-                  "in flight",
-                  st->fatal_reason, (unsigned long long)unsent, unsent == 1 ? "" : "s",
-                  (unsigned long long)abandoned);
-    } else if (st->fatal_status > 0) {
-        msg_error(m,
-                  "dispatcher %s (HTTP %d); %llu record%s not attempted, %llu abandoned in "
-                  "flight",
-                  fatal_meaning(st->fatal_status, gave_credentials), st->fatal_status,
-                  (unsigned long long)unsent, unsent == 1 ? "" : "s",
-                  (unsigned long long)abandoned);
-    } else if (st->fatal_status != 0) {
-        msg_error(m, "%s; %s; %llu record%s not attempted, %llu abandoned in flight",
-                  st->fatal_reason, transport_hint(st->fatal_cause), (unsigned long long)unsent,
-                  unsent == 1 ? "" : "s", (unsigned long long)abandoned);
+    if (st->fatal_status != 0) {
+        say_fatal(m, st, gave_credentials);
     } else if (!dry_run && st->dispatched > 0 && !st->answered && !st->cancelled) {
         /* Nothing but transient failures, each a warning: say it as one error, even with -q. */
         /* an https:// dispatcher asked in plain HTTP closes without a word ("Empty reply"),
