@@ -317,12 +317,12 @@ static void on_job_retry(void *ctx, const struct a2a_retry_note *note)
     struct a2a_result res;
     char wait[32];
     char line[A2A_REASON_MAX + 160];
+    int64_t until;
 
     r->st->retries++;
     r->heard++;
-    if (a2a_now_ms() + note->delay_ms > r->retry_wait_until) {
-        r->retry_wait_until = a2a_now_ms() + note->delay_ms;
-    }
+    until = a2a_now_ms() + note->delay_ms;
+    r->retry_wait_until = until > r->retry_wait_until ? until : r->retry_wait_until;
     identity_from_slot(s, &res);
     if (s->msg != NULL) {
         a2a_redrive_describe(s->msg, &res);

@@ -734,17 +734,16 @@ static int http_major(CURL *easy)
 static void tell_retry(const struct a2a_engine *eng, const struct a2a_job *job,
                        const struct a2a_verdict *v)
 {
-    struct a2a_retry_note note = {
-        .user = job->user,
-        .attempt = job->res.attempts,
-        .attempts = eng->shared.retries + 1,
-        .delay_ms = v->delay_ms,
-        .asked = v->delay_asked,
-    };
+    struct a2a_retry_note note;
 
     if (eng->shared.on_retry == NULL) {
         return;
     }
+    note.user = job->user;
+    note.attempt = job->res.attempts;
+    note.attempts = eng->shared.retries + 1;
+    note.delay_ms = v->delay_ms;
+    note.asked = v->delay_asked;
     memcpy(note.reason, v->reason, sizeof(note.reason));
     eng->shared.on_retry(eng->shared.retry_ctx, &note);
 }
