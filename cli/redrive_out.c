@@ -61,12 +61,33 @@ static void on_message(void *ctx, const struct a2a_message_done *m)
 static void on_unreadable(void *ctx, const struct a2a_pointer_unreadable *p)
 {
     struct redrive_out *ro = ctx;
+    struct a2a_report_message msg = {
+        .index = p->message,
+        .message_id = p->has_message_id ? &p->message_id : NULL,
+        .receipt_handle = p->has_receipt_handle ? &p->receipt_handle : NULL,
+    };
 
     msg_error(ro->msgs, "%s", p->text);
     if (ro->report != NULL &&
-        a2a_report_write_unreadable_message(
-            ro->report, p->u, p->message, p->has_message_id ? &p->message_id : NULL,
-            p->has_receipt_handle ? &p->receipt_handle : NULL, &ro->line) != 0) {
+        a2a_report_write_unreadable_message(ro->report, p->u, &msg, &ro->line) != 0) {
+        ro->write_error = 1;
+    }
+}
+
+/* The driver has said it on stderr: the report gets what retires the message by hand. */
+static void on_unusable(void *ctx, const struct a2a_message_unusable *u)
+{
+    struct redrive_out *ro = ctx;
+    const struct a2a_message *m = u->msg;
+    struct a2a_report_message msg = {
+        .index = m->index,
+        .message_id = m->has_message_id ? &m->message_id : NULL,
+        .receipt_handle = m->has_receipt_handle ? &m->receipt_handle : NULL,
+    };
+
+    if (ro->report != NULL &&
+        a2a_report_write_unusable_message(ro->report, &msg, m->input, m->offset, u->reason,
+                                          &ro->line) != 0) {
         ro->write_error = 1;
     }
 }
@@ -84,6 +105,7 @@ void redrive_out_open(struct redrive_out *ro, const struct options *o,
         .streams = &ro->streams,
         .on_message = on_message,
         .on_unreadable = on_unreadable,
+        .on_unusable = on_unusable,
         .ctx = ro,
     };
     ro->acked = acked;

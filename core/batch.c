@@ -1054,8 +1054,8 @@ static int use_item(struct run *r, const struct a2a_item *item)
             return 0;
         }
         r->st->message_errors++;
-        a2a_redrive_fail(r->cur);
         log_event(r, A2A_LOG_ERROR, A2A_TARGET_RECOVER, NULL, item->text);
+        a2a_redrive_unusable(r->rd, r->cur, &item->msg, item->text);
         return 0;
     case A2A_ITEM_WARNING:
         r->st->warnings++;

@@ -220,6 +220,17 @@ void a2a_redrive_fail(struct a2a_redrive_message *m)
     m->failed = 1;
 }
 
+void a2a_redrive_unusable(struct a2a_redrive *rd, struct a2a_redrive_message *m,
+                          const struct a2a_message *msg, const char *reason)
+{
+    struct a2a_message_unusable u = {msg, reason};
+
+    a2a_redrive_fail(m);
+    if (rd->cfg.on_unusable != NULL) {
+        rd->cfg.on_unusable(rd->cfg.ctx, &u);
+    }
+}
+
 void a2a_redrive_placed(struct a2a_redrive_message *m)
 {
     m->pending++;

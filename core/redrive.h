@@ -58,12 +58,20 @@ struct a2a_pointer_unreadable {
     const char *text; /* one line for the operator: message, range, first arrival, its age */
 };
 
+/* A message that cannot be used: an error of its own (a Body that is not JSON, an S3 payload
+   short of its batch). All borrowed for the callback. */
+struct a2a_message_unusable {
+    const struct a2a_message *msg; /* its index, input, offset, MessageId and ReceiptHandle */
+    const char *reason;            /* one line for the operator, naming the message */
+};
+
 struct a2a_redrive_config {
     /* Borrowed template for the Streams clients (stream_arn is set per pointer); NULL: no
        stream is ever contacted, every pointer's range is reported unreadable. */
     const struct a2a_streams_config *streams;
     void (*on_message)(void *ctx, const struct a2a_message_done *m);          /* may be NULL */
     void (*on_unreadable)(void *ctx, const struct a2a_pointer_unreadable *p); /* may be NULL */
+    void (*on_unusable)(void *ctx, const struct a2a_message_unusable *u);     /* may be NULL */
     void *ctx;
 };
 
@@ -118,6 +126,11 @@ void a2a_redrive_resume_before(struct a2a_redrive_message *m, uint64_t resume, u
 
 /* The message cannot be acked (an error in it, a range not read in full). */
 void a2a_redrive_fail(struct a2a_redrive_message *m);
+
+/* The message cannot be acked for a reason of its own, said once for each error in it: it is
+   failed and handed to on_unusable. */
+void a2a_redrive_unusable(struct a2a_redrive *rd, struct a2a_redrive_message *m,
+                          const struct a2a_message *msg, const char *reason);
 
 /* The message cannot be acked because the run stopped before it was read in full. */
 void a2a_redrive_cut(struct a2a_redrive_message *m);

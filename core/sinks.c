@@ -217,23 +217,48 @@ int a2a_report_write_unreadable(FILE *out, const struct a2a_unreadable *u, struc
     return rc != 0 ? -1 : write_line(out, b);
 }
 
-int a2a_report_write_unreadable_message(FILE *out, const struct a2a_unreadable *u, uint64_t message,
-                                        const struct a2a_str *message_id,
-                                        const struct a2a_str *receipt_handle, struct a2a_buf *b)
+/* The fields of the input message a line is about, after its opening brace. */
+static int put_onfailure_fields(struct a2a_buf *b, const struct a2a_report_message *msg)
+{
+    int rc = 0;
+
+    rc |= a2a_buf_puts(b, ",\"message\":");
+    rc |= a2a_buf_put_u64(b, msg->index);
+    if (msg->message_id != NULL) {
+        rc |= put_field_text(b, ",\"messageId\":", 1, *msg->message_id);
+    }
+    if (msg->receipt_handle != NULL) {
+        rc |= put_field_text(b, ",\"receiptHandle\":", 1, *msg->receipt_handle);
+    }
+    return rc;
+}
+
+int a2a_report_write_unreadable_message(FILE *out, const struct a2a_unreadable *u,
+                                        const struct a2a_report_message *msg, struct a2a_buf *b)
 {
     int rc = 0;
 
     a2a_buf_reset(b);
     rc |= a2a_buf_puts(b, "{\"outcome\":\"unreadable\"");
     rc |= put_unreadable_fields(b, u);
-    rc |= a2a_buf_puts(b, ",\"message\":");
-    rc |= a2a_buf_put_u64(b, message);
-    if (message_id != NULL) {
-        rc |= put_field_text(b, ",\"messageId\":", 1, *message_id);
-    }
-    if (receipt_handle != NULL) {
-        rc |= put_field_text(b, ",\"receiptHandle\":", 1, *receipt_handle);
-    }
+    rc |= put_onfailure_fields(b, msg);
+    rc |= a2a_buf_puts(b, "}\n");
+    return rc != 0 ? -1 : write_line(out, b);
+}
+
+int a2a_report_write_unusable_message(FILE *out, const struct a2a_report_message *msg,
+                                      const char *file, uint64_t offset, const char *reason,
+                                      struct a2a_buf *b)
+{
+    int rc = 0;
+
+    a2a_buf_reset(b);
+    rc |= a2a_buf_puts(b, "{\"outcome\":\"unusable\"");
+    rc |= put_onfailure_fields(b, msg);
+    rc |= put_field_cstr(b, ",\"file\":", file);
+    rc |= a2a_buf_puts(b, ",\"offset\":");
+    rc |= a2a_buf_put_u64(b, offset);
+    rc |= put_field_cstr(b, ",\"reason\":", reason);
     rc |= a2a_buf_puts(b, "}\n");
     return rc != 0 ? -1 : write_line(out, b);
 }

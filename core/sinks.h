@@ -48,12 +48,26 @@ int a2a_report_write(FILE *out, const struct a2a_result *res, struct a2a_buf *sc
  */
 int a2a_report_write_unreadable(FILE *out, const struct a2a_unreadable *u, struct a2a_buf *scratch);
 
-/* The same line for the range of an input message, with "message" (its index) and, when set,
-   "messageId" and "receiptHandle" (what `aws sqs delete-message` takes to retire it). */
-int a2a_report_write_unreadable_message(FILE *out, const struct a2a_unreadable *u, uint64_t message,
-                                        const struct a2a_str *message_id,
-                                        const struct a2a_str *receipt_handle,
+/* The input message a line is about: "message" (its index) and, when set, "messageId" and
+   "receiptHandle" (what `aws sqs delete-message` takes to retire it). All borrowed. */
+struct a2a_report_message {
+    uint64_t index;
+    const struct a2a_str *message_id;     /* NULL: none */
+    const struct a2a_str *receipt_handle; /* NULL: none */
+};
+
+/* The unreadable line for the range of an input message, with the message's fields. */
+int a2a_report_write_unreadable_message(FILE *out, const struct a2a_unreadable *u,
+                                        const struct a2a_report_message *msg,
                                         struct a2a_buf *scratch);
+
+/*
+ * One line for an input message that cannot be used (redrive.h), flushed like the others:
+ * {"outcome":"unusable","message","messageId","receiptHandle","file","offset","reason"}.
+ */
+int a2a_report_write_unusable_message(FILE *out, const struct a2a_report_message *msg,
+                                      const char *file, uint64_t offset, const char *reason,
+                                      struct a2a_buf *scratch);
 
 /* The retry file: {"Records":[<raw record>,...]} holding the records that failed. */
 struct a2a_failed_out {

@@ -1228,6 +1228,14 @@ class RedriveTest(h.IntegrationTestCase):
                          r'000000000000"\) at byte \d+: Body: byte 1: invalid JSON')
         self.assertEqual([l["Id"] for l in lines_of(self.acked)], ["m2"])
         self.assertIn("2 messages: 1 acked (--acked-messages), 1 unusable", r.stderr)
+        # Review 65: the report names what retires the message by hand, as for a lost range.
+        unusable = [l for l in lines_of(self.report) if l.get("outcome") == "unusable"]
+        self.assertEqual(len(unusable), 1, lines_of(self.report))
+        line = unusable[0]
+        self.assertEqual((line["message"], line["messageId"], line["receiptHandle"],
+                          line["file"]), (1, bad["MessageId"], bad["ReceiptHandle"], "<stdin>"))
+        self.assertEqual(doc.encode()[line["offset"]:line["offset"] + 1], b"{")
+        self.assertRegex(line["reason"], r"^<stdin>: message 1 .*Body: byte 1: invalid JSON")
 
     def test_fixture_of_aws_sqs_receive_message(self):
         # testdata/redrive/sqs-receive-message.json is the structure the AWS CLI prints; its
