@@ -235,11 +235,14 @@ static int is_json_media(const char *v)
 }
 
 /* Taken as an acknowledgement, such a 2xx would mark every record done, and a redrive
- * delete its messages, with nothing dispatched (review 65). */
+ * delete its messages, with nothing dispatched (review 65). A type that is not JSON says so
+ * with no body too (a catch-all's `return 200;` sends its default type, review 66); a body
+ * with no type says nothing of what it is, and the endpoint's answers always say. */
 int a2a_http_foreign_success(const char *content_type, int has_body)
 {
-    return has_body && content_type != NULL && content_type[0] != '\0' &&
-           !is_json_media(content_type);
+    int has_type = content_type != NULL && content_type[strspn(content_type, " \t")] != '\0';
+
+    return has_type ? !is_json_media(content_type) : has_body;
 }
 
 void a2a_http_verdict(const struct a2a_verdict_input *in, struct a2a_verdict *out)
@@ -267,11 +270,12 @@ void a2a_http_verdict(const struct a2a_verdict_input *in, struct a2a_verdict *ou
     switch (a2a_http_classify(in->status)) {
     case A2A_HTTP_SUCCESS:
         if (in->foreign) {
+            const char *type = in->content_type + strspn(in->content_type, " \t");
             snprintf(out->reason, sizeof(out->reason),
-                     "HTTP %ld with Content-Type %.60s, not JSON: not the redispatch "
-                     "endpoint's answer (every call would fail alike)%s%.160s",
-                     in->status, in->content_type + strspn(in->content_type, " \t"),
-                     in->detail[0] ? " " : "", in->detail);
+                     "HTTP %ld with %s%.60s%s: not the redispatch endpoint's answer (every "
+                     "call would fail alike)%s%.160s",
+                     in->status, type[0] ? "Content-Type " : "a body and no Content-Type", type,
+                     type[0] ? ", not JSON" : "", in->detail[0] ? " " : "", in->detail);
             out->fail_fast = 1;
             return;
         }

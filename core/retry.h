@@ -37,9 +37,10 @@ static inline int a2a_http_is_success(long status)
 }
 
 /*
- * A 2xx answer that is not the redispatch endpoint's: its body says it is not JSON (an HTML
- * page from a catch-all, a load balancer or a default server at a wrong -u). A 2xx without a
- * body or a Content-Type is the endpoint's. content_type may be NULL.
+ * A 2xx answer that is not the redispatch endpoint's: its Content-Type is not JSON (an HTML
+ * page, or an empty answer of a default type, from a catch-all, a load balancer or a default
+ * server at a wrong -u), or it has a body and no Content-Type. A 2xx with neither is the
+ * endpoint's (204). content_type may be NULL.
  */
 int a2a_http_foreign_success(const char *content_type, int has_body);
 

@@ -608,9 +608,20 @@ class SteeringTest(harness.IntegrationTestCase):
         self.assertIn("<html>Welcome to nginx!</html>; check -u, its path too", r.stderr)
         self.assertRegex(r.stderr, r" 0 acknowledged ")
         self.assertLessEqual(len(s.requests), 2)  # the run stopped at the first answers
-        # JSON, or no Content-Type, is the endpoint's answer
-        for ct in ("application/json; charset=utf-8", None):
-            t = self.raw_server(answer_200(ct, b'{"outcome":"dispatched"}'))
+        # Review 66: a type that is not JSON says so with no body (a catch-all's `return
+        # 200;`), and a body with no type is not the endpoint's answer either.
+        for ct, body, said in (("application/octet-stream", b"", "with Content-Type "
+                                "application/octet-stream, not JSON"),
+                               (None, b"<html>Welcome to nginx!</html>",
+                                "with a body and no Content-Type")):
+            t = self.raw_server(answer_200(ct, body))
+            r = self.run_tool(["-u", t.url, ev])
+            self.assertEqual((r.rc, r.failures), (5, [str(400 + i) for i in range(6)]), r)
+            self.assertIn("the dispatcher URL answered HTTP 200 " + said, r.stderr)
+        # JSON, or neither a body nor a Content-Type, is the endpoint's answer
+        for ct, body in (("application/json; charset=utf-8", b'{"outcome":"dispatched"}'),
+                         (None, b"")):
+            t = self.raw_server(answer_200(ct, body))
             r = self.run_tool(["-u", t.url, ev])
             self.assertEqual((r.rc, r.failures), (0, []), r)
 

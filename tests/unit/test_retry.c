@@ -574,9 +574,14 @@ static void test_foreign_success(void **state)
         {"application/json", 1, 0},
         {" Application/JSON ; charset=UTF-8", 1, 0},
         {"application/problem+json", 1, 0},
-        {"text/html", 0, 0}, /* no body: nothing says it is not the endpoint's */
-        {"", 1, 0},
-        {NULL, 1, 0},
+        {"text/html", 0, 1},                /* review 66: a type not JSON says so without a body */
+        {"application/octet-stream", 0, 1}, /* nginx's `return 200;` */
+        {"", 1, 1},                         /* a body that does not say what it is */
+        {NULL, 1, 1},
+        {" ", 1, 1},
+        {"", 0, 0}, /* 204, or a bare 200: nothing says it is not the endpoint's */
+        {NULL, 0, 0},
+        {"application/json", 0, 0},
     };
     struct a2a_verdict_input in = {.transport = ANS,
                                    .status = 200,
@@ -603,6 +608,12 @@ static void test_foreign_success(void **state)
     assert_int_equal(v.outcome, A2A_OUT_REJECTED);
     assert_string_equal(v.reason, "HTTP 200 with Content-Type text/html, not JSON: not the "
                                   "redispatch endpoint's answer (every call would fail alike) "
+                                  "<html>Welcome</html>");
+    in.content_type = "";
+    a2a_http_verdict(&in, &v);
+    assert_int_equal(v.fail_fast, 1);
+    assert_string_equal(v.reason, "HTTP 200 with a body and no Content-Type: not the redispatch "
+                                  "endpoint's answer (every call would fail alike) "
                                   "<html>Welcome</html>");
 }
 
