@@ -687,13 +687,16 @@ static int credential_header(const struct options *o)
 static void warn_exposed_secrets(const struct options *o, const struct credentials *cred,
                                  struct messages *msgs)
 {
-    for (size_t i = 0; i < o->nargv_credentials; i++) {
+    for (size_t i = 0; i < o->nargv_headers; i++) {
+        if (!secrets_header_is_credential(o->argv_headers[i])) {
+            continue;
+        }
         /* The name only: the value is the secret. */
         msg_warn_always(msgs,
                         "-H %.*s: a secret on the command line can be read by other users "
                         "(ps, /proc) and stays in the shell history; put the token in "
                         "A2A_RECOVER_TOKEN or --token-file, other headers in -H @FILE",
-                        (int)strcspn(o->argv_credentials[i], ":"), o->argv_credentials[i]);
+                        (int)strcspn(o->argv_headers[i], ":"), o->argv_headers[i]);
     }
     if (!o->dry_run && (cred->token != NULL || credential_header(o)) &&
         secrets_url_cleartext_remote(o->url)) {
@@ -866,6 +869,9 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
     resume_cmd = report_resume(&sinks, o, argv, &st,
                                st.streams_unanswered ||
                                    (stream_open && !a2a_streams_client_answered(stream.client)));
+    if (resume_cmd != NULL || (stream_open && stream.nunread > 0)) {
+        resume_say_redacted(msgs, o);
+    }
 out:
     close_sinks(&sinks, keep_outputs, response_ok); /* failures noted */
     if (keep_outputs && !response_ok) {

@@ -394,17 +394,17 @@ int options_has_header(const struct options *o, const char *name)
     return 0;
 }
 
-/* Remembers a credential header typed on the command line: each is warned about. */
-static int add_argv_credential(struct options *o, const char *line)
+/* Remembers a header typed on the command line: a credential among them is in sight. */
+static int add_argv_header(struct options *o, const char *line)
 {
     const char **grown =
-        realloc(o->argv_credentials, (o->nargv_credentials + 1) * sizeof(*o->argv_credentials));
+        realloc(o->argv_headers, (o->nargv_headers + 1) * sizeof(*o->argv_headers));
 
     if (grown == NULL) {
         return -1;
     }
-    o->argv_credentials = grown;
-    o->argv_credentials[o->nargv_credentials++] = line;
+    o->argv_headers = grown;
+    o->argv_headers[o->nargv_headers++] = line;
     return 0;
 }
 
@@ -536,7 +536,7 @@ static int apply(struct options *o, int c, const char *arg, struct a2a_error *er
             return usage_error(err, "-H: %s is set by a2a-recover itself (endpoint contract)",
                                a2a_request_reserved_header(arg));
         }
-        if (secrets_header_is_credential(arg) && add_argv_credential(o, arg) != 0) {
+        if (add_argv_header(o, arg) != 0) {
             return out_of_memory(err);
         }
         return add_header(o, arg) == 0 ? 0 : out_of_memory(err);
@@ -845,7 +845,7 @@ void options_free(struct options *o)
     free(o->headers);
     o->headers = NULL;
     o->nheaders = 0;
-    free(o->argv_credentials);
-    o->argv_credentials = NULL;
-    o->nargv_credentials = 0;
+    free(o->argv_headers);
+    o->argv_headers = NULL;
+    o->nargv_headers = 0;
 }

@@ -23,9 +23,10 @@ struct options {
     const char *token_file; /* borrowed */
     char **headers;         /* owned array of owned "Name: value" lines */
     size_t nheaders;
-    const char **argv_credentials; /* owned array of borrowed -H LINEs (not @FILE) carrying
-                                      a credential, to warn about each */
-    size_t nargv_credentials;
+    const char **argv_headers; /* owned array of borrowed -H LINEs typed on the command line
+                                  (not @FILE): a credential among them is warned about, and
+                                  written <redacted> in a continuation */
+    size_t nargv_headers;
     unsigned concurrency;
     long timeout_ms;
     long connect_timeout_ms;

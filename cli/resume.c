@@ -94,6 +94,29 @@ static int put_header_value(struct a2a_buf *b, const char *prefix, const char *l
     return rc;
 }
 
+void resume_say_redacted(struct messages *m, const struct options *o)
+{
+    const char *first = NULL;
+    size_t redacted = 0;
+    char more[40];
+
+    for (size_t i = 0; i < o->nargv_headers; i++) {
+        if (secret_header(o->argv_headers[i])) {
+            first = redacted++ == 0 ? o->argv_headers[i] : first;
+        }
+    }
+    if (redacted == 0) {
+        return;
+    }
+    /* review 66: pasted as printed, the command sent the word <redacted> and met a 401 */
+    snprintf(more, sizeof(more), " (and %zu more)", redacted - 1);
+    msg_error(m,
+              "the value of -H %.*s%s is written <redacted> in the command above (its name "
+              "suggests a credential, which a command never holds): put the value back before "
+              "running it, or give the header as -H @FILE",
+              (int)strcspn(first, ":"), first, redacted > 1 ? more : "");
+}
+
 /* What a value-taking option's value is to the continuation. */
 enum value_kind {
     V_PLAIN,  /* copied */

@@ -79,6 +79,12 @@ void resume_print(struct messages *m, const struct a2a_resume_point *rp, const c
 void resume_print_read_again(struct messages *m, const struct a2a_resume_point *rp,
                              const struct options *o, size_t read_to, uint64_t read_to_offset);
 
+/*
+ * Beside the commands printed (continuation, read-again): when they write <redacted> for a -H
+ * value, says which and how to put it back; pasted as printed, they would send the word.
+ */
+void resume_say_redacted(struct messages *m, const struct options *o);
+
 /* The resume point as a JSON object (no newline). Returns 0 or -1 (out of memory). */
 int resume_put_json(struct a2a_buf *b, const struct a2a_resume_point *rp, const char *command);
 

@@ -312,8 +312,9 @@ static void test_header_name_separators(void **state)
     rows_done();
 }
 
-/* A credential typed as -H LINE is noted (for the warning); one read from -H @FILE is not. */
-static void test_argv_credential(void **state)
+/* A header typed as -H LINE is noted (a credential among them is warned about, and redacted
+   in a continuation); one read from -H @FILE is not. */
+static void test_argv_headers(void **state)
 {
     const char *plain[] = {"-n", "-H", "X-Tenant: acme", NULL};
     /* MAX_ARGS words: the attached form -HLINE keeps the row short */
@@ -329,13 +330,14 @@ static void test_argv_credential(void **state)
 
     (void)state;
     assert_int_equal(parse(&o, plain, &err), 0);
-    assert_int_equal(o.nargv_credentials, 0);
+    assert_int_equal(o.nargv_headers, 1);
     options_free(&o);
     assert_int_equal(parse(&o, secret, &err), 0);
-    assert_int_equal(o.nargv_credentials, 3); /* each is warned about, not the first alone */
-    assert_string_equal(o.argv_credentials[0], "Authorization: Bearer t");
-    assert_string_equal(o.argv_credentials[1], "Cookie: a=b");
-    assert_string_equal(o.argv_credentials[2], "X-Api-Key: K");
+    assert_int_equal(o.nargv_headers, 4); /* each is looked at, not the first alone */
+    assert_string_equal(o.argv_headers[0], "X-Tenant: acme");
+    assert_string_equal(o.argv_headers[1], "Authorization: Bearer t");
+    assert_string_equal(o.argv_headers[2], "Cookie: a=b");
+    assert_string_equal(o.argv_headers[3], "X-Api-Key: K");
     options_free(&o);
     assert_true(fd >= 0);
     assert_int_equal(write(fd, "Authorization: Bearer t\n", 24), 24);
@@ -343,7 +345,7 @@ static void test_argv_credential(void **state)
     snprintf(arg, sizeof(arg), "@%s", path);
     assert_int_equal(parse(&o, from_file, &err), 0);
     assert_int_equal(o.nheaders, 1);
-    assert_int_equal(o.nargv_credentials, 0);
+    assert_int_equal(o.nargv_headers, 0);
     options_free(&o);
     unlink(path);
 }
@@ -654,7 +656,7 @@ int main(void)
         cmocka_unit_test(test_header_lines),
         cmocka_unit_test(test_header_name_separators),
         cmocka_unit_test(test_headers_repeat_in_order),
-        cmocka_unit_test(test_argv_credential),
+        cmocka_unit_test(test_argv_headers),
         cmocka_unit_test(test_header_files),
         cmocka_unit_test(test_abbreviations),
         cmocka_unit_test(test_cross_checks),
