@@ -230,6 +230,24 @@ static void say_fix_first(struct messages *m, const struct a2a_run_stats *st)
               rp->input);
 }
 
+/*
+ * An empty pipe is an empty queue's receive-message output, nothing to do; but it is also
+ * what a command before the pipe that failed leaves, and with no word the run looks like a
+ * success (review 66).
+ */
+static void say_empty_stdin(struct messages *m, const struct options *o,
+                            const struct a2a_run_stats *st, int stream_open)
+{
+    int stdin_only = o->nfiles == 0 || (o->nfiles == 1 && strcmp(o->files[0], "-") == 0);
+
+    if (stream_open || !stdin_only || o->has_resume_from || st->records > 0 || st->messages > 0 ||
+        st->input_error || st->input_unread || st->input_offset > 0) {
+        return;
+    }
+    msg_warn(m, "standard input was empty: nothing to do (an empty queue's receive-message "
+                "prints nothing; if a command before the pipe failed, its error is above)");
+}
+
 /* Beside a continuation that would start where this run did, when --max-time stopped it. */
 static void say_no_progress(struct messages *m, const struct a2a_run_stats *st,
                             const struct options *o, int streams_unanswered)
@@ -851,6 +869,7 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
         goto out;
     }
     rc = exit_code(&st, run_rc != 0, stream_ranges(stream_open ? &stream : NULL, &ranges));
+    say_empty_stdin(msgs, o, &st, stream_open);
     /* An input error before any record was read leaves stdout empty: nothing to report.
        Once one was read, it must be in the response, acknowledged or listed. */
     keep_outputs = rc != EXIT_INPUT || st.records > 0;

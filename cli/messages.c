@@ -334,6 +334,15 @@ void msg_error(struct messages *m, const char *fmt, ...)
     va_end(ap);
 }
 
+void msg_warn(struct messages *m, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vemit(m, A2A_LOG_WARN, fmt, ap);
+    va_end(ap);
+}
+
 void msg_warn_always(struct messages *m, const char *fmt, ...)
 {
     va_list ap;

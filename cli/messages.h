@@ -50,6 +50,7 @@ void messages_emit(void *ctx, const struct a2a_log_event *ev);
 
 /* The CLI's own messages (no record context). */
 void msg_error(struct messages *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void msg_warn(struct messages *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void msg_info(struct messages *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A line -q must not hide (the INCOMPLETE: summary): shown even with -q. */
 void msg_info_always(struct messages *m, const char *fmt, ...)
