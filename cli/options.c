@@ -732,6 +732,12 @@ static int cross_check(struct options *o, struct a2a_error *err)
         return usage_error(err, "%s: the URL names no host (is a variable in it unset?)",
                            o->url_from);
     }
+    if (o->url != NULL && a2a_url_bad_port(o->url)) {
+        return usage_error(err,
+                           "%s: the URL's port is not a number from 1 to 65535 (is a variable "
+                           "in it unset?)",
+                           o->url_from);
+    }
     if (o->insecure && o->cacert != NULL) {
         return usage_error(err, "--insecure and --cacert contradict each other");
     }

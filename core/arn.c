@@ -151,17 +151,53 @@ bad:
     return -1;
 }
 
-int a2a_url_has_host(const char *url)
+/* The authority's host and port, after any user information: [start, end). */
+static const char *authority_host(const char *url, const char **end)
 {
     const char *scheme_end = strstr(url, "://");
     const char *host = scheme_end != NULL ? scheme_end + 3 : url;
-    const char *end = host + strcspn(host, "/?#");
 
-    for (const char *s = host; s < end; s++) {
+    *end = host + strcspn(host, "/?#");
+    for (const char *s = host; s < *end; s++) {
         if (*s == '@') {
             host = s + 1; /* after the last one: a password may hold '@' */
         }
     }
+    return host;
+}
+
+int a2a_url_bad_port(const char *url)
+{
+    const char *end;
+    const char *host = authority_host(url, &end);
+    const char *colon;
+    unsigned long port = 0;
+
+    if (host < end && host[0] == '[') { /* an IPv6 literal holds colons of its own */
+        const char *close = memchr(host, ']', (size_t)(end - host));
+        host = close != NULL ? close + 1 : end;
+    }
+    colon = memchr(host, ':', (size_t)(end - host));
+    if (colon == NULL) {
+        return 0;
+    }
+    if (colon + 1 == end || end - (colon + 1) > 5) {
+        return 1;
+    }
+    for (const char *s = colon + 1; s < end; s++) {
+        if (*s < '0' || *s > '9') {
+            return 1;
+        }
+        port = port * 10 + (unsigned long)(*s - '0');
+    }
+    return port == 0 || port > 65535;
+}
+
+int a2a_url_has_host(const char *url)
+{
+    const char *end;
+    const char *host = authority_host(url, &end);
+
     return host < end && host[0] != ':';
 }
 
@@ -177,6 +213,9 @@ const char *a2a_endpoint_url_fault(const char *url)
     }
     if (!a2a_url_has_host(url)) {
         return "no host in the URL";
+    }
+    if (a2a_url_bad_port(url)) {
+        return "the URL's port is not a number from 1 to 65535";
     }
     return NULL;
 }

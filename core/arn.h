@@ -42,6 +42,13 @@ int a2a_streams_endpoint(const struct a2a_stream_arn *arn, const char *explicit_
  */
 int a2a_url_has_host(const char *url);
 
+/*
+ * Whether url's authority has a port that is not a number from 1 to 65535 ("http://h:/x",
+ * the unset variable in "http://h:$PORT/x": libcurl would go to the scheme's port, review 66).
+ * No port at all is fine.
+ */
+int a2a_url_bad_port(const char *url);
+
 /* What is wrong with url as a Streams endpoint (its scheme, white space, no host), or NULL. */
 const char *a2a_endpoint_url_fault(const char *url);
 

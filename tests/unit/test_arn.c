@@ -264,6 +264,43 @@ static void test_url_has_host(void **state)
     rows_done();
 }
 
+/* A port that is not 1..65535 is refused, not left to libcurl, which goes to the scheme's own
+   port for an empty one (review 66: "http://127.0.0.1:$PORT/x" with PORT unset). */
+static void test_url_bad_port(void **state)
+{
+    static const struct {
+        const char *url;
+        int want;
+    } rows[] = {
+        {"http://127.0.0.1:8080/x", 0},
+        {"http://127.0.0.1/x", 0},
+        {"https://h:1", 0},
+        {"https://h:65535/", 0},
+        {"http://[::1]:8080/x", 0},
+        {"http://[::1]/x", 0},
+        {"http://u:p:w@h/x", 0},
+        {"http://h/x:y", 0}, /* a colon in the path */
+        {"http://h/?a=b:c", 0},
+        {"http://127.0.0.1:/x", 1},
+        {"http://127.0.0.1:", 1},
+        {"http://h:0/", 1},
+        {"http://h:65536/", 1},
+        {"http://h:080080/", 1},
+        {"http://h:8o80/", 1},
+        {"http://[::1]:/x", 1},
+        {"http://u:p@h:/x", 1},
+        {"http://h:-1/", 1},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        if (a2a_url_bad_port(rows[i].url) != rows[i].want) {
+            row_fail("row %zu: \"%s\": %d, want %d", i, rows[i].url, !rows[i].want, rows[i].want);
+        }
+    }
+    rows_done();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -272,6 +309,7 @@ int main(void)
         cmocka_unit_test(test_endpoint_too_long),
         cmocka_unit_test(test_url_shown),
         cmocka_unit_test(test_url_has_host),
+        cmocka_unit_test(test_url_bad_port),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
