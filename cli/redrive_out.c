@@ -127,11 +127,13 @@ void redrive_out_summary(const struct redrive_out *ro, const struct a2a_run_stat
                                   : "acked (--acked-messages)";
     }
     msg_info(ro->msgs,
-             "%s%llu message%s: %llu %s, %llu unusable, %llu naming a range already named (read "
-             "once); %llu range%s from a stream, %llu of them unreadable; %llu message warning%s",
+             "%s%llu message%s: %llu %s, %llu unusable, %llu not acked for records that failed, "
+             "%llu naming a range already named (read once); %llu range%s from a stream, %llu "
+             "of them unreadable; %llu message warning%s",
              dry_run ? "dry run: " : "", (unsigned long long)st->messages,
              st->messages == 1 ? "" : "s", (unsigned long long)st->messages_acked, acked,
-             (unsigned long long)st->message_errors, (unsigned long long)st->duplicates,
+             (unsigned long long)st->message_errors,
+             (unsigned long long)st->messages_records_failed, (unsigned long long)st->duplicates,
              (unsigned long long)st->ranges_read, st->ranges_read == 1 ? "" : "s",
              (unsigned long long)st->ranges_unreadable, (unsigned long long)st->warnings,
              st->warnings == 1 ? "" : "s");
@@ -160,6 +162,18 @@ void redrive_out_summary(const struct redrive_out *ro, const struct a2a_run_stat
                       "what comes (a range replays safely)",
                       which, ro->cut == 1 ? "it stays" : "they stay");
         }
+    }
+    if (st->messages_records_failed > 0 && !dry_run) {
+        /* review 66: replaying --failed-out sends the records, and acks no message */
+        uint64_t n = st->messages_records_failed;
+        msg_error(ro->msgs,
+                  "%llu message%s not acked because records of %s failed (listed in the "
+                  "response): %s in the queue; once the failures' cause is fixed, receive again "
+                  "and run on what comes, which replays %s range%s (safely) and acks %s; "
+                  "replaying --failed-out sends the records but acks no message",
+                  (unsigned long long)n, n == 1 ? " is" : "s are", n == 1 ? "it" : "them",
+                  n == 1 ? "it stays" : "they stay", n == 1 ? "its" : "their", n == 1 ? "" : "s",
+                  n == 1 ? "it" : "them");
     }
     if (st->ranges_unreadable > 0 && !st->resume.valid) {
         /* the summary says INCOMPLETE: say where the rest is, the queue (review 64) */

@@ -155,6 +155,7 @@ int summary_write_json(FILE *out, const struct a2a_run_stats *st,
     put_count(&b, ",\"messagesAcked\":", st->messages_acked);
     put_count(&b, ",\"messageErrors\":", st->message_errors);
     put_count(&b, ",\"messagesNotFinished\":", st->messages_cut);
+    put_count(&b, ",\"messagesRecordsFailed\":", st->messages_records_failed);
     put_count(&b, ",\"duplicates\":", st->duplicates);
     put_count(&b, ",\"warnings\":", st->warnings);
     put_count(&b, ",\"elapsedMs\":", (uint64_t)(st->elapsed_ms > 0 ? st->elapsed_ms : 0));

@@ -1107,6 +1107,7 @@ static void copy_redrive_stats(struct run *r)
     r->st->ranges_read = rs->ranges_read;
     r->st->ranges_unreadable = rs->ranges_unreadable;
     r->st->messages_cut = rs->cut;
+    r->st->messages_records_failed = rs->records_failed;
     r->st->streams_unanswered = a2a_redrive_endpoint_unanswered(r->rd);
 }
 

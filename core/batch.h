@@ -111,6 +111,7 @@ struct a2a_run_stats {
     uint64_t messages_acked;           /* every record acknowledged or skipped, the range read */
     uint64_t message_errors;           /* messages that could not be used (logged; exit status 1) */
     uint64_t messages_cut;             /* not acked: the run stopped before they were done */
+    uint64_t messages_records_failed;  /* not acked only because records of theirs failed */
     uint64_t warnings;                 /* notes about messages used all the same */
     uint64_t duplicates;               /* messages naming a range an earlier one named: read once */
     uint64_t ranges_read;              /* pointer ranges read from a stream */

@@ -45,13 +45,15 @@ struct a2a_redrive_message {
     uint64_t records;
     int closed;
     int failed;
-    int cut;       /* the run stopped before the message was read and replayed in full */
-    int passing;   /* a record failed in a way that may pass when sent again: retries spent on a
-                      transient error, or the answer that stopped the run (a wrong URL, a token
-                      refused), which is the run's, not the record's; or its range could not be
-                      read for the run's trouble, not the records' (range_verdict) */
-    int payload;   /* its records are its own S3 payload's, whose input name says the message */
-    int has_range; /* claimed a range: range is the index of its entry */
+    int cut;           /* the run stopped before the message was read and replayed in full */
+    int passing;       /* a record failed in a way that may pass when sent again: retries spent on a
+                          transient error, or the answer that stopped the run (a wrong URL, a token
+                          refused), which is the run's, not the record's; or its range could not be
+                          read for the run's trouble, not the records' (range_verdict) */
+    int faulted;       /* failed for its own error or its range (a2a_redrive_fail), not a record */
+    int record_failed; /* a record of it failed (listed in the response) */
+    int payload;       /* its records are its own S3 payload's, whose input name says the message */
+    int has_range;     /* claimed a range: range is the index of its entry */
     size_t range;
     int duplicate; /* the range was claimed before: its fate is the first message's */
 };
@@ -218,6 +220,7 @@ void a2a_redrive_fail(struct a2a_redrive_message *m)
         return;
     }
     m->failed = 1;
+    m->faulted = 1;
 }
 
 void a2a_redrive_unusable(struct a2a_redrive *rd, struct a2a_redrive_message *m,
@@ -285,6 +288,7 @@ static void finish(struct a2a_redrive *rd, struct a2a_redrive_message *m)
     }
     rd->stats.acked += acked;
     rd->stats.cut += !acked && cut;
+    rd->stats.records_failed += !acked && !cut && !m->duplicate && !m->faulted && m->record_failed;
     if (!acked && !redo) {
         count_failed(&rd->stats, m);
     }
@@ -343,6 +347,7 @@ void a2a_redrive_settled(struct a2a_redrive *rd, struct a2a_redrive_message *m,
     if (outcome != A2A_OUT_ACKNOWLEDGED && outcome != A2A_OUT_TASK_DELETED &&
         outcome != A2A_OUT_SKIPPED && outcome != A2A_OUT_WOULD_DISPATCH) {
         m->failed = 1;
+        m->record_failed = 1;
     }
     if (outcome == A2A_OUT_INTERRUPTED || outcome == A2A_OUT_NOT_ATTEMPTED ||
         outcome == A2A_OUT_ABANDONED) {

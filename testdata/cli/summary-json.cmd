@@ -9,7 +9,8 @@ want = {'complete': True, 'exitStatus': 1, 'dryRun': True, 'records': 42, 'skipp
         'failures': {'transient': 0, 'unparseable': 28, 'refused': 0, 'interrupted': 0,
                      'abandoned': 0, 'notAttempted': 0},
         'dispatched': 0, 'retries': 0, 'rangesRead': 0, 'rangesUnreadable': 0, 'messages': 0,
-        'messagesAcked': 0, 'messageErrors': 0, 'messagesNotFinished': 0, 'duplicates': 0,
+        'messagesAcked': 0, 'messageErrors': 0, 'messagesNotFinished': 0,
+        'messagesRecordsFailed': 0, 'duplicates': 0,
         'warnings': 0,
         'resumePoint': None, 'readAgain': [], 'outputsNotWritten': []}
 got = {k: s[k] for k in want}

@@ -1143,10 +1143,22 @@ class RedriveTest(h.IntegrationTestCase):
         disp = self.start_dispatcher(seed=h.seed_doc(faults=faults))
         body = invocation(sh.shard_id(1), sh.seq(3, 1), sh.seq(3, 3), 3)
         doc = receive_output([sqs_message(1, body), sqs_message(2, body)])
-        r = self.redrive(s, disp, doc, extra=["--failed-out", self.path("failed.json")])
+        sj = self.path("summary.json")
+        r = self.redrive(s, disp, doc, extra=["--failed-out", self.path("failed.json"),
+                                              "--summary-json", sj])
         self.assertEqual(r.rc, 1, r.stderr)
         self.assertEqual(r.failures, [sh.seq(3, 2)])
         self.assertEqual(lines_of(self.acked), [])
+        # Review 66: why a message is not acked, and that --failed-out acks none
+        summary = h.read_json(sj)
+        self.assertEqual((summary["messages"], summary["messagesAcked"],
+                          summary["messagesRecordsFailed"], summary["duplicates"]),
+                         (2, 0, 1, 1), summary)
+        self.assertIn("2 messages: 0 acked (--acked-messages), 0 unusable, 1 not acked for "
+                      "records that failed, 1 naming a range already named", r.stderr)
+        self.assertIn("1 message is not acked because records of it failed (listed in the "
+                      "response): it stays in the queue;", r.stderr)
+        self.assertIn("replaying --failed-out sends the records but acks no message", r.stderr)
         # --failed-out: the raw stream record, as an event that is valid input on its own
         with open(self.path("failed.json"), encoding="utf-8") as f:
             failed = json.load(f)

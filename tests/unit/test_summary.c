@@ -106,6 +106,7 @@ static void test_json_counts_ranges_and_messages(void **state)
     st.messages_acked = 4;
     st.message_errors = 1;
     st.messages_cut = 7;
+    st.messages_records_failed = 6;
     st.duplicates = 2;
     st.warnings = 3;
     capture_open(&c, 0);
@@ -113,7 +114,8 @@ static void test_json_counts_ranges_and_messages(void **state)
     assert_non_null(strstr(captured(&c), "{\"complete\":true,"));
     assert_non_null(strstr(captured(&c), ",\"rangesRead\":3,\"rangesUnreadable\":0,\"messages\":5,"
                                          "\"messagesAcked\":4,\"messageErrors\":1,"
-                                         "\"messagesNotFinished\":7,\"duplicates\":2,"
+                                         "\"messagesNotFinished\":7,\"messagesRecordsFailed\":6,"
+                                         "\"duplicates\":2,"
                                          "\"warnings\":3,"));
     capture_close(&c);
     capture_open(&c, 0);
