@@ -145,6 +145,12 @@ static void log_result(struct run *r, const struct a2a_result *res)
         log_event(r, res->fail_fast ? A2A_LOG_DEBUG : A2A_LOG_ERROR, A2A_TARGET_RECOVER, res, line);
         break;
     default:
+        if (res->odd_answer) {
+            /* a 2xx consumes the marker (endpoint contract), but this one may be no redispatch */
+            snprintf(line, sizeof(line), "acknowledged, as any 2xx is, but: %s", res->reason);
+            log_event(r, A2A_LOG_WARN, A2A_TARGET_RECOVER, res, line);
+            return;
+        }
         if (!r->cfg->log_records) {
             return;
         }
@@ -258,6 +264,7 @@ static void result_from_slot(const struct slot *s, struct a2a_result *res)
     res->http_status = s->job.res.http_status;
     res->attempts = s->job.res.attempts;
     res->fail_fast = s->job.res.fail_fast;
+    res->odd_answer = s->job.res.odd_answer;
     if (s->job.res.first_ms > 0 && s->job.res.done_ms >= s->job.res.first_ms) {
         res->elapsed_ms = (uint64_t)(s->job.res.done_ms - s->job.res.first_ms);
     }

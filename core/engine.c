@@ -570,39 +570,33 @@ static void body_excerpt(const struct call *call, char *out, size_t cap)
     out[o] = '\0';
 }
 
-static int contains(const char *hay, size_t n, const char *needle)
+static enum a2a_answer answer_says(const struct call *call)
 {
-    size_t k = strlen(needle);
-
-    for (size_t i = 0; i + k <= n; i++) {
-        if (hay[i] == needle[0] && memcmp(hay + i, needle, k) == 0) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-static int says_task_deleted(const struct call *call)
-{
+    static const char canonical[] = "{\"outcome\":\"dispatched\"}";
     const char *body = call->response.data;
     size_t n = call->response.len;
+    enum a2a_answer says = A2A_ANSWER_UNKNOWN;
     cJSON *doc;
     const cJSON *outcome;
-    int deleted = 0;
 
-    if (n == 0 || call->body_capped) {
-        return 0;
+    if (n == 0) {
+        return A2A_ANSWER_NONE;
     }
-    if (!contains(body, n, "taskDeleted") && memchr(body, '\\', n) == NULL) {
-        return 0; /* unescaped and without the word: no need to parse it to know */
+    if (n == sizeof(canonical) - 1 && memcmp(body, canonical, n) == 0) {
+        return A2A_ANSWER_DISPATCHED; /* as the endpoint answers: no parse */
+    }
+    if (call->body_capped) {
+        return A2A_ANSWER_UNKNOWN; /* only its first 64 KiB were kept */
     }
     doc = cJSON_ParseWithLength(body, n);
     outcome = cJSON_GetObjectItemCaseSensitive(doc, "outcome");
     if (cJSON_IsString(outcome) && strcmp(outcome->valuestring, "taskDeleted") == 0) {
-        deleted = 1;
+        says = A2A_ANSWER_TASK_DELETED;
+    } else if (cJSON_IsString(outcome) && strcmp(outcome->valuestring, "dispatched") == 0) {
+        says = A2A_ANSWER_DISPATCHED;
     }
     cJSON_Delete(doc);
-    return deleted;
+    return says;
 }
 
 static void finish(struct a2a_engine *eng, struct a2a_job *job, enum a2a_outcome outcome)
@@ -776,7 +770,8 @@ static void settle(struct a2a_engine *eng, struct call *call, struct a2a_job *jo
         .content_type = call->content_type,
         .foreign = answered && a2a_http_classify(status) == A2A_HTTP_SUCCESS &&
                    a2a_http_foreign_success(call->content_type, call->response.len > 0),
-        .task_deleted = answered && says_task_deleted(call),
+        .answer = answered && a2a_http_classify(status) == A2A_HTTP_SUCCESS ? answer_says(call)
+                                                                            : A2A_ANSWER_NONE,
         .detail = detail,
         .now = time(NULL),
         .random = next_random(eng),
@@ -784,12 +779,14 @@ static void settle(struct a2a_engine *eng, struct call *call, struct a2a_job *jo
 
     if (answered && a2a_http_is_redirect(status)) {
         redirect_target(call, detail, sizeof(detail)); /* where, not the body */
-    } else if (answered && (a2a_http_classify(status) != A2A_HTTP_SUCCESS || in.foreign)) {
-        body_excerpt(call, detail, sizeof(detail)); /* only failures quote it */
+    } else if (answered && (a2a_http_classify(status) != A2A_HTTP_SUCCESS || in.foreign ||
+                            in.answer == A2A_ANSWER_UNKNOWN)) {
+        body_excerpt(call, detail, sizeof(detail)); /* only failures and odd answers quote it */
     }
     a2a_http_verdict(&in, &v);
     job->res.http_status = (int)status;
     job->res.fail_fast = v.fail_fast;
+    job->res.odd_answer = v.odd_answer;
     memcpy(job->res.reason, v.reason, sizeof(job->res.reason));
     weigh(eng, transport, &v, status);
     if (v.retry) {

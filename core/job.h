@@ -26,7 +26,8 @@ struct a2a_job_result {
     unsigned attempts;
     int64_t first_ms; /* monotonic ms of the first attempt; 0 when none was made */
     int64_t done_ms;
-    int fail_fast; /* its verdict stopped the run: the run's one message says why */
+    int fail_fast;  /* its verdict stopped the run: the run's one message says why */
+    int odd_answer; /* acknowledged by a 2xx whose body names no known outcome (reason) */
 };
 
 struct a2a_job {

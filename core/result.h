@@ -57,6 +57,7 @@ struct a2a_result {
     struct a2a_str shard_id;
     int file_names_message; /* file already says which message (an S3 payload's records) */
     int fail_fast;          /* its call's verdict stopped the run (the run says why, once) */
+    int odd_answer;         /* acknowledged by a 2xx whose body names no known outcome: said */
 };
 
 #endif

@@ -280,7 +280,16 @@ void a2a_http_verdict(const struct a2a_verdict_input *in, struct a2a_verdict *ou
             return;
         }
         success_reason(out->reason, in->status);
-        out->outcome = in->task_deleted ? A2A_OUT_TASK_DELETED : A2A_OUT_ACKNOWLEDGED;
+        out->outcome =
+            in->answer == A2A_ANSWER_TASK_DELETED ? A2A_OUT_TASK_DELETED : A2A_OUT_ACKNOWLEDGED;
+        if (in->answer == A2A_ANSWER_UNKNOWN) {
+            /* review 66: {"outcome":"error"} under a 200 was acknowledged with no word */
+            snprintf(out->reason, sizeof(out->reason),
+                     "HTTP %ld whose body names no outcome the endpoint contract knows "
+                     "(dispatched, taskDeleted): %.160s",
+                     in->status, in->detail);
+            out->odd_answer = 1;
+        }
         return;
     case A2A_HTTP_TRANSIENT:
         snprintf(why, sizeof(why), "HTTP %ld%s%.200s", in->status, in->detail[0] ? " " : "",

@@ -101,6 +101,15 @@ struct a2a_call_end {
  */
 enum a2a_transport a2a_call_classify(const struct a2a_call_end *c, char *detail, size_t cap);
 
+/* What a 2xx body says of the record (endpoint contract). */
+enum a2a_answer {
+    A2A_ANSWER_NONE,         /* no body (204): a 2xx consumes the marker, nothing more to know */
+    A2A_ANSWER_DISPATCHED,   /* {"outcome":"dispatched"} */
+    A2A_ANSWER_TASK_DELETED, /* {"outcome":"taskDeleted"} */
+    A2A_ANSWER_UNKNOWN,      /* a body that names no outcome the contract knows: acknowledged
+                                all the same (a 2xx consumes the marker), and said */
+};
+
 /* Everything the verdict on one attempt depends on: no clock read, no random draw inside. */
 struct a2a_verdict_input {
     enum a2a_transport transport;
@@ -108,7 +117,7 @@ struct a2a_verdict_input {
     unsigned attempts;        /* attempts made so far, this one included */
     unsigned retries;         /* the retry budget: attempts allowed after the first */
     const char *retry_after;  /* the Retry-After value as sent, or NULL */
-    int task_deleted;         /* the body says {"outcome":"taskDeleted"} */
+    enum a2a_answer answer;   /* with a 2xx: what its body says */
     const char *content_type; /* the answer's Content-Type value, or "" / NULL when none */
     int foreign;        /* a 2xx a2a_http_foreign_success() says is not the endpoint's answer */
     const char *detail; /* transport error text, or a printable body excerpt; never NULL */
@@ -122,6 +131,7 @@ struct a2a_verdict {
     int delay_asked;          /* with retry: delay_ms is the answer's Retry-After */
     enum a2a_outcome outcome; /* without retry */
     int fail_fast;            /* every call would fail alike: stop the run (status says why) */
+    int odd_answer;           /* acknowledged by a 2xx whose body names no known outcome */
     char reason[A2A_REASON_MAX];
 };
 

@@ -194,7 +194,8 @@ class BreakerTest(harness.IntegrationTestCase):
             answered.append(1)
             if len(answered) == 2:
                 server.sock.close()
-            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: 2\r\nConnection: close\r\n\r\n{}")
             return "close"
 
         server = RawServer(respond)
@@ -399,8 +400,10 @@ CUT_RESPONSES = {
 }
 
 WHOLE_RESPONSES = {
-    "content_length": b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}",
-    "chunked": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+    "content_length": b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                      b"Content-Length: 2\r\n\r\n{}",
+    "chunked": b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+               b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
     "no_content": b"HTTP/1.1 204 No Content\r\n\r\n",
     "http10_content_length": b"HTTP/1.0 202 Accepted\r\nContent-Length: 0\r\n\r\n",
 }

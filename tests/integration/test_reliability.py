@@ -625,6 +625,28 @@ class SteeringTest(harness.IntegrationTestCase):
             r = self.run_tool(["-u", t.url, ev])
             self.assertEqual((r.rc, r.failures), (0, []), r)
 
+    def test_a_2xx_naming_no_known_outcome_is_acknowledged_and_said(self):
+        # Review 66: {"outcome":"error"} under a 200 was acknowledged with no word. A 2xx
+        # consumes the marker (the contract), so it still is; but each such answer is a
+        # warning that quotes it, and -v shows the same reason.
+        ev = self.write_event([insert(str(500 + i), "acme", "odd-%d" % i) for i in range(3)])
+        for body in (b'{"outcome":"error","error":"db down"}', b'not json at all'):
+            s = self.raw_server(answer_200("application/json", body))
+            r = self.run_tool(["-u", s.url, ev])
+            self.assertEqual((r.rc, r.failures), (0, []), r)
+            self.assertIn(" 3 acknowledged ", r.stderr)
+            self.assertEqual(r.stderr.count("warning: acknowledged, as any 2xx is, but: HTTP 200 "
+                                            "whose body names no outcome the endpoint contract "
+                                            "knows (dispatched, taskDeleted): " + body.decode()),
+                             3, r.stderr)
+        # the endpoint's own answers say nothing more
+        for body in (b'{"outcome":"dispatched"}', b'{"webhooks":2,"outcome":"dispatched"}',
+                     b'{"outcome":"taskDeleted"}', b''):
+            s = self.raw_server(answer_200("application/json" if body else None, body))
+            r = self.run_tool(["-u", s.url, ev])
+            self.assertEqual((r.rc, r.failures), (0, []), r)
+            self.assertNotIn("warning", r.stderr)
+
     def test_redirect_to_another_dispatcher_is_not_followed(self):
         target = self.start_dispatcher()  # would acknowledge everything
         for status in (307, 308):

@@ -410,6 +410,8 @@ static void test_retry_after_clock(void **state)
 #define TLSV  A2A_TRANSPORT_TLS_VERIFY
 #define TLSP  A2A_TRANSPORT_TLS_PROTOCOL
 #define SCHM  A2A_TRANSPORT_SCHEME
+#define DEL   A2A_ANSWER_TASK_DELETED
+#define ODD   A2A_ANSWER_UNKNOWN
 
 struct verdict_row {
     const char *name;
@@ -418,7 +420,7 @@ struct verdict_row {
     unsigned attempts;
     unsigned retries;
     const char *retry_after; /* NULL: no header */
-    int task_deleted;
+    enum a2a_answer answer;  /* with a 2xx: what its body says */
     const char *detail;
     int want_retry;
     int64_t want_delay_ms;         /* checked when want_retry */
@@ -431,9 +433,14 @@ static const struct verdict_row verdict_rows[] = {
     /* 2xx: acknowledged, or the task is gone; the body is never quoted */
     {"200", ANS, 200, 1, 3, NULL, 0, "{\"outcome\":\"dispatched\"}", FIN, 0, A2A_OUT_ACKNOWLEDGED,
      NO_FF, "HTTP 200"},
-    {"204 taskDeleted", ANS, 204, 1, 3, NULL, 1, "", FIN, 0, A2A_OUT_TASK_DELETED, NO_FF,
+    {"204 taskDeleted", ANS, 204, 1, 3, NULL, DEL, "", FIN, 0, A2A_OUT_TASK_DELETED, NO_FF,
      "HTTP 204"},
     {"299", ANS, 299, 2, 3, NULL, 0, "x", FIN, 0, A2A_OUT_ACKNOWLEDGED, NO_FF, "HTTP 299"},
+    /* review 66: a 2xx consumes the marker, but a body that says nothing known is quoted */
+    {"200 with an unknown outcome", ANS, 200, 1, 3, NULL, ODD, "{\"outcome\":\"error\"}", FIN, 0,
+     A2A_OUT_ACKNOWLEDGED, NO_FF,
+     "HTTP 200 whose body names no outcome the endpoint contract knows (dispatched, "
+     "taskDeleted): {\"outcome\":\"error\"}"},
     {"2xx after the budget is spent", ANS, 200, 9, 3, NULL, 0, "", FIN, 0, A2A_OUT_ACKNOWLEDGED,
      NO_FF, "HTTP 200"},
     {"2xx ignores Retry-After", ANS, 202, 1, 3, "30", 0, "", FIN, 0, A2A_OUT_ACKNOWLEDGED, NO_FF,
@@ -467,7 +474,7 @@ static const struct verdict_row verdict_rows[] = {
      A2A_OUT_TRANSIENT, NO_FF, "Couldn't connect to server"},
     {"timeout, budget spent", NET, 0, 2, 1, NULL, 0, "Timeout was reached: 5001 ms", FIN, 0,
      A2A_OUT_TRANSIENT, NO_FF, "Timeout was reached: 5001 ms; gave up after 2 attempts"},
-    {"cut short after a 200 status line", NET, 200, 1, 0, NULL, 1, "Transferred a partial file",
+    {"cut short after a 200 status line", NET, 200, 1, 0, NULL, DEL, "Transferred a partial file",
      FIN, 0, A2A_OUT_TRANSIENT, NO_FF, "Transferred a partial file; gave up after 1 attempt"},
     {"reset after a 401 status line", NET, 401, 1, 2, "3", 0, "Recv failure", RETRY, 3000,
      A2A_OUT_TRANSIENT, NO_FF, "Recv failure"},
@@ -475,7 +482,7 @@ static const struct verdict_row verdict_rows[] = {
     {"200 with its header block cut", CUT, 200, 1, 2, NULL, 0,
      "HTTP 200 response cut short in its header block", RETRY, 25, A2A_OUT_TRANSIENT, NO_FF,
      "HTTP 200 response cut short in its header block"},
-    {"200 with its body cut, budget spent", CUT, 200, 3, 2, NULL, 1, "Transferred a partial file",
+    {"200 with its body cut, budget spent", CUT, 200, 3, 2, NULL, DEL, "Transferred a partial file",
      FIN, 0, A2A_OUT_TRANSIENT, NO_FF, "Transferred a partial file; gave up after 3 attempts"},
     /* no connection: retried; the circuit breaker, not the verdict, stops the run */
     {"unknown host", DNS, 0, 1, 2, NULL, 0, "Couldn't resolve host name", RETRY, 25,
@@ -495,7 +502,7 @@ static const struct verdict_row verdict_rows[] = {
      "HTTP 401 (every call would fail alike) no token"},
     {"403", ANS, 403, 1, 3, "5", 0, "", FIN, 0, A2A_OUT_REJECTED, FF,
      "HTTP 403 (every call would fail alike)"},
-    {"404 taskDeleted body", ANS, 404, 2, 3, NULL, 1, "gone", FIN, 0, A2A_OUT_REJECTED, FF,
+    {"404 taskDeleted body", ANS, 404, 2, 3, NULL, DEL, "gone", FIN, 0, A2A_OUT_REJECTED, FF,
      "HTTP 404 (every call would fail alike) gone"},
     {"405", ANS, 405, 1, 3, NULL, 0, "POST only", FIN, 0, A2A_OUT_REJECTED, FF,
      "HTTP 405 (every call would fail alike) POST only"},
@@ -509,7 +516,7 @@ static const struct verdict_row verdict_rows[] = {
      "HTTP 301, a redirect to https://elsewhere/, not followed"},
     {"100 as a final answer", ANS, 100, 1, 3, NULL, 0, "", FIN, 0, A2A_OUT_REJECTED, NO_FF,
      "HTTP 100 (permanent, not retried)"},
-    {"409", ANS, 409, 1, 3, NULL, 1, "", FIN, 0, A2A_OUT_REJECTED, NO_FF,
+    {"409", ANS, 409, 1, 3, NULL, DEL, "", FIN, 0, A2A_OUT_REJECTED, NO_FF,
      "HTTP 409 (permanent, not retried)"},
 };
 
@@ -524,7 +531,7 @@ static void test_verdict_table(void **state)
             .attempts = row->attempts,
             .retries = row->retries,
             .retry_after = row->retry_after,
-            .task_deleted = row->task_deleted,
+            .answer = row->answer,
             .detail = row->detail,
             .now = VNOW,
             .random = VDRAW,
@@ -545,6 +552,10 @@ static void test_verdict_table(void **state)
         }
         if (v.fail_fast != row->want_fail_fast) {
             row_fail("%s: fail_fast %d, want %d", row->name, v.fail_fast, row->want_fail_fast);
+        }
+        if (v.odd_answer !=
+            (row->answer == ODD && row->status / 100 == 2 && row->transport == ANS)) {
+            row_fail("%s: odd_answer %d", row->name, v.odd_answer);
         }
         if (memchr(v.reason, '\0', sizeof(v.reason)) == NULL ||
             strcmp(v.reason, row->want_reason) != 0) {
