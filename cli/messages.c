@@ -291,7 +291,9 @@ void messages_emit(void *ctx, const struct a2a_log_event *ev)
         int64_t now = now_ms(m);
         t->held++;
         hold_input(t, ev->file);
-        if (now - t->last_ms >= MSG_COUNT_EVERY_MS) {
+        /* -q asked for quiet: the counts wait for the end (review 66: a 60 s stream run
+           printed 150 of these lines) */
+        if (m->verbosity >= 0 && now - t->last_ms >= MSG_COUNT_EVERY_MS) {
             write_count(m, t, 0);
             t->last_ms = now;
         }

@@ -182,6 +182,24 @@ static void test_one_count_line_per_second(void **state)
     capture_close(&c);
 }
 
+/* -q: five lines of a reason, then one count at the end, not one a second (review 66). */
+static void test_quiet_counts_at_the_end(void **state)
+{
+    struct capture c;
+
+    (void)state;
+    capture_open(&c, -1);
+    for (uint64_t i = 1; i <= 60; i++) {
+        fake_ms += 1000;
+        record_event(&c.m, A2A_LOG_ERROR, i, "bad record");
+    }
+    assert_int_equal(count_lines(captured(&c)), 5);
+    messages_finish(&c.m);
+    assert_int_equal(count_lines(captured(&c)), 6);
+    assert_non_null(strstr(captured(&c), "... and 55 more: bad record (60 in all)\n"));
+    capture_close(&c);
+}
+
 static void test_reasons_counted_apart(void **state)
 {
     struct capture c;
@@ -389,6 +407,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_five_then_counted),
         cmocka_unit_test(test_one_count_line_per_second),
+        cmocka_unit_test(test_quiet_counts_at_the_end),
         cmocka_unit_test(test_reasons_counted_apart),
         cmocka_unit_test(test_http_status_counted_apart),
         cmocka_unit_test(test_run_messages_never_held),
