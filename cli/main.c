@@ -544,6 +544,11 @@ static void say_fatal(struct messages *m, const struct a2a_run_stats *st, int ga
                   "the dispatcher URL answered %s; check -u, its path too: no record counts as "
                   "acknowledged by such an answer; %s",
                   st->fatal_reason, left);
+    } else if (a2a_http_classify(st->fatal_status) == A2A_HTTP_TRANSIENT) {
+        msg_error(m,
+                  "%s; once it is healthy, run the input again (the endpoint is idempotent) or "
+                  "replay what is listed; %s",
+                  st->fatal_reason, left);
     } else if (st->fatal_status > 0) {
         msg_error(m, "dispatcher %s (HTTP %d); %s",
                   fatal_meaning(st->fatal_status, gave_credentials), st->fatal_status, left);

@@ -435,6 +435,8 @@ int a2a_dispatch_new(struct a2a_dispatch **out, const struct a2a_dispatch_config
     atomic_init(&d->trip.answered, 0);
     atomic_init(&d->trip.connected, 0);
     atomic_init(&d->trip.refused, 0);
+    atomic_init(&d->trip.failing, 0);
+    atomic_init(&d->trip.good_ms, a2a_now_ms());
     /* No fewer than the calls that can be in flight at once: the first wave fails together. */
     d->trip.threshold = d->cfg.concurrency > BREAKER_MIN ? d->cfg.concurrency : BREAKER_MIN;
     atomic_init(&d->next_start_ns, 0);
@@ -655,7 +657,7 @@ void a2a_dispatch_abandon(struct a2a_dispatch *d, enum a2a_outcome outcome, cons
     }
     pthread_mutex_unlock(&d->mu);
     deliver(d);
-    emit(d, A2A_LOG_DEBUG, A2A_TARGET_RECOVER, "dispatch engine stopped");
+    emit(d, A2A_LOG_DEBUG, A2A_TARGET_RECOVER, "no more calls start: the run is stopping");
 }
 
 static void stop_engines(struct a2a_dispatch *d)

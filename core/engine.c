@@ -19,6 +19,7 @@
 #define RESPONSE_CAP (64 * 1024) /* response bodies are only ever logged */
 #define CATCH_UP_NS  1000000     /* --rate: how far behind its schedule may be made up at once */
 #define EXCERPT_MAX  120         /* bytes of a failure's body quoted in its reason */
+#define FAILING_MS   5000        /* no 2xx for this long, and a row of errors: failing them all */
 
 /*
  * libcurl's state for one call slot, private to the engine: CURLOPT_PRIVATE and the
@@ -622,40 +623,73 @@ static void set_fatal(struct a2a_engine *eng, enum a2a_transport transport, long
                  transport == A2A_TRANSPORT_ANSWERED ? (int)status : A2A_FATAL_TRANSPORT);
 }
 
+/* A 2xx came: noted to ~100 ms, so that most answers load and do not store. */
+static void note_good(struct a2a_trip *trip)
+{
+    int64_t now = a2a_now_ms();
+
+    if (now - atomic_load_explicit(&trip->good_ms, memory_order_relaxed) > 100) {
+        atomic_store_explicit(&trip->good_ms, now, memory_order_relaxed);
+    }
+}
+
+/* Ends a row; while none is under way, a load and no store (the engines share the line). */
+static void end_row(atomic_uint *row)
+{
+    if (atomic_load_explicit(row, memory_order_relaxed) != 0) {
+        atomic_store(row, 0);
+    }
+}
+
 /*
- * After an answer the breaker is off: a refused connection is a dispatcher restarting. But
- * threshold calls in a row refused, their retries spent, is one that went away mid-run:
- * every later call would burn its retries alike and fail, to the end of the input, in
- * seconds (review 65). Stop there instead, with a place to go on from. An answer resets
- * the row; while none is refused, this is one atomic load.
+ * After an answer the breaker is off: a refused connection is a dispatcher restarting, a 503
+ * one busy for a while. But threshold calls in a row refused, their retries spent, is one
+ * that went away mid-run (review 65); and threshold calls in a row answered 5xx (or 429, 408,
+ * 425) to their last retry, with no 2xx for FAILING_MS, is one failing every call, a database
+ * down behind it, say (review 66). Either way every later call would burn its retries alike
+ * and fail, to the end of the input: stop there instead, the rest listed. An answer of
+ * another kind ends the row. The time keeps a dispatcher that fails some calls only (every
+ * row ends in time, but a long input meets a long one by chance) from tripping it.
  */
 static void weigh_after_answers(struct a2a_engine *eng, enum a2a_transport transport,
-                                const struct a2a_verdict *v)
+                                const struct a2a_verdict *v, long status)
 {
     struct a2a_trip *trip = eng->shared.trip;
+    int answered = transport == A2A_TRANSPORT_ANSWERED;
+    int failing = answered && !v->retry && v->outcome == A2A_OUT_TRANSIENT;
     char why[A2A_REASON_MAX];
     unsigned run;
 
-    if (transport != A2A_TRANSPORT_CONNECT) {
-        if (transport == A2A_TRANSPORT_ANSWERED &&
-            atomic_load_explicit(&trip->refused, memory_order_relaxed) != 0) {
-            atomic_store(&trip->refused, 0);
+    if (answered) {
+        end_row(&trip->refused);
+        if (!failing && !v->retry) {
+            end_row(&trip->failing);
         }
+        if (v->outcome == A2A_OUT_ACKNOWLEDGED || v->outcome == A2A_OUT_TASK_DELETED) {
+            note_good(trip);
+        }
+    }
+    if (v->retry || (!failing && transport != A2A_TRANSPORT_CONNECT)) {
         return;
     }
-    if (v->retry) {
+    run = atomic_fetch_add(failing ? &trip->failing : &trip->refused, 1) + 1;
+    if (run < trip->threshold ||
+        (failing && a2a_now_ms() - atomic_load(&trip->good_ms) < FAILING_MS)) {
         return;
     }
-    run = atomic_fetch_add(&trip->refused, 1) + 1;
-    if (run < trip->threshold) {
-        return;
+    if (failing) {
+        snprintf(why, sizeof(why),
+                 "the dispatcher answered no call with a 2xx for %d s, and %u in a row with an "
+                 "error, their retries spent, the last HTTP %ld: it is failing every call: %.200s",
+                 FAILING_MS / 1000, run, status, v->reason);
+    } else {
+        snprintf(why, sizeof(why),
+                 "the dispatcher answered earlier calls, then refused %u in a row, their retries "
+                 "spent: it went away mid-run: %.200s",
+                 run, v->reason);
     }
-    snprintf(why, sizeof(why),
-             "the dispatcher answered earlier calls, then refused %u in a row, their retries "
-             "spent: it went away mid-run: %.200s",
-             run, v->reason);
     pthread_mutex_lock(&trip->mu);
-    set_fatal(eng, transport, 0, why);
+    set_fatal(eng, transport, failing ? status : 0, why);
     pthread_mutex_unlock(&trip->mu);
 }
 
@@ -671,7 +705,7 @@ static void weigh(struct a2a_engine *eng, enum a2a_transport transport, const st
     int trips;
 
     if (!v->fail_fast && atomic_load_explicit(&trip->answered, memory_order_relaxed)) {
-        weigh_after_answers(eng, transport, v);
+        weigh_after_answers(eng, transport, v, status);
         return;
     }
     if (transport == A2A_TRANSPORT_ANSWERED || transport == A2A_TRANSPORT_FAILED ||

@@ -183,6 +183,36 @@ class BreakerTest(harness.IntegrationTestCase):
         transient = [l for l in harness.read_jsonl(report) if l["outcome"] == "transient"]
         self.assertGreaterEqual(len(transient), 6)
 
+    def test_breaker_after_answers_trips_on_errors_to_the_last_retry_in_a_row(self):
+        # Review 66: a dispatcher answering 503 to every call never tripped the breaker: each
+        # record burned its retries to the end of the input, exit 1. Now max(-j, 4) calls in
+        # a row answered an error to their last retry, with no 2xx for 5 s, stop the run.
+        disp = self.start_dispatcher(fail_rate=1, fault_mix="503")
+        report = self.path("report.ndjson")
+        # --rate: 5 s make about 1,000 calls on any machine, well short of the input's 6,000
+        r = self.run_tool(["-u", disp.url, "-j", "2", "--retries", "1", "--rate", "200",
+                           "--report", report, self.write_event(records(3000))], timeout=90)
+        self.assertEqual(r.rc, 5, r)
+        outcomes = [l["outcome"] for l in harness.read_jsonl(report)]
+        self.assertEqual(set(outcomes), {"transient", "abandoned", "not_attempted"}, r.stderr)
+        self.assertGreater(outcomes.count("not_attempted"), 1500, r.stderr)
+        self.assertEqual(len(r.failures), 3000)
+        self.assertRegex(r.stderr, r"the dispatcher answered no call with a 2xx for 5 s, and "
+                         r"\d+ in a row with an error, their retries spent, the last HTTP 503: "
+                         r"it is failing every call")
+        self.assertIn("once it is healthy, run the input again", r.stderr)
+        self.assertGreaterEqual(r.elapsed, 5.0)
+        # A dispatcher that fails half its calls never goes 5 s without a 2xx: it runs on,
+        # though rows of four records failed in a row come by chance.
+        flaky = self.start_dispatcher(fail_rate=0.5, fault_mix="503", random_seed=7)
+        r = self.run_tool(["-u", flaky.url, "-j", "1", "--retries", "1", "--report", report,
+                           self.write_event(records(400), name="more.json")], timeout=90)
+        outcomes = [l["outcome"] for l in harness.read_jsonl(report)]
+        self.assertLessEqual(set(outcomes), {"transient", "acknowledged", "task_deleted"},
+                             r.stderr)
+        self.assertIn("transient", outcomes)
+        self.assertEqual(r.rc, 1, r.stderr)
+
     def test_breaker_after_answers_trips_on_refusals_in_a_row(self):
         # Answers two calls, then stops listening: the rest are refused, as when the
         # dispatcher goes away mid-run. Once it had answered, each later record burned its
