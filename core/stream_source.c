@@ -150,7 +150,9 @@ int a2a_stream_source_open(struct a2a_stream_source **out,
             goto fail;
         }
         s->ranges[i].end_written = r->end_seq != NULL && r->end_written;
-        s->ranges[i].children_unread = 1;
+        /* an operator's --shard: its children hold what came after; a range Lambda read ends
+           at a record of its own shard, and its message is all a redrive replays (review 66) */
+        s->ranges[i].children_unread = !s->ranges[i].end_written;
     }
     s->listed = 1;
     *out = s;

@@ -1224,6 +1224,20 @@ class RedriveTest(h.IntegrationTestCase):
         self.assertRegex(r.stderr, r'its range holds 5 records, "batchSize" says 2 .*idempotent')
         self.assertEqual(len(lines_of(self.acked)), 1)
 
+    def test_range_past_a_closed_shard_end_does_not_send_the_operator_to_its_children(self):
+        # Review 66: a pointer past the end of its closed shard got the advice an operator's
+        # --shard gets, to read the child shards or the whole stream: far more than the batch.
+        recs = [rec(sh.seq(2, n)) for n in range(1, 4)]
+        s = self.server([sh.shard(1, recs, closed=True)])
+        disp = self.start_dispatcher()
+        doc = receive_output([sqs_message(1, invocation(sh.shard_id(1), sh.seq(2, 1),
+                                                         sh.seq(2, 9), 9))])
+        r = self.redrive(s, disp, doc)
+        self.assertEqual(seqs_of_requests(disp), [sh.seq(2, n) for n in range(1, 4)])
+        self.assertNotIn("child shards", r.stderr)
+        self.assertNotIn("every shard", r.stderr)
+        self.assertRegex(r.stderr, r'its range holds 3 records, "batchSize" says 9')
+
     def test_unusable_message_exit_1_others_replayed(self):
         recs = [rec(sh.seq(2, 1))]
         s = self.server([sh.shard(1, recs, closed=False)])
