@@ -540,7 +540,7 @@ static int age_seconds(struct a2a_str when, int64_t *age)
     return 0;
 }
 
-/* "3 days 4 hours", "5 hours 2 minutes", "40 seconds" into out. */
+/* "3 days 4 hours", "5 hours 2 minutes", "40 minutes 30 seconds", "9 seconds" into out. */
 static void age_text(int64_t secs, char *out, size_t cap)
 {
     if (secs >= 86400) {
@@ -549,6 +549,9 @@ static void age_text(int64_t secs, char *out, size_t cap)
     } else if (secs >= 3600) {
         snprintf(out, cap, "%lld hours %lld minutes ago", (long long)(secs / 3600),
                  (long long)(secs % 3600 / 60));
+    } else if (secs >= 60) {
+        snprintf(out, cap, "%lld minutes %lld seconds ago", (long long)(secs / 60),
+                 (long long)(secs % 60));
     } else if (secs >= 0) {
         snprintf(out, cap, "%lld seconds ago", (long long)secs);
     } else {

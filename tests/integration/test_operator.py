@@ -196,7 +196,7 @@ class OperatorTest(harness.IntegrationTestCase):
         err = err.decode()
         self.assertEqual(p.returncode, 143, err)
         self.assertLess(took, 5)
-        self.assertIn("in.fifo: input not read past byte 0", err)
+        self.assertIn("in.fifo: reading stopped with 0 bytes of it read", err)
         self.assertNotIn("Interrupted system call", err)
         r = self.run_tool(["-n", "--max-time", "0.5", fifo])
         self.assertEqual(r.rc, 124, r.stderr)
@@ -271,7 +271,7 @@ class OperatorTest(harness.IntegrationTestCase):
                            batch, fifo], timeout=30)
         self.assertEqual(r.rc, 124, r.stderr)
         self.assertLess(r.elapsed, 15)
-        self.assertIn("late.fifo: input not read past byte 0", r.stderr)
+        self.assertIn("late.fifo: reading stopped with 0 bytes of it read", r.stderr)
 
     # -- --failed-out round trip ---------------------------------------------------
 

@@ -288,7 +288,7 @@ static void test_files_pipe_wait(void **state)
     assert_int_equal(err.code, A2A_E_INTERRUPTED);
     {
         char want[256];
-        snprintf(want, sizeof(want), "%s: input not read past byte 2", t->path[1]);
+        snprintf(want, sizeof(want), "%s: reading stopped with 2 bytes of it read", t->path[1]);
         assert_string_equal(err.msg, want);
     }
     assert_int_equal(h.calls, 2);
