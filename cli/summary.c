@@ -238,7 +238,8 @@ static void put_duration(char *dst, size_t cap, int64_t ms)
     }
 }
 
-/* "; 41% of 730.2 MB, ETA 1:32" for regular files, else nothing. */
+/* "; 41% of 730.2 MB read, ETA 1:32" for regular files, "; all of 730.2 MB read" once read
+   to the end, else nothing. */
 static void put_bytes_part(char *dst, size_t cap, const struct progress *p,
                            const struct a2a_run_stats *live, int64_t elapsed)
 {
@@ -257,6 +258,11 @@ static void put_bytes_part(char *dst, size_t cap, const struct progress *p,
     done += live->input_offset;
     if (done > total) {
         done = total;
+    }
+    if (done >= total) {
+        /* the calls still out are the rest: an ETA of 0:00 said the run was done (review 65) */
+        snprintf(dst, cap, "; all of %.1f MB read", (double)total / 1e6);
+        return;
     }
     if (done > p->start_offset && elapsed > 0) {
         double rate = (double)(done - p->start_offset) / (double)elapsed; /* bytes per ms */
