@@ -235,13 +235,17 @@ static void say_fix_first(struct messages *m, const struct a2a_run_stats *st)
  * what a command before the pipe that failed leaves, and with no word the run looks like a
  * success (review 66).
  */
+static int reads_stdin_only(const struct options *o)
+{
+    return o->stream.arn == NULL &&
+           (o->nfiles == 0 || (o->nfiles == 1 && strcmp(o->files[0], "-") == 0));
+}
+
 static void say_empty_stdin(struct messages *m, const struct options *o,
                             const struct a2a_run_stats *st, int stream_open)
 {
-    int stdin_only = o->nfiles == 0 || (o->nfiles == 1 && strcmp(o->files[0], "-") == 0);
-
-    if (stream_open || !stdin_only || o->has_resume_from || st->records > 0 || st->messages > 0 ||
-        st->input_error || st->input_unread || st->input_offset > 0) {
+    if (stream_open || !reads_stdin_only(o) || o->has_resume_from || st->records > 0 ||
+        st->messages > 0 || st->input_error || st->input_unread || st->input_offset > 0) {
         return;
     }
     msg_warn(m, "standard input was empty: nothing to do (an empty queue's receive-message "
@@ -849,6 +853,11 @@ static int run(const struct options *o, char **argv, struct messages *msgs)
     redrive_out_open(&redrive, o, &stop_signal, msgs, sinks.report, &sinks.acked_file,
                      &redrive_cfg);
     sinks.live = &st;
+    if (reads_stdin_only(o) && isatty(STDIN_FILENO)) {
+        /* review 65: with no FILE it waited on the terminal without a word */
+        msg_info(msgs, "reading records from standard input, a terminal: paste them and end "
+                       "with Ctrl-D, or give FILE (--help)");
+    }
     sinks.progress = !o->no_progress && o->verbosity >= 0 && isatty(STDERR_FILENO);
     if (sinks.progress) {
         progress_init(&sinks.prog, msgs, o->dry_run, o->files, o->nfiles,

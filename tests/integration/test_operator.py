@@ -687,6 +687,28 @@ class OperatorTest(harness.IntegrationTestCase):
                 else:
                     self.assertIn("1000 records:", text)
 
+    def test_terminal_on_standard_input_gets_a_hint(self):
+        # Review 65: with no FILE and a terminal on standard input, it waited without a word.
+        harness.require_bin()
+        master, slave = pty.openpty()
+        p = subprocess.Popen([harness.BIN, "-n"], stdin=slave, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env=harness.tool_env())
+        os.close(slave)
+        try:
+            time.sleep(0.5)
+            os.write(master, b"\x04")  # Ctrl-D: the end of the input
+            out, err = p.communicate(timeout=30)
+        finally:
+            os.close(master)
+            if p.poll() is None:
+                p.kill()
+        self.assertEqual(p.returncode, 0, err)
+        self.assertIn(b"reading records from standard input, a terminal: paste them and end "
+                      b"with Ctrl-D, or give FILE (--help)", err)
+        # a pipe gets no such line
+        r = self.run_tool(["-n"], input=b"")
+        self.assertNotIn("a terminal", r.stderr)
+
     def test_no_progress_in_pipe(self):
         batch, _ = self.gen_batch(3000, seed=5)
         d = self.start_dispatcher()
