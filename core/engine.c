@@ -19,7 +19,7 @@
 #define RESPONSE_CAP (64 * 1024) /* response bodies are only ever logged */
 #define CATCH_UP_NS  1000000     /* --rate: how far behind its schedule may be made up at once */
 #define EXCERPT_MAX  120         /* bytes of a failure's body quoted in its reason */
-#define FAILING_MS   5000        /* no 2xx for this long, and a row of errors: failing them all */
+#define FAILING_MS   5000        /* a row of errors this long, no 2xx between: failing them all */
 
 /*
  * libcurl's state for one call slot, private to the engine: CURLOPT_PRIVATE and the
@@ -623,16 +623,6 @@ static void set_fatal(struct a2a_engine *eng, enum a2a_transport transport, long
                  transport == A2A_TRANSPORT_ANSWERED ? (int)status : A2A_FATAL_TRANSPORT);
 }
 
-/* A 2xx came: noted to ~100 ms, so that most answers load and do not store. */
-static void note_good(struct a2a_trip *trip)
-{
-    int64_t now = a2a_now_ms();
-
-    if (now - atomic_load_explicit(&trip->good_ms, memory_order_relaxed) > 100) {
-        atomic_store_explicit(&trip->good_ms, now, memory_order_relaxed);
-    }
-}
-
 /* Ends a row; while none is under way, a load and no store (the engines share the line). */
 static void end_row(atomic_uint *row)
 {
@@ -645,11 +635,12 @@ static void end_row(atomic_uint *row)
  * After an answer the breaker is off: a refused connection is a dispatcher restarting, a 503
  * one busy for a while. But threshold calls in a row refused, their retries spent, is one
  * that went away mid-run (review 65); and threshold calls in a row answered 5xx (or 429, 408,
- * 425) to their last retry, with no 2xx for FAILING_MS, is one failing every call, a database
+ * 425) to their last retry, the row lasting FAILING_MS, is one failing every call, a database
  * down behind it, say (review 66). Either way every later call would burn its retries alike
  * and fail, to the end of the input: stop there instead, the rest listed. An answer of
- * another kind ends the row. The time keeps a dispatcher that fails some calls only (every
- * row ends in time, but a long input meets a long one by chance) from tripping it.
+ * another kind (a 2xx) ends the row. The row's time, counted from its first failure (not
+ * from the run's start: input that comes late is no failure, review 67), keeps a dispatcher
+ * that fails some calls only from tripping it by a chance row on a long input.
  */
 static void weigh_after_answers(struct a2a_engine *eng, enum a2a_transport transport,
                                 const struct a2a_verdict *v, long status)
@@ -665,23 +656,27 @@ static void weigh_after_answers(struct a2a_engine *eng, enum a2a_transport trans
         if (!failing && !v->retry) {
             end_row(&trip->failing);
         }
-        if (v->outcome == A2A_OUT_ACKNOWLEDGED || v->outcome == A2A_OUT_TASK_DELETED) {
-            note_good(trip);
-        }
     }
     if (v->retry || (!failing && transport != A2A_TRANSPORT_CONNECT)) {
         return;
     }
     run = atomic_fetch_add(failing ? &trip->failing : &trip->refused, 1) + 1;
-    if (run < trip->threshold ||
-        (failing && a2a_now_ms() - atomic_load(&trip->good_ms) < FAILING_MS)) {
+    if (failing && run == 1) {
+        atomic_store(&trip->failing_since_ms, a2a_now_ms());
+    }
+    if (run < trip->threshold) {
         return;
     }
     if (failing) {
+        int64_t lasted = a2a_now_ms() - atomic_load(&trip->failing_since_ms);
+        if (lasted < FAILING_MS) {
+            return;
+        }
         snprintf(why, sizeof(why),
-                 "the dispatcher answered no call with a 2xx for %d s, and %u in a row with an "
-                 "error, their retries spent, the last HTTP %ld: it is failing every call: %.200s",
-                 FAILING_MS / 1000, run, status, v->reason);
+                 "the dispatcher answered %u calls in a row with an error, their retries spent, "
+                 "for %lld s with no 2xx between, the last HTTP %ld: it is failing every call: "
+                 "%.200s",
+                 run, (long long)(lasted / 1000), status, v->reason);
     } else {
         snprintf(why, sizeof(why),
                  "the dispatcher answered earlier calls, then refused %u in a row, their retries "

@@ -30,9 +30,8 @@ struct a2a_trip {
     atomic_uint refused;  /* once answered: calls refused a connection, retries spent, in a row */
     atomic_uint failing;  /* once answered: calls answered 5xx, 429, 408 or 425 to their last
                              retry, in a row */
-    _Atomic int64_t good_ms; /* monotonic ms of a recent 2xx (within ~100 ms), or the pool's
-                                start: how long the dispatcher has failed every call */
-    unsigned threshold;      /* the breaker trips after this many final failures in a row */
+    _Atomic int64_t failing_since_ms; /* monotonic ms the `failing` row began */
+    unsigned threshold; /* the breaker trips after this many final failures in a row */
     /* Guarded by mu. */
     struct a2a_breaker breaker;
     enum a2a_transport cause;    /* with A2A_FATAL_TRANSPORT: the class that stopped the run */
