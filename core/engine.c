@@ -577,6 +577,7 @@ static enum a2a_answer answer_says(const struct call *call)
     const char *body = call->response.data;
     size_t n = call->response.len;
     enum a2a_answer says = A2A_ANSWER_UNKNOWN;
+    const char *end = NULL;
     cJSON *doc;
     const cJSON *outcome;
 
@@ -589,7 +590,15 @@ static enum a2a_answer answer_says(const struct call *call)
     if (call->body_capped) {
         return A2A_ANSWER_UNKNOWN; /* only its first 64 KiB were kept */
     }
-    doc = cJSON_ParseWithLength(body, n);
+    doc = cJSON_ParseWithLengthOpts(body, n, &end, 0);
+    while (doc != NULL && end < body + n &&
+           (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')) {
+        end++;
+    }
+    if (doc != NULL && end < body + n) {
+        cJSON_Delete(doc); /* a value and then more: not one JSON text (review 67) */
+        return A2A_ANSWER_UNKNOWN;
+    }
     outcome = cJSON_GetObjectItemCaseSensitive(doc, "outcome");
     if (cJSON_IsString(outcome) && strcmp(outcome->valuestring, "taskDeleted") == 0) {
         says = A2A_ANSWER_TASK_DELETED;
@@ -790,6 +799,8 @@ static void settle(struct a2a_engine *eng, struct call *call, struct a2a_job *jo
     };
     enum a2a_transport transport = a2a_call_classify(&end, detail, sizeof(detail));
     int answered = transport == A2A_TRANSPORT_ANSWERED;
+    int success = answered && a2a_http_classify(status) == A2A_HTTP_SUCCESS;
+    enum a2a_answer says = success ? answer_says(call) : A2A_ANSWER_NONE;
     struct a2a_verdict_input in = {
         .transport = transport,
         .status = status,
@@ -797,10 +808,10 @@ static void settle(struct a2a_engine *eng, struct call *call, struct a2a_job *jo
         .retries = eng->shared.retries,
         .retry_after = call->retry_after,
         .content_type = call->content_type,
-        .foreign = answered && a2a_http_classify(status) == A2A_HTTP_SUCCESS &&
-                   a2a_http_foreign_success(call->content_type, call->response.len > 0),
-        .answer = answered && a2a_http_classify(status) == A2A_HTTP_SUCCESS ? answer_says(call)
-                                                                            : A2A_ANSWER_NONE,
+        .foreign = success && a2a_http_foreign_success(
+                                  status, call->content_type, call->response.len > 0,
+                                  says == A2A_ANSWER_DISPATCHED || says == A2A_ANSWER_TASK_DELETED),
+        .answer = says,
         .detail = detail,
         .now = time(NULL),
         .random = next_random(eng),

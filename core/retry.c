@@ -237,12 +237,17 @@ static int is_json_media(const char *v)
 /* Taken as an acknowledgement, such a 2xx would mark every record done, and a redrive
  * delete its messages, with nothing dispatched (review 65). A type that is not JSON says so
  * with no body too (a catch-all's `return 200;` sends its default type, review 66); a body
- * with no type says nothing of what it is, and the endpoint's answers always say. */
-int a2a_http_foreign_success(const char *content_type, int has_body)
+ * with no type is the endpoint's only when it names an outcome the endpoint knows. 204 and
+ * 205 carry no content by definition, whatever type a framework puts on them (Django's and
+ * Flask's text/html, review 67). */
+int a2a_http_foreign_success(long status, const char *content_type, int has_body, int names_outcome)
 {
     int has_type = content_type != NULL && content_type[strspn(content_type, " \t")] != '\0';
 
-    return has_type ? !is_json_media(content_type) : has_body;
+    if (status == 204 || status == 205) {
+        return 0;
+    }
+    return has_type ? !is_json_media(content_type) : has_body && !names_outcome;
 }
 
 void a2a_http_verdict(const struct a2a_verdict_input *in, struct a2a_verdict *out)

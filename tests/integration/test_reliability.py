@@ -373,9 +373,11 @@ def redirect_to(location, status):
     return respond
 
 
-def answer_200(content_type, body):
+def answer_200(content_type, body, status=b"200 OK"):
     def respond(conn, stop):
-        head = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n" % len(body)
+        head = b"HTTP/1.1 %s\r\n" % status
+        if not status.startswith(b"204"):
+            head += b"Content-Length: %d\r\n" % len(body)
         if content_type is not None:
             head += b"Content-Type: %s\r\n" % content_type.encode()
         conn.sendall(head + b"\r\n" + body)
@@ -618,10 +620,15 @@ class SteeringTest(harness.IntegrationTestCase):
             r = self.run_tool(["-u", t.url, ev])
             self.assertEqual((r.rc, r.failures), (5, [str(400 + i) for i in range(6)]), r)
             self.assertIn("the dispatcher URL answered HTTP 200 " + said, r.stderr)
-        # JSON, or neither a body nor a Content-Type, is the endpoint's answer
-        for ct, body in (("application/json; charset=utf-8", b'{"outcome":"dispatched"}'),
-                         (None, b"")):
-            t = self.raw_server(answer_200(ct, body))
+        # JSON, or neither a body nor a Content-Type, is the endpoint's answer; so is a 204
+        # whatever its type (review 67: Django's and Flask's text/html), and a body with no
+        # type that names an outcome
+        for ct, body, status in (("application/json; charset=utf-8",
+                                  b'{"outcome":"dispatched"}', b"200 OK"),
+                                 (None, b"", b"200 OK"),
+                                 ("text/html; charset=utf-8", b"", b"204 No Content"),
+                                 (None, b'{"outcome":"dispatched"}', b"200 OK")):
+            t = self.raw_server(answer_200(ct, body, status))
             r = self.run_tool(["-u", t.url, ev])
             self.assertEqual((r.rc, r.failures), (0, []), r)
 
@@ -630,7 +637,8 @@ class SteeringTest(harness.IntegrationTestCase):
         # consumes the marker (the contract), so it still is; but each such answer is a
         # warning that quotes it, and -v shows the same reason.
         ev = self.write_event([insert(str(500 + i), "acme", "odd-%d" % i) for i in range(3)])
-        for body in (b'{"outcome":"error","error":"db down"}', b'not json at all'):
+        for body in (b'{"outcome":"error","error":"db down"}', b'not json at all',
+                     b'{"outcome":"dispatched"} x'):  # review 67: a value, then more
             s = self.raw_server(answer_200("application/json", body))
             r = self.run_tool(["-u", s.url, ev])
             self.assertEqual((r.rc, r.failures), (0, []), r)

@@ -574,25 +574,32 @@ static void test_verdict_table(void **state)
 static void test_foreign_success(void **state)
 {
     static const struct {
+        long status;
         const char *content_type;
         int has_body;
+        int names_outcome;
         int want_foreign;
     } rows[] = {
-        {"text/html", 1, 1},
-        {" text/html; charset=utf-8", 1, 1},
-        {"text/plain", 1, 1},
-        {"application/jsonx", 1, 1},
-        {"application/json", 1, 0},
-        {" Application/JSON ; charset=UTF-8", 1, 0},
-        {"application/problem+json", 1, 0},
-        {"text/html", 0, 1},                /* review 66: a type not JSON says so without a body */
-        {"application/octet-stream", 0, 1}, /* nginx's `return 200;` */
-        {"", 1, 1},                         /* a body that does not say what it is */
-        {NULL, 1, 1},
-        {" ", 1, 1},
-        {"", 0, 0}, /* 204, or a bare 200: nothing says it is not the endpoint's */
-        {NULL, 0, 0},
-        {"application/json", 0, 0},
+        {200, "text/html", 1, 0, 1},
+        {200, " text/html; charset=utf-8", 1, 0, 1},
+        {200, "text/plain", 1, 0, 1},
+        {200, "text/plain", 1, 1, 1}, /* the type decides when there is one */
+        {200, "application/jsonx", 1, 0, 1},
+        {200, "application/json", 1, 0, 0},
+        {200, " Application/JSON ; charset=UTF-8", 1, 0, 0},
+        {200, "application/problem+json", 1, 0, 0},
+        {200, "text/html", 0, 0, 1},                /* review 66: a type not JSON, no body */
+        {200, "application/octet-stream", 0, 0, 1}, /* nginx's `return 200;` */
+        {200, "", 1, 0, 1},                         /* a body that does not say what it is */
+        {200, NULL, 1, 0, 1},
+        {200, " ", 1, 0, 1},
+        {200, NULL, 1, 1, 0}, /* review 67: no type, a body naming an outcome */
+        {200, "", 0, 0, 0},   /* a bare 200: nothing says it is not the endpoint's */
+        {200, NULL, 0, 0, 0},
+        {200, "application/json", 0, 0, 0},
+        {204, "text/html", 0, 0, 0}, /* review 67: Django's and Flask's empty 204 */
+        {205, "text/plain", 0, 0, 0},
+        {204, NULL, 0, 0, 0},
     };
     struct a2a_verdict_input in = {.transport = ANS,
                                    .status = 200,
@@ -605,9 +612,9 @@ static void test_foreign_success(void **state)
 
     (void)state;
     for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
-        if (a2a_http_foreign_success(rows[k].content_type, rows[k].has_body) !=
-            rows[k].want_foreign) {
-            row_fail("\"%s\", body %d: want foreign %d",
+        if (a2a_http_foreign_success(rows[k].status, rows[k].content_type, rows[k].has_body,
+                                     rows[k].names_outcome) != rows[k].want_foreign) {
+            row_fail("%ld \"%s\", body %d: want foreign %d", rows[k].status,
                      rows[k].content_type ? rows[k].content_type : "(null)", rows[k].has_body,
                      rows[k].want_foreign);
         }
