@@ -127,9 +127,9 @@ void redrive_out_summary(const struct redrive_out *ro, const struct a2a_run_stat
                                   : "acked (--acked-messages)";
     }
     msg_info(ro->msgs,
-             "%s%llu message%s: %llu %s, %llu unusable, %llu not acked for records that failed, "
-             "%llu naming a range already named (read once); %llu range%s from a stream, %llu "
-             "of them unreadable; %llu message warning%s",
+             "%s%llu message%s: %llu %s, %llu unusable, %llu not acked for records that failed "
+             "(of all, %llu naming a range already named: read once); %llu range%s from a "
+             "stream, %llu of them unreadable; %llu message warning%s",
              dry_run ? "dry run: " : "", (unsigned long long)st->messages,
              st->messages == 1 ? "" : "s", (unsigned long long)st->messages_acked, acked,
              (unsigned long long)st->message_errors,

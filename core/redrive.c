@@ -22,11 +22,12 @@ struct range_entry {
     size_t len;
     uint64_t hash;
     enum range_state state;
-    int cut;           /* RANGE_FAILED because the run stopped before its first message was done */
-    int redo;          /* RANGE_FAILED in a way a read again may not repeat (cut, or transient) */
-    int partial;       /* the message holding it did not read it in full (a read from the stream
-                          that failed, an S3 payload short of its batch): a later one may supply it */
-    int stream_failed; /* a read of it from the stream failed: only an S3 payload may supply it */
+    int cut;            /* RANGE_FAILED because the run stopped before its first message was done */
+    int redo;           /* RANGE_FAILED in a way a read again may not repeat (cut, or transient) */
+    int partial;        /* the message holding it did not read it in full (a read from the stream
+                           that failed, an S3 payload short of its batch): a later one may supply it */
+    int stream_failed;  /* a read of it from the stream failed: only an S3 payload may supply it */
+    int records_failed; /* RANGE_FAILED only because records of it failed (listed) */
 };
 
 struct a2a_redrive_message {
@@ -276,19 +277,23 @@ static void finish(struct a2a_redrive *rd, struct a2a_redrive_message *m)
     int acked = !m->failed;
     int cut = m->cut;
     int redo = cut || m->passing;
+    int records_failed = !m->faulted && m->record_failed;
 
     if (m->has_range && m->duplicate) {
         acked = acked && rd->ranges[m->range].state == RANGE_ACKED;
         cut = !acked && (cut || rd->ranges[m->range].cut); /* its fate is the first's */
         redo = !acked && (redo || rd->ranges[m->range].redo);
+        records_failed = !m->faulted && rd->ranges[m->range].records_failed;
     } else if (m->has_range) {
         rd->ranges[m->range].state = acked ? RANGE_ACKED : RANGE_FAILED;
         rd->ranges[m->range].cut = !acked && cut;
         rd->ranges[m->range].redo = !acked && redo;
+        rd->ranges[m->range].records_failed = !acked && !cut && records_failed;
     }
     rd->stats.acked += acked;
     rd->stats.cut += !acked && cut;
-    rd->stats.records_failed += !acked && !cut && !m->duplicate && !m->faulted && m->record_failed;
+    /* a duplicate's fate is its first's: it stays in the queue alike (review 67) */
+    rd->stats.records_failed += !acked && !cut && records_failed;
     if (!acked && !redo) {
         count_failed(&rd->stats, m);
     }

@@ -82,9 +82,9 @@ struct a2a_redrive_stats {
     uint64_t ranges_read;       /* pointer ranges opened on a stream */
     uint64_t ranges_unreadable; /* of those, the ones that could not be read in full */
     uint64_t cut;               /* messages not acked because the run stopped first */
-    uint64_t records_failed;    /* messages not acked only because records of theirs failed
-                                   (listed in the response), not cut, with no error of their
-                                   own and their range read */
+    uint64_t records_failed;    /* messages not acked only because records of their range
+                                   failed (listed in the response), not cut, with no error of
+                                   their own: a duplicate too, when its first's records did */
     uint64_t failed;            /* messages not acked for a reason of their own (reported) */
     uint64_t first_cut;         /* the first cut, in input order (1-based); 0: none */
     /* The first message to read again, in input order: cut, or failed in a way that may pass
