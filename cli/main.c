@@ -245,11 +245,14 @@ static void say_empty_stdin(struct messages *m, const struct options *o,
                             const struct a2a_run_stats *st, int stream_open)
 {
     if (stream_open || !reads_stdin_only(o) || o->has_resume_from || st->records > 0 ||
-        st->messages > 0 || st->input_error || st->input_unread || st->input_offset > 0) {
+        st->messages > 0 || st->input_error || st->input_unread || st->documents > 0) {
         return;
     }
-    msg_warn(m, "standard input was empty: nothing to do (an empty queue's receive-message "
-                "prints nothing; if a command before the pipe failed, its error is above)");
+    /* white space only is empty too: `echo "$out" |` with $out empty sends a newline */
+    msg_warn(m,
+             "standard input was empty%s: nothing to do (an empty queue's receive-message "
+             "prints nothing; if a command before the pipe failed, its error is above)",
+             st->input_offset > 0 ? " (white space only)" : "");
 }
 
 /* Beside a continuation that would start where this run did, when --max-time stopped it. */

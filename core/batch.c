@@ -1324,6 +1324,7 @@ out:
     }
     fill_resume_point(&r);
     copy_redrive_stats(&r);
+    stats->documents = r.in != NULL ? a2a_input_documents(r.in) : 0;
     teardown(&r);
     stats->elapsed_ms = a2a_now_ms() - started;
     return rc;

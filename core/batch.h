@@ -76,7 +76,8 @@ struct a2a_resume_point {
 };
 
 struct a2a_run_stats {
-    uint64_t records; /* records read */
+    uint64_t records;   /* records read */
+    uint64_t documents; /* JSON documents begun (0: the input held nothing but white space) */
     uint64_t skipped;
     uint64_t acknowledged; /* including task_deleted */
     uint64_t task_deleted;

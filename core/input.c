@@ -101,6 +101,11 @@ size_t a2a_input_current_index(const struct a2a_input *in)
     return a2a_scanner_input_index(in->reader);
 }
 
+uint64_t a2a_input_documents(const struct a2a_input *in)
+{
+    return a2a_scanner_documents(in->reader);
+}
+
 int a2a_input_current_resumable(const struct a2a_input *in)
 {
     return in->files != NULL && a2a_files_resumable(in->files);

@@ -70,6 +70,8 @@ const char *a2a_input_current_name(const struct a2a_input *in);
 uint64_t a2a_input_current_offset(const struct a2a_input *in);
 /* 0-based index of that input; 1 when it is a named regular file that can be resumed. */
 size_t a2a_input_current_index(const struct a2a_input *in);
+/* JSON documents begun so far (0: nothing but white space was read). */
+uint64_t a2a_input_documents(const struct a2a_input *in);
 int a2a_input_current_resumable(const struct a2a_input *in);
 
 /*

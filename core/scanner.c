@@ -52,6 +52,7 @@ struct a2a_scanner {
     const char *name;              /* borrowed from the source: the current input's name */
     int at_eof;                    /* the current input has no more bytes */
     int docs_in_file;              /* documents seen in the current input */
+    uint64_t docs;                 /* documents begun, over all inputs */
     size_t inputs;                 /* inputs the source was asked to open (and did, or failed) */
 
     unsigned char *buf; /* owned; holds [base, base + end) of the current input */
@@ -212,6 +213,11 @@ uint64_t a2a_scanner_offset(const struct a2a_scanner *sc)
 size_t a2a_scanner_input_index(const struct a2a_scanner *sc)
 {
     return sc->inputs > 0 ? sc->inputs - 1 : 0;
+}
+
+uint64_t a2a_scanner_documents(const struct a2a_scanner *sc)
+{
+    return sc->docs;
 }
 
 void a2a_scanner_ahead_stats(const struct a2a_scanner *sc, struct a2a_ahead_stats *out)
@@ -1416,6 +1422,7 @@ static int start_document(struct a2a_scanner *sc, struct a2a_raw_record *rec, in
 {
     sc->doc_start = here(sc);
     sc->docs_in_file++;
+    sc->docs++;
     sc->first_member = 1;
     sc->batch_info = 0;
     sc->es_count = 0;

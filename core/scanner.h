@@ -156,6 +156,9 @@ uint64_t a2a_scanner_offset(const struct a2a_scanner *sc);
 /* 0-based index of the input being read (or that failed to open); 0 before the first. */
 size_t a2a_scanner_input_index(const struct a2a_scanner *sc);
 
+/* Documents begun so far, over all inputs (0: nothing but white space was read). */
+uint64_t a2a_scanner_documents(const struct a2a_scanner *sc);
+
 /* After -1: the configured limit the input exceeded (max_record), or A2A_LIMIT_NONE. */
 enum a2a_limit a2a_scanner_limit(const struct a2a_scanner *sc);
 /* With that limit: the size of the value that exceeded it when it was measured whole, else 0
