@@ -96,25 +96,32 @@ static int put_header_value(struct a2a_buf *b, const char *prefix, const char *l
 
 void resume_say_redacted(struct messages *m, const struct options *o)
 {
-    const char *first = NULL;
+    struct a2a_buf names = {NULL, 0, 0};
     size_t redacted = 0;
-    char more[40];
+    int rc = 0;
 
+    /* Broader than secrets_header_is_credential(), which decides a warning: a value copied
+       into a command lands in logs and history, so any name that may carry one is left out. */
     for (size_t i = 0; i < o->nargv_headers; i++) {
-        if (secret_header(o->argv_headers[i])) {
-            first = redacted++ == 0 ? o->argv_headers[i] : first;
+        const char *line = o->argv_headers[i];
+        if (secret_header(line)) {
+            rc |= a2a_buf_puts(&names, redacted++ > 0 ? ", " : "");
+            rc |= a2a_buf_append(&names, line, strcspn(line, ":"));
         }
     }
-    if (redacted == 0) {
-        return;
+    rc |= a2a_buf_putc(&names, '\0');
+    if (redacted > 0) {
+        /* review 66: pasted as printed, the command sent the word <redacted> and met a 401;
+           each is named (review 67: "and 1 more" hid the one that mattered) */
+        msg_error(m,
+                  "-H %s: %s written <redacted> in the command above (a name that may carry a "
+                  "credential is never copied into a command): put %s back before running it, "
+                  "or give such headers as -H @FILE",
+                  rc == 0 ? names.data : "(out of memory)",
+                  redacted == 1 ? "its value is" : "their values are",
+                  redacted == 1 ? "it" : "them");
     }
-    /* review 66: pasted as printed, the command sent the word <redacted> and met a 401 */
-    snprintf(more, sizeof(more), " (and %zu more)", redacted - 1);
-    msg_error(m,
-              "the value of -H %.*s%s is written <redacted> in the command above (its name "
-              "suggests a credential, which a command never holds): put the value back before "
-              "running it, or give the header as -H @FILE",
-              (int)strcspn(first, ":"), first, redacted > 1 ? more : "");
+    a2a_buf_free(&names);
 }
 
 /* What a value-taking option's value is to the continuation. */

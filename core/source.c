@@ -277,8 +277,8 @@ static int cancelled(const struct a2a_files *f)
 
 static int interrupted(struct a2a_files *f, struct a2a_error *err)
 {
-    a2a_error_set(err, A2A_E_INTERRUPTED, "%s: reading stopped with %llu bytes of it read", f->name,
-                  (unsigned long long)f->offset);
+    a2a_error_set(err, A2A_E_INTERRUPTED, "%s: reading stopped with %llu byte%s of it read",
+                  f->name, (unsigned long long)f->offset, f->offset == 1 ? "" : "s");
     return -1;
 }
 
