@@ -441,7 +441,8 @@ static void forgive_late_trip(struct run *r)
 
     if (a2a_http_classify(st->fatal_status) == A2A_HTTP_TRANSIENT &&
         st->by_outcome[A2A_OUT_NOT_ATTEMPTED] == 0 && st->by_outcome[A2A_OUT_ABANDONED] == 0 &&
-        !st->cancelled && !st->input_unread) {
+        !st->cancelled && !st->input_unread && !st->range_unread &&
+        (r->rd == NULL || a2a_redrive_stats(r->rd)->cut == 0)) {
         st->fatal_status = 0;
         st->fatal_reason[0] = '\0';
     }
@@ -685,6 +686,12 @@ static int process(struct run *r, const struct a2a_raw_record *read)
     if (build_job(&s->job, &rec.pending) != 0) {
         a2a_error_set(&r->st->err, A2A_E_NOMEM, "out of memory building a request");
         return -1;
+    }
+    if (r->st->in_flight == 0) {
+        /* the first call out after none were: no quiet spell before it counts (review 68: a
+           wait for input made "no answer for 5 s" of a call just sent) */
+        r->quiet_since_ms = a2a_now_ms();
+        r->said_quiet = 0;
     }
     r->st->in_flight++;
     a2a_dispatch_add(r->pool, &s->job);

@@ -436,7 +436,8 @@ int a2a_dispatch_new(struct a2a_dispatch **out, const struct a2a_dispatch_config
     atomic_init(&d->trip.connected, 0);
     atomic_init(&d->trip.refused, 0);
     atomic_init(&d->trip.failing, 0);
-    atomic_init(&d->trip.failing_since_ms, 0);
+    d->trip.failing_since_ms = 0;
+    d->trip.failing_last_ms = 0;
     /* No fewer than the calls that can be in flight at once: the first wave fails together. */
     d->trip.threshold = d->cfg.concurrency > BREAKER_MIN ? d->cfg.concurrency : BREAKER_MIN;
     atomic_init(&d->next_start_ns, 0);

@@ -16,10 +16,11 @@
 #include "jsonstr.h"
 #include "retry.h"
 
-#define RESPONSE_CAP (64 * 1024) /* response bodies are only ever logged */
-#define CATCH_UP_NS  1000000     /* --rate: how far behind its schedule may be made up at once */
-#define EXCERPT_MAX  120         /* bytes of a failure's body quoted in its reason */
-#define FAILING_MS   5000        /* a row of errors this long, no 2xx between: failing them all */
+#define RESPONSE_CAP   (64 * 1024) /* response bodies are only ever logged */
+#define CATCH_UP_NS    1000000     /* --rate: how far behind its schedule may be made up at once */
+#define EXCERPT_MAX    120         /* bytes of a failure's body quoted in its reason */
+#define FAILING_MS     5000 /* a row of errors this long, nothing else between: failing them all */
+#define FAILING_GAP_MS 2000 /* a pause this long between two of them begins the row again */
 
 /*
  * libcurl's state for one call slot, private to the engine: CURLOPT_PRIVATE and the
@@ -641,15 +642,38 @@ static void end_row(atomic_uint *row)
 }
 
 /*
+ * One more call answered an error to its last retry, in the row of them (trip->mu held).
+ * The row lasts while such failures come with no other answer between and no pause of
+ * FAILING_GAP_MS: a pause is a wait for input, or retries slow enough to burn nothing, and
+ * the row begins again (review 68). Returns how long it has lasted once it trips, else -1.
+ */
+static int64_t failing_step(struct a2a_trip *trip, unsigned *run)
+{
+    int64_t now = a2a_now_ms();
+    unsigned n = atomic_load(&trip->failing);
+
+    if (n == 0 || now - trip->failing_last_ms > FAILING_GAP_MS) {
+        n = 0;
+        trip->failing_since_ms = now;
+    }
+    atomic_store(&trip->failing, ++n);
+    trip->failing_last_ms = now;
+    *run = n;
+    if (n < trip->threshold || now - trip->failing_since_ms < FAILING_MS) {
+        return -1;
+    }
+    return now - trip->failing_since_ms;
+}
+
+/*
  * After an answer the breaker is off: a refused connection is a dispatcher restarting, a 503
  * one busy for a while. But threshold calls in a row refused, their retries spent, is one
- * that went away mid-run (review 65); and threshold calls in a row answered 5xx (or 429, 408,
- * 425) to their last retry, the row lasting FAILING_MS, is one failing every call, a database
- * down behind it, say (review 66). Either way every later call would burn its retries alike
- * and fail, to the end of the input: stop there instead, the rest listed. An answer of
- * another kind (a 2xx) ends the row. The row's time, counted from its first failure (not
- * from the run's start: input that comes late is no failure, review 67), keeps a dispatcher
- * that fails some calls only from tripping it by a chance row on a long input.
+ * that went away mid-run (review 65); and calls answered 5xx (or 429, 408, 425) to their last
+ * retry for FAILING_MS on end (failing_step), threshold of them at least, is one failing every
+ * call, a database down behind it, say (review 66). Either way every later call would burn its
+ * retries alike and fail, to the end of the input: stop there instead, the rest listed. Any
+ * other answer ends the row; the row's own time keeps a dispatcher that fails some calls only
+ * from tripping it by a chance row on a long input. Rows are rare: they take the lock.
  */
 static void weigh_after_answers(struct a2a_engine *eng, enum a2a_transport transport,
                                 const struct a2a_verdict *v, long status)
@@ -658,35 +682,38 @@ static void weigh_after_answers(struct a2a_engine *eng, enum a2a_transport trans
     int answered = transport == A2A_TRANSPORT_ANSWERED;
     int failing = answered && !v->retry && v->outcome == A2A_OUT_TRANSIENT;
     char why[A2A_REASON_MAX];
+    int64_t lasted = -1;
     unsigned run;
 
     if (answered) {
         end_row(&trip->refused);
-        if (!failing && !v->retry) {
-            end_row(&trip->failing);
-        }
+    }
+    if (answered && !failing && !v->retry &&
+        atomic_load_explicit(&trip->failing, memory_order_relaxed) != 0) {
+        pthread_mutex_lock(&trip->mu);
+        atomic_store(&trip->failing, 0);
+        pthread_mutex_unlock(&trip->mu);
     }
     if (v->retry || (!failing && transport != A2A_TRANSPORT_CONNECT)) {
         return;
     }
-    run = atomic_fetch_add(failing ? &trip->failing : &trip->refused, 1) + 1;
-    if (failing && run == 1) {
-        atomic_store(&trip->failing_since_ms, a2a_now_ms());
-    }
-    if (run < trip->threshold) {
-        return;
-    }
     if (failing) {
-        int64_t lasted = a2a_now_ms() - atomic_load(&trip->failing_since_ms);
-        if (lasted < FAILING_MS) {
+        pthread_mutex_lock(&trip->mu);
+        lasted = failing_step(trip, &run);
+        pthread_mutex_unlock(&trip->mu);
+        if (lasted < 0) {
             return;
         }
         snprintf(why, sizeof(why),
                  "the dispatcher answered %u calls in a row with an error, their retries spent, "
-                 "for %lld s with no 2xx between, the last HTTP %ld: it is failing every call: "
-                 "%.200s",
+                 "for %lld s with no other answer between, the last HTTP %ld: it is failing "
+                 "every call: %.200s",
                  run, (long long)(lasted / 1000), status, v->reason);
     } else {
+        run = atomic_fetch_add(&trip->refused, 1) + 1;
+        if (run < trip->threshold) {
+            return;
+        }
         snprintf(why, sizeof(why),
                  "the dispatcher answered earlier calls, then refused %u in a row, their retries "
                  "spent: it went away mid-run: %.200s",

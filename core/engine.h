@@ -29,9 +29,10 @@ struct a2a_trip {
     atomic_int connected; /* a call connected (and its handshake was made), answered or not */
     atomic_uint refused;  /* once answered: calls refused a connection, retries spent, in a row */
     atomic_uint failing;  /* once answered: calls answered 5xx, 429, 408 or 425 to their last
-                             retry, in a row */
-    _Atomic int64_t failing_since_ms; /* monotonic ms the `failing` row began */
-    unsigned threshold; /* the breaker trips after this many final failures in a row */
+                             retry, in a row; grown under mu, ended by any other answer */
+    int64_t failing_since_ms; /* under mu: when the `failing` row began */
+    int64_t failing_last_ms;  /* under mu: its latest failure */
+    unsigned threshold;       /* the breaker trips after this many final failures in a row */
     /* Guarded by mu. */
     struct a2a_breaker breaker;
     enum a2a_transport cause;    /* with A2A_FATAL_TRANSPORT: the class that stopped the run */

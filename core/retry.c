@@ -237,15 +237,15 @@ static int is_json_media(const char *v)
 /* Taken as an acknowledgement, such a 2xx would mark every record done, and a redrive
  * delete its messages, with nothing dispatched (review 65). A type that is not JSON says so
  * with no body too (a catch-all's `return 200;` sends its default type, review 66); a body
- * with no type is the endpoint's only when it names an outcome the endpoint knows. 204 and
- * 205 carry no content by definition, whatever type a framework puts on them (Django's and
- * Flask's text/html, review 67). */
+ * with no type is the endpoint's only when it names an outcome the endpoint knows. An empty
+ * 204 or 205 is the endpoint's whatever type a framework puts on it (Django's and Flask's
+ * text/html, review 67). */
 int a2a_http_foreign_success(long status, const char *content_type, int has_body, int names_outcome)
 {
     int has_type = content_type != NULL && content_type[strspn(content_type, " \t")] != '\0';
 
-    if (status == 204 || status == 205) {
-        return 0;
+    if ((status == 204 || status == 205) && !has_body) {
+        return 0; /* a 205 that sends a page all the same is a page (review 68) */
     }
     return has_type ? !is_json_media(content_type) : has_body && !names_outcome;
 }

@@ -40,8 +40,8 @@ static inline int a2a_http_is_success(long status)
  * A 2xx answer that is not the redispatch endpoint's: its Content-Type is not JSON (an HTML
  * page, or an empty answer of a default type, from a catch-all, a load balancer or a default
  * server at a wrong -u), or it has a body and no Content-Type and the body names no outcome
- * (names_outcome: it is {"outcome":"dispatched"} or taskDeleted). 204 and 205 and a 2xx with
- * neither body nor type are the endpoint's. content_type may be NULL.
+ * (names_outcome: it is {"outcome":"dispatched"} or taskDeleted). An empty 204 or 205 (any
+ * type) and a 2xx with neither body nor type are the endpoint's. content_type may be NULL.
  */
 int a2a_http_foreign_success(long status, const char *content_type, int has_body,
                              int names_outcome);

@@ -600,6 +600,7 @@ static void test_foreign_success(void **state)
         {204, "text/html", 0, 0, 0}, /* review 67: Django's and Flask's empty 204 */
         {205, "text/plain", 0, 0, 0},
         {204, NULL, 0, 0, 0},
+        {205, "text/html", 1, 0, 1}, /* review 68: a page all the same */
     };
     struct a2a_verdict_input in = {.transport = ANS,
                                    .status = 200,
