@@ -94,6 +94,20 @@ static int put_header_value(struct a2a_buf *b, const char *prefix, const char *l
     return rc;
 }
 
+/* Whether a -H typed before argv_headers[i] has its name (any case): it is named once. */
+static int named_before(const struct options *o, size_t i)
+{
+    size_t len = strcspn(o->argv_headers[i], ":");
+
+    for (size_t k = 0; k < i; k++) {
+        if (strcspn(o->argv_headers[k], ":") == len &&
+            strncasecmp(o->argv_headers[k], o->argv_headers[i], len) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 void resume_say_redacted(struct messages *m, const struct options *o)
 {
     struct a2a_buf names = {NULL, 0, 0};
@@ -104,7 +118,7 @@ void resume_say_redacted(struct messages *m, const struct options *o)
        into a command lands in logs and history, so any name that may carry one is left out. */
     for (size_t i = 0; i < o->nargv_headers; i++) {
         const char *line = o->argv_headers[i];
-        if (secret_header(line)) {
+        if (secret_header(line) && !named_before(o, i)) {
             rc |= a2a_buf_puts(&names, redacted++ > 0 ? ", " : "");
             rc |= a2a_buf_append(&names, line, strcspn(line, ":"));
         }
