@@ -846,8 +846,7 @@ static void settle(struct a2a_engine *eng, struct call *call, struct a2a_job *jo
 
     if (answered && a2a_http_is_redirect(status)) {
         redirect_target(call, detail, sizeof(detail)); /* where, not the body */
-    } else if (answered && (a2a_http_classify(status) != A2A_HTTP_SUCCESS || in.foreign ||
-                            in.answer == A2A_ANSWER_UNKNOWN)) {
+    } else if (answered && (!success || in.foreign || in.answer == A2A_ANSWER_UNKNOWN)) {
         body_excerpt(call, detail, sizeof(detail)); /* only failures and odd answers quote it */
     }
     a2a_http_verdict(&in, &v);
